@@ -1,0 +1,36 @@
+// The eval breaker: one word of request bits that the interpreter loop polls.
+//
+// CPython folds "please drop the GIL", pending calls and async exceptions into
+// one `eval_breaker` word so the hot loop pays a single relaxed load per check
+// (ceval.c). rclab keeps the same shape so that every policy that needs the
+// running threads to reach a safepoint (the GIL's drop request now; buffered
+// counting's epochs and biased counting's merge queue later) shares one check.
+//
+// Threading: any thread may set or clear a bit; the loop reads it relaxed.
+// A request is a hint, not a synchronisation: whoever acts on it takes the
+// real lock (e.g. the GIL mutex) that orders the data.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "common/cacheline.h"
+
+namespace rclab {
+
+class alignas(kCacheLine) EvalBreaker {
+ public:
+  enum Bit : std::uint32_t {
+    kGilDropRequest = 1u << 0,
+  };
+
+  bool any() const { return bits_.load(std::memory_order_relaxed) != 0; }
+  bool test(Bit b) const { return (bits_.load(std::memory_order_relaxed) & b) != 0; }
+  void set(Bit b) { bits_.fetch_or(b, std::memory_order_relaxed); }
+  void clear(Bit b) { bits_.fetch_and(~std::uint32_t(b), std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint32_t> bits_{0};
+};
+
+}  // namespace rclab

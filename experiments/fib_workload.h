@@ -1,0 +1,93 @@
+// Larry Hastings' benchmark (x.py): every thread runs
+//
+//     def fib(n):
+//         if n < 2: return 1
+//         return fib(n-1) + fib(n-2)
+//
+// compiled here to the wordcode CPython 3.6 produces for it (`dis.dis(fib)`):
+//
+//      0 LOAD_FAST          0 (n)        12 LOAD_GLOBAL    0 (fib)   22 LOAD_GLOBAL   0 (fib)
+//      2 LOAD_CONST         1 (2)        14 LOAD_FAST      0 (n)     24 LOAD_FAST     0 (n)
+//      4 COMPARE_OP         0 (<)        16 LOAD_CONST     2 (1)     26 LOAD_CONST    1 (2)
+//      6 POP_JUMP_IF_FALSE 12            18 BINARY_SUBTRACT          28 BINARY_SUBTRACT
+//      8 LOAD_CONST         2 (1)        20 CALL_FUNCTION  1         30 CALL_FUNCTION 1
+//     10 RETURN_VALUE                                                32 BINARY_ADD
+//                                                                    34 RETURN_VALUE
+//
+// co_consts = (None, 2, 1), co_names = ('fib',), co_nlocals = 1,
+// co_stacksize = 4. fib(0) = fib(1) = 1, so fib(n) makes 2*fib(n) - 1 calls.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/interp.h"
+
+namespace rclab::experiments {
+
+constexpr std::int64_t fib_value(int n) {
+  std::int64_t a = 1, b = 1;  // fib(0), fib(1)
+  for (int i = 1; i < n; ++i) {
+    const std::int64_t c = a + b;
+    a = b;
+    b = c;
+  }
+  return b;
+}
+
+// Frames evaluated by one fib(n): every call is one frame.
+constexpr std::uint64_t fib_calls(int n) { return 2 * std::uint64_t(fib_value(n)) - 1; }
+
+// The largest n whose result fits the model's 64-bit ints.
+inline constexpr int kFibMaxN = 90;
+static_assert(fib_value(kFibMaxN) > 0 && fib_value(kFibMaxN) < INT64_MAX / 2 * 2);
+
+// Defines `fib` in the runtime's globals, as executing `def fib` does.
+// Returns the interned name "fib" (borrowed: the globals dict keeps it alive).
+template <class Cfg>
+runtime::Str<typename Cfg::RC>* install_fib(runtime::Runtime<Cfg>& rt) {
+  using namespace runtime;
+  auto& ts = rt.main;
+  Str<typename Cfg::RC>* name = rt.new_str(ts, "fib");
+  incref(ts, rt.none);
+  auto* consts = rt.new_tuple(ts, {rt.none, int_from(ts, 2), int_from(ts, 1)});
+  incref(ts, &name->ob);
+  auto* names = rt.new_tuple(ts, {&name->ob});
+  incref(ts, &name->ob);
+  auto* code = rt.new_code(ts,
+                           {word(LOAD_FAST, 0), word(LOAD_CONST, 1), word(COMPARE_OP, kLt),
+                            word(POP_JUMP_IF_FALSE, 12), word(LOAD_CONST, 2), word(RETURN_VALUE),
+                            word(LOAD_GLOBAL, 0), word(LOAD_FAST, 0), word(LOAD_CONST, 2),
+                            word(BINARY_SUBTRACT), word(CALL_FUNCTION, 1), word(LOAD_GLOBAL, 0),
+                            word(LOAD_FAST, 0), word(LOAD_CONST, 1), word(BINARY_SUBTRACT),
+                            word(CALL_FUNCTION, 1), word(BINARY_ADD), word(RETURN_VALUE)},
+                           /*argcount=*/1, /*nlocals=*/1, /*stacksize=*/4, consts, names, name);
+  auto* fn = rt.new_function(ts, code, rt.globals, name);
+  rt.dict_set(ts, rt.globals, name, &fn->ob);
+  decref(ts, &fn->ob);
+  decref(ts, &code->ob);
+  decref(ts, &name->ob);
+  return name;
+}
+
+// `fib(n)` as a caller's bytecode would do it: LOAD_GLOBAL fib, LOAD_CONST n,
+// CALL_FUNCTION 1, then drop the result. Costs the caller 2 increfs (n <= 256)
+// and 1 decref on top of the call itself.
+template <class Cfg>
+std::int64_t call_fib(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::RC>* fib_name, std::int64_t n) {
+  using namespace runtime;
+  using O = Object<typename Cfg::RC>;
+  O* stack[2];
+  O* fn = Runtime<Cfg>::dict_get(ts.rt.globals, fib_name);
+  if (fn == nullptr) fatal("call_fib: fib is not defined");
+  incref(ts, fn);
+  stack[0] = fn;
+  stack[1] = int_from(ts, n);
+  O** sp = stack + 2;
+  O* res = Interp<Cfg>::call_function(ts, sp, 1);
+  if (res->type != Type::kInt) fatal("call_fib: fib returned a non-int");
+  const std::int64_t v = as<Int>(res)->value;
+  decref(ts, res);
+  return v;
+}
+
+}  // namespace rclab::experiments

@@ -1,0 +1,36 @@
+#include "experiments/registry.h"
+
+#include "refcount/atomic.h"
+#include "refcount/plain.h"
+#include "runtime/gil_interval.h"
+#include "runtime/gil_none.h"
+
+namespace rclab::experiments {
+
+namespace {
+
+using refcount::Atomic;
+using refcount::Plain;
+using runtime::Config;
+using runtime::IntervalGil;
+using runtime::NoGil;
+
+const ConfigEntry kConfigs[] = {
+    make_entry<Config<Plain, IntervalGil>>("gil", "CPython 3.2+ with its GIL: plain counts, 5 ms switch interval"),
+    make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
+    make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
+                                            "atomic counts under the GIL: the price of lock-prefixed ops alone"),
+    make_entry<Config<Plain, NoGil>>("plain-nogil", "plain counts without a GIL (refused: it races)"),
+};
+
+}  // namespace
+
+std::span<const ConfigEntry> all_configs() { return kConfigs; }
+
+const ConfigEntry* find_config(std::string_view name) {
+  for (const auto& e : kConfigs)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+}  // namespace rclab::experiments

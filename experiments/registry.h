@@ -1,0 +1,38 @@
+// The named configurations: the only place where a name becomes a type.
+//
+// Each entry instantiates the whole interpreter for one Config; the driver
+// looks a name up once at start-up and calls through one function pointer
+// per run. A new configuration is one line in registry.cpp.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "experiments/fib_run.h"
+#include "experiments/run_record.h"
+#include "runtime/config.h"
+
+namespace rclab::experiments {
+
+struct ConfigEntry {
+  std::string_view name;
+  std::string_view models;  // what it stands for, in a few words
+  std::string_view refcount, gil, alloc, frames;
+  std::string_view refused;  // non-empty: why this combination cannot run
+  RunRecord (*run)(const RunParams&);
+};
+
+template <class Cfg>
+constexpr ConfigEntry make_entry(std::string_view name, std::string_view models) {
+  ConfigEntry e{name, models, Cfg::RC::kName, Cfg::Gil::kName, Cfg::Alloc::kName, Cfg::Frames::kName, {}, nullptr};
+  if constexpr (runtime::SafeConfig<Cfg>)
+    e.run = &run_fib<Cfg>;
+  else
+    e.refused = runtime::unsafe_reason<Cfg>();
+  return e;
+}
+
+std::span<const ConfigEntry> all_configs();
+const ConfigEntry* find_config(std::string_view name);
+
+}  // namespace rclab::experiments

@@ -1,0 +1,54 @@
+// What one run measured, and how it is printed (human text or one JSON
+// object). The JSON field names are the result schema; bump kSchema when a
+// field changes meaning or disappears (adding one is compatible).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rclab::experiments {
+
+inline constexpr int kSchema = 1;
+
+struct RunParams {
+  int threads = 1;
+  int n = 30;
+  std::int64_t switch_interval_us = 5000;  // interval GIL only
+};
+
+struct RunRecord {
+  // Filled in by the driver from the registry.
+  std::string config;
+  std::string refcount, gil, alloc, frames;
+
+  int threads = 0;
+  int n = 0;
+  double wall_s = 0;
+  double cpu_user_s = 0;
+  double cpu_sys_s = 0;
+  std::vector<double> thread_cpu_s;
+  double helper_cpu_s = 0;  // CPU of helper threads (none yet); part of cpu_s
+  std::uint64_t calls = 0;
+  std::int64_t expected = 0;
+  std::vector<std::int64_t> results;  // one per thread
+  std::uint64_t increfs = 0;          // worker threads only
+  std::uint64_t decrefs = 0;
+  std::uint64_t objects_created = 0;  // whole run, set-up and teardown included
+  std::int64_t live_objects = 0;      // created - destroyed after teardown: must be 0
+  std::int64_t live_blocks = 0;       // allocated - freed after teardown: must be 0
+  std::uint64_t gil_switches = 0;
+  std::uint64_t gil_drop_requests = 0;
+  long max_rss_kb = 0;
+
+  double cpu_s() const { return cpu_user_s + cpu_sys_s; }
+  bool result_ok() const;
+  bool clean() const { return result_ok() && live_objects == 0 && live_blocks == 0; }
+};
+
+nlohmann::json to_json(const RunRecord& r);
+std::string to_text(const RunRecord& r);
+
+}  // namespace rclab::experiments

@@ -1,0 +1,32 @@
+// The freelist concept.
+//
+// A freelist keeps released blocks of one kind (frames) for reuse so the hot
+// call path does not reach the allocator. It holds raw memory, not objects:
+// a block on a freelist is dead as far as reference counting is concerned.
+//
+// Contract (Shared/Local as for allocators):
+//   pop(local)            a cached block, or nullptr when empty;
+//   push(local, p)        caches p, or returns false when full (the caller
+//                         then frees p to the allocator);
+//   drain(local, release) hands every cached block to release(p) — called
+//                         when a thread state is torn down, so blocks never
+//                         outlive the runtime.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+namespace rclab::freelists {
+
+template <class F>
+concept Freelist =
+    std::constructible_from<typename F::Local, typename F::Shared&> &&
+    requires(typename F::Local& local, void* p, void (*release)(void*, void*), void* ctx) {
+      { F::kName } -> std::convertible_to<std::string_view>;
+      { F::kNeedsGil } -> std::convertible_to<bool>;
+      { F::pop(local) } -> std::same_as<void*>;
+      { F::push(local, p) } -> std::same_as<bool>;
+      { F::drain(local, release, ctx) } -> std::same_as<void>;
+    };
+
+}  // namespace rclab::freelists

@@ -1,0 +1,49 @@
+// A configuration: one policy type per kind, fixed at compile time.
+//
+// The interpreter, the thread state and the runtime are templates over a
+// Config, so every incref, decref and allocation inlines to the policy's own
+// code. Run-time choice happens once, by name, in experiments/registry.cpp.
+//
+// Adding a policy kind: add a defaulted parameter here, so existing
+// configurations keep compiling.
+#pragma once
+
+#include <string_view>
+
+#include "freelists/freelist.h"
+#include "freelists/per_thread.h"
+#include "obmalloc/allocator.h"
+#include "obmalloc/system.h"
+#include "refcount/policy.h"
+#include "runtime/gil.h"
+
+namespace rclab::runtime {
+
+template <refcount::Policy RC_, GilPolicy Gil_, obmalloc::Allocator Alloc_ = obmalloc::System,
+          freelists::Freelist Frames_ = freelists::PerThread<100>>
+struct Config {
+  using RC = RC_;
+  using Gil = Gil_;
+  using Alloc = Alloc_;
+  using Frames = Frames_;
+};
+
+// Why a configuration cannot run, or empty when it can. A policy that is only
+// correct under a GIL (kNeedsGil) needs a GIL that excludes other threads.
+template <class C>
+constexpr std::string_view unsafe_reason() {
+  if constexpr (C::RC::kNeedsGil && !C::Gil::kExclusive)
+    return "its reference counting is non-atomic and needs a GIL, but its GIL excludes nothing: "
+           "counts would race (lost updates are leaks and use-after-frees)";
+  else if constexpr (C::Alloc::kNeedsGil && !C::Gil::kExclusive)
+    return "its allocator is unlocked and needs a GIL, but its GIL excludes nothing";
+  else if constexpr (C::Frames::kNeedsGil && !C::Gil::kExclusive)
+    return "its frame freelist is unlocked and needs a GIL, but its GIL excludes nothing";
+  else
+    return {};
+}
+
+template <class C>
+concept SafeConfig = unsafe_reason<C>().empty();
+
+}  // namespace rclab::runtime

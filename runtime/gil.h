@@ -1,0 +1,48 @@
+// The GIL policy concept.
+//
+// Contract:
+//   Shared(breaker, options)  one lock per runtime; it may raise requests on
+//                             the runtime's eval breaker.
+//   take(shared, local)       block until this thread holds the GIL.
+//   drop(shared, local)       release it.
+//   yield(shared, local)      called by the eval loop when the breaker carries
+//                             a drop request: release, let a waiter in, retake.
+//   kExclusive                true when holding it excludes every other
+//                             interpreter thread (so `plain` counting and the
+//                             unlocked allocator are safe under it).
+//   stats(shared)             switches and drop requests so far.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+
+#include "common/eval_breaker.h"
+
+namespace rclab::runtime {
+
+struct GilOptions {
+  // CPython's sys.setswitchinterval default: 5 ms.
+  std::chrono::microseconds switch_interval{5000};
+};
+
+struct GilStats {
+  std::uint64_t switches = 0;       // times the GIL changed holder
+  std::uint64_t drop_requests = 0;  // times a waiter timed out and asked the holder to drop
+};
+
+template <class G>
+concept GilPolicy =
+    std::constructible_from<typename G::Shared, EvalBreaker&, const GilOptions&> &&
+    std::constructible_from<typename G::Local, typename G::Shared&> &&
+    requires(typename G::Shared& s, const typename G::Shared& cs, typename G::Local& l) {
+      { G::kName } -> std::convertible_to<std::string_view>;
+      { G::kExclusive } -> std::convertible_to<bool>;
+      { G::take(s, l) } -> std::same_as<void>;
+      { G::drop(s, l) } -> std::same_as<void>;
+      { G::yield(s, l) } -> std::same_as<void>;
+      { G::stats(cs) } -> std::same_as<GilStats>;
+    };
+
+}  // namespace rclab::runtime

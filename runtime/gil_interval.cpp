@@ -1,0 +1,56 @@
+#include "runtime/gil_interval.h"
+
+#include "common/fatal.h"
+
+namespace rclab::runtime {
+
+void IntervalGil::take(Shared& g, Local& me) {
+  std::unique_lock lock(g.mutex);
+  while (g.locked.load(std::memory_order_relaxed)) {
+    const std::uint64_t saved = g.switch_number.load(std::memory_order_relaxed);
+    const bool timed_out = g.cond.wait_for(lock, g.interval) == std::cv_status::timeout;
+    // Timed out and nobody switched in the meantime: the holder has had its
+    // interval, ask it to drop. (A switch to a third thread resets the clock.)
+    if (timed_out && g.locked.load(std::memory_order_relaxed) &&
+        g.switch_number.load(std::memory_order_relaxed) == saved &&
+        !g.breaker.test(EvalBreaker::kGilDropRequest)) {
+      g.breaker.set(EvalBreaker::kGilDropRequest);
+      g.drop_requests.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  {
+    // switch_mutex is taken before last_holder changes, so a dropping thread
+    // that checks last_holder under it cannot miss the signal below.
+    std::lock_guard sw(g.switch_mutex);
+    g.locked.store(true, std::memory_order_relaxed);
+    if (g.last_holder.load(std::memory_order_relaxed) != &me) {
+      g.last_holder.store(&me, std::memory_order_relaxed);
+      g.switch_number.fetch_add(1, std::memory_order_relaxed);
+    }
+    g.switch_cond.notify_all();
+  }
+  // Whoever asked for the drop has it now (or it was us).
+  if (g.breaker.test(EvalBreaker::kGilDropRequest)) g.breaker.clear(EvalBreaker::kGilDropRequest);
+}
+
+void IntervalGil::drop(Shared& g, Local& me) {
+  {
+    std::lock_guard lock(g.mutex);
+    if (!g.locked.load(std::memory_order_relaxed)) fatal("drop_gil: GIL is not locked");
+    g.last_holder.store(&me, std::memory_order_relaxed);
+    g.locked.store(false, std::memory_order_relaxed);
+  }
+  g.cond.notify_one();
+
+  // Forced switching: if we drop because someone asked, wait until a
+  // different thread has taken the GIL before we may compete for it again.
+  if (g.breaker.test(EvalBreaker::kGilDropRequest)) {
+    std::unique_lock sw(g.switch_mutex);
+    if (g.last_holder.load(std::memory_order_relaxed) == &me) {
+      g.breaker.clear(EvalBreaker::kGilDropRequest);
+      g.switch_cond.wait(sw, [&] { return g.last_holder.load(std::memory_order_relaxed) != &me; });
+    }
+  }
+}
+
+}  // namespace rclab::runtime

@@ -1,0 +1,69 @@
+// `interval`: the GIL of CPython 3.2 and later (Antoine Pitrou's "new GIL",
+// Python/ceval_gil.c), modelled on its semantics:
+//
+//   * A thread that wants the GIL waits on a condition variable for at most
+//     the switch interval (5 ms). If it times out and no switch happened in
+//     the meantime, it sets the drop request on the eval breaker and keeps
+//     waiting.
+//   * The holder polls the eval breaker in its loop; on a drop request it
+//     releases the GIL and immediately asks for it again (yield).
+//   * Forced switching (FORCE_SWITCHING): a holder that released because of a
+//     drop request waits until some other thread has actually taken the GIL,
+//     so the releasing thread cannot win it straight back — the fix for the
+//     convoy effect Beazley showed on the Python 2 GIL.
+//
+// Lock order: `mutex` before `switch_mutex` (take); drop holds them one after
+// the other, never both. Every field that decides ownership is written under
+// `mutex`; the atomics exist so the holder's fast checks need no lock.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+
+#include "runtime/gil.h"
+
+namespace rclab::runtime {
+
+struct IntervalGil {
+  static constexpr std::string_view kName = "interval";
+  static constexpr bool kExclusive = true;
+
+  struct Local;
+
+  struct Shared {
+    Shared(EvalBreaker& b, const GilOptions& o) : breaker(b), interval(o.switch_interval) {}
+
+    EvalBreaker& breaker;
+    const std::chrono::microseconds interval;
+
+    std::mutex mutex;               // guards the hand-over; `cond` waits on it
+    std::condition_variable cond;   // signalled when the GIL is released
+    std::atomic<bool> locked{false};
+    std::atomic<const Local*> last_holder{nullptr};
+    std::atomic<std::uint64_t> switch_number{0};  // written under `mutex`
+    std::atomic<std::uint64_t> drop_requests{0};
+
+    std::mutex switch_mutex;            // FORCE_SWITCHING hand-shake
+    std::condition_variable switch_cond;
+  };
+
+  struct Local {
+    explicit Local(Shared&) noexcept {}
+  };
+
+  static void take(Shared& g, Local& me);
+  static void drop(Shared& g, Local& me);
+  static void yield(Shared& g, Local& me) {
+    drop(g, me);
+    take(g, me);
+  }
+  static GilStats stats(const Shared& g) {
+    return {g.switch_number.load(std::memory_order_relaxed),
+            g.drop_requests.load(std::memory_order_relaxed)};
+  }
+};
+
+}  // namespace rclab::runtime

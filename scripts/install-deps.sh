@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages rclab builds, tests and plots with.
+# Does nothing (and needs no network or root) when they are all present.
+# Every other script goes through this one; add a package here the moment
+# the code starts using it, never by hand on a machine.
+set -euo pipefail
+
+packages=(
+  cmake              # build (3.25 on Debian 12)
+  g++                # C++20 compiler (12.2)
+  libgtest-dev       # tests/        GoogleTest 1.12
+  libbenchmark-dev   # bench/        Google Benchmark 1.7.1
+  libcli11-dev       # experiments/  command-line parsing of the rclab driver
+  nlohmann-json3-dev # experiments/  run records (JSON)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
