@@ -8,6 +8,7 @@
 // names the problem.
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,22 @@ constexpr int kDefaultMaxN = 40;
 
 constexpr int kExitRunFailed = 1;
 constexpr int kExitUsage = 2;
+
+// CLI11 reports "abc" for an int option as "Failed parsing abc as a FLOAT"
+// and "2.5" as out of range; say what is wrong instead.
+const CLI::Validator kWholeNumber(
+    [](std::string& s) -> std::string {
+      std::size_t used = 0;
+      try {
+        (void)std::stoll(s, &used);
+      } catch (const std::out_of_range&) {
+        return "value " + s + " is out of range";
+      } catch (const std::invalid_argument&) {
+        used = 0;
+      }
+      return used != 0 && used == s.size() ? "" : "expects a whole number, got '" + s + "'";
+    },
+    "INT");
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "rclab: %s\n", msg.c_str());
@@ -73,7 +90,7 @@ int cmd_run(const RunArgs& a) {
                        " overflows the model's 64-bit ints");
   if (a.n > kDefaultMaxN && !a.allow_long)
     return usage_error("--n " + std::to_string(a.n) + " means " + std::to_string(fib_calls(a.n)) +
-                       " calls per thread, which would run for minutes or more; the limit is " +
+                       " calls per thread (tens of seconds or more per thread); the limit is " +
                        std::to_string(kDefaultMaxN) + ", pass --long to lift it");
 
   RunParams p;
@@ -112,15 +129,27 @@ int main_impl(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "Run fib(n) on N threads under one configuration");
   run_cmd->add_option("--config", run.config, "Configuration name (see `rclab list`)")->required();
   run_cmd->add_option("--threads", run.threads, "Interpreter threads, each computing fib(n)")
+      ->check(kWholeNumber)
       ->check(CLI::Range(1, kMaxThreads))
       ->capture_default_str();
-  run_cmd->add_option("--n", run.n, "fib argument (0..40; up to 90 with --long)")->capture_default_str();
+  run_cmd->add_option("--n", run.n, "fib argument (0..40; up to 90 with --long)")
+      ->check(kWholeNumber)
+      ->capture_default_str();
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of text");
   run_cmd->add_flag("--long", run.allow_long, "Allow --n above 40 (long runs)");
   run_cmd->add_option("--switch-interval-us", run.switch_interval_us,
                       "GIL switch interval in microseconds (interval GIL only)")
+      ->check(kWholeNumber)
       ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000)))
       ->capture_default_str();
+
+  // CLI11 reports a stray word as "a subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
+    if (!known)
+      return usage_error(std::string("unknown subcommand '") + argv[1] + "' (known: list, run; see rclab --help)");
+  }
 
   try {
     app.parse(argc, argv);

@@ -24,7 +24,6 @@
 // not after the FAST_DISPATCH opcodes (LOAD_FAST, LOAD_CONST, the jumps).
 #pragma once
 
-#include <array>
 #include <cstdint>
 
 #include "common/fatal.h"
@@ -68,14 +67,15 @@ struct Interp {
     Function<RC>* fn = as<Function>(func);
     Code<RC>* co = fn->code;
     if (co->argcount != nargs) fatal("TypeError: wrong number of positional arguments");
-    Frame<RC>* f = frame_new(ts, co, fn->globals, t);
-    O** fastlocals = f->localsplus();
-    for (int i = 0; i < nargs; ++i) {
-      incref(ts, args[i], t);
-      fastlocals[i] = args[i];
-    }
+    Frame<RC>* f = frame_new(ts, co, fn->globals, args, nargs, t);
     O* result = eval(ts, f);
-    decref_known(ts, &f->ob, t, [&] { frame_dealloc(ts, f); });
+    // Py_DECREF(f): the frame is private, so this is (almost) always the
+    // last reference; call its deallocator directly, as tp_dealloc would be.
+    ++t.decrefs;
+    if (RC::decref(f->ob.rc, ts.rc)) [[likely]] {
+      ++ts.counters.objects_destroyed;
+      frame_dealloc(ts, f, t);
+    }
     return result;
   }
 
@@ -133,6 +133,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts, Frame<RC>* f) {
   O** sp = stack_bottom;
   O* retval;
   Tally t;  // in registers; added to ts.counters on return
+  const EvalBreaker& breaker = ts.rt.breaker;
 
   // Threaded dispatch, as CPython's USE_COMPUTED_GOTOS: every opcode ends
   // in its own indirect jump, so the branch predictor learns each opcode's
@@ -140,35 +141,40 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts, Frame<RC>* f) {
   // values are a GCC/Clang extension; CPython relies on it the same way.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
-  static constexpr auto kTable = [] {
-    std::array<int, 256> t{};  // index into `targets` below; 0 = unknown opcode
-    t[LOAD_FAST] = 1;
-    t[LOAD_CONST] = 2;
-    t[LOAD_GLOBAL] = 3;
-    t[COMPARE_OP] = 4;
-    t[POP_JUMP_IF_FALSE] = 5;
-    t[BINARY_ADD] = 6;
-    t[BINARY_SUBTRACT] = 7;
-    t[CALL_FUNCTION] = 8;
-    t[RETURN_VALUE] = 9;
-    return t;
-  }();
-  static void* const targets[] = {&&op_unknown,           &&op_LOAD_FAST,      &&op_LOAD_CONST,
-                                  &&op_LOAD_GLOBAL,       &&op_COMPARE_OP,     &&op_POP_JUMP_IF_FALSE,
-                                  &&op_BINARY_ADD,        &&op_BINARY_SUBTRACT, &&op_CALL_FUNCTION,
-                                  &&op_RETURN_VALUE};
+  // A full 256-entry table, as CPython's opcode_targets.h, so a dispatch is
+  // one load and one jump. Built by macro because label addresses cannot go
+  // through a constexpr function.
+#define RCLAB_T(i)                                      \
+  ((i) == LOAD_FAST           ? &&op_LOAD_FAST          \
+   : (i) == LOAD_CONST        ? &&op_LOAD_CONST         \
+   : (i) == LOAD_GLOBAL       ? &&op_LOAD_GLOBAL        \
+   : (i) == COMPARE_OP        ? &&op_COMPARE_OP         \
+   : (i) == POP_JUMP_IF_FALSE ? &&op_POP_JUMP_IF_FALSE  \
+   : (i) == BINARY_ADD        ? &&op_BINARY_ADD         \
+   : (i) == BINARY_SUBTRACT   ? &&op_BINARY_SUBTRACT    \
+   : (i) == CALL_FUNCTION     ? &&op_CALL_FUNCTION      \
+   : (i) == RETURN_VALUE      ? &&op_RETURN_VALUE       \
+                              : &&op_unknown)
+#define RCLAB_T4(i) RCLAB_T(i), RCLAB_T(i + 1), RCLAB_T(i + 2), RCLAB_T(i + 3)
+#define RCLAB_T16(i) RCLAB_T4(i), RCLAB_T4(i + 4), RCLAB_T4(i + 8), RCLAB_T4(i + 12)
+#define RCLAB_T64(i) RCLAB_T16(i), RCLAB_T16(i + 16), RCLAB_T16(i + 32), RCLAB_T16(i + 48)
+  static void* const targets[256] = {RCLAB_T64(0), RCLAB_T64(64), RCLAB_T64(128), RCLAB_T64(192)};
+#undef RCLAB_T64
+#undef RCLAB_T16
+#undef RCLAB_T4
+#undef RCLAB_T
   std::uint16_t w;
   std::uint8_t oparg;
 #define RCLAB_FAST_DISPATCH()   \
   do {                          \
     w = *ip++;                  \
     oparg = std::uint8_t(w >> 8); \
-    goto* targets[kTable[w & 0xff]]; \
+    goto* targets[w & 0xff];      \
   } while (0)
   // DISPATCH(): one relaxed load; the breaker is taken only when a request is pending.
 #define RCLAB_DISPATCH()                                 \
   do {                                                   \
-    if (ts.rt.breaker.any()) [[unlikely]]                \
+    if (breaker.any()) [[unlikely]]                      \
       handle_eval_breaker(ts);                           \
     RCLAB_FAST_DISPATCH();                               \
   } while (0)

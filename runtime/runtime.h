@@ -141,17 +141,6 @@ inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) 
     dealloc(ts, o);  // counts its own decrefs into ts.counters
 }
 
-// Py_DECREF on an object whose type the caller knows: on zero, call that
-// type's deallocator directly (as tp_dealloc would be) instead of the switch.
-template <class Cfg, class Dealloc>
-inline void decref_known(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t, Dealloc d) {
-  ++t.decrefs;
-  if (Cfg::RC::decref(o->rc, ts.rc)) [[unlikely]] {
-    ++ts.counters.objects_destroyed;
-    d();
-  }
-}
-
 template <class Cfg>
 inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   incref(ts, o, ts.counters.rc);
@@ -223,6 +212,7 @@ class Runtime {
   // returns a borrowed reference or nullptr.
   void dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value);
   static O* dict_get(Dict<RC>* d, Str<RC>* key);
+  static O* dict_get_slow(Dict<RC>* d, Str<RC>* key);
   // Drops every entry. Module teardown does this to the globals, which
   // otherwise stay alive through the cycle globals -> function -> globals
   // (rclab has no cycle collector).
@@ -266,10 +256,13 @@ inline std::size_t frame_block_size(std::uint32_t capacity) {
   return sizeof(Frame<typename Cfg::RC>) + capacity * sizeof(Object<typename Cfg::RC>*);
 }
 
-// PyFrame_New: takes new references to builtins, back, code and globals.
+// PyFrame_New: takes new references to builtins, back, code and globals;
+// then, as _PyFunction_FastCall does, a new reference to each of the `nargs`
+// arguments as the first locals. The remaining locals start empty.
 template <class Cfg>
 inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* code,
-                                          Dict<typename Cfg::RC>* globals, Tally& t) {
+                                          Dict<typename Cfg::RC>* globals, Object<typename Cfg::RC>** args,
+                                          int nargs, Tally& t) {
   using RC = typename Cfg::RC;
   Frame<RC>* back = ts.frame;
   Dict<RC>* builtins;
@@ -295,13 +288,6 @@ inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cf
     f->capacity = cap;
   }
   init_object(ts, &f->ob, Type::kFrame);
-  Object<RC>** locals = f->localsplus();
-  // An explicit loop, not memset: GCC would turn it into a libc call that
-  // costs more than clearing the one or two locals a function has.
-  for (std::int32_t i = 0; i < code->nlocals; ++i) {
-    asm("" ::: "memory");  // keeps the loop a loop
-    locals[i] = nullptr;
-  }
   f->builtins = builtins;
   if (back != nullptr) incref(ts, &back->ob, t);  // Py_XINCREF(back)
   f->back = back;
@@ -309,6 +295,12 @@ inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cf
   f->code = code;
   incref(ts, &globals->ob, t);
   f->globals = globals;
+  Object<RC>** locals = f->localsplus();
+  for (int i = 0; i < nargs; ++i) {
+    incref(ts, args[i], t);
+    locals[i] = args[i];
+  }
+  for (std::int32_t i = nargs; i < code->nlocals; ++i) locals[i] = nullptr;
   return f;
 }
 
@@ -316,20 +308,21 @@ inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cf
 // caches the block and drops the code last, in 3.6's order. The value stack
 // is empty here: eval pops it before returning.
 template <class Cfg>
-inline void frame_dealloc(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f) {
+inline void frame_dealloc(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f, Tally& t) {
   using RC = typename Cfg::RC;
-  Object<RC>** locals = f->localsplus();
   Code<RC>* co = f->code;
-  for (std::int32_t i = 0; i < co->nlocals; ++i) {
-    Object<RC>* v = locals[i];
-    locals[i] = nullptr;
-    xdecref(ts, v);
+  // Py_CLEAR of each local. A pointer walk: GCC vectorises an indexed loop,
+  // and the set-up for that costs more than the one local fib has.
+  for (Object<RC>**p = f->localsplus(), **end = p + co->nlocals; p != end; ++p) {
+    Object<RC>* v = *p;
+    *p = nullptr;
+    if (v != nullptr) decref(ts, v, t);
   }
-  if (f->back != nullptr) decref(ts, &f->back->ob);
-  decref(ts, &f->builtins->ob);
-  decref(ts, &f->globals->ob);
+  if (f->back != nullptr) decref(ts, &f->back->ob, t);
+  decref(ts, &f->builtins->ob, t);
+  decref(ts, &f->globals->ob, t);
   if (!Cfg::Frames::push(ts.frames, f)) free_block(ts, f, frame_block_size<Cfg>(f->capacity));
-  decref(ts, &co->ob);
+  decref(ts, &co->ob, t);
 }
 
 // ---------------------------------------------------------------------------
@@ -344,7 +337,7 @@ void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       free_block(ts, o, sizeof(Int<RC>));
       return;
     case Type::kFrame:
-      frame_dealloc(ts, as<Frame>(o));
+      frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
       return;
     case Type::kNone:
     case Type::kBool:
@@ -509,7 +502,17 @@ Entry* dict_probe(Entry* table, std::uint64_t mask, std::uint64_t hash, Match ma
 }  // namespace detail
 
 template <SafeConfig Cfg>
-[[gnu::always_inline]] inline Object<typename Cfg::RC>* Runtime<Cfg>::dict_get(Dict<RC>* d, Str<RC>* key) {
+inline Object<typename Cfg::RC>* Runtime<Cfg>::dict_get(Dict<RC>* d, Str<RC>* key) {
+  // First probe inline: an interned name usually sits in its home slot.
+  const auto& home = d->table[key->hash & d->mask];
+  if (home.key == key) [[likely]]
+    return home.value;
+  return dict_get_slow(d, key);
+}
+
+// Out of line, so the probe loop's closure never lands in eval's frame.
+template <SafeConfig Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* Runtime<Cfg>::dict_get_slow(Dict<RC>* d, Str<RC>* key) {
   const std::uint64_t h = key->hash;
   auto* e = detail::dict_probe(d->table, d->mask, h, [&](const auto& e) {
     return e.key == key || (e.hash == h && e.key->view() == key->view());

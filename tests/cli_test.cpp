@@ -1,0 +1,128 @@
+// The driver's command line: every bad input is refused with exit status 2
+// and one line on stderr naming the problem; good input prints a record.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#ifndef RCLAB_BIN
+#error "RCLAB_BIN must name the rclab executable"
+#endif
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+Outcome rclab(const std::string& args) {
+  const std::string out = ::testing::TempDir() + "rclab_cli_out.txt";
+  const std::string err = ::testing::TempDir() + "rclab_cli_err.txt";
+  const std::string cmd = std::string(RCLAB_BIN) + " " + args + " >" + out + " 2>" + err + " </dev/null";
+  const int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  o.out = slurp(out);
+  o.err = slurp(err);
+  return o;
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+struct BadInput {
+  const char* name;
+  const char* args;
+  const char* says;  // a word the message must contain
+};
+
+void PrintTo(const BadInput& b, std::ostream* os) { *os << "rclab " << b.args; }
+
+class RefusedInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(RefusedInput, ExitsTwoWithOneLine) {
+  const Outcome o = rclab(GetParam().args);
+  EXPECT_EQ(o.status, 2) << o.err;
+  EXPECT_EQ(lines(o.err), 1) << o.err;
+  EXPECT_EQ(o.err.rfind("rclab: ", 0), 0u) << o.err;
+  EXPECT_NE(o.err.find(GetParam().says), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << o.out;
+}
+
+// One row per refused input; docs/bad-inputs.md lists the same rows.
+INSTANTIATE_TEST_SUITE_P(
+    Cli, RefusedInput,
+    ::testing::Values(BadInput{"NoSubcommand", "", "subcommand"},
+                      BadInput{"UnknownSubcommand", "frobnicate", "frobnicate"},
+                      BadInput{"MissingConfig", "run --threads 1 --n 5", "--config"},
+                      BadInput{"UnknownConfig", "run --config nosuch --n 5", "unknown configuration"},
+                      BadInput{"RefusedConfig", "run --config plain-nogil --n 5", "refused"},
+                      BadInput{"ZeroThreads", "run --config gil --threads 0 --n 5", "--threads"},
+                      BadInput{"NegativeThreads", "run --config gil --threads -1 --n 5", "--threads"},
+                      BadInput{"AbsurdThreads", "run --config gil --threads 100000 --n 5", "--threads"},
+                      BadInput{"NonNumericThreads", "run --config gil --threads abc --n 5", "whole number"},
+                      BadInput{"FractionalThreads", "run --config gil --threads 2.5 --n 5", "whole number"},
+                      BadInput{"HugeThreads", "run --config gil --threads 99999999999999999999 --n 5",
+                               "out of range"},
+                      BadInput{"NegativeN", "run --config gil --n -1", "--n"},
+                      BadInput{"LongNWithoutFlag", "run --config gil --n 41", "--long"},
+                      BadInput{"OverflowingN", "run --config gil --n 91 --long", "overflow"},
+                      BadInput{"NonNumericN", "run --config gil --n xyz", "whole number"},
+                      BadInput{"FractionalN", "run --config gil --n 3.5", "whole number"},
+                      BadInput{"UnknownFlag", "run --config gil --n 5 --frobnicate", "--frobnicate"},
+                      BadInput{"ZeroSwitchInterval", "run --config gil --n 5 --switch-interval-us 0",
+                               "--switch-interval-us"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Cli, RunJsonPrintsOneCompleteRecord) {
+  const Outcome o = rclab("run --config atomic --threads 2 --n 15 --json");
+  ASSERT_EQ(o.status, 0) << o.err;
+  ASSERT_EQ(lines(o.out), 1) << o.out;
+  const auto j = nlohmann::json::parse(o.out);
+  for (const char* key : {"schema", "config", "threads", "n", "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s",
+                          "thread_cpu_s", "calls", "result", "result_ok", "increfs", "decrefs", "live_objects",
+                          "max_rss_kb", "helper_cpu_s"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["config"], "atomic");
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["result"], 987);
+  EXPECT_EQ(j["result_ok"], true);
+  EXPECT_EQ(j["live_objects"], 0);
+  EXPECT_EQ(j["calls"], 2 * 1973);
+  EXPECT_EQ(j["thread_cpu_s"].size(), 2u);
+}
+
+TEST(Cli, RunTextAndListAndHelp) {
+  Outcome o = rclab("run --config gil --threads 1 --n 10");
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("fib(10) = 89  ok"), std::string::npos) << o.out;
+
+  o = rclab("list");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("gil "), std::string::npos);
+  EXPECT_NE(o.out.find("atomic "), std::string::npos);
+
+  o = rclab("run --help");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("--threads"), std::string::npos);
+}
+
+}  // namespace

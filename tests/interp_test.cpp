@@ -1,0 +1,147 @@
+// The interpreter suite: fib is right under every configuration, objects and
+// memory all come back at teardown, and the reference-count operations per
+// call are exactly those of CPython 3.6's ceval.c.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "experiments/fib_workload.h"
+#include "experiments/registry.h"
+#include "refcount/atomic.h"
+#include "refcount/plain.h"
+#include "runtime/gil_interval.h"
+#include "runtime/gil_none.h"
+
+namespace rclab::experiments {
+namespace {
+
+}  // namespace
+
+// gtest prints a parameter through PrintTo found by ADL: name, not address.
+void PrintTo(const ConfigEntry* e, std::ostream* os) { *os << e->name; }
+
+namespace {
+
+std::vector<const ConfigEntry*> runnable() {
+  std::vector<const ConfigEntry*> v;
+  for (const auto& e : all_configs())
+    if (e.refused.empty()) v.push_back(&e);
+  return v;
+}
+
+RunRecord run(const ConfigEntry& e, int threads, int n) {
+  RunParams p;
+  p.threads = threads;
+  p.n = n;
+  p.switch_interval_us = 1000;  // switch often, so the GIL hands over inside short runs
+  return e.run(p);
+}
+
+class EveryConfig : public ::testing::TestWithParam<const ConfigEntry*> {};
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryConfig, ::testing::ValuesIn(runnable()),
+                         [](const auto& info) {
+                           std::string s(info.param->name);
+                           for (char& c : s)
+                             if (c == '-') c = '_';
+                           return s;
+                         });
+
+TEST_P(EveryConfig, FibIsRightFrom0To25) {
+  for (int n = 0; n <= 25; ++n) {
+    const RunRecord r = run(*GetParam(), 1, n);
+    ASSERT_TRUE(r.result_ok()) << "fib(" << n << ") = " << r.results[0] << ", expected " << fib_value(n);
+    EXPECT_EQ(r.calls, fib_calls(n));
+  }
+}
+
+TEST_P(EveryConfig, NothingLeftAfterTeardownAt1And2And8Threads) {
+  for (int threads : {1, 2, 8}) {
+    const RunRecord r = run(*GetParam(), threads, 18);
+    EXPECT_TRUE(r.result_ok()) << threads << " threads";
+    EXPECT_EQ(r.calls, threads * fib_calls(18));
+    EXPECT_EQ(r.live_objects, 0) << threads << " threads: objects leaked or freed twice";
+    EXPECT_EQ(r.live_blocks, 0) << threads << " threads: memory blocks leaked";
+    EXPECT_GT(r.objects_created, threads * fib_calls(18)) << "every call creates a frame object";
+  }
+}
+
+// Reference-count operations of one fib(k) invocation under CPython 3.6,
+// charging the call overhead to the callee (i = incref, d = decref):
+//
+//   call_function         Py_INCREF(func), Py_DECREF(func), then pops and
+//                         Py_DECREFs the callable and the argument  1i 3d
+//   _PyFunction_FastCall  Py_INCREF of the argument into f_localsplus,
+//                         Py_DECREF(f) after PyEval_EvalFrameEx      1i 1d
+//   PyFrame_New           Py_INCREF builtins, Py_XINCREF back,
+//                         Py_INCREF code, Py_INCREF globals          4i
+//   frame_dealloc         Py_CLEAR(n), Py_XDECREF(f_back), Py_DECREF
+//                         builtins, globals, code                    5d
+//   body, k < 2:   LOAD_FAST 1i, LOAD_CONST 1i, COMPARE_OP 1i 2d,
+//                  POP_JUMP_IF_FALSE 1d, LOAD_CONST 1i, RETURN_VALUE  4i 3d
+//   body, k >= 2:  the same test (3i 3d), then twice LOAD_GLOBAL 1i,
+//                  LOAD_FAST 1i, LOAD_CONST 1i, BINARY_SUBTRACT 1i 2d
+//                  (n-1 and n-2 are cached small ints), then BINARY_ADD 2d
+//                  plus 1i when fib(k) <= 256 (a cached small int; a larger
+//                  result is a new object, which costs no incref)     11i+s 9d
+//
+//   I(k) = 10,  D(k) = 12                                  for k < 2
+//   I(k) = 17 + [fib(k) <= 256] + I(k-1) + I(k-2),  D(k) = 18 + D(k-1) + D(k-2)
+//
+// The caller (call_fib) adds LOAD_GLOBAL fib 1i, the argument 1i (k <= 256)
+// and the final Py_DECREF of the result 1d; the outermost frame has no
+// f_back, which saves 1i and 1d. So one thread's fib(k) costs I(k) + 1
+// increfs and D(k) decrefs.
+struct Ops {
+  std::uint64_t inc, dec;
+};
+Ops cpython36_ops(int k) {
+  if (k < 2) return {10, 12};
+  const Ops a = cpython36_ops(k - 1), b = cpython36_ops(k - 2);
+  return {17 + (fib_value(k) <= 256 ? 1u : 0u) + a.inc + b.inc, 18 + a.dec + b.dec};
+}
+
+TEST_P(EveryConfig, RefcountOperationsMatchCPython36PerCall) {
+  for (int n : {0, 1, 2, 3, 5, 10, 12, 13, 14, 20}) {  // fib(12) = 233 <= 256 < fib(13) = 377
+    const RunRecord r = run(*GetParam(), 1, n);
+    const Ops expect = cpython36_ops(n);
+    EXPECT_EQ(r.increfs, expect.inc + 1) << "fib(" << n << ")";
+    EXPECT_EQ(r.decrefs, expect.dec) << "fib(" << n << ")";
+  }
+  // Threads do not change the per-thread pattern.
+  const RunRecord r = run(*GetParam(), 4, 15);
+  EXPECT_EQ(r.increfs, 4 * (cpython36_ops(15).inc + 1));
+  EXPECT_EQ(r.decrefs, 4 * cpython36_ops(15).dec);
+}
+
+TEST(Registry, GilAndAtomicExistAndPlainWithoutGilIsRefused) {
+  ASSERT_NE(find_config("gil"), nullptr);
+  ASSERT_NE(find_config("atomic"), nullptr);
+  EXPECT_EQ(find_config("gil")->refcount, "plain");
+  EXPECT_EQ(find_config("gil")->gil, "interval");
+  EXPECT_EQ(find_config("atomic")->refcount, "atomic");
+  EXPECT_EQ(find_config("atomic")->gil, "none");
+  const ConfigEntry* bad = find_config("plain-nogil");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_FALSE(bad->refused.empty());
+  EXPECT_EQ(bad->run, nullptr);
+  EXPECT_EQ(find_config("no-such-config"), nullptr);
+}
+
+// The compile-time check behind the refusal.
+static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::IntervalGil>>);
+static_assert(runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
+static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoGil>>);
+
+TEST(FibWorkload, NativeValuesAndCallCounts) {
+  EXPECT_EQ(fib_value(0), 1);
+  EXPECT_EQ(fib_value(1), 1);
+  EXPECT_EQ(fib_value(2), 2);
+  EXPECT_EQ(fib_value(30), 1346269);
+  EXPECT_EQ(fib_calls(30), 2692537u);
+  EXPECT_EQ(fib_calls(0), 1u);
+}
+
+}  // namespace
+}  // namespace rclab::experiments

@@ -1,0 +1,218 @@
+// The reference-count conformance suite: written once, instantiated for every
+// policy (typed tests). A new policy joins by adding its type to `Policies`.
+//
+// A policy with kNeedsGil is only correct under a GIL, so the harness gives it
+// one (a mutex around every operation); the threads still interleave, so
+// exact counts still prove that nothing is lost.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "refcount/atomic.h"
+#include "refcount/plain.h"
+#include "refcount/policy.h"
+
+namespace rclab::refcount {
+namespace {
+
+template <class P>
+struct Harness {
+  using Header = typename P::Header;
+  using Local = typename P::Local;
+
+  typename P::Shared shared;
+  std::mutex gil;  // used only when P::kNeedsGil
+
+  template <class F>
+  auto op(F f) {
+    if constexpr (P::kNeedsGil) {
+      std::lock_guard g(gil);
+      return f();
+    } else {
+      return f();
+    }
+  }
+  void init(Header& h, Local& l) { op([&] { P::init(h, l); }); }
+  void incref(Header& h, Local& l) { op([&] { P::incref(h, l); }); }
+  bool decref(Header& h, Local& l) { return op([&] { return P::decref(h, l); }); }
+  std::int64_t count(const Header& h) { return op([&] { return std::int64_t(P::count(h)); }); }
+};
+
+template <class P>
+class RefcountConformance : public ::testing::Test {
+ protected:
+  Harness<P> hx;
+};
+
+using Policies = ::testing::Types<Plain, Atomic>;
+TYPED_TEST_SUITE(RefcountConformance, Policies);
+
+constexpr int kThreads = 8;
+
+TYPED_TEST(RefcountConformance, SatisfiesConcept) { static_assert(Policy<TypeParam>); }
+
+TYPED_TEST(RefcountConformance, NewObjectHasOneReferenceAndExactCounts) {
+  auto& hx = this->hx;
+  typename TypeParam::Local local(hx.shared);
+  typename TypeParam::Header h;
+  hx.init(h, local);
+  EXPECT_EQ(hx.count(h), 1);
+  for (int i = 0; i < 1000; ++i) hx.incref(h, local);
+  EXPECT_EQ(hx.count(h), 1001);
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(hx.decref(h, local));
+  EXPECT_EQ(hx.count(h), 1);
+  EXPECT_TRUE(hx.decref(h, local)) << "the last decref must report zero";
+}
+
+// Private objects: each thread creates its own, changes their counts at
+// random and checks the exact count after every step.
+TYPED_TEST(RefcountConformance, PrivateObjectsFromManyThreadsStayExact) {
+  auto& hx = this->hx;
+  std::atomic<int> errors{0}, freed{0};
+  constexpr int kObjects = 64, kOps = 20000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      typename TypeParam::Local local(hx.shared);
+      std::vector<typename TypeParam::Header> objs(kObjects);
+      std::vector<std::int64_t> expect(kObjects, 1);
+      for (auto& h : objs) hx.init(h, local);
+      std::mt19937 rng(1234 + t);
+      for (int i = 0; i < kOps; ++i) {
+        const int k = int(rng() % kObjects);
+        if (expect[k] > 1 && rng() % 2) {
+          if (hx.decref(objs[k], local)) ++errors;  // must not reach zero while expect > 1
+          --expect[k];
+        } else {
+          hx.incref(objs[k], local);
+          ++expect[k];
+        }
+        if (hx.count(objs[k]) != expect[k]) ++errors;
+      }
+      for (int k = 0; k < kObjects; ++k) {
+        while (expect[k] > 1) {
+          if (hx.decref(objs[k], local)) ++errors;
+          --expect[k];
+        }
+        if (hx.decref(objs[k], local)) ++freed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(freed.load(), kThreads * kObjects);
+}
+
+// Shared objects: every thread takes and drops references to the same few
+// objects while the main thread holds one. Between the two phases every
+// thread still holds what it took, so the count must be exactly 1 + all held.
+TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
+  auto& hx = this->hx;
+  constexpr int kObjects = 4, kOps = 50000;
+  typename TypeParam::Local main_local(hx.shared);
+  std::vector<typename TypeParam::Header> objs(kObjects);
+  for (auto& h : objs) hx.init(h, main_local);
+
+  std::vector<std::vector<std::int64_t>> held(kThreads, std::vector<std::int64_t>(kObjects, 0));
+  std::atomic<int> early_zero{0};
+  std::barrier phase(kThreads + 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      typename TypeParam::Local local(hx.shared);
+      std::mt19937 rng(99 + t);
+      auto& mine = held[t];
+      for (int i = 0; i < kOps; ++i) {
+        const int k = int(rng() % kObjects);
+        if (mine[k] > 0 && rng() % 3 == 0) {
+          if (hx.decref(objs[k], local)) ++early_zero;
+          --mine[k];
+        } else {
+          hx.incref(objs[k], local);
+          ++mine[k];
+        }
+      }
+      phase.arrive_and_wait();  // main checks the counts here
+      phase.arrive_and_wait();
+      for (int k = 0; k < kObjects; ++k)
+        for (; mine[k] > 0; --mine[k])
+          if (hx.decref(objs[k], local)) ++early_zero;
+    });
+  }
+  phase.arrive_and_wait();
+  for (int k = 0; k < kObjects; ++k) {
+    std::int64_t expect = 1;
+    for (int t = 0; t < kThreads; ++t) expect += held[t][k];
+    EXPECT_EQ(hx.count(objs[k]), expect) << "object " << k;
+  }
+  phase.arrive_and_wait();
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(early_zero.load(), 0) << "a count reached zero while the main thread still held a reference";
+  for (auto& h : objs) {
+    EXPECT_EQ(hx.count(h), 1);
+    EXPECT_TRUE(hx.decref(h, main_local));
+  }
+}
+
+// Objects created on one thread, handed through a queue to another, which
+// drops the last reference: zero is reported exactly once, on the receiver.
+TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsAreReleasedByTheReceiver) {
+  auto& hx = this->hx;
+  constexpr int kObjects = 20000, kExtraRefs = 3;
+  std::vector<typename TypeParam::Header> objs(kObjects);
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<int> queue;
+  bool done = false;
+  std::atomic<int> freed_by_receiver{0}, freed_by_producer{0};
+
+  std::thread producer([&] {
+    typename TypeParam::Local local(hx.shared);
+    for (int i = 0; i < kObjects; ++i) {
+      hx.init(objs[i], local);
+      for (int r = 0; r < kExtraRefs; ++r) hx.incref(objs[i], local);
+      // The producer keeps one reference for a while and drops it later, so
+      // the two threads' decrefs race on the same objects.
+      {
+        std::lock_guard g(m);
+        queue.push_back(i);
+      }
+      cv.notify_one();
+      if (i >= 8 && hx.decref(objs[i - 8], local)) ++freed_by_producer;
+    }
+    for (int i = kObjects - 8; i < kObjects; ++i)
+      if (hx.decref(objs[i], local)) ++freed_by_producer;
+    {
+      std::lock_guard g(m);
+      done = true;
+    }
+    cv.notify_one();
+  });
+  std::thread receiver([&] {
+    typename TypeParam::Local local(hx.shared);
+    for (;;) {
+      std::unique_lock g(m);
+      cv.wait(g, [&] { return !queue.empty() || done; });
+      if (queue.empty()) return;
+      const int i = queue.front();
+      queue.pop_front();
+      g.unlock();
+      for (int r = 0; r < kExtraRefs; ++r)
+        if (hx.decref(objs[i], local)) ++freed_by_receiver;
+    }
+  });
+  producer.join();
+  receiver.join();
+  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load(), kObjects)
+      << "every object must reach zero exactly once";
+}
+
+}  // namespace
+}  // namespace rclab::refcount
