@@ -46,6 +46,7 @@ RunRecord run_fib(const RunParams& p) {
       // Built on its own thread, so its memory is first touched here.
       states[i] = std::make_unique<TS>(rt);
       TS& ts = *states[i];
+      Cfg::TState::attach(&ts);
       start.arrive_and_wait();
       const double cpu0 = thread_cpu_seconds();
       Gil::take(rt.gil_shared, ts.gil);
@@ -53,6 +54,7 @@ RunRecord run_fib(const RunParams& p) {
       ts.detach();  // under the GIL: the caches it drains may need it
       Gil::drop(rt.gil_shared, ts.gil);
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
+      Cfg::TState::detach(&ts);
     });
   }
 
@@ -75,6 +77,7 @@ RunRecord run_fib(const RunParams& p) {
   r.calls = work.calls;
   r.increfs = work.rc.increfs;
   r.decrefs = work.rc.decrefs;
+  r.tstate_lookups = work.tstate_lookups;
 
   rt.shutdown();
   runtime::Counters all = work;

@@ -63,9 +63,10 @@ std::string config_names() {
 
 int cmd_list() {
   for (const auto& e : all_configs()) {
-    std::printf("%-12s refcount=%-8s gil=%-9s alloc=%-7s frames=%-10s  %.*s\n", std::string(e.name).c_str(),
-                std::string(e.refcount).c_str(), std::string(e.gil).c_str(), std::string(e.alloc).c_str(),
-                std::string(e.frames).c_str(), int(e.models.size()), e.models.data());
+    std::printf("%-15s refcount=%-7s gil=%-9s alloc=%-15s frames=%-11s tstate=%-12s %.*s\n",
+                std::string(e.name).c_str(), std::string(e.refcount).c_str(), std::string(e.gil).c_str(),
+                e.alloc_name().c_str(), std::string(e.frames).c_str(), std::string(e.tstate).c_str(),
+                int(e.models.size()), e.models.data());
   }
   return 0;
 }
@@ -101,8 +102,9 @@ int cmd_run(const RunArgs& a) {
   r.config = std::string(e->name);
   r.refcount = std::string(e->refcount);
   r.gil = std::string(e->gil);
-  r.alloc = std::string(e->alloc);
+  r.alloc = e->alloc_name();
   r.frames = std::string(e->frames);
+  r.tstate = std::string(e->tstate);
 
   if (a.json)
     std::cout << to_json(r).dump() << '\n';

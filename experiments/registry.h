@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "experiments/fib_run.h"
@@ -17,14 +18,36 @@ namespace rclab::experiments {
 struct ConfigEntry {
   std::string_view name;
   std::string_view models;  // what it stands for, in a few words
-  std::string_view refcount, gil, alloc, frames;
+  std::string_view refcount, gil, alloc, alloc_backend, frames, tstate;
   std::string_view refused;  // non-empty: why this combination cannot run
   RunRecord (*run)(const RunParams&);
+
+  // "global(system)" for a lock scheme over a backend, else the allocator's name.
+  std::string alloc_name() const {
+    return alloc_backend.empty() ? std::string(alloc) : std::string(alloc) + "(" + std::string(alloc_backend) + ")";
+  }
 };
+
+template <class A>
+constexpr std::string_view backend_name() {
+  if constexpr (requires { A::kBackendName; })
+    return A::kBackendName;
+  else
+    return {};
+}
 
 template <class Cfg>
 constexpr ConfigEntry make_entry(std::string_view name, std::string_view models) {
-  ConfigEntry e{name, models, Cfg::RC::kName, Cfg::Gil::kName, Cfg::Alloc::kName, Cfg::Frames::kName, {}, nullptr};
+  ConfigEntry e{name,
+                models,
+                Cfg::RC::kName,
+                Cfg::Gil::kName,
+                Cfg::Alloc::kName,
+                backend_name<typename Cfg::Alloc>(),
+                Cfg::Frames::kName,
+                Cfg::TState::kName,
+                {},
+                nullptr};
   if constexpr (runtime::SafeConfig<Cfg>)
     e.run = &run_fib<Cfg>;
   else

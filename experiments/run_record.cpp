@@ -14,7 +14,8 @@ nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j;
   j["schema"] = kSchema;
   j["config"] = r.config;
-  j["policies"] = {{"refcount", r.refcount}, {"gil", r.gil}, {"alloc", r.alloc}, {"frames", r.frames}};
+  j["policies"] = {
+      {"refcount", r.refcount}, {"gil", r.gil}, {"alloc", r.alloc}, {"frames", r.frames}, {"tstate", r.tstate}};
   j["threads"] = r.threads;
   j["n"] = r.n;
   j["wall_s"] = r.wall_s;
@@ -32,6 +33,7 @@ nlohmann::json to_json(const RunRecord& r) {
   j["objects_created"] = r.objects_created;
   j["live_objects"] = r.live_objects;
   j["live_blocks"] = r.live_blocks;
+  j["tstate_lookups"] = r.tstate_lookups;
   j["gil_switches"] = r.gil_switches;
   j["gil_drop_requests"] = r.gil_drop_requests;
   j["max_rss_kb"] = r.max_rss_kb;
@@ -42,22 +44,24 @@ std::string to_text(const RunRecord& r) {
   char buf[1024];
   const double per_call = r.calls ? 1.0 / double(r.calls) : 0.0;
   std::snprintf(buf, sizeof buf,
-                "config   %s  (refcount=%s gil=%s alloc=%s frames=%s)\n"
+                "config   %s  (refcount=%s gil=%s alloc=%s frames=%s tstate=%s)\n"
                 "threads  %d   fib(%d) = %lld  %s\n"
                 "wall     %.4f s\n"
                 "cpu      %.4f s  (user %.4f, sys %.4f; %.2fx wall)\n"
                 "calls    %llu   (%.1f ns wall per call per thread)\n"
                 "refcount %llu increfs, %llu decrefs  (%.2f / %.2f per call)\n"
-                "gil      %llu switches, %llu drop requests\n"
+                "gil      %llu switches, %llu drop requests;  %llu thread-state lookups\n"
                 "teardown live_objects %lld, live_blocks %lld   max_rss %ld KiB\n",
                 r.config.c_str(), r.refcount.c_str(), r.gil.c_str(), r.alloc.c_str(), r.frames.c_str(),
+                r.tstate.c_str(),
                 r.threads, r.n, (long long)(r.results.empty() ? 0 : r.results.front()),
                 r.result_ok() ? "ok" : "WRONG", r.wall_s, r.cpu_s(), r.cpu_user_s, r.cpu_sys_s,
                 r.wall_s > 0 ? r.cpu_s() / r.wall_s : 0.0, (unsigned long long)r.calls,
                 r.calls ? r.wall_s * 1e9 * r.threads / double(r.calls) : 0.0,
                 (unsigned long long)r.increfs, (unsigned long long)r.decrefs, double(r.increfs) * per_call,
                 double(r.decrefs) * per_call, (unsigned long long)r.gil_switches,
-                (unsigned long long)r.gil_drop_requests, (long long)r.live_objects, (long long)r.live_blocks,
+                (unsigned long long)r.gil_drop_requests, (unsigned long long)r.tstate_lookups,
+                (long long)r.live_objects, (long long)r.live_blocks,
                 r.max_rss_kb);
   return buf;
 }

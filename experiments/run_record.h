@@ -22,7 +22,7 @@ struct RunParams {
 struct RunRecord {
   // Filled in by the driver from the registry.
   std::string config;
-  std::string refcount, gil, alloc, frames;
+  std::string refcount, gil, alloc, frames, tstate;
 
   int threads = 0;
   int n = 0;
@@ -39,6 +39,7 @@ struct RunRecord {
   std::uint64_t objects_created = 0;  // whole run, set-up and teardown included
   std::int64_t live_objects = 0;      // created - destroyed after teardown: must be 0
   std::int64_t live_blocks = 0;       // allocated - freed after teardown: must be 0
+  std::uint64_t tstate_lookups = 0;   // thread-state lookups (0 with `explicit`)
   std::uint64_t gil_switches = 0;
   std::uint64_t gil_drop_requests = 0;
   long max_rss_kb = 0;

@@ -8,9 +8,12 @@
 //   pop(local)            a cached block, or nullptr when empty;
 //   push(local, p)        caches p, or returns false when full (the caller
 //                         then frees p to the allocator);
-//   drain(local, release) hands every cached block to release(p) — called
-//                         when a thread state is torn down, so blocks never
-//                         outlive the runtime.
+//   drain(local, release) hands every block cached for this thread to
+//                         release(ctx, p) — called when a thread state is
+//                         torn down;
+//   drain_shared(shared, release)  the same for blocks cached for all
+//                         threads — called once at runtime shutdown. Between
+//                         them no block outlives the runtime.
 #pragma once
 
 #include <concepts>
@@ -21,12 +24,14 @@ namespace rclab::freelists {
 template <class F>
 concept Freelist =
     std::constructible_from<typename F::Local, typename F::Shared&> &&
-    requires(typename F::Local& local, void* p, void (*release)(void*, void*), void* ctx) {
+    requires(typename F::Shared& shared, typename F::Local& local, void* p, void (*release)(void*, void*),
+             void* ctx) {
       { F::kName } -> std::convertible_to<std::string_view>;
       { F::kNeedsGil } -> std::convertible_to<bool>;
       { F::pop(local) } -> std::same_as<void*>;
       { F::push(local, p) } -> std::same_as<bool>;
       { F::drain(local, release, ctx) } -> std::same_as<void>;
+      { F::drain_shared(shared, release, ctx) } -> std::same_as<void>;
     };
 
 }  // namespace rclab::freelists

@@ -47,6 +47,7 @@ struct PerThread {
   static void drain(Local& l, void (*release)(void*, void*), void* ctx) {
     while (void* p = pop(l)) release(ctx, p);
   }
+  static void drain_shared(Shared&, void (*)(void*, void*), void*) {}  // nothing is shared
 };
 
 }  // namespace rclab::freelists

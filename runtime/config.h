@@ -16,16 +16,19 @@
 #include "obmalloc/system.h"
 #include "refcount/policy.h"
 #include "runtime/gil.h"
+#include "runtime/tstate.h"
+#include "runtime/tstate_explicit.h"
 
 namespace rclab::runtime {
 
 template <refcount::Policy RC_, GilPolicy Gil_, obmalloc::Allocator Alloc_ = obmalloc::System,
-          freelists::Freelist Frames_ = freelists::PerThread<100>>
+          freelists::Freelist Frames_ = freelists::PerThread<100>, ThreadStatePolicy TState_ = ExplicitTState>
 struct Config {
   using RC = RC_;
   using Gil = Gil_;
   using Alloc = Alloc_;
   using Frames = Frames_;
+  using TState = TState_;
 };
 
 // Why a configuration cannot run, or empty when it can. A policy that is only

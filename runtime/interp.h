@@ -48,7 +48,8 @@ struct Interp {
   // oparg+1 entries below `sp`; pops and releases them, returns a new
   // reference to the result.
   // Operations are tallied into `t` (see Tally in runtime.h).
-  [[gnu::always_inline]] static O* call_function(TS& ts, O**& sp, int oparg, Tally& t) {
+  [[gnu::always_inline]] static O* call_function(TS& ts_in, O**& sp, int oparg, Tally& t) {
+    TS& ts = tstate_get(ts_in);  // 3.6's call_function: PyThreadState_GET()
     O** pfunc = sp - oparg - 1;
     O* func = *pfunc;
     incref(ts, func, t);
@@ -62,7 +63,8 @@ struct Interp {
  private:
   // fast_function + _PyFunction_FastCall: positional arguments only, no
   // defaults, no closures — the fast path every fib call takes in 3.6.
-  [[gnu::always_inline]] static O* fast_function(TS& ts, O* func, O** args, int nargs, Tally& t) {
+  [[gnu::always_inline]] static O* fast_function(TS& ts_in, O* func, O** args, int nargs, Tally& t) {
+    TS& ts = tstate_get(ts_in);  // _PyFunction_FastCall: PyThreadState_GET()
     if (func->type != Type::kFunction) fatal("TypeError: object is not callable");
     Function<RC>* fn = as<Function>(func);
     Code<RC>* co = fn->code;
@@ -120,7 +122,8 @@ struct Interp {
 };
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts, Frame<RC>* f) {
+Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
+  TS& ts = tstate_get(ts_in);  // PyEval_EvalFrameEx: PyThreadState *tstate = PyThreadState_GET()
   if (++ts.depth > kRecursionLimit) fatal("RecursionError: maximum recursion depth exceeded");
   ++ts.counters.calls;
   ts.frame = f;

@@ -54,6 +54,7 @@ struct Counters {
   std::uint64_t objects_destroyed = 0;
   std::uint64_t blocks_allocated = 0;
   std::uint64_t blocks_freed = 0;
+  std::uint64_t tstate_lookups = 0;  // PyThreadState_GET() calls that did a lookup
 
   Counters& operator+=(const Counters& o) {
     rc += o.rc;
@@ -62,6 +63,7 @@ struct Counters {
     objects_destroyed += o.objects_destroyed;
     blocks_allocated += o.blocks_allocated;
     blocks_freed += o.blocks_freed;
+    tstate_lookups += o.tstate_lookups;
     return *this;
   }
 };
@@ -154,6 +156,20 @@ inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
 template <class Cfg>
 inline void xdecref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   if (o != nullptr) decref(ts, o);
+}
+
+// PyThreadState_GET(): the thread state through the configuration's lookup
+// policy. With a looking-up policy the caller then works through the state
+// it got back, so the lookup cannot be optimised away.
+template <class Cfg>
+inline ThreadState<Cfg>& tstate_get(ThreadState<Cfg>& passed) {
+  if constexpr (Cfg::TState::kLooksUp) {
+    ThreadState<Cfg>& ts = Cfg::TState::get(passed);
+    ++ts.counters.tstate_lookups;
+    return ts;
+  } else {
+    return passed;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -441,6 +457,15 @@ void Runtime<Cfg>::shutdown() {
   decref(main, true_);
   decref(main, none);
   main.detach();
+  // Blocks cached in a freelist shared by all threads go back last, when no
+  // thread can take one any more.
+  Cfg::Frames::drain_shared(
+      frames_shared,
+      [](void* ctx, void* p) {
+        auto& ts = *static_cast<TS*>(ctx);
+        free_block(ts, p, frame_block_size<Cfg>(static_cast<Frame<RC>*>(p)->capacity));
+      },
+      &main);
 }
 
 template <SafeConfig Cfg>

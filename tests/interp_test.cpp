@@ -115,6 +115,14 @@ TEST_P(EveryConfig, RefcountOperationsMatchCPython36PerCall) {
   EXPECT_EQ(r.decrefs, 4 * cpython36_ops(15).dec);
 }
 
+// 3.6 looks its thread state up at eval entry, in call_function and in
+// fast_function: three lookups per call, unless the state is passed down.
+TEST_P(EveryConfig, ThreadStateLookupsAreThreePerCallUnlessExplicit) {
+  const RunRecord r = run(*GetParam(), 2, 15);
+  const std::uint64_t expect = GetParam()->tstate == "explicit" ? 0 : 3 * r.calls;
+  EXPECT_EQ(r.tstate_lookups, expect) << GetParam()->tstate;
+}
+
 TEST(Registry, GilAndAtomicExistAndPlainWithoutGilIsRefused) {
   ASSERT_NE(find_config("gil"), nullptr);
   ASSERT_NE(find_config("atomic"), nullptr);
