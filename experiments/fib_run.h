@@ -1,15 +1,23 @@
 // One measurement: N threads, released together from a barrier, each compute
 // fib(n) in the interpreter under configuration Cfg.
 //
-// What is timed: from the barrier's release to the last join — thread start-up
-// and runtime construction and teardown are outside. Process CPU is the
+// What is timed: from the barrier's release (its completion step, once every
+// worker has started) to the last join — thread start-up and runtime
+// construction and teardown are outside. Process CPU is the
 // difference of getrusage(RUSAGE_SELF) over the same span, so it includes any
 // helper thread. Teardown happens after timing and is then checked: every
 // object created must have been destroyed and every block freed.
 #pragma once
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
 #include <barrier>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -19,6 +27,24 @@
 #include "runtime/interp.h"
 
 namespace rclab::experiments {
+
+// The CPUs this process may run on, in order (taskset and cgroups respected).
+inline std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
+}
+
+inline void pin_self_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
 
 template <runtime::SafeConfig Cfg>
 RunRecord run_fib(const RunParams& p) {
@@ -38,16 +64,32 @@ RunRecord run_fib(const RunParams& p) {
   r.thread_cpu_s.assign(p.threads, 0.0);
 
   std::vector<std::unique_ptr<TS>> states(p.threads);
-  std::barrier start(p.threads + 1);
+  // The clocks start in the barrier's completion step: after every worker
+  // has started and built its thread state, before any is released.
+  CpuTimes cpu0;
+  double wall0 = 0;
+  auto start_clocks = [&]() noexcept {
+    cpu0 = process_cpu();
+    wall0 = wall_seconds();
+  };
+  const std::vector<int> cpus = p.pin ? allowed_cpus() : std::vector<int>{};
+  r.pinned = !cpus.empty();
+  std::barrier start(p.threads + 1, start_clocks);
+  std::atomic<bool> abandon{false};  // set when not every worker could be started
   std::vector<std::thread> workers;
   workers.reserve(p.threads);
   for (int i = 0; i < p.threads; ++i) {
-    workers.emplace_back([&, i] {
+    auto body = [&, i] {
+      if (!cpus.empty()) pin_self_to(cpus[std::size_t(i) % cpus.size()]);
       // Built on its own thread, so its memory is first touched here.
       states[i] = std::make_unique<TS>(rt);
       TS& ts = *states[i];
       Cfg::TState::attach(&ts);
       start.arrive_and_wait();
+      if (abandon.load()) {
+        Cfg::TState::detach(&ts);
+        return;
+      }
       const double cpu0 = thread_cpu_seconds();
       Gil::take(rt.gil_shared, ts.gil);
       r.results[i] = call_fib(ts, fib_name, p.n);
@@ -55,11 +97,22 @@ RunRecord run_fib(const RunParams& p) {
       Gil::drop(rt.gil_shared, ts.gil);
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
       Cfg::TState::detach(&ts);
-    });
+    };
+    try {
+      workers.emplace_back(body);
+    } catch (const std::system_error& e) {
+      // The system would not give us more threads (ulimit -u, a pids
+      // cgroup). Release the ones waiting at the barrier, join them, and
+      // report, instead of terminating with threads still running.
+      abandon = true;
+      for (int missing = i; missing < p.threads; ++missing) start.arrive_and_drop();
+      start.arrive_and_wait();
+      for (auto& w : workers) w.join();
+      throw std::runtime_error("could start only " + std::to_string(i) + " of " + std::to_string(p.threads) +
+                               " threads: " + e.what());
+    }
   }
 
-  const CpuTimes cpu0 = process_cpu();
-  const double wall0 = wall_seconds();
   start.arrive_and_wait();
   for (auto& w : workers) w.join();
   const double wall1 = wall_seconds();

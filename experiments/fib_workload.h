@@ -37,9 +37,11 @@ constexpr std::int64_t fib_value(int n) {
 // Frames evaluated by one fib(n): every call is one frame.
 constexpr std::uint64_t fib_calls(int n) { return 2 * std::uint64_t(fib_value(n)) - 1; }
 
-// The largest n whose result fits the model's 64-bit ints.
-inline constexpr int kFibMaxN = 90;
-static_assert(fib_value(kFibMaxN) > 0 && fib_value(kFibMaxN) < INT64_MAX / 2 * 2);
+// The largest n whose result fits the model's 64-bit ints: fib(91) does,
+// fib(92) = fib(91) + fib(90) would overflow.
+inline constexpr int kFibMaxN = 91;
+static_assert(fib_value(kFibMaxN) > fib_value(kFibMaxN - 1));
+static_assert(fib_value(kFibMaxN) > INT64_MAX - fib_value(kFibMaxN - 1), "fib(kFibMaxN + 1) must overflow");
 
 // Defines `fib` in the runtime's globals, as executing `def fib` does.
 // Returns the interned name "fib" (borrowed: the globals dict keeps it alive).

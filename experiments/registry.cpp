@@ -22,14 +22,16 @@ using runtime::PthreadKeyTState;
 using System = obmalloc::System;
 
 const ConfigEntry kConfigs[] = {
-    make_entry<Config<Plain, IntervalGil>>("gil", "CPython 3.2+ with its GIL: plain counts, 5 ms switch interval"),
+    make_entry<Config<Plain, IntervalGil>>("gil", "CPython 3.2+ with its GIL: plain counts, 5 ms switch interval",
+                                           /*timeline=*/true),
     make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
     make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
                                             "atomic counts under the GIL: the price of lock-prefixed ops alone"),
     make_entry<Config<Atomic, NoGil, obmalloc::GlobalLock<System>, freelists::Global<200>, PthreadKeyTState>>(
         "atomic-2016-06",
         "Gilectomy June 2016: atomic counts, one lock around the allocator and the frame freelist, "
-        "thread state by pthread_getspecific"),
+        "thread state by pthread_getspecific",
+        /*timeline=*/true),
     make_entry<Config<Plain, NoGil>>("plain-nogil", "plain counts without a GIL (refused: it races)"),
 };
 

@@ -18,6 +18,7 @@ namespace rclab::experiments {
 struct ConfigEntry {
   std::string_view name;
   std::string_view models;  // what it stands for, in a few words
+  bool timeline;            // a milestone of the Gilectomy timeline (sweep --preset timeline)
   std::string_view refcount, gil, alloc, alloc_backend, frames, tstate;
   std::string_view refused;  // non-empty: why this combination cannot run
   RunRecord (*run)(const RunParams&);
@@ -37,9 +38,10 @@ constexpr std::string_view backend_name() {
 }
 
 template <class Cfg>
-constexpr ConfigEntry make_entry(std::string_view name, std::string_view models) {
+constexpr ConfigEntry make_entry(std::string_view name, std::string_view models, bool timeline = false) {
   ConfigEntry e{name,
                 models,
+                timeline,
                 Cfg::RC::kName,
                 Cfg::Gil::kName,
                 Cfg::Alloc::kName,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "experiments/machine.h"
+
 namespace rclab::experiments {
 
 bool RunRecord::result_ok() const {
@@ -37,6 +39,10 @@ nlohmann::json to_json(const RunRecord& r) {
   j["gil_switches"] = r.gil_switches;
   j["gil_drop_requests"] = r.gil_drop_requests;
   j["max_rss_kb"] = r.max_rss_kb;
+  j["pinned"] = r.pinned;
+  j["machine"] = machine_info();
+  j["build"] = build_info();
+  j["time"] = utc_now();
   return j;
 }
 

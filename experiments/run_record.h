@@ -17,6 +17,7 @@ struct RunParams {
   int threads = 1;
   int n = 30;
   std::int64_t switch_interval_us = 5000;  // interval GIL only
+  bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
 };
 
 struct RunRecord {
@@ -43,6 +44,7 @@ struct RunRecord {
   std::uint64_t gil_switches = 0;
   std::uint64_t gil_drop_requests = 0;
   long max_rss_kb = 0;
+  bool pinned = false;
 
   double cpu_s() const { return cpu_user_s + cpu_sys_s; }
   bool result_ok() const;

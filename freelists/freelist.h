@@ -17,9 +17,21 @@
 #pragma once
 
 #include <concepts>
+#include <cstring>
 #include <string_view>
 
 namespace rclab::freelists {
+
+// A cached block's first word holds the link to the next one. Read and
+// written with memcpy: the block's memory last held (and will again hold)
+// an object header of another type, so a void** store would break the
+// aliasing rules.
+inline void* load_link(const void* block) {
+  void* next;
+  std::memcpy(&next, block, sizeof next);
+  return next;
+}
+inline void store_link(void* block, void* next) { std::memcpy(block, &next, sizeof next); }
 
 template <class F>
 concept Freelist =

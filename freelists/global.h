@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <mutex>
 #include <string_view>
+
+#include "freelists/freelist.h"
 
 #include "common/cacheline.h"
 
@@ -33,7 +36,7 @@ struct Global {
     std::lock_guard g(s.lock);
     void* p = s.head;
     if (p != nullptr) {
-      s.head = *static_cast<void**>(p);
+      s.head = load_link(p);
       --s.count;
     }
     return p;
@@ -43,7 +46,7 @@ struct Global {
     Shared& s = *l.shared;
     std::lock_guard g(s.lock);
     if (s.count == kCapacity) return false;
-    *static_cast<void**>(p) = s.head;
+    store_link(p, s.head);
     s.head = p;
     ++s.count;
     return true;
@@ -55,7 +58,7 @@ struct Global {
   static void drain_shared(Shared& s, void (*release)(void*, void*), void* ctx) {
     std::lock_guard g(s.lock);
     while (void* p = s.head) {
-      s.head = *static_cast<void**>(p);
+      s.head = load_link(p);
       --s.count;
       release(ctx, p);
     }

@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string_view>
+
+#include "freelists/freelist.h"
 
 namespace rclab::freelists {
 
@@ -30,7 +33,7 @@ struct PerThread {
   static void* pop(Local& l) {
     void* p = l.head;
     if (p != nullptr) {
-      l.head = *static_cast<void**>(p);
+      l.head = load_link(p);
       --l.count;
     }
     return p;
@@ -38,7 +41,7 @@ struct PerThread {
 
   static bool push(Local& l, void* p) {
     if (l.count == kCapacity) return false;
-    *static_cast<void**>(p) = l.head;
+    store_link(p, l.head);
     l.head = p;
     ++l.count;
     return true;

@@ -7,12 +7,14 @@
 // existing one, which already orders the object's contents for this thread.
 // Decrements are acq_rel, so every write made through any reference happens
 // before the deallocation that follows the last one (the shared_ptr
-// argument). libstdc++'s shared_ptr uses release + an acquire fence on zero
-// instead; ThreadSanitizer does not model fences, and on x86-64 both compile
-// to the same `lock xadd` Gilectomy used.
+// argument), as libstdc++'s shared_ptr does. Boost and Rust's Arc use a
+// release decrement plus an acquire fence on zero instead; ThreadSanitizer
+// does not model fences, and on x86-64 both compile to the same `lock xadd`
+// Gilectomy used.
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string_view>
 
@@ -30,8 +32,9 @@ struct Atomic {
     explicit Local(Shared&) noexcept {}
   };
 
-  // The object is not yet visible to any other thread: a plain store will do.
-  static void init(Header& h, Local&) { h.refcnt.store(1, std::memory_order_relaxed); }
+  // The header's memory comes raw from an allocator or a freelist: begin the
+  // atomic's lifetime here. No other thread can see the object yet.
+  static void init(Header& h, Local&) { std::construct_at(&h.refcnt, 1); }
 
   static void incref(Header& h, Local&) { h.refcnt.fetch_add(1, std::memory_order_relaxed); }
 

@@ -33,7 +33,7 @@ void IntervalGil::take(Shared& g, Local& me) {
   if (g.breaker.test(EvalBreaker::kGilDropRequest)) g.breaker.clear(EvalBreaker::kGilDropRequest);
 }
 
-void IntervalGil::drop(Shared& g, Local& me) {
+void IntervalGil::release(Shared& g, Local& me, bool force_switch) {
   {
     std::lock_guard lock(g.mutex);
     if (!g.locked.load(std::memory_order_relaxed)) fatal("drop_gil: GIL is not locked");
@@ -44,7 +44,7 @@ void IntervalGil::drop(Shared& g, Local& me) {
 
   // Forced switching: if we drop because someone asked, wait until a
   // different thread has taken the GIL before we may compete for it again.
-  if (g.breaker.test(EvalBreaker::kGilDropRequest)) {
+  if (force_switch && g.breaker.test(EvalBreaker::kGilDropRequest)) {
     std::unique_lock sw(g.switch_mutex);
     if (g.last_holder.load(std::memory_order_relaxed) == &me) {
       g.breaker.clear(EvalBreaker::kGilDropRequest);

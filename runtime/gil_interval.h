@@ -55,11 +55,16 @@ struct IntervalGil {
   };
 
   static void take(Shared& g, Local& me);
-  static void drop(Shared& g, Local& me);
+  // Releases the GIL. A thread that is leaving (CPython's drop_gil(NULL) at
+  // thread exit) does not wait for the hand-over.
+  static void drop(Shared& g, Local& me) { release(g, me, /*force_switch=*/false); }
+  // The eval breaker's response to a drop request: release with forced
+  // switching, then queue for the GIL again.
   static void yield(Shared& g, Local& me) {
-    drop(g, me);
+    release(g, me, /*force_switch=*/true);
     take(g, me);
   }
+  static void release(Shared& g, Local& me, bool force_switch);
   static GilStats stats(const Shared& g) {
     return {g.switch_number.load(std::memory_order_relaxed),
             g.drop_requests.load(std::memory_order_relaxed)};

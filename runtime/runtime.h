@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <string_view>
@@ -448,14 +449,27 @@ template <SafeConfig Cfg>
 void Runtime<Cfg>::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // Each object the runtime owns must be down to the runtime's own
+  // reference now. Checking that exactly, object by object, catches what
+  // created-minus-destroyed cannot: one leak and one double free would
+  // cancel out there, and a lost incref on a shared object would only show
+  // as a use-after-free.
+  auto release = [&](O* o, const char* what) {
+    if (RC::count(o->rc) != 1) {
+      std::fprintf(stderr, "rclab: fatal: at shutdown %s has %lld references, expected 1\n", what,
+                   (long long)RC::count(o->rc));
+      fatal("reference count wrong at shutdown");
+    }
+    decref(main, o);
+  };
   dict_clear(main, globals);
-  decref(main, &globals->ob);
-  decref(main, &builtins->ob);
-  decref(main, &builtins_name->ob);
-  for (auto*& i : small_ints) decref(main, &i->ob);
-  decref(main, false_);
-  decref(main, true_);
-  decref(main, none);
+  release(&globals->ob, "the globals dict");
+  release(&builtins->ob, "the builtins dict");
+  release(&builtins_name->ob, "the name __builtins__");
+  for (auto*& i : small_ints) release(&i->ob, "a small int");
+  release(false_, "False");
+  release(true_, "True");
+  release(none, "None");
   main.detach();
   // Blocks cached in a freelist shared by all threads go back last, when no
   // thread can take one any more.

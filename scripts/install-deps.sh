@@ -12,6 +12,8 @@ packages=(
   libbenchmark-dev   # bench/        Google Benchmark 1.7.1
   libcli11-dev       # experiments/  command-line parsing of the rclab driver
   nlohmann-json3-dev # experiments/  run records (JSON)
+  python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
+  python3-scipy      # tools/compare.py    Mann-Whitney U test
 )
 
 missing=()

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -31,8 +33,10 @@ std::string slurp(const std::string& path) {
 }
 
 Outcome rclab(const std::string& args) {
-  const std::string out = ::testing::TempDir() + "rclab_cli_out.txt";
-  const std::string err = ::testing::TempDir() + "rclab_cli_err.txt";
+  // Unique per process, so `ctest -j` runs cannot mix their outputs.
+  const std::string tag = std::to_string(::getpid());
+  const std::string out = ::testing::TempDir() + "rclab_cli_out." + tag;
+  const std::string err = ::testing::TempDir() + "rclab_cli_err." + tag;
   const std::string cmd = std::string(RCLAB_BIN) + " " + args + " >" + out + " 2>" + err + " </dev/null";
   const int raw = std::system(cmd.c_str());
   Outcome o;
@@ -60,6 +64,7 @@ class RefusedInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(RefusedInput, ExitsTwoWithOneLine) {
   const Outcome o = rclab(GetParam().args);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/rclab-never.jsonl")) << "a refused sweep wrote its output";
   EXPECT_EQ(o.status, 2) << o.err;
   EXPECT_EQ(lines(o.err), 1) << o.err;
   EXPECT_EQ(o.err.rfind("rclab: ", 0), 0u) << o.err;
@@ -84,12 +89,39 @@ INSTANTIATE_TEST_SUITE_P(
                                "out of range"},
                       BadInput{"NegativeN", "run --config gil --n -1", "--n"},
                       BadInput{"LongNWithoutFlag", "run --config gil --n 41", "--long"},
-                      BadInput{"OverflowingN", "run --config gil --n 91 --long", "overflow"},
+                      BadInput{"OverflowingN", "run --config gil --n 92 --long", "overflow"},
                       BadInput{"NonNumericN", "run --config gil --n xyz", "whole number"},
                       BadInput{"FractionalN", "run --config gil --n 3.5", "whole number"},
                       BadInput{"UnknownFlag", "run --config gil --n 5 --frobnicate", "--frobnicate"},
                       BadInput{"ZeroSwitchInterval", "run --config gil --n 5 --switch-interval-us 0",
-                               "--switch-interval-us"}),
+                               "--switch-interval-us"},
+                      BadInput{"SwitchIntervalWithoutGil", "run --config atomic --n 5 --switch-interval-us 100",
+                               "gil=none"},
+                      BadInput{"SweepUnknownConfig", "sweep --configs gil,nosuch --out /tmp/rclab-never.jsonl",
+                               "unknown configuration 'nosuch'"},
+                      BadInput{"SweepRefusedConfig", "sweep --configs plain-nogil --out /tmp/rclab-never.jsonl",
+                               "refused"},
+                      BadInput{"SweepDuplicateConfig", "sweep --configs gil,gil --out /tmp/rclab-never.jsonl",
+                               "twice"},
+                      BadInput{"SweepEmptyThreads", "sweep --configs gil --threads '' --out /tmp/rclab-never.jsonl",
+                               "--threads is empty"},
+                      BadInput{"SweepBadThreads", "sweep --configs gil --threads 1,x --out /tmp/rclab-never.jsonl",
+                               "not a whole number"},
+                      BadInput{"SweepZeroThreads", "sweep --configs gil --threads 0,2 --out /tmp/rclab-never.jsonl",
+                               "outside"},
+                      BadInput{"SweepDuplicateThreads", "sweep --configs gil --threads 2,2 --out /tmp/rclab-never.jsonl",
+                               "twice"},
+                      BadInput{"SweepRepeatZero", "sweep --configs gil --repeat 0 --out /tmp/rclab-never.jsonl",
+                               "--repeat"},
+                      BadInput{"SweepNoOut", "sweep --configs gil", "--out"},
+                      BadInput{"SweepNoConfigs", "sweep --out /tmp/rclab-never.jsonl", "--configs"},
+                      BadInput{"SweepUnknownPreset", "sweep --preset nosuch", "unknown preset"},
+                      BadInput{"SweepLongN", "sweep --configs gil --n 45 --out /tmp/rclab-never.jsonl", "--long"},
+                      BadInput{"ReportMissingFile", "report /nonexistent/rclab.jsonl", "no such file"},
+                      BadInput{"ReportNoFile", "report", "file"},
+                      BadInput{"CompareMissingFile", "compare /nonexistent/a.jsonl /nonexistent/b.jsonl", "no such file"},
+                      BadInput{"CompareOneFileWithoutConfigs", "compare " RCLAB_FIXTURE, "--configs"},
+                      BadInput{"CompareUnknownConfig", "compare " RCLAB_FIXTURE " --configs gil,nosuch", "nosuch"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Cli, RunJsonPrintsOneCompleteRecord) {

@@ -161,9 +161,10 @@ TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
   }
 }
 
-// Objects created on one thread, handed through a queue to another, which
-// drops the last reference: zero is reported exactly once, on the receiver.
-TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsAreReleasedByTheReceiver) {
+// Objects created on one thread and handed through a queue to another; both
+// drop references concurrently. Each object reaches zero exactly once, on
+// whichever thread dropped its last reference.
+TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) {
   auto& hx = this->hx;
   constexpr int kObjects = 20000, kExtraRefs = 3;
   std::vector<typename TypeParam::Header> objs(kObjects);
@@ -172,6 +173,7 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsAreReleasedByTheReceiv
   std::deque<int> queue;
   bool done = false;
   std::atomic<int> freed_by_receiver{0}, freed_by_producer{0};
+  std::vector<std::atomic<int>> zero_count(kObjects);
 
   std::thread producer([&] {
     typename TypeParam::Local local(hx.shared);
@@ -185,10 +187,16 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsAreReleasedByTheReceiv
         queue.push_back(i);
       }
       cv.notify_one();
-      if (i >= 8 && hx.decref(objs[i - 8], local)) ++freed_by_producer;
+      if (i >= 8 && hx.decref(objs[i - 8], local)) {
+        ++freed_by_producer;
+        ++zero_count[i - 8];
+      }
     }
     for (int i = kObjects - 8; i < kObjects; ++i)
-      if (hx.decref(objs[i], local)) ++freed_by_producer;
+      if (hx.decref(objs[i], local)) {
+        ++freed_by_producer;
+        ++zero_count[i];
+      }
     {
       std::lock_guard g(m);
       done = true;
@@ -205,13 +213,19 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsAreReleasedByTheReceiv
       queue.pop_front();
       g.unlock();
       for (int r = 0; r < kExtraRefs; ++r)
-        if (hx.decref(objs[i], local)) ++freed_by_receiver;
+        if (hx.decref(objs[i], local)) {
+          ++freed_by_receiver;
+          ++zero_count[i];
+        }
     }
   });
   producer.join();
   receiver.join();
-  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load(), kObjects)
-      << "every object must reach zero exactly once";
+  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load(), kObjects);
+  int wrong = 0;
+  for (auto& z : zero_count) wrong += z.load() != 1;
+  EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
+  EXPECT_GT(freed_by_receiver.load(), 0) << "the receiver never dropped a last reference: nothing crossed threads";
 }
 
 }  // namespace

@@ -1,0 +1,14 @@
+// Where and with what a record was made: the machine (CPU model, cores,
+// kernel), the build (compiler, flags, git revision) and the time. Every
+// record carries it, so results from several machines can be merged.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace rclab::experiments {
+
+nlohmann::json machine_info();  // {"cpu_model", "cores", "kernel"}
+nlohmann::json build_info();    // {"compiler", "flags", "build_type", "git_rev"}
+std::string utc_now();          // ISO 8601, seconds
+
+}  // namespace rclab::experiments

@@ -1,0 +1,71 @@
+#include "experiments/records.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace rclab::experiments {
+
+RecordFile read_records(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  RecordFile f;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    f.ends_with_newline = !in.eof();
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      f.problems.push_back(path + ":" + std::to_string(lineno) + ": " +
+                           (f.ends_with_newline ? "not a JSON record" : "truncated last record") + "; skipped");
+      continue;
+    }
+    f.records.push_back(std::move(j));
+  }
+  return f;
+}
+
+RecordWriter::RecordWriter(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error(path + ": cannot open for writing: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && st.st_size > 0) {
+    const int rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    char last = '\n';
+    if (rfd >= 0) {
+      if (::pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
+      ::close(rfd);
+    }
+    if (last != '\n' && ::write(fd_, "\n", 1) != 1)
+      throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
+  }
+}
+
+RecordWriter::~RecordWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RecordWriter::append(const nlohmann::json& record) {
+  const std::string line = record.dump() + "\n";
+  // One write() of the whole line: O_APPEND makes it land at the end in one
+  // piece; fsync() makes it survive a crash of the machine, not only of us.
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
+    }
+    done += std::size_t(n);
+  }
+  ::fsync(fd_);
+}
+
+}  // namespace rclab::experiments
