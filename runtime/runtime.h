@@ -277,7 +277,7 @@ inline std::size_t frame_block_size(std::uint32_t capacity) {
 // then, as _PyFunction_FastCall does, a new reference to each of the `nargs`
 // arguments as the first locals. The remaining locals start empty.
 template <class Cfg>
-inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* code,
+[[gnu::always_inline]] inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* code,
                                           Dict<typename Cfg::RC>* globals, Object<typename Cfg::RC>** args,
                                           int nargs, Tally& t) {
   using RC = typename Cfg::RC;
@@ -324,8 +324,11 @@ inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cf
 // frame_dealloc: clears the locals, drops back, builtins, globals, then
 // caches the block and drops the code last, in 3.6's order. The value stack
 // is empty here: eval pops it before returning.
+// Runs once per call: forced inline, so that GCC's size heuristics cannot
+// turn it into a call the next time the function grows (they did, once:
+// +50 instructions per fib call).
 template <class Cfg>
-inline void frame_dealloc(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f, Tally& t) {
+[[gnu::always_inline]] inline void frame_dealloc(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f, Tally& t) {
   using RC = typename Cfg::RC;
   Code<RC>* co = f->code;
   // Py_CLEAR of each local. A pointer walk: GCC vectorises an indexed loop,
