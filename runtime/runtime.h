@@ -407,15 +407,17 @@ void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   fatal("dealloc: corrupt type tag");
 }
 
+// A freelist's release callback for cached frame blocks: ctx is the thread
+// state whose allocator takes them back.
+template <class Cfg>
+void release_frame_block(void* ctx, void* p) {
+  auto& ts = *static_cast<ThreadState<Cfg>*>(ctx);
+  free_block(ts, p, frame_block_size<Cfg>(static_cast<Frame<typename Cfg::RC>*>(p)->capacity));
+}
+
 template <SafeConfig Cfg>
 void ThreadState<Cfg>::detach() {
-  Cfg::Frames::drain(
-      frames,
-      [](void* ctx, void* p) {
-        auto& self = *static_cast<ThreadState*>(ctx);
-        free_block(self, p, frame_block_size<Cfg>(static_cast<Frame<RC>*>(p)->capacity));
-      },
-      this);
+  Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
 }
 
 // ---------------------------------------------------------------------------
@@ -476,13 +478,7 @@ void Runtime<Cfg>::shutdown() {
   main.detach();
   // Blocks cached in a freelist shared by all threads go back last, when no
   // thread can take one any more.
-  Cfg::Frames::drain_shared(
-      frames_shared,
-      [](void* ctx, void* p) {
-        auto& ts = *static_cast<TS*>(ctx);
-        free_block(ts, p, frame_block_size<Cfg>(static_cast<Frame<RC>*>(p)->capacity));
-      },
-      &main);
+  Cfg::Frames::drain_shared(frames_shared, &release_frame_block<Cfg>, &main);
 }
 
 template <SafeConfig Cfg>
