@@ -16,7 +16,10 @@
 
 namespace rclab::runtime {
 
-enum class Type : std::uint8_t { kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame };
+enum class Type : std::uint8_t {
+  kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame,
+  kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
+};
 
 template <class RC>
 struct Object {
