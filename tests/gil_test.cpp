@@ -1,48 +1,89 @@
-// The GIL suite: mutual exclusion under contention, and the 3.2+ hand-over
-// (drop request through the eval breaker, forced switching).
+// The GIL suite: a conformance suite typed over every GIL policy, and the
+// 3.2+ hand-over of the interval GIL (drop request through the eval breaker,
+// forced switching).
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "runtime/gil_interval.h"
+#include "runtime/gil_none.h"
 
 namespace rclab::runtime {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Threads that hold the GIL and poll the breaker like the eval loop. The
-// plain counter and the `inside` flag are only touched under the GIL; a
-// second holder would show as a lost increment, an overlap, or a TSan report.
-TEST(IntervalGil, NeverHeldByTwoThreads) {
-  EvalBreaker breaker;
-  GilOptions o;
-  o.switch_interval = 200us;
-  IntervalGil::Shared gil(breaker, o);
-  constexpr int kThreads = 4, kSteps = 200000;
-  long counter = 0;              // plain: a second holder shows as a lost update or a TSan report
-  std::atomic<bool> inside{false};  // atomic: so the compiler cannot fold the overlap check away
-  std::atomic<int> overlaps{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      IntervalGil::Local me(gil);
-      IntervalGil::take(gil, me);
-      for (int i = 0; i < kSteps; ++i) {
-        if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
-        ++counter;
-        inside.store(false, std::memory_order_relaxed);
-        if (breaker.any()) IntervalGil::yield(gil, me);
-      }
-      IntervalGil::drop(gil, me);
-    });
+// The GIL conformance suite: every GIL policy, typed. An exclusive GIL must
+// never be held by two threads; a non-exclusive one must never block. The
+// plain counter is touched only while holding the GIL: a second holder shows
+// as a lost update, an observed overlap, or a TSan report.
+template <class G>
+class GilConformance : public ::testing::Test {};
+
+using Gils = ::testing::Types<IntervalGil, NoGil>;
+TYPED_TEST_SUITE(GilConformance, Gils);
+
+TYPED_TEST(GilConformance, SatisfiesConcept) { static_assert(GilPolicy<TypeParam>); }
+
+TYPED_TEST(GilConformance, ExclusiveMeansNeverHeldByTwoThreads) {
+  if constexpr (!TypeParam::kExclusive) {
+    GTEST_SKIP() << TypeParam::kName << " excludes nothing";
+  } else {
+    EvalBreaker breaker;
+    GilOptions o;
+    o.switch_interval = 200us;
+    typename TypeParam::Shared gil(breaker, o);
+    constexpr int kThreads = 4, kSteps = 200000;
+    long counter = 0;                 // plain: guarded only by the GIL
+    std::atomic<bool> inside{false};  // atomic: so the compiler cannot fold the overlap check away
+    std::atomic<int> overlaps{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        typename TypeParam::Local me(gil);
+        TypeParam::take(gil, me);
+        for (int i = 0; i < kSteps; ++i) {
+          if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
+          ++counter;
+          inside.store(false, std::memory_order_relaxed);
+          if (breaker.any()) TypeParam::yield(gil, me);  // as the eval loop does
+        }
+        TypeParam::drop(gil, me);
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(overlaps.load(), 0);
+    EXPECT_EQ(counter, long(kThreads) * kSteps);
   }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(overlaps.load(), 0);
-  EXPECT_EQ(counter, long(kThreads) * kSteps);
+}
+
+TYPED_TEST(GilConformance, NonExclusiveNeverBlocks) {
+  if constexpr (TypeParam::kExclusive) {
+    GTEST_SKIP() << TypeParam::kName << " is exclusive";
+  } else {
+    EvalBreaker breaker;
+    typename TypeParam::Shared gil(breaker, GilOptions{});
+    // Every thread takes it and, while "holding" it, waits for all the
+    // others to hold it too: only a GIL that blocks nobody lets this finish.
+    constexpr int kThreads = 4;
+    std::barrier all_inside(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        typename TypeParam::Local me(gil);
+        TypeParam::take(gil, me);
+        all_inside.arrive_and_wait();
+        TypeParam::yield(gil, me);
+        TypeParam::drop(gil, me);
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_FALSE(breaker.any());
+  }
 }
 
 // A waiting thread times out, sets the drop request; the holder yields and,
