@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace rclab::experiments {
@@ -14,17 +15,27 @@ namespace rclab::experiments {
 RecordFile read_records(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  std::stringstream content;
+  content << in.rdbuf();
+  return parse_records(content.str(), path);
+}
+
+RecordFile parse_records(std::string_view content, const std::string& name) {
   RecordFile f;
-  std::string line;
+  f.ends_with_newline = content.empty() || content.back() == '\n';
   int lineno = 0;
-  while (std::getline(in, line)) {
+  while (!content.empty()) {
+    const std::size_t nl = content.find('\n');
+    const std::string_view line = content.substr(0, nl);
+    const bool last = nl == std::string_view::npos;
+    content = last ? std::string_view{} : content.substr(nl + 1);
     ++lineno;
-    f.ends_with_newline = !in.eof();
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
-      f.problems.push_back(path + ":" + std::to_string(lineno) + ": " +
-                           (f.ends_with_newline ? "not a JSON record" : "truncated last record") + "; skipped");
+      const bool cut = last && !f.ends_with_newline;
+      f.problems.push_back(name + ":" + std::to_string(lineno) + ": " +
+                           (cut ? "truncated last record" : "not a JSON record") + "; skipped");
       continue;
     }
     f.records.push_back(std::move(j));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,8 @@ struct RecordFile {
 
 // Throws std::runtime_error when the file cannot be opened.
 RecordFile read_records(const std::string& path);
+// The same, from the file's contents; `name` only labels the problems.
+RecordFile parse_records(std::string_view content, const std::string& name);
 
 class RecordWriter {
  public:

@@ -64,12 +64,22 @@ TEST_P(EveryConfig, NothingLeftAfterTeardownAt1And2And8Threads) {
     EXPECT_EQ(r.live_objects, 0) << threads << " threads: objects leaked or freed twice";
     EXPECT_EQ(r.live_blocks, 0) << threads << " threads: memory blocks leaked";
     EXPECT_GT(r.objects_created, threads * fib_calls(20)) << "every call creates a frame object";
-    // With a GIL, several threads must have handed it over mid-run (drop
-    // requests through the eval breaker), so that path is exercised too.
-    if (GetParam()->gil == "interval" && threads > 1) {
-      EXPECT_GT(r.gil_drop_requests, 0u) << threads << " threads";
+    if (GetParam()->gil == "interval") {
+      EXPECT_GE(r.gil_switches, std::uint64_t(threads)) << "every thread holds the GIL at least once";
     }
   }
+}
+
+// With a GIL and 8 threads, the holder must be asked to drop it mid-run
+// (through the eval breaker) so that path runs under the interpreter too.
+// Whether a waiter times out inside a short run depends on the scheduler,
+// so one of five attempts must show it; gil_test checks the mechanism itself
+// deterministically.
+TEST_P(EveryConfig, GilIsHandedOverMidRunWhenThereIsOne) {
+  if (GetParam()->gil != "interval") GTEST_SKIP() << "no GIL";
+  std::uint64_t requests = 0;
+  for (int attempt = 0; attempt < 5 && requests == 0; ++attempt) requests = run(*GetParam(), 8, 20).gil_drop_requests;
+  EXPECT_GT(requests, 0u);
 }
 
 // Reference-count operations of one fib(k) invocation under CPython 3.6,

@@ -1,0 +1,372 @@
+// rclab: the driver's command line — definition, validation, dispatch.
+//
+//   rclab list
+//   rclab run --config NAME --threads N --n K [--json] [--long] [--pin] [--switch-interval-us U]
+//   rclab sweep [--preset P] [--configs a,b] [--threads 1,2,4] [--repeat R] [--n K] [--out F]
+//               [--resume] [--seed S] [--pin] [--timeout-s T]
+//   rclab report FILE.jsonl [-o DIR]
+//   rclab compare A.jsonl [B.jsonl] [--configs a,b]
+//
+// Exit status: 0 success; 1 the run itself went wrong (wrong result, objects
+// or blocks left after teardown); 2 bad input, with one line on stderr that
+// names the problem.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <algorithm>
+#include <set>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "experiments/cli.h"
+#include "experiments/fib_workload.h"
+#include "experiments/registry.h"
+#include "experiments/sweep.h"
+
+namespace rclab::experiments {
+namespace {
+
+// Limits. Threads: 64 cores oversubscribed 64 times is the most anyone has
+// asked for; past that a run is almost certainly a typo. n: fib(40) is 331 M
+// calls per thread, tens of seconds at the model's speed; every step above
+// multiplies the work by 1.6, so --long is required to go further, and 90 is
+// where the result stops fitting 64 bits.
+constexpr int kMaxThreads = 4096;
+constexpr int kDefaultMaxN = 40;
+
+constexpr int kExitRunFailed = 1;
+constexpr int kExitUsage = 2;
+
+// Set for one rclab_main() call: validate everything, do nothing (the
+// command-line fuzzer), and say nothing.
+bool g_dry_run = false;
+bool g_quiet = false;
+
+// CLI11 reports "abc" for an int option as "Failed parsing abc as a FLOAT"
+// and "2.5" as out of range; say what is wrong instead.
+const CLI::Validator kWholeNumber(
+    [](std::string& s) -> std::string {
+      std::size_t used = 0;
+      try {
+        (void)std::stoll(s, &used);
+      } catch (const std::out_of_range&) {
+        return "value " + s + " is out of range";
+      } catch (const std::invalid_argument&) {
+        used = 0;
+      }
+      return used != 0 && used == s.size() ? "" : "expects a whole number, got '" + s + "'";
+    },
+    "INT");
+
+int usage_error(const std::string& msg) {
+  if (!g_quiet) std::fprintf(stderr, "rclab: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+std::string config_names() {
+  std::string s;
+  for (const auto& e : all_configs()) {
+    if (!e.refused.empty()) continue;
+    if (!s.empty()) s += ", ";
+    s += e.name;
+  }
+  return s;
+}
+
+int cmd_list() {
+  for (const auto& e : all_configs()) {
+    std::printf("%-15s refcount=%-7s gil=%-9s alloc=%-15s frames=%-11s tstate=%-12s %.*s\n",
+                std::string(e.name).c_str(), std::string(e.refcount).c_str(), std::string(e.gil).c_str(),
+                e.alloc_name().c_str(), std::string(e.frames).c_str(), std::string(e.tstate).c_str(),
+                int(e.models.size()), e.models.data());
+  }
+  return 0;
+}
+
+struct RunArgs {
+  std::string config;
+  int threads = 1;
+  int n = 30;
+  bool json = false;
+  bool allow_long = false;
+  bool pin = false;
+  std::int64_t switch_interval_us = 5000;
+};
+
+// Why a configuration name cannot be run, or empty.
+std::string config_problem(const std::string& name) {
+  const ConfigEntry* e = find_config(name);
+  if (e == nullptr) return "unknown configuration '" + name + "' (known: " + config_names() + ")";
+  if (!e->refused.empty()) return "configuration '" + name + "' is refused: " + std::string(e->refused);
+  return {};
+}
+
+std::string n_problem(int n, bool allow_long) {
+  if (n < 0) return "--n must be >= 0 (got " + std::to_string(n) + ")";
+  if (n > kFibMaxN)
+    return "--n " + std::to_string(n) + " is too large: fib(n) for n > " + std::to_string(kFibMaxN) +
+           " overflows the model's 64-bit ints";
+  if (n > kDefaultMaxN && !allow_long)
+    return "--n " + std::to_string(n) + " means " + std::to_string(fib_calls(n)) +
+           " calls per thread (tens of seconds or more per thread); the limit is " + std::to_string(kDefaultMaxN) +
+           ", pass --long to lift it";
+  return {};
+}
+
+int cmd_run(const RunArgs& a, bool interval_given) {
+  if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
+  if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return usage_error(why);
+  const ConfigEntry* e = find_config(a.config);
+  if (interval_given && e->gil != "interval")
+    return usage_error("--switch-interval-us applies to the interval GIL; configuration '" + a.config +
+                       "' has gil=" + std::string(e->gil));
+  if (g_dry_run) return 0;
+
+  RunParams p;
+  p.threads = a.threads;
+  p.n = a.n;
+  p.switch_interval_us = a.switch_interval_us;
+  p.pin = a.pin;
+  RunRecord r;
+  try {
+    r = e->run(p);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "rclab: run failed: %s\n", ex.what());
+    return kExitRunFailed;
+  }
+  r.config = std::string(e->name);
+  r.refcount = std::string(e->refcount);
+  r.gil = std::string(e->gil);
+  r.alloc = e->alloc_name();
+  r.frames = std::string(e->frames);
+  r.tstate = std::string(e->tstate);
+
+  if (a.json)
+    std::cout << to_json(r).dump() << '\n';
+  else
+    std::cout << to_text(r);
+  std::cout.flush();
+
+  if (!r.clean()) {
+    std::fprintf(stderr, "rclab: run failed: %s%s%s\n", r.result_ok() ? "" : "wrong result; ",
+                 r.live_objects != 0 ? "objects leaked or freed twice; " : "",
+                 r.live_blocks != 0 ? "memory blocks leaked" : "");
+    return kExitRunFailed;
+  }
+  return 0;
+}
+
+struct SweepArgs {
+  std::string preset;
+  std::vector<std::string> configs;
+  std::vector<std::string> threads;  // parsed here, so "1,,2" and "x" get our message
+  int repeat = 0;                    // 0: from the preset, else 5
+  int n = -1;                        // -1: from the preset, else 30
+  std::string out;
+  bool resume = false;
+  std::uint64_t seed = 0x5eed;
+  bool pin = false;
+  bool allow_long = false;
+  double timeout_s = 3600;
+};
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("rclab") : p.string();
+}
+
+int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given) {
+  SweepSpec s;
+  const Preset* preset = nullptr;
+  if (!a.preset.empty()) {
+    preset = find_preset(a.preset);
+    if (preset == nullptr) {
+      std::string known;
+      for (const auto& p : presets()) known += std::string(known.empty() ? "" : ", ") + p.name;
+      return usage_error("unknown preset '" + a.preset + "' (known: " + known + ")");
+    }
+    s.preset = preset->name;
+  }
+  s.configs = configs_given ? a.configs : preset ? preset->configs() : std::vector<std::string>{};
+  if (s.configs.empty())
+    return usage_error(configs_given ? "--configs is empty" : "give --configs or --preset (see rclab sweep --help)");
+  std::set<std::string> seen;
+  for (const auto& c : s.configs) {
+    if (auto why = config_problem(c); !why.empty()) return usage_error("--configs: " + why);
+    if (!seen.insert(c).second) return usage_error("--configs lists '" + c + "' twice");
+  }
+  if (threads_given && std::all_of(a.threads.begin(), a.threads.end(), [](auto& t) { return t.empty(); }))
+    return usage_error("--threads is empty");
+  if (threads_given) {
+    std::set<int> seen_t;
+    for (const auto& t : a.threads) {
+      std::size_t used = 0;
+      int v = 0;
+      try {
+        v = std::stoi(t, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != t.size()) return usage_error("--threads: '" + t + "' is not a whole number");
+      if (v < 1 || v > kMaxThreads)
+        return usage_error("--threads: " + t + " is outside 1.." + std::to_string(kMaxThreads));
+      if (!seen_t.insert(v).second) return usage_error("--threads lists " + t + " twice");
+      s.threads.push_back(v);
+    }
+    if (s.threads.empty()) return usage_error("--threads is empty");
+  } else {
+    s.threads = preset ? preset->threads : std::vector<int>{1, 2};
+  }
+  s.repeat = a.repeat > 0 ? a.repeat : preset ? preset->repeat : 5;
+  s.n = a.n >= 0 ? a.n : preset ? preset->n : 30;
+  if (auto why = n_problem(s.n, a.allow_long); !why.empty()) return usage_error(why);
+  s.out = !a.out.empty() ? a.out : preset ? preset->out : "";
+  if (s.out.empty()) return usage_error("give --out FILE.jsonl (or a --preset, which has one)");
+  s.resume = a.resume;
+  s.seed = a.seed;
+  s.pin = a.pin;
+  s.allow_long = a.allow_long;
+  s.timeout_s = a.timeout_s;
+  if (g_dry_run) return 0;
+  try {
+    return run_sweep(s, self_exe());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rclab sweep: %s\n", e.what());
+    return 1;
+  }
+}
+
+// report and compare are Python (matplotlib, scipy): checked here, run there.
+int exec_tool(const char* script, const std::vector<std::string>& args) {
+  if (g_dry_run) return 0;
+  const char* python = std::getenv("RCLAB_PYTHON");
+  const std::string py = python != nullptr ? python : "/usr/bin/python3";
+  const std::string path = std::string(RCLAB_TOOLS_DIR) + "/" + script;
+  std::vector<char*> argv{const_cast<char*>(py.c_str()), const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execv(py.c_str(), argv.data());
+  std::fprintf(stderr, "rclab: cannot run %s %s: %s\n", py.c_str(), path.c_str(), std::strerror(errno));
+  return 1;
+}
+
+std::string missing_file(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(f, ec)) return f;
+  }
+  return {};
+}
+
+}  // namespace
+
+int rclab_main(int argc, char** argv, bool dry_run) {
+  g_dry_run = g_quiet = dry_run;
+  CLI::App app{"rclab: reference counting without a GIL, measured on fib(n)", "rclab"};
+  app.require_subcommand(1);
+
+  app.add_subcommand("list", "List every configuration and its policies");
+
+  RunArgs run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run fib(n) on N threads under one configuration");
+  run_cmd->add_option("--config", run.config, "Configuration name (see `rclab list`)")->required();
+  run_cmd->add_option("--threads", run.threads, "Interpreter threads, each computing fib(n)")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(1, kMaxThreads))
+      ->capture_default_str();
+  run_cmd->add_option("--n", run.n, "fib argument (0..40; up to 90 with --long)")
+      ->check(kWholeNumber)
+      ->capture_default_str();
+  run_cmd->add_flag("--json", run.json, "Print one JSON object instead of text");
+  run_cmd->add_flag("--long", run.allow_long, "Allow --n above 40 (long runs)");
+  run_cmd->add_flag("--pin", run.pin, "Pin worker i to the i-th CPU this process may use (mod their count)");
+  auto* interval_opt = run_cmd->add_option("--switch-interval-us", run.switch_interval_us,
+                      "GIL switch interval in microseconds (interval GIL only)")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000)))
+      ->capture_default_str();
+
+  SweepArgs sw;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "Run many points (config x threads x repeat), each in its own process, into a JSON Lines file");
+  std::string preset_help = "A named set of configs, threads, repeats, n and output file:";
+  for (const auto& p : presets()) preset_help += std::string("\n  ") + p.name + ": " + p.what + " -> " + p.out;
+  sweep_cmd->add_option("--preset", sw.preset, preset_help);
+  auto* configs_opt = sweep_cmd->add_option("--configs", sw.configs, "Comma-separated configurations")->delimiter(',');
+  auto* threads_opt = sweep_cmd->add_option("--threads", sw.threads, "Comma-separated thread counts (1,2,4)")
+                          ->delimiter(',');
+  sweep_cmd->add_option("--repeat", sw.repeat, "Repeats per (config, threads) point (default 5)")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(1, 1000));
+  sweep_cmd->add_option("--n", sw.n, "fib argument (default 30)")->check(kWholeNumber);
+  sweep_cmd->add_option("--out", sw.out, "JSON Lines file the records are appended to");
+  sweep_cmd->add_flag("--resume", sw.resume, "Continue --out: skip points that already have an ok record");
+  sweep_cmd->add_option("--seed", sw.seed, "Seed of the shuffled point order")->check(kWholeNumber);
+  sweep_cmd->add_flag("--pin", sw.pin, "Pin each run's threads to CPUs");
+  sweep_cmd->add_flag("--long", sw.allow_long, "Allow --n above 40");
+  sweep_cmd->add_option("--timeout-s", sw.timeout_s, "Kill and record as failed a point running longer (default 3600)")
+      ->check(CLI::Range(0.1, 1e6));
+
+  std::string report_file, report_dir;
+  CLI::App* report_cmd = app.add_subcommand("report", "Markdown table and CPU/wall/speedup plots from a sweep file");
+  report_cmd->add_option("file", report_file, "Sweep records (JSON Lines)")->required();
+  report_cmd->add_option("-o,--out-dir", report_dir, "Where report.md and the plots go (default: the file's folder)");
+
+  std::vector<std::string> compare_files;
+  std::vector<std::string> compare_configs;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Per matching point: ratio of medians and a Mann-Whitney U p-value (two files, or two configs)");
+  compare_cmd->add_option("files", compare_files, "A.jsonl [B.jsonl]")->required()->expected(1, 2);
+  compare_cmd->add_option("--configs", compare_configs, "Two configurations to compare within one file: A,B")
+      ->delimiter(',');
+
+  // CLI11 reports a stray word as "a subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
+    if (!known)
+      return usage_error(std::string("unknown subcommand '") + argv[1] + "' (known: list, run, sweep, report, compare; see rclab --help)");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return g_quiet ? 0 : app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return g_quiet ? 0 : app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    return usage_error(what + " (see rclab --help)");
+  }
+
+  if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
+  if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0);
+  if (app.got_subcommand("sweep")) return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0);
+  if (app.got_subcommand("report")) {
+    if (auto f = missing_file({report_file}); !f.empty()) return usage_error("report: no such file: " + f);
+    std::vector<std::string> args{report_file};
+    if (!report_dir.empty()) args.insert(args.end(), {"-o", report_dir});
+    return exec_tool("report.py", args);
+  }
+  if (auto f = missing_file(compare_files); !f.empty()) return usage_error("compare: no such file: " + f);
+  if (compare_files.size() == 1 && compare_configs.size() != 2)
+    return usage_error("compare: give two files, or one file and --configs A,B");
+  if (compare_files.size() == 2 && !compare_configs.empty())
+    return usage_error("compare: --configs is for comparing two configurations within one file");
+  std::vector<std::string> args = compare_files;
+  if (!compare_configs.empty()) args.insert(args.end(), {"--configs", compare_configs[0] + "," + compare_configs[1]});
+  return exec_tool("compare.py", args);
+}
+
+}  // namespace rclab::experiments
