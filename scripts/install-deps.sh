@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev # experiments/  run records (JSON)
   python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
   python3-scipy      # tools/compare.py    Mann-Whitney U test
+  clang-14           # fuzz/         the libFuzzer targets (fuzz preset)
+  libclang-rt-14-dev # fuzz/         libFuzzer and clang's sanitizer runtimes
 )
 
 missing=()

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds rclab and runs every test suite in the release, ASan+UBSan and TSan
-# presets, installing what is missing first. Prints each stage's time.
+# presets, and the short fuzzer runs (clang, libFuzzer), installing what is
+# missing first. Prints each stage's time. The long stress run is not here:
+# `ctest --preset stress` (after `cmake --preset release` and a build).
 #
-# RCLAB_TEST_PRESETS="release" limits the presets (default: release asan tsan).
+# RCLAB_TEST_PRESETS="release" limits the presets (default: release asan tsan fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 start=$SECONDS
-for preset in ${RCLAB_TEST_PRESETS:-release asan tsan}; do
+for preset in ${RCLAB_TEST_PRESETS:-release asan tsan fuzz}; do
   t0=$SECONDS
   echo "==== $preset: configure, build, test" >&2
   cmake --preset "$preset" >/dev/null
