@@ -228,5 +228,37 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
   EXPECT_GT(freed_by_receiver.load(), 0) << "the receiver never dropped a last reference: nothing crossed threads";
 }
 
+// The thread that created the objects (their owner, for policies that have
+// one) takes extra references, then exits before anyone else touches them;
+// other threads then drop every reference. Counts stay exact and each
+// object reaches zero exactly once.
+TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
+  auto& hx = this->hx;
+  constexpr int kObjects = 256, kReleasers = 4;
+  std::vector<typename TypeParam::Header> objs(kObjects);
+  std::thread owner([&] {
+    typename TypeParam::Local local(hx.shared);
+    for (auto& h : objs) {
+      hx.init(h, local);
+      for (int r = 1; r < kReleasers; ++r) hx.incref(h, local);  // one reference per releaser
+    }
+  });
+  owner.join();  // the owner is gone
+  for (auto& h : objs) EXPECT_EQ(hx.count(h), kReleasers);
+  std::vector<std::atomic<int>> zero_count(kObjects);
+  std::vector<std::thread> releasers;
+  for (int t = 0; t < kReleasers; ++t) {
+    releasers.emplace_back([&] {
+      typename TypeParam::Local local(hx.shared);
+      for (int i = 0; i < kObjects; ++i)
+        if (hx.decref(objs[i], local)) ++zero_count[i];
+    });
+  }
+  for (auto& th : releasers) th.join();
+  int wrong = 0;
+  for (auto& z : zero_count) wrong += z.load() != 1;
+  EXPECT_EQ(wrong, 0);
+}
+
 }  // namespace
 }  // namespace rclab::refcount
