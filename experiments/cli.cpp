@@ -98,6 +98,7 @@ struct RunArgs {
   bool allow_long = false;
   bool pin = false;
   std::int64_t switch_interval_us = 5000;
+  int check_interval = 100;
 };
 
 // Why a configuration name cannot be run, or empty.
@@ -120,19 +121,23 @@ std::string n_problem(int n, bool allow_long) {
   return {};
 }
 
-int cmd_run(const RunArgs& a, bool interval_given) {
+int cmd_run(const RunArgs& a, bool interval_given, bool check_given) {
   if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
   if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return usage_error(why);
   const ConfigEntry* e = find_config(a.config);
   if (interval_given && e->gil != "interval")
     return usage_error("--switch-interval-us applies to the interval GIL; configuration '" + a.config +
                        "' has gil=" + std::string(e->gil));
+  if (check_given && e->gil != "ticks")
+    return usage_error("--check-interval applies to the ticks GIL; configuration '" + a.config + "' has gil=" +
+                       std::string(e->gil));
   if (g_dry_run) return 0;
 
   RunParams p;
   p.threads = a.threads;
   p.n = a.n;
   p.switch_interval_us = a.switch_interval_us;
+  p.check_interval = a.check_interval;
   p.pin = a.pin;
   RunRecord r;
   try {
@@ -316,6 +321,11 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   sweep_cmd->add_option("--timeout-s", sw.timeout_s, "Kill and record as failed a point running longer (default 3600)")
       ->check(CLI::Range(0.1, 1e6));
 
+  auto* check_opt = run_cmd->add_option("--check-interval", run.check_interval,
+                                        "GIL check interval in ticks (ticks GIL only; default 100)")
+                        ->check(kWholeNumber)
+                        ->check(CLI::Range(1, 1'000'000));
+
   std::string report_file, report_dir;
   CLI::App* report_cmd = app.add_subcommand("report", "Markdown table and CPU/wall/speedup plots from a sweep file");
   report_cmd->add_option("file", report_file, "Sweep records (JSON Lines)")->required();
@@ -351,7 +361,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   }
 
   if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
-  if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0);
+  if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0, check_opt->count() > 0);
   if (app.got_subcommand("sweep")) return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0);
   if (app.got_subcommand("report")) {
     if (auto f = missing_file({report_file}); !f.empty()) return usage_error("report: no such file: " + f);

@@ -53,6 +53,7 @@ RunRecord run_fib(const RunParams& p) {
 
   runtime::RuntimeOptions options;
   options.gil.switch_interval = std::chrono::microseconds(p.switch_interval_us);
+  options.gil.check_interval = p.check_interval;
   runtime::Runtime<Cfg> rt(options);
   auto* fib_name = install_fib(rt);
 
@@ -124,6 +125,7 @@ RunRecord run_fib(const RunParams& p) {
   const runtime::GilStats gil = Gil::stats(rt.gil_shared);
   r.gil_switches = gil.switches;
   r.gil_drop_requests = gil.drop_requests;
+  r.gil_tick_releases = gil.tick_releases;
 
   runtime::Counters work;
   for (auto& s : states) work += s->counters;

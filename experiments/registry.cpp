@@ -6,6 +6,7 @@
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
+#include "runtime/gil_ticks.h"
 #include "runtime/tstate_pthread_key.h"
 #include "runtime/tstate_thread_local.h"
 
@@ -18,12 +19,15 @@ using refcount::Plain;
 using runtime::Config;
 using runtime::IntervalGil;
 using runtime::NoGil;
+using runtime::TicksGil;
 using runtime::PthreadKeyTState;
 using System = obmalloc::System;
 
 const ConfigEntry kConfigs[] = {
     make_entry<Config<Plain, IntervalGil>>("gil", "CPython 3.2+ with its GIL: plain counts, 5 ms switch interval",
                                            /*timeline=*/true),
+    make_entry<Config<Plain, TicksGil>>("gil-ticks",
+                                        "CPython 2 with its GIL: plain counts, release and retake every 100 ticks"),
     make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
     make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
                                             "atomic counts under the GIL: the price of lock-prefixed ops alone"),

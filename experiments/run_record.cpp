@@ -38,6 +38,7 @@ nlohmann::json to_json(const RunRecord& r) {
   j["tstate_lookups"] = r.tstate_lookups;
   j["gil_switches"] = r.gil_switches;
   j["gil_drop_requests"] = r.gil_drop_requests;
+  j["gil_tick_releases"] = r.gil_tick_releases;
   j["max_rss_kb"] = r.max_rss_kb;
   j["pinned"] = r.pinned;
   j["machine"] = machine_info();
@@ -56,7 +57,7 @@ std::string to_text(const RunRecord& r) {
                 "cpu      %.4f s  (user %.4f, sys %.4f; %.2fx wall)\n"
                 "calls    %llu   (%.1f ns wall per call per thread)\n"
                 "refcount %llu increfs, %llu decrefs  (%.2f / %.2f per call)\n"
-                "gil      %llu switches, %llu drop requests;  %llu thread-state lookups\n"
+                "gil      %llu switches, %llu drop requests, %llu tick releases;  %llu thread-state lookups\n"
                 "teardown live_objects %lld, live_blocks %lld   max_rss %ld KiB\n",
                 r.config.c_str(), r.refcount.c_str(), r.gil.c_str(), r.alloc.c_str(), r.frames.c_str(),
                 r.tstate.c_str(),
@@ -66,7 +67,8 @@ std::string to_text(const RunRecord& r) {
                 r.calls ? r.wall_s * 1e9 * r.threads / double(r.calls) : 0.0,
                 (unsigned long long)r.increfs, (unsigned long long)r.decrefs, double(r.increfs) * per_call,
                 double(r.decrefs) * per_call, (unsigned long long)r.gil_switches,
-                (unsigned long long)r.gil_drop_requests, (unsigned long long)r.tstate_lookups,
+                (unsigned long long)r.gil_drop_requests, (unsigned long long)r.gil_tick_releases,
+                (unsigned long long)r.tstate_lookups,
                 (long long)r.live_objects, (long long)r.live_blocks,
                 r.max_rss_kb);
   return buf;

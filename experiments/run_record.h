@@ -17,6 +17,7 @@ struct RunParams {
   int threads = 1;
   int n = 30;
   std::int64_t switch_interval_us = 5000;  // interval GIL only
+  int check_interval = 100;                // ticks GIL only
   bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
 };
 
@@ -43,6 +44,7 @@ struct RunRecord {
   std::uint64_t tstate_lookups = 0;   // thread-state lookups (0 with `explicit`)
   std::uint64_t gil_switches = 0;
   std::uint64_t gil_drop_requests = 0;
+  std::uint64_t gil_tick_releases = 0;
   long max_rss_kb = 0;
   bool pinned = false;
 

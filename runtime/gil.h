@@ -10,7 +10,10 @@
 //   kExclusive                true when holding it excludes every other
 //                             interpreter thread (so `plain` counting and the
 //                             unlocked allocator are safe under it).
-//   stats(shared)             switches and drop requests so far.
+//   tick(shared, local)       called once per counted instruction (where the
+//                             loop polls the eval breaker); a tick-driven GIL
+//                             releases and re-takes here, the others do nothing.
+//   stats(shared)             switches, drop requests, tick releases so far.
 #pragma once
 
 #include <chrono>
@@ -23,13 +26,16 @@
 namespace rclab::runtime {
 
 struct GilOptions {
-  // CPython's sys.setswitchinterval default: 5 ms.
+  // CPython 3's sys.setswitchinterval default: 5 ms (interval GIL).
   std::chrono::microseconds switch_interval{5000};
+  // CPython 2's sys.setcheckinterval default: 100 ticks (ticks GIL).
+  int check_interval = 100;
 };
 
 struct GilStats {
-  std::uint64_t switches = 0;       // times the GIL changed holder
-  std::uint64_t drop_requests = 0;  // times a waiter timed out and asked the holder to drop
+  std::uint64_t switches = 0;        // times the GIL changed holder
+  std::uint64_t drop_requests = 0;   // interval: times a waiter timed out and asked the holder to drop
+  std::uint64_t tick_releases = 0;   // ticks: check-interval releases (each a chance to switch)
 };
 
 template <class G>
@@ -42,6 +48,7 @@ concept GilPolicy =
       { G::take(s, l) } -> std::same_as<void>;
       { G::drop(s, l) } -> std::same_as<void>;
       { G::yield(s, l) } -> std::same_as<void>;
+      { G::tick(s, l) } -> std::same_as<void>;
       { G::stats(cs) } -> std::same_as<GilStats>;
     };
 

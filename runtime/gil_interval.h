@@ -64,10 +64,10 @@ struct IntervalGil {
     release(g, me, /*force_switch=*/true);
     take(g, me);
   }
+  static void tick(Shared&, Local&) {}  // switching is driven by time, not ticks
   static void release(Shared& g, Local& me, bool force_switch);
   static GilStats stats(const Shared& g) {
-    return {g.switch_number.load(std::memory_order_relaxed),
-            g.drop_requests.load(std::memory_order_relaxed)};
+    return {g.switch_number.load(std::memory_order_relaxed), g.drop_requests.load(std::memory_order_relaxed), 0};
   }
 };
 

@@ -23,6 +23,7 @@ struct NoGil {
   static void take(Shared&, Local&) {}
   static void drop(Shared&, Local&) {}
   static void yield(Shared&, Local&) {}
+  static void tick(Shared&, Local&) {}
   static GilStats stats(const Shared&) { return {}; }
 };
 

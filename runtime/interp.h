@@ -21,7 +21,9 @@
 // Calls recurse on the C++ stack, as 3.6's call_function -> fast_function ->
 // PyEval_EvalFrameEx does. The eval breaker is polled where 3.6's DISPATCH()
 // polls it (after COMPARE_OP, the binary ops, LOAD_GLOBAL and CALL_FUNCTION),
-// not after the FAST_DISPATCH opcodes (LOAD_FAST, LOAD_CONST, the jumps).
+// not after the FAST_DISPATCH opcodes (LOAD_FAST, LOAD_CONST, the jumps); a
+// ticks GIL counts its ticks at the same places, as 2.7 checked _Py_Ticker
+// everywhere but after `goto fast_next_opcode`.
 #pragma once
 
 #include <cstdint>
@@ -179,6 +181,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
   // DISPATCH(): one relaxed load; the breaker is taken only when a request is pending.
 #define RCLAB_DISPATCH()                                 \
   do {                                                   \
+    Cfg::Gil::tick(ts.rt.gil_shared, ts.gil);            \
     if (breaker.any()) [[unlikely]]                      \
       handle_eval_breaker(ts);                           \
     RCLAB_FAST_DISPATCH();                               \

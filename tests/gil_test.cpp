@@ -11,6 +11,7 @@
 
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
+#include "runtime/gil_ticks.h"
 
 namespace rclab::runtime {
 namespace {
@@ -24,7 +25,7 @@ using namespace std::chrono_literals;
 template <class G>
 class GilConformance : public ::testing::Test {};
 
-using Gils = ::testing::Types<IntervalGil, NoGil>;
+using Gils = ::testing::Types<IntervalGil, TicksGil, NoGil>;
 TYPED_TEST_SUITE(GilConformance, Gils);
 
 TYPED_TEST(GilConformance, SatisfiesConcept) { static_assert(GilPolicy<TypeParam>); }
@@ -50,7 +51,8 @@ TYPED_TEST(GilConformance, ExclusiveMeansNeverHeldByTwoThreads) {
           if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
           ++counter;
           inside.store(false, std::memory_order_relaxed);
-          if (breaker.any()) TypeParam::yield(gil, me);  // as the eval loop does
+          TypeParam::tick(gil, me);  // as the eval loop does
+          if (breaker.any()) TypeParam::yield(gil, me);
         }
         TypeParam::drop(gil, me);
       });
@@ -120,6 +122,21 @@ TEST(IntervalGil, DropRequestHandsOverAndForcesASwitch) {
   EXPECT_GE(s.drop_requests, 1u);
   EXPECT_GE(s.switches, 3u);  // a, b, a
   EXPECT_FALSE(breaker.any()) << "the request is cleared once served";
+}
+
+// Python 2's schedule: the first tick releases ("so that we hit a tick first
+// thing"), then one release every check_interval + 1 ticks.
+TEST(TicksGil, ReleasesEveryCheckIntervalTicks) {
+  EvalBreaker breaker;
+  GilOptions o;
+  o.check_interval = 100;
+  TicksGil::Shared gil(breaker, o);
+  TicksGil::Local me(gil);
+  TicksGil::take(gil, me);
+  for (int i = 0; i < 1000; ++i) TicksGil::tick(gil, me);
+  TicksGil::drop(gil, me);
+  EXPECT_EQ(TicksGil::stats(gil).tick_releases, 10u);  // ticks 1, 102, 203, ..., 910
+  EXPECT_EQ(TicksGil::stats(gil).switches, 1u) << "alone, it always wins its own lock back";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
+#include "runtime/gil_ticks.h"
 
 namespace rclab::experiments {
 namespace {
@@ -64,22 +65,30 @@ TEST_P(EveryConfig, NothingLeftAfterTeardownAt1And2And8Threads) {
     EXPECT_EQ(r.live_objects, 0) << threads << " threads: objects leaked or freed twice";
     EXPECT_EQ(r.live_blocks, 0) << threads << " threads: memory blocks leaked";
     EXPECT_GT(r.objects_created, threads * fib_calls(20)) << "every call creates a frame object";
-    if (GetParam()->gil == "interval") {
+    if (GetParam()->gil != "none") {
       EXPECT_GE(r.gil_switches, std::uint64_t(threads)) << "every thread holds the GIL at least once";
     }
   }
 }
 
-// With a GIL and 8 threads, the holder must be asked to drop it mid-run
-// (through the eval breaker) so that path runs under the interpreter too.
-// Whether a waiter times out inside a short run depends on the scheduler,
-// so one of five attempts must show it; gil_test checks the mechanism itself
-// deterministically.
+// With a GIL and 8 threads, it must change hands mid-run, so that path runs
+// under the interpreter too: the interval GIL through a drop request on the
+// eval breaker, the ticks GIL through a check-interval release that another
+// thread wins (more switches than the first take of each thread). Both
+// depend on the scheduler inside a short run, so one of five attempts must
+// show it; gil_test checks the mechanisms themselves deterministically.
 TEST_P(EveryConfig, GilIsHandedOverMidRunWhenThereIsOne) {
-  if (GetParam()->gil != "interval") GTEST_SKIP() << "no GIL";
-  std::uint64_t requests = 0;
-  for (int attempt = 0; attempt < 5 && requests == 0; ++attempt) requests = run(*GetParam(), 8, 20).gil_drop_requests;
-  EXPECT_GT(requests, 0u);
+  const std::string_view gil = GetParam()->gil;
+  if (gil == "none") GTEST_SKIP() << "no GIL";
+  bool handed_over = false;
+  for (int attempt = 0; attempt < 5 && !handed_over; ++attempt) {
+    const RunRecord r = run(*GetParam(), 8, 20);
+    handed_over = gil == "interval" ? r.gil_drop_requests > 0 : r.gil_switches > 8;
+    if (gil == "ticks") {
+      EXPECT_GT(r.gil_tick_releases, 0u);
+    }
+  }
+  EXPECT_TRUE(handed_over) << gil;
 }
 
 // Reference-count operations of one fib(k) invocation under CPython 3.6,
@@ -156,6 +165,7 @@ TEST(Registry, GilAndAtomicExistAndPlainWithoutGilIsRefused) {
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::IntervalGil>>);
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
 static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoGil>>);
+static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::TicksGil>>);
 
 TEST(FibWorkload, NativeValuesAndCallCounts) {
   EXPECT_EQ(fib_value(0), 1);
