@@ -1,10 +1,32 @@
 #include "runtime/gil_interval.h"
 
 #include "common/fatal.h"
+#include "common/probes.h"
+
+using rclab::runtime::IntervalGil;
+
+// The lock's work lives in two extern "C", never-inlined functions named as
+// in CPython's Python/ceval_gil.c, so tools written for CPython work on
+// rclab unchanged: perf uprobes on take_gil / take_gil%return / drop_gil /
+// drop_gil%return are exactly what per4m records (DESIGN.md §7, README).
+extern "C" {
+__attribute__((noinline, used)) void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate);
+__attribute__((noinline, used)) void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, int force_switch);
+}
 
 namespace rclab::runtime {
 
-void IntervalGil::take(Shared& g, Local& me) {
+void IntervalGil::take(Shared& g, Local& me) { ::take_gil(&g, &me); }
+
+void IntervalGil::release(Shared& g, Local& me, bool force_switch) { ::drop_gil(&g, &me, force_switch ? 1 : 0); }
+
+}  // namespace rclab::runtime
+
+extern "C" void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate) {
+  using rclab::EvalBreaker;
+  auto& g = *gil;
+  auto& me = *tstate;
+  RCLAB_PROBE2(gil_take, gil, tstate);
   std::unique_lock lock(g.mutex);
   while (g.locked.load(std::memory_order_relaxed)) {
     const std::uint64_t saved = g.switch_number.load(std::memory_order_relaxed);
@@ -31,9 +53,15 @@ void IntervalGil::take(Shared& g, Local& me) {
   }
   // Whoever asked for the drop has it now (or it was us).
   if (g.breaker.test(EvalBreaker::kGilDropRequest)) g.breaker.clear(EvalBreaker::kGilDropRequest);
+  RCLAB_PROBE2(gil_acquired, gil, tstate);
 }
 
-void IntervalGil::release(Shared& g, Local& me, bool force_switch) {
+extern "C" void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, int force_switch) {
+  using rclab::EvalBreaker;
+  using rclab::fatal;
+  auto& g = *gil;
+  auto& me = *tstate;
+  RCLAB_PROBE2(gil_drop, gil, tstate);
   {
     std::lock_guard lock(g.mutex);
     if (!g.locked.load(std::memory_order_relaxed)) fatal("drop_gil: GIL is not locked");
@@ -52,5 +80,3 @@ void IntervalGil::release(Shared& g, Local& me, bool force_switch) {
     }
   }
 }
-
-}  // namespace rclab::runtime

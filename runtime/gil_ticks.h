@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "common/probes.h"
 #include "runtime/gil.h"
 
 namespace rclab::runtime {
@@ -47,6 +48,7 @@ struct TicksGil {
   };
 
   static void take(Shared& g, Local& me) {
+    RCLAB_PROBE2(gil_take, &g, &me);
     std::unique_lock lock(g.mutex);
     while (g.locked) g.cond.wait(lock);
     g.locked = true;
@@ -54,9 +56,11 @@ struct TicksGil {
       g.last_holder = &me;
       g.switches.fetch_add(1, std::memory_order_relaxed);
     }
+    RCLAB_PROBE2(gil_acquired, &g, &me);
   }
 
-  static void drop(Shared& g, Local&) {
+  static void drop(Shared& g, Local& me) {
+    RCLAB_PROBE2(gil_drop, &g, &me);
     {
       std::lock_guard lock(g.mutex);
       g.locked = false;

@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev   # bench/        Google Benchmark 1.7.1
   libcli11-dev       # experiments/  command-line parsing of the rclab driver
   nlohmann-json3-dev # experiments/  run records (JSON)
+  systemtap-sdt-dev  # common/       <sys/sdt.h>: USDT probes for perf and bpftrace
   python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
   python3-scipy      # tools/compare.py    Mann-Whitney U test
   clang-14           # fuzz/         the libFuzzer targets (fuzz preset)
