@@ -27,8 +27,10 @@
 
 #include "experiments/cli.h"
 #include "experiments/fib_workload.h"
+#include "experiments/records.h"
 #include "experiments/registry.h"
 #include "experiments/sweep.h"
+#include "experiments/trace.h"
 
 namespace rclab::experiments {
 namespace {
@@ -249,6 +251,66 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given) {
   }
 }
 
+struct TraceArgs {
+  std::string config;
+  int threads = 2;
+  int n = 25;
+  std::string out, beazley;
+  long capacity = 1'000'000;
+  std::int64_t switch_interval_us = 5000;
+  int check_interval = 100;
+};
+
+int cmd_trace(const TraceArgs& a, bool interval_given, bool check_given) {
+  if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
+  if (auto why = n_problem(a.n, false); !why.empty()) return usage_error(why);
+  const ConfigEntry* e = find_config(a.config);
+  if (e->gil == "none") return usage_error("configuration '" + a.config + "' has no GIL to trace (gil=none)");
+  if (interval_given && e->gil != "interval")
+    return usage_error("--switch-interval-us applies to the interval GIL; '" + a.config + "' has gil=" +
+                       std::string(e->gil));
+  if (check_given && e->gil != "ticks")
+    return usage_error("--check-interval applies to the ticks GIL; '" + a.config + "' has gil=" + std::string(e->gil));
+  if (g_dry_run) return 0;
+
+  RunParams p;
+  p.threads = a.threads;
+  p.n = a.n;
+  p.switch_interval_us = a.switch_interval_us;
+  p.check_interval = a.check_interval;
+  p.trace_capacity = std::size_t(a.capacity);
+  RunRecord r;
+  try {
+    r = e->run(p);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "rclab: trace failed: %s\n", ex.what());
+    return kExitRunFailed;
+  }
+  std::vector<TracedThread> threads;
+  std::vector<ThreadSummary> rows;
+  std::uint64_t dropped = 0;
+  for (std::size_t i = 0; i < r.traces.size(); ++i) {
+    threads.push_back({int(i), &r.traces[i]->events()});
+    rows.push_back(summarize(int(i), r.traces[i]->events()));
+    dropped += r.traces[i]->dropped();
+  }
+  try {
+    write_file_atomically(a.out, chrome_trace(threads, "rclab " + a.config).dump() + "\n");
+    if (!a.beazley.empty()) write_file_atomically(a.beazley, beazley_text(threads));
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "rclab: %s\n", ex.what());
+    return kExitRunFailed;
+  }
+  std::printf("%s: %d threads, fib(%d) %s, wall %.4f s, %llu GIL switches\n%s", a.config.c_str(), a.threads, a.n,
+              r.result_ok() ? "ok" : "WRONG", r.wall_s, (unsigned long long)r.gil_switches,
+              summary_table(rows).c_str());
+  std::printf("trace: %s%s%s\n", a.out.c_str(), a.beazley.empty() ? "" : ", ", a.beazley.c_str());
+  if (dropped > 0)
+    std::fprintf(stderr, "rclab trace: %llu events did not fit the buffers (--capacity %ld) and are missing\n",
+                 (unsigned long long)dropped, a.capacity);
+  return r.clean() ? 0 : kExitRunFailed;
+}
+
 // report and compare are Python (matplotlib, scipy): checked here, run there.
 int exec_tool(const char* script, const std::vector<std::string>& args) {
   if (g_dry_run) return 0;
@@ -331,6 +393,27 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   report_cmd->add_option("file", report_file, "Sweep records (JSON Lines)")->required();
   report_cmd->add_option("-o,--out-dir", report_dir, "Where report.md and the plots go (default: the file's folder)");
 
+  TraceArgs tr;
+  CLI::App* trace_cmd = app.add_subcommand(
+      "trace", "Run with the GIL's events recorded in memory; write Chrome Trace JSON and per4m's summary");
+  trace_cmd->add_option("--config", tr.config, "Configuration with a GIL")->required();
+  trace_cmd->add_option("--threads", tr.threads, "Threads")->check(kWholeNumber)->check(CLI::Range(1, kMaxThreads))
+      ->capture_default_str();
+  trace_cmd->add_option("--n", tr.n, "fib argument (0..40)")->check(kWholeNumber)->capture_default_str();
+  trace_cmd->add_option("-o,--out", tr.out, "Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer)")
+      ->required();
+  trace_cmd->add_option("--beazley", tr.beazley, "Also write Beazley's text format: thread ticks tick_count EVENT time");
+  trace_cmd->add_option("--capacity", tr.capacity, "Events kept per thread; more are counted and reported as dropped")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(1L, 100'000'000L))
+      ->capture_default_str();
+  auto* tr_interval = trace_cmd->add_option("--switch-interval-us", tr.switch_interval_us, "interval GIL only")
+                          ->check(kWholeNumber)
+                          ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000)));
+  auto* tr_check = trace_cmd->add_option("--check-interval", tr.check_interval, "ticks GIL only")
+                       ->check(kWholeNumber)
+                       ->check(CLI::Range(1, 1'000'000));
+
   std::vector<std::string> compare_files;
   std::vector<std::string> compare_configs;
   CLI::App* compare_cmd = app.add_subcommand(
@@ -344,7 +427,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     bool known = false;
     for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
     if (!known)
-      return usage_error(std::string("unknown subcommand '") + argv[1] + "' (known: list, run, sweep, report, compare; see rclab --help)");
+      return usage_error(std::string("unknown subcommand '") + argv[1] + "' (known: list, run, trace, sweep, report, compare; see rclab --help)");
   }
 
   try {
@@ -362,6 +445,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
 
   if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
   if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0, check_opt->count() > 0);
+  if (app.got_subcommand("trace")) return cmd_trace(tr, tr_interval->count() > 0, tr_check->count() > 0);
   if (app.got_subcommand("sweep")) return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0);
   if (app.got_subcommand("report")) {
     if (auto f = missing_file({report_file}); !f.empty()) return usage_error("report: no such file: " + f);

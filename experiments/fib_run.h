@@ -63,6 +63,7 @@ RunRecord run_fib(const RunParams& p) {
   r.expected = fib_value(p.n);
   r.results.assign(p.threads, 0);
   r.thread_cpu_s.assign(p.threads, 0.0);
+  if (p.trace_capacity > 0) r.traces.resize(p.threads);
 
   std::vector<std::unique_ptr<TS>> states(p.threads);
   // The clocks start in the barrier's completion step: after every worker
@@ -85,6 +86,13 @@ RunRecord run_fib(const RunParams& p) {
       // Built on its own thread, so its memory is first touched here.
       states[i] = std::make_unique<TS>(rt);
       TS& ts = *states[i];
+      if constexpr (requires { ts.gil.trace; }) {
+        if (p.trace_capacity > 0) {
+          auto buf = std::make_shared<LockTrace>(p.trace_capacity);
+          ts.gil.trace = buf.get();
+          r.traces[i] = std::move(buf);
+        }
+      }
       Cfg::TState::attach(&ts);
       start.arrive_and_wait();
       if (abandon.load()) {

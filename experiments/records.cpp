@@ -1,6 +1,7 @@
 #include "experiments/records.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,31 @@ RecordFile parse_records(std::string_view content, const std::string& name) {
     f.records.push_back(std::move(j));
   }
   return f;
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error(path + ": cannot create a temporary file: " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(path + ": write failed: " + std::strerror(err));
+    }
+    done += std::size_t(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path + ": cannot rename into place: " + std::strerror(err));
+  }
 }
 
 RecordWriter::RecordWriter(const std::string& path) : path_(path) {

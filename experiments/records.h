@@ -27,6 +27,10 @@ RecordFile read_records(const std::string& path);
 // The same, from the file's contents; `name` only labels the problems.
 RecordFile parse_records(std::string_view content, const std::string& name);
 
+// Writes `content` to a temporary file beside `path` and renames it into
+// place: a crash leaves the old file or the new one, never half of one.
+void write_file_atomically(const std::string& path, std::string_view content);
+
 class RecordWriter {
  public:
   // Opens (creating if needed) for appending. If the file's last line was cut

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "common/lock_trace.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +22,7 @@ struct RunParams {
   std::int64_t switch_interval_us = 5000;  // interval GIL only
   int check_interval = 100;                // ticks GIL only
   bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
+  std::size_t trace_capacity = 0;          // >0: record GIL events, up to this many per thread
 };
 
 struct RunRecord {
@@ -47,6 +51,7 @@ struct RunRecord {
   std::uint64_t gil_tick_releases = 0;
   long max_rss_kb = 0;
   bool pinned = false;
+  std::vector<std::shared_ptr<const LockTrace>> traces;  // one per worker when tracing, else empty
 
   double cpu_s() const { return cpu_user_s + cpu_sys_s; }
   bool result_ok() const;

@@ -27,8 +27,16 @@ extern "C" void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate) {
   auto& g = *gil;
   auto& me = *tstate;
   RCLAB_PROBE2(gil_take, gil, tstate);
+  const auto trace = [&](rclab::LockEvent e) {
+    if (me.trace != nullptr) [[unlikely]]
+      me.trace->record(rclab::LockId::kGil, e, 0, std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
+  };
+  trace(rclab::LockEvent::kEntry);
   std::unique_lock lock(g.mutex);
+  bool waited = false;
   while (g.locked.load(std::memory_order_relaxed)) {
+    trace(waited ? rclab::LockEvent::kRetry : rclab::LockEvent::kBusy);
+    waited = true;
     const std::uint64_t saved = g.switch_number.load(std::memory_order_relaxed);
     const bool timed_out = g.cond.wait_for(lock, g.interval) == std::cv_status::timeout;
     // Timed out and nobody switched in the meantime: the holder has had its
@@ -38,6 +46,7 @@ extern "C" void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate) {
         !g.breaker.test(EvalBreaker::kGilDropRequest)) {
       g.breaker.set(EvalBreaker::kGilDropRequest);
       g.drop_requests.fetch_add(1, std::memory_order_relaxed);
+      trace(rclab::LockEvent::kDropRequest);
     }
   }
   {
@@ -53,6 +62,7 @@ extern "C" void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate) {
   }
   // Whoever asked for the drop has it now (or it was us).
   if (g.breaker.test(EvalBreaker::kGilDropRequest)) g.breaker.clear(EvalBreaker::kGilDropRequest);
+  trace(rclab::LockEvent::kAcquire);
   RCLAB_PROBE2(gil_acquired, gil, tstate);
 }
 
@@ -62,6 +72,9 @@ extern "C" void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, i
   auto& g = *gil;
   auto& me = *tstate;
   RCLAB_PROBE2(gil_drop, gil, tstate);
+  if (me.trace != nullptr) [[unlikely]]
+    me.trace->record(rclab::LockId::kGil, rclab::LockEvent::kRelease, 0,
+                     std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
   {
     std::lock_guard lock(g.mutex);
     if (!g.locked.load(std::memory_order_relaxed)) fatal("drop_gil: GIL is not locked");

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "common/lock_trace.h"
 #include "runtime/gil.h"
 
 namespace rclab::runtime {
@@ -52,6 +53,7 @@ struct IntervalGil {
 
   struct Local {
     explicit Local(Shared&) noexcept {}
+    LockTrace* trace = nullptr;  // set only when tracing (rclab trace)
   };
 
   static void take(Shared& g, Local& me);

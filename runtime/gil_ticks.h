@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "common/lock_trace.h"
 #include "common/probes.h"
 #include "runtime/gil.h"
 
@@ -44,23 +45,37 @@ struct TicksGil {
 
   struct Local {
     explicit Local(Shared&) noexcept {}
-    int ticker = 0;  // _Py_Ticker: starts at 0 "so that we hit a tick first thing"
+    int ticker = 0;              // _Py_Ticker: starts at 0 "so that we hit a tick first thing"
+    LockTrace* trace = nullptr;  // set only when tracing (rclab trace)
   };
+
+  static void trace(Shared& g, Local& me, LockEvent e) {
+    if (me.trace != nullptr) [[unlikely]]
+      me.trace->record(LockId::kGil, e, me.ticker, std::uint32_t(g.releases.load(std::memory_order_relaxed)));
+  }
 
   static void take(Shared& g, Local& me) {
     RCLAB_PROBE2(gil_take, &g, &me);
+    trace(g, me, LockEvent::kEntry);
     std::unique_lock lock(g.mutex);
-    while (g.locked) g.cond.wait(lock);
+    bool waited = false;
+    while (g.locked) {
+      trace(g, me, waited ? LockEvent::kRetry : LockEvent::kBusy);
+      waited = true;
+      g.cond.wait(lock);
+    }
     g.locked = true;
     if (g.last_holder != &me) {
       g.last_holder = &me;
       g.switches.fetch_add(1, std::memory_order_relaxed);
     }
+    trace(g, me, LockEvent::kAcquire);
     RCLAB_PROBE2(gil_acquired, &g, &me);
   }
 
   static void drop(Shared& g, Local& me) {
     RCLAB_PROBE2(gil_drop, &g, &me);
+    trace(g, me, LockEvent::kRelease);
     {
       std::lock_guard lock(g.mutex);
       g.locked = false;

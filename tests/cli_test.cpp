@@ -65,6 +65,7 @@ class RefusedInput : public ::testing::TestWithParam<BadInput> {};
 TEST_P(RefusedInput, ExitsTwoWithOneLine) {
   const Outcome o = rclab(GetParam().args);
   EXPECT_FALSE(std::filesystem::exists("/tmp/rclab-never.jsonl")) << "a refused sweep wrote its output";
+  EXPECT_FALSE(std::filesystem::exists("/tmp/rclab-never.json")) << "a refused trace wrote its output";
   EXPECT_EQ(o.status, 2) << o.err;
   EXPECT_EQ(lines(o.err), 1) << o.err;
   EXPECT_EQ(o.err.rfind("rclab: ", 0), 0u) << o.err;
@@ -101,6 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
                                "gil=interval"},
                       BadInput{"ZeroCheckInterval", "run --config gil-ticks --n 5 --check-interval 0",
                                "--check-interval"},
+                      BadInput{"TraceWithoutGil", "trace --config atomic --n 5 -o /tmp/rclab-never.json", "no GIL"},
+                      BadInput{"TraceNoOutput", "trace --config gil --n 5", "--out"},
+                      BadInput{"TraceZeroCapacity", "trace --config gil --n 5 --capacity 0 -o /tmp/rclab-never.json",
+                               "--capacity"},
                       BadInput{"SweepUnknownConfig", "sweep --configs gil,nosuch --out /tmp/rclab-never.jsonl",
                                "unknown configuration 'nosuch'"},
                       BadInput{"SweepRefusedConfig", "sweep --configs plain-nogil --out /tmp/rclab-never.jsonl",
