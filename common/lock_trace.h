@@ -11,14 +11,25 @@
 //
 // Threading: one LockTrace per thread, written only by that thread; read
 // after the threads are joined.
+//
+// Building with -DRCLAB_NO_LOCK_TRACE compiles every recording site out
+// (kLockTraceCompiled = false), so "compiled in but off" can be measured
+// against "not there at all".
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "common/clock.h"
 
 namespace rclab {
+
+#ifdef RCLAB_NO_LOCK_TRACE
+inline constexpr bool kLockTraceCompiled = false;
+#else
+inline constexpr bool kLockTraceCompiled = true;
+#endif
 
 enum class LockEvent : std::uint8_t {
   kEntry,        // a thread asks for the lock
@@ -60,6 +71,37 @@ class LockTrace {
  private:
   std::vector<LockTraceEntry> events_;
   std::uint64_t dropped_ = 0;
+};
+
+// A lock_guard for the locks that are not the GIL (allocator, freelist):
+// with a trace, records ENTRY, BUSY when the lock was taken (try_lock
+// failed), ACQUIRE and RELEASE; without one, just locks.
+class TracedLock {
+ public:
+  TracedLock(std::mutex& m, LockTrace* trace, LockId id) : m_(m), trace_(kLockTraceCompiled ? trace : nullptr), id_(id) {
+    if (trace_ == nullptr) [[likely]] {
+      m_.lock();
+      return;
+    }
+    trace_->record(id_, LockEvent::kEntry);
+    if (!m_.try_lock()) {
+      trace_->record(id_, LockEvent::kBusy);
+      m_.lock();
+    }
+    trace_->record(id_, LockEvent::kAcquire);
+  }
+  ~TracedLock() {
+    if (trace_ != nullptr) [[unlikely]]
+      trace_->record(id_, LockEvent::kRelease);
+    m_.unlock();
+  }
+  TracedLock(const TracedLock&) = delete;
+  TracedLock& operator=(const TracedLock&) = delete;
+
+ private:
+  std::mutex& m_;
+  LockTrace* trace_;
+  LockId id_;
 };
 
 }  // namespace rclab

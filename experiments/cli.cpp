@@ -265,7 +265,8 @@ int cmd_trace(const TraceArgs& a, bool interval_given, bool check_given) {
   if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
   if (auto why = n_problem(a.n, false); !why.empty()) return usage_error(why);
   const ConfigEntry* e = find_config(a.config);
-  if (e->gil == "none") return usage_error("configuration '" + a.config + "' has no GIL to trace (gil=none)");
+  if (e->gil == "none" && e->alloc != "global" && e->frames != "global")
+    return usage_error("configuration '" + a.config + "' has no lock to trace (no GIL, no global allocator or freelist lock)");
   if (interval_given && e->gil != "interval")
     return usage_error("--switch-interval-us applies to the interval GIL; '" + a.config + "' has gil=" +
                        std::string(e->gil));

@@ -86,12 +86,13 @@ RunRecord run_fib(const RunParams& p) {
       // Built on its own thread, so its memory is first touched here.
       states[i] = std::make_unique<TS>(rt);
       TS& ts = *states[i];
-      if constexpr (requires { ts.gil.trace; }) {
-        if (p.trace_capacity > 0) {
-          auto buf = std::make_shared<LockTrace>(p.trace_capacity);
-          ts.gil.trace = buf.get();
-          r.traces[i] = std::move(buf);
-        }
+      if (p.trace_capacity > 0) {
+        // One buffer per thread for every lock that can be traced.
+        auto buf = std::make_shared<LockTrace>(p.trace_capacity);
+        if constexpr (requires { ts.gil.trace; }) ts.gil.trace = buf.get();
+        if constexpr (requires { ts.alloc.trace; }) ts.alloc.trace = buf.get();
+        if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf.get();
+        r.traces[i] = std::move(buf);
       }
       Cfg::TState::attach(&ts);
       start.arrive_and_wait();

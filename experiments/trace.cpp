@@ -72,28 +72,32 @@ nlohmann::json chrome_trace(const std::vector<TracedThread>& threads, const std:
                   {"pid", 1},
                   {"tid", tid},
                   {"args", {{"name", "worker " + std::to_string(t.thread)}}}});
-    std::int64_t entry = -1, acquire = -1;
+    // Per lock: when this thread entered it and when it acquired it.
+    std::int64_t entry[3] = {-1, -1, -1}, acquire[3] = {-1, -1, -1};
     for (const auto& e : *t.events) {
-      if (e.lock != LockId::kGil) continue;
+      const int l = int(e.lock);
+      const std::string lock = e.lock == LockId::kGil ? "GIL" : std::string(to_string(e.lock)) + " lock";
+      const char* cat = e.lock == LockId::kGil ? "gil" : "lock";
       switch (e.event) {
-        case LockEvent::kEntry: entry = e.t_ns; break;
+        case LockEvent::kEntry: entry[l] = e.t_ns; break;
         case LockEvent::kAcquire:
-          if (entry >= 0)
-            ev.push_back({{"ph", "X"}, {"name", "waiting for GIL"}, {"cat", "gil"}, {"pid", 1}, {"tid", tid},
-                          {"ts", us(entry - t0)}, {"dur", us(e.t_ns - entry)}});
-          entry = -1;
-          acquire = e.t_ns;
-          ev.push_back({{"ph", "C"}, {"name", "GIL switches"}, {"pid", 1}, {"ts", us(e.t_ns - t0)},
-                        {"args", {{"switches", e.count}}}});
+          if (entry[l] >= 0)
+            ev.push_back({{"ph", "X"}, {"name", "waiting for " + lock}, {"cat", cat}, {"pid", 1}, {"tid", tid},
+                          {"ts", us(entry[l] - t0)}, {"dur", us(e.t_ns - entry[l])}});
+          entry[l] = -1;
+          acquire[l] = e.t_ns;
+          if (e.lock == LockId::kGil)
+            ev.push_back({{"ph", "C"}, {"name", "GIL switches"}, {"pid", 1}, {"ts", us(e.t_ns - t0)},
+                          {"args", {{"switches", e.count}}}});
           break;
         case LockEvent::kRelease:
-          if (acquire >= 0)
-            ev.push_back({{"ph", "X"}, {"name", "holding GIL"}, {"cat", "gil"}, {"pid", 1}, {"tid", tid},
-                          {"ts", us(acquire - t0)}, {"dur", us(e.t_ns - acquire)}});
-          acquire = -1;
+          if (acquire[l] >= 0)
+            ev.push_back({{"ph", "X"}, {"name", "holding " + lock}, {"cat", cat}, {"pid", 1}, {"tid", tid},
+                          {"ts", us(acquire[l] - t0)}, {"dur", us(e.t_ns - acquire[l])}});
+          acquire[l] = -1;
           break;
         case LockEvent::kDropRequest:
-          ev.push_back({{"ph", "i"}, {"name", "drop request"}, {"cat", "gil"}, {"s", "t"}, {"pid", 1}, {"tid", tid},
+          ev.push_back({{"ph", "i"}, {"name", "drop request"}, {"cat", cat}, {"s", "t"}, {"pid", 1}, {"tid", tid},
                         {"ts", us(e.t_ns - t0)}});
           break;
         default: break;
@@ -111,7 +115,8 @@ std::string beazley_text(const std::vector<TracedThread>& threads) {
   };
   std::vector<Row> rows;
   for (const auto& t : threads)
-    for (const auto& e : *t.events) rows.push_back({e.t_ns, t.thread, &e});
+    for (const auto& e : *t.events)
+      if (e.lock == LockId::kGil) rows.push_back({e.t_ns, t.thread, &e});
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t < b.t; });
   const std::int64_t t0 = rows.empty() ? 0 : rows.front().t;
   std::string out;

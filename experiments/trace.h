@@ -4,9 +4,11 @@
 //    sum of (release - acquire); GIL wait = sum of (acquire - entry); no GIL
 //    = the rest. Percentages of total; they add up to 100.
 //  * Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer's
-//    --combine): thread names, "waiting for GIL" and "holding GIL" slices,
-//    instant events for drop requests, a counter of GIL switches.
-//  * Beazley's text format: `thread ticks tick_count EVENT time`.
+//    --combine): thread names, "waiting for" and "holding" slices for the
+//    GIL and the other traced locks (allocator, freelist), instant events
+//    for drop requests, a counter of GIL switches. Slices of different locks
+//    nest: a thread holding the GIL may wait for the allocator lock.
+//  * Beazley's text format, GIL events only: `thread ticks tick_count EVENT time`.
 #pragma once
 
 #include <string>

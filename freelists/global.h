@@ -12,6 +12,7 @@
 #include "freelists/freelist.h"
 
 #include "common/cacheline.h"
+#include "common/lock_trace.h"
 
 namespace rclab::freelists {
 
@@ -29,11 +30,12 @@ struct Global {
   struct Local {
     explicit Local(Shared& s) noexcept : shared(&s) {}
     Shared* shared;
+    LockTrace* trace = nullptr;  // set only when tracing (rclab trace)
   };
 
   static void* pop(Local& l) {
     Shared& s = *l.shared;
-    std::lock_guard g(s.lock);
+    TracedLock g(s.lock, l.trace, LockId::kFreelist);
     void* p = s.head;
     if (p != nullptr) {
       s.head = load_link(p);
@@ -44,7 +46,7 @@ struct Global {
 
   static bool push(Local& l, void* p) {
     Shared& s = *l.shared;
-    std::lock_guard g(s.lock);
+    TracedLock g(s.lock, l.trace, LockId::kFreelist);
     if (s.count == kCapacity) return false;
     store_link(p, s.head);
     s.head = p;

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/cacheline.h"
+#include "common/lock_trace.h"
 #include "obmalloc/allocator.h"
 
 namespace rclab::obmalloc {
@@ -31,14 +32,15 @@ struct GlobalLock {
     explicit Local(Shared& s) : shared(&s), backend(s.backend) {}
     Shared* shared;
     typename Backend::Local backend;
+    LockTrace* trace = nullptr;  // set only when tracing (rclab trace)
   };
 
   static void* alloc(Local& l, std::size_t n) {
-    std::lock_guard g(l.shared->lock.value);
+    TracedLock g(l.shared->lock.value, l.trace, LockId::kAlloc);
     return Backend::alloc(l.backend, n);
   }
   static void free(Local& l, void* p, std::size_t n) {
-    std::lock_guard g(l.shared->lock.value);
+    TracedLock g(l.shared->lock.value, l.trace, LockId::kAlloc);
     Backend::free(l.backend, p, n);
   }
 };

@@ -28,7 +28,7 @@ extern "C" void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate) {
   auto& me = *tstate;
   RCLAB_PROBE2(gil_take, gil, tstate);
   const auto trace = [&](rclab::LockEvent e) {
-    if (me.trace != nullptr) [[unlikely]]
+    if (rclab::kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
       me.trace->record(rclab::LockId::kGil, e, 0, std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
   };
   trace(rclab::LockEvent::kEntry);
@@ -72,7 +72,7 @@ extern "C" void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, i
   auto& g = *gil;
   auto& me = *tstate;
   RCLAB_PROBE2(gil_drop, gil, tstate);
-  if (me.trace != nullptr) [[unlikely]]
+  if (rclab::kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
     me.trace->record(rclab::LockId::kGil, rclab::LockEvent::kRelease, 0,
                      std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
   {

@@ -50,7 +50,7 @@ struct TicksGil {
   };
 
   static void trace(Shared& g, Local& me, LockEvent e) {
-    if (me.trace != nullptr) [[unlikely]]
+    if (kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
       me.trace->record(LockId::kGil, e, me.ticker, std::uint32_t(g.releases.load(std::memory_order_relaxed)));
   }
 

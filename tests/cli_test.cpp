@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
                                "gil=interval"},
                       BadInput{"ZeroCheckInterval", "run --config gil-ticks --n 5 --check-interval 0",
                                "--check-interval"},
-                      BadInput{"TraceWithoutGil", "trace --config atomic --n 5 -o /tmp/rclab-never.json", "no GIL"},
+                      BadInput{"TraceWithoutLocks", "trace --config atomic --n 5 -o /tmp/rclab-never.json", "no lock to trace"},
                       BadInput{"TraceNoOutput", "trace --config gil --n 5", "--out"},
                       BadInput{"TraceZeroCapacity", "trace --config gil --n 5 --capacity 0 -o /tmp/rclab-never.json",
                                "--capacity"},

@@ -43,6 +43,32 @@ std::vector<std::pair<std::int64_t, std::int64_t>> holds(const RunRecord& r) {
   return v;
 }
 
+// Slices of one thread must be properly nested: each either starts after the
+// enclosing one ended or ends inside it (1 ns of rounding allowed).
+void expect_properly_nested(const nlohmann::json& trace) {
+  std::map<int, std::vector<std::pair<double, double>>> slices;
+  for (const auto& e : trace["traceEvents"])
+    if (e["ph"] == "X")
+      slices[e["tid"].get<int>()].emplace_back(e["ts"].get<double>(), e["ts"].get<double>() + e["dur"].get<double>());
+  for (auto& [tid, s] : slices) {
+    std::sort(s.begin(), s.end(), [](auto& a, auto& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); });
+    std::vector<double> open_ends;
+    for (const auto& [start, end] : s) {
+      while (!open_ends.empty() && open_ends.back() <= start + 1e-3) open_ends.pop_back();
+      if (!open_ends.empty()) {
+        EXPECT_LE(end, open_ends.back() + 1e-3) << "thread " << tid << ": slices cross";
+      }
+      open_ends.push_back(end);
+    }
+  }
+}
+
+nlohmann::json export_chrome(const RunRecord& r) {
+  std::vector<TracedThread> threads;
+  for (std::size_t i = 0; i < r.traces.size(); ++i) threads.push_back({int(i), &r.traces[i]->events()});
+  return nlohmann::json::parse(chrome_trace(threads, "test").dump());  // serialised and parsed back
+}
+
 class GilTrace : public ::testing::TestWithParam<const char*> {};
 INSTANTIATE_TEST_SUITE_P(Gils, GilTrace, ::testing::Values("gil", "gil-ticks"),
                          [](const auto& info) { return std::string(info.param) == "gil" ? "interval" : "ticks"; });
@@ -55,28 +81,36 @@ TEST_P(GilTrace, NeverHeldByTwoThreadsAccordingToTheTrace) {
     ASSERT_LE(v[i - 1].second, v[i].first) << "two holders at once, hold " << i;
 }
 
-TEST_P(GilTrace, ChromeTraceHasNamedThreadsAndNonOverlappingSlices) {
-  const RunRecord r = traced(GetParam(), 2, 22, 500);
-  std::vector<TracedThread> threads;
-  for (std::size_t i = 0; i < r.traces.size(); ++i) threads.push_back({int(i), &r.traces[i]->events()});
-  const auto j = nlohmann::json::parse(chrome_trace(threads, "test").dump());  // serialises and parses back
+TEST_P(GilTrace, ChromeTraceHasNamedThreadsAndProperlyNestedSlices) {
+  const auto j = export_chrome(traced(GetParam(), 2, 22, 500));
   ASSERT_TRUE(j.contains("traceEvents"));
-  std::map<int, std::vector<std::pair<double, double>>> slices;
   std::set<int> named;
+  int slices = 0;
   for (const auto& e : j["traceEvents"]) {
     ASSERT_TRUE(e.contains("ph") && e.contains("pid"));
     if (e["ph"] == "M" && e["name"] == "thread_name") named.insert(e["tid"].get<int>());
     if (e["ph"] == "X") {
       ASSERT_GE(e["dur"].get<double>(), 0.0);
-      slices[e["tid"].get<int>()].emplace_back(e["ts"].get<double>(), e["ts"].get<double>() + e["dur"].get<double>());
+      ++slices;
     }
   }
   EXPECT_EQ(named, (std::set<int>{1, 2}));
-  for (auto& [tid, s] : slices) {
-    std::sort(s.begin(), s.end());
-    for (std::size_t i = 1; i < s.size(); ++i)
-      EXPECT_LE(s[i - 1].second, s[i].first + 1e-3) << "thread " << tid << ": slices overlap";  // 1 ns rounding
-  }
+  EXPECT_GT(slices, 0);
+  expect_properly_nested(j);
+}
+
+// Without a GIL, the locks that matter are the allocator's and the frame
+// freelist's: atomic-2016-06 has one global lock on each.
+TEST(LockTrace, AllocatorAndFreelistLocksAreTracedAndNest) {
+  const RunRecord r = traced("atomic-2016-06", 2, 15);
+  std::set<std::string> names;
+  const auto j = export_chrome(r);
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") names.insert(e["name"].get<std::string>());
+  EXPECT_TRUE(names.count("holding allocator lock")) << "no allocator lock slices";
+  EXPECT_TRUE(names.count("holding freelist lock")) << "no freelist lock slices";
+  EXPECT_FALSE(names.count("holding GIL"));
+  expect_properly_nested(j);
 }
 
 TEST_P(GilTrace, SummaryPercentagesAddUpTo100) {
