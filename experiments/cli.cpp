@@ -101,6 +101,7 @@ struct RunArgs {
   bool pin = false;
   std::int64_t switch_interval_us = 5000;
   int check_interval = 100;
+  long trace_capacity = 0;
 };
 
 // Why a configuration name cannot be run, or empty.
@@ -141,6 +142,7 @@ int cmd_run(const RunArgs& a, bool interval_given, bool check_given) {
   p.switch_interval_us = a.switch_interval_us;
   p.check_interval = a.check_interval;
   p.pin = a.pin;
+  p.trace_capacity = std::size_t(a.trace_capacity);
   RunRecord r;
   try {
     r = e->run(p);
@@ -357,6 +359,10 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of text");
   run_cmd->add_flag("--long", run.allow_long, "Allow --n above 40 (long runs)");
   run_cmd->add_flag("--pin", run.pin, "Pin worker i to the i-th CPU this process may use (mod their count)");
+  run_cmd->add_option("--trace-capacity", run.trace_capacity,
+                      "Record lock events in memory (up to N per thread) and drop them: measures tracing's cost")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(0L, 100'000'000L));
   auto* interval_opt = run_cmd->add_option("--switch-interval-us", run.switch_interval_us,
                       "GIL switch interval in microseconds (interval GIL only)")
       ->check(kWholeNumber)

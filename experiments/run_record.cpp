@@ -41,6 +41,13 @@ nlohmann::json to_json(const RunRecord& r) {
   j["gil_tick_releases"] = r.gil_tick_releases;
   j["max_rss_kb"] = r.max_rss_kb;
   j["pinned"] = r.pinned;
+  std::uint64_t traced = 0, dropped = 0;
+  for (const auto& t : r.traces) {
+    traced += t->events().size();
+    dropped += t->dropped();
+  }
+  j["lock_events"] = traced;
+  j["lock_events_dropped"] = dropped;
   j["machine"] = machine_info();
   j["build"] = build_info();
   j["time"] = utc_now();
