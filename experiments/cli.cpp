@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <set>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -63,7 +64,11 @@ const CLI::Validator kWholeNumber(
       } catch (const std::invalid_argument&) {
         used = 0;
       }
-      return used != 0 && used == s.size() ? "" : "expects a whole number, got '" + s + "'";
+      if (used == 0 || used != s.size()) return "expects a whole number, got '" + s + "'";
+      // CLI11 converts with base 0, so "010" would silently mean 8.
+      const std::size_t digits = s.find_first_of("0123456789");
+      if (s[digits] == '0' && s.size() > digits + 1) return "expects a whole number without leading zeros, got '" + s + "'";
+      return "";
     },
     "INT");
 
@@ -124,16 +129,40 @@ std::string n_problem(int n, bool allow_long) {
   return {};
 }
 
+// The GIL options each apply to one kind of GIL only.
+std::string gil_option_problem(const ConfigEntry& e, bool interval_given, bool check_given) {
+  if (interval_given && e.gil != "interval")
+    return "--switch-interval-us applies to the interval GIL; configuration '" + std::string(e.name) +
+           "' has gil=" + std::string(e.gil);
+  if (check_given && e.gil != "ticks")
+    return "--check-interval applies to the ticks GIL; configuration '" + std::string(e.name) + "' has gil=" +
+           std::string(e.gil);
+  return {};
+}
+
+// Runs one configuration in this process and names the record after it.
+// False (with a message) if the run could not even start.
+bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
+  try {
+    r = e.run(p);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "rclab: run failed: %s\n", ex.what());
+    return false;
+  }
+  r.config = std::string(e.name);
+  r.refcount = std::string(e.refcount);
+  r.gil = std::string(e.gil);
+  r.alloc = e.alloc_name();
+  r.frames = std::string(e.frames);
+  r.tstate = std::string(e.tstate);
+  return true;
+}
+
 int cmd_run(const RunArgs& a, bool interval_given, bool check_given) {
   if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
   if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return usage_error(why);
   const ConfigEntry* e = find_config(a.config);
-  if (interval_given && e->gil != "interval")
-    return usage_error("--switch-interval-us applies to the interval GIL; configuration '" + a.config +
-                       "' has gil=" + std::string(e->gil));
-  if (check_given && e->gil != "ticks")
-    return usage_error("--check-interval applies to the ticks GIL; configuration '" + a.config + "' has gil=" +
-                       std::string(e->gil));
+  if (auto why = gil_option_problem(*e, interval_given, check_given); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
 
   RunParams p;
@@ -144,18 +173,7 @@ int cmd_run(const RunArgs& a, bool interval_given, bool check_given) {
   p.pin = a.pin;
   p.trace_capacity = std::size_t(a.trace_capacity);
   RunRecord r;
-  try {
-    r = e->run(p);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "rclab: run failed: %s\n", ex.what());
-    return kExitRunFailed;
-  }
-  r.config = std::string(e->name);
-  r.refcount = std::string(e->refcount);
-  r.gil = std::string(e->gil);
-  r.alloc = e->alloc_name();
-  r.frames = std::string(e->frames);
-  r.tstate = std::string(e->tstate);
+  if (!run_entry(*e, p, r)) return kExitRunFailed;
 
   if (a.json)
     std::cout << to_json(r).dump() << '\n';
@@ -177,7 +195,7 @@ struct SweepArgs {
   std::vector<std::string> configs;
   std::vector<std::string> threads;  // parsed here, so "1,,2" and "x" get our message
   int repeat = 0;                    // 0: from the preset, else 5
-  int n = -1;                        // -1: from the preset, else 30
+  int n = 30;                        // used only when --n is given; else the preset's, else 30
   std::string out;
   bool resume = false;
   std::uint64_t seed = 0x5eed;
@@ -192,7 +210,7 @@ std::string self_exe() {
   return ec ? std::string("rclab") : p.string();
 }
 
-int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given) {
+int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given) {
   SweepSpec s;
   const Preset* preset = nullptr;
   if (!a.preset.empty()) {
@@ -235,7 +253,7 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given) {
     s.threads = preset ? preset->threads : std::vector<int>{1, 2};
   }
   s.repeat = a.repeat > 0 ? a.repeat : preset ? preset->repeat : 5;
-  s.n = a.n >= 0 ? a.n : preset ? preset->n : 30;
+  s.n = n_given ? a.n : preset ? preset->n : 30;
   if (auto why = n_problem(s.n, a.allow_long); !why.empty()) return usage_error(why);
   s.out = !a.out.empty() ? a.out : preset ? preset->out : "";
   if (s.out.empty()) return usage_error("give --out FILE.jsonl (or a --preset, which has one)");
@@ -269,11 +287,7 @@ int cmd_trace(const TraceArgs& a, bool interval_given, bool check_given) {
   const ConfigEntry* e = find_config(a.config);
   if (e->gil == "none" && e->alloc != "global" && e->frames != "global")
     return usage_error("configuration '" + a.config + "' has no lock to trace (no GIL, no global allocator or freelist lock)");
-  if (interval_given && e->gil != "interval")
-    return usage_error("--switch-interval-us applies to the interval GIL; '" + a.config + "' has gil=" +
-                       std::string(e->gil));
-  if (check_given && e->gil != "ticks")
-    return usage_error("--check-interval applies to the ticks GIL; '" + a.config + "' has gil=" + std::string(e->gil));
+  if (auto why = gil_option_problem(*e, interval_given, check_given); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
 
   RunParams p;
@@ -283,12 +297,7 @@ int cmd_trace(const TraceArgs& a, bool interval_given, bool check_given) {
   p.check_interval = a.check_interval;
   p.trace_capacity = std::size_t(a.capacity);
   RunRecord r;
-  try {
-    r = e->run(p);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "rclab: trace failed: %s\n", ex.what());
-    return kExitRunFailed;
-  }
+  if (!run_entry(*e, p, r)) return kExitRunFailed;
   std::vector<TracedThread> threads;
   std::vector<ThreadSummary> rows;
   std::uint64_t dropped = 0;
@@ -381,14 +390,23 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   sweep_cmd->add_option("--repeat", sw.repeat, "Repeats per (config, threads) point (default 5)")
       ->check(kWholeNumber)
       ->check(CLI::Range(1, 1000));
-  sweep_cmd->add_option("--n", sw.n, "fib argument (default 30)")->check(kWholeNumber);
+  auto* sweep_n_opt = sweep_cmd->add_option("--n", sw.n, "fib argument (default 30)")->check(kWholeNumber);
   sweep_cmd->add_option("--out", sw.out, "JSON Lines file the records are appended to");
   sweep_cmd->add_flag("--resume", sw.resume, "Continue --out: skip points that already have an ok record");
   sweep_cmd->add_option("--seed", sw.seed, "Seed of the shuffled point order")->check(kWholeNumber);
   sweep_cmd->add_flag("--pin", sw.pin, "Pin each run's threads to CPUs");
   sweep_cmd->add_flag("--long", sw.allow_long, "Allow --n above 40");
   sweep_cmd->add_option("--timeout-s", sw.timeout_s, "Kill and record as failed a point running longer (default 3600)")
-      ->check(CLI::Range(0.1, 1e6));
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            // CLI::Range lets NaN through (every comparison with it is false).
+            char* end = nullptr;
+            const double v = std::strtod(s.c_str(), &end);
+            if (end == s.c_str() || *end != '\0' || !std::isfinite(v) || v < 0.1 || v > 1e6)
+              return "expects seconds between 0.1 and 1000000, got '" + s + "'";
+            return "";
+          },
+          "SECONDS"));
 
   auto* check_opt = run_cmd->add_option("--check-interval", run.check_interval,
                                         "GIL check interval in ticks (ticks GIL only; default 100)")
@@ -453,7 +471,8 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
   if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0, check_opt->count() > 0);
   if (app.got_subcommand("trace")) return cmd_trace(tr, tr_interval->count() > 0, tr_check->count() > 0);
-  if (app.got_subcommand("sweep")) return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0);
+  if (app.got_subcommand("sweep"))
+    return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0, sweep_n_opt->count() > 0);
   if (app.got_subcommand("report")) {
     if (auto f = missing_file({report_file}); !f.empty()) return usage_error("report: no such file: " + f);
     std::vector<std::string> args{report_file};

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <barrier>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -63,7 +64,19 @@ RunRecord run_fib(const RunParams& p) {
   r.expected = fib_value(p.n);
   r.results.assign(p.threads, 0);
   r.thread_cpu_s.assign(p.threads, 0.0);
-  if (p.trace_capacity > 0) r.traces.resize(p.threads);
+  // Trace buffers are allocated here, before any worker starts, so that a
+  // capacity too large for memory is a reported error, not a terminate()
+  // inside a thread.
+  std::vector<std::shared_ptr<LockTrace>> trace_buffers;
+  if (p.trace_capacity > 0) {
+    try {
+      for (int i = 0; i < p.threads; ++i) trace_buffers.push_back(std::make_shared<LockTrace>(p.trace_capacity));
+    } catch (const std::bad_alloc&) {
+      throw std::runtime_error("not enough memory for " + std::to_string(p.threads) + " trace buffers of " +
+                               std::to_string(p.trace_capacity) + " events; lower --capacity");
+    }
+    r.traces.assign(trace_buffers.begin(), trace_buffers.end());
+  }
 
   std::vector<std::unique_ptr<TS>> states(p.threads);
   // The clocks start in the barrier's completion step: after every worker
@@ -86,13 +99,12 @@ RunRecord run_fib(const RunParams& p) {
       // Built on its own thread, so its memory is first touched here.
       states[i] = std::make_unique<TS>(rt);
       TS& ts = *states[i];
-      if (p.trace_capacity > 0) {
+      if (!trace_buffers.empty()) {
         // One buffer per thread for every lock that can be traced.
-        auto buf = std::make_shared<LockTrace>(p.trace_capacity);
-        if constexpr (requires { ts.gil.trace; }) ts.gil.trace = buf.get();
-        if constexpr (requires { ts.alloc.trace; }) ts.alloc.trace = buf.get();
-        if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf.get();
-        r.traces[i] = std::move(buf);
+        LockTrace* buf = trace_buffers[std::size_t(i)].get();
+        if constexpr (requires { ts.gil.trace; }) ts.gil.trace = buf;
+        if constexpr (requires { ts.alloc.trace; }) ts.alloc.trace = buf;
+        if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf;
       }
       Cfg::TState::attach(&ts);
       start.arrive_and_wait();

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,8 +61,14 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     }
     done += std::size_t(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  // Readable like any file this tool writes (mkstemp creates 0600), and
+  // renamed into place only once it is known to be on disk in full.
+  const bool ok = ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
+  const int err = errno;
+  if (::close(fd) != 0 || !ok) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + std::strerror(ok ? errno : err));
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
@@ -72,6 +79,13 @@ void write_file_atomically(const std::string& path, std::string_view content) {
 RecordWriter::RecordWriter(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error(path + ": cannot open for writing: " + std::strerror(errno));
+  // One writer per file: two sweeps appending to the same file would each
+  // run every point. The lock goes with the descriptor (and the process).
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error(path + ": another rclab process is writing this file");
+  }
   struct stat st {};
   if (::fstat(fd_, &st) == 0 && st.st_size > 0) {
     const int rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -80,8 +94,12 @@ RecordWriter::RecordWriter(const std::string& path) : path_(path) {
       if (::pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
       ::close(rfd);
     }
-    if (last != '\n' && ::write(fd_, "\n", 1) != 1)
-      throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
+    if (last != '\n' && ::write(fd_, "\n", 1) != 1) {
+      const int err = errno;
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error(path + ": write failed: " + std::strerror(err));
+    }
   }
 }
 
@@ -102,7 +120,7 @@ void RecordWriter::append(const nlohmann::json& record) {
     }
     done += std::size_t(n);
   }
-  ::fsync(fd_);
+  if (::fsync(fd_) != 0) throw std::runtime_error(path_ + ": fsync failed: " + std::strerror(errno));
 }
 
 }  // namespace rclab::experiments

@@ -67,8 +67,13 @@ struct Child {
 
 Child run_child(const std::string& self, const std::vector<std::string>& args, double timeout_s) {
   int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(err));
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
@@ -105,6 +110,7 @@ Child run_child(const std::string& self, const std::vector<std::string>& args, d
     }
     const int ready = ::poll(fds, 2, int(std::min<long>(left.count(), 200)));
     if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;  // timeout or a signal: revents are stale, re-check the flag and the deadline
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[4096];
@@ -123,6 +129,9 @@ Child run_child(const std::string& self, const std::vector<std::string>& args, d
     if (p.fd >= 0) ::close(p.fd);
   while (::waitpid(pid, &c.wait_status, 0) < 0 && errno == EINTR) {
   }
+  // Ctrl-C reaches the whole process group: if the child died while we were
+  // being interrupted, its point did not finish; it was not a failure.
+  if (g_stop_signal.load() != 0 && !(WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0)) c.stopped = true;
   return c;
 }
 
@@ -232,8 +241,9 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
     if (c.stopped) break;  // the point did not finish: it is not recorded
 
     nlohmann::json rec = nlohmann::json::parse(last_line(c.out), nullptr, false);
+    const bool parsed = rec.is_object();
     const bool clean_exit = WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0;
-    if (!rec.is_object()) {
+    if (!parsed) {
       rec = {{"config", p.config}, {"threads", p.threads}, {"n", p.n}};
       rec["machine"] = machine_info();
       rec["build"] = build_info();
@@ -242,10 +252,12 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
     rec["repeat"] = p.repeat;
     rec["seed"] = spec.seed;
     rec["preset"] = spec.preset;
-    rec["status"] = clean_exit && !c.timed_out ? "ok" : "failed";
+    // ok only with a record to show for it: a clean exit without one would
+    // otherwise be skipped by --resume forever with nothing measured.
+    rec["status"] = clean_exit && !c.timed_out && parsed ? "ok" : "failed";
     if (rec["status"] == "failed") {
       ++failed;
-      rec["failure"] = describe_status(c);
+      rec["failure"] = clean_exit && !c.timed_out && !parsed ? "no record on stdout" : describe_status(c);
       rec["stderr_tail"] = last_line(c.err);
     }
     writer.append(rec);

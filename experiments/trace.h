@@ -6,7 +6,8 @@
 //  * Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer's
 //    --combine): thread names, "waiting for" and "holding" slices for the
 //    GIL and the other traced locks (allocator, freelist), instant events
-//    for drop requests, a counter of GIL switches. Slices of different locks
+//    for drop requests, and the GIL's counter (switch number for the
+//    interval GIL, check-interval releases for the ticks GIL). Slices of different locks
 //    nest: a thread holding the GIL may wait for the allocator lock.
 //  * Beazley's text format, GIL events only: `thread ticks tick_count EVENT time`.
 #pragma once

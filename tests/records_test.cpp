@@ -69,6 +69,12 @@ TEST(Records, CutShortLastLineIsNamedAndTheNextRecordStartsOnItsOwnLine) {
   EXPECT_EQ(f.problems[0], path + ":3: not a JSON record; skipped");  // no longer the last line
 }
 
+TEST(Records, OnlyOneWriterPerFile) {
+  const std::string path = temp_file("locked.jsonl");
+  RecordWriter first(path);
+  EXPECT_THROW(RecordWriter second(path), std::runtime_error) << "two sweeps could append the same points";
+}
+
 TEST(Records, MissingFileIsAnError) { EXPECT_THROW(read_records("/nonexistent/rclab.jsonl"), std::runtime_error); }
 
 }  // namespace

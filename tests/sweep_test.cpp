@@ -131,7 +131,33 @@ TEST(Sweep, SigintStopsCleanlyAndSaysHowToResume) {
   ::kill(pid, SIGINT);  // the sweep only: it must stop its child itself
   EXPECT_EQ(wait_status(pid), 128 + SIGINT) << slurp(err);
   EXPECT_NE(slurp(err).find("--resume"), std::string::npos) << slurp(err);
-  for (const auto& l : lines_of(out)) EXPECT_TRUE(nlohmann::json::parse(l, nullptr, false).is_object()) << l;
+  for (const auto& l : lines_of(out)) {
+    const auto j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << l;
+    EXPECT_EQ(j["status"], "ok") << "the point in flight was recorded: " << l;
+  }
+  for (int i = 0; i < 100 && ::kill(-pid, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_NE(::kill(-pid, 0), 0) << "the sweep left its child running";
+}
+
+// Ctrl-C in a terminal signals the whole process group: the sweep and the
+// run it is waiting for. The point in flight must not be recorded (not as
+// a failure either), and no process of the group may be left behind.
+TEST(Sweep, CtrlCToTheWholeGroupKeepsFinishedPointsOnlyAndLeavesNoProcess) {
+  const std::string out = temp_path("ctrlc.jsonl"), err = temp_path("ctrlc.err");
+  fs::remove(out);
+  const pid_t pid = start(sweep_args(out), err);
+  ASSERT_TRUE(wait_for_lines(out, 2, 120s)) << slurp(err);
+  ASSERT_LT(lines_of(out).size(), 12u) << "the sweep finished before it could be interrupted";
+  ::kill(-pid, SIGINT);
+  EXPECT_EQ(wait_status(pid), 128 + SIGINT) << slurp(err);
+  for (int i = 0; i < 100 && ::kill(-pid, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_NE(::kill(-pid, 0), 0) << "a process of the sweep's group is still running";
+  for (const auto& l : lines_of(out)) {
+    const auto j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << l;
+    EXPECT_EQ(j["status"], "ok") << "an interrupted point was recorded: " << l;
+  }
 }
 
 TEST(Sweep, TruncatedLastLineIsReportedWithItsNumberAndSkipped) {

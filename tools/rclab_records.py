@@ -72,6 +72,9 @@ def write_atomically(path, data, mode="w"):
     try:
         with os.fdopen(fd, mode) as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
