@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "refcount/atomic.h"
+#include "refcount/immortal.h"
 #include "refcount/plain.h"
 
 namespace rclab::refcount {
@@ -68,6 +69,30 @@ BENCHMARK_TEMPLATE(BM_PrivatePair, Plain)->ThreadRange(1, max_threads())->UseRea
 BENCHMARK_TEMPLATE(BM_PrivatePair, Atomic)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK_TEMPLATE(BM_SharedPair, Plain)->Threads(1)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK_TEMPLATE(BM_SharedPair, Atomic)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+
+// Immortal: a mortal private object pays the extra test; an immortal shared
+// one (None, a small int) is only read, so threads no longer contend.
+template <class P>
+void BM_ImmortalSharedPair(benchmark::State& state) {
+  static typename P::Shared shared;
+  static Padded<P> obj;
+  typename P::Local local(shared);
+  if (state.thread_index() == 0) {
+    P::init(obj.h, local);
+    P::make_immortal(obj.h);
+  }
+  for (auto _ : state) pair<P>(obj.h, local);
+  if (state.thread_index() == 0 && !P::is_immortal(obj.h)) state.SkipWithError("immortal count changed");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_TEMPLATE(BM_PrivatePair, Immortal<Atomic>)
+    ->ThreadRange(1, max_threads())
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_ImmortalSharedPair, Immortal<Atomic>)
+    ->ThreadRange(1, max_threads())
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
 
 }  // namespace
 }  // namespace rclab::refcount

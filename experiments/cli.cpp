@@ -89,8 +89,8 @@ std::string config_names() {
 
 int cmd_list() {
   for (const auto& e : all_configs()) {
-    std::printf("%-15s refcount=%-7s gil=%-9s alloc=%-15s frames=%-11s tstate=%-12s %.*s\n",
-                std::string(e.name).c_str(), std::string(e.refcount).c_str(), std::string(e.gil).c_str(),
+    std::printf("%-15s refcount=%-15s gil=%-9s alloc=%-15s frames=%-11s tstate=%-12s %.*s\n",
+                std::string(e.name).c_str(), e.refcount_name().c_str(), std::string(e.gil).c_str(),
                 e.alloc_name().c_str(), std::string(e.frames).c_str(), std::string(e.tstate).c_str(),
                 int(e.models.size()), e.models.data());
   }
@@ -150,7 +150,7 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
     return false;
   }
   r.config = std::string(e.name);
-  r.refcount = std::string(e.refcount);
+  r.refcount = e.refcount_name();
   r.gil = std::string(e.gil);
   r.alloc = e.alloc_name();
   r.frames = std::string(e.frames);

@@ -50,6 +50,7 @@ runtime::Str<typename Cfg::RC>* install_fib(runtime::Runtime<Cfg>& rt) {
   using namespace runtime;
   auto& ts = rt.main;
   Str<typename Cfg::RC>* name = rt.new_str(ts, "fib");
+  rt.immortalize(ts, &name->ob);  // an interned name
   incref(ts, rt.none);
   auto* consts = rt.new_tuple(ts, {rt.none, int_from(ts, 2), int_from(ts, 1)});
   incref(ts, &name->ob);

@@ -3,6 +3,7 @@
 #include "freelists/global.h"
 #include "obmalloc/global_lock.h"
 #include "refcount/atomic.h"
+#include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -29,6 +30,8 @@ const ConfigEntry kConfigs[] = {
     make_entry<Config<Plain, TicksGil>>("gil-ticks",
                                         "CPython 2 with its GIL: plain counts, release and retake every 100 ticks"),
     make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
+    make_entry<Config<refcount::Immortal<Atomic>, NoGil>>(
+        "atomic-immortal", "atomic counts, no GIL, with PEP 683 immortal None/True/False/small ints/interned names"),
     make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
                                             "atomic counts under the GIL: the price of lock-prefixed ops alone"),
     make_entry<Config<Atomic, NoGil, obmalloc::GlobalLock<System>, freelists::Global<200>, PthreadKeyTState>>(

@@ -19,15 +19,28 @@ struct ConfigEntry {
   std::string_view name;
   std::string_view models;  // what it stands for, in a few words
   bool timeline;            // a milestone of the Gilectomy timeline (sweep --preset timeline)
-  std::string_view refcount, gil, alloc, alloc_backend, frames, tstate;
+  std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate;
   std::string_view refused;  // non-empty: why this combination cannot run
   RunRecord (*run)(const RunParams&);
 
+  // "atomic+immortal" for a modified policy, else the policy's name.
+  std::string refcount_name() const {
+    return refcount_modifier.empty() ? std::string(refcount)
+                                     : std::string(refcount) + "+" + std::string(refcount_modifier);
+  }
   // "global(system)" for a lock scheme over a backend, else the allocator's name.
   std::string alloc_name() const {
     return alloc_backend.empty() ? std::string(alloc) : std::string(alloc) + "(" + std::string(alloc_backend) + ")";
   }
 };
+
+template <class P>
+constexpr std::string_view modifier_name() {
+  if constexpr (requires { P::kModifier; })
+    return P::kModifier;
+  else
+    return {};
+}
 
 template <class A>
 constexpr std::string_view backend_name() {
@@ -43,6 +56,7 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
                 models,
                 timeline,
                 Cfg::RC::kName,
+                modifier_name<typename Cfg::RC>(),
                 Cfg::Gil::kName,
                 Cfg::Alloc::kName,
                 backend_name<typename Cfg::Alloc>(),

@@ -39,4 +39,12 @@ concept Policy =
       { P::count(ch) } -> std::convertible_to<std::int64_t>;
     };
 
+// Policies that can make an object immortal (PEP 683): its count is never
+// changed again and it is never freed by decref.
+template <class P>
+concept CanImmortalize = Policy<P> && requires(typename P::Header& h, const typename P::Header& ch) {
+  { P::make_immortal(h) } -> std::same_as<void>;
+  { P::is_immortal(ch) } -> std::same_as<bool>;
+};
+
 }  // namespace rclab::refcount

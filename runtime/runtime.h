@@ -21,6 +21,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <string_view>
+#include <vector>
 
 #include "common/cacheline.h"
 #include "common/eval_breaker.h"
@@ -256,6 +257,12 @@ class Runtime {
   void dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value);
   static O* dict_get(Dict<RC>* d, Str<RC>* key);
   static O* dict_get_slow(Dict<RC>* d, Str<RC>* key);
+  // Makes a leaf object (None, a bool, an int, a str) immortal when the
+  // refcount policy supports it (PEP 683), and remembers it so that
+  // shutdown() can free it; with any other policy, does nothing. Only while
+  // the object is still private to the constructing thread.
+  void immortalize(TS& ts, O* o);
+
   // Drops every entry. Module teardown does this to the globals, which
   // otherwise stay alive through the cycle globals -> function -> globals
   // (rclab has no cycle collector).
@@ -263,6 +270,7 @@ class Runtime {
 
  private:
   Int<RC>* new_small_int(TS& ts, std::int64_t v);
+  std::vector<O*> immortals_;  // freed last, by shutdown()
   bool shut_down_ = false;
 };
 
@@ -481,6 +489,12 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   false_ = singleton(Type::kBool);
   for (std::int64_t v = kSmallIntMin; v <= kSmallIntMax; ++v) small_ints[v - kSmallIntMin] = new_small_int(main, v);
   builtins_name = new_str(main, "__builtins__");
+  // PEP 683's immortal objects: the singletons, the small ints, interned names.
+  immortalize(main, none);
+  immortalize(main, true_);
+  immortalize(main, false_);
+  for (auto* i : small_ints) immortalize(main, &i->ob);
+  immortalize(main, &builtins_name->ob);
   builtins = new_dict(main);
   globals = new_dict(main);
   dict_set(main, globals, builtins_name, &builtins->ob);
@@ -496,6 +510,9 @@ void Runtime<Cfg>::shutdown() {
   // cancel out there, and a lost incref on a shared object would only show
   // as a use-after-free.
   auto release = [&](O* o, const char* what) {
+    if constexpr (refcount::CanImmortalize<RC>) {
+      if (RC::is_immortal(o->rc)) return;  // freed below, with the other immortals
+    }
     if (RC::count(o->rc) != 1) {
       std::fprintf(stderr, "rclab: fatal: at shutdown %s has %lld references, expected 1\n", what,
                    (long long)RC::count(o->rc));
@@ -511,6 +528,10 @@ void Runtime<Cfg>::shutdown() {
   release(false_, "False");
   release(true_, "True");
   release(none, "None");
+  // Immortal objects last: every mortal object that referred to them is gone,
+  // and they refer to nothing themselves.
+  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) dealloc(main, *it);
+  immortals_.clear();
   main.detach();
   // Blocks cached in a freelist shared by all threads go back last, when no
   // thread can take one any more.
@@ -623,6 +644,18 @@ void Runtime<Cfg>::dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value) {
   incref(ts, &key->ob);
   *e = {h, key, value};
   ++d->used;
+}
+
+template <SafeConfig Cfg>
+void Runtime<Cfg>::immortalize(TS&, O* o) {
+  if constexpr (refcount::CanImmortalize<RC>) {
+    if (o->type != Type::kNone && o->type != Type::kBool && o->type != Type::kInt && o->type != Type::kStr)
+      fatal("immortalize: only leaf objects may be immortal");
+    RC::make_immortal(o->rc);
+    immortals_.push_back(o);
+  } else {
+    (void)o;
+  }
 }
 
 template <SafeConfig Cfg>

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "refcount/atomic.h"
+#include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "refcount/policy.h"
 
@@ -51,7 +52,9 @@ class RefcountConformance : public ::testing::Test {
   Harness<P> hx;
 };
 
-using Policies = ::testing::Types<Plain, Atomic>;
+// Every policy, and every policy under every modifier: a modifier must leave
+// mortal objects' counting exactly as it was.
+using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>>;
 TYPED_TEST_SUITE(RefcountConformance, Policies);
 
 constexpr int kThreads = 8;
@@ -258,6 +261,42 @@ TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
   int wrong = 0;
   for (auto& z : zero_count) wrong += z.load() != 1;
   EXPECT_EQ(wrong, 0);
+}
+
+// Immortal objects (PEP 683): hammered from many threads, the count never
+// moves and decref never reports zero — for every policy the modifier wraps.
+template <class P>
+class ImmortalConformance : public ::testing::Test {
+ protected:
+  Harness<P> hx;
+};
+using ImmortalPolicies = ::testing::Types<Immortal<Plain>, Immortal<Atomic>>;
+TYPED_TEST_SUITE(ImmortalConformance, ImmortalPolicies);
+
+TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
+  static_assert(CanImmortalize<TypeParam>);
+  auto& hx = this->hx;
+  typename TypeParam::Local main_local(hx.shared);
+  typename TypeParam::Header h;
+  hx.init(h, main_local);
+  TypeParam::make_immortal(h);
+  const std::int64_t marker = hx.count(h);
+  ASSERT_TRUE(TypeParam::is_immortal(h));
+  std::atomic<int> zero{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      typename TypeParam::Local local(hx.shared);
+      for (int i = 0; i < 20000; ++i) {
+        hx.incref(h, local);
+        if (hx.decref(h, local)) ++zero;
+        if (hx.decref(h, local)) ++zero;  // more decrefs than increfs: still nothing
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(hx.count(h), marker);
+  EXPECT_EQ(zero.load(), 0);
 }
 
 }  // namespace

@@ -174,11 +174,16 @@ TEST(GilTraceInterval, AWaitingThreadGetsTheGilWithinASmallMultipleOfTheInterval
 
 TEST(GilTraceTicks, ReleasesAtCheckIntervalsAndChangesHands) {
   // How often the releasing thread wins the lock back (Beazley's convoy)
-  // depends on the machine; rclab trace's summary shows it. Asserted here:
-  // releases happen, and the GIL does change hands mid-run.
-  const RunRecord r = traced("gil-ticks", 2, 22);
-  EXPECT_GT(r.gil_tick_releases, 0u);
-  EXPECT_GT(r.gil_switches, 2u) << "the GIL never changed hands mid-run";
+  // depends on the machine and its load; rclab trace's summary shows it.
+  // With no hand-off, a short run can even see the releasing thread win every
+  // time, so one of five runs must show the GIL changing hands mid-run.
+  bool changed_hands = false;
+  for (int attempt = 0; attempt < 5 && !changed_hands; ++attempt) {
+    const RunRecord r = traced("gil-ticks", 2, 22);
+    EXPECT_GT(r.gil_tick_releases, 0u);
+    changed_hands = r.gil_switches > 2;
+  }
+  EXPECT_TRUE(changed_hands) << "the GIL never changed hands mid-run in five runs";
 }
 
 TEST(GilTraceDropped, AFullBufferCountsWhatItDrops) {
