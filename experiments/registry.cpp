@@ -4,6 +4,7 @@
 #include "obmalloc/global_lock.h"
 #include "refcount/atomic.h"
 #include "refcount/immortal.h"
+#include "refcount/limit.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -39,6 +40,10 @@ const ConfigEntry kConfigs[] = {
         "Gilectomy June 2016: atomic counts, one lock around the allocator and the frame freelist, "
         "thread state by pthread_getspecific",
         /*timeline=*/true),
+    make_entry<Config<refcount::Limit, NoGil>>(
+        "limit",
+        "the physical limit: every shared object immortal, private objects counted plainly, no GIL "
+        "(debug builds check that no mortal object crosses threads)"),
     make_entry<Config<Plain, NoGil>>("plain-nogil", "plain counts without a GIL (refused: it races)"),
 };
 

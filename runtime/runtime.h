@@ -209,6 +209,14 @@ class Runtime {
   using O = Object<RC>;
   using TS = ThreadState<Cfg>;
 
+  // `limit` makes every object created before the workers run immortal.
+  static constexpr bool kImmortalizeShared = [] {
+    if constexpr (requires { RC::kImmortalizeShared; })
+      return bool(RC::kImmortalizeShared);
+    else
+      return false;
+  }();
+
   // CPython's small-int cache: NSMALLNEGINTS = 5, NSMALLPOSINTS = 257.
   static constexpr std::int64_t kSmallIntMin = -5;
   static constexpr std::int64_t kSmallIntMax = 256;
@@ -262,6 +270,11 @@ class Runtime {
   // shutdown() can free it; with any other policy, does nothing. Only while
   // the object is still private to the constructing thread.
   void immortalize(TS& ts, O* o);
+  // Marks an object that every thread will share (globals, the function,
+  // its code). Policies that make all shared objects immortal (`limit`)
+  // immortalize it, whatever its type; for every other policy it is counted
+  // like any object.
+  void mark_shared(TS& ts, O* o);
 
   // Drops every entry. Module teardown does this to the globals, which
   // otherwise stay alive through the cycle globals -> function -> globals
@@ -497,6 +510,8 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   immortalize(main, &builtins_name->ob);
   builtins = new_dict(main);
   globals = new_dict(main);
+  mark_shared(main, &builtins->ob);
+  mark_shared(main, &globals->ob);
   dict_set(main, globals, builtins_name, &builtins->ob);
 }
 
@@ -649,13 +664,23 @@ void Runtime<Cfg>::dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value) {
 template <SafeConfig Cfg>
 void Runtime<Cfg>::immortalize(TS&, O* o) {
   if constexpr (refcount::CanImmortalize<RC>) {
-    if (o->type != Type::kNone && o->type != Type::kBool && o->type != Type::kInt && o->type != Type::kStr)
-      fatal("immortalize: only leaf objects may be immortal");
+    // A leaf refers to nothing, so freeing it last (shutdown) is always safe.
+    // Containers may be immortal only when everything created at set-up is
+    // (kImmortalizeShared): then every reference they hold is to an immortal
+    // object freed after them, in reverse creation order.
+    const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt || o->type == Type::kStr;
+    if (!leaf && !kImmortalizeShared) fatal("immortalize: only leaf objects may be immortal under this policy");
     RC::make_immortal(o->rc);
     immortals_.push_back(o);
   } else {
     (void)o;
   }
+}
+
+template <SafeConfig Cfg>
+void Runtime<Cfg>::mark_shared(TS& ts, O* o) {
+  if constexpr (kImmortalizeShared) immortalize(ts, o);
+  else (void)ts, (void)o;
 }
 
 template <SafeConfig Cfg>

@@ -5,8 +5,11 @@
 // would read valid memory and pass silently, even under ASan.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "experiments/fib_workload.h"
 #include "refcount/atomic.h"
+#include "refcount/limit.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -72,6 +75,42 @@ TYPED_TEST(Poison, TheSameSequenceWithoutTheBadAccessIsClean) {
     freed_frame(rt, ts);
   }
   rt.shutdown();
+}
+
+// `limit` counts mortal objects without atomics and relies on them never
+// leaving their thread; debug builds check every incref and decref.
+TEST(LimitOwnership, AMortalObjectTouchedByAnotherThreadStopsTheProcess) {
+#ifdef NDEBUG
+  GTEST_SKIP() << "the owner check is compiled into debug builds only";
+#else
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        refcount::Limit::Shared shared;
+        refcount::Limit::Header h;
+        std::thread([&] {
+          refcount::Limit::Local creator(shared);
+          refcount::Limit::init(h, creator);
+        }).join();
+        refcount::Limit::Local other(shared);
+        refcount::Limit::incref(h, other);
+      },
+      "crossed threads");
+#endif
+}
+
+TEST(LimitOwnership, ImmortalObjectsMayBeTouchedByAnyThread) {
+  refcount::Limit::Shared shared;
+  refcount::Limit::Header h;
+  refcount::Limit::Local creator(shared);
+  refcount::Limit::init(h, creator);
+  refcount::Limit::make_immortal(h);
+  std::thread([&] {
+    refcount::Limit::Local other(shared);
+    refcount::Limit::incref(h, other);
+    EXPECT_FALSE(refcount::Limit::decref(h, other));
+  }).join();
+  EXPECT_TRUE(refcount::Limit::is_immortal(h));
 }
 
 }  // namespace

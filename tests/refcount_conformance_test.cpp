@@ -17,6 +17,7 @@
 
 #include "refcount/atomic.h"
 #include "refcount/immortal.h"
+#include "refcount/limit.h"
 #include "refcount/plain.h"
 #include "refcount/policy.h"
 
@@ -54,7 +55,22 @@ class RefcountConformance : public ::testing::Test {
 
 // Every policy, and every policy under every modifier: a modifier must leave
 // mortal objects' counting exactly as it was.
-using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>>;
+using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Limit>;
+
+// `limit` is correct only while mortal objects stay on their thread: the
+// cases that move them across threads do not apply (poison_test checks that
+// debug builds catch a crossing).
+template <class P>
+constexpr bool private_only() {
+  if constexpr (requires { P::kPrivateOnly; })
+    return P::kPrivateOnly;
+  else
+    return false;
+}
+#define RCLAB_SKIP_IF_PRIVATE_ONLY()                                                        \
+  if constexpr (private_only<TypeParam>()) {                                               \
+    GTEST_SKIP() << TypeParam::kName << " forbids objects crossing threads";               \
+  } else
 TYPED_TEST_SUITE(RefcountConformance, Policies);
 
 constexpr int kThreads = 8;
@@ -117,6 +133,7 @@ TYPED_TEST(RefcountConformance, PrivateObjectsFromManyThreadsStayExact) {
 // objects while the main thread holds one. Between the two phases every
 // thread still holds what it took, so the count must be exactly 1 + all held.
 TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
   auto& hx = this->hx;
   constexpr int kObjects = 4, kOps = 50000;
   typename TypeParam::Local main_local(hx.shared);
@@ -162,12 +179,14 @@ TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
     EXPECT_EQ(hx.count(h), 1);
     EXPECT_TRUE(hx.decref(h, main_local));
   }
+  }
 }
 
 // Objects created on one thread and handed through a queue to another; both
 // drop references concurrently. Each object reaches zero exactly once, on
 // whichever thread dropped its last reference.
 TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
   auto& hx = this->hx;
   constexpr int kObjects = 20000, kExtraRefs = 3;
   std::vector<typename TypeParam::Header> objs(kObjects);
@@ -229,6 +248,7 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
   for (auto& z : zero_count) wrong += z.load() != 1;
   EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
   EXPECT_GT(freed_by_receiver.load(), 0) << "the receiver never dropped a last reference: nothing crossed threads";
+  }
 }
 
 // The thread that created the objects (their owner, for policies that have
@@ -236,6 +256,7 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
 // other threads then drop every reference. Counts stay exact and each
 // object reaches zero exactly once.
 TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
   auto& hx = this->hx;
   constexpr int kObjects = 256, kReleasers = 4;
   std::vector<typename TypeParam::Header> objs(kObjects);
@@ -261,6 +282,7 @@ TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
   int wrong = 0;
   for (auto& z : zero_count) wrong += z.load() != 1;
   EXPECT_EQ(wrong, 0);
+  }
 }
 
 // Immortal objects (PEP 683): hammered from many threads, the count never
@@ -270,7 +292,7 @@ class ImmortalConformance : public ::testing::Test {
  protected:
   Harness<P> hx;
 };
-using ImmortalPolicies = ::testing::Types<Immortal<Plain>, Immortal<Atomic>>;
+using ImmortalPolicies = ::testing::Types<Immortal<Plain>, Immortal<Atomic>, Limit>;
 TYPED_TEST_SUITE(ImmortalConformance, ImmortalPolicies);
 
 TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
