@@ -97,15 +97,21 @@ int cmd_list() {
   return 0;
 }
 
-struct RunArgs {
+// What `run` and `trace` share: one configuration, run once in this process.
+struct OneRunArgs {
   std::string config;
   int threads = 1;
   int n = 30;
-  bool json = false;
   bool allow_long = false;
-  bool pin = false;
   std::int64_t switch_interval_us = 5000;
   int check_interval = 100;
+  bool interval_given = false;  // set from CLI11 after parsing
+  bool check_given = false;
+};
+
+struct RunArgs : OneRunArgs {
+  bool json = false;
+  bool pin = false;
   long trace_capacity = 0;
 };
 
@@ -158,18 +164,29 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
   return true;
 }
 
-int cmd_run(const RunArgs& a, bool interval_given, bool check_given) {
-  if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
-  if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return usage_error(why);
-  const ConfigEntry* e = find_config(a.config);
-  if (auto why = gil_option_problem(*e, interval_given, check_given); !why.empty()) return usage_error(why);
-  if (g_dry_run) return 0;
+// Why `a` cannot run, or empty; `e` is its configuration when it can.
+std::string one_run_problem(const OneRunArgs& a, const ConfigEntry*& e) {
+  if (auto why = config_problem(a.config); !why.empty()) return why;
+  if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return why;
+  e = find_config(a.config);
+  return gil_option_problem(*e, a.interval_given, a.check_given);
+}
 
+RunParams params_of(const OneRunArgs& a) {
   RunParams p;
   p.threads = a.threads;
   p.n = a.n;
   p.switch_interval_us = a.switch_interval_us;
   p.check_interval = a.check_interval;
+  return p;
+}
+
+int cmd_run(const RunArgs& a) {
+  const ConfigEntry* e = nullptr;
+  if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
+  if (g_dry_run) return 0;
+
+  RunParams p = params_of(a);
   p.pin = a.pin;
   p.trace_capacity = std::size_t(a.trace_capacity);
   RunRecord r;
@@ -271,30 +288,23 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
   }
 }
 
-struct TraceArgs {
-  std::string config;
-  int threads = 2;
-  int n = 25;
+struct TraceArgs : OneRunArgs {
+  TraceArgs() {
+    threads = 2;
+    n = 25;
+  }
   std::string out, beazley;
   long capacity = 1'000'000;
-  std::int64_t switch_interval_us = 5000;
-  int check_interval = 100;
 };
 
-int cmd_trace(const TraceArgs& a, bool interval_given, bool check_given) {
-  if (auto why = config_problem(a.config); !why.empty()) return usage_error(why);
-  if (auto why = n_problem(a.n, false); !why.empty()) return usage_error(why);
-  const ConfigEntry* e = find_config(a.config);
+int cmd_trace(const TraceArgs& a) {
+  const ConfigEntry* e = nullptr;
+  if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
   if (e->gil == "none" && e->alloc != "global" && e->frames != "global")
     return usage_error("configuration '" + a.config + "' has no lock to trace (no GIL, no global allocator or freelist lock)");
-  if (auto why = gil_option_problem(*e, interval_given, check_given); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
 
-  RunParams p;
-  p.threads = a.threads;
-  p.n = a.n;
-  p.switch_interval_us = a.switch_interval_us;
-  p.check_interval = a.check_interval;
+  RunParams p = params_of(a);
   p.trace_capacity = std::size_t(a.capacity);
   RunRecord r;
   if (!run_entry(*e, p, r)) return kExitRunFailed;
@@ -469,8 +479,16 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   }
 
   if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
-  if (app.got_subcommand("run")) return cmd_run(run, interval_opt->count() > 0, check_opt->count() > 0);
-  if (app.got_subcommand("trace")) return cmd_trace(tr, tr_interval->count() > 0, tr_check->count() > 0);
+  if (app.got_subcommand("run")) {
+    run.interval_given = interval_opt->count() > 0;
+    run.check_given = check_opt->count() > 0;
+    return cmd_run(run);
+  }
+  if (app.got_subcommand("trace")) {
+    tr.interval_given = tr_interval->count() > 0;
+    tr.check_given = tr_check->count() > 0;
+    return cmd_trace(tr);
+  }
   if (app.got_subcommand("sweep"))
     return cmd_sweep(sw, threads_opt->count() > 0, configs_opt->count() > 0, sweep_n_opt->count() > 0);
   if (app.got_subcommand("report")) {
