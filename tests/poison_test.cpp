@@ -34,19 +34,21 @@ class Poison : public ::testing::Test {};
 using Configs = ::testing::Types<Config<refcount::Plain, IntervalGil>, Config<refcount::Atomic, NoGil>>;
 TYPED_TEST_SUITE(Poison, Configs);
 
+// Frees a frame, then applies `touch` to it: must stop the process.
+template <class Cfg, class Touch>
+void touch_freed_frame(Touch touch) {
+  Runtime<Cfg> rt;
+  ThreadState<Cfg> ts(rt);
+  auto* f = freed_frame(rt, ts);
+  touch(ts, &f->ob);
+}
+
 TYPED_TEST(Poison, IncrefOfAFreedObjectStopsTheProcess) {
 #ifdef NDEBUG
   GTEST_SKIP() << "poisoning is compiled into debug builds only (asan, tsan, debug presets)";
 #else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(
-      {
-        Runtime<TypeParam> rt;
-        ThreadState<TypeParam> ts(rt);
-        auto* f = freed_frame(rt, ts);
-        incref(ts, &f->ob);
-      },
-      "use after free: incref");
+  EXPECT_DEATH(touch_freed_frame<TypeParam>([](auto& ts, auto* o) { incref(ts, o); }), "use after free: incref");
 #endif
 }
 
@@ -55,14 +57,7 @@ TYPED_TEST(Poison, DecrefOfAFreedObjectStopsTheProcess) {
   GTEST_SKIP() << "poisoning is compiled into debug builds only (asan, tsan, debug presets)";
 #else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(
-      {
-        Runtime<TypeParam> rt;
-        ThreadState<TypeParam> ts(rt);
-        auto* f = freed_frame(rt, ts);
-        decref(ts, &f->ob);
-      },
-      "use after free: decref");
+  EXPECT_DEATH(touch_freed_frame<TypeParam>([](auto& ts, auto* o) { decref(ts, o); }), "use after free: decref");
 #endif
 }
 

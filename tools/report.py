@@ -101,7 +101,7 @@ def plots(points, records, outdir):
     ns = sorted({n for _, n in by_config})
     label = lambda c, n: c if len(ns) == 1 else f"{c} (n={n})"  # noqa: E731
 
-    def figure(metric, ylabel, title, ideal):
+    def figure(metric, stem, ylabel, title, ideal):
         fig, ax = plt.subplots(figsize=(7, 4.5))
         for (config, n), series in sorted(by_config.items()):
             series.sort()
@@ -137,7 +137,7 @@ def plots(points, records, outdir):
         for ext in ("png", "svg"):
             buf = io.BytesIO()
             fig.savefig(buf, format=ext, dpi=120)
-            out = os.path.join(outdir, f"{metric if metric != 'wall_s' and metric != 'cpu_s' else metric[:-2]}_vs_threads.{ext}")
+            out = os.path.join(outdir, f"{stem}_vs_threads.{ext}")
             write_atomically(out, buf.getvalue(), "wb")
             written.append(out)
         plt.close(fig)
@@ -165,9 +165,9 @@ def plots(points, records, outdir):
             ax.plot(all_threads, [min(t, cores) for t in all_threads], "k--", lw=1, label=f"ideal: min(N, {cores})")
 
     out = []
-    out += figure("cpu_s", "process CPU time, s", "CPU time vs threads (median, min–max)", ideal_cpu)
-    out += figure("wall_s", "wall time, s", "Wall time vs threads (median, min–max)", ideal_wall)
-    out += figure("speedup", f"speedup vs {BASELINE} at 1 thread", "Speedup vs threads", ideal_speedup)
+    out += figure("cpu_s", "cpu", "process CPU time, s", "CPU time vs threads (median, min–max)", ideal_cpu)
+    out += figure("wall_s", "wall", "wall time, s", "Wall time vs threads (median, min–max)", ideal_wall)
+    out += figure("speedup", "speedup", f"speedup vs {BASELINE} at 1 thread", "Speedup vs threads", ideal_speedup)
     return out
 
 
