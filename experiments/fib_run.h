@@ -153,9 +153,12 @@ RunRecord run_fib(const RunParams& p) {
   r.calls = work.calls;
   r.increfs = work.rc.increfs;
   r.decrefs = work.rc.decrefs;
+  r.deferred_ops = work.rc.deferred;
   r.tstate_lookups = work.tstate_lookups;
 
   rt.shutdown();
+  if constexpr (refcount::HasStats<typename Cfg::RC>)
+    for (const auto& s : Cfg::RC::stats(rt.rc_shared)) r.policy_stats.emplace_back(std::string(s.name), s.value);
   runtime::Counters all = work;
   all += rt.main.counters;
   r.objects_created = all.objects_created;

@@ -87,14 +87,15 @@ std::int64_t call_fib(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::
   O* stack[2];
   O* fn = Runtime<Cfg>::dict_get(ts.rt.globals, fib_name);
   if (fn == nullptr) fatal("call_fib: fib is not defined");
-  incref(ts, fn);
+  // This array stands for the caller's value stack: stack references.
+  incref_stack(ts, fn, ts.counters.rc);
   stack[0] = fn;
   stack[1] = int_from(ts, n);
   O** sp = stack + 2;
   O* res = Interp<Cfg>::call_function(ts, sp, 1);
   if (res->type != Type::kInt) fatal("call_fib: fib returned a non-int");
   const std::int64_t v = as<Int>(res)->value;
-  decref(ts, res);
+  decref_stack(ts, res, ts.counters.rc);
   return v;
 }
 

@@ -3,9 +3,12 @@
 #include "freelists/global.h"
 #include "obmalloc/global_lock.h"
 #include "refcount/atomic.h"
+#include "refcount/biased.h"
+#include "refcount/deferred.h"
 #include "refcount/immortal.h"
 #include "refcount/limit.h"
 #include "refcount/plain.h"
+#include "refcount/remote.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
 #include "runtime/gil_ticks.h"
@@ -17,6 +20,9 @@ namespace rclab::experiments {
 namespace {
 
 using refcount::Atomic;
+using refcount::Biased;
+using refcount::Deferred;
+using refcount::Immortal;
 using refcount::Plain;
 using runtime::Config;
 using runtime::IntervalGil;
@@ -40,6 +46,15 @@ const ConfigEntry kConfigs[] = {
         "Gilectomy June 2016: atomic counts, one lock around the allocator and the frame freelist, "
         "thread state by pthread_getspecific",
         /*timeline=*/true),
+    make_entry<Config<refcount::Remote, NoGil>>(
+        "remote", "Wouters' remote object headers: atomic counts in separate pages of 32768, no GIL"),
+    make_entry<Config<Biased, NoGil>>(
+        "biased", "biased reference counting alone (PACT 2018): owner counts plainly, others atomically, no GIL"),
+    make_entry<Config<Immortal<Biased>, NoGil>>("biased-immortal",
+                                                "biased counting with PEP 683 immortal objects, no GIL"),
+    make_entry<Config<Deferred<Immortal<Biased>>, NoGil>>(
+        "nogil",
+        "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, per-thread freelists, no GIL"),
     make_entry<Config<refcount::Limit, NoGil>>(
         "limit",
         "the physical limit: every shared object immortal, private objects counted plainly, no GIL "

@@ -5,6 +5,8 @@
 // per run. A new configuration is one line in registry.cpp.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,7 +25,7 @@ struct ConfigEntry {
   std::string_view refused;  // non-empty: why this combination cannot run
   RunRecord (*run)(const RunParams&);
 
-  // "atomic+immortal" for a modified policy, else the policy's name.
+  // "biased+immortal+deferred" for a modified policy, else the policy's name.
   std::string refcount_name() const {
     return refcount_modifier.empty() ? std::string(refcount)
                                      : std::string(refcount) + "+" + std::string(refcount_modifier);
@@ -34,12 +36,47 @@ struct ConfigEntry {
   }
 };
 
+// The modifiers around a base policy, innermost first, joined by '+':
+// Deferred<Immortal<Biased>> gives "immortal+deferred". Each modifier names
+// itself (kModifier) and what it wraps (Inner).
+namespace detail {
+template <class P>
+constexpr bool is_modifier = requires { typename P::Inner; P::kModifier; };
+
+template <class P>
+constexpr std::size_t chain_size() {
+  if constexpr (is_modifier<P>) {
+    const std::size_t inner = chain_size<typename P::Inner>();
+    return inner + (inner != 0 ? 1 : 0) + P::kModifier.size();
+  } else {
+    return 0;
+  }
+}
+
+template <class P>
+constexpr void chain_fill(char* out, std::size_t& i) {
+  if constexpr (is_modifier<P>) {
+    chain_fill<typename P::Inner>(out, i);
+    if (i != 0) out[i++] = '+';
+    for (char c : P::kModifier) out[i++] = c;
+  }
+}
+
+template <class P>
+struct ModifierChain {
+  static constexpr auto storage = [] {
+    std::array<char, chain_size<P>() + 1> a{};
+    std::size_t i = 0;
+    chain_fill<P>(a.data(), i);
+    return a;
+  }();
+  static constexpr std::string_view value{storage.data(), chain_size<P>()};
+};
+}  // namespace detail
+
 template <class P>
 constexpr std::string_view modifier_name() {
-  if constexpr (requires { P::kModifier; })
-    return P::kModifier;
-  else
-    return {};
+  return detail::ModifierChain<P>::value;
 }
 
 template <class A>

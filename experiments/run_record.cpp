@@ -32,6 +32,9 @@ nlohmann::json to_json(const RunRecord& r) {
   j["result_ok"] = r.result_ok();
   j["increfs"] = r.increfs;
   j["decrefs"] = r.decrefs;
+  j["deferred_ops"] = r.deferred_ops;
+  j["policy_stats"] = nlohmann::json::object();
+  for (const auto& [name, value] : r.policy_stats) j["policy_stats"][name] = value;
   j["objects_created"] = r.objects_created;
   j["live_objects"] = r.live_objects;
   j["live_blocks"] = r.live_blocks;
@@ -78,7 +81,14 @@ std::string to_text(const RunRecord& r) {
                 (unsigned long long)r.tstate_lookups,
                 (long long)r.live_objects, (long long)r.live_blocks,
                 r.max_rss_kb);
-  return buf;
+  std::string s = buf;
+  if (r.deferred_ops != 0) s += "deferred " + std::to_string(r.deferred_ops) + " stack-reference operations not counted\n";
+  if (!r.policy_stats.empty()) {
+    s += "policy  ";
+    for (const auto& [name, value] : r.policy_stats) s += " " + name + " " + std::to_string(value);
+    s += "\n";
+  }
+  return s;
 }
 
 }  // namespace rclab::experiments

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/lock_trace.h"
@@ -42,6 +43,7 @@ struct RunRecord {
   std::vector<std::int64_t> results;  // one per thread
   std::uint64_t increfs = 0;          // worker threads only
   std::uint64_t decrefs = 0;
+  std::uint64_t deferred_ops = 0;     // of those, stack references a deferring policy did not count
   std::uint64_t objects_created = 0;  // whole run, set-up and teardown included
   std::int64_t live_objects = 0;      // created - destroyed after teardown: must be 0
   std::int64_t live_blocks = 0;       // allocated - freed after teardown: must be 0
@@ -51,6 +53,9 @@ struct RunRecord {
   std::uint64_t gil_tick_releases = 0;
   long max_rss_kb = 0;
   bool pinned = false;
+  // The refcount policy's slow-path figures (biased merges, remote's page
+  // pool), by name; empty for policies without any.
+  std::vector<std::pair<std::string, std::uint64_t>> policy_stats;
   std::vector<std::shared_ptr<const LockTrace>> traces;  // one per worker when tracing, else empty
 
   double cpu_s() const { return cpu_user_s + cpu_sys_s; }

@@ -5,7 +5,10 @@
 // cores. Every other object is counted by the base policy, unchanged.
 //
 // The marker is a count no real object reaches (2^62); a test on the count's
-// own word decides, so no extra header field is needed. The test costs a load
+// own word decides, so no extra header field is needed. A policy whose
+// header has no single count word (`biased`) says where its marker goes with
+// store_immortal_marker/has_immortal_marker (biased: a local count of
+// UINT32_MAX, as nogil). The test costs a load
 // and a well-predicted branch on every operation, which is the trade PEP 683
 // measured (a few percent single-threaded) for the multi-threaded win.
 //
@@ -37,34 +40,34 @@ std::int64_t peek(const Header& h) {
 }
 }  // namespace detail
 
+// Derives from Base so that everything the modifier does not change (the
+// header, Shared/Local, count(), a policy's safepoint hooks and statistics)
+// is Base's own.
 template <Policy Base>
-struct Immortal {
-  static constexpr std::string_view kName = Base::kName;  // shown as "<base>+immortal" by the registry
+struct Immortal : Base {
+  using Inner = Base;  // the registry names the chain "<base>+immortal"
   static constexpr std::string_view kModifier = "immortal";
-  static constexpr bool kNeedsGil = Base::kNeedsGil;
   static constexpr std::int64_t kImmortalCount = detail::kImmortalCount;
 
   using Header = typename Base::Header;
-  using Shared = typename Base::Shared;
   using Local = typename Base::Local;
 
-  static void init(Header& h, Local& l) { Base::init(h, l); }
-
-  static void incref(Header& h, Local& l) {
+  // Forced inline for the reason given in biased.h.
+  [[gnu::always_inline]] static void incref(Header& h, Local& l) {
     if (is_immortal(h)) return;
     Base::incref(h, l);
   }
 
-  static bool decref(Header& h, Local& l) {
+  [[gnu::always_inline]] static bool decref(Header& h, Local& l) {
     if (is_immortal(h)) return false;
     return Base::decref(h, l);
   }
 
-  static std::int64_t count(const Header& h) { return Base::count(h); }
-
   // Called once, by the creating thread, before the object is shared.
   static void make_immortal(Header& h) {
-    if constexpr (requires { h.refcnt.store(0, std::memory_order_relaxed); })
+    if constexpr (requires { Base::store_immortal_marker(h); })
+      Base::store_immortal_marker(h);
+    else if constexpr (requires { h.refcnt.store(0, std::memory_order_relaxed); })
       h.refcnt.store(kImmortalCount, std::memory_order_relaxed);
     else
       h.refcnt = kImmortalCount;
@@ -72,7 +75,12 @@ struct Immortal {
 
   // Counts only ever grow towards the marker by increfs that real programs
   // never make (2^62 references); immortal objects never leave it.
-  static bool is_immortal(const Header& h) { return detail::peek(h) >= kImmortalCount; }
+  [[gnu::always_inline]] static bool is_immortal(const Header& h) {
+    if constexpr (requires { Base::has_immortal_marker(h); })
+      return Base::has_immortal_marker(h);
+    else
+      return detail::peek(h) >= kImmortalCount;
+  }
 };
 
 }  // namespace rclab::refcount

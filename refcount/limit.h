@@ -52,13 +52,13 @@ struct Limit {
 #endif
   }
 
-  static void incref(Header& h, Local& l) {
+  [[gnu::always_inline]] static void incref(Header& h, Local& l) {
     if (is_immortal(h)) return;
     check_owner(h, l);
     ++h.refcnt;
   }
 
-  static bool decref(Header& h, Local& l) {
+  [[gnu::always_inline]] static bool decref(Header& h, Local& l) {
     if (is_immortal(h)) return false;
     check_owner(h, l);
     return --h.refcnt == 0;

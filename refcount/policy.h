@@ -24,8 +24,16 @@
 #include <concepts>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace rclab::refcount {
+
+// One named figure a policy reports about its slow paths (queued merges,
+// page-pool lock acquisitions...); the run record lists them.
+struct PolicyStat {
+  std::string_view name;
+  std::uint64_t value;
+};
 
 template <class P>
 concept Policy =
@@ -46,5 +54,34 @@ concept CanImmortalize = Policy<P> && requires(typename P::Header& h, const type
   { P::make_immortal(h) } -> std::same_as<void>;
   { P::is_immortal(ch) } -> std::same_as<bool>;
 };
+
+// Policies whose owner threads must act at safepoints (biased counting's
+// merge queue). The runtime polls has_pending() where the eval loop polls
+// its eval breaker, calls safepoint() when it is set, and detach() once when
+// the thread ends, before its Local is destroyed; after detach() the thread
+// touches no reference count. Both run on the Local's own thread and call
+// free(header) for each object whose count they took to zero.
+template <class P>
+concept HasSafepoint = Policy<P> && requires(typename P::Local& l, const typename P::Local& cl,
+                                             void (*free)(typename P::Header&)) {
+  { P::has_pending(cl) } -> std::same_as<bool>;
+  { P::safepoint(l, free) } -> std::same_as<void>;
+  { P::detach(l, free) } -> std::same_as<void>;
+};
+
+// Policies that report slow-path statistics.
+template <class P>
+concept HasStats = Policy<P> && requires(const typename P::Shared& s) {
+  { P::stats(s) } -> std::convertible_to<std::vector<PolicyStat>>;
+};
+
+// Modifiers that defer the interpreter stack's references (PEP 703).
+template <class P>
+constexpr bool defers_stack_refs() {
+  if constexpr (requires { P::kDefersStackRefs; })
+    return P::kDefersStackRefs;
+  else
+    return false;
+}
 
 }  // namespace rclab::refcount

@@ -54,10 +54,10 @@ struct Interp {
     TS& ts = tstate_get(ts_in);  // 3.6's call_function: PyThreadState_GET()
     O** pfunc = sp - oparg - 1;
     O* func = *pfunc;
-    incref(ts, func, t);
+    incref_stack(ts, func, t);
     O* x = fast_function(ts, func, pfunc + 1, oparg, t);
-    decref(ts, func, t);
-    while (sp > pfunc) decref(ts, *--sp, t);
+    decref_stack(ts, func, t);
+    while (sp > pfunc) decref_stack(ts, *--sp, t);
     return x;
   }
   static O* call_function(TS& ts, O**& sp, int oparg) { return call_function(ts, sp, oparg, ts.counters.rc); }
@@ -109,7 +109,7 @@ struct Interp {
     }
     // long_richcompare returns Py_True/Py_False with a new reference.
     O* v = r ? ts.rt.true_ : ts.rt.false_;
-    incref(ts, v, t);
+    incref_stack(ts, v, t);  // pushed by the caller
     return v;
   }
 
@@ -184,6 +184,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
     Cfg::Gil::tick(ts.rt.gil_shared, ts.gil);            \
     if (breaker.any()) [[unlikely]]                      \
       handle_eval_breaker(ts);                           \
+    poll_rc_safepoint(ts);                               \
     RCLAB_FAST_DISPATCH();                               \
   } while (0)
 
@@ -193,13 +194,13 @@ op_LOAD_FAST: {
   O* v = fastlocals[oparg];
   if (v == nullptr) [[unlikely]]
     fatal("UnboundLocalError");
-  incref(ts, v, t);
+  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_FAST_DISPATCH();
 }
 op_LOAD_CONST: {
   O* v = consts[oparg];
-  incref(ts, v, t);
+  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_FAST_DISPATCH();
 }
@@ -210,7 +211,7 @@ op_LOAD_GLOBAL: {
   if (v == nullptr) v = Runtime<Cfg>::dict_get(f->builtins, name);
   if (v == nullptr) [[unlikely]]
     fatal("NameError: global name is not defined");
-  incref(ts, v, t);
+  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_DISPATCH();
 }
@@ -218,19 +219,19 @@ op_COMPARE_OP: {
   O* right = *--sp;
   O* left = sp[-1];
   O* res = compare(ts, oparg, left, right, t);
-  decref(ts, left, t);
-  decref(ts, right, t);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
   sp[-1] = res;
   RCLAB_DISPATCH();
 }
 op_POP_JUMP_IF_FALSE: {
   O* cond = *--sp;
   if (cond == ts.rt.true_) {
-    decref(ts, cond, t);
+    decref_stack(ts, cond, t);
     RCLAB_FAST_DISPATCH();
   }
   if (cond == ts.rt.false_) {
-    decref(ts, cond, t);
+    decref_stack(ts, cond, t);
     ip = first_instr + oparg / 2;  // 3.6 jump arguments are byte offsets
     RCLAB_FAST_DISPATCH();
   }
@@ -240,8 +241,8 @@ op_BINARY_ADD: {
   O* right = *--sp;
   O* left = sp[-1];
   O* res = binary(ts, BINARY_ADD, left, right, t);
-  decref(ts, left, t);
-  decref(ts, right, t);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
   sp[-1] = res;
   RCLAB_DISPATCH();
 }
@@ -249,8 +250,8 @@ op_BINARY_SUBTRACT: {
   O* right = *--sp;
   O* left = sp[-1];
   O* res = binary(ts, BINARY_SUBTRACT, left, right, t);
-  decref(ts, left, t);
-  decref(ts, right, t);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
   sp[-1] = res;
   RCLAB_DISPATCH();
 }
@@ -269,7 +270,10 @@ op_unknown:
 #pragma GCC diagnostic pop
 
 exit_eval_frame:
-  while (sp > stack_bottom) xdecref(ts, *--sp);  // a well-formed return leaves none
+  while (sp > stack_bottom) {  // a well-formed return leaves none
+    O* v = *--sp;
+    if (v != nullptr) decref_stack(ts, v, t);
+  }
   ts.counters.rc += t;
   ts.frame = f->back;
   --ts.depth;

@@ -21,10 +21,17 @@ enum class Type : std::uint8_t {
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
 
+// Object flag bits (CPython 3.13's ob_gc_bits). Set when the object is
+// created, before another thread can see it, and never changed after.
+enum ObjectFlag : std::uint8_t {
+  kDeferredFlag = 1u << 0,  // stack references are not counted (refcount/deferred.h)
+};
+
 template <class RC>
 struct Object {
   typename RC::Header rc;  // first: a policy may treat &rc as the object's address
   Type type;
+  std::uint8_t flags;  // ObjectFlag bits
 };
 
 // A boxed 64-bit int (CPython's are arbitrary precision; fib(90) still fits).

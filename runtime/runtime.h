@@ -21,6 +21,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "common/cacheline.h"
@@ -37,12 +38,19 @@ namespace rclab::runtime {
 // counter in memory bumped on every incref would form a store-to-load
 // forwarding chain longer than the work being counted (measured: +12% on
 // fib). Everything outside the loop counts straight into Counters::rc.
+//
+// increfs/decrefs count every operation CPython 3.6 performs; `deferred`
+// counts those among them that a deferring policy skipped (stack references
+// to deferred objects), so the 3.6 pattern stays checkable under every
+// policy.
 struct Tally {
   std::uint64_t increfs = 0;
   std::uint64_t decrefs = 0;
+  std::uint64_t deferred = 0;
   Tally& operator+=(const Tally& o) {
     increfs += o.increfs;
     decrefs += o.decrefs;
+    deferred += o.deferred;
     return *this;
   }
 };
@@ -126,6 +134,7 @@ template <class Cfg>
 inline void init_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Type type) {
   Cfg::RC::init(o->rc, ts.rc);
   o->type = type;
+  o->flags = 0;
   ++ts.counters.objects_created;
 }
 
@@ -153,8 +162,11 @@ inline void check_alive(const Object<RC>* o, const char* what) {
 #endif
 }
 
+// Forced inline, like frame_new: GCC's size heuristics once moved decref
+// out of line for policies with a longer fast path (an immortal test), which
+// cost `limit` 160 instructions per fib call.
 template <class Cfg>
-inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+[[gnu::always_inline]] inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
   check_alive(o, "use after free: incref of a deallocated object");
   ++t.increfs;
   Cfg::RC::incref(o->rc, ts.rc);
@@ -164,11 +176,64 @@ template <class Cfg>
 void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o);
 
 template <class Cfg>
-inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+[[gnu::always_inline]] inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
   check_alive(o, "use after free: decref of a deallocated object");
   ++t.decrefs;
   if (Cfg::RC::decref(o->rc, ts.rc)) [[unlikely]]
     dealloc(ts, o);  // counts its own decrefs into ts.counters
+}
+
+// Stack references (refcount/deferred.h): references held by a frame's
+// value stack, locals and code/globals/builtins fields. Under a deferring
+// policy a stack reference to a deferred object is not counted — push and
+// pop alike, so they always match. Every other policy counts them as usual.
+template <class Cfg>
+[[gnu::always_inline]] inline void incref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) {
+      check_alive(o, "use after free: incref of a deallocated object");
+      ++t.increfs;
+      ++t.deferred;
+      return;
+    }
+  }
+  incref(ts, o, t);
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline void decref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) {
+      check_alive(o, "use after free: decref of a deallocated object");
+      ++t.decrefs;
+      ++t.deferred;
+      return;
+    }
+  }
+  decref(ts, o, t);
+}
+
+// Policies with safepoints (biased counting's merge queue): the owner
+// merges what other threads queued to it, and frees what that leaves at
+// zero. Polled where the eval loop polls its breaker, and at shutdown.
+template <class Cfg>
+inline void rc_free_header(ThreadState<Cfg>& ts, typename Cfg::RC::Header& h) {
+  static_assert(std::is_standard_layout_v<Object<typename Cfg::RC>>, "the header is the object's first member");
+  dealloc(ts, reinterpret_cast<Object<typename Cfg::RC>*>(&h));
+}
+
+template <class Cfg>
+[[gnu::noinline]] void rc_safepoint(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasSafepoint<typename Cfg::RC>)
+    Cfg::RC::safepoint(ts.rc, [&](typename Cfg::RC::Header& h) { rc_free_header(ts, h); });
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline void poll_rc_safepoint(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasSafepoint<typename Cfg::RC>) {
+    if (Cfg::RC::has_pending(ts.rc)) [[unlikely]]
+      rc_safepoint(ts);
+  }
 }
 
 template <class Cfg>
@@ -337,7 +402,7 @@ template <class Cfg>
   } else {
     builtins = back->builtins;  // same globals, same builtins: skip the lookup
   }
-  incref(ts, &builtins->ob, t);
+  incref_stack(ts, &builtins->ob, t);
 
   const std::uint32_t needed = std::uint32_t(code->nlocals + code->stacksize);
   auto* f = static_cast<Frame<RC>*>(Cfg::Frames::pop(ts.frames));
@@ -355,13 +420,13 @@ template <class Cfg>
   f->builtins = builtins;
   if (back != nullptr) incref(ts, &back->ob, t);  // Py_XINCREF(back)
   f->back = back;
-  incref(ts, &code->ob, t);
+  incref_stack(ts, &code->ob, t);
   f->code = code;
-  incref(ts, &globals->ob, t);
+  incref_stack(ts, &globals->ob, t);
   f->globals = globals;
   Object<RC>** locals = f->localsplus();
   for (int i = 0; i < nargs; ++i) {
-    incref(ts, args[i], t);
+    incref_stack(ts, args[i], t);
     locals[i] = args[i];
   }
   for (std::int32_t i = nargs; i < code->nlocals; ++i) locals[i] = nullptr;
@@ -383,14 +448,14 @@ template <class Cfg>
   for (Object<RC>**p = f->localsplus(), **end = p + co->nlocals; p != end; ++p) {
     Object<RC>* v = *p;
     *p = nullptr;
-    if (v != nullptr) decref(ts, v, t);
+    if (v != nullptr) decref_stack(ts, v, t);
   }
   if (f->back != nullptr) decref(ts, &f->back->ob, t);
-  decref(ts, &f->builtins->ob, t);
-  decref(ts, &f->globals->ob, t);
+  decref_stack(ts, &f->builtins->ob, t);
+  decref_stack(ts, &f->globals->ob, t);
   poison(&f->ob);
   if (!Cfg::Frames::push(ts.frames, f)) free_block(ts, f, frame_block_size<Cfg>(f->capacity));
-  decref(ts, &co->ob, t);
+  decref_stack(ts, &co->ob, t);
 }
 
 // ---------------------------------------------------------------------------
@@ -474,6 +539,9 @@ void release_frame_block(void* ctx, void* p) {
 
 template <SafeConfig Cfg>
 void ThreadState<Cfg>::detach() {
+  // Merges first: a merge may free a frame, which goes to the freelist.
+  if constexpr (refcount::HasSafepoint<RC>)
+    RC::detach(rc, [this](typename RC::Header& h) { rc_free_header(*this, h); });
   Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
 }
 
@@ -510,6 +578,9 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   immortalize(main, &builtins_name->ob);
   builtins = new_dict(main);
   globals = new_dict(main);
+  // Module dicts: the frames' globals and builtins (PEP 703 defers them).
+  builtins->ob.flags |= kDeferredFlag;
+  globals->ob.flags |= kDeferredFlag;
   mark_shared(main, &builtins->ob);
   mark_shared(main, &globals->ob);
   dict_set(main, globals, builtins_name, &builtins->ob);
@@ -519,6 +590,8 @@ template <SafeConfig Cfg>
 void Runtime<Cfg>::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // Workers are joined: merge whatever they queued to the runtime's thread.
+  rc_safepoint(main);
   // Each object the runtime owns must be down to the runtime's own
   // reference now. Checking that exactly, object by object, catches what
   // created-minus-destroyed cannot: one leak and one double free would
@@ -701,6 +774,7 @@ Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::initializer_list<std
                                                Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name) {
   auto* c = static_cast<Code<RC>*>(alloc_block(ts, sizeof(Code<RC>)));
   init_object(ts, &c->ob, Type::kCode);
+  c->ob.flags |= kDeferredFlag;  // PEP 703 defers code objects
   c->code = static_cast<std::uint16_t*>(alloc_block(ts, words.size() * sizeof(std::uint16_t)));
   std::memcpy(c->code, words.begin(), words.size() * sizeof(std::uint16_t));
   c->ncode = std::uint32_t(words.size());
@@ -717,6 +791,7 @@ template <SafeConfig Cfg>
 Function<typename Cfg::RC>* Runtime<Cfg>::new_function(TS& ts, Code<RC>* code, Dict<RC>* g, Str<RC>* name) {
   auto* fn = static_cast<Function<RC>*>(alloc_block(ts, sizeof(Function<RC>)));
   init_object(ts, &fn->ob, Type::kFunction);
+  fn->ob.flags |= kDeferredFlag;  // and functions
   incref(ts, &code->ob);
   fn->code = code;
   incref(ts, &g->ob);

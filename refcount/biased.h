@@ -1,0 +1,309 @@
+// `biased`: biased reference counting (Choi, Shull and Torrellas, PACT 2018)
+// in the form nogil and PEP 703 use it.
+//
+// Most objects are only ever touched by the thread that made them, so each
+// object is biased towards that thread, its owner:
+//   tid     the owner's id (Local::id, never reused); 0 once the counts merged.
+//   local   the owner's count. Only the owner writes it, with a plain load
+//           and store (relaxed atomics: no lock prefix, but other threads may
+//           read it, as the immortal test and a merge do).
+//   shared  everyone else's count, changed with atomic read-modify-writes.
+//           The low two bits are flags (CPython's _Py_REF_SHARED_SHIFT):
+//             kQueued  a decrement was handed to the owner (see below)
+//             kMerged  the counts were merged: local is 0 and unused, tid is
+//                      0, and `shared` alone is the count.
+//
+// The true count is  local + (shared >> 2) - [flags == kQueued].
+//
+// Zero is reached in one of three ways:
+//   1. The owner's local count reaches 0. If `shared` is exactly 0 nobody
+//      else ever counted the object: free it now. Otherwise merge: clear
+//      tid, set kMerged keeping the shared count, and free the object if
+//      that count is 0.
+//   2. Another thread's decrement would take an unflagged shared count below
+//      zero. It must not decide alone (the owner may still hold local
+//      references), so instead of subtracting it sets kQueued — the queue
+//      entry now stands for the reference it dropped — and puts the object
+//      on the owner's merge queue. The owner merges at its next safepoint
+//      (count = local + shared - 1), frees the object if that is 0, and
+//      from then on the object is merged. Later decrements by other threads
+//      may take the shared count negative meanwhile: that is fine, the merge
+//      adds them up.
+//   3. Merged objects: whoever's decrement leaves exactly `kMerged` (count 0)
+//      frees it.
+// While an object is queued its owner's local count is at least 1: the
+// queued reference was counted there (the shared count had no surplus to
+// cover it), and only the merge takes it off. So the owner's local count
+// cannot reach 0 with kQueued set; debug builds check that.
+//
+// Threads end. An owner that exits first first merges everything queued to
+// it (detach()) and leaves the registry; a thread that later must queue to it
+// finds no owner and merges on the spot, as CPython's _Py_brc_queue_object
+// does. The registry lock orders the owner's last writes to `local` before
+// that merge reads them. Ids are never reused, so a new thread can never
+// mistake itself for a dead owner and write a local count someone else is
+// merging.
+//
+// Memory order: increments are relaxed, as in `atomic`; every decrement and
+// merge is an acq_rel read-modify-write on `shared`, and whoever frees the
+// object has acquired every other thread's release. Queue hand-off is ordered
+// by the registry bucket's mutex.
+//
+// Threading contract: incref/decref from any thread; safepoint() and
+// detach() only on the thread that owns `local` (its Local); count() is exact
+// only while no other thread changes the object (tests call it after joins).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "common/cacheline.h"
+#include "common/fatal.h"
+#include "refcount/policy.h"
+
+namespace rclab::refcount {
+
+struct Biased {
+  static constexpr std::string_view kName = "biased";
+  static constexpr bool kNeedsGil = false;
+
+  static constexpr int kShift = 2;
+  static constexpr std::int64_t kOne = std::int64_t(1) << kShift;
+  static constexpr std::int64_t kQueued = 1;
+  static constexpr std::int64_t kMerged = 2;
+  static constexpr std::int64_t kFlagMask = 3;
+  // The `immortal` modifier's marker (nogil's): a local count no real object
+  // reaches. Biased objects keep it where only the owner writes.
+  static constexpr std::uint32_t kImmortalLocal = UINT32_MAX;
+
+  struct Header {
+    std::atomic<std::uint64_t> tid;
+    std::atomic<std::uint32_t> local;
+    std::atomic<std::int64_t> shared;
+  };
+
+  struct Local;
+
+  // The registry of live owners, hashed by id into buckets as CPython's
+  // brc buckets are: a queueing thread locks one bucket, never the world.
+  struct Shared {
+    static constexpr std::size_t kBuckets = 64;
+    struct alignas(kCacheLine) Bucket {
+      std::mutex lock;  // guards the list and every member's queue
+      Local* head = nullptr;
+    };
+    Bucket buckets[kBuckets];
+    std::atomic<std::uint64_t> next_id{1};
+    // Slow-path statistics, relaxed: objects queued to a live owner, merged
+    // by their owner at a safepoint, merged on the spot because the owner
+    // had exited, and merged because the owner's local count reached zero
+    // while other threads still counted the object.
+    std::atomic<std::uint64_t> queued{0}, merged_at_safepoint{0}, merged_owner_gone{0}, merged_local_zero{0};
+
+    Bucket& bucket(std::uint64_t id) { return buckets[id % kBuckets]; }
+  };
+
+  struct Local {
+    explicit Local(Shared& s) : shared(&s), id(s.next_id.fetch_add(1, std::memory_order_relaxed)) {
+      auto& b = s.bucket(id);
+      std::lock_guard g(b.lock);
+      next = b.head;
+      b.head = this;
+    }
+    ~Local() {
+      if (!detached) {
+        if (!unregister().empty())
+          fatal("biased: a thread ended with objects queued for merging (detach() must run first)");
+      }
+    }
+    Local(const Local&) = delete;
+    Local& operator=(const Local&) = delete;
+
+    Shared* shared;
+    const std::uint64_t id;
+    Local* next = nullptr;              // in the bucket's list
+    std::vector<Header*> queue;         // guarded by the bucket's lock
+    std::atomic<bool> pending{false};   // a hint: the queue is not empty
+    bool detached = false;
+
+   private:
+    friend struct Biased;
+    std::vector<Header*> unregister() {
+      auto& b = shared->bucket(id);
+      std::lock_guard g(b.lock);
+      for (Local** p = &b.head; *p != nullptr; p = &(*p)->next)
+        if (*p == this) {
+          *p = next;
+          break;
+        }
+      detached = true;
+      pending.store(false, std::memory_order_relaxed);
+      return std::move(queue);
+    }
+  };
+
+  static void init(Header& h, Local& l) {
+    std::construct_at(&h.tid, l.id);
+    std::construct_at(&h.local, 1u);
+    std::construct_at(&h.shared, 0);
+  }
+
+  // The fast paths are forced inline: they are a few instructions, and GCC
+  // otherwise leaves them out of line inside the eval loop (measured: +100
+  // instructions per fib call).
+  [[gnu::always_inline]] static bool owned_by(const Header& h, const Local& l) {
+#ifndef NDEBUG
+    // After detach() other threads may merge this thread's objects on the
+    // spot, so it must not write a local count again.
+    if (l.detached) [[unlikely]]
+      fatal("biased: a detached thread changed a reference count");
+#endif
+    return h.tid.load(std::memory_order_relaxed) == l.id;
+  }
+
+  [[gnu::always_inline]] static void incref(Header& h, Local& l) {
+    if (owned_by(h, l)) [[likely]]
+      h.local.store(h.local.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    else
+      h.shared.fetch_add(kOne, std::memory_order_relaxed);
+  }
+
+  [[gnu::always_inline]] static bool decref(Header& h, Local& l) {
+    if (owned_by(h, l)) [[likely]] {
+      const std::uint32_t n = h.local.load(std::memory_order_relaxed) - 1;
+      h.local.store(n, std::memory_order_relaxed);
+      if (n != 0) return false;
+      // Case 1. A shared word of exactly 0 means nobody else ever counted
+      // the object (a private frame, every fib call): free it now.
+      const std::int64_t s = h.shared.load(std::memory_order_acquire);
+      return s == 0 || merge_zero_local(h, l, s);
+    }
+    return decref_shared(h, l);
+  }
+
+  static std::int64_t count(const Header& h) {
+    const std::int64_t s = h.shared.load(std::memory_order_relaxed);
+    return std::int64_t(h.local.load(std::memory_order_relaxed)) + (s >> kShift) -
+           ((s & kFlagMask) == kQueued ? 1 : 0);
+  }
+
+  // Marker hooks for the `immortal` modifier.
+  static void store_immortal_marker(Header& h) { h.local.store(kImmortalLocal, std::memory_order_relaxed); }
+  static bool has_immortal_marker(const Header& h) {
+    return h.local.load(std::memory_order_relaxed) == kImmortalLocal;
+  }
+
+  // --- The owner's side: safepoints and thread exit (see HasSafepoint). ---
+
+  // One relaxed load of the thread's own flag: polled by the eval loop.
+  static bool has_pending(const Local& l) { return l.pending.load(std::memory_order_relaxed); }
+
+  // Merges every object queued to this thread; calls free(h) for each whose
+  // count is now zero. On the owner thread only.
+  template <class Free>
+  static void safepoint(Local& l, Free&& free) {
+    std::vector<Header*> q;
+    {
+      std::lock_guard g(l.shared->bucket(l.id).lock);
+      q.swap(l.queue);
+      l.pending.store(false, std::memory_order_relaxed);
+    }
+    merge_queue(q, free, l.shared->merged_at_safepoint);
+  }
+
+  // The thread is ending: leave the registry (from now on, threads that
+  // would queue to it merge on the spot), then merge what was queued.
+  // Idempotent.
+  template <class Free>
+  static void detach(Local& l, Free&& free) {
+    if (l.detached) return;
+    std::vector<Header*> q = l.unregister();
+    merge_queue(q, free, l.shared->merged_at_safepoint);
+  }
+
+  static std::vector<PolicyStat> stats(const Shared& s) {
+    auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {{"biased_queued", get(s.queued)},
+            {"biased_merged_at_safepoint", get(s.merged_at_safepoint)},
+            {"biased_merged_owner_gone", get(s.merged_owner_gone)},
+            {"biased_merged_local_zero", get(s.merged_local_zero)}};
+  }
+
+ private:
+  // Case 1, slow part: others counted it too; merge.
+  [[gnu::noinline]] static bool merge_zero_local(Header& h, Local& l, std::int64_t s) {
+#ifndef NDEBUG
+    if ((s & kFlagMask) == kQueued) fatal("biased: the owner's local count reached zero while a merge was queued");
+#endif
+    h.tid.store(0, std::memory_order_relaxed);
+    std::int64_t merged;
+    do {
+      merged = (s & ~kFlagMask) | kMerged;
+    } while (!h.shared.compare_exchange_weak(s, merged, std::memory_order_acq_rel, std::memory_order_acquire));
+    l.shared->merged_local_zero.fetch_add(1, std::memory_order_relaxed);
+    return merged == kMerged;
+  }
+
+  // Cases 2 and 3: a thread other than the owner drops a reference.
+  static bool decref_shared(Header& h, Local& l) {
+    std::int64_t s = h.shared.load(std::memory_order_relaxed);
+    std::int64_t next;
+    bool queue;
+    do {
+      queue = s == 0;  // no surplus, not queued, not merged: the owner decides
+      next = queue ? kQueued : s - kOne;
+    } while (!h.shared.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
+    if (queue) return queue_to_owner(h, l);
+    return next == kMerged;
+  }
+
+  // Returns true when the owner had exited and the merge done here left the
+  // object with no references: the caller frees it.
+  static bool queue_to_owner(Header& h, Local& l) {
+    const std::uint64_t owner = h.tid.load(std::memory_order_relaxed);
+    Shared& s = *l.shared;
+    if (owner != 0) {
+      auto& b = s.bucket(owner);
+      std::lock_guard g(b.lock);
+      for (Local* o = b.head; o != nullptr; o = o->next) {
+        if (o->id != owner) continue;
+        o->queue.push_back(&h);
+        o->pending.store(true, std::memory_order_relaxed);
+        s.queued.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      // Not found: the owner has detached. Its last write to `local`
+      // happened before it left this bucket under the lock we just held.
+    }
+    s.merged_owner_gone.fetch_add(1, std::memory_order_relaxed);
+    return merge(h, -1) == 0;
+  }
+
+  template <class Free>
+  static void merge_queue(std::vector<Header*>& q, Free& free, std::atomic<std::uint64_t>& stat) {
+    for (Header* h : q)
+      if (merge(*h, -1) == 0) free(*h);
+    stat.fetch_add(q.size(), std::memory_order_relaxed);
+  }
+
+  // _Py_ExplicitMergeRefcount: folds local into shared, marks the object
+  // merged and returns the resulting count. `extra` is -1 for the queued
+  // reference. Only by the owner, or once the owner is gone.
+  static std::int64_t merge(Header& h, std::int64_t extra) {
+    std::int64_t s = h.shared.load(std::memory_order_relaxed);
+    std::int64_t count, next;
+    do {
+      count = (s >> kShift) + std::int64_t(h.local.load(std::memory_order_relaxed)) + extra;
+      next = count * kOne | kMerged;
+    } while (!h.shared.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
+    h.local.store(0, std::memory_order_relaxed);
+    h.tid.store(0, std::memory_order_relaxed);
+    return count;
+  }
+};
+
+}  // namespace rclab::refcount
