@@ -16,8 +16,10 @@
 #include <thread>
 
 #include "refcount/atomic.h"
+#include "refcount/biased.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
+#include "refcount/remote.h"
 
 namespace rclab::refcount {
 namespace {
@@ -50,6 +52,7 @@ void BM_PrivatePair(benchmark::State& state) {
   benchmark::DoNotOptimize(obj.get());
   for (auto _ : state) pair<P>(obj->h, local);
   if (P::count(obj->h) != 1) state.SkipWithError("count drifted on a private object");
+  if (!P::decref(obj->h, local)) state.SkipWithError("the last decref did not report zero");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -61,7 +64,10 @@ void BM_SharedPair(benchmark::State& state) {
   if (state.thread_index() == 0) P::init(obj.h, local);  // the loop's start is a barrier
   for (auto _ : state) pair<P>(obj.h, local);
   // The loop's end is a barrier too: every thread has finished its pairs.
-  if (state.thread_index() == 0 && P::count(obj.h) != 1) state.SkipWithError("shared count lost updates");
+  if (state.thread_index() == 0) {
+    if (P::count(obj.h) != 1) state.SkipWithError("shared count lost updates");
+    if (!P::decref(obj.h, local)) state.SkipWithError("the last decref did not report zero");
+  }
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -69,6 +75,17 @@ BENCHMARK_TEMPLATE(BM_PrivatePair, Plain)->ThreadRange(1, max_threads())->UseRea
 BENCHMARK_TEMPLATE(BM_PrivatePair, Atomic)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK_TEMPLATE(BM_SharedPair, Plain)->Threads(1)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK_TEMPLATE(BM_SharedPair, Atomic)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+
+// Remote headers: atomic counting one indirection away.
+BENCHMARK_TEMPLATE(BM_PrivatePair, Remote)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_SharedPair, Remote)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+
+// Biased: a private object is counted by its owner without a lock prefix;
+// a shared one is owned by thread 0, and every other thread counts it
+// atomically in the shared field — the contention that made nogil add
+// immortal and deferred objects.
+BENCHMARK_TEMPLATE(BM_PrivatePair, Biased)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_SharedPair, Biased)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
 
 // Immortal: a mortal private object pays the extra test; an immortal shared
 // one (None, a small int) is only read, so threads no longer contend.
@@ -93,6 +110,16 @@ BENCHMARK_TEMPLATE(BM_ImmortalSharedPair, Immortal<Atomic>)
     ->ThreadRange(1, max_threads())
     ->UseRealTime()
     ->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_PrivatePair, Immortal<Biased>)
+    ->ThreadRange(1, max_threads())
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_ImmortalSharedPair, Immortal<Biased>)
+    ->ThreadRange(1, max_threads())
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+// `deferred` changes no policy operation (it skips the interpreter's stack
+// operations, which only the fib sweep can show), so it has no line here.
 
 }  // namespace
 }  // namespace rclab::refcount

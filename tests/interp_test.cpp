@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "experiments/fib_workload.h"
 #include "experiments/registry.h"
 #include "refcount/atomic.h"
+#include "refcount/biased.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -139,6 +141,17 @@ TEST_P(EveryConfig, RefcountOperationsMatchCPython36PerCall) {
   EXPECT_EQ(r.decrefs, 4 * cpython36_ops(15).dec);
 }
 
+// Deferred counting (PEP 703) skips exactly the stack references to the
+// function, its code and the module dicts: per call, LOAD_GLOBAL fib and
+// call_function's incref of the callable (2i), its decref and the pop (2d),
+// and frame_new's / frame_dealloc's builtins, code and globals (3i 3d).
+// Everything else is counted as before (the test above still holds).
+TEST_P(EveryConfig, DeferredPoliciesSkipTenStackOperationsPerCall) {
+  const bool defers = GetParam()->refcount_name().find("deferred") != std::string::npos;
+  const RunRecord r = run(*GetParam(), 2, 15);
+  EXPECT_EQ(r.deferred_ops, defers ? 10 * r.calls : 0) << GetParam()->refcount_name();
+}
+
 // 3.6 looks its thread state up at eval entry, in call_function and in
 // fast_function: three lookups per call, unless the state is passed down.
 TEST_P(EveryConfig, ThreadStateLookupsAreThreePerCallUnlessExplicit) {
@@ -166,6 +179,37 @@ static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::Inte
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
 static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoGil>>);
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::TicksGil>>);
+
+// Biased counting inside the runtime: an object the runtime's thread made
+// and a worker dropped is queued to its owner and freed at the owner's
+// safepoint; an object a worker made and left behind when it detached is
+// merged and freed on the spot by whoever drops it last.
+TEST(BiasedRuntime, QueuedObjectsAreFreedAtSafepointsAndOrphansOnTheSpot) {
+  using Cfg = runtime::Config<refcount::Biased, runtime::NoGil>;
+  runtime::Runtime<Cfg> rt;
+  auto* mine = runtime::int_from(rt.main, 100000);  // owned by rt.main
+  runtime::Object<refcount::Biased>* orphan = nullptr;
+  std::uint64_t destroyed_by_worker = 0;
+  std::thread([&] {
+    runtime::ThreadState<Cfg> ts(rt);
+    runtime::decref(ts, mine);                  // not the owner: queued
+    orphan = runtime::int_from(ts, 200000);     // owned by this worker
+    runtime::incref(ts, orphan);                // one for the worker, one for main
+    runtime::decref(ts, orphan);
+    ts.detach();                                // the owner is gone from here on
+    destroyed_by_worker = ts.counters.objects_destroyed;
+  }).join();
+  EXPECT_EQ(destroyed_by_worker, 0u);
+  EXPECT_NE(mine->type, runtime::Type::kFreed) << "freed before its owner merged";
+  const std::uint64_t before = rt.main.counters.objects_destroyed;
+  runtime::rc_safepoint(rt.main);
+  EXPECT_EQ(rt.main.counters.objects_destroyed, before + 1) << "the owner frees what was queued to it";
+  runtime::decref(rt.main, orphan);  // its owner has exited: merged and freed here
+  EXPECT_EQ(rt.main.counters.objects_destroyed, before + 2);
+  const auto st = refcount::Biased::stats(rt.rc_shared);
+  EXPECT_EQ(st[0].value, 1u) << st[0].name;
+  EXPECT_EQ(st[2].value, 1u) << st[2].name;
+}
 
 TEST(FibWorkload, NativeValuesAndCallCounts) {
   EXPECT_EQ(fib_value(0), 1);

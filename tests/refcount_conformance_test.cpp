@@ -16,10 +16,13 @@
 #include <vector>
 
 #include "refcount/atomic.h"
+#include "refcount/biased.h"
+#include "refcount/deferred.h"
 #include "refcount/immortal.h"
 #include "refcount/limit.h"
 #include "refcount/plain.h"
 #include "refcount/policy.h"
+#include "refcount/remote.h"
 
 namespace rclab::refcount {
 namespace {
@@ -45,7 +48,26 @@ struct Harness {
   void incref(Header& h, Local& l) { op([&] { P::incref(h, l); }); }
   bool decref(Header& h, Local& l) { return op([&] { return P::decref(h, l); }); }
   std::int64_t count(const Header& h) { return op([&] { return std::int64_t(P::count(h)); }); }
+
+  // Owner-side hooks (biased counting): merge what other threads queued,
+  // and leave at thread end. on_zero(h) is called for each object the merge
+  // took to zero. No-ops for policies without safepoints.
+  template <class F>
+  void poll(Local& l, F&& on_zero) {
+    if constexpr (HasSafepoint<P>) {
+      if (P::has_pending(l)) P::safepoint(l, on_zero);
+    }
+  }
+  template <class F>
+  void detach(Local& l, F&& on_zero) {
+    if constexpr (HasSafepoint<P>) P::detach(l, on_zero);
+  }
 };
+
+template <class P>
+constexpr bool has_safepoint() {
+  return HasSafepoint<P>;
+}
 
 template <class P>
 class RefcountConformance : public ::testing::Test {
@@ -55,7 +77,8 @@ class RefcountConformance : public ::testing::Test {
 
 // Every policy, and every policy under every modifier: a modifier must leave
 // mortal objects' counting exactly as it was.
-using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Limit>;
+using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Limit, Remote, Biased,
+                                  Immortal<Biased>, Deferred<Immortal<Biased>>>;
 
 // `limit` is correct only while mortal objects stay on their thread: the
 // cases that move them across threads do not apply (poison_test checks that
@@ -194,12 +217,20 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
   std::condition_variable cv;
   std::deque<int> queue;
   bool done = false;
-  std::atomic<int> freed_by_receiver{0}, freed_by_producer{0};
+  std::atomic<int> freed_by_receiver{0}, freed_by_producer{0}, merged_by_producer{0};
   std::vector<std::atomic<int>> zero_count(kObjects);
 
   std::thread producer([&] {
     typename TypeParam::Local local(hx.shared);
+    // Biased counting: the receiver's decrements queue the objects to
+    // their owner, which frees them when it merges at a safepoint — here,
+    // every step — or when it detaches at the end.
+    auto on_zero = [&](typename TypeParam::Header& h) {
+      ++merged_by_producer;
+      ++zero_count[&h - objs.data()];
+    };
     for (int i = 0; i < kObjects; ++i) {
+      hx.poll(local, on_zero);
       hx.init(objs[i], local);
       for (int r = 0; r < kExtraRefs; ++r) hx.incref(objs[i], local);
       // The producer keeps one reference for a while and drops it later, so
@@ -219,6 +250,7 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
         ++freed_by_producer;
         ++zero_count[i];
       }
+    hx.detach(local, on_zero);  // from here on, the receiver merges on the spot
     {
       std::lock_guard g(m);
       done = true;
@@ -243,11 +275,12 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
   });
   producer.join();
   receiver.join();
-  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load(), kObjects);
+  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load() + merged_by_producer.load(), kObjects);
   int wrong = 0;
   for (auto& z : zero_count) wrong += z.load() != 1;
   EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
-  EXPECT_GT(freed_by_receiver.load(), 0) << "the receiver never dropped a last reference: nothing crossed threads";
+  EXPECT_GT(freed_by_receiver.load() + merged_by_producer.load(), 0)
+      << "the receiver's decrefs never took an object to zero: nothing crossed threads";
   }
 }
 
@@ -266,6 +299,7 @@ TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
       hx.init(h, local);
       for (int r = 1; r < kReleasers; ++r) hx.incref(h, local);  // one reference per releaser
     }
+    hx.detach(local, [](auto&) { ADD_FAILURE() << "nothing was queued, nothing can reach zero"; });
   });
   owner.join();  // the owner is gone
   for (auto& h : objs) EXPECT_EQ(hx.count(h), kReleasers);
@@ -285,6 +319,96 @@ TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
   }
 }
 
+// The owner is alive, another thread drops references the owner counted:
+// for biased counting they are queued to the owner, and it is the owner's
+// merge at a safepoint that frees them. Every object reaches zero exactly
+// once whichever policy runs.
+TYPED_TEST(RefcountConformance, ObjectsReleasedByAnotherThreadWhileTheOwnerLives) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+  auto& hx = this->hx;
+  constexpr int kObjects = 5000;
+  std::vector<typename TypeParam::Header> objs(kObjects);
+  std::vector<std::atomic<int>> zero_count(kObjects);
+  std::atomic<int> freed_by_releaser{0}, merged_by_owner{0};
+  std::barrier step(2);
+  std::thread owner([&] {
+    typename TypeParam::Local local(hx.shared);
+    for (auto& h : objs) hx.init(h, local);  // the only reference goes to the releaser
+    step.arrive_and_wait();                   // the releaser drops them
+    step.arrive_and_wait();
+    auto on_zero = [&](typename TypeParam::Header& h) {
+      ++merged_by_owner;
+      ++zero_count[&h - objs.data()];
+    };
+    hx.poll(local, on_zero);  // a safepoint
+    hx.detach(local, on_zero);
+  });
+  std::thread releaser([&] {
+    typename TypeParam::Local local(hx.shared);
+    step.arrive_and_wait();
+    for (int i = 0; i < kObjects; ++i)
+      if (hx.decref(objs[i], local)) {
+        ++freed_by_releaser;
+        ++zero_count[i];
+      }
+    step.arrive_and_wait();
+    hx.detach(local, [](auto&) {});
+  });
+  owner.join();
+  releaser.join();
+  int wrong = 0;
+  for (auto& z : zero_count) wrong += z.load() != 1;
+  EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
+  if constexpr (has_safepoint<TypeParam>()) {
+    EXPECT_EQ(merged_by_owner.load(), kObjects) << "the owner frees what was queued to it";
+    EXPECT_EQ(freed_by_releaser.load(), 0) << "a non-owner cannot decide alone while the owner lives";
+  } else {
+    EXPECT_EQ(freed_by_releaser.load(), kObjects);
+  }
+  }
+}
+
+// The owner exits with objects still queued to it: detach() merges them,
+// and the references that remain are dropped later by another thread,
+// which frees each object exactly once.
+TYPED_TEST(RefcountConformance, OwnerExitsWithObjectsQueuedToIt) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+  auto& hx = this->hx;
+  constexpr int kObjects = 5000;
+  std::vector<typename TypeParam::Header> objs(kObjects);
+  std::atomic<int> early{0}, zero{0};
+  std::barrier step(2);
+  std::thread owner([&] {
+    typename TypeParam::Local local(hx.shared);
+    for (auto& h : objs) {
+      hx.init(h, local);
+      hx.incref(h, local);  // two references, both for the other thread
+    }
+    step.arrive_and_wait();
+    step.arrive_and_wait();  // the other thread has dropped one of each
+    hx.detach(local, [&](auto&) { ++early; });
+  });
+  std::thread other([&] {
+    typename TypeParam::Local local(hx.shared);
+    step.arrive_and_wait();
+    for (auto& h : objs)
+      if (hx.decref(h, local)) ++early;
+    step.arrive_and_wait();
+    step.arrive_and_wait();  // the owner has gone
+    for (auto& h : objs) {
+      if (hx.count(h) != 1) ++early;
+      if (hx.decref(h, local)) ++zero;
+    }
+    hx.detach(local, [](auto&) {});
+  });
+  owner.join();
+  step.arrive_and_wait();
+  other.join();
+  EXPECT_EQ(early.load(), 0) << "a count reached zero, or was wrong, while a reference remained";
+  EXPECT_EQ(zero.load(), kObjects);
+  }
+}
+
 // Immortal objects (PEP 683): hammered from many threads, the count never
 // moves and decref never reports zero — for every policy the modifier wraps.
 template <class P>
@@ -292,7 +416,8 @@ class ImmortalConformance : public ::testing::Test {
  protected:
   Harness<P> hx;
 };
-using ImmortalPolicies = ::testing::Types<Immortal<Plain>, Immortal<Atomic>, Limit>;
+using ImmortalPolicies =
+    ::testing::Types<Immortal<Plain>, Immortal<Atomic>, Limit, Immortal<Biased>, Deferred<Immortal<Biased>>>;
 TYPED_TEST_SUITE(ImmortalConformance, ImmortalPolicies);
 
 TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
@@ -319,6 +444,71 @@ TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(hx.count(h), marker);
   EXPECT_EQ(zero.load(), 0);
+}
+
+// Remote headers: counts come from pages of 32768 through per-thread
+// caches. Objects made on several threads and freed on others span several
+// pages, and once every object and thread is gone every cell is back in the
+// pool, with the pool's lock taken once per batch, not per object.
+TEST(RemoteCounts, CellsSpanPagesAndAllComeBack) {
+  Remote::Shared shared;
+  constexpr int kThreads = 4, kPerThread = 40000;  // 160000 counts: at least 5 pages
+  std::vector<std::vector<Remote::Header>> objs(kThreads, std::vector<Remote::Header>(kPerThread));
+  {
+    std::vector<std::thread> makers;
+    for (int t = 0; t < kThreads; ++t)
+      makers.emplace_back([&, t] {
+        Remote::Local local(shared);
+        for (auto& h : objs[t]) Remote::init(h, local);
+      });
+    for (auto& th : makers) th.join();
+  }
+  EXPECT_EQ(Remote::cells_out(shared), std::int64_t(kThreads) * kPerThread);
+  {
+    std::vector<std::thread> freers;
+    for (int t = 0; t < kThreads; ++t)
+      freers.emplace_back([&, t] {
+        Remote::Local local(shared);
+        for (auto& h : objs[(t + 1) % kThreads]) EXPECT_TRUE(Remote::decref(h, local));
+      });
+    for (auto& th : freers) th.join();
+  }
+  EXPECT_EQ(Remote::cells_out(shared), 0) << "count cells leaked";
+  std::uint64_t pages = 0, locks = 0;
+  for (const auto& st : Remote::stats(shared)) {
+    if (st.name == "remote_pages") pages = st.value;
+    if (st.name == "remote_pool_lock_acquisitions") locks = st.value;
+  }
+  EXPECT_GE(pages, 5u);
+  EXPECT_LE(locks, 2u * kThreads * kPerThread / Remote::kBatch + 4 * kThreads)
+      << "the pool's lock must be taken per batch, not per object";
+}
+
+// Biased counting's slow paths are counted: an object handed to another
+// thread and dropped there is queued once, and merged once by its owner.
+TEST(BiasedStats, QueuedAndMergedObjectsAreCounted) {
+  Biased::Shared shared;
+  Biased::Header h;
+  Biased::Local owner(shared);
+  Biased::init(h, owner);
+  Biased::incref(h, owner);
+  std::thread([&] {
+    Biased::Local other(shared);
+    EXPECT_FALSE(Biased::decref(h, other));  // queued to the live owner
+    Biased::detach(other, [](Biased::Header&) {});
+  }).join();
+  EXPECT_TRUE(Biased::has_pending(owner));
+  EXPECT_EQ(Biased::count(h), 1);
+  int freed = 0;
+  Biased::safepoint(owner, [&](Biased::Header&) { ++freed; });
+  EXPECT_EQ(freed, 0);
+  EXPECT_FALSE(Biased::has_pending(owner));
+  EXPECT_EQ(Biased::count(h), 1);
+  EXPECT_TRUE(Biased::decref(h, owner)) << "merged: the owner's decrement now goes to the shared count";
+  const auto st = Biased::stats(shared);
+  EXPECT_EQ(st[0].value, 1u) << st[0].name;
+  EXPECT_EQ(st[1].value, 1u) << st[1].name;
+  Biased::detach(owner, [](Biased::Header&) {});
 }
 
 }  // namespace
