@@ -27,6 +27,8 @@
 #include <CLI/CLI.hpp>
 
 #include "experiments/cli.h"
+
+#include <array>
 #include "experiments/fib_workload.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
@@ -88,11 +90,21 @@ std::string config_names() {
 }
 
 int cmd_list() {
+  // Columns as wide as their widest entry, so names of any length line up.
+  std::size_t w[6] = {};
+  auto fields = [](const ConfigEntry& e) {
+    return std::array<std::string, 6>{std::string(e.name), e.refcount_name(), std::string(e.gil),
+                                      e.alloc_name(),      std::string(e.frames), std::string(e.tstate)};
+  };
   for (const auto& e : all_configs()) {
-    std::printf("%-15s refcount=%-15s gil=%-9s alloc=%-15s frames=%-11s tstate=%-12s %.*s\n",
-                std::string(e.name).c_str(), e.refcount_name().c_str(), std::string(e.gil).c_str(),
-                e.alloc_name().c_str(), std::string(e.frames).c_str(), std::string(e.tstate).c_str(),
-                int(e.models.size()), e.models.data());
+    const auto f = fields(e);
+    for (std::size_t i = 0; i < f.size(); ++i) w[i] = std::max(w[i], f[i].size());
+  }
+  for (const auto& e : all_configs()) {
+    const auto f = fields(e);
+    std::printf("%-*s refcount=%-*s gil=%-*s alloc=%-*s frames=%-*s tstate=%-*s %.*s\n", int(w[0]), f[0].c_str(),
+                int(w[1]), f[1].c_str(), int(w[2]), f[2].c_str(), int(w[3]), f[3].c_str(), int(w[4]), f[4].c_str(),
+                int(w[5]), f[5].c_str(), int(e.models.size()), e.models.data());
   }
   return 0;
 }

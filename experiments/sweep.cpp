@@ -181,7 +181,7 @@ std::string key_of(const nlohmann::json& r) {
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> kPresets = {
-      {"default", "every configuration at 1, 2 and 4 threads, 3 repeats, fib(30): about a minute on 2 cores",
+      {"default", "every configuration at 1, 2 and 4 threads, 3 repeats, fib(30): about two minutes on 2 cores",
        [] { return runnable_configs(false); }, {1, 2, 4}, 3, 30, "results/latest/default.jsonl"},
       {"timeline", "the Gilectomy timeline configurations at 1, 2 and 4 threads, 5 repeats, fib(30)",
        [] { return runnable_configs(true); }, {1, 2, 4}, 5, 30, "results/latest/timeline.jsonl"},

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rclab's main job on a fresh Debian 12 machine: install what is missing,
 # build the release preset, run the default sweep (every configuration at 1,
-# 2 and 4 threads, 3 repeats, fib(30); about a minute on 2 cores) into
+# 2 and 4 threads, 3 repeats, fib(30); about two minutes on 2 cores) into
 # results/latest/default.jsonl, and write its table and plots next to it.
 #
 # RCLAB_PRESET=timeline runs the Gilectomy timeline instead. An interrupted
