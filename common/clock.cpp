@@ -28,6 +28,13 @@ double thread_cpu_seconds() {
   return to_seconds(ts);
 }
 
+double thread_cpu_seconds(pthread_t thread) {
+  clockid_t id;
+  timespec ts;
+  if (pthread_getcpuclockid(thread, &id) != 0 || clock_gettime(id, &ts) != 0) return 0.0;
+  return to_seconds(ts);
+}
+
 CpuTimes process_cpu() {
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);

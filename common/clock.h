@@ -7,6 +7,8 @@
 // itself.
 #pragma once
 
+#include <pthread.h>
+
 #include <cstdint>
 
 namespace rclab {
@@ -20,6 +22,7 @@ struct CpuTimes {
 double wall_seconds();          // CLOCK_MONOTONIC, seconds since an arbitrary origin
 std::int64_t monotonic_ns();    // CLOCK_MONOTONIC in nanoseconds
 double thread_cpu_seconds();    // CPU time consumed by the calling thread
+double thread_cpu_seconds(pthread_t thread);  // ... by another live thread of this process (0 if unknown)
 CpuTimes process_cpu();         // user and system CPU of the whole process so far
 long max_rss_kb();              // peak resident set size of the process, KiB
 

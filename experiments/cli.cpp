@@ -125,7 +125,25 @@ struct RunArgs : OneRunArgs {
   bool json = false;
   bool pin = false;
   long trace_capacity = 0;
+  long log_capacity = 4096;  // buffered counting only
+  long log_cap_mib = 64;
+  bool log_given = false;  // set from CLI11 after parsing
 };
+
+// The log options apply to buffered counting only, and the cap must hold
+// at least two logs (an incref and a decref log), or producers could wait
+// for a log that can never exist.
+std::string log_option_problem(const ConfigEntry& e, const RunArgs& a) {
+  if (!a.log_given) return {};
+  if (e.refcount != "buffered")
+    return "--log-capacity and --log-cap-mib apply to buffered counting; configuration '" + std::string(e.name) +
+           "' has refcount=" + e.refcount_name();
+  const long long log_bytes = (long long)a.log_capacity * 8;
+  if ((long long)a.log_cap_mib * (1 << 20) < 2 * log_bytes)
+    return "--log-cap-mib " + std::to_string(a.log_cap_mib) + " cannot hold two logs of " +
+           std::to_string(a.log_capacity) + " entries (" + std::to_string(2 * log_bytes) + " bytes)";
+  return {};
+}
 
 // Why a configuration name cannot be run, or empty.
 std::string config_problem(const std::string& name) {
@@ -196,11 +214,14 @@ RunParams params_of(const OneRunArgs& a) {
 int cmd_run(const RunArgs& a) {
   const ConfigEntry* e = nullptr;
   if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
+  if (auto why = log_option_problem(*e, a); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
 
   RunParams p = params_of(a);
   p.pin = a.pin;
   p.trace_capacity = std::size_t(a.trace_capacity);
+  p.log_capacity = std::size_t(a.log_capacity);
+  p.log_memory_cap = std::size_t(a.log_cap_mib) << 20;
   RunRecord r;
   if (!run_entry(*e, p, r)) return kExitRunFailed;
 
@@ -394,6 +415,16 @@ int rclab_main(int argc, char** argv, bool dry_run) {
                       "Record lock events in memory (up to N per thread) and drop them: measures tracing's cost")
       ->check(kWholeNumber)
       ->check(CLI::Range(0L, 100'000'000L));
+  auto* log_cap_opt = run_cmd->add_option("--log-capacity", run.log_capacity,
+                                          "Entries per incref/decref log (buffered counting only)")
+                          ->check(kWholeNumber)
+                          ->check(CLI::Range(1L, 16L << 20))
+                          ->capture_default_str();
+  auto* log_mib_opt = run_cmd->add_option("--log-cap-mib", run.log_cap_mib,
+                                          "MiB of logs the workers may hold before they wait (buffered counting only)")
+                          ->check(kWholeNumber)
+                          ->check(CLI::Range(1L, 1L << 16))
+                          ->capture_default_str();
   auto* interval_opt = run_cmd->add_option("--switch-interval-us", run.switch_interval_us,
                       "GIL switch interval in microseconds (interval GIL only)")
       ->check(kWholeNumber)
@@ -494,6 +525,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   if (app.got_subcommand("run")) {
     run.interval_given = interval_opt->count() > 0;
     run.check_given = check_opt->count() > 0;
+    run.log_given = log_cap_opt->count() > 0 || log_mib_opt->count() > 0;
     return cmd_run(run);
   }
   if (app.got_subcommand("trace")) {

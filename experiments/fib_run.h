@@ -3,7 +3,9 @@
 //
 // What is timed: from the barrier's release (its completion step, once every
 // worker has started) to the last join — thread start-up and runtime
-// construction and teardown are outside. Process CPU is the
+// construction and teardown are outside. A policy with a commit thread
+// (buffered counting) is timed until its logs are applied too: the work
+// is not done while increments and decrements are still waiting. Process CPU is the
 // difference of getrusage(RUSAGE_SELF) over the same span, so it includes any
 // helper thread. Teardown happens after timing and is then checked: every
 // object created must have been destroyed and every block freed.
@@ -55,6 +57,8 @@ RunRecord run_fib(const RunParams& p) {
   runtime::RuntimeOptions options;
   options.gil.switch_interval = std::chrono::microseconds(p.switch_interval_us);
   options.gil.check_interval = p.check_interval;
+  options.buffered.log_capacity = p.log_capacity;
+  options.buffered.log_memory_cap = p.log_memory_cap;
   runtime::Runtime<Cfg> rt(options);
   auto* fib_name = install_fib(rt);
 
@@ -82,9 +86,10 @@ RunRecord run_fib(const RunParams& p) {
   // The clocks start in the barrier's completion step: after every worker
   // has started and built its thread state, before any is released.
   CpuTimes cpu0;
-  double wall0 = 0;
+  double wall0 = 0, helper0 = 0;
   auto start_clocks = [&]() noexcept {
     cpu0 = process_cpu();
+    helper0 = rt.helper_cpu_seconds();
     wall0 = wall_seconds();
   };
   const std::vector<int> cpus = p.pin ? allowed_cpus() : std::vector<int>{};
@@ -107,7 +112,9 @@ RunRecord run_fib(const RunParams& p) {
         if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf;
       }
       Cfg::TState::attach(&ts);
+      runtime::park(ts);  // blocked at the barrier: the commit thread must not wait for it
       start.arrive_and_wait();
+      runtime::unpark(ts);
       if (abandon.load()) {
         Cfg::TState::detach(&ts);
         return;
@@ -128,17 +135,23 @@ RunRecord run_fib(const RunParams& p) {
       // report, instead of terminating with threads still running.
       abandon = true;
       for (int missing = i; missing < p.threads; ++missing) start.arrive_and_drop();
+      runtime::park(rt.main);
       start.arrive_and_wait();
       for (auto& w : workers) w.join();
+      runtime::unpark(rt.main);
       throw std::runtime_error("could start only " + std::to_string(i) + " of " + std::to_string(p.threads) +
                                " threads: " + e.what());
     }
   }
 
+  runtime::park(rt.main);  // blocked in the barrier and the joins
   start.arrive_and_wait();
   for (auto& w : workers) w.join();
+  runtime::unpark(rt.main);
+  runtime::quiesce(rt.main);  // buffered counting: until every log is applied
   const double wall1 = wall_seconds();
   const CpuTimes cpu = process_cpu() - cpu0;
+  r.helper_cpu_s = rt.helper_cpu_seconds() - helper0;
 
   r.wall_s = wall1 - wall0;
   r.cpu_user_s = cpu.user_s;
@@ -150,6 +163,12 @@ RunRecord run_fib(const RunParams& p) {
 
   runtime::Counters work;
   for (auto& s : states) work += s->counters;
+  // The commit thread frees the workers' frames, so the decrefs of their
+  // deallocators are its own: count them with the work (after quiesce it
+  // has nothing left to free, so its counters stand still).
+  runtime::Tally helper_ops;
+  if (const runtime::Counters* h = rt.helper_counters()) helper_ops = h->rc;
+  work.rc += helper_ops;
   r.calls = work.calls;
   r.increfs = work.rc.increfs;
   r.decrefs = work.rc.decrefs;
@@ -161,6 +180,7 @@ RunRecord run_fib(const RunParams& p) {
     for (const auto& s : Cfg::RC::stats(rt.rc_shared)) r.policy_stats.emplace_back(std::string(s.name), s.value);
   runtime::Counters all = work;
   all += rt.main.counters;
+  if (const runtime::Counters* h = rt.helper_counters()) all += *h;
   r.objects_created = all.objects_created;
   r.live_objects = std::int64_t(all.objects_created) - std::int64_t(all.objects_destroyed);
   r.live_blocks = std::int64_t(all.blocks_allocated) - std::int64_t(all.blocks_freed);

@@ -4,6 +4,7 @@
 #include "obmalloc/global_lock.h"
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
+#include "refcount/buffered.h"
 #include "refcount/deferred.h"
 #include "refcount/immortal.h"
 #include "refcount/limit.h"
@@ -48,6 +49,9 @@ const ConfigEntry kConfigs[] = {
         /*timeline=*/true),
     make_entry<Config<refcount::Remote, NoGil>>(
         "remote", "Wouters' remote object headers: atomic counts in separate pages of 32768, no GIL"),
+    make_entry<Config<refcount::Buffered, NoGil>>(
+        "buffered",
+        "Gilectomy, October 2016: per-thread incref/decref logs applied by a commit thread in epochs, no GIL"),
     make_entry<Config<Biased, NoGil>>(
         "biased", "biased reference counting alone (PACT 2018): owner counts plainly, others atomically, no GIL"),
     make_entry<Config<Immortal<Biased>, NoGil>>("biased-immortal",

@@ -82,6 +82,8 @@ std::string to_text(const RunRecord& r) {
                 (long long)r.live_objects, (long long)r.live_blocks,
                 r.max_rss_kb);
   std::string s = buf;
+  if (r.helper_cpu_s > 0)
+    s += "helper   " + std::to_string(r.helper_cpu_s).substr(0, 6) + " s CPU on the commit thread (part of cpu)\n";
   if (r.deferred_ops != 0) s += "deferred " + std::to_string(r.deferred_ops) + " stack-reference operations not counted\n";
   if (!r.policy_stats.empty()) {
     s += "policy  ";

@@ -24,6 +24,8 @@ struct RunParams {
   int check_interval = 100;                // ticks GIL only
   bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
   std::size_t trace_capacity = 0;          // >0: record GIL events, up to this many per thread
+  std::size_t log_capacity = 4096;         // buffered counting: entries per incref/decref log
+  std::size_t log_memory_cap = 64u << 20;  // buffered counting: bytes of logs producers may hold
 };
 
 struct RunRecord {
@@ -37,7 +39,7 @@ struct RunRecord {
   double cpu_user_s = 0;
   double cpu_sys_s = 0;
   std::vector<double> thread_cpu_s;
-  double helper_cpu_s = 0;  // CPU of helper threads (none yet); part of cpu_s
+  double helper_cpu_s = 0;  // CPU of the commit thread (buffered counting), 0 without one; part of cpu_s
   std::uint64_t calls = 0;
   std::int64_t expected = 0;
   std::vector<std::int64_t> results;  // one per thread

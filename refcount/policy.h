@@ -69,6 +69,30 @@ concept HasSafepoint = Policy<P> && requires(typename P::Local& l, const typenam
   { P::detach(l, free) } -> std::same_as<void>;
 };
 
+// Policies whose threads must say when they block (buffered counting): a
+// parked thread touches no count, so epochs can go on without it. The
+// runtime parks a thread around its blocking waits (barriers, joins).
+template <class P>
+concept HasParking = Policy<P> && requires(typename P::Local& l) {
+  { P::park(l) } -> std::same_as<void>;
+  { P::unpark(l) } -> std::same_as<void>;
+};
+
+// Policies with a helper thread that applies counts and frees objects
+// (buffered counting's commit thread). The runtime runs commit_loop() on a
+// thread of its own with its own thread state, passing the deallocator;
+// quiesce(local) waits until every logged operation has been applied (then
+// counts are exact); stop() ends the loop once every other thread has
+// detached.
+template <class P>
+concept HasCommitThread = HasSafepoint<P> && HasParking<P> &&
+    requires(typename P::Shared& s, typename P::Local& l, void (*free)(typename P::Header&)) {
+      { P::commit_loop(s, l, free) } -> std::same_as<void>;
+      { P::wait_started(s) } -> std::same_as<void>;
+      { P::quiesce(l) } -> std::same_as<void>;
+      { P::stop(s) } -> std::same_as<void>;
+    };
+
 // Policies that report slow-path statistics.
 template <class P>
 concept HasStats = Policy<P> && requires(const typename P::Shared& s) {

@@ -20,6 +20,8 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
+#include <thread>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "common/cacheline.h"
 #include "common/eval_breaker.h"
 #include "common/fatal.h"
+#include "refcount/buffered.h"
 #include "runtime/config.h"
 #include "runtime/object.h"
 
@@ -80,6 +83,7 @@ struct Counters {
 
 struct RuntimeOptions {
   GilOptions gil;
+  refcount::BufferedOptions buffered;  // used only by policies built from it
 };
 
 template <SafeConfig Cfg>
@@ -236,6 +240,24 @@ template <class Cfg>
   }
 }
 
+// Around a thread's blocking waits (barriers, joins) under a policy whose
+// helper thread must not wait for it (buffered counting); no-ops otherwise.
+template <class Cfg>
+inline void park(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::park(ts.rc);
+}
+template <class Cfg>
+inline void unpark(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::unpark(ts.rc);
+}
+// Waits until every count is exact (a policy with a commit thread applies
+// everything logged so far); a no-op for policies whose counts are always
+// exact.
+template <class Cfg>
+inline void quiesce(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasCommitThread<typename Cfg::RC>) Cfg::RC::quiesce(ts.rc);
+}
+
 template <class Cfg>
 inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   incref(ts, o, ts.counters.rc);
@@ -298,7 +320,7 @@ class Runtime {
   // Shared policy state, one per runtime (declared before `main`, which is
   // built from it).
   EvalBreaker breaker;
-  typename RC::Shared rc_shared;
+  typename RC::Shared rc_shared;  // from options.buffered when the policy takes options
   typename Cfg::Alloc::Shared alloc_shared;
   typename Cfg::Frames::Shared frames_shared;
   typename Cfg::Gil::Shared gil_shared;
@@ -346,10 +368,21 @@ class Runtime {
   // (rclab has no cycle collector).
   void dict_clear(TS& ts, Dict<RC>* d);
 
+  // The commit thread of a policy that has one (buffered counting): its
+  // CPU time so far, and its thread state's counters. The counters may be
+  // read after quiesce() while this thread runs (the commit thread then has
+  // nothing to free), or after shutdown().
+  double helper_cpu_seconds() const;
+  const Counters* helper_counters() const { return helper_ ? &helper_->counters : nullptr; }
+
  private:
+  void start_commit_thread();
+  void stop_commit_thread();
   Int<RC>* new_small_int(TS& ts, std::int64_t v);
   std::vector<O*> immortals_;  // freed last, by shutdown()
   bool shut_down_ = false;
+  std::thread commit_thread_;
+  std::unique_ptr<TS> helper_;  // built and used on commit_thread_; kept for its counters
 };
 
 // ---------------------------------------------------------------------------
@@ -557,9 +590,23 @@ inline std::uint64_t hash_bytes(std::string_view s) {
 }
 }  // namespace detail
 
+namespace detail {
+// A policy's Shared state, from the options when it takes them. Returned as
+// a prvalue, so Shared may hold mutexes (guaranteed copy elision).
+template <class RC>
+typename RC::Shared make_rc_shared(const RuntimeOptions& o) {
+  if constexpr (std::is_constructible_v<typename RC::Shared, const refcount::BufferedOptions&>)
+    return typename RC::Shared(o.buffered);
+  else
+    return typename RC::Shared();
+}
+}  // namespace detail
+
 template <SafeConfig Cfg>
 Runtime<Cfg>::Runtime(const RuntimeOptions& options)
-    : gil_shared(breaker, options.gil), main(*this) {
+    : rc_shared(detail::make_rc_shared<RC>(options)), gil_shared(breaker, options.gil), main(*this) {
+  // First: set-up's own increfs may fill a log, which the commit thread empties.
+  start_commit_thread();
   auto singleton = [&](Type t) {
     auto* o = static_cast<O*>(alloc_block(main, sizeof(O)));
     init_object(main, o, t);
@@ -590,8 +637,11 @@ template <SafeConfig Cfg>
 void Runtime<Cfg>::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  // Workers are joined: merge whatever they queued to the runtime's thread.
+  // Workers are joined: merge whatever they queued to the runtime's thread,
+  // and apply whatever they logged (counts are exact from here on; after
+  // every batch of decrefs below, quiesce again before reading them).
   rc_safepoint(main);
+  quiesce(main);
   // Each object the runtime owns must be down to the runtime's own
   // reference now. Checking that exactly, object by object, catches what
   // created-minus-destroyed cannot: one leak and one double free would
@@ -609,21 +659,55 @@ void Runtime<Cfg>::shutdown() {
     decref(main, o);
   };
   dict_clear(main, globals);
+  quiesce(main);  // the function, its code and constants go, and their references to the globals
   release(&globals->ob, "the globals dict");
+  quiesce(main);  // the globals' reference to the builtins
   release(&builtins->ob, "the builtins dict");
   release(&builtins_name->ob, "the name __builtins__");
   for (auto*& i : small_ints) release(&i->ob, "a small int");
   release(false_, "False");
   release(true_, "True");
   release(none, "None");
+  quiesce(main);
   // Immortal objects last: every mortal object that referred to them is gone,
   // and they refer to nothing themselves.
   for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) dealloc(main, *it);
   immortals_.clear();
   main.detach();
+  stop_commit_thread();
   // Blocks cached in a freelist shared by all threads go back last, when no
   // thread can take one any more.
   Cfg::Frames::drain_shared(frames_shared, &release_frame_block<Cfg>, &main);
+}
+
+template <SafeConfig Cfg>
+void Runtime<Cfg>::start_commit_thread() {
+  if constexpr (refcount::HasCommitThread<RC>) {
+    commit_thread_ = std::thread([this] {
+      helper_ = std::make_unique<TS>(*this);
+      TS& ts = *helper_;
+      RC::commit_loop(rc_shared, ts.rc, [&ts](typename RC::Header& h) { rc_free_header(ts, h); });
+      ts.detach();  // its frame freelist
+    });
+    RC::wait_started(rc_shared);
+  }
+}
+
+template <SafeConfig Cfg>
+void Runtime<Cfg>::stop_commit_thread() {
+  if constexpr (refcount::HasCommitThread<RC>) {
+    RC::stop(rc_shared);
+    commit_thread_.join();
+  }
+}
+
+template <SafeConfig Cfg>
+double Runtime<Cfg>::helper_cpu_seconds() const {
+  if constexpr (refcount::HasCommitThread<RC>) {
+    return thread_cpu_seconds(const_cast<std::thread&>(commit_thread_).native_handle());
+  } else {
+    return 0.0;
+  }
 }
 
 template <SafeConfig Cfg>
