@@ -12,11 +12,13 @@
 // benchmark cannot silently measure a policy that loses updates.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
+#include "refcount/buffered.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "refcount/remote.h"
@@ -118,6 +120,64 @@ BENCHMARK_TEMPLATE(BM_ImmortalSharedPair, Immortal<Biased>)
     ->ThreadRange(1, max_threads())
     ->UseRealTime()
     ->MeasureProcessCPUTime();
+// Buffered: a pair is two log appends on the measured thread; the commit
+// thread applies them meanwhile, and its CPU is in the process CPU column.
+// One commit thread for the whole program (never stopped: the process ends).
+struct BufferedRig {
+  BufferedRig() {
+    commit = std::thread([this] {
+      Buffered::Local me(shared);
+      Buffered::commit_loop(shared, me, [](Buffered::Header&) {});
+    });
+    Buffered::wait_started(shared);
+  }
+  Buffered::Shared shared;
+  std::thread commit;
+  Padded<Buffered> obj;
+  std::atomic<int> detached{0};
+};
+
+template <bool kShared>
+void BM_BufferedPair(benchmark::State& state) {
+  static BufferedRig& rig = *new BufferedRig;
+  Buffered::Local local(rig.shared);
+  auto priv = std::make_unique<Padded<Buffered>>();
+  Buffered::Header& h = kShared ? rig.obj.h : priv->h;
+  if (!kShared || state.thread_index() == 0) Buffered::init(h, local);
+  // Google Benchmark's threads block in barriers at the loop's start and
+  // end, where they cannot acknowledge epochs: park across both, or the
+  // commit thread waits for a blocked thread while the others wait for logs.
+  Buffered::park(local);
+  benchmark::IterationCount i = 0;
+  for (auto _ : state) {
+    if (i == 0) [[unlikely]]
+      Buffered::unpark(local);
+    pair<Buffered>(h, local);
+    if (Buffered::has_pending(local)) [[unlikely]]
+      Buffered::safepoint(local, [](Buffered::Header&) {});
+    if (++i == state.max_iterations) [[unlikely]]
+      Buffered::park(local);
+  }
+  Buffered::unpark(local);
+  // Counts are exact only after a quiesce with every other thread gone;
+  // the others keep their objects alive until it is done, since the commit
+  // thread may still be applying their entries.
+  if (state.thread_index() != 0) {
+    Buffered::detach(local, [](Buffered::Header&) {});
+    ++rig.detached;
+    while (rig.detached.load() != 0) std::this_thread::yield();
+  } else {
+    while (rig.detached.load() != state.threads() - 1) std::this_thread::yield();
+    Buffered::quiesce(local);
+    if (Buffered::count(h) != 1) state.SkipWithError("count lost updates");
+    Buffered::detach(local, [](Buffered::Header&) {});
+    rig.detached = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_TEMPLATE(BM_BufferedPair, false)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK_TEMPLATE(BM_BufferedPair, true)->ThreadRange(1, max_threads())->UseRealTime()->MeasureProcessCPUTime();
+
 // `deferred` changes no policy operation (it skips the interpreter's stack
 // operations, which only the fib sweep can show), so it has no line here.
 
