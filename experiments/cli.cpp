@@ -32,6 +32,7 @@
 #include "experiments/fib_workload.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
+#include "refcount/buffered.h"
 #include "experiments/sweep.h"
 #include "experiments/trace.h"
 
@@ -131,17 +132,19 @@ struct RunArgs : OneRunArgs {
 };
 
 // The log options apply to buffered counting only, and the cap must hold
-// at least two logs (an incref and a decref log), or producers could wait
-// for a log that can never exist.
+// the two logs a thread needs (incref and decref) beyond the commit
+// thread's reserve, or producers could wait for a log that can never exist.
 std::string log_option_problem(const ConfigEntry& e, const RunArgs& a) {
   if (!a.log_given) return {};
   if (e.refcount != "buffered")
     return "--log-capacity and --log-cap-mib apply to buffered counting; configuration '" + std::string(e.name) +
            "' has refcount=" + e.refcount_name();
   const long long log_bytes = (long long)a.log_capacity * 8;
-  if ((long long)a.log_cap_mib * (1 << 20) < 2 * log_bytes)
-    return "--log-cap-mib " + std::to_string(a.log_cap_mib) + " cannot hold two logs of " +
-           std::to_string(a.log_capacity) + " entries (" + std::to_string(2 * log_bytes) + " bytes)";
+  const long long need = (2 + (long long)refcount::Buffered::kCollectorReserve) * log_bytes;
+  if ((long long)a.log_cap_mib * (1 << 20) < need)
+    return "--log-cap-mib " + std::to_string(a.log_cap_mib) + " cannot hold the " +
+           std::to_string(2 + refcount::Buffered::kCollectorReserve) + " logs of " + std::to_string(a.log_capacity) +
+           " entries it needs (" + std::to_string(need) + " bytes)";
   return {};
 }
 

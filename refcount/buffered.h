@@ -50,12 +50,22 @@
 //     free it must prevent: finalisers would have to run as a separate phase
 //     after a quiesce.
 //
-// Back-pressure. Logs come from a pool; producers may hold at most
-// `log_memory_cap` bytes of logs in total. A producer whose log is full and
-// finds the pool empty at the cap waits — parked, so epochs go on without
-// it — until the commit thread returns logs. The commit thread itself never
-// waits (it is the one that frees logs): the logs it fills while freeing are
-// allocated past the cap if need be, and counted in the high-water mark.
+// Back-pressure. Logs come from a pool, and all logs together — the
+// producers', the pending ones and the commit thread's own — may take at most
+// `log_memory_cap` bytes. A producer whose log is full and finds the pool
+// empty at the cap waits — parked, so epochs go on without it — until the
+// commit thread returns logs. The commit thread itself never waits (it is
+// the one that frees logs), so its own logs, which fill with the decrements
+// of the objects it frees, are the one way past the cap. So the cap keeps
+// kCollectorReserve logs for those frees: producers allocate a new log only
+// while that leaves the reserve free, logs returned beyond that point are
+// freed rather than pooled, and the commit thread applies decrement logs one
+// at a time and, after the first of a collection, only while the reserve is
+// free — the rest stay pending (a decrement may always be applied later,
+// never earlier). One decrement log's frees decrement at most six logs' worth
+// in fib (a frame drops five references), so the reserve covers the first
+// log plus one collection's leftovers and the cap holds; a workload whose
+// deallocators drop more could overshoot, which the high-water mark shows.
 //
 // Threading contract: incref/decref and safepoint()/park()/unpark()/
 // detach()/quiesce() on the Local's own thread; a parked thread touches no
@@ -82,7 +92,7 @@ namespace rclab::refcount {
 
 struct BufferedOptions {
   std::size_t log_capacity = 4096;            // entries per log
-  std::size_t log_memory_cap = 64u << 20;     // bytes of logs producers may hold
+  std::size_t log_memory_cap = 64u << 20;     // bytes all logs together may take
   std::chrono::microseconds epoch_interval{1000};  // while threads run, an epoch at least this often
 };
 
@@ -95,6 +105,8 @@ struct Buffered {
     // loads and stores so that other threads' immortal tests may read it.
     std::atomic<std::int64_t> refcnt;
   };
+
+  static constexpr std::size_t kCollectorReserve = 16;
 
   struct Log {
     explicit Log(std::size_t capacity) : entries(capacity == 0 ? nullptr : new Header*[capacity]), cap(capacity) {}
@@ -112,6 +124,10 @@ struct Buffered {
   struct Shared {
     explicit Shared(const BufferedOptions& o = {}) : opt(o) {
       if (opt.log_capacity == 0) fatal("buffered: the log capacity must be at least 1");
+      // A producer needs two logs beyond the commit thread's reserve, or it
+      // would wait for a log that can never exist.
+      if (log_bytes(2 + kCollectorReserve) > opt.log_memory_cap)
+        fatal("buffered: the log memory cap is smaller than the logs one thread needs");
     }
     Shared(const Shared&) = delete;
     Shared& operator=(const Shared&) = delete;
@@ -124,7 +140,7 @@ struct Buffered {
     // Guarded by `lock`:
     std::vector<Local*> threads;  // taking part, the commit thread excepted
     std::vector<Log*> pending_inc, pending_dec, pool;
-    std::vector<std::unique_ptr<Log>> logs;  // every log ever allocated
+    std::size_t allocated = 0;               // logs in existence (pool, pending, current)
     std::size_t full_handed = 0;             // full logs handed over since the last collection
     int producers_waiting = 0;
     int quiesce_waiting = 0;
@@ -136,6 +152,19 @@ struct Buffered {
     std::size_t log_bytes_high_water = 0;
 
     std::size_t log_bytes(std::size_t count) const { return count * opt.log_capacity * sizeof(Header*); }
+    // True when allocating `extra` more logs would cut into the commit
+    // thread's reserve.
+    bool into_reserve(std::size_t extra) const {
+      return log_bytes(allocated + extra + kCollectorReserve) > opt.log_memory_cap;
+    }
+    bool producer_must_wait() const { return pool.empty() && into_reserve(1); }
+
+    // Every thread has detached by now, so every log is in the pool.
+    ~Shared() {
+      for (Log* l : pool) delete l;
+      for (Log* l : pending_inc) delete l;
+      for (Log* l : pending_dec) delete l;
+    }
   };
 
   struct Local {
@@ -310,13 +339,13 @@ struct Buffered {
       s.collector_cv.notify_one();
     }
     log = &empty_log();
-    if (s.pool.empty() && !l.collector && s.log_bytes(s.logs.size() + 1) > s.opt.log_memory_cap) {
+    if (!l.collector && s.producer_must_wait()) {
       // Back-pressure: wait, parked, for the commit thread to return a log.
       ++s.producer_waits;
       ++s.producers_waiting;
       l.state = State::kParked;
       s.collector_cv.notify_one();
-      s.waiters_cv.wait(g, [&] { return !s.pool.empty(); });
+      s.waiters_cv.wait(g, [&] { return !s.producer_must_wait(); });
       l.state = State::kRunning;
       --s.producers_waiting;
     }
@@ -330,9 +359,9 @@ struct Buffered {
       log = s.pool.back();
       s.pool.pop_back();
     } else {
-      s.logs.push_back(std::make_unique<Log>(s.opt.log_capacity));
-      log = s.logs.back().get();
-      s.log_bytes_high_water = std::max(s.log_bytes_high_water, s.log_bytes(s.logs.size()));
+      log = new Log(s.opt.log_capacity);
+      ++s.allocated;
+      s.log_bytes_high_water = std::max(s.log_bytes_high_water, s.log_bytes(s.allocated));
     }
     log->n = 0;
     log->opened_ns = std::uint64_t(monotonic_ns());
@@ -364,7 +393,7 @@ struct Buffered {
     cut(s, l);
     for (Log** log : {&l.inc, &l.dec})
       if (*log != &empty_log()) {
-        s.pool.push_back(*log);  // empty: cut took anything in it
+        give_back(s, *log);  // empty: cut took anything in it
         *log = &empty_log();
       }
     std::erase(s.threads, &l);
@@ -412,7 +441,8 @@ struct Buffered {
 
   // Applies increments labelled <= G-1, then decrements labelled <= G-2,
   // outside the lock (only this thread changes counts); frees what reaches
-  // zero; returns the logs to the pool.
+  // zero; returns the logs. Decrement logs go one at a time, and once the
+  // logs are at their cap the rest stay pending for a later collection.
   template <class Free>
   static void collect(Shared& s, std::unique_lock<std::mutex>& g, Free& free) {
     const std::uint64_t G = s.epoch.load(std::memory_order_relaxed);
@@ -421,7 +451,7 @@ struct Buffered {
     take_labelled(s.pending_dec, G - 2, decs);
     s.full_handed = 0;
     g.unlock();
-    std::uint64_t applied = 0, max_lag = 0;
+    std::uint64_t applied = 0;
     for (Log* log : incs) {
       for (std::size_t i = 0; i < log->n; ++i) {
         Header& h = *log->entries[i];
@@ -429,25 +459,43 @@ struct Buffered {
       }
       applied += log->n;
     }
-    for (Log* log : decs) {
+    g.lock();
+    s.applied += applied;
+    for (Log* log : incs) give_back(s, log);
+    for (std::size_t d = 0; d < decs.size(); ++d) {
+      if (d > 0 && s.into_reserve(0)) {  // leave the rest for later: delaying a decrement is always safe
+        s.pending_dec.insert(s.pending_dec.end(), decs.begin() + std::ptrdiff_t(d), decs.end());
+        break;
+      }
+      Log* log = decs[d];
+      g.unlock();
       for (std::size_t i = 0; i < log->n; ++i) {
         Header& h = *log->entries[i];
         const std::int64_t c = h.refcnt.load(std::memory_order_relaxed) - 1;
         h.refcnt.store(c, std::memory_order_relaxed);
-        if (c == 0) free(h);  // may log decrements in `me`'s own log
+        if (c == 0) free(h);  // may log decrements in the commit thread's own log
 #ifndef NDEBUG
         if (c < 0) fatal("buffered: a count went below zero");
 #endif
       }
-      applied += log->n;
-      max_lag = std::max(max_lag, std::uint64_t(monotonic_ns()) - log->opened_ns);
+      const std::uint64_t lag = std::uint64_t(monotonic_ns()) - log->opened_ns;
+      g.lock();
+      s.applied += log->n;
+      s.max_lag_ns = std::max(s.max_lag_ns, lag);
+      give_back(s, log);
     }
-    g.lock();
-    s.applied += applied;
-    s.max_lag_ns = std::max(s.max_lag_ns, max_lag);
-    for (Log* log : incs) s.pool.push_back(log);
-    for (Log* log : decs) s.pool.push_back(log);
     if (!incs.empty() || !decs.empty()) s.waiters_cv.notify_all();
+  }
+
+  // An applied log goes back to the pool, or is freed while the logs cut
+  // into the commit thread's reserve.
+  static void give_back(Shared& s, Log* log) {
+    if (s.into_reserve(0)) {
+      delete log;
+      --s.allocated;
+    } else {
+      s.pool.push_back(log);
+    }
   }
 
   static void take_labelled(std::vector<Log*>& from, std::uint64_t max_label, std::vector<Log*>& to) {

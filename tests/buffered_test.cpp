@@ -314,12 +314,13 @@ TEST(Buffered, DeallocatorDecrementsFeedBackThroughTheSameRules) {
   Buffered::detach(l, [](Buffered::Header&) {});
 }
 
-// Back-pressure: with a cap of two logs, four producers must wait for the
-// commit thread, and log memory never exceeds the cap.
+// Back-pressure: with a cap that leaves producers two logs, four producers
+// (eight logs' worth) must wait for the commit thread, and log memory never
+// exceeds the cap.
 TEST(Buffered, ProducersWaitAtTheLogMemoryCap) {
   BufferedOptions opt = Rig::small();
   opt.log_capacity = 64;
-  opt.log_memory_cap = 2 * 64 * sizeof(void*);
+  opt.log_memory_cap = (2 + Buffered::kCollectorReserve) * 64 * sizeof(void*);
   Rig rig(opt);
   Buffered::Local main(rig.shared());
   Obj* shared_obj = rig.make(main);
