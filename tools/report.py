@@ -69,8 +69,12 @@ def table(path, records, points):
         o.write(line + "\n")
     o.write("\nMedian over repeats, (min–max) beside it. CPU inflation, speedup and single-thread overhead are "
             f"against `{BASELINE}` at 1 thread, same n, same file.\n\n")
-    o.write("| config | threads | n | runs | failed | wall s | CPU s | CPU inflation | speedup | 1-thread overhead |\n")
-    o.write("|---|---:|---:|---:|---:|---|---|---:|---:|---:|\n")
+    # A helper thread's share of the CPU (buffered counting's commit thread),
+    # as a column only when some run had one.
+    helper = any(r.get("helper_cpu_s", 0) > 0 for p in points.values() for r in p["ok"])
+    o.write("| config | threads | n | runs | failed | wall s | CPU s | CPU inflation | speedup | 1-thread overhead |"
+            + (" helper CPU share |" if helper else "") + "\n")
+    o.write("|---|---:|---:|---:|---:|---|---|---:|---:|---:|" + ("---:|" if helper else "") + "\n")
     for key in sorted(points):
         config, n, threads = key
         p = points[key]
@@ -79,7 +83,12 @@ def table(path, records, points):
         cell = lambda v, f: "—" if v is None else f.format(v)  # noqa: E731
         o.write(f"| {config} | {threads} | {n} | {len(recs)} | {p['failed']} | "
                 f"{fmt_s(recs, 'wall_s') if recs else '—'} | {fmt_s(recs, 'cpu_s') if recs else '—'} | "
-                f"{cell(infl, '{:.2f}')} | {cell(speed, '{:.2f}')} | {cell(over, '{:+.1%}')} |\n")
+                f"{cell(infl, '{:.2f}')} | {cell(speed, '{:.2f}')} | {cell(over, '{:+.1%}')} |")
+        if helper:
+            share = (median(recs, "helper_cpu_s") / median(recs, "cpu_s")
+                     if recs and all("helper_cpu_s" in r for r in recs) and median(recs, "cpu_s") > 0 else None)
+            o.write(f" {cell(share, '{:.1%}')} |")
+        o.write("\n")
     if not any(k[0] == BASELINE and k[2] == 1 for k in points):
         o.write(f"\nNo `{BASELINE}` run at 1 thread in this file: derived columns are left empty.\n")
     return o.getvalue()
