@@ -191,6 +191,29 @@ struct Biased {
            ((s & kFlagMask) == kQueued ? 1 : 0);
   }
 
+  // The `immortal` modifier's operations, fused as nogil's Py_INCREF and
+  // Py_DECREF are: one load of the local count both tests the marker and
+  // feeds the owner's update.
+  [[gnu::always_inline]] static void incref_unless_immortal(Header& h, Local& l) {
+    const std::uint32_t local = h.local.load(std::memory_order_relaxed);
+    if (local == kImmortalLocal) return;
+    if (owned_by(h, l)) [[likely]]
+      h.local.store(local + 1, std::memory_order_relaxed);
+    else
+      h.shared.fetch_add(kOne, std::memory_order_relaxed);
+  }
+  [[gnu::always_inline]] static bool decref_unless_immortal(Header& h, Local& l) {
+    const std::uint32_t local = h.local.load(std::memory_order_relaxed);
+    if (local == kImmortalLocal) return false;
+    if (owned_by(h, l)) [[likely]] {
+      h.local.store(local - 1, std::memory_order_relaxed);
+      if (local != 1) return false;
+      const std::int64_t s = h.shared.load(std::memory_order_acquire);
+      return s == 0 || merge_zero_local(h, l, s);
+    }
+    return decref_shared(h, l);
+  }
+
   // Marker hooks for the `immortal` modifier.
   static void store_immortal_marker(Header& h) { h.local.store(kImmortalLocal, std::memory_order_relaxed); }
   static bool has_immortal_marker(const Header& h) {

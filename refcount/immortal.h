@@ -54,13 +54,21 @@ struct Immortal : Base {
 
   // Forced inline for the reason given in biased.h.
   [[gnu::always_inline]] static void incref(Header& h, Local& l) {
-    if (is_immortal(h)) return;
-    Base::incref(h, l);
+    if constexpr (requires { Base::incref_unless_immortal(h, l); }) {
+      Base::incref_unless_immortal(h, l);  // the base fuses the test with its own load
+    } else {
+      if (is_immortal(h)) return;
+      Base::incref(h, l);
+    }
   }
 
   [[gnu::always_inline]] static bool decref(Header& h, Local& l) {
-    if (is_immortal(h)) return false;
-    return Base::decref(h, l);
+    if constexpr (requires { Base::decref_unless_immortal(h, l); }) {
+      return Base::decref_unless_immortal(h, l);
+    } else {
+      if (is_immortal(h)) return false;
+      return Base::decref(h, l);
+    }
   }
 
   // Called once, by the creating thread, before the object is shared.
