@@ -85,8 +85,8 @@ def table(path, records, points):
                 f"{fmt_s(recs, 'wall_s') if recs else '—'} | {fmt_s(recs, 'cpu_s') if recs else '—'} | "
                 f"{cell(infl, '{:.2f}')} | {cell(speed, '{:.2f}')} | {cell(over, '{:+.1%}')} |")
         if helper:
-            share = (median(recs, "helper_cpu_s") / median(recs, "cpu_s")
-                     if recs and all("helper_cpu_s" in r for r in recs) and median(recs, "cpu_s") > 0 else None)
+            has = recs and all(r.get("helper_cpu_s", 0) > 0 for r in recs) and median(recs, "cpu_s") > 0
+            share = median(recs, "helper_cpu_s") / median(recs, "cpu_s") if has else None
             o.write(f" {cell(share, '{:.1%}')} |")
         o.write("\n")
     if not any(k[0] == BASELINE and k[2] == 1 for k in points):
