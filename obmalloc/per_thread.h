@@ -40,7 +40,8 @@
 // when it re-checks), or the drainer sees the push and drains again.
 //
 // Locks: Shared::lock only at thread start (adopt or create a heap) and
-// exit (abandon) — never on alloc or free.
+// exit (abandon) — never on alloc or free. As in every scheme, Shared must
+// outlive every Local built from it.
 #pragma once
 
 #include <atomic>
@@ -81,7 +82,7 @@ struct PerThread {
     Heap heap;
     alignas(kCacheLine) std::atomic<FreeBlock*> remote{nullptr};
     std::atomic<State> state{State::kOwned};
-    std::atomic<std::uint64_t> remote_frees{0};  // pushes ever made (stats, tests)
+    std::atomic<std::uint64_t> remote_frees{0};  // pushes ever made; counted in stats builds only
   };
 
   struct Shared {
@@ -171,7 +172,7 @@ struct PerThread {
     do {
       b->next = head;
     } while (!o.remote.compare_exchange_weak(head, b, std::memory_order_seq_cst, std::memory_order_relaxed));
-    o.remote_frees.fetch_add(1, std::memory_order_relaxed);
+    if constexpr (kStats) o.remote_frees.fetch_add(1, std::memory_order_relaxed);
     if (o.state.load(std::memory_order_seq_cst) == State::kAbandoned) [[unlikely]]
       reclaim_abandoned(o);
   }

@@ -28,7 +28,7 @@ namespace rclab::obmalloc {
 namespace conformance {
 using G36 = pymalloc::Geometry36;
 using Allocators = ::testing::Types<System, GlobalLock<System>, Unlocked<>, Unlocked<G36>, GlobalLock<Pymalloc<>>,
-                                    TwoStage<>, PerThread<>, PerThread<G36>, Tbb>;
+                                    TwoStage<>, TwoStage<G36>, PerThread<>, PerThread<G36>, Tbb>;
 INSTANTIATE_TYPED_TEST_SUITE_P(All, AllocConformance, Allocators, AllocName);
 }  // namespace conformance
 
@@ -282,7 +282,7 @@ TEST(ArenaMap, CoversExactlyTheMarkedArenas) {
 // heaps are handed on rather than multiplied.
 
 TEST(PerThread, ForeignFreesGoToTheOwnersRemoteList) {
-  using A = PerThread<>;
+  using A = PerThread<pymalloc::Geometry310, /*kStats=*/true>;  // counts remote frees
   A::Shared shared;
   std::vector<void*> blocks;
   std::thread owner([&] {
