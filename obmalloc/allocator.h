@@ -8,7 +8,9 @@
 //
 // Contract:
 //   alloc(local, size)    returns a block of at least `size` bytes, aligned to
-//                         16, or aborts (the model has no MemoryError).
+//                         16 — or to A::kAlignment where an allocator declares
+//                         less (pymalloc's 3.6 geometry: 8) — or aborts (the
+//                         model has no MemoryError).
 //   free(local, p, size)  releases a block; `size` is the size it was
 //                         allocated with. The block may have been allocated
 //                         through another thread's Local: cross-thread frees
@@ -16,6 +18,8 @@
 //                         (buffered counting frees on its commit thread).
 //   kNeedsGil             true when the allocator is only safe while a GIL
 //                         serialises all callers (CPython's own obmalloc).
+// Optional: kBackendName (what a lock scheme wraps), kAlignment, and on
+// Shared, arenas() and check_invariants() (the tests use them when present).
 #pragma once
 
 #include <concepts>

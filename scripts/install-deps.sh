@@ -13,6 +13,9 @@ packages=(
   libcli11-dev       # experiments/  command-line parsing of the rclab driver
   nlohmann-json3-dev # experiments/  run records (JSON)
   systemtap-sdt-dev  # common/       <sys/sdt.h>: USDT probes for perf and bpftrace
+  libtbb-dev         # obmalloc/     TBB's scalable_malloc (libtbbmalloc) backend
+  libjemalloc-dev    # obmalloc/     jemalloc backend (its own binaries: it replaces malloc)
+  libmimalloc-dev    # obmalloc/     mimalloc backend (its own binaries: it replaces malloc)
   python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
   python3-scipy      # tools/compare.py    Mann-Whitney U test
   clang-14           # fuzz/         the libFuzzer targets (fuzz preset)
