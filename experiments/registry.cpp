@@ -2,6 +2,11 @@
 
 #include "freelists/global.h"
 #include "obmalloc/global_lock.h"
+#include "obmalloc/per_thread.h"
+#include "obmalloc/pymalloc.h"
+#include "obmalloc/tbb.h"
+#include "obmalloc/two_stage.h"
+#include "obmalloc/unlocked.h"
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
 #include "refcount/buffered.h"
@@ -31,21 +36,41 @@ using runtime::NoGil;
 using runtime::TicksGil;
 using runtime::PthreadKeyTState;
 using System = obmalloc::System;
+using Obmalloc = obmalloc::Unlocked<>;            // CPython's own, under its GIL
+using ObGlobal = obmalloc::GlobalLock<obmalloc::Pymalloc<>>;
+using ObTwoStage = obmalloc::TwoStage<>;
+using ObPerThread = obmalloc::PerThread<>;
+using FramesPerThread = freelists::PerThread<100>;
 
 const ConfigEntry kConfigs[] = {
-    make_entry<Config<Plain, IntervalGil>>("gil", "CPython 3.2+ with its GIL: plain counts, 5 ms switch interval",
-                                           /*timeline=*/true),
-    make_entry<Config<Plain, TicksGil>>("gil-ticks",
-                                        "CPython 2 with its GIL: plain counts, release and retake every 100 ticks"),
+    make_entry<Config<Plain, IntervalGil, Obmalloc>>(
+        "gil", "CPython 3.2+ with its GIL: plain counts, obmalloc unlocked, 5 ms switch interval", /*timeline=*/true),
+    make_entry<Config<Plain, TicksGil, Obmalloc>>(
+        "gil-ticks", "CPython 2 with its GIL: plain counts, obmalloc unlocked, release and retake every 100 ticks"),
     make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
     make_entry<Config<refcount::Immortal<Atomic>, NoGil>>(
         "atomic-immortal", "atomic counts, no GIL, with PEP 683 immortal None/True/False/small ints/interned names"),
     make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
                                             "atomic counts under the GIL: the price of lock-prefixed ops alone"),
-    make_entry<Config<Atomic, NoGil, obmalloc::GlobalLock<System>, freelists::Global<200>, PthreadKeyTState>>(
+    make_entry<Config<Atomic, NoGil, ObGlobal, freelists::Global<200>, PthreadKeyTState>>(
         "atomic-2016-06",
-        "Gilectomy June 2016: atomic counts, one lock around the allocator and the frame freelist, "
+        "Gilectomy June 2016: atomic counts, one lock around obmalloc and around the frame freelist, "
         "thread state by pthread_getspecific",
+        /*timeline=*/true),
+    // Atomic counting over each allocator: how much of the CPU inflation the
+    // allocator accounts for (`atomic` itself uses glibc's malloc).
+    make_entry<Config<Atomic, NoGil, ObGlobal>>("atomic-obmalloc-global",
+                                                "atomic counts, obmalloc behind one global lock (April 2016)"),
+    make_entry<Config<Atomic, NoGil, ObTwoStage>>(
+        "atomic-obmalloc-two-stage", "atomic counts, obmalloc with a lock per size class and an arena lock"),
+    make_entry<Config<Atomic, NoGil, ObPerThread>>(
+        "atomic-obmalloc-per-thread",
+        "atomic counts, obmalloc with a heap per thread and remote frees to the owner (mimalloc style)"),
+    make_entry<Config<Atomic, NoGil, obmalloc::Tbb>>("atomic-tbb", "atomic counts, TBB's scalable_malloc"),
+    make_entry<Config<refcount::Buffered, NoGil, ObTwoStage, freelists::Global<200>, PthreadKeyTState>>(
+        "buffered-2016-10",
+        "Gilectomy October 2016: buffered counting with a commit thread, two-stage obmalloc locks, "
+        "a locked frame freelist, thread state by pthread_getspecific",
         /*timeline=*/true),
     make_entry<Config<refcount::Remote, NoGil>>(
         "remote", "Wouters' remote object headers: atomic counts in separate pages of 32768, no GIL"),
@@ -56,10 +81,11 @@ const ConfigEntry kConfigs[] = {
         "biased", "biased reference counting alone (PACT 2018): owner counts plainly, others atomically, no GIL"),
     make_entry<Config<Immortal<Biased>, NoGil>>("biased-immortal",
                                                 "biased counting with PEP 683 immortal objects, no GIL"),
-    make_entry<Config<Deferred<Immortal<Biased>>, NoGil>>(
+    make_entry<Config<Deferred<Immortal<Biased>>, NoGil, ObPerThread, FramesPerThread>>(
         "nogil",
-        "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, per-thread freelists, no GIL"),
-    make_entry<Config<refcount::Limit, NoGil>>(
+        "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, a heap per thread (mimalloc's "
+        "shape), per-thread freelists, no GIL"),
+    make_entry<Config<refcount::Limit, NoGil, ObPerThread>>(
         "limit",
         "the physical limit: every shared object immortal, private objects counted plainly, no GIL "
         "(debug builds check that no mortal object crosses threads)"),

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "experiments/machine.h"
+#include "obmalloc/which.h"
 
 namespace rclab::experiments {
 
@@ -51,6 +52,10 @@ nlohmann::json to_json(const RunRecord& r) {
   }
   j["lock_events"] = traced;
   j["lock_events_dropped"] = dropped;
+  // Which allocator served malloc in this process: checked, not assumed
+  // (a preloaded jemalloc or mimalloc, a sanitizer's interceptor).
+  const obmalloc::ServingAllocator m = obmalloc::serving_allocator();
+  j["malloc"] = {{"name", m.name}, {"library", m.library}, {"version", m.version}};
   j["machine"] = machine_info();
   j["build"] = build_info();
   j["time"] = utc_now();
