@@ -32,6 +32,7 @@
 #include "experiments/fib_workload.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
+#include "obmalloc/which.h"
 #include "refcount/buffered.h"
 #include "experiments/sweep.h"
 #include "experiments/trace.h"
@@ -53,6 +54,7 @@ constexpr int kExitUsage = 2;
 // Set for one rclab_main() call: validate everything, do nothing (the
 // command-line fuzzer), and say nothing.
 bool g_dry_run = false;
+char** g_argv = nullptr;  // for re-executing with an allocator preloaded
 bool g_quiet = false;
 
 // CLI11 reports "abc" for an int option as "Failed parsing abc as a FLOAT"
@@ -214,11 +216,35 @@ RunParams params_of(const OneRunArgs& a) {
   return p;
 }
 
+// A configuration that needs another malloc (jemalloc, mimalloc) runs in a
+// process that has it: re-execute this one with the library preloaded, once,
+// and check that it then really serves malloc. Returns -1 to go on in this
+// process, else an exit status.
+int ensure_preloaded(const ConfigEntry& e) {
+  if (e.preload.empty() || obmalloc::serving_allocator().name == e.preload) return -1;
+  const char* lib = preload_library(e.preload);
+  if (lib == nullptr || std::getenv("RCLAB_PRELOADED") != nullptr) {
+    std::fprintf(stderr, "rclab: configuration '%.*s' needs %.*s to serve malloc, but %s does\n",
+                 int(e.name.size()), e.name.data(), int(e.preload.size()), e.preload.data(),
+                 obmalloc::serving_allocator().name.c_str());
+    return kExitRunFailed;
+  }
+  std::string preload = lib;
+  if (const char* old = std::getenv("LD_PRELOAD"); old != nullptr && *old != '\0') preload += std::string(":") + old;
+  ::setenv("LD_PRELOAD", preload.c_str(), 1);
+  ::setenv("RCLAB_PRELOADED", "1", 1);
+  std::fflush(nullptr);
+  ::execv("/proc/self/exe", g_argv);
+  std::fprintf(stderr, "rclab: cannot re-execute with %s preloaded: %s\n", lib, std::strerror(errno));
+  return kExitRunFailed;
+}
+
 int cmd_run(const RunArgs& a) {
   const ConfigEntry* e = nullptr;
   if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
   if (auto why = log_option_problem(*e, a); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
+  if (int rc = ensure_preloaded(*e); rc >= 0) return rc;
 
   RunParams p = params_of(a);
   p.pin = a.pin;
@@ -339,6 +365,7 @@ int cmd_trace(const TraceArgs& a) {
   if (e->gil == "none" && e->alloc != "global" && e->frames != "global")
     return usage_error("configuration '" + a.config + "' has no lock to trace (no GIL, no global allocator or freelist lock)");
   if (g_dry_run) return 0;
+  if (int rc = ensure_preloaded(*e); rc >= 0) return rc;
 
   RunParams p = params_of(a);
   p.trace_capacity = std::size_t(a.capacity);
@@ -395,6 +422,7 @@ std::string missing_file(const std::vector<std::string>& files) {
 }  // namespace
 
 int rclab_main(int argc, char** argv, bool dry_run) {
+  g_argv = argv;
   g_dry_run = g_quiet = dry_run;
   CLI::App app{"rclab: reference counting without a GIL, measured on fib(n)", "rclab"};
   app.require_subcommand(1);

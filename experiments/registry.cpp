@@ -67,6 +67,10 @@ const ConfigEntry kConfigs[] = {
         "atomic-obmalloc-per-thread",
         "atomic counts, obmalloc with a heap per thread and remote frees to the owner (mimalloc style)"),
     make_entry<Config<Atomic, NoGil, obmalloc::Tbb>>("atomic-tbb", "atomic counts, TBB's scalable_malloc"),
+    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-jemalloc", "atomic counts, jemalloc as malloc (preloaded)"),
+                 "jemalloc"),
+    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-mimalloc", "atomic counts, mimalloc as malloc (preloaded)"),
+                 "mimalloc"),
     make_entry<Config<refcount::Buffered, NoGil, ObTwoStage, freelists::Global<200>, PthreadKeyTState>>(
         "buffered-2016-10",
         "Gilectomy October 2016: buffered counting with a commit thread, two-stage obmalloc locks, "
@@ -95,6 +99,12 @@ const ConfigEntry kConfigs[] = {
 }  // namespace
 
 std::span<const ConfigEntry> all_configs() { return kConfigs; }
+
+const char* preload_library(std::string_view allocator) {
+  if (allocator == "jemalloc") return RCLAB_JEMALLOC_SO;
+  if (allocator == "mimalloc") return RCLAB_MIMALLOC_SO;
+  return nullptr;
+}
 
 const ConfigEntry* find_config(std::string_view name) {
   for (const auto& e : kConfigs)

@@ -23,6 +23,9 @@ struct ConfigEntry {
   bool timeline;            // a milestone of the Gilectomy timeline (sweep --preset timeline)
   std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate;
   std::string_view refused;  // non-empty: why this combination cannot run
+  // Non-empty: the allocator ("jemalloc", "mimalloc") that must serve malloc
+  // in the process, by LD_PRELOAD; `rclab run` arranges it and checks it.
+  std::string_view preload;
   RunRecord (*run)(const RunParams&);
 
   // "biased+immortal+deferred" for a modified policy, else the policy's name.
@@ -100,6 +103,7 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
                 Cfg::Frames::kName,
                 Cfg::TState::kName,
                 {},
+                {},
                 nullptr};
   if constexpr (runtime::SafeConfig<Cfg>)
     e.run = &run_fib<Cfg>;
@@ -107,6 +111,22 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
     e.refused = runtime::unsafe_reason<Cfg>();
   return e;
 }
+
+// An entry that runs with `allocator` preloaded as the process's malloc.
+// Sanitizers intercept malloc themselves and cannot take a preloaded one,
+// so a sanitizer build refuses such entries.
+constexpr ConfigEntry with_preload(ConfigEntry e, std::string_view allocator) {
+  e.preload = allocator;
+  e.alloc_backend = allocator;  // named "system(jemalloc)": malloc, served by it
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  e.refused = "it preloads its own malloc, which a sanitizer build cannot take";
+  e.run = nullptr;
+#endif
+  return e;
+}
+
+// The shared library to preload for an allocator name, or nullptr.
+const char* preload_library(std::string_view allocator);
 
 std::span<const ConfigEntry> all_configs();
 const ConfigEntry* find_config(std::string_view name);

@@ -161,6 +161,28 @@ TEST(Cli, RunJsonPrintsOneCompleteRecord) {
   EXPECT_EQ(j["thread_cpu_s"].size(), 2u);
 }
 
+// jemalloc and mimalloc configurations re-execute the driver with the
+// library preloaded, and the record says which malloc really served the run.
+// A sanitizer build refuses them (exit 2, one line).
+TEST(Cli, PreloadedAllocatorsReallyServeTheRun) {
+  for (const char* alloc : {"jemalloc", "mimalloc"}) {
+    const Outcome o = rclab(std::string("run --config atomic-") + alloc + " --threads 2 --n 12 --json");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("sanitizer"), std::string::npos) << o.err;
+#else
+    ASSERT_EQ(o.status, 0) << o.err;
+    const auto j = nlohmann::json::parse(o.out);
+    EXPECT_EQ(j["malloc"]["name"], alloc) << j["malloc"].dump();
+    EXPECT_EQ(j["result_ok"], true);
+    EXPECT_EQ(j["live_objects"], 0);
+#endif
+  }
+  const Outcome plain = rclab("run --config atomic --n 5 --json");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_NE(nlohmann::json::parse(plain.out)["malloc"]["name"], "jemalloc");
+}
+
 TEST(Cli, RunTextAndListAndHelp) {
   Outcome o = rclab("run --config gil --threads 1 --n 10");
   EXPECT_EQ(o.status, 0) << o.err;
