@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/cacheline.h"
+#include "build_info.h"
 #include "obmalloc/which.h"
 
 #if defined(RCLAB_BACKEND_JEMALLOC)
@@ -194,6 +195,8 @@ int main(int argc, char** argv) {
 #endif
   const ServingAllocator s = serving_allocator();
   benchmark::AddCustomContext("malloc", s.name + " " + s.version + " (" + s.library + ")");
+  benchmark::AddCustomContext("git_rev", RCLAB_GIT_REV);
+  benchmark::AddCustomContext("build", std::string(RCLAB_COMPILER) + "," + RCLAB_CXX_FLAGS);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
