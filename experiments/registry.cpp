@@ -1,6 +1,7 @@
 #include "experiments/registry.h"
 
 #include "freelists/global.h"
+#include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
 #include "obmalloc/per_thread.h"
 #include "obmalloc/pymalloc.h"
@@ -18,6 +19,7 @@
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
 #include "runtime/gil_ticks.h"
+#include "runtime/tstate_explicit.h"
 #include "runtime/tstate_pthread_key.h"
 #include "runtime/tstate_thread_local.h"
 
@@ -75,6 +77,16 @@ const ConfigEntry kConfigs[] = {
         "buffered-2016-10",
         "Gilectomy October 2016: buffered counting with a commit thread, two-stage obmalloc locks, "
         "a locked frame freelist, thread state by pthread_getspecific",
+        /*timeline=*/true),
+    make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread, PthreadKeyTState>>(
+        "obmalloc-2017-04",
+        "Gilectomy April 2017: buffered counting, a per-thread per-size-class block cache in front of two-stage "
+        "obmalloc, frames cached per thread (100), thread state by pthread_getspecific",
+        /*timeline=*/true),
+    make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread,
+                      runtime::ExplicitTState>>(
+        "notls-2017-05",
+        "Gilectomy May 2017: as April, with the thread state passed down instead of looked up (no TLS)",
         /*timeline=*/true),
     make_entry<Config<refcount::Remote, NoGil>>(
         "remote", "Wouters' remote object headers: atomic counts in separate pages of 32768, no GIL"),

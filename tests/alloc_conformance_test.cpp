@@ -17,6 +17,7 @@
 
 #include "obmalloc/global_lock.h"
 #include "obmalloc/per_thread.h"
+#include "obmalloc/block_cache.h"
 #include "obmalloc/pymalloc.h"
 #include "obmalloc/system.h"
 #include "obmalloc/tbb.h"
@@ -28,7 +29,8 @@ namespace rclab::obmalloc {
 namespace conformance {
 using G36 = pymalloc::Geometry36;
 using Allocators = ::testing::Types<System, GlobalLock<System>, Unlocked<>, Unlocked<G36>, GlobalLock<Pymalloc<>>,
-                                    TwoStage<>, TwoStage<G36>, PerThread<>, PerThread<G36>, Tbb>;
+                                    TwoStage<>, TwoStage<G36>, PerThread<>, PerThread<G36>, Tbb, BlockCache<System>,
+                                    BlockCache<TwoStage<>>, BlockCache<GlobalLock<Pymalloc<>>, 3>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(All, AllocConformance, Allocators, AllocName);
 }  // namespace conformance
 

@@ -12,6 +12,7 @@
 
 #include "freelists/freelist.h"
 #include "freelists/global.h"
+#include "freelists/none.h"
 #include "freelists/per_thread.h"
 
 namespace rclab::freelists {
@@ -23,7 +24,7 @@ class FreelistConformance : public ::testing::Test {
   typename F::Shared shared;
 };
 
-using Policies = ::testing::Types<PerThread<100>, PerThread<3>, Global<200>, Global<3>>;
+using Policies = ::testing::Types<PerThread<100>, PerThread<3>, Global<200>, Global<3>, None>;
 TYPED_TEST_SUITE(FreelistConformance, Policies);
 
 struct Block {
