@@ -93,21 +93,44 @@ std::string config_names() {
 }
 
 int cmd_list() {
-  // Columns as wide as their widest entry, so names of any length line up.
-  std::size_t w[6] = {};
+  // One line per configuration with its whole tuple, columns as wide as
+  // their widest entry; then what it models, what it follows and what it is
+  // read against, indented beneath.
+  constexpr std::size_t kCols = 2 + kAxes.size();
   auto fields = [](const ConfigEntry& e) {
-    return std::array<std::string, 6>{std::string(e.name), e.refcount_name(), std::string(e.gil),
-                                      e.alloc_name(),      std::string(e.frames), std::string(e.tstate)};
+    std::array<std::string, kCols> f;
+    f[0] = std::string(e.name);
+    f[1] = std::string(e.family);
+    const auto axes = e.axes();
+    for (std::size_t i = 0; i < kAxes.size(); ++i) f[2 + i] = std::string(kAxes[i]) + "=" + axes[i];
+    return f;
   };
+  std::array<std::size_t, kCols> w{};
   for (const auto& e : all_configs()) {
     const auto f = fields(e);
-    for (std::size_t i = 0; i < f.size(); ++i) w[i] = std::max(w[i], f[i].size());
+    for (std::size_t i = 0; i < kCols; ++i) w[i] = std::max(w[i], f[i].size());
   }
+  std::printf("%-*s %-*s axes\n", int(w[0]), "configuration", int(w[1]), "family");
   for (const auto& e : all_configs()) {
     const auto f = fields(e);
-    std::printf("%-*s refcount=%-*s gil=%-*s alloc=%-*s frames=%-*s tstate=%-*s %.*s\n", int(w[0]), f[0].c_str(),
-                int(w[1]), f[1].c_str(), int(w[2]), f[2].c_str(), int(w[3]), f[3].c_str(), int(w[4]), f[4].c_str(),
-                int(w[5]), f[5].c_str(), int(e.models.size()), e.models.data());
+    std::string line;
+    for (std::size_t i = 0; i < kCols; ++i) {
+      line += f[i];
+      if (i + 1 < kCols) line += std::string(w[i] - f[i].size() + 1, ' ');
+    }
+    std::printf("%s\n    %.*s\n", line.c_str(), int(e.models.size()), e.models.data());
+    if (!e.baseline.empty()) {
+      std::string against = "read against " + std::string(e.baseline) + " (differs in ";
+      const ConfigEntry* b = find_config(e.baseline);
+      const auto diff = b ? differing_axes(e, *b) : std::vector<std::string_view>{};
+      for (std::size_t i = 0; i < diff.size(); ++i) against += (i ? ", " : "") + std::string(diff[i]);
+      against += e.milestone ? "; a milestone: several axes at once)" : ")";
+      std::printf("    %s\n", against.c_str());
+    } else {
+      std::printf("    the root of its family\n");
+    }
+    if (!e.follows.empty()) std::printf("    follows %.*s\n", int(e.follows.size()), e.follows.data());
+    if (!e.refused.empty()) std::printf("    REFUSED: %.*s\n", int(e.refused.size()), e.refused.data());
   }
   return 0;
 }
@@ -194,7 +217,7 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
   r.refcount = e.refcount_name();
   r.gil = std::string(e.gil);
   r.alloc = e.alloc_name();
-  r.frames = std::string(e.frames);
+  r.frames = e.frames_name();
   r.tstate = std::string(e.tstate);
   return true;
 }

@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "experiments/fib_workload.h"
 #include "experiments/run_record.h"
+#include "runtime/gil_isolated.h"
 #include "runtime/interp.h"
 
 namespace rclab::experiments {
@@ -59,8 +60,13 @@ RunRecord run_fib(const RunParams& p) {
   options.gil.check_interval = p.check_interval;
   options.buffered.log_capacity = p.log_capacity;
   options.buffered.log_memory_cap = p.log_memory_cap;
+  // The shared runtime, or, with an isolated GIL, one per worker (built on
+  // the worker's own thread, before the barrier) and this one only for the
+  // driver's bookkeeping.
+  constexpr bool kIsolated = runtime::is_isolated<Gil>();
   runtime::Runtime<Cfg> rt(options);
   auto* fib_name = install_fib(rt);
+  std::vector<std::unique_ptr<runtime::Runtime<Cfg>>> own(kIsolated ? p.threads : 0);
 
   RunRecord r;
   r.threads = p.threads;
@@ -102,7 +108,14 @@ RunRecord run_fib(const RunParams& p) {
     auto body = [&, i] {
       if (!cpus.empty()) pin_self_to(cpus[std::size_t(i) % cpus.size()]);
       // Built on its own thread, so its memory is first touched here.
-      states[i] = std::make_unique<TS>(rt);
+      runtime::Runtime<Cfg>* mine = &rt;
+      auto* name = fib_name;
+      if constexpr (kIsolated) {
+        own[i] = std::make_unique<runtime::Runtime<Cfg>>(options);
+        mine = own[i].get();
+        name = install_fib(*mine);
+      }
+      states[i] = std::make_unique<TS>(*mine);
       TS& ts = *states[i];
       if (!trace_buffers.empty()) {
         // One buffer per thread for every lock that can be traced.
@@ -120,10 +133,10 @@ RunRecord run_fib(const RunParams& p) {
         return;
       }
       const double cpu0 = thread_cpu_seconds();
-      Gil::take(rt.gil_shared, ts.gil);
-      r.results[i] = call_fib(ts, fib_name, p.n);
+      Gil::take(mine->gil_shared, ts.gil);
+      r.results[i] = call_fib(ts, name, p.n);
       ts.detach();  // under the GIL: the caches it drains may need it
-      Gil::drop(rt.gil_shared, ts.gil);
+      Gil::drop(mine->gil_shared, ts.gil);
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
       Cfg::TState::detach(&ts);
     };
@@ -161,7 +174,7 @@ RunRecord run_fib(const RunParams& p) {
   r.gil_drop_requests = gil.drop_requests;
   r.gil_tick_releases = gil.tick_releases;
 
-  runtime::Counters work;
+  runtime::Counters work, work_setup;  // work_setup: isolated runtimes' own set-up and teardown
   for (auto& s : states) work += s->counters;
   // The commit thread frees the workers' frames, so the decrefs of their
   // deallocators are its own: count them with the work (after quiesce it
@@ -175,11 +188,18 @@ RunRecord run_fib(const RunParams& p) {
   r.deferred_ops = work.rc.deferred;
   r.tstate_lookups = work.tstate_lookups;
 
+  // An isolated worker's state goes before its runtime, which it refers to.
+  if constexpr (kIsolated) states.clear();
+  for (auto& o : own) {
+    o->shutdown();
+    work_setup += o->main.counters;
+  }
   rt.shutdown();
   if constexpr (refcount::HasStats<typename Cfg::RC>)
     for (const auto& s : Cfg::RC::stats(rt.rc_shared)) r.policy_stats.emplace_back(std::string(s.name), s.value);
   runtime::Counters all = work;
   all += rt.main.counters;
+  all += work_setup;
   if (const runtime::Counters* h = rt.helper_counters()) all += *h;
   r.objects_created = all.objects_created;
   r.live_objects = std::int64_t(all.objects_created) - std::int64_t(all.objects_destroyed);

@@ -65,7 +65,7 @@ runtime::Str<typename Cfg::RC>* install_fib(runtime::Runtime<Cfg>& rt) {
                             word(CALL_FUNCTION, 1), word(BINARY_ADD), word(RETURN_VALUE)},
                            /*argcount=*/1, /*nlocals=*/1, /*stacksize=*/4, consts, names, name);
   auto* fn = rt.new_function(ts, code, rt.globals, name);
-  // Every thread shares these: `limit` makes them immortal.
+  // Every thread shares these: `shared-immortal` makes them immortal.
   rt.mark_shared(ts, &consts->ob);
   rt.mark_shared(ts, &names->ob);
   rt.mark_shared(ts, &code->ob);

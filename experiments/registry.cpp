@@ -13,10 +13,11 @@
 #include "refcount/buffered.h"
 #include "refcount/deferred.h"
 #include "refcount/immortal.h"
-#include "refcount/limit.h"
+#include "refcount/shared_immortal.h"
 #include "refcount/plain.h"
 #include "refcount/remote.h"
 #include "runtime/gil_interval.h"
+#include "runtime/gil_isolated.h"
 #include "runtime/gil_none.h"
 #include "runtime/gil_ticks.h"
 #include "runtime/tstate_explicit.h"
@@ -34,6 +35,7 @@ using refcount::Immortal;
 using refcount::Plain;
 using runtime::Config;
 using runtime::IntervalGil;
+using runtime::IsolatedGil;
 using runtime::NoGil;
 using runtime::TicksGil;
 using runtime::PthreadKeyTState;
@@ -44,68 +46,107 @@ using ObTwoStage = obmalloc::TwoStage<>;
 using ObPerThread = obmalloc::PerThread<>;
 using FramesPerThread = freelists::PerThread<100>;
 
+// Families and baselines. Every entry but a family's root names the entry
+// it is read against, which differs from it in exactly one axis, so that a
+// ratio between the two measures one thing (tests/registry_test.cpp checks
+// it). Strategies that need no GIL run on per-thread pymalloc heaps with
+// per-thread frame freelists; `gil-heaps` is the GIL on that allocator, so
+// the chain gil -> gil-heaps -> atomic-gil-heaps -> atomic separates the
+// allocator, the counting and the lock. The Gilectomy's milestones changed
+// several axes at once, as the real branch did: they are read against `gil`
+// and `rclab compare` names every axis that differs.
+constexpr EntryInfo kRoot{"gil-models", ""};
+
 const ConfigEntry kConfigs[] = {
+    // --- the GIL models -----------------------------------------------------
     make_entry<Config<Plain, IntervalGil, Obmalloc>>(
-        "gil", "CPython 3.2+ with its GIL: plain counts, obmalloc unlocked, 5 ms switch interval", /*timeline=*/true),
+        "gil", "CPython 3.2+ with its GIL: plain counts, obmalloc unlocked, 5 ms switch interval", kRoot),
     make_entry<Config<Plain, TicksGil, Obmalloc>>(
-        "gil-ticks", "CPython 2 with its GIL: plain counts, obmalloc unlocked, release and retake every 100 ticks"),
-    make_entry<Config<Atomic, NoGil>>("atomic", "Gilectomy, June 2016: atomic incref/decref, no GIL"),
-    make_entry<Config<refcount::Immortal<Atomic>, NoGil>>(
-        "atomic-immortal", "atomic counts, no GIL, with PEP 683 immortal None/True/False/small ints/interned names"),
-    make_entry<Config<Atomic, IntervalGil>>("atomic-gil",
-                                            "atomic counts under the GIL: the price of lock-prefixed ops alone"),
+        "gil-ticks", "CPython 2 with its GIL: release and retake every 100 ticks (check interval)",
+        {"gil-models", "gil"}),
+    make_entry<Config<Atomic, IntervalGil, Obmalloc>>(
+        "atomic-gil", "atomic counts under the GIL: the price of lock-prefixed operations alone",
+        {"gil-models", "gil"}),
+    make_entry<Config<Plain, IsolatedGil, Obmalloc>>(
+        "limit",
+        "the physical limit: gil's work with one runtime per thread, so nothing is shared and nothing is "
+        "locked (PEP 684's shape)",
+        {"gil-models", "gil"}),
+    // --- reference counting without a GIL, on per-thread heaps ---------------
+    make_entry<Config<Plain, IntervalGil, ObPerThread>>(
+        "gil-heaps", "the GIL on per-thread pymalloc heaps: the allocator every no-GIL strategy below uses",
+        {"refcount", "gil"}),
+    make_entry<Config<Atomic, IntervalGil, ObPerThread>>(
+        "atomic-gil-heaps", "atomic counts under the GIL, on per-thread heaps", {"refcount", "gil-heaps"}),
+    make_entry<Config<Atomic, NoGil, ObPerThread>>(
+        "atomic", "atomic incref/decref without a GIL (Gilectomy's counting)", {"refcount", "atomic-gil-heaps"}),
+    make_entry<Config<Immortal<Atomic>, NoGil, ObPerThread>>(
+        "atomic-immortal", "atomic counts with PEP 683 immortal None/True/False, small ints and interned names",
+        {"refcount", "atomic"}),
+    make_entry<Config<refcount::Remote, NoGil, ObPerThread>>(
+        "remote", "Wouters' remote object headers: atomic counts kept in separate pages of 32768",
+        {"refcount", "atomic"}),
+    make_entry<Config<refcount::Buffered, NoGil, ObPerThread>>(
+        "buffered", "Hastings' buffered counting: per-thread incref/decref logs applied by a commit thread in epochs",
+        {"refcount", "atomic"}),
+    make_entry<Config<Biased, NoGil, ObPerThread>>(
+        "biased", "biased reference counting alone (PACT 2018): the owner counts plainly, others atomically",
+        {"refcount", "atomic"}),
+    make_entry<Config<Immortal<Biased>, NoGil, ObPerThread>>(
+        "biased-immortal", "biased counting with PEP 683 immortal objects", {"refcount", "biased"}),
+    make_entry<Config<refcount::SharedImmortal, NoGil, ObPerThread>>(
+        "shared-immortal",
+        "every object made before the threads start is immortal, the rest counted plainly (debug builds check "
+        "that no mortal object crosses threads)",
+        {"refcount", "atomic"}),
+    // --- nogil --------------------------------------------------------------
+    make_entry<Config<Deferred<Immortal<Biased>>, IntervalGil, ObPerThread>>(
+        "nogil-gil", "nogil's counting (biased + immortal + deferred) with the GIL on, as PYTHONGIL=1",
+        {"nogil", "gil-heaps"}),
+    make_entry<Config<Deferred<Immortal<Biased>>, NoGil, ObPerThread>>(
+        "nogil",
+        "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, a heap per thread, per-thread "
+        "freelists, no GIL",
+        {"nogil", "nogil-gil", false, "colesbury/nogil 043f29ab2a (counting and heaps only)"}),
+    // --- atomic counting over each allocator --------------------------------
+    make_entry<Config<Atomic, NoGil>>("atomic-system", "atomic counts over glibc's malloc",
+                                      {"allocators", "atomic"}),
+    make_entry<Config<Atomic, NoGil, ObGlobal>>(
+        "atomic-obmalloc-global", "atomic counts, obmalloc behind one global lock (Gilectomy, April 2016)",
+        {"allocators", "atomic"}),
+    make_entry<Config<Atomic, NoGil, ObTwoStage>>(
+        "atomic-obmalloc-two-stage", "atomic counts, obmalloc with a lock per size class and an arena lock",
+        {"allocators", "atomic"}),
+    make_entry<Config<Atomic, NoGil, obmalloc::Tbb>>("atomic-tbb", "atomic counts, TBB's scalable_malloc",
+                                                     {"allocators", "atomic"}),
+    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-jemalloc", "atomic counts, jemalloc as malloc (preloaded)",
+                                                   {"allocators", "atomic"}),
+                 "jemalloc"),
+    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-mimalloc", "atomic counts, mimalloc as malloc (preloaded)",
+                                                   {"allocators", "atomic"}),
+                 "mimalloc"),
+    // --- the Gilectomy's milestones (several axes at once, read against gil) --
     make_entry<Config<Atomic, NoGil, ObGlobal, freelists::Global<200>, PthreadKeyTState>>(
         "atomic-2016-06",
         "Gilectomy June 2016: atomic counts, one lock around obmalloc and around the frame freelist, "
         "thread state by pthread_getspecific",
-        /*timeline=*/true),
-    // Atomic counting over each allocator: how much of the CPU inflation the
-    // allocator accounts for (`atomic` itself uses glibc's malloc).
-    make_entry<Config<Atomic, NoGil, ObGlobal>>("atomic-obmalloc-global",
-                                                "atomic counts, obmalloc behind one global lock (April 2016)"),
-    make_entry<Config<Atomic, NoGil, ObTwoStage>>(
-        "atomic-obmalloc-two-stage", "atomic counts, obmalloc with a lock per size class and an arena lock"),
-    make_entry<Config<Atomic, NoGil, ObPerThread>>(
-        "atomic-obmalloc-per-thread",
-        "atomic counts, obmalloc with a heap per thread and remote frees to the owner (mimalloc style)"),
-    make_entry<Config<Atomic, NoGil, obmalloc::Tbb>>("atomic-tbb", "atomic counts, TBB's scalable_malloc"),
-    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-jemalloc", "atomic counts, jemalloc as malloc (preloaded)"),
-                 "jemalloc"),
-    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-mimalloc", "atomic counts, mimalloc as malloc (preloaded)"),
-                 "mimalloc"),
+        {"gilectomy", "gil", true, "the PyCon 2016 talk and the 2017 slides"}),
     make_entry<Config<refcount::Buffered, NoGil, ObTwoStage, freelists::Global<200>, PthreadKeyTState>>(
         "buffered-2016-10",
         "Gilectomy October 2016: buffered counting with a commit thread, two-stage obmalloc locks, "
         "a locked frame freelist, thread state by pthread_getspecific",
-        /*timeline=*/true),
+        {"gilectomy", "gil", true, "the PyCon 2017 slides (buffered counting is not in the public branch)"}),
     make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread, PthreadKeyTState>>(
         "obmalloc-2017-04",
         "Gilectomy April 2017: buffered counting, a per-thread per-size-class block cache in front of two-stage "
         "obmalloc, frames cached per thread (100), thread state by pthread_getspecific",
-        /*timeline=*/true),
+        {"gilectomy", "gil", true, "the PyCon 2017 slides"}),
     make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread,
                       runtime::ExplicitTState>>(
-        "notls-2017-05",
-        "Gilectomy May 2017: as April, with the thread state passed down instead of looked up (no TLS)",
-        /*timeline=*/true),
-    make_entry<Config<refcount::Remote, NoGil>>(
-        "remote", "Wouters' remote object headers: atomic counts in separate pages of 32768, no GIL"),
-    make_entry<Config<refcount::Buffered, NoGil>>(
-        "buffered",
-        "Gilectomy, October 2016: per-thread incref/decref logs applied by a commit thread in epochs, no GIL"),
-    make_entry<Config<Biased, NoGil>>(
-        "biased", "biased reference counting alone (PACT 2018): owner counts plainly, others atomically, no GIL"),
-    make_entry<Config<Immortal<Biased>, NoGil>>("biased-immortal",
-                                                "biased counting with PEP 683 immortal objects, no GIL"),
-    make_entry<Config<Deferred<Immortal<Biased>>, NoGil, ObPerThread, FramesPerThread>>(
-        "nogil",
-        "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, a heap per thread (mimalloc's "
-        "shape), per-thread freelists, no GIL"),
-    make_entry<Config<refcount::Limit, NoGil, ObPerThread>>(
-        "limit",
-        "the physical limit: every shared object immortal, private objects counted plainly, no GIL "
-        "(debug builds check that no mortal object crosses threads)"),
-    make_entry<Config<Plain, NoGil>>("plain-nogil", "plain counts without a GIL (refused: it races)"),
+        "notls-2017-05", "Gilectomy May 2017: as April, with the thread state passed down instead of looked up",
+        {"gilectomy", "gil", true, "the PyCon 2017 slides"}),
+    make_entry<Config<Plain, NoGil, ObPerThread>>("plain-nogil", "plain counts without a GIL (refused: it races)",
+                                     {"refcount", "atomic"}),
 };
 
 }  // namespace
@@ -116,6 +157,14 @@ const char* preload_library(std::string_view allocator) {
   if (allocator == "jemalloc") return RCLAB_JEMALLOC_SO;
   if (allocator == "mimalloc") return RCLAB_MIMALLOC_SO;
   return nullptr;
+}
+
+std::vector<std::string_view> differing_axes(const ConfigEntry& a, const ConfigEntry& b) {
+  std::vector<std::string_view> out;
+  const auto x = a.axes(), y = b.axes();
+  for (std::size_t i = 0; i < kAxes.size(); ++i)
+    if (x[i] != y[i]) out.push_back(kAxes[i]);
+  return out;
 }
 
 const ConfigEntry* find_config(std::string_view name) {

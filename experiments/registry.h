@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "experiments/fib_run.h"
 #include "experiments/run_record.h"
@@ -17,16 +18,33 @@
 
 namespace rclab::experiments {
 
+// The axes of a configuration, in the order `rclab list` prints them. Every
+// entry spells out every axis: two entries that differ are read against each
+// other through exactly the axes that differ (differing_axes()).
+inline constexpr std::array<std::string_view, 5> kAxes = {"refcount", "gil", "alloc", "frames", "tstate"};
+
 struct ConfigEntry {
   std::string_view name;
   std::string_view models;  // what it stands for, in a few words
-  bool timeline;            // a milestone of the Gilectomy timeline (sweep --preset timeline)
+  // The report's panel (gil-models, refcount, nogil, allocators, gilectomy).
+  std::string_view family;
+  // The configuration this one is read against: it differs from it in
+  // exactly one axis (tests/registry_test.cpp checks it), or, for a
+  // milestone, in every axis the real change touched. Empty for the root.
+  std::string_view baseline;
+  // A milestone of the Gilectomy timeline (sweep --preset timeline): a
+  // historical state that changed several axes at once, read against `gil`.
+  bool milestone = false;
+  // What it follows: a real commit it was read from, or "the PyCon 2017
+  // slides" when only the talk describes it. Empty: not a model of a real system.
+  std::string_view follows;
   std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate;
+  std::size_t frames_capacity = 0;
   std::string_view refused;  // non-empty: why this combination cannot run
   // Non-empty: the allocator ("jemalloc", "mimalloc") that must serve malloc
   // in the process, by LD_PRELOAD; `rclab run` arranges it and checks it.
   std::string_view preload;
-  RunRecord (*run)(const RunParams&);
+  RunRecord (*run)(const RunParams&) = nullptr;
 
   // "biased+immortal+deferred" for a modified policy, else the policy's name.
   std::string refcount_name() const {
@@ -37,7 +55,19 @@ struct ConfigEntry {
   std::string alloc_name() const {
     return alloc_backend.empty() ? std::string(alloc) : std::string(alloc) + "(" + std::string(alloc_backend) + ")";
   }
+  // "per_thread(100)": a freelist with its capacity.
+  std::string frames_name() const {
+    return frames_capacity == 0 ? std::string(frames)
+                                : std::string(frames) + "(" + std::to_string(frames_capacity) + ")";
+  }
+  // The whole tuple, one value per kAxes entry.
+  std::array<std::string, kAxes.size()> axes() const {
+    return {refcount_name(), std::string(gil), alloc_name(), frames_name(), std::string(tstate)};
+  }
 };
+
+// The names of the axes on which two entries differ, in kAxes order.
+std::vector<std::string_view> differing_axes(const ConfigEntry& a, const ConfigEntry& b);
 
 // The modifiers around a base policy, innermost first, joined by '+':
 // Deferred<Immortal<Biased>> gives "immortal+deferred". Each modifier names
@@ -90,21 +120,39 @@ constexpr std::string_view backend_name() {
     return {};
 }
 
+template <class F>
+constexpr std::size_t capacity_of() {
+  if constexpr (requires { F::kCapacity; })
+    return F::kCapacity;
+  else
+    return 0;
+}
+
+// What an entry is besides its types: its place among the others.
+struct EntryInfo {
+  std::string_view family;
+  std::string_view baseline;
+  bool milestone = false;
+  std::string_view follows = {};
+};
+
 template <class Cfg>
-constexpr ConfigEntry make_entry(std::string_view name, std::string_view models, bool timeline = false) {
-  ConfigEntry e{name,
-                models,
-                timeline,
-                Cfg::RC::kName,
-                modifier_name<typename Cfg::RC>(),
-                Cfg::Gil::kName,
-                Cfg::Alloc::kName,
-                backend_name<typename Cfg::Alloc>(),
-                Cfg::Frames::kName,
-                Cfg::TState::kName,
-                {},
-                {},
-                nullptr};
+constexpr ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo info) {
+  ConfigEntry e;
+  e.name = name;
+  e.models = models;
+  e.family = info.family;
+  e.baseline = info.baseline;
+  e.milestone = info.milestone;
+  e.follows = info.follows;
+  e.refcount = Cfg::RC::kName;
+  e.refcount_modifier = modifier_name<typename Cfg::RC>();
+  e.gil = Cfg::Gil::kName;
+  e.alloc = Cfg::Alloc::kName;
+  e.alloc_backend = backend_name<typename Cfg::Alloc>();
+  e.frames = Cfg::Frames::kName;
+  e.frames_capacity = capacity_of<typename Cfg::Frames>();
+  e.tstate = Cfg::TState::kName;
   if constexpr (runtime::SafeConfig<Cfg>)
     e.run = &run_fib<Cfg>;
   else

@@ -9,7 +9,7 @@
 
 #include "experiments/fib_workload.h"
 #include "refcount/atomic.h"
-#include "refcount/limit.h"
+#include "refcount/shared_immortal.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -72,40 +72,40 @@ TYPED_TEST(Poison, TheSameSequenceWithoutTheBadAccessIsClean) {
   rt.shutdown();
 }
 
-// `limit` counts mortal objects without atomics and relies on them never
+// `shared_immortal` counts mortal objects without atomics and relies on them never
 // leaving their thread; debug builds check every incref and decref.
-TEST(LimitOwnership, AMortalObjectTouchedByAnotherThreadStopsTheProcess) {
+TEST(SharedImmortalOwnership, AMortalObjectTouchedByAnotherThreadStopsTheProcess) {
 #ifdef NDEBUG
   GTEST_SKIP() << "the owner check is compiled into debug builds only";
 #else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
-        refcount::Limit::Shared shared;
-        refcount::Limit::Header h;
+        refcount::SharedImmortal::Shared shared;
+        refcount::SharedImmortal::Header h;
         std::thread([&] {
-          refcount::Limit::Local creator(shared);
-          refcount::Limit::init(h, creator);
+          refcount::SharedImmortal::Local creator(shared);
+          refcount::SharedImmortal::init(h, creator);
         }).join();
-        refcount::Limit::Local other(shared);
-        refcount::Limit::incref(h, other);
+        refcount::SharedImmortal::Local other(shared);
+        refcount::SharedImmortal::incref(h, other);
       },
       "crossed threads");
 #endif
 }
 
-TEST(LimitOwnership, ImmortalObjectsMayBeTouchedByAnyThread) {
-  refcount::Limit::Shared shared;
-  refcount::Limit::Header h;
-  refcount::Limit::Local creator(shared);
-  refcount::Limit::init(h, creator);
-  refcount::Limit::make_immortal(h);
+TEST(SharedImmortalOwnership, ImmortalObjectsMayBeTouchedByAnyThread) {
+  refcount::SharedImmortal::Shared shared;
+  refcount::SharedImmortal::Header h;
+  refcount::SharedImmortal::Local creator(shared);
+  refcount::SharedImmortal::init(h, creator);
+  refcount::SharedImmortal::make_immortal(h);
   std::thread([&] {
-    refcount::Limit::Local other(shared);
-    refcount::Limit::incref(h, other);
-    EXPECT_FALSE(refcount::Limit::decref(h, other));
+    refcount::SharedImmortal::Local other(shared);
+    refcount::SharedImmortal::incref(h, other);
+    EXPECT_FALSE(refcount::SharedImmortal::decref(h, other));
   }).join();
-  EXPECT_TRUE(refcount::Limit::is_immortal(h));
+  EXPECT_TRUE(refcount::SharedImmortal::is_immortal(h));
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 #include "refcount/biased.h"
 #include "refcount/deferred.h"
 #include "refcount/immortal.h"
-#include "refcount/limit.h"
+#include "refcount/shared_immortal.h"
 #include "refcount/plain.h"
 #include "refcount/policy.h"
 #include "refcount/remote.h"
@@ -77,10 +77,10 @@ class RefcountConformance : public ::testing::Test {
 
 // Every policy, and every policy under every modifier: a modifier must leave
 // mortal objects' counting exactly as it was.
-using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Limit, Remote, Biased,
+using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, SharedImmortal, Remote, Biased,
                                   Immortal<Biased>, Deferred<Immortal<Biased>>>;
 
-// `limit` is correct only while mortal objects stay on their thread: the
+// `shared_immortal` is correct only while mortal objects stay on their thread: the
 // cases that move them across threads do not apply (poison_test checks that
 // debug builds catch a crossing).
 template <class P>
@@ -417,7 +417,7 @@ class ImmortalConformance : public ::testing::Test {
   Harness<P> hx;
 };
 using ImmortalPolicies =
-    ::testing::Types<Immortal<Plain>, Immortal<Atomic>, Limit, Immortal<Biased>, Deferred<Immortal<Biased>>>;
+    ::testing::Types<Immortal<Plain>, Immortal<Atomic>, SharedImmortal, Immortal<Biased>, Deferred<Immortal<Biased>>>;
 TYPED_TEST_SUITE(ImmortalConformance, ImmortalPolicies);
 
 TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {

@@ -1,13 +1,15 @@
-// `limit`: the physical limit of this workload, the line every other
-// configuration is read against. Every object shared between threads is
-// immortal (never counted); every other object is counted with plain,
-// non-atomic increments — and there is no GIL.
+// `shared_immortal` (the configuration `limit` until it became an honest
+// floor): every object shared between threads is immortal (never counted);
+// every other object is counted with plain, non-atomic increments — and
+// there is no GIL. It is not a floor: every incref and decref pays the
+// immortality test that `gil` does not; `limit` is now gil's work with one
+// runtime per thread (runtime/gil_isolated.h).
 //
 // That is only correct because fib's private objects (frames, large ints)
 // never leave the thread that made them. Nothing enforces that in general,
 // so debug builds check it: each mortal object records its creating thread,
 // and every incref and decref of it from another thread stops the process
-// ("limit: object crossed threads"). Release builds carry no owner field.
+// ("shared_immortal: object crossed threads"). Release builds carry no owner field.
 //
 // The runtime makes every object it creates before the workers start
 // immortal (kImmortalizeShared), not just PEP 683's leaves, and frees them at
@@ -22,8 +24,8 @@
 
 namespace rclab::refcount {
 
-struct Limit {
-  static constexpr std::string_view kName = "limit";
+struct SharedImmortal {
+  static constexpr std::string_view kName = "shared_immortal";
   static constexpr bool kNeedsGil = false;
   static constexpr bool kImmortalizeShared = true;  // every object made before the workers run
   static constexpr bool kPrivateOnly = true;        // mortal objects must stay on their thread
@@ -74,7 +76,7 @@ struct Limit {
   static void check_owner(const Header& h, const Local& l) {
 #ifndef NDEBUG
     if (h.owner != l.id) [[unlikely]]
-      fatal("limit: object crossed threads (a mortal object touched by a thread that did not create it)");
+      fatal("shared_immortal: object crossed threads (a mortal object touched by a thread that did not create it)");
 #else
     (void)h;
     (void)l;

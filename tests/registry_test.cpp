@@ -1,0 +1,68 @@
+// The registry's families: every configuration is read against a baseline
+// that differs from it in exactly one axis, so that a ratio between the two
+// measures one thing. Milestones of the Gilectomy timeline are the declared
+// exception: they changed several axes at once, as the real branch did.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "experiments/registry.h"
+
+namespace rclab::experiments {
+namespace {
+
+TEST(Registry, EveryBaselineExistsAndDiffersInExactlyOneAxis) {
+  for (const auto& e : all_configs()) {
+    if (e.baseline.empty()) continue;
+    const ConfigEntry* b = find_config(e.baseline);
+    ASSERT_NE(b, nullptr) << e.name << ": baseline " << e.baseline << " is not a configuration";
+    EXPECT_TRUE(b->refused.empty()) << e.name << ": its baseline cannot run";
+    const auto diff = differing_axes(e, *b);
+    if (e.milestone) {
+      EXPECT_GE(diff.size(), 2u) << e.name << " is a milestone but differs from " << e.baseline << " in one axis";
+    } else {
+      EXPECT_EQ(diff.size(), 1u) << e.name << " differs from its baseline " << e.baseline << " in " << diff.size()
+                                 << " axes";
+    }
+  }
+}
+
+TEST(Registry, ExactlyOneRootAndEveryChainEndsThere) {
+  int roots = 0;
+  for (const auto& e : all_configs()) {
+    if (e.baseline.empty()) ++roots;
+    // Following baselines never loops and reaches the root.
+    std::set<std::string_view> seen;
+    const ConfigEntry* c = &e;
+    while (!c->baseline.empty()) {
+      ASSERT_TRUE(seen.insert(c->name).second) << "baseline cycle through " << c->name;
+      c = find_config(c->baseline);
+      ASSERT_NE(c, nullptr);
+    }
+    EXPECT_EQ(c->name, "gil") << e.name;
+  }
+  EXPECT_EQ(roots, 1);
+}
+
+TEST(Registry, NamesAreUniqueAndEveryEntryHasAFamily) {
+  std::set<std::string_view> names;
+  for (const auto& e : all_configs()) {
+    EXPECT_TRUE(names.insert(e.name).second) << e.name;
+    EXPECT_FALSE(e.family.empty()) << e.name;
+    EXPECT_EQ(e.refused.empty(), e.run != nullptr) << e.name;
+  }
+}
+
+TEST(Registry, DifferingAxesNamesThem) {
+  const ConfigEntry* gil = find_config("gil");
+  const ConfigEntry* ticks = find_config("gil-ticks");
+  ASSERT_TRUE(gil && ticks);
+  const auto d = differing_axes(*gil, *ticks);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "gil");
+  EXPECT_TRUE(differing_axes(*gil, *gil).empty());
+}
+
+}  // namespace
+}  // namespace rclab::experiments
