@@ -10,6 +10,7 @@
 // Exit status: 0 success; 1 the run itself went wrong (wrong result, objects
 // or blocks left after teardown); 2 bad input, with one line on stderr that
 // names the problem.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,6 +37,8 @@
 #include "refcount/buffered.h"
 #include "experiments/sweep.h"
 #include "experiments/trace.h"
+#include "experiments/ceiling.h"
+#include "experiments/system_info.h"
 
 namespace rclab::experiments {
 namespace {
@@ -214,6 +217,9 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
     return false;
   }
   r.config = std::string(e.name);
+  r.family = std::string(e.family);
+  r.baseline = std::string(e.baseline);
+  r.settings = settings_json(p);
   r.refcount = e.refcount_name();
   r.gil = std::string(e.gil);
   r.alloc = e.alloc_name();
@@ -294,13 +300,18 @@ int cmd_run(const RunArgs& a) {
 
 struct SweepArgs {
   std::string preset;
-  std::vector<std::string> configs;
-  std::vector<std::string> threads;  // parsed here, so "1,,2" and "x" get our message
-  int repeat = 0;                    // 0: from the preset, else 5
-  int n = 30;                        // used only when --n is given; else the preset's, else 30
+  std::string configs;  // comma-separated, split here so that empty items are refused
+  std::string threads;
+  std::string peers;    // a peers file (JSON)
+  int repeat = 0;       // the minimum; 0: from the preset
+  int max_repeats = 0;  // 0: from the preset
+  double target_pct = 3;
+  int warmup = 1;
+  bool no_ceiling = false;
+  int n = 30;  // used only when --n is given; else the preset's, else 30
   std::string out;
   bool resume = false;
-  std::uint64_t seed = 0x5eed;
+  std::string seed = "24301";  // 0x5eed; a string, so "-1" is refused, not wrapped
   bool pin = false;
   bool allow_long = false;
   double timeout_s = 3600;
@@ -310,6 +321,69 @@ std::string self_exe() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("rclab") : p.string();
+}
+
+// Where report.py, compare.py and peer_fib.py are: beside an installed
+// binary (PREFIX/bin/rclab -> PREFIX/share/rclab/tools), else the source
+// tree this binary was built from.
+std::string tools_dir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path installed = fs::path(self_exe()).parent_path() / ".." / "share" / "rclab" / "tools";
+  if (fs::is_regular_file(installed / "report.py", ec)) return fs::weakly_canonical(installed, ec).string();
+  return RCLAB_TOOLS_DIR;
+}
+
+// Splits "a,b,c"; refuses an empty item ("a,,b", "a,", ",") by naming the option.
+bool split_list(const std::string& option, const std::string& s, std::vector<std::string>& out, std::string& why) {
+  out.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = s.find(',', start);
+    const std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) {
+      why = option + " '" + s + "' has an empty item";
+      return false;
+    }
+    out.push_back(item);
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
+}
+
+// Why `path` cannot be written (created or appended to), or empty. Checked
+// before any work, so a sweep or a trace never runs only to fail at the end.
+// It tries for real — permission bits say little to root, and nothing about
+// /proc or a read-only mount — and leaves nothing behind.
+std::string unwritable(const std::string& option, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty()) return option + " is empty";
+  if (fs::is_directory(path, ec)) return option + " " + path + " is a directory";
+  if (fs::exists(path, ec)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return option + " " + path + " is not writable: " + std::strerror(errno);
+    ::close(fd);
+    return {};
+  }
+  // Create the missing directories, then the file, then undo both.
+  std::vector<fs::path> created;
+  for (fs::path d = fs::path(path).parent_path(); !d.empty() && !fs::exists(d, ec); d = d.parent_path())
+    created.insert(created.begin(), d);
+  std::string why;
+  for (const auto& d : created) {
+    if (!fs::create_directory(d, ec) || ec) {
+      why = option + " " + path + ": cannot create " + d.string() + ": " + ec.message();
+      break;
+    }
+  }
+  if (why.empty()) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) why = option + " " + path + ": cannot create it: " + std::strerror(errno);
+    else ::close(fd), ::unlink(path.c_str());
+  }
+  for (auto it = created.rbegin(); it != created.rend(); ++it) fs::remove(*it, ec);
+  return why;
 }
 
 int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given) {
@@ -324,19 +398,32 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
     }
     s.preset = preset->name;
   }
-  s.configs = configs_given ? a.configs : preset ? preset->configs() : std::vector<std::string>{};
-  if (s.configs.empty())
-    return usage_error(configs_given ? "--configs is empty" : "give --configs or --preset (see rclab sweep --help)");
+  std::string why;
+  if (configs_given) {
+    if (!split_list("--configs", a.configs, s.configs, why)) return usage_error(why);
+  } else if (preset != nullptr) {
+    s.configs = preset->configs();
+  }
+  if (!a.peers.empty()) {
+    try {
+      s.peers = load_peers(a.peers);
+    } catch (const std::invalid_argument& e) {
+      return usage_error(e.what());
+    }
+    s.tools_dir = tools_dir();
+  }
+  if (s.configs.empty() && s.peers.empty())
+    return usage_error("give --configs, --peers or --preset (see rclab sweep --help)");
   std::set<std::string> seen;
   for (const auto& c : s.configs) {
-    if (auto why = config_problem(c); !why.empty()) return usage_error("--configs: " + why);
+    if (auto why2 = config_problem(c); !why2.empty()) return usage_error("--configs: " + why2);
     if (!seen.insert(c).second) return usage_error("--configs lists '" + c + "' twice");
   }
-  if (threads_given && std::all_of(a.threads.begin(), a.threads.end(), [](auto& t) { return t.empty(); }))
-    return usage_error("--threads is empty");
   if (threads_given) {
+    std::vector<std::string> items;
+    if (!split_list("--threads", a.threads, items, why)) return usage_error(why);
     std::set<int> seen_t;
-    for (const auto& t : a.threads) {
+    for (const auto& t : items) {
       std::size_t used = 0;
       int v = 0;
       try {
@@ -350,17 +437,30 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
       if (!seen_t.insert(v).second) return usage_error("--threads lists " + t + " twice");
       s.threads.push_back(v);
     }
-    if (s.threads.empty()) return usage_error("--threads is empty");
   } else {
     s.threads = preset ? preset->threads : std::vector<int>{1, 2};
   }
-  s.repeat = a.repeat > 0 ? a.repeat : preset ? preset->repeat : 5;
+  s.min_repeats = a.repeat > 0 ? a.repeat : preset ? preset->min_repeats : 5;
+  s.max_repeats = a.max_repeats > 0 ? a.max_repeats : preset ? preset->max_repeats : std::max(20, s.min_repeats);
+  if (s.max_repeats < s.min_repeats)
+    return usage_error("--max-repeats " + std::to_string(s.max_repeats) + " is below --repeat " +
+                       std::to_string(s.min_repeats));
+  s.target = a.target_pct / 100;
+  s.warmup = a.warmup;
+  s.ceiling = !a.no_ceiling;
   s.n = n_given ? a.n : preset ? preset->n : 30;
-  if (auto why = n_problem(s.n, a.allow_long); !why.empty()) return usage_error(why);
+  if (auto why2 = n_problem(s.n, a.allow_long); !why2.empty()) return usage_error(why2);
   s.out = !a.out.empty() ? a.out : preset ? preset->out : "";
   if (s.out.empty()) return usage_error("give --out FILE.jsonl (or a --preset, which has one)");
+  if (auto why2 = unwritable("--out", s.out); !why2.empty()) return usage_error(why2);
   s.resume = a.resume;
-  s.seed = a.seed;
+  if (a.seed.empty() || a.seed.find_first_not_of("0123456789") != std::string::npos)
+    return usage_error("--seed expects a whole number >= 0, got '" + a.seed + "'");
+  try {
+    s.seed = std::stoull(a.seed);
+  } catch (const std::exception&) {
+    return usage_error("--seed " + a.seed + " is out of range (0.." + std::to_string(UINT64_MAX) + ")");
+  }
   s.pin = a.pin;
   s.allow_long = a.allow_long;
   s.timeout_s = a.timeout_s;
@@ -387,6 +487,9 @@ int cmd_trace(const TraceArgs& a) {
   if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
   if (e->gil == "none" && e->alloc != "global" && e->frames != "global")
     return usage_error("configuration '" + a.config + "' has no lock to trace (no GIL, no global allocator or freelist lock)");
+  if (auto why = unwritable("-o", a.out); !why.empty()) return usage_error(why);
+  if (!a.beazley.empty())
+    if (auto why = unwritable("--beazley", a.beazley); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
   if (int rc = ensure_preloaded(*e); rc >= 0) return rc;
 
@@ -424,7 +527,7 @@ int exec_tool(const char* script, const std::vector<std::string>& args) {
   if (g_dry_run) return 0;
   const char* python = std::getenv("RCLAB_PYTHON");
   const std::string py = python != nullptr ? python : "/usr/bin/python3";
-  const std::string path = std::string(RCLAB_TOOLS_DIR) + "/" + script;
+  const std::string path = tools_dir() + "/" + script;
   std::vector<char*> argv{const_cast<char*>(py.c_str()), const_cast<char*>(path.c_str())};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -450,7 +553,17 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   CLI::App app{"rclab: reference counting without a GIL, measured on fib(n)", "rclab"};
   app.require_subcommand(1);
 
-  app.add_subcommand("list", "List every configuration and its policies");
+  app.add_subcommand("list", "List every configuration: its family, its whole policy tuple, its baseline");
+  app.add_subcommand("system", "Show how this machine is set up for measuring (governor, boost, ASLR, isolated CPUs, load, steal), with advice");
+  int ceiling_threads = 1;
+  bool ceiling_json = false;
+  CLI::App* ceiling_cmd = app.add_subcommand(
+      "ceiling", "Run the machine's ceiling: N threads of a compute loop that share nothing (what a sweep interleaves)");
+  ceiling_cmd->add_option("--threads", ceiling_threads, "Threads")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(1, kMaxThreads))
+      ->capture_default_str();
+  ceiling_cmd->add_flag("--json", ceiling_json, "Print one JSON record");
 
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run fib(n) on N threads under one configuration");
@@ -491,16 +604,29 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   std::string preset_help = "A named set of configs, threads, repeats, n and output file:";
   for (const auto& p : presets()) preset_help += std::string("\n  ") + p.name + ": " + p.what + " -> " + p.out;
   sweep_cmd->add_option("--preset", sw.preset, preset_help);
-  auto* configs_opt = sweep_cmd->add_option("--configs", sw.configs, "Comma-separated configurations")->delimiter(',');
-  auto* threads_opt = sweep_cmd->add_option("--threads", sw.threads, "Comma-separated thread counts (1,2,4)")
-                          ->delimiter(',');
-  sweep_cmd->add_option("--repeat", sw.repeat, "Repeats per (config, threads) point (default 5)")
+  auto* configs_opt = sweep_cmd->add_option("--configs", sw.configs, "Comma-separated configurations");
+  auto* threads_opt = sweep_cmd->add_option("--threads", sw.threads, "Comma-separated thread counts (1,2,4)");
+  sweep_cmd->add_option("--peers", sw.peers,
+                        "Real interpreters to interleave: a JSON file {\"peers\": [{\"name\", \"python\", \"env\", "
+                        "\"base\", \"models\"}]}; each runs tools/peer_fib.py");
+  sweep_cmd->add_option("--repeat", sw.repeat,
+                        "Least measured runs per cell (baselines at 1 thread get twice as many; default 5)")
       ->check(kWholeNumber)
       ->check(CLI::Range(1, 1000));
-  auto* sweep_n_opt = sweep_cmd->add_option("--n", sw.n, "fib argument (default 30)")->check(kWholeNumber);
+  sweep_cmd->add_option("--max-repeats", sw.max_repeats,
+                        "Most measured runs per cell while its median's 95% CI is wider than --target (default 20)")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(1, 1000));
+  sweep_cmd->add_option("--target", sw.target_pct, "Half-width of the median's 95% CI to reach, in percent (default 3)")
+      ->check(CLI::Range(0.1, 100.0));
+  sweep_cmd->add_option("--warmup", sw.warmup, "Unrecorded runs per cell before measuring (default 1)")
+      ->check(kWholeNumber)
+      ->check(CLI::Range(0, 100));
+  sweep_cmd->add_flag("--no-ceiling", sw.no_ceiling, "Do not interleave the machine's ceiling (a share-nothing loop)");
+  auto* sweep_n_opt = sweep_cmd->add_option("--n", sw.n, "fib argument (default: the preset's, else 30)")->check(kWholeNumber);
   sweep_cmd->add_option("--out", sw.out, "JSON Lines file the records are appended to");
-  sweep_cmd->add_flag("--resume", sw.resume, "Continue --out: skip points that already have an ok record");
-  sweep_cmd->add_option("--seed", sw.seed, "Seed of the shuffled point order")->check(kWholeNumber);
+  sweep_cmd->add_flag("--resume", sw.resume, "Continue --out: runs of this build already there count");
+  sweep_cmd->add_option("--seed", sw.seed, "Seed of the shuffled order (a whole number >= 0)");
   sweep_cmd->add_flag("--pin", sw.pin, "Pin each run's threads to CPUs");
   sweep_cmd->add_flag("--long", sw.allow_long, "Allow --n above 40");
   sweep_cmd->add_option("--timeout-s", sw.timeout_s, "Kill and record as failed a point running longer (default 3600)")
@@ -559,7 +685,8 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     bool known = false;
     for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
     if (!known)
-      return usage_error(std::string("unknown subcommand '") + argv[1] + "' (known: list, run, trace, sweep, report, compare; see rclab --help)");
+      return usage_error(std::string("unknown subcommand '") + argv[1] +
+                         "' (known: list, run, trace, sweep, report, compare, system, ceiling; see rclab --help)");
   }
 
   try {
@@ -576,6 +703,20 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   }
 
   if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
+  if (app.got_subcommand("system")) {
+    if (!g_dry_run) std::fputs(system_text().c_str(), stdout);
+    return 0;
+  }
+  if (app.got_subcommand("ceiling")) {
+    if (g_dry_run) return 0;
+    const nlohmann::json r = run_ceiling(ceiling_threads);
+    if (ceiling_json)
+      std::cout << r.dump() << '\n';
+    else
+      std::printf("ceiling  %d threads: wall %.4f s, cpu %.4f s (%s)\n", ceiling_threads, r["wall_s"].get<double>(),
+                  r["cpu_s"].get<double>(), r["result_ok"].get<bool>() ? "ok" : "WRONG");
+    return r["result_ok"].get<bool>() ? 0 : kExitRunFailed;
+  }
   if (app.got_subcommand("run")) {
     run.interval_given = interval_opt->count() > 0;
     run.check_given = check_opt->count() > 0;
@@ -592,12 +733,22 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   if (app.got_subcommand("report")) {
     if (auto f = missing_file({report_file}); !f.empty()) return usage_error("report: no such file: " + f);
     std::vector<std::string> args{report_file};
-    if (!report_dir.empty()) args.insert(args.end(), {"-o", report_dir});
+    if (!report_dir.empty()) {
+      std::error_code ec;
+      if (std::filesystem::exists(report_dir, ec) && !std::filesystem::is_directory(report_dir, ec))
+        return usage_error("report: -o " + report_dir + " is a file, not a directory");
+      if (auto why = unwritable("-o", report_dir + "/report.md"); !why.empty()) return usage_error("report: " + why);
+      args.insert(args.end(), {"-o", report_dir});
+    }
     return exec_tool("report.py", args);
   }
   if (auto f = missing_file(compare_files); !f.empty()) return usage_error("compare: no such file: " + f);
   if (compare_files.size() == 1 && compare_configs.size() != 2)
     return usage_error("compare: give two files, or one file and --configs A,B");
+  if (compare_configs.size() == 2 && compare_configs[0] == compare_configs[1])
+    return usage_error("compare: --configs names '" + compare_configs[0] + "' twice: give two different configurations");
+  for (const auto& c : compare_configs)
+    if (c.empty()) return usage_error("compare: --configs has an empty item");
   if (compare_files.size() == 2 && !compare_configs.empty())
     return usage_error("compare: --configs is for comparing two configurations within one file");
   std::vector<std::string> args = compare_files;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/perf_counters.h"
 #include "experiments/fib_workload.h"
 #include "experiments/run_record.h"
 #include "runtime/gil_isolated.h"
@@ -74,6 +75,8 @@ RunRecord run_fib(const RunParams& p) {
   r.expected = fib_value(p.n);
   r.results.assign(p.threads, 0);
   r.thread_cpu_s.assign(p.threads, 0.0);
+  r.thread_counters.assign(p.threads, {});
+  std::vector<std::string> counter_problems(p.threads);
   // Trace buffers are allocated here, before any worker starts, so that a
   // capacity too large for memory is a reported error, not a terminate()
   // inside a thread.
@@ -125,6 +128,8 @@ RunRecord run_fib(const RunParams& p) {
         if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf;
       }
       Cfg::TState::attach(&ts);
+      ThreadCounters counters;  // opened here: perf_event_open costs a system call per counter
+      counters.open();
       runtime::park(ts);  // blocked at the barrier: the commit thread must not wait for it
       start.arrive_and_wait();
       runtime::unpark(ts);
@@ -133,11 +138,15 @@ RunRecord run_fib(const RunParams& p) {
         return;
       }
       const double cpu0 = thread_cpu_seconds();
+      counters.start();
       Gil::take(mine->gil_shared, ts.gil);
       r.results[i] = call_fib(ts, name, p.n);
       ts.detach();  // under the GIL: the caches it drains may need it
       Gil::drop(mine->gil_shared, ts.gil);
+      counters.stop();
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
+      r.thread_counters[i] = counters.read();
+      counter_problems[i] = counters.unavailable();
       Cfg::TState::detach(&ts);
     };
     try {
@@ -167,6 +176,7 @@ RunRecord run_fib(const RunParams& p) {
   r.helper_cpu_s = rt.helper_cpu_seconds() - helper0;
 
   r.wall_s = wall1 - wall0;
+  r.counters_unavailable = counter_problems.empty() ? "" : counter_problems.front();
   r.cpu_user_s = cpu.user_s;
   r.cpu_sys_s = cpu.sys_s;
   const runtime::GilStats gil = Gil::stats(rt.gil_shared);

@@ -3,6 +3,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -29,8 +31,30 @@ nlohmann::json machine_info() {
           {"arch", u.machine}};
 }
 
+std::string build_id() {
+  // FNV-1a over the executable's bytes: any rebuild that changes the code
+  // changes the id, and a rebuild of the same code keeps it. Computed once
+  // per process (a few milliseconds for a few megabytes).
+  static const std::string id = [] {
+    std::ifstream in("/proc/self/exe", std::ios::binary);
+    std::uint64_t h = 1469598103934665603ull;
+    char buf[1 << 16];
+    bool any = false;
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      any = true;
+      for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ std::uint8_t(buf[i])) * 1099511628211ull;
+    }
+    if (!any) return std::string("unknown");
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    return std::string(hex);
+  }();
+  return id;
+}
+
 nlohmann::json build_info() {
-  return {{"compiler", RCLAB_COMPILER " (" __VERSION__ ")"},
+  return {{"id", build_id()},
+          {"compiler", RCLAB_COMPILER " (" __VERSION__ ")"},
           {"flags", RCLAB_CXX_FLAGS},
           {"build_type", RCLAB_BUILD_TYPE},
           {"git_rev", RCLAB_GIT_REV}};

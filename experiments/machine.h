@@ -3,12 +3,15 @@
 // record carries it, so results from several machines can be merged.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace rclab::experiments {
 
 nlohmann::json machine_info();  // {"cpu_model", "cores", "kernel"}
-nlohmann::json build_info();    // {"compiler", "flags", "build_type", "git_rev"}
+nlohmann::json build_info();    // {"id", "compiler", "flags", "build_type", "git_rev"}
+std::string build_id();         // 16 hex digits: a hash of this executable's bytes
 std::string utc_now();          // ISO 8601, seconds
 
 }  // namespace rclab::experiments

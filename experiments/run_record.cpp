@@ -13,10 +13,60 @@ bool RunRecord::result_ok() const {
          std::all_of(results.begin(), results.end(), [&](std::int64_t v) { return v == expected; });
 }
 
+namespace {
+
+// Totals over the workers, and each worker's own; a counter missing on any
+// worker is missing from the total (a partial sum would look like a count).
+nlohmann::json counters_json(const RunRecord& r) {
+  using Field = std::optional<std::uint64_t> CounterValues::*;
+  static constexpr std::pair<const char*, Field> kFields[] = {
+      {"instructions", &CounterValues::instructions},
+      {"cycles", &CounterValues::cycles},
+      {"cache_misses", &CounterValues::cache_misses},
+      {"context_switches", &CounterValues::context_switches}};
+  nlohmann::json c;
+  c["available"] = r.counters_unavailable.empty() && !r.thread_counters.empty();
+  c["reason"] = r.thread_counters.empty() ? "not measured" : r.counters_unavailable;
+  nlohmann::json per_thread = nlohmann::json::array();
+  for (const auto& v : r.thread_counters) {
+    nlohmann::json t = nlohmann::json::object();
+    for (const auto& [name, field] : kFields)
+      if ((v.*field).has_value()) t[name] = (v.*field).value_or(0);
+    per_thread.push_back(std::move(t));
+  }
+  for (const auto& [name, field] : kFields) {
+    std::uint64_t sum = 0;
+    bool all = !r.thread_counters.empty();
+    for (const auto& v : r.thread_counters) {
+      all = all && (v.*field).has_value();
+      sum += (v.*field).value_or(0);
+    }
+    if (all) c[name] = sum;
+  }
+  c["per_thread"] = std::move(per_thread);
+  return c;
+}
+
+}  // namespace
+
+nlohmann::json settings_json(const RunParams& p) {
+  return {{"switch_interval_us", p.switch_interval_us},
+          {"check_interval", p.check_interval},
+          {"log_capacity", p.log_capacity},
+          {"log_cap_mib", p.log_memory_cap >> 20},
+          {"epoch_interval_us", p.epoch_interval_us},
+          {"trace_capacity", p.trace_capacity},
+          {"pin", p.pin}};
+}
+
 nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j;
   j["schema"] = kSchema;
+  j["kind"] = "model";
   j["config"] = r.config;
+  j["family"] = r.family;
+  j["baseline"] = r.baseline;
+  j["settings"] = r.settings;
   j["policies"] = {
       {"refcount", r.refcount}, {"gil", r.gil}, {"alloc", r.alloc}, {"frames", r.frames}, {"tstate", r.tstate}};
   j["threads"] = r.threads;
@@ -56,6 +106,7 @@ nlohmann::json to_json(const RunRecord& r) {
   // (a preloaded jemalloc or mimalloc, a sanitizer's interceptor).
   const obmalloc::ServingAllocator m = obmalloc::serving_allocator();
   j["malloc"] = {{"name", m.name}, {"library", m.library}, {"version", m.version}};
+  j["counters"] = counters_json(r);
   j["machine"] = machine_info();
   j["build"] = build_info();
   j["time"] = utc_now();

@@ -10,12 +10,15 @@
 #include <vector>
 
 #include "common/lock_trace.h"
+#include "common/perf_counters.h"
 
 #include <nlohmann/json.hpp>
 
 namespace rclab::experiments {
 
-inline constexpr int kSchema = 1;
+// 2: kind, family, baseline, settings, counters and build.id added; the
+// policies object names every axis (schema/record.schema.json).
+inline constexpr int kSchema = 2;
 
 struct RunParams {
   int threads = 1;
@@ -26,12 +29,14 @@ struct RunParams {
   std::size_t trace_capacity = 0;          // >0: record GIL events, up to this many per thread
   std::size_t log_capacity = 4096;         // buffered counting: entries per incref/decref log
   std::size_t log_memory_cap = 64u << 20;  // buffered counting: bytes of logs producers may hold
+  std::int64_t epoch_interval_us = 1000;   // buffered counting: the commit thread's epoch
 };
 
 struct RunRecord {
-  // Filled in by the driver from the registry.
-  std::string config;
+  // Filled in by the driver from the registry and the command line.
+  std::string config, family, baseline;
   std::string refcount, gil, alloc, frames, tstate;
+  nlohmann::json settings = nlohmann::json::object();  // every run setting, defaults included
 
   int threads = 0;
   int n = 0;
@@ -59,12 +64,18 @@ struct RunRecord {
   // pool), by name; empty for policies without any.
   std::vector<std::pair<std::string, std::uint64_t>> policy_stats;
   std::vector<std::shared_ptr<const LockTrace>> traces;  // one per worker when tracing, else empty
+  // perf_event counters of each worker over its work, and why any is missing.
+  std::vector<CounterValues> thread_counters;
+  std::string counters_unavailable;
 
   double cpu_s() const { return cpu_user_s + cpu_sys_s; }
   bool result_ok() const;
   bool clean() const { return result_ok() && live_objects == 0 && live_blocks == 0; }
 };
 
+// Every setting of a run, defaults included, whether or not the
+// configuration's policies use it: the record's "settings".
+nlohmann::json settings_json(const RunParams& p);
 nlohmann::json to_json(const RunRecord& r);
 std::string to_text(const RunRecord& r);
 

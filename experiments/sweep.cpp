@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +17,10 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +28,7 @@
 #include "experiments/machine.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
+#include "experiments/system_info.h"
 
 extern char** environ;
 
@@ -36,6 +41,11 @@ std::vector<std::string> runnable_configs(bool timeline_only) {
   for (const auto& e : all_configs())
     if (e.refused.empty() && (!timeline_only || e.milestone || e.name == "gil")) v.emplace_back(e.name);
   return v;
+}
+
+// The configurations a calibration sweep pairs with real interpreters.
+std::vector<std::string> calibration_configs() {
+  return {"gil", "gil-ticks", "gil-heaps", "nogil-gil", "nogil", "atomic-2016-06", "limit"};
 }
 
 // ---------------------------------------------------------------------------
@@ -62,10 +72,15 @@ struct Child {
   int wait_status = 0;
   bool timed_out = false;
   bool stopped = false;  // the sweep was interrupted while it ran
+  bool started = true;   // false: the executable could not be started at all
+  double cpu_s = 0;      // the child's own CPU (wait4's rusage)
   std::string out, err;
 };
 
-Child run_child(const std::string& self, const std::vector<std::string>& args, double timeout_s) {
+// Runs `exe args...` with `env` added to this process's environment,
+// capturing stdout and stderr; kills it at the timeout or on SIGINT/SIGTERM.
+Child run_child(const std::string& exe, const std::vector<std::string>& args, double timeout_s,
+                const std::vector<std::pair<std::string, std::string>>& env = {}) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -79,21 +94,36 @@ Child run_child(const std::string& self, const std::vector<std::string>& args, d
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(self.c_str()));
+  argv.push_back(const_cast<char*>(exe.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The environment: ours, with the additions replacing same-named entries.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [k, v] : env) replaced = replaced || k == name;
+    if (!replaced) env_strings.push_back(entry);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid;
-  const int rc = posix_spawn(&pid, self.c_str(), &fa, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  Child c;
   if (rc != 0) {
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
-    throw std::runtime_error("cannot start " + self + ": " + std::strerror(rc));
+    c.started = false;
+    c.err = "cannot start " + exe + ": " + std::strerror(rc);
+    return c;
   }
 
-  Child c;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&c.out, &c.err};
@@ -127,8 +157,10 @@ Child run_child(const std::string& self, const std::vector<std::string>& args, d
   if (c.stopped || c.timed_out) ::kill(pid, SIGKILL);
   for (auto& p : fds)
     if (p.fd >= 0) ::close(p.fd);
-  while (::waitpid(pid, &c.wait_status, 0) < 0 && errno == EINTR) {
+  rusage ru{};
+  while (::wait4(pid, &c.wait_status, 0, &ru) < 0 && errno == EINTR) {
   }
+  c.cpu_s = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
   // Ctrl-C reaches the whole process group: if the child died while we were
   // being interrupted, its point did not finish; it was not a failure.
   if (g_stop_signal.load() != 0 && !(WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0)) c.stopped = true;
@@ -143,6 +175,7 @@ std::string last_line(const std::string& s) {
 }
 
 std::string describe_status(const Child& c) {
+  if (!c.started) return c.err;
   if (c.timed_out) return "timed out (killed)";
   if (WIFSIGNALED(c.wait_status)) {
     const int sig = WTERMSIG(c.wait_status);
@@ -158,33 +191,140 @@ std::string hms(double s) {
   return buf;
 }
 
-struct Point {
-  std::string config;
+
+// ---------------------------------------------------------------------------
+// Cells
+
+enum class Kind { kModel, kPeer, kCeiling };
+
+const char* kind_name(Kind k) { return k == Kind::kModel ? "model" : k == Kind::kPeer ? "peer" : "ceiling"; }
+
+struct Cell {
+  Cell(Kind k, std::string c, int t, const PeerSpec* p = nullptr) : kind(k), config(std::move(c)), threads(t), peer(p) {}
+  Kind kind;
+  std::string config;  // configuration, peer name, or "ceiling"
   int threads;
-  int n;
-  int repeat;
-  std::string key() const {
-    return config + "|" + std::to_string(threads) + "|" + std::to_string(n) + "|" + std::to_string(repeat);
-  }
+  const PeerSpec* peer;
+  bool is_baseline = false;  // divides some ratio: measured twice as often
+  int warmups_left = 0;
+  int recorded = 0;  // ok or failed runs in the file (this build)
+  std::vector<double> wall, cpu;  // of the ok ones
+  int failed = 0;
 };
 
-std::string key_of(const nlohmann::json& r) {
+// What identifies a cell's records in a file: a model's or the ceiling's
+// must come from this very build; a peer's from the same interpreter path.
+std::string cell_key(const std::string& kind, const std::string& config, int threads, int n,
+                     const std::string& build) {
+  return kind + "|" + config + "|" + std::to_string(threads) + "|" + std::to_string(n) + "|" + build;
+}
+
+std::string record_key(const nlohmann::json& r) {
   try {
-    return r.at("config").get<std::string>() + "|" + std::to_string(r.at("threads").get<int>()) + "|" +
-           std::to_string(r.at("n").get<int>()) + "|" + std::to_string(r.at("repeat").get<int>());
+    const std::string kind = r.value("kind", "model");
+    const std::string build = kind == "peer" ? r.at("peer").at("executable").get<std::string>()
+                                             : r.at("build").at("id").get<std::string>();
+    return cell_key(kind, r.at("config").get<std::string>(), r.at("threads").get<int>(), r.at("n").get<int>(), build);
   } catch (const nlohmann::json::exception&) {
     return {};
   }
 }
 
+// Converged when both medians are known to ±target with 95% confidence.
+bool converged(const Cell& c, double target) {
+  auto tight = [&](const std::vector<double>& v) {
+    if (v.empty()) return false;
+    const double m = median_of(v);
+    const auto [lo, hi] = median_ci(v);
+    return m > 0 && (hi - lo) / 2 <= target * m;
+  };
+  return tight(c.wall) && tight(c.cpu);
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------------------
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::pair<double, double> median_ci(std::vector<double> v) {
+  if (v.empty()) return {0, 0};
+  std::sort(v.begin(), v.end());
+  const int n = int(v.size());
+  // Largest k with P(Binomial(n, 1/2) < k) <= 2.5%: then [x_(k), x_(n-k+1)]
+  // (1-based) covers the median with at least 95%.
+  double cdf = 0, p = std::pow(0.5, n);  // P(B = 0)
+  int k = 0;
+  for (int i = 0; i < n; ++i) {
+    if (cdf + p > 0.025) break;
+    cdf += p;
+    k = i + 1;
+    p = p * double(n - i) / double(i + 1);
+  }
+  if (k == 0) return {v.front(), v.back()};  // too few values: the whole range
+  return {v[std::size_t(k - 1)], v[std::size_t(n - k)]};
+}
+
+std::vector<PeerSpec> load_peers(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("--peers: cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto bad = [&](const std::string& what) { return std::invalid_argument("--peers: " + path + ": " + what); };
+  if (j.is_discarded()) throw bad("not JSON");
+  if (!j.is_object() || !j.contains("peers") || !j["peers"].is_array() || j["peers"].empty())
+    throw bad("expected {\"peers\": [{\"name\": ..., \"python\": ...}, ...]}");
+  std::vector<PeerSpec> peers;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < j["peers"].size(); ++i) {
+    const auto& p = j["peers"][i];
+    const std::string at = "peers[" + std::to_string(i) + "]";
+    if (!p.is_object()) throw bad(at + " is not an object");
+    for (const char* field : {"name", "python"})
+      if (!p.contains(field) || !p[field].is_string() || p[field].get<std::string>().empty())
+        throw bad(at + "." + field + " must be a non-empty string");
+    PeerSpec s;
+    s.name = p["name"];
+    s.python = p["python"];
+    s.base = p.value("base", "");
+    s.models = p.value("models", "");
+    if (s.name.find_first_of(", \t|") != std::string::npos) throw bad(at + ".name '" + s.name + "' has a comma, space or |");
+    if (find_config(s.name) != nullptr || s.name == "ceiling")
+      throw bad(at + ".name '" + s.name + "' is already a configuration's name");
+    if (!names.insert(s.name).second) throw bad("peer '" + s.name + "' is listed twice");
+    if (p.contains("env")) {
+      if (!p["env"].is_object()) throw bad(at + ".env must be an object of strings");
+      for (const auto& [k, v] : p["env"].items()) {
+        if (!v.is_string()) throw bad(at + ".env." + k + " must be a string");
+        s.env.emplace_back(k, v.get<std::string>());
+      }
+    }
+    peers.push_back(std::move(s));
+  }
+  for (const auto& s : peers)
+    if (!s.base.empty() && !names.contains(s.base))
+      throw bad("peer '" + s.name + "' has base '" + s.base + "', which is not a peer in the file");
+  return peers;
+}
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> kPresets = {
-      {"default", "every configuration at 1, 2 and 4 threads, 3 repeats, fib(30): about two minutes on 2 cores",
-       [] { return runnable_configs(false); }, {1, 2, 4}, 3, 30, "results/latest/default.jsonl"},
-      {"timeline", "the Gilectomy timeline configurations at 1, 2 and 4 threads, 5 repeats, fib(30)",
-       [] { return runnable_configs(true); }, {1, 2, 4}, 5, 30, "results/latest/timeline.jsonl"},
+      {"default",
+       "every configuration at 1, 2 and 4 threads, fib(27), 5-20 repeats (10-20 for baselines) until the median "
+       "is known to +-3%, with the machine's ceiling",
+       [] { return runnable_configs(false); }, {1, 2, 4}, 5, 20, 27, "results/latest/default.jsonl"},
+      {"timeline", "the Gilectomy's milestones and gil at 1, 2 and 4 threads, fib(30), 5-20 repeats",
+       [] { return runnable_configs(true); }, {1, 2, 4}, 5, 20, 30, "results/latest/timeline.jsonl"},
+      {"calibration",
+       "the configurations that model a real interpreter, to run with --peers: fib(30), 10-30 repeats at 1, 2 "
+       "and 4 threads",
+       [] { return calibration_configs(); }, {1, 2, 4}, 10, 30, 30, "results/latest/calibration.jsonl"},
   };
   return kPresets;
 }
@@ -195,93 +335,242 @@ const Preset* find_preset(const std::string& name) {
   return nullptr;
 }
 
+namespace {
+
+// The arguments of one run of a cell.
+std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::string& exe, const std::string& self) {
+  const std::string t = std::to_string(c.threads);
+  if (c.kind == Kind::kCeiling) {
+    exe = self;
+    return {"ceiling", "--threads", t, "--json"};
+  }
+  if (c.kind == Kind::kPeer) {
+    exe = c.peer->python;
+    std::vector<std::string> a = {spec.tools_dir + "/peer_fib.py", "--name", c.config, "--threads", t,
+                                  "--n", std::to_string(spec.n)};
+    if (!c.peer->base.empty()) a.insert(a.end(), {"--base", c.peer->base});
+    if (spec.allow_long) a.push_back("--long");
+    return a;
+  }
+  exe = self;
+  std::vector<std::string> a = {"run", "--config", c.config, "--threads", t, "--n", std::to_string(spec.n), "--json"};
+  if (spec.pin) a.push_back("--pin");
+  if (spec.allow_long) a.push_back("--long");
+  return a;
+}
+
+// Warns about a figure no configuration can reach, with bounds taken from
+// the ranges of the repeats (so only what is impossible whatever the noise):
+// a GIL configuration faster at N threads than 1, any speedup above
+// min(N, cores), CPU below N times one thread's. The report flags the same
+// cases with bootstrap intervals.
+int warn_impossible(const std::vector<Cell>& cells, long cores) {
+  std::map<std::pair<std::string, int>, const Cell*> by;
+  for (const auto& c : cells) by[{c.config, c.threads}] = &c;
+  int warnings = 0;
+  for (const auto& c : cells) {
+    if (c.kind != Kind::kModel || c.threads == 1 || c.wall.empty()) continue;
+    const Cell* one = by.count({c.config, 1}) ? by[{c.config, 1}] : nullptr;
+    if (one == nullptr || one->wall.empty()) continue;
+    const double n = c.threads;
+    const double lo_speedup = n * *std::min_element(one->wall.begin(), one->wall.end()) /
+                              *std::max_element(c.wall.begin(), c.wall.end());
+    const double hi_inflation = *std::max_element(c.cpu.begin(), c.cpu.end()) /
+                                (n * *std::min_element(one->cpu.begin(), one->cpu.end()));
+    const ConfigEntry* e = find_config(c.config);
+    const bool has_gil = e != nullptr && e->gil != "none" && e->gil != "isolated";
+    auto warn = [&](const std::string& what) {
+      std::fprintf(stderr, "rclab sweep: warning: %s at %d threads: %s\n", c.config.c_str(), c.threads, what.c_str());
+      ++warnings;
+    };
+    char buf[160];
+    if (has_gil && lo_speedup > 1.0) {
+      std::snprintf(buf, sizeof buf, "speedup over its own 1 thread is at least %.2f with a GIL (impossible)", lo_speedup);
+      warn(buf);
+    }
+    if (lo_speedup > std::min<double>(n, double(cores))) {
+      std::snprintf(buf, sizeof buf, "speedup at least %.2f exceeds min(N, cores) = %.0f (impossible)", lo_speedup,
+                    std::min<double>(n, double(cores)));
+      warn(buf);
+    }
+    if (hi_inflation < 1.0) {
+      std::snprintf(buf, sizeof buf, "CPU is at most %.2f times N x its 1-thread CPU (below 1: impossible)", hi_inflation);
+      warn(buf);
+    }
+  }
+  return warnings;
+}
+
+}  // namespace
+
 int run_sweep(const SweepSpec& spec, const std::string& self) {
   namespace fs = std::filesystem;
-  std::set<std::string> done;
+  const std::string build = build_id();
   const bool exists = fs::exists(spec.out) && fs::file_size(spec.out) > 0;
   if (exists && !spec.resume) {
     std::fprintf(stderr, "rclab: %s already has records; pass --resume to continue it, or choose another --out\n",
                  spec.out.c_str());
     return 2;
   }
+
+  // The cells, and which of them are baselines (measured twice as often).
+  std::vector<Cell> cells;
+  std::set<std::string> baselines = {"gil"};
+  for (const auto& c : spec.configs)
+    if (const ConfigEntry* e = find_config(c); e != nullptr && !e->baseline.empty()) baselines.insert(std::string(e->baseline));
+  for (const auto& p : spec.peers)
+    if (!p.base.empty()) baselines.insert(p.base);
+  for (int t : spec.threads) {
+    for (const auto& c : spec.configs) cells.emplace_back(Kind::kModel, c, t);
+    for (const auto& p : spec.peers) cells.emplace_back(Kind::kPeer, p.name, t, &p);
+    if (spec.ceiling) cells.emplace_back(Kind::kCeiling, "ceiling", t);
+  }
+  std::map<std::string, Cell*> by_key;
+  for (auto& c : cells) {
+    c.is_baseline = c.threads == 1 && (baselines.contains(c.config) || c.kind == Kind::kCeiling);
+    c.warmups_left = spec.warmup;
+    by_key[cell_key(kind_name(c.kind), c.config, c.threads, spec.n, c.peer ? c.peer->python : build)] = &c;
+  }
+  auto needed = [&](const Cell& c) { return c.is_baseline ? 2 * spec.min_repeats : spec.min_repeats; };
+  auto ceiling_of = [&](const Cell& c) { return c.is_baseline ? 2 * spec.max_repeats : spec.max_repeats; };
+
+  int other_build = 0, resumed = 0;
   if (exists) {
     RecordFile f = read_records(spec.out);
     for (const auto& p : f.problems) std::fprintf(stderr, "rclab sweep: %s\n", p.c_str());
-    for (const auto& r : f.records)
-      if (r.value("status", "") == "ok") done.insert(key_of(r));
+    for (const auto& r : f.records) {
+      auto it = by_key.find(record_key(r));
+      if (it == by_key.end()) {
+        if (r.value("kind", "model") != "peer" && r.contains("build") && r["build"].value("id", "") != build) ++other_build;
+        continue;
+      }
+      Cell& c = *it->second;
+      ++c.recorded;
+      ++resumed;
+      if (r.value("status", "") == "ok" && r.value("wall_s", -1.0) >= 0) {
+        c.wall.push_back(r["wall_s"].get<double>());
+        c.cpu.push_back(r["cpu_s"].get<double>());
+      } else {
+        ++c.failed;
+      }
+    }
+    if (other_build > 0)
+      std::fprintf(stderr,
+                   "rclab sweep: %d records in %s come from another build of rclab; they stay in the file but are "
+                   "not reused (the report shows each build apart)\n",
+                   other_build, spec.out.c_str());
+    std::fprintf(stderr, "rclab sweep: resuming %s: %d runs of this build already there\n", spec.out.c_str(), resumed);
   }
   if (const fs::path dir = fs::path(spec.out).parent_path(); !dir.empty()) fs::create_directories(dir);
 
-  std::vector<Point> todo;
-  for (const auto& c : spec.configs)
-    for (int t : spec.threads)
-      for (int r = 1; r <= spec.repeat; ++r) {
-        Point p{c, t, spec.n, r};
-        if (!done.contains(p.key())) todo.push_back(p);
-      }
-  std::mt19937_64 rng(spec.seed);
-  std::shuffle(todo.begin(), todo.end(), rng);
-
-  const int total = int(todo.size()) + int(done.size());
-  if (!done.empty())
-    std::fprintf(stderr, "rclab sweep: resuming %s: %zu points already done, %zu to run\n", spec.out.c_str(),
-                 done.size(), todo.size());
   RecordWriter writer(spec.out);
   install_stop_handlers();
   const bool tty = ::isatty(2);
+  const nlohmann::json system = system_info();
+  const std::string sweep_id = utc_now() + "-" + std::to_string(::getpid());
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  std::mt19937_64 rng(spec.seed);
 
-  int finished = 0, failed = 0;
+  int finished = 0, failed = 0, round = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  for (const Point& p : todo) {
-    std::vector<std::string> args = {"run", "--config", p.config, "--threads", std::to_string(p.threads),
-                                     "--n", std::to_string(p.n),   "--json"};
-    if (spec.pin) args.push_back("--pin");
-    if (spec.allow_long) args.push_back("--long");
-    const Child c = run_child(self, args, spec.timeout_s);
-    if (c.stopped) break;  // the point did not finish: it is not recorded
-
-    nlohmann::json rec = nlohmann::json::parse(last_line(c.out), nullptr, false);
-    const bool parsed = rec.is_object();
-    const bool clean_exit = WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0;
-    if (!parsed) {
-      rec = {{"config", p.config}, {"threads", p.threads}, {"n", p.n}};
-      rec["machine"] = machine_info();
-      rec["build"] = build_info();
-      rec["time"] = utc_now();
+  for (;;) {
+    // This round: every cell still warming up runs its warm-ups first; then
+    // every cell short of its minimum runs up to it; afterwards one run per
+    // unconverged cell below its maximum.
+    struct Run {
+      Cell* cell;
+      bool warmup;
+    };
+    std::vector<Run> todo;
+    for (auto& c : cells) {
+      if (c.warmups_left > 0) {
+        for (int i = 0; i < c.warmups_left; ++i) todo.push_back({&c, true});
+        continue;
+      }
+      const int ok = int(c.wall.size());
+      if (ok + c.failed < needed(c)) {
+        for (int i = ok + c.failed; i < needed(c); ++i) todo.push_back({&c, false});
+      } else if (ok > 0 && ok + c.failed < ceiling_of(c) && !converged(c, spec.target)) {
+        todo.push_back({&c, false});
+      }
     }
-    rec["repeat"] = p.repeat;
-    rec["seed"] = spec.seed;
-    rec["preset"] = spec.preset;
-    // ok only with a record to show for it: a clean exit without one would
-    // otherwise be skipped by --resume forever with nothing measured.
-    rec["status"] = clean_exit && !c.timed_out && parsed ? "ok" : "failed";
-    if (rec["status"] == "failed") {
-      ++failed;
-      rec["failure"] = clean_exit && !c.timed_out && !parsed ? "no record on stdout" : describe_status(c);
-      rec["stderr_tail"] = last_line(c.err);
-    }
-    writer.append(rec);
-    ++finished;
+    if (todo.empty()) break;
+    std::shuffle(todo.begin(), todo.end(), rng);
+    ++round;
 
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double eta = elapsed / finished * double(todo.size() - std::size_t(finished));
-    std::fprintf(stderr, "%ssweep: %d/%d points, %d failed, elapsed %s, ETA %s  (%s, %d threads, repeat %d%s)%s",
-                 tty ? "\r\033[K" : "", int(done.size()) + finished, total, failed, hms(elapsed).c_str(),
-                 hms(eta).c_str(), p.config.c_str(), p.threads, p.repeat,
-                 rec["status"] == "failed" ? (": FAILED, " + rec["failure"].get<std::string>()).c_str() : "",
-                 tty ? "" : "\n");
-    std::fflush(stderr);
+    for (const Run& run : todo) {
+      Cell& c = *run.cell;
+      std::string exe;
+      const std::vector<std::string> args = child_args(c, spec, exe, self);
+      const CpuSample before = cpu_sample();
+      const Child ch = run_child(exe, args, spec.timeout_s, c.peer ? c.peer->env : std::vector<std::pair<std::string, std::string>>{});
+      const CpuSample after = cpu_sample();
+      if (ch.stopped) break;  // the run did not finish: it is not recorded
+      if (run.warmup) {
+        --c.warmups_left;
+        continue;
+      }
+
+      nlohmann::json rec = nlohmann::json::parse(last_line(ch.out), nullptr, false);
+      const bool parsed = rec.is_object() && rec.contains("wall_s");
+      const bool clean_exit = ch.started && WIFEXITED(ch.wait_status) && WEXITSTATUS(ch.wait_status) == 0;
+      if (!parsed) {
+        rec = {{"schema", kSchema}, {"kind", kind_name(c.kind)}, {"config", c.config}, {"threads", c.threads}, {"n", spec.n}};
+        if (c.peer) rec["peer"] = {{"name", c.peer->name}, {"executable", c.peer->python}};
+        rec["machine"] = machine_info();
+        if (c.kind != Kind::kPeer) rec["build"] = build_info();
+        rec["time"] = utc_now();
+      }
+      // A peer's record names the interpreter by the path we ran.
+      if (c.peer) rec["peer"]["executable"] = c.peer->python;
+      ++c.recorded;
+      rec["repeat"] = c.recorded;
+      rec["seed"] = spec.seed;
+      rec["preset"] = spec.preset;
+      rec["sweep_id"] = sweep_id;
+      rec["disturbance"] = disturbance(before, after, ch.cpu_s);
+      rec["system"] = system;
+      // ok only with a record to show for it, and one whose run went right:
+      // a clean exit without one would otherwise count as measured.
+      const bool ok = clean_exit && !ch.timed_out && parsed && rec.value("result_ok", false);
+      rec["status"] = ok ? "ok" : "failed";
+      if (!ok) {
+        ++failed;
+        ++c.failed;
+        rec["failure"] = clean_exit && !ch.timed_out && !parsed ? "no record on stdout"
+                         : clean_exit && parsed                   ? "wrong result"
+                                                                  : describe_status(ch);
+        rec["stderr_tail"] = last_line(ch.err);
+      } else {
+        c.wall.push_back(rec["wall_s"].get<double>());
+        c.cpu.push_back(rec["cpu_s"].get<double>());
+      }
+      writer.append(rec);
+      ++finished;
+
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "%ssweep: round %d, %d runs, %d failed, elapsed %s  (%s, %d threads, run %d%s)%s",
+                   tty ? "\r\033[K" : "", round, finished, failed, hms(elapsed).c_str(), c.config.c_str(), c.threads,
+                   c.recorded, ok ? "" : (": FAILED, " + rec["failure"].get<std::string>()).c_str(), tty ? "" : "\n");
+      std::fflush(stderr);
+      if (g_stop_signal.load() != 0) break;
+    }
     if (g_stop_signal.load() != 0) break;
   }
   if (tty) std::fputc('\n', stderr);
 
-  const int kept = int(done.size()) + finished;
   if (g_stop_signal.load() != 0) {
-    std::fprintf(stderr, "rclab sweep: interrupted (%s); %d of %d points are in %s — rerun with --resume to finish\n",
-                 sigabbrev_np(g_stop_signal.load()), kept, total, spec.out.c_str());
+    std::fprintf(stderr, "rclab sweep: interrupted (%s); %d runs are in %s — rerun with --resume to finish\n",
+                 sigabbrev_np(g_stop_signal.load()), finished + resumed, spec.out.c_str());
     return 128 + g_stop_signal.load();
   }
-  std::fprintf(stderr, "rclab sweep: %d points in %s, %d failed\n", kept, spec.out.c_str(), failed);
+  int unconverged = 0;
+  for (const auto& c : cells)
+    if (!c.wall.empty() && !converged(c, spec.target)) ++unconverged;
+  std::fprintf(stderr, "rclab sweep: %d runs in %s (%d new, %d failed); %d of %zu cells did not reach +-%.0f%% in %d repeats\n",
+               finished + resumed, spec.out.c_str(), finished, failed, unconverged, cells.size(), spec.target * 100,
+               spec.max_repeats);
+  warn_impossible(cells, cores);
   return failed == 0 ? 0 : 1;
 }
 

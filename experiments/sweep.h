@@ -1,33 +1,64 @@
 // `rclab sweep`: many runs, each in its own child process, into one JSON
 // Lines file.
 //
-// A point is (configuration, threads, n, repeat). Points run in an order
-// shuffled with the seed, so slow drift of the machine (thermal, noisy
-// neighbours) spreads over every configuration instead of biasing the ones
-// that ran last. Each finished point is appended and fsynced at once; a
-// child that crashes, is killed or times out is recorded as a failed point
-// and the sweep goes on; SIGINT/SIGTERM stop it cleanly with every finished
-// point kept; --resume skips points that already have an ok record.
+// A cell is (kind, configuration or peer, threads) at one n: a model
+// configuration (`rclab run`), a real interpreter from a peers file
+// (tools/peer_fib.py under that interpreter), or the machine's ceiling
+// (`rclab ceiling`). Each cell first gets warm-up runs that are not
+// recorded, then at least `min_repeats` measured runs (twice as many for a
+// baseline at 1 thread, which every ratio divides by), then more, one per
+// round, until the 95% confidence interval of its median wall and CPU time
+// is within ±target of the median or it has `max_repeats`. Every round runs
+// in an order shuffled with the seed, so slow drift of the machine spreads
+// over every cell instead of biasing the ones that ran last.
+//
+// Each finished run is appended and fsynced at once, with what disturbed it
+// (load, steal, other processes' CPU, clock); a child that crashes, is
+// killed or times out is recorded as failed and the sweep goes on;
+// SIGINT/SIGTERM stop it cleanly with every finished run kept; --resume
+// counts the ok runs already in the file — only those of this very build
+// (a rebuilt rclab measures again) — towards each cell.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace rclab::experiments {
+
+// A real interpreter, from a peers file (JSON):
+//   {"peers": [{"name": "cpython-3.6", "python": "/path/to/python3.6",
+//               "env": {"PYTHONGIL": "0"}, "base": "", "models": "..."}]}
+struct PeerSpec {
+  std::string name, python, base, models;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+// Reads and checks a peers file; throws std::invalid_argument with one line
+// naming the file and the problem.
+std::vector<PeerSpec> load_peers(const std::string& path);
 
 struct SweepSpec {
   std::string preset;  // for the record; empty when none
   std::vector<std::string> configs;
+  std::vector<PeerSpec> peers;
   std::vector<int> threads;
-  int repeat = 5;
+  int min_repeats = 5;
+  int max_repeats = 20;
+  double target = 0.03;  // relative half-width of the median's 95% CI
+  int warmup = 1;        // unrecorded runs per cell
+  bool ceiling = true;   // interleave the machine's ceiling at each thread count
   int n = 30;
   std::string out;
   bool resume = false;
   std::uint64_t seed = 0x5eed;
   bool pin = false;
   bool allow_long = false;
-  double timeout_s = 3600;  // per point
+  double timeout_s = 3600;  // per run
+  std::string tools_dir;    // where tools/peer_fib.py is (peers only)
 };
 
 struct Preset {
@@ -35,7 +66,8 @@ struct Preset {
   const char* what;
   std::vector<std::string> (*configs)();
   std::vector<int> threads;
-  int repeat;
+  int min_repeats;
+  int max_repeats;
   int n;
   const char* out;
 };
@@ -43,8 +75,14 @@ struct Preset {
 const std::vector<Preset>& presets();
 const Preset* find_preset(const std::string& name);
 
+// The 95% confidence interval of the median of `v` (distribution-free: the
+// order statistics whose ranks a Binomial(n, 1/2) brackets with 95%); the
+// whole range when n is too small for that (n < 6).
+std::pair<double, double> median_ci(std::vector<double> v);
+double median_of(std::vector<double> v);
+
 // Runs the sweep; returns the process exit status (0 all points ok, 1 some
-// failed, 2 bad input, 130 interrupted). `self` is the rclab executable.
+// failed, 2 bad input, 128+signal interrupted). `self` is the rclab executable.
 int run_sweep(const SweepSpec& spec, const std::string& self);
 
 }  // namespace rclab::experiments
