@@ -274,6 +274,17 @@ int cmd_run(const RunArgs& a) {
   if (auto why = log_option_problem(*e, a); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
   if (int rc = ensure_preloaded(*e); rc >= 0) return rc;
+  // A test hook: wait until a writer opens this FIFO, so a test knows a run
+  // is in flight when it signals the sweep (tests/sweep_test.cpp).
+  if (const char* fifo = std::getenv("RCLAB_TEST_HOLD_FIFO"); fifo != nullptr) {
+    const int fd = ::open(fifo, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char c;
+      while (::read(fd, &c, 1) < 0 && errno == EINTR) {
+      }
+      ::close(fd);
+    }
+  }
 
   RunParams p = params_of(a);
   p.pin = a.pin;

@@ -231,15 +231,7 @@ std::string record_key(const nlohmann::json& r) {
 }
 
 // Converged when both medians are known to ±target with 95% confidence.
-bool converged(const Cell& c, double target) {
-  auto tight = [&](const std::vector<double>& v) {
-    if (v.empty()) return false;
-    const double m = median_of(v);
-    const auto [lo, hi] = median_ci(v);
-    return m > 0 && (hi - lo) / 2 <= target * m;
-  };
-  return tight(c.wall) && tight(c.cpu);
-}
+bool converged(const Cell& c, double target) { return ci_within(c.wall, target) && ci_within(c.cpu, target); }
 
 }  // namespace
 
@@ -268,6 +260,13 @@ std::pair<double, double> median_ci(std::vector<double> v) {
   }
   if (k == 0) return {v.front(), v.back()};  // too few values: the whole range
   return {v[std::size_t(k - 1)], v[std::size_t(n - k)]};
+}
+
+bool ci_within(const std::vector<double>& v, double target) {
+  if (v.empty()) return false;
+  const double m = median_of(v);
+  const auto [lo, hi] = median_ci(v);
+  return m > 0 && (hi - lo) / 2 <= target * m;
 }
 
 std::vector<PeerSpec> load_peers(const std::string& path) {
@@ -470,6 +469,8 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
   const std::string sweep_id = utc_now() + "-" + std::to_string(::getpid());
   const long cores = sysconf(_SC_NPROCESSORS_ONLN);
   std::mt19937_64 rng(spec.seed);
+  const char* stop_env = std::getenv("RCLAB_TEST_STOP_AFTER");
+  const int stop_after = stop_env != nullptr ? std::atoi(stop_env) : 0;
 
   int finished = 0, failed = 0, round = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -547,6 +548,9 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       }
       writer.append(rec);
       ++finished;
+      // A test hook: stop (SIGSTOP) after this many records, so that a test
+      // can signal the sweep at a known point instead of racing it.
+      if (stop_after > 0 && finished == stop_after) ::raise(SIGSTOP);
 
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::fprintf(stderr, "%ssweep: round %d, %d runs, %d failed, elapsed %s  (%s, %d threads, run %d%s)%s",

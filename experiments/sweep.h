@@ -80,6 +80,9 @@ const Preset* find_preset(const std::string& name);
 // whole range when n is too small for that (n < 6).
 std::pair<double, double> median_ci(std::vector<double> v);
 double median_of(std::vector<double> v);
+// True when the median's 95% CI is within ±target (relative) of the median:
+// a cell stops repeating when this holds for its wall and its CPU time.
+bool ci_within(const std::vector<double>& v, double target);
 
 // Runs the sweep; returns the process exit status (0 all points ok, 1 some
 // failed, 2 bad input, 128+signal interrupted). `self` is the rclab executable.
