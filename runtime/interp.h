@@ -207,8 +207,8 @@ op_LOAD_CONST: {
 op_LOAD_GLOBAL: {
   // _PyDict_LoadGlobal: globals first, then builtins; borrowed, then increfed.
   Str<RC>* name = as<Str>(names[oparg]);
-  O* v = Runtime<Cfg>::dict_get(f->globals, name);
-  if (v == nullptr) v = Runtime<Cfg>::dict_get(f->builtins, name);
+  O* v = dict_get(f->globals, name);
+  if (v == nullptr) v = dict_get(f->builtins, name);
   if (v == nullptr) [[unlikely]]
     fatal("NameError: global name is not defined");
   incref_stack(ts, v, t);

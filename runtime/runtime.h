@@ -14,6 +14,11 @@
 // builds its ThreadState on its own thread and touches only that one; it
 // reaches shared policy state (the GIL, a locked allocator) through the
 // Shared members, which are safe for concurrent use by construction.
+//
+// The object operations live in one header per concern, all included here so
+// that including runtime/runtime.h gives the whole runtime: counters.h,
+// options.h, thread_state.h, object_ops.h, ints.h, frames.h, dict.h,
+// dealloc.h (runtime/README.md says what each holds).
 #pragma once
 
 #include <cstdint>
@@ -26,268 +31,23 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/cacheline.h"
+#include "common/clock.h"
 #include "common/eval_breaker.h"
 #include "common/fatal.h"
 #include "refcount/buffered.h"
+#include "refcount/policy.h"
 #include "runtime/config.h"
+#include "runtime/counters.h"
+#include "runtime/dealloc.h"
+#include "runtime/dict.h"
+#include "runtime/frames.h"
+#include "runtime/ints.h"
 #include "runtime/object.h"
+#include "runtime/object_ops.h"
+#include "runtime/options.h"
+#include "runtime/thread_state.h"
 
 namespace rclab::runtime {
-
-// Reference-count operations performed. The eval loop keeps its own Tally in
-// a local (so in registers: it is passed by reference only to helpers that
-// inline) and adds it to the thread's Counters when its frame returns. A
-// counter in memory bumped on every incref would form a store-to-load
-// forwarding chain longer than the work being counted (measured: +12% on
-// fib). Everything outside the loop counts straight into Counters::rc.
-//
-// increfs/decrefs count every operation CPython 3.6 performs; `deferred`
-// counts those among them that a deferring policy skipped (stack references
-// to deferred objects), so the 3.6 pattern stays checkable under every
-// policy.
-struct Tally {
-  std::uint64_t increfs = 0;
-  std::uint64_t decrefs = 0;
-  std::uint64_t deferred = 0;
-  Tally& operator+=(const Tally& o) {
-    increfs += o.increfs;
-    decrefs += o.decrefs;
-    deferred += o.deferred;
-    return *this;
-  }
-};
-
-// Per-thread event counters. Plain integers written only by their owner
-// thread and summed after the threads are joined.
-struct Counters {
-  Tally rc;
-  std::uint64_t calls = 0;  // frames evaluated
-  std::uint64_t objects_created = 0;
-  std::uint64_t objects_destroyed = 0;
-  std::uint64_t blocks_allocated = 0;
-  std::uint64_t blocks_freed = 0;
-  std::uint64_t tstate_lookups = 0;  // PyThreadState_GET() calls that did a lookup
-
-  Counters& operator+=(const Counters& o) {
-    rc += o.rc;
-    calls += o.calls;
-    objects_created += o.objects_created;
-    objects_destroyed += o.objects_destroyed;
-    blocks_allocated += o.blocks_allocated;
-    blocks_freed += o.blocks_freed;
-    tstate_lookups += o.tstate_lookups;
-    return *this;
-  }
-};
-
-struct RuntimeOptions {
-  GilOptions gil;
-  refcount::BufferedOptions buffered;  // used only by policies built from it
-};
-
-template <SafeConfig Cfg>
-class Runtime;
-
-// PyThreadState: everything the interpreter needs per thread, passed down
-// explicitly (the "no TLS" shape of Gilectomy's May 2017 fix). Cache-line
-// aligned so that neighbouring thread states never share a line.
-template <SafeConfig Cfg>
-struct alignas(kCacheLine) ThreadState {
-  using RC = typename Cfg::RC;
-
-  explicit ThreadState(Runtime<Cfg>& r)
-      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared) {}
-  ~ThreadState() { detach(); }
-  ThreadState(const ThreadState&) = delete;
-  ThreadState& operator=(const ThreadState&) = delete;
-
-  // Returns cached blocks to the allocator. Call on the owning thread (under
-  // the GIL when the configuration has one) before the thread ends; the
-  // counters stay readable afterwards. Idempotent.
-  void detach();
-
-  Runtime<Cfg>& rt;
-  typename RC::Local rc;
-  typename Cfg::Alloc::Local alloc;
-  typename Cfg::Frames::Local frames;
-  typename Cfg::Gil::Local gil;
-  Frame<RC>* frame = nullptr;  // the frame being evaluated (tstate->frame)
-  int depth = 0;               // recursion depth (tstate->recursion_depth)
-  Counters counters;
-};
-
-// ---------------------------------------------------------------------------
-// Allocation and reference counting. Every path that creates, references or
-// frees an object goes through these, so the counters are complete.
-
-template <class Cfg>
-inline void* alloc_block(ThreadState<Cfg>& ts, std::size_t size) {
-  ++ts.counters.blocks_allocated;
-  return Cfg::Alloc::alloc(ts.alloc, size);
-}
-
-template <class Cfg>
-inline void free_block(ThreadState<Cfg>& ts, void* p, std::size_t size) {
-  ++ts.counters.blocks_freed;
-  Cfg::Alloc::free(ts.alloc, p, size);
-}
-
-// _Py_NewReference: a fresh object with one reference, owned by this thread.
-template <class Cfg>
-inline void init_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Type type) {
-  Cfg::RC::init(o->rc, ts.rc);
-  o->type = type;
-  o->flags = 0;
-  ++ts.counters.objects_created;
-}
-
-// Debug builds poison every deallocated object (its type tag becomes kFreed)
-// and check the tag on every incref and decref, so touching a freed object
-// whose memory is still ours (a frame on a freelist) fails at once, even
-// without AddressSanitizer. Release builds compile both to nothing.
-template <class RC>
-inline void poison(Object<RC>* o) {
-#ifndef NDEBUG
-  o->type = Type::kFreed;
-#else
-  (void)o;
-#endif
-}
-
-template <class RC>
-inline void check_alive(const Object<RC>* o, const char* what) {
-#ifndef NDEBUG
-  if (o->type == Type::kFreed) [[unlikely]]
-    fatal(what);
-#else
-  (void)o;
-  (void)what;
-#endif
-}
-
-// Forced inline, like frame_new: GCC's size heuristics once moved decref
-// out of line for policies with a longer fast path (an immortal test), which
-// cost `limit` 160 instructions per fib call.
-template <class Cfg>
-[[gnu::always_inline]] inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
-  check_alive(o, "use after free: incref of a deallocated object");
-  ++t.increfs;
-  Cfg::RC::incref(o->rc, ts.rc);
-}
-
-template <class Cfg>
-void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o);
-
-template <class Cfg>
-[[gnu::always_inline]] inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
-  check_alive(o, "use after free: decref of a deallocated object");
-  ++t.decrefs;
-  if (Cfg::RC::decref(o->rc, ts.rc)) [[unlikely]]
-    dealloc(ts, o);  // counts its own decrefs into ts.counters
-}
-
-// Stack references (refcount/deferred.h): references held by a frame's
-// value stack, locals and code/globals/builtins fields. Under a deferring
-// policy a stack reference to a deferred object is not counted — push and
-// pop alike, so they always match. Every other policy counts them as usual.
-template <class Cfg>
-[[gnu::always_inline]] inline void incref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
-  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
-    if (o->flags & kDeferredFlag) {
-      check_alive(o, "use after free: incref of a deallocated object");
-      ++t.increfs;
-      ++t.deferred;
-      return;
-    }
-  }
-  incref(ts, o, t);
-}
-
-template <class Cfg>
-[[gnu::always_inline]] inline void decref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
-  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
-    if (o->flags & kDeferredFlag) {
-      check_alive(o, "use after free: decref of a deallocated object");
-      ++t.decrefs;
-      ++t.deferred;
-      return;
-    }
-  }
-  decref(ts, o, t);
-}
-
-// Policies with safepoints (biased counting's merge queue): the owner
-// merges what other threads queued to it, and frees what that leaves at
-// zero. Polled where the eval loop polls its breaker, and at shutdown.
-template <class Cfg>
-inline void rc_free_header(ThreadState<Cfg>& ts, typename Cfg::RC::Header& h) {
-  static_assert(std::is_standard_layout_v<Object<typename Cfg::RC>>, "the header is the object's first member");
-  dealloc(ts, reinterpret_cast<Object<typename Cfg::RC>*>(&h));
-}
-
-template <class Cfg>
-[[gnu::noinline]] void rc_safepoint(ThreadState<Cfg>& ts) {
-  if constexpr (refcount::HasSafepoint<typename Cfg::RC>)
-    Cfg::RC::safepoint(ts.rc, [&](typename Cfg::RC::Header& h) { rc_free_header(ts, h); });
-}
-
-template <class Cfg>
-[[gnu::always_inline]] inline void poll_rc_safepoint(ThreadState<Cfg>& ts) {
-  if constexpr (refcount::HasSafepoint<typename Cfg::RC>) {
-    if (Cfg::RC::has_pending(ts.rc)) [[unlikely]]
-      rc_safepoint(ts);
-  }
-}
-
-// Around a thread's blocking waits (barriers, joins) under a policy whose
-// helper thread must not wait for it (buffered counting); no-ops otherwise.
-template <class Cfg>
-inline void park(ThreadState<Cfg>& ts) {
-  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::park(ts.rc);
-}
-template <class Cfg>
-inline void unpark(ThreadState<Cfg>& ts) {
-  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::unpark(ts.rc);
-}
-// Waits until every count is exact (a policy with a commit thread applies
-// everything logged so far); a no-op for policies whose counts are always
-// exact.
-template <class Cfg>
-inline void quiesce(ThreadState<Cfg>& ts) {
-  if constexpr (refcount::HasCommitThread<typename Cfg::RC>) Cfg::RC::quiesce(ts.rc);
-}
-
-template <class Cfg>
-inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
-  incref(ts, o, ts.counters.rc);
-}
-
-template <class Cfg>
-inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
-  decref(ts, o, ts.counters.rc);
-}
-
-template <class Cfg>
-inline void xdecref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
-  if (o != nullptr) decref(ts, o);
-}
-
-// PyThreadState_GET(): the thread state through the configuration's lookup
-// policy. With a looking-up policy the caller then works through the state
-// it got back, so the lookup cannot be optimised away.
-template <class Cfg>
-inline ThreadState<Cfg>& tstate_get(ThreadState<Cfg>& passed) {
-  if constexpr (Cfg::TState::kLooksUp) {
-    ThreadState<Cfg>& ts = Cfg::TState::get(passed);
-    ++ts.counters.tstate_lookups;
-    return ts;
-  } else {
-    return passed;
-  }
-}
-
-// ---------------------------------------------------------------------------
 
 template <SafeConfig Cfg>
 class Runtime {
@@ -342,16 +102,16 @@ class Runtime {
   // Constructors used at set-up. Each returns a new reference.
   Str<RC>* new_str(TS& ts, std::string_view s);
   Tuple<RC>* new_tuple(TS& ts, std::initializer_list<O*> items);  // steals the items
-  Dict<RC>* new_dict(TS& ts);
+  Dict<RC>* new_dict(TS& ts) { return runtime::dict_new(ts); }
   Code<RC>* new_code(TS& ts, std::initializer_list<std::uint16_t> words, int argcount, int nlocals,
                      int stacksize, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);  // steals the objects
   Function<RC>* new_function(TS& ts, Code<RC>* code, Dict<RC>* globals, Str<RC>* name);  // borrows
 
-  // Dict operations. set() takes new references to key and value; get()
-  // returns a borrowed reference or nullptr.
-  void dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value);
-  static O* dict_get(Dict<RC>* d, Str<RC>* key);
-  static O* dict_get_slow(Dict<RC>* d, Str<RC>* key);
+  // Dict operations (runtime/dict.h). set() takes new references to key and
+  // value; get() returns a borrowed reference or nullptr.
+  void dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value) { runtime::dict_set(ts, d, key, value); }
+  static O* dict_get(Dict<RC>* d, Str<RC>* key) { return runtime::dict_get(d, key); }
+  static O* dict_get_slow(Dict<RC>* d, Str<RC>* key) { return runtime::dict_get_slow(d, key); }
   // Makes a leaf object (None, a bool, an int, a str) immortal when the
   // refcount policy supports it (PEP 683), and remembers it so that
   // shutdown() can free it; with any other policy, does nothing. Only while
@@ -363,10 +123,8 @@ class Runtime {
   // like any object.
   void mark_shared(TS& ts, O* o);
 
-  // Drops every entry. Module teardown does this to the globals, which
-  // otherwise stay alive through the cycle globals -> function -> globals
-  // (rclab has no cycle collector).
-  void dict_clear(TS& ts, Dict<RC>* d);
+  // Drops every entry (runtime/dict.h).
+  void dict_clear(TS& ts, Dict<RC>* d) { runtime::dict_clear(ts, d); }
 
   // The commit thread of a policy that has one (buffered counting): its
   // CPU time so far, and its thread state's counters. The counters may be
@@ -384,199 +142,6 @@ class Runtime {
   std::thread commit_thread_;
   std::unique_ptr<TS> helper_;  // built and used on commit_thread_; kept for its counters
 };
-
-// ---------------------------------------------------------------------------
-// Ints
-
-template <class Cfg>
-inline Object<typename Cfg::RC>* int_from(ThreadState<Cfg>& ts, std::int64_t v, Tally& t) {
-  using R = Runtime<Cfg>;
-  if (v >= R::kSmallIntMin && v <= R::kSmallIntMax) {
-    // get_small_int(): shared by every thread, so its count is contended.
-    Object<typename Cfg::RC>* o = &ts.rt.small_ints[v - R::kSmallIntMin]->ob;
-    incref(ts, o, t);
-    return o;
-  }
-  auto* i = static_cast<Int<typename Cfg::RC>*>(alloc_block(ts, sizeof(Int<typename Cfg::RC>)));
-  init_object(ts, &i->ob, Type::kInt);
-  i->value = v;
-  return &i->ob;
-}
-
-template <class Cfg>
-inline Object<typename Cfg::RC>* int_from(ThreadState<Cfg>& ts, std::int64_t v) {
-  return int_from(ts, v, ts.counters.rc);
-}
-
-// ---------------------------------------------------------------------------
-// Frames (frameobject.c). The frame freelist replaces CPython 3.6's global
-// free_list and per-code co_zombieframe; a per-code zombie frame would be a
-// data race without a GIL, and neither changes the refcount pattern.
-
-template <class Cfg>
-inline std::size_t frame_block_size(std::uint32_t capacity) {
-  return sizeof(Frame<typename Cfg::RC>) + capacity * sizeof(Object<typename Cfg::RC>*);
-}
-
-// PyFrame_New: takes new references to builtins, back, code and globals;
-// then, as _PyFunction_FastCall does, a new reference to each of the `nargs`
-// arguments as the first locals. The remaining locals start empty.
-template <class Cfg>
-[[gnu::always_inline]] inline Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* code,
-                                          Dict<typename Cfg::RC>* globals, Object<typename Cfg::RC>** args,
-                                          int nargs, Tally& t) {
-  using RC = typename Cfg::RC;
-  Frame<RC>* back = ts.frame;
-  Dict<RC>* builtins;
-  if (back == nullptr || back->globals != globals) {
-    Object<RC>* b = Runtime<Cfg>::dict_get(globals, ts.rt.builtins_name);
-    if (b == nullptr || b->type != Type::kDict) fatal("frame_new: globals have no __builtins__ dict");
-    builtins = as<Dict>(b);
-  } else {
-    builtins = back->builtins;  // same globals, same builtins: skip the lookup
-  }
-  incref_stack(ts, &builtins->ob, t);
-
-  const std::uint32_t needed = std::uint32_t(code->nlocals + code->stacksize);
-  auto* f = static_cast<Frame<RC>*>(Cfg::Frames::pop(ts.frames));
-  if (f != nullptr && f->capacity < needed) {
-    free_block(ts, f, frame_block_size<Cfg>(f->capacity));
-    f = nullptr;
-  }
-  if (f == nullptr) {
-    constexpr std::uint32_t kMinSlots = 8;  // so small frames are interchangeable on the freelist
-    const std::uint32_t cap = needed > kMinSlots ? needed : kMinSlots;
-    f = static_cast<Frame<RC>*>(alloc_block(ts, frame_block_size<Cfg>(cap)));
-    f->capacity = cap;
-  }
-  init_object(ts, &f->ob, Type::kFrame);
-  f->builtins = builtins;
-  if (back != nullptr) incref(ts, &back->ob, t);  // Py_XINCREF(back)
-  f->back = back;
-  incref_stack(ts, &code->ob, t);
-  f->code = code;
-  incref_stack(ts, &globals->ob, t);
-  f->globals = globals;
-  Object<RC>** locals = f->localsplus();
-  for (int i = 0; i < nargs; ++i) {
-    incref_stack(ts, args[i], t);
-    locals[i] = args[i];
-  }
-  for (std::int32_t i = nargs; i < code->nlocals; ++i) locals[i] = nullptr;
-  return f;
-}
-
-// frame_dealloc: clears the locals, drops back, builtins, globals, then
-// caches the block and drops the code last, in 3.6's order. The value stack
-// is empty here: eval pops it before returning.
-// Runs once per call: forced inline, so that GCC's size heuristics cannot
-// turn it into a call the next time the function grows (they did, once:
-// +50 instructions per fib call).
-template <class Cfg>
-[[gnu::always_inline]] inline void frame_dealloc(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f, Tally& t) {
-  using RC = typename Cfg::RC;
-  Code<RC>* co = f->code;
-  // Py_CLEAR of each local. A pointer walk: GCC vectorises an indexed loop,
-  // and the set-up for that costs more than the one local fib has.
-  for (Object<RC>**p = f->localsplus(), **end = p + co->nlocals; p != end; ++p) {
-    Object<RC>* v = *p;
-    *p = nullptr;
-    if (v != nullptr) decref_stack(ts, v, t);
-  }
-  if (f->back != nullptr) decref(ts, &f->back->ob, t);
-  decref_stack(ts, &f->builtins->ob, t);
-  decref_stack(ts, &f->globals->ob, t);
-  poison(&f->ob);
-  if (!Cfg::Frames::push(ts.frames, f)) free_block(ts, f, frame_block_size<Cfg>(f->capacity));
-  decref_stack(ts, &co->ob, t);
-}
-
-// ---------------------------------------------------------------------------
-// Deallocation: the object's count has reached zero on this thread.
-
-// Frees an object's own block, poisoned first in debug builds.
-template <class Cfg>
-inline void release_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, std::size_t size) {
-  poison(o);
-  free_block(ts, o, size);
-}
-
-template <class Cfg>
-void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
-  using RC = typename Cfg::RC;
-  ++ts.counters.objects_destroyed;
-  switch (o->type) {
-    case Type::kFreed:
-      fatal("double free: dealloc of a deallocated object");
-    case Type::kInt:
-      release_object(ts, o, sizeof(Int<RC>));
-      return;
-    case Type::kFrame:
-      frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
-      return;
-    case Type::kNone:
-    case Type::kBool:
-      release_object(ts, o, sizeof(Object<RC>));
-      return;
-    case Type::kStr: {
-      const std::size_t n = as<Str>(o)->size;
-      release_object(ts, o, sizeof(Str<RC>) + n + 1);
-      return;
-    }
-    case Type::kTuple: {
-      Tuple<RC>* t = as<Tuple>(o);
-      for (std::int64_t i = 0; i < t->size; ++i) xdecref(ts, t->items()[i]);
-      release_object(ts, o, sizeof(Tuple<RC>) + std::size_t(t->size) * sizeof(Object<RC>*));
-      return;
-    }
-    case Type::kDict: {
-      Dict<RC>* d = as<Dict>(o);
-      for (std::uint64_t i = 0; i <= d->mask; ++i) {
-        auto& e = d->table[i];
-        if (e.key == nullptr) continue;
-        decref(ts, &e.key->ob);
-        decref(ts, e.value);
-      }
-      free_block(ts, d->table, (d->mask + 1) * sizeof(typename Dict<RC>::Entry));
-      release_object(ts, o, sizeof(Dict<RC>));
-      return;
-    }
-    case Type::kCode: {
-      Code<RC>* c = as<Code>(o);
-      decref(ts, &c->consts->ob);
-      decref(ts, &c->names->ob);
-      decref(ts, &c->name->ob);
-      free_block(ts, c->code, c->ncode * sizeof(std::uint16_t));
-      release_object(ts, o, sizeof(Code<RC>));
-      return;
-    }
-    case Type::kFunction: {
-      Function<RC>* fn = as<Function>(o);
-      decref(ts, &fn->code->ob);
-      decref(ts, &fn->globals->ob);
-      decref(ts, &fn->name->ob);
-      release_object(ts, o, sizeof(Function<RC>));
-      return;
-    }
-  }
-  fatal("dealloc: corrupt type tag");
-}
-
-// A freelist's release callback for cached frame blocks: ctx is the thread
-// state whose allocator takes them back.
-template <class Cfg>
-void release_frame_block(void* ctx, void* p) {
-  auto& ts = *static_cast<ThreadState<Cfg>*>(ctx);
-  free_block(ts, p, frame_block_size<Cfg>(static_cast<Frame<typename Cfg::RC>*>(p)->capacity));
-}
-
-template <SafeConfig Cfg>
-void ThreadState<Cfg>::detach() {
-  // Merges first: a merge may free a frame, which goes to the freelist.
-  if constexpr (refcount::HasSafepoint<RC>)
-    RC::detach(rc, [this](typename RC::Header& h) { rc_free_header(*this, h); });
-  Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
-}
 
 // ---------------------------------------------------------------------------
 // Runtime construction and shutdown
@@ -741,84 +306,6 @@ Tuple<typename Cfg::RC>* Runtime<Cfg>::new_tuple(TS& ts, std::initializer_list<O
 }
 
 template <SafeConfig Cfg>
-Dict<typename Cfg::RC>* Runtime<Cfg>::new_dict(TS& ts) {
-  constexpr std::uint64_t kInitial = 8;  // PyDict_MINSIZE
-  auto* d = static_cast<Dict<RC>*>(alloc_block(ts, sizeof(Dict<RC>)));
-  init_object(ts, &d->ob, Type::kDict);
-  d->table = static_cast<typename Dict<RC>::Entry*>(alloc_block(ts, kInitial * sizeof(typename Dict<RC>::Entry)));
-  for (std::uint64_t i = 0; i < kInitial; ++i) d->table[i] = {0, nullptr, nullptr};
-  d->mask = kInitial - 1;
-  d->used = 0;
-  return d;
-}
-
-namespace detail {
-// The probe sequence of CPython's dictobject.c: i = 5*i + perturb + 1, with
-// the hash's high bits shifted in, so every slot is eventually visited.
-template <class Entry, class Match>
-Entry* dict_probe(Entry* table, std::uint64_t mask, std::uint64_t hash, Match match) {
-  std::uint64_t perturb = hash;
-  std::uint64_t i = hash & mask;
-  for (;;) {
-    Entry* e = &table[i];
-    if (e->key == nullptr || match(*e)) return e;
-    perturb >>= 5;
-    i = (i * 5 + perturb + 1) & mask;
-  }
-}
-}  // namespace detail
-
-template <SafeConfig Cfg>
-inline Object<typename Cfg::RC>* Runtime<Cfg>::dict_get(Dict<RC>* d, Str<RC>* key) {
-  // First probe inline: an interned name usually sits in its home slot.
-  const auto& home = d->table[key->hash & d->mask];
-  if (home.key == key) [[likely]]
-    return home.value;
-  return dict_get_slow(d, key);
-}
-
-// Out of line, so the probe loop's closure never lands in eval's frame.
-template <SafeConfig Cfg>
-[[gnu::noinline]] Object<typename Cfg::RC>* Runtime<Cfg>::dict_get_slow(Dict<RC>* d, Str<RC>* key) {
-  const std::uint64_t h = key->hash;
-  auto* e = detail::dict_probe(d->table, d->mask, h, [&](const auto& e) {
-    return e.key == key || (e.hash == h && e.key->view() == key->view());
-  });
-  return e->key == nullptr ? nullptr : e->value;
-}
-
-template <SafeConfig Cfg>
-void Runtime<Cfg>::dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value) {
-  using Entry = typename Dict<RC>::Entry;
-  if ((d->used + 1) * 3 >= (d->mask + 1) * 2) {  // keep the load under 2/3, as CPython
-    const std::uint64_t old_cap = d->mask + 1, new_cap = old_cap * 4;
-    Entry* old = d->table;
-    d->table = static_cast<Entry*>(alloc_block(ts, new_cap * sizeof(Entry)));
-    for (std::uint64_t i = 0; i < new_cap; ++i) d->table[i] = {0, nullptr, nullptr};
-    d->mask = new_cap - 1;
-    for (std::uint64_t i = 0; i < old_cap; ++i) {
-      if (old[i].key == nullptr) continue;
-      *detail::dict_probe(d->table, d->mask, old[i].hash, [](const Entry&) { return false; }) = old[i];
-    }
-    free_block(ts, old, old_cap * sizeof(Entry));
-  }
-  const std::uint64_t h = key->hash;
-  Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
-    return e.key == key || (e.hash == h && e.key->view() == key->view());
-  });
-  incref(ts, value);
-  if (e->key != nullptr) {
-    O* old = e->value;
-    e->value = value;
-    decref(ts, old);
-    return;
-  }
-  incref(ts, &key->ob);
-  *e = {h, key, value};
-  ++d->used;
-}
-
-template <SafeConfig Cfg>
 void Runtime<Cfg>::immortalize(TS&, O* o) {
   if constexpr (refcount::CanImmortalize<RC>) {
     // A leaf refers to nothing, so freeing it last (shutdown) is always safe.
@@ -838,18 +325,6 @@ template <SafeConfig Cfg>
 void Runtime<Cfg>::mark_shared(TS& ts, O* o) {
   if constexpr (kImmortalizeShared) immortalize(ts, o);
   else (void)ts, (void)o;
-}
-
-template <SafeConfig Cfg>
-void Runtime<Cfg>::dict_clear(TS& ts, Dict<RC>* d) {
-  for (std::uint64_t i = 0; i <= d->mask; ++i) {
-    auto e = d->table[i];
-    if (e.key == nullptr) continue;
-    d->table[i] = {0, nullptr, nullptr};  // unlink first: the decrefs may run deallocators
-    --d->used;
-    decref(ts, &e.key->ob);
-    decref(ts, e.value);
-  }
 }
 
 template <SafeConfig Cfg>

@@ -1,0 +1,172 @@
+// Allocation and reference counting: the object operations everything else
+// is built from, and the refcount policy's hooks (safepoints, parking,
+// quiescence). dealloc() is declared here and defined in runtime/dealloc.h.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "common/fatal.h"
+#include "refcount/policy.h"
+#include "runtime/counters.h"
+#include "runtime/object.h"
+#include "runtime/thread_state.h"
+
+namespace rclab::runtime {
+
+// Allocation and reference counting. Every path that creates, references or
+// frees an object goes through these, so the counters are complete.
+
+template <class Cfg>
+inline void* alloc_block(ThreadState<Cfg>& ts, std::size_t size) {
+  ++ts.counters.blocks_allocated;
+  return Cfg::Alloc::alloc(ts.alloc, size);
+}
+
+template <class Cfg>
+inline void free_block(ThreadState<Cfg>& ts, void* p, std::size_t size) {
+  ++ts.counters.blocks_freed;
+  Cfg::Alloc::free(ts.alloc, p, size);
+}
+
+// _Py_NewReference: a fresh object with one reference, owned by this thread.
+template <class Cfg>
+inline void init_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Type type) {
+  Cfg::RC::init(o->rc, ts.rc);
+  o->type = type;
+  o->flags = 0;
+  ++ts.counters.objects_created;
+}
+
+// Debug builds poison every deallocated object (its type tag becomes kFreed)
+// and check the tag on every incref and decref, so touching a freed object
+// whose memory is still ours (a frame on a freelist) fails at once, even
+// without AddressSanitizer. Release builds compile both to nothing.
+template <class RC>
+inline void poison(Object<RC>* o) {
+#ifndef NDEBUG
+  o->type = Type::kFreed;
+#else
+  (void)o;
+#endif
+}
+
+template <class RC>
+inline void check_alive(const Object<RC>* o, const char* what) {
+#ifndef NDEBUG
+  if (o->type == Type::kFreed) [[unlikely]]
+    fatal(what);
+#else
+  (void)o;
+  (void)what;
+#endif
+}
+
+// Forced inline, like frame_new: GCC's size heuristics once moved decref
+// out of line for policies with a longer fast path (an immortal test), which
+// cost `limit` 160 instructions per fib call.
+template <class Cfg>
+[[gnu::always_inline]] inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  check_alive(o, "use after free: incref of a deallocated object");
+  ++t.increfs;
+  Cfg::RC::incref(o->rc, ts.rc);
+}
+
+template <class Cfg>
+void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o);
+
+template <class Cfg>
+[[gnu::always_inline]] inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  check_alive(o, "use after free: decref of a deallocated object");
+  ++t.decrefs;
+  if (Cfg::RC::decref(o->rc, ts.rc)) [[unlikely]]
+    dealloc(ts, o);  // counts its own decrefs into ts.counters
+}
+
+// Stack references (refcount/deferred.h): references held by a frame's
+// value stack, locals and code/globals/builtins fields. Under a deferring
+// policy a stack reference to a deferred object is not counted — push and
+// pop alike, so they always match. Every other policy counts them as usual.
+template <class Cfg>
+[[gnu::always_inline]] inline void incref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) {
+      check_alive(o, "use after free: incref of a deallocated object");
+      ++t.increfs;
+      ++t.deferred;
+      return;
+    }
+  }
+  incref(ts, o, t);
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline void decref_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) {
+      check_alive(o, "use after free: decref of a deallocated object");
+      ++t.decrefs;
+      ++t.deferred;
+      return;
+    }
+  }
+  decref(ts, o, t);
+}
+
+// Policies with safepoints (biased counting's merge queue): the owner
+// merges what other threads queued to it, and frees what that leaves at
+// zero. Polled where the eval loop polls its breaker, and at shutdown.
+template <class Cfg>
+inline void rc_free_header(ThreadState<Cfg>& ts, typename Cfg::RC::Header& h) {
+  static_assert(std::is_standard_layout_v<Object<typename Cfg::RC>>, "the header is the object's first member");
+  dealloc(ts, reinterpret_cast<Object<typename Cfg::RC>*>(&h));
+}
+
+template <class Cfg>
+[[gnu::noinline]] void rc_safepoint(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasSafepoint<typename Cfg::RC>)
+    Cfg::RC::safepoint(ts.rc, [&](typename Cfg::RC::Header& h) { rc_free_header(ts, h); });
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline void poll_rc_safepoint(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasSafepoint<typename Cfg::RC>) {
+    if (Cfg::RC::has_pending(ts.rc)) [[unlikely]]
+      rc_safepoint(ts);
+  }
+}
+
+// Around a thread's blocking waits (barriers, joins) under a policy whose
+// helper thread must not wait for it (buffered counting); no-ops otherwise.
+template <class Cfg>
+inline void park(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::park(ts.rc);
+}
+template <class Cfg>
+inline void unpark(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::unpark(ts.rc);
+}
+// Waits until every count is exact (a policy with a commit thread applies
+// everything logged so far); a no-op for policies whose counts are always
+// exact.
+template <class Cfg>
+inline void quiesce(ThreadState<Cfg>& ts) {
+  if constexpr (refcount::HasCommitThread<typename Cfg::RC>) Cfg::RC::quiesce(ts.rc);
+}
+
+template <class Cfg>
+inline void incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  incref(ts, o, ts.counters.rc);
+}
+
+template <class Cfg>
+inline void decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  decref(ts, o, ts.counters.rc);
+}
+
+template <class Cfg>
+inline void xdecref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if (o != nullptr) decref(ts, o);
+}
+
+}  // namespace rclab::runtime

@@ -1,0 +1,59 @@
+// PyThreadState and PyThreadState_GET(). ThreadState's constructor reads the
+// Runtime's shared policy state, and its detach() is defined with
+// deallocation (runtime/dealloc.h): both are templates, so Runtime need only
+// be complete where they are instantiated (runtime/runtime.h includes all).
+#pragma once
+
+#include "common/cacheline.h"
+#include "runtime/config.h"
+#include "runtime/counters.h"
+#include "runtime/object.h"
+
+namespace rclab::runtime {
+
+template <SafeConfig Cfg>
+class Runtime;
+
+// PyThreadState: everything the interpreter needs per thread, passed down
+// explicitly (the "no TLS" shape of Gilectomy's May 2017 fix). Cache-line
+// aligned so that neighbouring thread states never share a line.
+template <SafeConfig Cfg>
+struct alignas(kCacheLine) ThreadState {
+  using RC = typename Cfg::RC;
+
+  explicit ThreadState(Runtime<Cfg>& r)
+      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared) {}
+  ~ThreadState() { detach(); }
+  ThreadState(const ThreadState&) = delete;
+  ThreadState& operator=(const ThreadState&) = delete;
+
+  // Returns cached blocks to the allocator. Call on the owning thread (under
+  // the GIL when the configuration has one) before the thread ends; the
+  // counters stay readable afterwards. Idempotent.
+  void detach();
+
+  Runtime<Cfg>& rt;
+  typename RC::Local rc;
+  typename Cfg::Alloc::Local alloc;
+  typename Cfg::Frames::Local frames;
+  typename Cfg::Gil::Local gil;
+  Frame<RC>* frame = nullptr;  // the frame being evaluated (tstate->frame)
+  int depth = 0;               // recursion depth (tstate->recursion_depth)
+  Counters counters;
+};
+
+// PyThreadState_GET(): the thread state through the configuration's lookup
+// policy. With a looking-up policy the caller then works through the state
+// it got back, so the lookup cannot be optimised away.
+template <class Cfg>
+inline ThreadState<Cfg>& tstate_get(ThreadState<Cfg>& passed) {
+  if constexpr (Cfg::TState::kLooksUp) {
+    ThreadState<Cfg>& ts = Cfg::TState::get(passed);
+    ++ts.counters.tstate_lookups;
+    return ts;
+  } else {
+    return passed;
+  }
+}
+
+}  // namespace rclab::runtime
