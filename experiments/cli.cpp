@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <algorithm>
+#include <map>
 #include <set>
 #include <cerrno>
 #include <cmath>
@@ -34,7 +35,6 @@
 #include "experiments/records.h"
 #include "experiments/registry.h"
 #include "obmalloc/which.h"
-#include "refcount/buffered.h"
 #include "experiments/sweep.h"
 #include "experiments/trace.h"
 #include "experiments/ceiling.h"
@@ -144,36 +144,67 @@ struct OneRunArgs {
   int threads = 1;
   int n = 30;
   bool allow_long = false;
-  std::int64_t switch_interval_us = 5000;
-  int check_interval = 100;
-  bool interval_given = false;  // set from CLI11 after parsing
-  bool check_given = false;
+  // The declared settings given on the command line (all_settings()), by name.
+  Settings settings;
 };
 
 struct RunArgs : OneRunArgs {
   bool json = false;
   bool pin = false;
   long trace_capacity = 0;
-  long log_capacity = 4096;  // buffered counting only
-  long log_cap_mib = 64;
-  bool log_given = false;  // set from CLI11 after parsing
 };
 
-// The log options apply to buffered counting only, and the cap must hold
-// the two logs a thread needs (incref and decref) beyond the commit
-// thread's reserve, or producers could wait for a log that can never exist.
-std::string log_option_problem(const ConfigEntry& e, const RunArgs& a) {
-  if (!a.log_given) return {};
-  if (e.refcount != "buffered")
-    return "--log-capacity and --log-cap-mib apply to buffered counting; configuration '" + std::string(e.name) +
-           "' has refcount=" + e.refcount_name();
-  const long long log_bytes = (long long)a.log_capacity * 8;
-  const long long need = (2 + (long long)refcount::Buffered::kCollectorReserve) * log_bytes;
-  if ((long long)a.log_cap_mib * (1 << 20) < need)
-    return "--log-cap-mib " + std::to_string(a.log_cap_mib) + " cannot hold the " +
-           std::to_string(2 + refcount::Buffered::kCollectorReserve) + " logs of " + std::to_string(a.log_capacity) +
-           " entries it needs (" + std::to_string(need) + " bytes)";
-  return {};
+// One --option per declared setting (common/settings.h), on `cmd`; the
+// values land in `values` and only the ones given are copied into a
+// Settings after parsing (collect_settings).
+struct SettingOptions {
+  std::vector<std::pair<SettingSpec, CLI::Option*>> options;
+  std::map<std::string, std::int64_t> values;
+};
+
+void add_setting_options(CLI::App* cmd, SettingOptions& so) {
+  for (const auto& spec : all_settings()) {
+    auto& v = so.values[std::string(spec.name)];
+    v = spec.def;
+    const std::string help = std::string(spec.help) + " (" + std::string(spec.owner) + " only; " + std::string(spec.unit) +
+                             ", " + std::to_string(spec.min) + ".." + std::to_string(spec.max) + ", default " +
+                             std::to_string(spec.def) + ")";
+    CLI::Option* o = cmd->add_option(option_name(spec), v, help)->check(kWholeNumber)->check(CLI::Range(spec.min, spec.max));
+    so.options.emplace_back(spec, o);
+  }
+}
+
+void collect_settings(const SettingOptions& so, Settings& out) {
+  for (const auto& [spec, opt] : so.options)
+    if (opt->count() > 0) out.set(spec.name, so.values.at(std::string(spec.name)));
+}
+
+// A setting given for a configuration none of whose policies declares it is
+// refused (it would silently do nothing), as is a combination the policies'
+// own check rejects.
+std::string settings_problem(const ConfigEntry& e, const Settings& given) {
+  for (const auto& [name, value] : given.given()) {
+    const bool declared = std::any_of(e.settings.begin(), e.settings.end(), [&](const SettingSpec& s) { return s.name == name; });
+    if (declared) continue;
+    const auto all = all_settings();
+    const auto spec = std::find_if(all.begin(), all.end(), [&](const SettingSpec& s) { return s.name == name; });
+    const auto axes = e.axes();
+    std::string tuple;
+    for (std::size_t i = 0; i < kAxes.size(); ++i) tuple += (i ? " " : "") + std::string(kAxes[i]) + "=" + axes[i];
+    return option_name(*spec) + " is a setting of " + std::string(spec->owner) + "; configuration '" +
+           std::string(e.name) + "' (" + tuple + ") has no policy that uses it";
+  }
+  return e.check_settings ? e.check_settings(given) : std::string();
+}
+
+// The record's "settings": every declared setting, given or default, whether
+// or not this configuration uses it, plus the run's own.
+nlohmann::json settings_json(const RunParams& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& spec : all_settings()) j[std::string(spec.name)] = p.settings.get(spec);
+  j["trace_capacity"] = p.trace_capacity;
+  j["pin"] = p.pin;
+  return j;
 }
 
 // Why a configuration name cannot be run, or empty.
@@ -193,17 +224,6 @@ std::string n_problem(int n, bool allow_long) {
     return "--n " + std::to_string(n) + " means " + std::to_string(fib_calls(n)) +
            " calls per thread (tens of seconds or more per thread); the limit is " + std::to_string(kDefaultMaxN) +
            ", pass --long to lift it";
-  return {};
-}
-
-// The GIL options each apply to one kind of GIL only.
-std::string gil_option_problem(const ConfigEntry& e, bool interval_given, bool check_given) {
-  if (interval_given && e.gil != "interval")
-    return "--switch-interval-us applies to the interval GIL; configuration '" + std::string(e.name) +
-           "' has gil=" + std::string(e.gil);
-  if (check_given && e.gil != "ticks")
-    return "--check-interval applies to the ticks GIL; configuration '" + std::string(e.name) + "' has gil=" +
-           std::string(e.gil);
   return {};
 }
 
@@ -233,15 +253,14 @@ std::string one_run_problem(const OneRunArgs& a, const ConfigEntry*& e) {
   if (auto why = config_problem(a.config); !why.empty()) return why;
   if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return why;
   e = find_config(a.config);
-  return gil_option_problem(*e, a.interval_given, a.check_given);
+  return settings_problem(*e, a.settings);
 }
 
 RunParams params_of(const OneRunArgs& a) {
   RunParams p;
   p.threads = a.threads;
   p.n = a.n;
-  p.switch_interval_us = a.switch_interval_us;
-  p.check_interval = a.check_interval;
+  p.settings = a.settings;
   return p;
 }
 
@@ -271,7 +290,6 @@ int ensure_preloaded(const ConfigEntry& e) {
 int cmd_run(const RunArgs& a) {
   const ConfigEntry* e = nullptr;
   if (auto why = one_run_problem(a, e); !why.empty()) return usage_error(why);
-  if (auto why = log_option_problem(*e, a); !why.empty()) return usage_error(why);
   if (g_dry_run) return 0;
   if (int rc = ensure_preloaded(*e); rc >= 0) return rc;
   // A test hook: wait until a writer opens this FIFO, so a test knows a run
@@ -289,8 +307,6 @@ int cmd_run(const RunArgs& a) {
   RunParams p = params_of(a);
   p.pin = a.pin;
   p.trace_capacity = std::size_t(a.trace_capacity);
-  p.log_capacity = std::size_t(a.log_capacity);
-  p.log_memory_cap = std::size_t(a.log_cap_mib) << 20;
   RunRecord r;
   if (!run_entry(*e, p, r)) return kExitRunFailed;
 
@@ -564,7 +580,12 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   CLI::App app{"rclab: reference counting without a GIL, measured on fib(n)", "rclab"};
   app.require_subcommand(1);
 
-  app.add_subcommand("list", "List every configuration: its family, its whole policy tuple, its baseline");
+  bool list_settings = false;
+  CLI::App* list_cmd =
+      app.add_subcommand("list", "List every configuration: its family, its whole policy tuple, its baseline");
+  list_cmd->add_flag("--settings", list_settings,
+                     "List the settings the policies declare instead (tab-separated: name, option, owner, default, "
+                     "min, max, unit, help)");
   app.add_subcommand("system", "Show how this machine is set up for measuring (governor, boost, ASLR, isolated CPUs, load, steal), with advice");
   int ceiling_threads = 1;
   bool ceiling_json = false;
@@ -593,21 +614,8 @@ int rclab_main(int argc, char** argv, bool dry_run) {
                       "Record lock events in memory (up to N per thread) and drop them: measures tracing's cost")
       ->check(kWholeNumber)
       ->check(CLI::Range(0L, 100'000'000L));
-  auto* log_cap_opt = run_cmd->add_option("--log-capacity", run.log_capacity,
-                                          "Entries per incref/decref log (buffered counting only)")
-                          ->check(kWholeNumber)
-                          ->check(CLI::Range(1L, 16L << 20))
-                          ->capture_default_str();
-  auto* log_mib_opt = run_cmd->add_option("--log-cap-mib", run.log_cap_mib,
-                                          "MiB of logs the workers may hold before they wait (buffered counting only)")
-                          ->check(kWholeNumber)
-                          ->check(CLI::Range(1L, 1L << 16))
-                          ->capture_default_str();
-  auto* interval_opt = run_cmd->add_option("--switch-interval-us", run.switch_interval_us,
-                      "GIL switch interval in microseconds (interval GIL only)")
-      ->check(kWholeNumber)
-      ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000)))
-      ->capture_default_str();
+  SettingOptions run_settings;
+  add_setting_options(run_cmd, run_settings);
 
   SweepArgs sw;
   CLI::App* sweep_cmd = app.add_subcommand(
@@ -652,11 +660,6 @@ int rclab_main(int argc, char** argv, bool dry_run) {
           },
           "SECONDS"));
 
-  auto* check_opt = run_cmd->add_option("--check-interval", run.check_interval,
-                                        "GIL check interval in ticks (ticks GIL only; default 100)")
-                        ->check(kWholeNumber)
-                        ->check(CLI::Range(1, 1'000'000));
-
   std::string report_file, report_dir;
   CLI::App* report_cmd = app.add_subcommand("report", "Markdown table and CPU/wall/speedup plots from a sweep file");
   report_cmd->add_option("file", report_file, "Sweep records (JSON Lines)")->required();
@@ -676,12 +679,8 @@ int rclab_main(int argc, char** argv, bool dry_run) {
       ->check(kWholeNumber)
       ->check(CLI::Range(1L, 100'000'000L))
       ->capture_default_str();
-  auto* tr_interval = trace_cmd->add_option("--switch-interval-us", tr.switch_interval_us, "interval GIL only")
-                          ->check(kWholeNumber)
-                          ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000)));
-  auto* tr_check = trace_cmd->add_option("--check-interval", tr.check_interval, "ticks GIL only")
-                       ->check(kWholeNumber)
-                       ->check(CLI::Range(1, 1'000'000));
+  SettingOptions trace_settings;
+  add_setting_options(trace_cmd, trace_settings);
 
   std::vector<std::string> compare_files;
   std::vector<std::string> compare_configs;
@@ -713,7 +712,16 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     return usage_error(what + " (see rclab --help)");
   }
 
-  if (app.got_subcommand("list")) return g_dry_run ? 0 : cmd_list();
+  if (app.got_subcommand("list")) {
+    if (g_dry_run) return 0;
+    if (!list_settings) return cmd_list();
+    for (const auto& spec : all_settings())
+      std::printf("%.*s\t%s\t%.*s\t%lld\t%lld\t%lld\t%.*s\t%.*s\n", int(spec.name.size()), spec.name.data(),
+                  option_name(spec).c_str(), int(spec.owner.size()), spec.owner.data(), (long long)spec.def,
+                  (long long)spec.min, (long long)spec.max, int(spec.unit.size()), spec.unit.data(),
+                  int(spec.help.size()), spec.help.data());
+    return 0;
+  }
   if (app.got_subcommand("system")) {
     if (!g_dry_run) std::fputs(system_text().c_str(), stdout);
     return 0;
@@ -729,14 +737,11 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     return r["result_ok"].get<bool>() ? 0 : kExitRunFailed;
   }
   if (app.got_subcommand("run")) {
-    run.interval_given = interval_opt->count() > 0;
-    run.check_given = check_opt->count() > 0;
-    run.log_given = log_cap_opt->count() > 0 || log_mib_opt->count() > 0;
+    collect_settings(run_settings, run.settings);
     return cmd_run(run);
   }
   if (app.got_subcommand("trace")) {
-    tr.interval_given = tr_interval->count() > 0;
-    tr.check_given = tr_check->count() > 0;
+    collect_settings(trace_settings, tr.settings);
     return cmd_trace(tr);
   }
   if (app.got_subcommand("sweep"))

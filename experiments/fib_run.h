@@ -57,10 +57,7 @@ RunRecord run_fib(const RunParams& p) {
   using Gil = typename Cfg::Gil;
 
   runtime::RuntimeOptions options;
-  options.gil.switch_interval = std::chrono::microseconds(p.switch_interval_us);
-  options.gil.check_interval = p.check_interval;
-  options.buffered.log_capacity = p.log_capacity;
-  options.buffered.log_memory_cap = p.log_memory_cap;
+  options.settings = p.settings;
   // The shared runtime, or, with an isolated GIL, one per worker (built on
   // the worker's own thread, before the barrier) and this one only for the
   // driver's bookkeeping.

@@ -1,5 +1,7 @@
 #include "experiments/registry.h"
 
+#include <algorithm>
+
 #include "freelists/global.h"
 #include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
@@ -157,6 +159,14 @@ const char* preload_library(std::string_view allocator) {
   if (allocator == "jemalloc") return RCLAB_JEMALLOC_SO;
   if (allocator == "mimalloc") return RCLAB_MIMALLOC_SO;
   return nullptr;
+}
+
+std::vector<SettingSpec> all_settings() {
+  std::vector<SettingSpec> v;
+  for (const auto& e : kConfigs)
+    for (const auto& s : e.settings)
+      if (std::none_of(v.begin(), v.end(), [&](const SettingSpec& x) { return x.name == s.name; })) v.push_back(s);
+  return v;
 }
 
 std::vector<std::string_view> differing_axes(const ConfigEntry& a, const ConfigEntry& b) {

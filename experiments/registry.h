@@ -45,6 +45,10 @@ struct ConfigEntry {
   // in the process, by LD_PRELOAD; `rclab run` arranges it and checks it.
   std::string_view preload;
   RunRecord (*run)(const RunParams&) = nullptr;
+  // The settings its policies declare (common/settings.h), and their check
+  // of a combination of values (empty: fine).
+  std::span<const SettingSpec> settings;
+  std::string (*check_settings)(const Settings&) = nullptr;
 
   // "biased+immortal+deferred" for a modified policy, else the policy's name.
   std::string refcount_name() const {
@@ -128,6 +132,40 @@ constexpr std::size_t capacity_of() {
     return 0;
 }
 
+// The settings every policy of a configuration declares, in one array.
+namespace detail {
+template <class P>
+constexpr std::size_t settings_count() {
+  if constexpr (has_settings<P>())
+    return std::size(P::kSettings);
+  else
+    return 0;
+}
+template <class... P>
+struct SettingsOf {
+  static constexpr auto value = [] {
+    std::array<SettingSpec, (settings_count<P>() + ... + 0)> a{};
+    std::size_t i = 0;
+    auto add = [&]<class Q>() {
+      if constexpr (has_settings<Q>())
+        for (const auto& s : Q::kSettings) a[i++] = s;
+    };
+    (add.template operator()<P>(), ...);
+    return a;
+  }();
+};
+template <class... P>
+std::string check_settings(const Settings& s) {
+  std::string why;
+  auto one = [&]<class Q>() {
+    if constexpr (requires { Q::check_settings(s); })
+      if (why.empty()) why = Q::check_settings(s);
+  };
+  (one.template operator()<P>(), ...);
+  return why;
+}
+}  // namespace detail
+
 // What an entry is besides its types: its place among the others.
 struct EntryInfo {
   std::string_view family;
@@ -153,6 +191,11 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
   e.frames = Cfg::Frames::kName;
   e.frames_capacity = capacity_of<typename Cfg::Frames>();
   e.tstate = Cfg::TState::kName;
+  using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
+                               typename Cfg::TState>;
+  e.settings = S::value;
+  e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
+                                             typename Cfg::Frames, typename Cfg::TState>;
   if constexpr (runtime::SafeConfig<Cfg>)
     e.run = &run_fib<Cfg>;
   else
@@ -177,6 +220,8 @@ constexpr ConfigEntry with_preload(ConfigEntry e, std::string_view allocator) {
 const char* preload_library(std::string_view allocator);
 
 std::span<const ConfigEntry> all_configs();
+// Every setting any configuration declares, each name once, in registry order.
+std::vector<SettingSpec> all_settings();
 const ConfigEntry* find_config(std::string_view name);
 
 }  // namespace rclab::experiments

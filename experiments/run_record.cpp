@@ -49,16 +49,6 @@ nlohmann::json counters_json(const RunRecord& r) {
 
 }  // namespace
 
-nlohmann::json settings_json(const RunParams& p) {
-  return {{"switch_interval_us", p.switch_interval_us},
-          {"check_interval", p.check_interval},
-          {"log_capacity", p.log_capacity},
-          {"log_cap_mib", p.log_memory_cap >> 20},
-          {"epoch_interval_us", p.epoch_interval_us},
-          {"trace_capacity", p.trace_capacity},
-          {"pin", p.pin}};
-}
-
 nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j;
   j["schema"] = kSchema;

@@ -11,6 +11,7 @@
 
 #include "common/lock_trace.h"
 #include "common/perf_counters.h"
+#include "common/settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,13 +24,9 @@ inline constexpr int kSchema = 2;
 struct RunParams {
   int threads = 1;
   int n = 30;
-  std::int64_t switch_interval_us = 5000;  // interval GIL only
-  int check_interval = 100;                // ticks GIL only
+  Settings settings;                       // the policies' declared settings given for this run
   bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
   std::size_t trace_capacity = 0;          // >0: record GIL events, up to this many per thread
-  std::size_t log_capacity = 4096;         // buffered counting: entries per incref/decref log
-  std::size_t log_memory_cap = 64u << 20;  // buffered counting: bytes of logs producers may hold
-  std::int64_t epoch_interval_us = 1000;   // buffered counting: the commit thread's epoch
 };
 
 struct RunRecord {
@@ -73,9 +70,6 @@ struct RunRecord {
   bool clean() const { return result_ok() && live_objects == 0 && live_blocks == 0; }
 };
 
-// Every setting of a run, defaults included, whether or not the
-// configuration's policies use it: the record's "settings".
-nlohmann::json settings_json(const RunParams& p);
 nlohmann::json to_json(const RunRecord& r);
 std::string to_text(const RunRecord& r);
 

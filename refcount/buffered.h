@@ -81,11 +81,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/fatal.h"
+#include "common/settings.h"
 #include "refcount/policy.h"
 
 namespace rclab::refcount {
@@ -99,6 +101,23 @@ struct BufferedOptions {
 struct Buffered {
   static constexpr std::string_view kName = "buffered";
   static constexpr bool kNeedsGil = false;
+
+  static constexpr SettingSpec kLogCapacity{"log_capacity", 4096, 1, 16 << 20, "entries",
+                                            "entries per incref/decref log", "buffered counting"};
+  static constexpr SettingSpec kLogCapMib{"log_cap_mib", 64, 1, 1 << 16, "MiB",
+                                          "MiB of logs the workers may hold before they wait", "buffered counting"};
+  static constexpr SettingSpec kEpochInterval{"epoch_interval_us", 1000, 10, 1'000'000, "us",
+                                              "the commit thread's epoch interval while threads run",
+                                              "buffered counting"};
+  static constexpr SettingSpec kSettings[] = {kLogCapacity, kLogCapMib, kEpochInterval};
+  static BufferedOptions options(const Settings& s) {
+    return {std::size_t(s.get(kLogCapacity)), std::size_t(s.get(kLogCapMib)) << 20,
+            std::chrono::microseconds(s.get(kEpochInterval))};
+  }
+  // Why these settings cannot work together, or empty: the cap must hold the
+  // two logs a thread needs beyond the commit thread's reserve, or producers
+  // would wait for a log that can never exist.
+  static std::string check_settings(const Settings& s);
 
   struct Header {
     // Written only by the commit thread (after init); atomic with relaxed
@@ -122,6 +141,7 @@ struct Buffered {
   struct Local;
 
   struct Shared {
+    explicit Shared(const Settings& s) : Shared(options(s)) {}
     explicit Shared(const BufferedOptions& o = {}) : opt(o) {
       if (opt.log_capacity == 0) fatal("buffered: the log capacity must be at least 1");
       // A producer needs two logs beyond the commit thread's reserve, or it
@@ -504,5 +524,14 @@ struct Buffered {
     from.erase(keep, from.end());
   }
 };
+
+inline std::string Buffered::check_settings(const Settings& s) {
+  const BufferedOptions o = options(s);
+  const std::size_t need = (2 + kCollectorReserve) * o.log_capacity * sizeof(Header*);
+  if (o.log_memory_cap >= need) return {};
+  return "--log-cap-mib " + std::to_string(s.get(kLogCapMib)) + " cannot hold the " +
+         std::to_string(2 + kCollectorReserve) + " logs of " + std::to_string(o.log_capacity) +
+         " entries it needs (" + std::to_string(need) + " bytes)";
+}
 
 }  // namespace rclab::refcount

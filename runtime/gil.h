@@ -1,8 +1,9 @@
 // The GIL policy concept.
 //
 // Contract:
-//   Shared(breaker, options)  one lock per runtime; it may raise requests on
-//                             the runtime's eval breaker.
+//   Shared(breaker, settings) one lock per runtime; it may raise requests on
+//                             the runtime's eval breaker, and reads its own
+//                             declared settings (kSettings, common/settings.h).
 //   take(shared, local)       block until this thread holds the GIL.
 //   drop(shared, local)       release it.
 //   yield(shared, local)      called by the eval loop when the breaker carries
@@ -22,15 +23,9 @@
 #include <string_view>
 
 #include "common/eval_breaker.h"
+#include "common/settings.h"
 
 namespace rclab::runtime {
-
-struct GilOptions {
-  // CPython 3's sys.setswitchinterval default: 5 ms (interval GIL).
-  std::chrono::microseconds switch_interval{5000};
-  // CPython 2's sys.setcheckinterval default: 100 ticks (ticks GIL).
-  int check_interval = 100;
-};
 
 struct GilStats {
   std::uint64_t switches = 0;        // times the GIL changed holder
@@ -40,7 +35,7 @@ struct GilStats {
 
 template <class G>
 concept GilPolicy =
-    std::constructible_from<typename G::Shared, EvalBreaker&, const GilOptions&> &&
+    std::constructible_from<typename G::Shared, EvalBreaker&, const Settings&> &&
     std::constructible_from<typename G::Local, typename G::Shared&> &&
     requires(typename G::Shared& s, const typename G::Shared& cs, typename G::Local& l) {
       { G::kName } -> std::convertible_to<std::string_view>;

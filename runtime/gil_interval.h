@@ -31,11 +31,15 @@ namespace rclab::runtime {
 struct IntervalGil {
   static constexpr std::string_view kName = "interval";
   static constexpr bool kExclusive = true;
+  // CPython 3's sys.setswitchinterval default: 5 ms.
+  static constexpr SettingSpec kSwitchInterval{"switch_interval_us", 5000, 1, 1'000'000, "us",
+                                               "GIL switch interval (sys.setswitchinterval)", "the interval GIL"};
+  static constexpr SettingSpec kSettings[] = {kSwitchInterval};
 
   struct Local;
 
   struct Shared {
-    Shared(EvalBreaker& b, const GilOptions& o) : breaker(b), interval(o.switch_interval) {}
+    Shared(EvalBreaker& b, const Settings& s) : breaker(b), interval(s.get(kSwitchInterval)) {}
 
     EvalBreaker& breaker;
     const std::chrono::microseconds interval;

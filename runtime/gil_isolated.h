@@ -22,7 +22,7 @@ struct IsolatedGil {
   static constexpr bool kIsolated = true;  // one runtime per thread
 
   struct Shared {
-    Shared(EvalBreaker&, const GilOptions&) noexcept {}
+    Shared(EvalBreaker&, const Settings&) noexcept {}
   };
   struct Local {
     explicit Local(Shared&) noexcept {}

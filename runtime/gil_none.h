@@ -14,7 +14,7 @@ struct NoGil {
   static constexpr bool kExclusive = false;
 
   struct Shared {
-    Shared(EvalBreaker&, const GilOptions&) noexcept {}
+    Shared(EvalBreaker&, const Settings&) noexcept {}
   };
   struct Local {
     explicit Local(Shared&) noexcept {}

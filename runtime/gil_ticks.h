@@ -28,11 +28,15 @@ namespace rclab::runtime {
 struct TicksGil {
   static constexpr std::string_view kName = "ticks";
   static constexpr bool kExclusive = true;
+  // CPython 2's sys.setcheckinterval default: 100 ticks.
+  static constexpr SettingSpec kCheckInterval{"check_interval", 100, 1, 1'000'000, "ticks",
+                                              "GIL check interval (sys.setcheckinterval)", "the ticks GIL"};
+  static constexpr SettingSpec kSettings[] = {kCheckInterval};
 
   struct Local;
 
   struct Shared {
-    Shared(EvalBreaker&, const GilOptions& o) : check_interval(o.check_interval) {}
+    Shared(EvalBreaker&, const Settings& s) : check_interval(int(s.get(kCheckInterval))) {}
 
     const int check_interval;
     std::mutex mutex;  // guards locked and last_holder

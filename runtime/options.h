@@ -1,15 +1,14 @@
-// The options a Runtime is built from: the GIL's and, for policies built
-// from them, buffered counting's.
+// The options a Runtime is built from: the settings its policies declared.
 #pragma once
 
-#include "refcount/buffered.h"
+#include "common/settings.h"
 #include "runtime/gil.h"
 
 namespace rclab::runtime {
 
+// Every policy reads its own declared settings from here (kSettings).
 struct RuntimeOptions {
-  GilOptions gil;
-  refcount::BufferedOptions buffered;  // used only by policies built from it
+  Settings settings;
 };
 
 }  // namespace rclab::runtime

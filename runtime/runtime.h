@@ -80,7 +80,7 @@ class Runtime {
   // Shared policy state, one per runtime (declared before `main`, which is
   // built from it).
   EvalBreaker breaker;
-  typename RC::Shared rc_shared;  // from options.buffered when the policy takes options
+  typename RC::Shared rc_shared;  // from options.settings when the policy declares settings
   typename Cfg::Alloc::Shared alloc_shared;
   typename Cfg::Frames::Shared frames_shared;
   typename Cfg::Gil::Shared gil_shared;
@@ -160,8 +160,8 @@ namespace detail {
 // a prvalue, so Shared may hold mutexes (guaranteed copy elision).
 template <class RC>
 typename RC::Shared make_rc_shared(const RuntimeOptions& o) {
-  if constexpr (std::is_constructible_v<typename RC::Shared, const refcount::BufferedOptions&>)
-    return typename RC::Shared(o.buffered);
+  if constexpr (std::is_constructible_v<typename RC::Shared, const Settings&>)
+    return typename RC::Shared(o.settings);
   else
     return typename RC::Shared();
 }
@@ -169,7 +169,7 @@ typename RC::Shared make_rc_shared(const RuntimeOptions& o) {
 
 template <SafeConfig Cfg>
 Runtime<Cfg>::Runtime(const RuntimeOptions& options)
-    : rc_shared(detail::make_rc_shared<RC>(options)), gil_shared(breaker, options.gil), main(*this) {
+    : rc_shared(detail::make_rc_shared<RC>(options)), gil_shared(breaker, options.settings), main(*this) {
   // First: set-up's own increfs may fill a log, which the commit thread empties.
   start_commit_thread();
   auto singleton = [&](Type t) {

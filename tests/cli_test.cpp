@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "experiments/registry.h"
 
 #ifndef RCLAB_BIN
 #error "RCLAB_BIN must name the rclab executable"
@@ -32,7 +35,24 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-Outcome rclab(const std::string& args) {
+// A directory of this test process's own: "@TMP@" in arguments stands for
+// it, so refused outputs never share a path with another run.
+std::string tmp_dir() {
+  static const std::string dir = [] {
+    std::string d = ::testing::TempDir() + "rclab_cli_" + std::to_string(::getpid());
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+std::string with_tmp(std::string args) {
+  for (std::size_t at; (at = args.find("@TMP@")) != std::string::npos;) args.replace(at, 5, tmp_dir());
+  return args;
+}
+
+Outcome rclab(const std::string& raw_args) {
+  const std::string args = with_tmp(raw_args);
   // Unique per process, so `ctest -j` runs cannot mix their outputs.
   const std::string tag = std::to_string(::getpid());
   const std::string out = ::testing::TempDir() + "rclab_cli_out." + tag;
@@ -64,8 +84,8 @@ class RefusedInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(RefusedInput, ExitsTwoWithOneLine) {
   const Outcome o = rclab(GetParam().args);
-  EXPECT_FALSE(std::filesystem::exists("/tmp/rclab-never.jsonl")) << "a refused sweep wrote its output";
-  EXPECT_FALSE(std::filesystem::exists("/tmp/rclab-never.json")) << "a refused trace wrote its output";
+  EXPECT_FALSE(std::filesystem::exists(with_tmp("@TMP@/never.jsonl"))) << "a refused sweep wrote its output";
+  EXPECT_FALSE(std::filesystem::exists(with_tmp("@TMP@/never.json"))) << "a refused trace wrote its output";
   EXPECT_EQ(o.status, 2) << o.err;
   EXPECT_EQ(lines(o.err), 1) << o.err;
   EXPECT_EQ(o.err.rfind("rclab: ", 0), 0u) << o.err;
@@ -81,8 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"MissingConfig", "run --threads 1 --n 5", "--config"},
                       BadInput{"UnknownConfig", "run --config nosuch --n 5", "unknown configuration"},
                       BadInput{"RefusedConfig", "run --config plain-nogil --n 5", "refused"},
-                      BadInput{"LogOptionWithoutBuffered", "run --config gil --n 5 --log-capacity 10",
-                               "apply to buffered counting"},
+                      BadInput{"SettingOfAnotherPolicy", "run --config gil --n 5 --log-capacity 10",
+                               "a setting of buffered counting"},
                       BadInput{"LogCapBelowTheLogsNeeded",
                                "run --config buffered --n 5 --log-capacity 1000000 --log-cap-mib 1", "cannot hold"},
                       BadInput{"LogCapacityZero", "run --config buffered --n 5 --log-capacity 0", "--log-capacity"},
@@ -108,40 +128,92 @@ INSTANTIATE_TEST_SUITE_P(
                                "gil=interval"},
                       BadInput{"ZeroCheckInterval", "run --config gil-ticks --n 5 --check-interval 0",
                                "--check-interval"},
-                      BadInput{"TraceWithoutLocks", "trace --config atomic --n 5 -o /tmp/rclab-never.json", "no lock to trace"},
+                      BadInput{"TraceWithoutLocks", "trace --config atomic --n 5 -o @TMP@/never.json", "no lock to trace"},
                       BadInput{"TraceNoOutput", "trace --config gil --n 5", "--out"},
-                      BadInput{"TraceZeroCapacity", "trace --config gil --n 5 --capacity 0 -o /tmp/rclab-never.json",
+                      BadInput{"TraceZeroCapacity", "trace --config gil --n 5 --capacity 0 -o @TMP@/never.json",
                                "--capacity"},
-                      BadInput{"SweepUnknownConfig", "sweep --configs gil,nosuch --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepUnknownConfig", "sweep --configs gil,nosuch --out @TMP@/never.jsonl",
                                "unknown configuration 'nosuch'"},
-                      BadInput{"SweepRefusedConfig", "sweep --configs plain-nogil --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepRefusedConfig", "sweep --configs plain-nogil --out @TMP@/never.jsonl",
                                "refused"},
-                      BadInput{"SweepDuplicateConfig", "sweep --configs gil,gil --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepDuplicateConfig", "sweep --configs gil,gil --out @TMP@/never.jsonl",
                                "twice"},
-                      BadInput{"SweepEmptyThreads", "sweep --configs gil --threads '' --out /tmp/rclab-never.jsonl",
-                               "--threads is empty"},
-                      BadInput{"SweepBadThreads", "sweep --configs gil --threads 1,x --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepEmptyThreads", "sweep --configs gil --threads '' --out @TMP@/never.jsonl",
+                               "empty item"},
+                      BadInput{"SweepBadThreads", "sweep --configs gil --threads 1,x --out @TMP@/never.jsonl",
                                "not a whole number"},
-                      BadInput{"SweepZeroThreads", "sweep --configs gil --threads 0,2 --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepZeroThreads", "sweep --configs gil --threads 0,2 --out @TMP@/never.jsonl",
                                "outside"},
-                      BadInput{"SweepDuplicateThreads", "sweep --configs gil --threads 2,2 --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepDuplicateThreads", "sweep --configs gil --threads 2,2 --out @TMP@/never.jsonl",
                                "twice"},
-                      BadInput{"SweepRepeatZero", "sweep --configs gil --repeat 0 --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepRepeatZero", "sweep --configs gil --repeat 0 --out @TMP@/never.jsonl",
                                "--repeat"},
                       BadInput{"SweepNoOut", "sweep --configs gil", "--out"},
-                      BadInput{"SweepNoConfigs", "sweep --out /tmp/rclab-never.jsonl", "--configs"},
+                      BadInput{"SweepNoConfigs", "sweep --out @TMP@/never.jsonl", "--configs"},
                       BadInput{"SweepUnknownPreset", "sweep --preset nosuch", "unknown preset"},
-                      BadInput{"SweepLongN", "sweep --configs gil --n 45 --out /tmp/rclab-never.jsonl", "--long"},
-                      BadInput{"SweepNegativeN", "sweep --configs gil --n -5 --out /tmp/rclab-never.jsonl", ">= 0"},
-                      BadInput{"SweepTimeoutNaN", "sweep --configs gil --timeout-s nan --out /tmp/rclab-never.jsonl",
+                      BadInput{"SweepLongN", "sweep --configs gil --n 45 --out @TMP@/never.jsonl", "--long"},
+                      BadInput{"SweepNegativeN", "sweep --configs gil --n -5 --out @TMP@/never.jsonl", ">= 0"},
+                      BadInput{"SweepTimeoutNaN", "sweep --configs gil --timeout-s nan --out @TMP@/never.jsonl",
                                "--timeout-s"},
                       BadInput{"LeadingZeroN", "run --config gil --n 030", "leading zeros"},
                       BadInput{"ReportMissingFile", "report /nonexistent/rclab.jsonl", "no such file"},
                       BadInput{"ReportNoFile", "report", "file"},
                       BadInput{"CompareMissingFile", "compare /nonexistent/a.jsonl /nonexistent/b.jsonl", "no such file"},
                       BadInput{"CompareOneFileWithoutConfigs", "compare " RCLAB_FIXTURE, "--configs"},
-                      BadInput{"CompareUnknownConfig", "compare " RCLAB_FIXTURE " --configs gil,nosuch", "nosuch"}),
+                      BadInput{"CompareUnknownConfig", "compare " RCLAB_FIXTURE " --configs gil,nosuch", "nosuch"},
+                      BadInput{"CompareSameConfigTwice", "compare " RCLAB_FIXTURE " --configs gil,gil", "twice"},
+                      BadInput{"SweepEmptyConfigItem", "sweep --configs gil,,atomic --out @TMP@/never.jsonl",
+                               "empty item"},
+                      BadInput{"SweepTrailingComma", "sweep --configs gil, --out @TMP@/never.jsonl", "empty item"},
+                      BadInput{"SweepOnlyAComma", "sweep --configs , --out @TMP@/never.jsonl", "empty item"},
+                      BadInput{"SweepEmptyThreadItem", "sweep --configs gil --threads 1,,2 --out @TMP@/never.jsonl",
+                               "empty item"},
+                      BadInput{"SweepNegativeSeed", "sweep --configs gil --seed -1 --out @TMP@/never.jsonl", "--seed"},
+                      BadInput{"SweepUnwritableOut", "sweep --configs gil --out /proc/rclab/never.jsonl", "cannot create"},
+                      BadInput{"SweepOutIsADirectory", "sweep --configs gil --out @TMP@", "directory"},
+                      BadInput{"SweepMaxBelowMin", "sweep --configs gil --repeat 5 --max-repeats 3 --out @TMP@/never.jsonl",
+                               "--max-repeats"},
+                      BadInput{"SweepMissingPeersFile", "sweep --peers @TMP@/nosuch.json --out @TMP@/never.jsonl",
+                               "--peers"},
+                      BadInput{"SweepPeersNotJson", "sweep --peers " RCLAB_FIXTURE " --out @TMP@/never.jsonl", "--peers"},
+                      BadInput{"TraceUnwritableOut", "trace --config gil --n 5 -o /proc/rclab/never.json", "cannot create"},
+                      BadInput{"ReportOutIsAFile", "report " RCLAB_FIXTURE " -o " RCLAB_FIXTURE, "is a file"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Every declared setting (common/settings.h) is refused below its minimum,
+// above its maximum, and for a configuration none of whose policies
+// declares it: the refusals derive from the declaration, like the options.
+// tools/gen_bad_inputs.py writes the same three rows per setting into
+// docs/bad-inputs.md from `rclab list --settings`.
+TEST(Cli, EveryDeclaredSettingIsRefusedOutOfRangeAndWhereItDoesNotApply) {
+  const auto settings = rclab::experiments::all_settings();
+  ASSERT_FALSE(settings.empty());
+  for (const auto& spec : settings) {
+    const rclab::experiments::ConfigEntry* owner = nullptr;
+    const rclab::experiments::ConfigEntry* other = nullptr;
+    for (const auto& e : rclab::experiments::all_configs()) {
+      if (!e.refused.empty() || !e.preload.empty()) continue;
+      const bool has = std::any_of(e.settings.begin(), e.settings.end(), [&](const auto& s) { return s.name == spec.name; });
+      (has ? owner : other) = (has ? owner : other) ? (has ? owner : other) : &e;
+    }
+    ASSERT_TRUE(owner && other) << spec.name;
+    const std::string opt = rclab::option_name(spec);
+    for (const std::string& args :
+         {"run --config " + std::string(owner->name) + " --n 5 " + opt + " " + std::to_string(spec.min - 1),
+          "run --config " + std::string(owner->name) + " --n 5 " + opt + " " + std::to_string(spec.max + 1),
+          "run --config " + std::string(other->name) + " --n 5 " + opt + " " + std::to_string(spec.def)}) {
+      const Outcome o = rclab(args);
+      EXPECT_EQ(o.status, 2) << args << ": " << o.err;
+      EXPECT_EQ(lines(o.err), 1) << args << ": " << o.err;
+      EXPECT_NE(o.err.find(opt), std::string::npos) << args << ": " << o.err;
+    }
+    // And in range, for its owner, it runs and is recorded.
+    const Outcome ok = rclab("run --config " + std::string(owner->name) + " --n 5 --json " + opt + " " +
+                             std::to_string(spec.def));
+    ASSERT_EQ(ok.status, 0) << ok.err;
+    EXPECT_EQ(nlohmann::json::parse(ok.out)["settings"][std::string(spec.name)], spec.def);
+  }
+}
 
 TEST(Cli, RunJsonPrintsOneCompleteRecord) {
   const Outcome o = rclab("run --config atomic --threads 2 --n 15 --json");

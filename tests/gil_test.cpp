@@ -35,8 +35,8 @@ TYPED_TEST(GilConformance, ExclusiveMeansNeverHeldByTwoThreads) {
     GTEST_SKIP() << TypeParam::kName << " excludes nothing";
   } else {
     EvalBreaker breaker;
-    GilOptions o;
-    o.switch_interval = 200us;
+    Settings o;
+    o.set("switch_interval_us", 200);
     typename TypeParam::Shared gil(breaker, o);
     constexpr int kThreads = 4, kSteps = 200000;
     long counter = 0;                 // plain: guarded only by the GIL
@@ -68,7 +68,7 @@ TYPED_TEST(GilConformance, NonExclusiveNeverBlocks) {
     GTEST_SKIP() << TypeParam::kName << " is exclusive";
   } else {
     EvalBreaker breaker;
-    typename TypeParam::Shared gil(breaker, GilOptions{});
+    typename TypeParam::Shared gil(breaker, Settings{});
     // Every thread takes it and, while "holding" it, waits for all the
     // others to hold it too: only a GIL that blocks nobody lets this finish.
     constexpr int kThreads = 4;
@@ -92,8 +92,8 @@ TYPED_TEST(GilConformance, NonExclusiveNeverBlocks) {
 // with forced switching, cannot retake the GIL before the waiter has had it.
 TEST(IntervalGil, DropRequestHandsOverAndForcesASwitch) {
   EvalBreaker breaker;
-  GilOptions o;
-  o.switch_interval = 1ms;
+  Settings o;
+  o.set("switch_interval_us", 1000);
   IntervalGil::Shared gil(breaker, o);
   IntervalGil::Local a(gil), b(gil);
   std::atomic<bool> b_waiting{false}, b_had_it{false};
@@ -128,8 +128,8 @@ TEST(IntervalGil, DropRequestHandsOverAndForcesASwitch) {
 // thing"), then one release every check_interval + 1 ticks.
 TEST(TicksGil, ReleasesEveryCheckIntervalTicks) {
   EvalBreaker breaker;
-  GilOptions o;
-  o.check_interval = 100;
+  Settings o;
+  o.set("check_interval", 100);
   TicksGil::Shared gil(breaker, o);
   TicksGil::Local me(gil);
   TicksGil::take(gil, me);
