@@ -40,8 +40,10 @@ def _figure(points, config, base, figure, n, kind):
         if not (p1 and pn):
             return f"{config} at 1 and {threads} threads"
         return [pn.values("wall_s"), p1.values("wall_s")], lambda wn, w1: wn / w1
+    if not p1:
+        return f"{config} at 1 thread"
     if base == "baseline":
-        base = p1.baseline or p1.config if p1 and p1.baseline is not None else None
+        base = p1.baseline or p1.config if p1.baseline is not None else None
         if base is None:
             return f"{config}'s baseline (not recorded)"
     b = _point(points, base, kind, n, 1)

@@ -105,7 +105,7 @@ def parse_line(text):
         return None
     bad = _find_nonfinite(rec)
     if bad:
-        raise BadInput(f"{field_name(bad[0])}: {bad[1]} is not a finite number")
+        raise BadInput(f"field '{field_name(bad[0])}': {bad[1]} is not a finite number")
     err = schema_error(rec)
     if err:
         raise BadInput(f"field '{err[0]}': {err[1]}")
