@@ -253,6 +253,9 @@ def run_cli(prog, main):
         main()
     except BadInput as e:
         fail(prog, str(e))
+    except BrokenPipeError:  # `| head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except OSError as e:  # writing the outputs: full disk, read-only folder
         fail(prog, f"{e.filename or ''}: {e.strerror or e}".lstrip(": "))
     except KeyboardInterrupt:
