@@ -5,6 +5,7 @@ in red cells with footnotes."""
 import base64
 import html
 import os
+import re
 
 import table
 
@@ -30,12 +31,20 @@ def _e(s):
     return html.escape(str(s), quote=True)
 
 
+def _md(s):
+    """Escaped text with the Markdown the shared strings use (`code`, **bold**)
+    turned into HTML, so report.md and report.html can share one wording."""
+    t = _e(s)
+    t = re.sub(r"`([^`]*)`", r"<code>\1</code>", t)
+    return re.sub(r"\*\*([^*]*)\*\*", r"<strong>\1</strong>", t)
+
+
 def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
     o = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
          f"<title>rclab report: {_e(os.path.basename(path))}</title>", f"<style>{STYLE}</style></head><body>",
          f"<h1>rclab report: <code>{_e(os.path.basename(path))}</code></h1>", "<h2>Provenance</h2><dl>"]
     for label, text in prov:
-        o.append(f"<dt>{_e(label)}</dt><dd>{_e(text)}</dd>")
+        o.append(f"<dt>{_e(label)}</dt><dd>{_md(text)}</dd>")
     if disturbance:
         o.append("<dt>worst disturbance</dt><dd>" + _e(", ".join(f"{k} {v:.2f}" for k, v in disturbance.items())) + "</dd>")
     o.append("</dl>")
@@ -45,7 +54,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
         o.append("</dl>")
     for n in notes:
         o.append(f'<p class="foot"><strong>{_e(n)}</strong></p>')
-    o.append(f"<h2>Points</h2><p>{_e(table.EXPLAIN)}</p><table><thead><tr>")
+    o.append(f"<h2>Points</h2><p>{_md(table.EXPLAIN)}</p><div style=\"overflow-x:auto\"><table><thead><tr>")
     o += [f"<th>{_e(h)}</th>" for h in table.HEADER]
     o.append("</tr></thead><tbody>")
     footnotes = []
@@ -63,7 +72,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
                 text = f'⚠ {text} <sup><a href="#fn{len(footnotes)}">{len(footnotes)}</a></sup>'
             o.append(f'<td class="{" ".join(cls)}">{text}</td>' if cls else f"<td>{text}</td>")
         o.append("</tr>")
-    o.append("</tbody></table>")
+    o.append("</tbody></table></div>")
     if footnotes:
         o.append("<ol class=\"foot\">")
         o += [f'<li id="fn{i}">{_e(f)}</li>' for i, f in enumerate(footnotes, 1)]
