@@ -160,6 +160,57 @@ class SchemaTwo(unittest.TestCase):
         self.assertIsNotNone(miss.model_value)
 
 
+class Variants(unittest.TestCase):
+    """Records built in memory with the fixture generator's helpers."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(HERE, "fixtures"))
+        import gen_fixtures
+        cls.gen = gen_fixtures
+
+    def points_of(self, recs):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write("".join(__import__("json").dumps(r) + "\n" for r in recs))
+        self.addCleanup(os.unlink, f.name)
+        return load(f.name)
+
+    def test_mixed_settings_are_separate_rows_and_bases_match_settings(self):
+        m = self.gen.model
+        recs = []
+        for r in (1, 2, 3):
+            for si in (5000, 1000):
+                for t in (1, 2):
+                    rec = m("gil", "gil-models", "", t, 0.1 * t * (1 + si / 10000), 0.1 * t, gil="interval", repeat=r)
+                    rec["settings"]["switch_interval_us"] = si
+                    recs.append(rec)
+        pts, notes = self.points_of(recs)
+        self.assertEqual(len(pts), 4)
+        self.assertTrue(any("2 settings" in n for n in notes), notes)
+        d = derived.derive_all(pts, 2)
+        for p in pts.values():
+            self.assertIn("settings #", p.label)
+            self.assertEqual(d[p.key].base.variant, p.variant)  # each against its own settings' 1-thread point
+
+    def test_zero_cpu_baseline_gives_no_figure_not_a_crash(self):
+        m = self.gen.model
+        recs = [m("gil", "gil-models", "", 1, 0.1, 0.0, gil="interval", repeat=r) for r in (1, 2)]
+        recs += [m("atomic", "gilectomy", "gil", 2, 0.2, 0.4, repeat=r) for r in (1, 2)]
+        pts, _ = self.points_of(recs)
+        d = derived.derive_all(pts, 2)
+        a = d[find(pts, "atomic", 2).key]
+        self.assertIsNone(a.inflation)
+        self.assertIsNotNone(a.speedup)
+
+    def test_live_blocks_make_a_run_failed(self):
+        m = self.gen.model
+        recs = [m("gil", "gil-models", "", 1, 0.1, 0.1, gil="interval", repeat=r) for r in (1, 2, 3)]
+        recs[0]["live_blocks"] = 2
+        pts, _ = self.points_of(recs)
+        p = find(pts, "gil", 1)
+        self.assertEqual((len(p.ok), p.failed), (2, 1))
+
+
 class Statistics(unittest.TestCase):
     def test_bimodal_rule(self):
         self.assertIsNotNone(stats.bimodal([1.5, 1.52, 3.5, 3.7, 3.8]))
