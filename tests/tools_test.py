@@ -271,6 +271,35 @@ class Reading(unittest.TestCase):
             self.assertTrue(rclab_records.read_records(f, warn=io.StringIO()), f)
 
 
+class SharedFixtures(unittest.TestCase):
+    """tests/fixtures/records/: the files the C++ reader tests against too."""
+    DIR = os.path.join(HERE, "fixtures", "records")
+
+    def test_schema_is_a_valid_draft7_schema(self):
+        import json
+        import jsonschema
+        with open(rclab_records.SCHEMA_PATH, encoding="utf-8") as f:
+            jsonschema.Draft7Validator.check_schema(json.load(f))
+
+    def test_valid_records_are_accepted(self):
+        names = sorted(os.listdir(os.path.join(self.DIR, "valid")))
+        self.assertGreaterEqual(len(names), 5)
+        for name in names:
+            with self.subTest(name):
+                self.assertTrue(rclab_records.read_records(os.path.join(self.DIR, "valid", name), warn=io.StringIO()))
+
+    def test_invalid_records_are_refused_naming_the_field(self):
+        names = sorted(os.listdir(os.path.join(self.DIR, "invalid")))
+        self.assertGreaterEqual(len(names), 20)
+        for name in names:
+            field = name.split("--")[0]
+            path = os.path.join(self.DIR, "invalid", name)
+            with self.subTest(name):
+                with self.assertRaises(rclab_records.BadInput) as cm:
+                    rclab_records.read_records(path, warn=io.StringIO())
+                self.assertIn(f"{path}:1: field '{field}'", str(cm.exception))
+
+
 class Compare(unittest.TestCase):
     def run_compare(self, *args):
         return subprocess.run([sys.executable, os.path.join(TOOLS, "compare.py"), *args],

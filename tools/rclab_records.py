@@ -65,13 +65,14 @@ _validator = None
 
 def validator():
     """The schema validator, built once. jsonschema is Debian's
-    python3-jsonschema (4.10: draft 2020-12)."""
+    python3-jsonschema 4.10, draft 7 (what a hand-written C++ validator can follow too)."""
     global _validator
     if _validator is None:
         import jsonschema
         with open(SCHEMA_PATH, encoding="utf-8") as f:
             schema = json.load(f)
-        _validator = jsonschema.Draft202012Validator(schema)
+        jsonschema.Draft7Validator.check_schema(schema)
+        _validator = jsonschema.Draft7Validator(schema)
     return _validator
 
 
