@@ -91,7 +91,8 @@ class Report(Base):
         self.assertRefused(self.run_tool("report.py", os.path.join(self.dir, "nope.jsonl")), "no such file")
 
     def test_folder_as_input(self):
-        self.assertRefused(self.run_tool("report.py", self.dir), "no such file")
+        self.assertRefused(self.run_tool("report.py", self.dir), "not a regular file")
+        self.assertRefused(self.run_tool("report.py", "/dev/zero"), "not a regular file")
 
     def test_output_is_an_existing_file(self):
         target = self.file("taken", b"x")
@@ -140,6 +141,7 @@ class Compare(Base):
 
     def test_missing_file(self):
         self.assertRefused(self.run_tool("compare.py", GOOD, os.path.join(self.dir, "nope.jsonl")), "no such file")
+        self.assertRefused(self.run_tool("compare.py", "/dev/zero", GOOD), "not a regular file")
 
     def test_bad_arguments(self):
         self.assertRefused(self.run_tool("compare.py"))

@@ -28,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stats  # noqa: E402
 from points import group  # noqa: E402
-from rclab_records import BadInput, fail, read_records, run_cli  # noqa: E402
+from rclab_records import BadInput, check_input, fail, read_records, run_cli  # noqa: E402
 
 PROG = "compare"
 ALPHA = 0.05
@@ -120,8 +120,7 @@ def main():
     if len(args.files) > 2:
         raise BadInput("give at most two files")
     for f in args.files:
-        if not os.path.isfile(f):
-            raise BadInput(f"no such file: {f}")
+        check_input(f)
     if len(args.files) == 1:
         parts = (args.configs or "").split(",")
         if len(parts) != 2 or not all(parts):

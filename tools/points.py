@@ -5,7 +5,7 @@ the lookup of a point's baseline.
 from dataclasses import dataclass, field
 
 import families
-from rclab_records import canonical, has_gil, is_ok, kind, point_key, schema_of, variant_of
+from rclab_records import has_gil, is_ok, kind, point_key, schema_of, variant_of
 
 
 @dataclass
@@ -126,4 +126,4 @@ def cores_of(records):
     return min(cores) if cores else None
 
 
-__all__ = ["Point", "group", "find_base", "base_config_of", "cores_of", "canonical"]
+__all__ = ["Point", "group", "find_base", "base_config_of", "cores_of"]

@@ -226,6 +226,15 @@ def write_atomically(path, data, mode="w"):
         raise
 
 
+def check_input(path):
+    """BadInput unless `path` is a regular file (a folder, a FIFO or
+    /dev/zero would hang or mislead the reader)."""
+    if not os.path.exists(path):
+        raise BadInput(f"no such file: {path}")
+    if not os.path.isfile(path):
+        raise BadInput(f"{path}: not a regular file")
+
+
 def prepare_outdir(path):
     """Creates the output folder; BadInput when it is a file or cannot be
     written, before any work is done."""

@@ -24,7 +24,7 @@ import provenance  # noqa: E402
 import report_md  # noqa: E402
 import table  # noqa: E402
 from points import cores_of, group  # noqa: E402
-from rclab_records import BadInput, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
+from rclab_records import BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
 
 PROG = "report"
 
@@ -46,8 +46,7 @@ def main():
     ap.add_argument("file")
     ap.add_argument("-o", "--out-dir")
     args = ap.parse_args()
-    if not os.path.isfile(args.file):
-        raise BadInput(f"no such file: {args.file}")
+    check_input(args.file)
     outdir = prepare_outdir(args.out_dir or os.path.dirname(os.path.abspath(args.file)))
     records = read_records(args.file)
     points, notes, cores, derived = analyse(records)
