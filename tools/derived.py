@@ -35,6 +35,7 @@ class Derived:
     wall: stats.Estimate = None
     cpu: stats.Estimate = None
     modes: stats.Modes = None           # walls in two modes: report both, not a median
+    cpu_modes: stats.Modes = None       # the same for CPU time
     base: object = None                 # the base Point (1 thread), or None
     overhead: stats.Estimate = None
     inflation: stats.Estimate = None
@@ -69,6 +70,7 @@ def derive(points, p, cores):
     d.wall = stats.median(p.values("wall_s"))
     d.cpu = stats.median(p.values("cpu_s"))
     d.modes = stats.bimodal(p.values("wall_s"))
+    d.cpu_modes = stats.bimodal(p.values("cpu_s"))
     d.base = find_base(points, p, base_config_of(p))
     if d.base:
         d.inflation, d.speedup = inflation(p, d.base), speedup(p, d.base)
@@ -89,6 +91,8 @@ def derive(points, p, cores):
             d.flags.append(f"impossible: CPU inflation against itself {d.self_inflation.fmt('{:.2f}')} < 1")
     if d.modes:
         d.flags.append("wall " + d.modes.describe())
+    if d.cpu_modes:
+        d.flags.append("CPU " + d.cpu_modes.describe())
     return d
 
 

@@ -59,7 +59,7 @@ def main():
         print(f"rclab report: warning: {n}", file=sys.stderr)
     for p in sorted(points.values(), key=table.sort_key):
         for f in derived[p.key].flags:
-            if f.startswith("impossible"):
+            if f.startswith("impossible") or "bimodal" in f:
                 print(f"rclab report: warning: {p.label} at {p.threads} threads, n={p.n}: {f}", file=sys.stderr)
     try:
         import plots

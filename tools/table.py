@@ -34,7 +34,10 @@ EXPLAIN = (
     "**scaling** = N × wall(1) / wall(N) of the configuration against itself (for `ceiling` rows: the "
     "machine's achievable parallelism at that moment). Intervals of derived figures resample the repeats of "
     "both points independently. A cell marked ⚠ holds a value that cannot be true (see the notes column). "
-    "Walls whose repeats split in two modes are given as both modes with their shares instead of a median.")
+    "Wall or CPU times whose repeats split in two modes (tools/stats.py: the largest gap between sorted repeats "
+    "is > 3x the range within each side and > 10% of the lower mode, each side >= 2 repeats and >= 20%) are "
+    "given as both modes with their shares instead of a median: the derived figures of such a point mix two "
+    "behaviours and should not be read.")
 
 
 def _est(e, spec="{:.3f}"):
@@ -55,14 +58,17 @@ def build(points, derived):
         base = d.base.label if d.base else ("not recorded" if p.baseline is None else f"{p.baseline or p.config}: absent")
         if d.base and d.base.variant[2] != p.variant[2]:
             base += " (another build)"  # the only 1-thread base in the file, but not this build's
-        notes = [f for f in d.flags if not f.startswith("impossible") and not f.startswith("wall bimodal")]
+        notes = [f for f in d.flags if not f.startswith(("impossible", "wall bimodal", "CPU bimodal"))]
+        if d.modes or d.cpu_modes:
+            notes.append("two modes: derived figures mix them")
         infl = [f for f in flags if "inflation" in f]  # self-inflation: not a column of its own
         notes += infl
         if p.schema == 1:
             notes.append(SCHEMA1_NOTE)
         cells = [Cell(p.family), Cell(p.label), Cell(p.kind + (" (real)" if p.kind == "peer" else "")),
                  Cell(str(p.threads)), Cell(str(p.n)), Cell(str(len(p.ok))), Cell(str(p.failed)),
-                 Cell(wall, "two modes" if d.modes else ""), Cell(_est(d.cpu, "{:.4f}")),
+                 Cell(wall, "two modes" if d.modes else ""),
+                 Cell(d.cpu_modes.describe() if d.cpu_modes else _est(d.cpu, "{:.4f}"), "two modes" if d.cpu_modes else ""),
                  Cell(base),
                  Cell(_est(d.overhead, "{:+.1%}")), Cell(_est(d.inflation, "{:.2f}")),
                  Cell(_est(d.speedup, "{:.2f}")),
