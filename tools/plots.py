@@ -37,11 +37,17 @@ def _style(i, plt, peer):
 
 
 def _series(points, derived, family):
-    """{(label, n, kind): [(threads, Point, Derived)]} of one family."""
+    """{(label, n, kind, is_base): [(threads, Point, Derived)]} of one family,
+    plus the series of the bases its points are measured against when those
+    live in another family (drawn as the panel's baseline)."""
     out = {}
+    members = [p for p in points.values() if p.family == family and p.ok]
+    foreign = {(d.base.label, d.base.kind) for d in (derived[p.key] for p in members)
+               if d.base is not None and d.base.family != family}
     for p in sorted(points.values(), key=table.sort_key):
-        if p.family == family and p.ok:
-            out.setdefault((p.label, p.n, p.kind, _is_family_base(p)), []).append((p.threads, p, derived[p.key]))
+        if p.ok and (p.family == family or (p.label, p.kind) in foreign):
+            is_base = _is_family_base(p) or p.family != family
+            out.setdefault((p.label, p.n, p.kind, is_base), []).append((p.threads, p, derived[p.key]))
     return out
 
 
@@ -169,7 +175,9 @@ def draw(points, derived, ceiling, cores, outdir, warn):
                 style.update(color="black", linewidth=2.4)
             use_gil = all(d.base is None for _, _, d in ser)
             ests = [d.gil_speedup if use_gil else d.speedup for _, _, d in ser]
-            tag = " (vs gil)" if use_gil else ""
+            # Say what each series is measured against: a panel mixes bases.
+            bases = {d.base.label for _, _, d in ser if d.base is not None}
+            tag = " (vs gil)" if use_gil else (f" (vs {', '.join(sorted(bases))})" if bases and bases != {label} else "")
             _errbar(ax, [t for t, _, _ in ser], ests, style,
                     _label(label, n, kind, ns) + (" (baseline)" if is_base else "") + tag)
         if cores:
