@@ -145,6 +145,22 @@ class SchemaTwo(unittest.TestCase):
         self.assertAlmostEqual(ceil[(20, 1)].value, 1.0)
         self.assertAlmostEqual(ceil[(20, 2)].value, 1.9, places=1)
 
+    def test_report_shows_ceiling_flags_and_calibration(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), V2, "-o", d],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            md = read(os.path.join(d, "report.md"))
+        self.assertIn("- machine ceiling: N × wall_ceiling(1) / wall_ceiling(N)", md)
+        self.assertIn("N=2: 1.90", md)
+        self.assertIn("| ceiling | ceiling | ceiling | 2 |", md)
+        self.assertIn("**⚠ 3.33", md)
+        self.assertIn("bimodal: 1.5100 (2/5) \\| 3.7000 (3/5)", md)
+        self.assertIn("| gil | cpython-3.6 (real) | 20 | wall1 |", md)
+        self.assertIn("limit [build fedcba98]", md)
+        self.assertIn("warning: gil-broken at 2 threads, n=20: impossible: a GIL configuration scales", out.stderr)
+        self.assertIn("warning: mixed builds/settings for config limit", out.stderr)
+
     def test_calibration_rows_keep_missing_pairs(self):
         rows = calibration.rows(self.pts)
         by = {(r.model, r.figure): r for r in rows}

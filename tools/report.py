@@ -68,6 +68,10 @@ def main():
         print(f"rclab report: warning: plots skipped ({e.name or e} is not installed)", file=sys.stderr)
         written = []
     prov = provenance.summary(records)
+    if ceiling:  # the machine's achievable parallelism beside the ideal, in one line
+        prov.append(("machine ceiling", "N × wall_ceiling(1) / wall_ceiling(N) of the share-nothing loop: " + "; ".join(
+            f"N={t}{f' n={n}' if len({k[0] for k in ceiling}) > 1 else ''}: {e.fmt('{:.2f}')}"
+            for (n, t), e in sorted(ceiling.items())) + (f" (ideal: min(N, {cores}))" if cores else "")))
     systems = provenance.systems(records)
     dist = provenance.disturbance(records)
     md = report_md.render(args.file, prov, systems, dist, notes, rows, cal, written)
