@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Tests of the Python tools (report arithmetic, record reading, compare),
-run by ctest with Debian's /usr/bin/python3."""
+"""Tests of the Python tools (report arithmetic, statistics, record reading,
+compare), run by ctest with Debian's /usr/bin/python3. No test depends on
+timing: the fixtures are synthetic and the bootstrap's seed is fixed."""
 import io
 import os
 import subprocess
@@ -12,83 +13,314 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 sys.path.insert(0, TOOLS)
 
-import rclab_records  # noqa: E402
-import report  # noqa: E402
+import calibration  # noqa: E402
 import compare  # noqa: E402
+import derived  # noqa: E402
+import points as points_mod  # noqa: E402
+import rclab_records  # noqa: E402
+import stats  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "small.jsonl")
+V2 = os.path.join(HERE, "fixtures", "v2_sweep.jsonl")
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def load(path):
+    pts, notes = points_mod.group(rclab_records.read_records(path, warn=io.StringIO()))
+    return pts, notes
+
+
+def find(pts, config, threads, **kw):
+    found = [p for p in pts.values() if p.config == config and p.threads == threads
+             and all(getattr(p, k) == v for k, v in kw.items())]
+    assert len(found) == 1, (config, threads, found)
+    return found[0]
 
 
 class ReportArithmetic(unittest.TestCase):
-    """The fixture's medians: gil 1t wall 1.1 cpu 1.1; gil 2t wall 2.2;
+    """small.jsonl (schema 1) medians: gil 1t wall 1.1 cpu 1.1; gil 2t wall 2.2;
     atomic 1t wall 1.65; atomic 2t wall 1.1 cpu 4.4 (and one failed run)."""
 
     def setUp(self):
-        self.points = rclab_records.group(rclab_records.read_records(FIXTURE))
+        self.pts, _ = load(FIXTURE)
+        self.d = derived.derive_all(self.pts, 2)
 
-    def test_cpu_inflation_speedup_and_overhead(self):
-        infl, speed, over = report.derived(self.points, ("atomic", 20, 2))
-        self.assertAlmostEqual(infl, 4.4 / (2 * 1.1))  # 2.0
-        self.assertAlmostEqual(speed, 2 * 1.1 / 1.1)   # 2.0
-        self.assertIsNone(over)                        # only defined at 1 thread
-        _, speed1, over1 = report.derived(self.points, ("atomic", 20, 1))
-        self.assertAlmostEqual(over1, 1.65 / 1.1 - 1)  # +50%
-        self.assertAlmostEqual(speed1, 1.1 / 1.65)
-        infl_gil2, speed_gil2, _ = report.derived(self.points, ("gil", 20, 2))
-        self.assertAlmostEqual(infl_gil2, 2.2 / 2.2)
-        self.assertAlmostEqual(speed_gil2, 1.0)
+    def test_against_gil(self):
+        a2 = self.d[find(self.pts, "atomic", 2).key]
+        self.assertAlmostEqual(a2.gil_inflation.value, 4.4 / (2 * 1.1))  # 2.0
+        self.assertAlmostEqual(a2.gil_speedup.value, 2 * 1.1 / 1.1)     # 2.0
+        self.assertIsNone(a2.gil_overhead)                              # only defined at 1 thread
+        a1 = self.d[find(self.pts, "atomic", 1).key]
+        self.assertAlmostEqual(a1.gil_overhead.value, 1.65 / 1.1 - 1)  # +50%
+        self.assertAlmostEqual(a1.gil_speedup.value, 1.1 / 1.65)
+        g2 = self.d[find(self.pts, "gil", 2).key]
+        self.assertAlmostEqual(g2.gil_inflation.value, 1.0)
+        self.assertAlmostEqual(g2.gil_speedup.value, 1.0)
+
+    def test_schema1_has_no_recorded_baseline(self):
+        a2 = self.d[find(self.pts, "atomic", 2).key]
+        self.assertIsNone(a2.base)
+        self.assertIsNone(a2.speedup)
+
+    def test_intervals_contain_the_estimate(self):
+        for d in self.d.values():
+            for e in (d.wall, d.cpu, d.gil_speedup, d.gil_inflation):
+                if e is not None and e.lo is not None:
+                    self.assertLessEqual(e.lo, e.value)
+                    self.assertGreaterEqual(e.hi, e.value)
 
     def test_failed_runs_are_counted_not_averaged(self):
-        p = self.points[("atomic", 20, 2)]
-        self.assertEqual(len(p["ok"]), 3)
-        self.assertEqual(p["failed"], 1)
+        p = find(self.pts, "atomic", 2)
+        self.assertEqual(len(p.ok), 3)
+        self.assertEqual(p.failed, 1)
+
+    def test_impossible_scaling_is_flagged(self):
+        # atomic: 1.65 s at 1 thread, 1.1 s at 2: scaling 3.0 on 2 cores.
+        flags = self.d[find(self.pts, "atomic", 2).key].flags
+        self.assertTrue(any("min(N, cores) = 2" in f for f in flags), flags)
 
     def test_table_and_plots_are_written(self):
         with tempfile.TemporaryDirectory() as d:
             out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), FIXTURE, "-o", d],
                                  capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, out.stderr)
-            md = open(os.path.join(d, "report.md")).read()
-            self.assertIn("| atomic | 2 | 20 | 3 | 1 | 1.1000 (1.0000–1.2000) | 4.4000 (4.0000–4.8000) | 2.00 | 2.00 | — |", md)
-            self.assertIn("| atomic | 1 | 20 | 3 | 0 |", md)
+            md = read(os.path.join(d, "report.md"))
+            self.assertIn("| gilectomy | atomic | model | 2 | 20 | 3 | 1 | 1.1000 [1.0000, 1.2000] | "
+                          "4.4000 [4.0000, 4.8000] | not recorded |", md)
             self.assertIn("+50.0%", md)
-            for name in ("cpu", "wall", "speedup"):
+            self.assertIn("schema 1: settings and build id not recorded", md)
+            self.assertIn("impossible: scaling", out.stderr)
+            for name in ("cpu_vs_threads", "wall_vs_threads", "speedup_vs_threads", "overhead_inflation"):
                 for ext in ("png", "svg"):
-                    path = os.path.join(d, f"{name}_vs_threads.{ext}")
+                    path = os.path.join(d, f"{name}.{ext}")
                     self.assertGreater(os.path.getsize(path), 1000, path)
+            self.assertTrue(os.path.getsize(os.path.join(d, "report.html")) > 1000)
             self.assertEqual([f for f in os.listdir(d) if f.startswith(".tmp-")], [], "temporary files left behind")
 
 
-class Reading(unittest.TestCase):
-    def test_truncated_last_line_is_reported_with_its_number_and_skipped(self):
+class SchemaTwo(unittest.TestCase):
+    """v2_sweep.jsonl: families, baselines, peers, ceiling, mixed builds."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pts, cls.notes = load(V2)
+        cls.d = derived.derive_all(cls.pts, 2)
+
+    def test_against_the_records_baseline(self):
+        # nogil's baseline is biased: wall 0.09 against 0.11 at 1 thread.
+        n1 = self.d[find(self.pts, "nogil", 1).key]
+        self.assertEqual(n1.base.config, "biased")
+        self.assertAlmostEqual(n1.overhead.value, 0.0902 / 0.1100 - 1, places=2)
+        # a family baseline against itself
+        g2 = self.d[find(self.pts, "gil", 2).key]
+        self.assertEqual(g2.base.config, "gil")
+        # peers against their own base, never against a model
+        gi = self.d[find(self.pts, "gilectomy", 2, kind="peer").key]
+        self.assertEqual((gi.base.config, gi.base.kind), ("gilectomy-base", "peer"))
+
+    def test_mixed_builds_are_separate_rows(self):
+        limits = [p for p in self.pts.values() if p.config == "limit"]
+        self.assertEqual(len(limits), 2)
+        self.assertEqual(sorted(len(p.ok) for p in limits), [3, 3])
+        self.assertTrue(any("mixed builds/settings for config limit: 2 builds" in n for n in self.notes), self.notes)
+        self.assertEqual(len({p.label for p in limits}), 2)
+
+    def test_gil_configuration_that_scales_is_flagged(self):
+        flags = self.d[find(self.pts, "gil-broken", 2).key].flags
+        self.assertTrue(any("GIL configuration scales" in f for f in flags), flags)
+        self.assertTrue(any("CPU inflation against itself" in f for f in flags), flags)
+        self.assertFalse([f for f in self.d[find(self.pts, "gil", 2).key].flags if f.startswith("impossible")])
+
+    def test_bimodal_point_reports_both_modes(self):
+        d = self.d[find(self.pts, "remote", 2).key]
+        self.assertIsNotNone(d.modes)
+        self.assertEqual(d.modes.describe(), "bimodal: 1.5100 (2/5) | 3.7000 (3/5)")
+
+    def test_ceiling(self):
+        ceil = derived.ceiling(self.pts)
+        self.assertAlmostEqual(ceil[(20, 1)].value, 1.0)
+        self.assertAlmostEqual(ceil[(20, 2)].value, 1.9, places=1)
+
+    def test_report_shows_ceiling_flags_and_calibration(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), V2, "-o", d],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            md = read(os.path.join(d, "report.md"))
+        self.assertIn("- machine ceiling: N × wall_ceiling(1) / wall_ceiling(N)", md)
+        self.assertIn("N=2: 1.90", md)
+        self.assertIn("| ceiling | ceiling | ceiling | 2 |", md)
+        self.assertIn("**⚠ 3.33", md)
+        self.assertIn("bimodal: 1.5100 (2/5) \\| 3.7000 (3/5)", md)
+        self.assertIn("| gil | cpython-3.6 (real) | 20 | wall1 |", md)
+        self.assertIn("limit [build fedcba98]", md)
+        self.assertIn("warning: gil-broken at 2 threads, n=20: impossible: a GIL configuration scales", out.stderr)
+        self.assertIn("warning: mixed builds/settings for config limit", out.stderr)
+
+    def test_calibration_rows_keep_missing_pairs(self):
+        rows = calibration.rows(self.pts)
+        by = {(r.model, r.figure): r for r in rows}
+        self.assertEqual(len(rows), 10)
+        g = by[("gil", "wall1")]
+        self.assertAlmostEqual(g.ratio.value, 0.1 / 0.189, places=2)
+        gi = by[("gilectomy-2016-10", "overhead")]
+        self.assertAlmostEqual(gi.real_value.value, 0.29 / 0.21 - 1, places=2)
+        self.assertAlmostEqual(gi.model_value.value, 0.29 / 0.10 - 1, places=1)
+        pts_no_peers = {k: p for k, p in self.pts.items() if p.config != "cpython-2.7"}
+        miss = {(r.model, r.figure): r for r in calibration.rows(pts_no_peers)}[("gil-ticks", "scale:2")]
+        self.assertIn("missing", miss.missing)
+        self.assertIsNotNone(miss.model_value)
+
+
+class Variants(unittest.TestCase):
+    """Records built in memory with the fixture generator's helpers."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(HERE, "fixtures"))
+        import gen_fixtures
+        cls.gen = gen_fixtures
+
+    def points_of(self, recs):
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-            f.write(open(FIXTURE).read())
-            f.write('{"config": "gil", "threads": 1, "wall')  # cut short, no newline
-            path = f.name
-        try:
-            warn = io.StringIO()
-            recs = rclab_records.read_records(path, warn=warn)
-            self.assertEqual(len(recs), 13)
-            self.assertIn(f"{path}:14: truncated last record; skipped", warn.getvalue())
-        finally:
-            os.unlink(path)
+            f.write("".join(__import__("json").dumps(r) + "\n" for r in recs))
+        self.addCleanup(os.unlink, f.name)
+        return load(f.name)
+
+    def test_mixed_settings_are_separate_rows_and_bases_match_settings(self):
+        m = self.gen.model
+        recs = []
+        for r in (1, 2, 3):
+            for si in (5000, 1000):
+                for t in (1, 2):
+                    rec = m("gil", "gil-models", "", t, 0.1 * t * (1 + si / 10000), 0.1 * t, gil="interval", repeat=r)
+                    rec["settings"]["switch_interval_us"] = si
+                    recs.append(rec)
+        pts, notes = self.points_of(recs)
+        self.assertEqual(len(pts), 4)
+        self.assertTrue(any("2 settings" in n for n in notes), notes)
+        d = derived.derive_all(pts, 2)
+        for p in pts.values():
+            self.assertIn("settings #", p.label)
+            self.assertEqual(d[p.key].base.variant, p.variant)  # each against its own settings' 1-thread point
+
+    def test_zero_cpu_baseline_gives_no_figure_not_a_crash(self):
+        m = self.gen.model
+        recs = [m("gil", "gil-models", "", 1, 0.1, 0.0, gil="interval", repeat=r) for r in (1, 2)]
+        recs += [m("atomic", "gilectomy", "gil", 2, 0.2, 0.4, repeat=r) for r in (1, 2)]
+        pts, _ = self.points_of(recs)
+        d = derived.derive_all(pts, 2)
+        a = d[find(pts, "atomic", 2).key]
+        self.assertIsNone(a.inflation)
+        self.assertIsNotNone(a.speedup)
+
+    def test_live_blocks_make_a_run_failed(self):
+        m = self.gen.model
+        recs = [m("gil", "gil-models", "", 1, 0.1, 0.1, gil="interval", repeat=r) for r in (1, 2, 3)]
+        recs[0]["live_blocks"] = 2
+        pts, _ = self.points_of(recs)
+        p = find(pts, "gil", 1)
+        self.assertEqual((len(p.ok), p.failed), (2, 1))
+
+
+class Statistics(unittest.TestCase):
+    def test_bimodal_rule(self):
+        self.assertIsNotNone(stats.bimodal([1.5, 1.52, 3.5, 3.7, 3.8]))
+        self.assertIsNone(stats.bimodal([1.0, 1.01, 1.02, 1.03, 1.2]))  # one outlier is not a mode
+        self.assertIsNone(stats.bimodal([1.0, 1.1, 3.0]))              # too few repeats
+        self.assertIsNone(stats.bimodal([1.0, 1.01, 1.02, 1.03]))       # even spacing: no gap
+
+    def test_ratio_of_a_zero_median_is_no_figure(self):
+        self.assertIsNone(stats.ratio([[0.0, 0.0], [1.0, 1.1]], lambda a, b: b / a))
+
+    def test_single_repeat_has_no_interval(self):
+        e = stats.median([1.0])
+        self.assertEqual((e.value, e.lo, e.hi), (1.0, None, None))
+
+    def test_reproducible(self):
+        a = stats.ratio([[1.0, 1.2, 1.1, 1.3], [2.0, 2.1, 2.5]], lambda x, y: y / x)
+        b = stats.ratio([[1.0, 1.2, 1.1, 1.3], [2.0, 2.1, 2.5]], lambda x, y: y / x)
+        self.assertEqual((a.lo, a.hi), (b.lo, b.hi))
+
+
+class Reading(unittest.TestCase):
+    def write(self, text, mode="w"):
+        f = tempfile.NamedTemporaryFile(mode, suffix=".jsonl", delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_truncated_last_line_is_reported_with_its_number_and_skipped(self):
+        path = self.write(read(FIXTURE) + '{"config": "gil", "threads": 1, "wall')
+        warn = io.StringIO()
+        recs = rclab_records.read_records(path, warn=warn)
+        self.assertEqual(len(recs), 13)
+        self.assertIn(f"{path}:14: truncated last record; skipped", warn.getvalue())
 
     def test_damaged_middle_line_is_reported_and_the_rest_kept(self):
-        lines = open(FIXTURE).read().splitlines()
+        # A sweep resumed after a crash appends behind the cut line.
+        lines = read(FIXTURE).splitlines()
         lines[2] = "garbage"
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-            f.write("\n".join(lines) + "\n")
-            path = f.name
-        try:
-            warn = io.StringIO()
-            recs = rclab_records.read_records(path, warn=warn)
-            self.assertEqual(len(recs), 12)
-            self.assertIn(f"{path}:3: not a JSON record; skipped", warn.getvalue())
-        finally:
-            os.unlink(path)
+        path = self.write("\n".join(lines) + "\n")
+        warn = io.StringIO()
+        recs = rclab_records.read_records(path, warn=warn)
+        self.assertEqual(len(recs), 12)
+        self.assertIn(f"{path}:3: not a JSON record; skipped", warn.getvalue())
+
+    def test_ok_needs_live_blocks_zero(self):
+        self.assertTrue(rclab_records.is_ok({"result_ok": True}))
+        self.assertFalse(rclab_records.is_ok({"result_ok": True, "live_blocks": 3}))
+        self.assertFalse(rclab_records.is_ok({"result_ok": True, "live_objects": 1}))
+        self.assertFalse(rclab_records.is_ok({"result_ok": True, "status": "failed"}))
+        self.assertFalse(rclab_records.is_ok({}))
+
+    def test_every_committed_result_file_is_valid(self):
+        import glob
+        files = glob.glob(os.path.join(os.path.dirname(HERE), "results", "*", "*.jsonl"))
+        self.assertTrue(files)
+        for f in files:
+            self.assertTrue(rclab_records.read_records(f, warn=io.StringIO()), f)
+
+
+class SharedFixtures(unittest.TestCase):
+    """tests/fixtures/records/: the files the C++ reader tests against too."""
+    DIR = os.path.join(HERE, "fixtures", "records")
+
+    def test_schema_is_a_valid_draft7_schema(self):
+        import json
+        import jsonschema
+        with open(rclab_records.SCHEMA_PATH, encoding="utf-8") as f:
+            jsonschema.Draft7Validator.check_schema(json.load(f))
+
+    def test_valid_records_are_accepted(self):
+        names = sorted(os.listdir(os.path.join(self.DIR, "valid")))
+        self.assertGreaterEqual(len(names), 5)
+        for name in names:
+            with self.subTest(name):
+                self.assertTrue(rclab_records.read_records(os.path.join(self.DIR, "valid", name), warn=io.StringIO()))
+
+    def test_invalid_records_are_refused_naming_the_field(self):
+        names = sorted(os.listdir(os.path.join(self.DIR, "invalid")))
+        self.assertGreaterEqual(len(names), 20)
+        for name in names:
+            field = name.split("--")[0]
+            path = os.path.join(self.DIR, "invalid", name)
+            with self.subTest(name):
+                with self.assertRaises(rclab_records.BadInput) as cm:
+                    rclab_records.read_records(path, warn=io.StringIO())
+                self.assertIn(f"{path}:1: field '{field}'", str(cm.exception))
 
 
 class Compare(unittest.TestCase):
+    def run_compare(self, *args):
+        return subprocess.run([sys.executable, os.path.join(TOOLS, "compare.py"), *args],
+                              capture_output=True, text=True)
+
     def test_smallest_possible_p(self):
         self.assertAlmostEqual(compare.smallest_p(3, 3), 0.1)
         self.assertAlmostEqual(compare.smallest_p(5, 5), 2 / 252)
@@ -98,15 +330,33 @@ class Compare(unittest.TestCase):
         self.assertAlmostEqual(p, 2 / 252)
 
     def test_two_configs_in_one_file(self):
-        out = subprocess.run([sys.executable, os.path.join(TOOLS, "compare.py"), FIXTURE, "--configs", "gil,atomic"],
-                             capture_output=True, text=True)
+        out = self.run_compare(FIXTURE, "--configs", "gil,atomic")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("| gil → atomic | 2 | 20 | 3/3 | 2.2000 | 1.1000 | 0.500 |", out.stdout)
+        self.assertIn("| gil → atomic | 2 | 20 | 3/3 | 2.2000 | 1.1000 | 0.500 [0.417, 0.600] |", out.stdout)
         self.assertIn("too few repeats", out.stdout)
 
+    def test_differing_axes_come_first(self):
+        out = self.run_compare(V2, "--configs", "gil,atomic")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        head = out.stdout.split("| point |")[0]
+        self.assertIn("**policies differ**: gil: interval → none; refcount: plain → atomic", head)
+        self.assertIn("same settings", head)
+        self.assertIn("same build", head)
+
+    def test_same_config_twice_is_refused(self):
+        out = self.run_compare(FIXTURE, "--configs", "gil,gil")
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
+
+    def test_files_with_no_common_point_are_refused(self):
+        other = os.path.join(HERE, "fixtures", "records", "valid", "peer.jsonl")
+        out = self.run_compare(FIXTURE, other)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(out.stderr.strip().splitlines(), ["rclab: compare: no point appears on both sides "
+                                                           "(matched by config, n and threads)"])
+
     def test_unknown_config_is_refused_in_one_line(self):
-        out = subprocess.run([sys.executable, os.path.join(TOOLS, "compare.py"), FIXTURE, "--configs", "gil,nope"],
-                             capture_output=True, text=True)
+        out = self.run_compare(FIXTURE, "--configs", "gil,nope")
         self.assertEqual(out.returncode, 2)
         self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
 

@@ -1,67 +1,212 @@
-"""Reading rclab result files (JSON Lines), shared by the tools.
+"""Reading rclab result files (JSON Lines): the one reader, the one rule for
+"ok" and the one point key, shared by report and compare.
 
-A line that is not a JSON object — typically a last line cut short by a crash
-— is reported on stderr with its line number and skipped: never silently
-dropped, never fatal to the records around it (the same rule as the C++
-reader in experiments/records.cpp).
+The contract is notes/record-v2.md; every record is validated against
+schema/record.schema.json (the same file the C++ reader checks), so a record
+the tools accept is one whose numbers they can use without further checks.
+
+What is refused and what is skipped:
+- a line that is not a JSON object is reported on stderr with its line
+  number and skipped, as the C++ reader does (experiments/records.cpp): a
+  crash cuts the last line short, and a sweep resumed after it appends
+  behind that cut line, so it can sit in the middle of a good file;
+- everything else that is wrong — a file that is binary, empty, not UTF-8,
+  a record that breaks the schema (missing wall_s, a string where a number
+  belongs), NaN or Infinity — raises BadInput with one line naming the
+  file, the line and the field. The tools turn it into that one line on
+  stderr and exit status 2, never a traceback.
 """
 import json
+import math
 import os
-import statistics
 import sys
 import tempfile
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_PATH = os.path.join(os.path.dirname(HERE), "schema", "record.schema.json")
+
+
+class BadInput(Exception):
+    """Input the tools refuse; str() is the one line to print."""
+
+
+# --- parsing -----------------------------------------------------------------
+
+class NonFinite:
+    """Stands in for NaN/Infinity (which Python's json accepts and JSON does
+    not) so the reader can name the field that held one."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _parse_float(s):
+    v = float(s)
+    return v if math.isfinite(v) else NonFinite(s)  # 1e999 parses to inf
+
+
+def _find_nonfinite(obj, path=()):
+    if isinstance(obj, NonFinite):
+        return path, obj.text
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for k, v in items:
+        found = _find_nonfinite(v, path + (k,))
+        if found:
+            return found
+    return None
+
+
+def field_name(path):
+    return ".".join(str(p) for p in path) or "(record)"
+
+
+_validator = None
+
+
+def validator():
+    """The schema validator, built once. jsonschema is Debian's
+    python3-jsonschema 4.10, draft 7 (what a hand-written C++ validator can follow too)."""
+    global _validator
+    if _validator is None:
+        import jsonschema
+        with open(SCHEMA_PATH, encoding="utf-8") as f:
+            schema = json.load(f)
+        jsonschema.Draft7Validator.check_schema(schema)
+        _validator = jsonschema.Draft7Validator(schema)
+    return _validator
+
+
+def schema_error(rec):
+    """(field, message) of the most relevant schema violation, or None."""
+    import jsonschema
+    err = jsonschema.exceptions.best_match(validator().iter_errors(rec))
+    if err is None:
+        return None
+    path = list(err.absolute_path)
+    if err.validator == "required":
+        # "'wall_s' is a required property": name the missing field itself.
+        missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
+        if missing:
+            path.append(missing[0])
+            return field_name(path), "missing"
+    msg = err.message
+    if len(msg) > 120:
+        msg = msg[:117] + "..."
+    return field_name(path), msg
+
+
+def parse_line(text):
+    """A dict, or None when the line is not a JSON object (skipped by the
+    caller). Raises BadInput(field: message) for a record it refuses."""
+    try:
+        rec = json.loads(text, parse_constant=NonFinite, parse_float=_parse_float)
+    except (ValueError, RecursionError):  # RecursionError: [[[[... nested beyond the stack
+        return None
+    if not isinstance(rec, dict):
+        return None
+    bad = _find_nonfinite(rec)
+    if bad:
+        raise BadInput(f"field '{field_name(bad[0])}': {bad[1]} is not a finite number")
+    err = schema_error(rec)
+    if err:
+        raise BadInput(f"field '{err[0]}': {err[1]}")
+    return rec
+
 
 def read_records(path, warn=sys.stderr):
-    records = []
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    # A file that ends with a newline leaves one empty string at the end.
-    last = len(lines) - 1 if lines and lines[-1] == "" else len(lines)
-    for lineno, line in enumerate(lines[:last], 1):
-        if not line.strip():
+    """The records of one file, each with "_where" = "file:line" added.
+    Raises BadInput (one line) for anything it refuses; warns on `warn` for
+    the lines it skips."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror or e}")
+    if not data.strip():
+        raise BadInput(f"{path}: empty file, no records")
+    if b"\0" in data[:65536]:
+        raise BadInput(f"{path}: binary file, not JSON Lines")
+    lines = data.split(b"\n")
+    ends_with_newline = lines[-1] == b""
+    if ends_with_newline:
+        lines.pop()
+    records, problems = [], []
+    for lineno, raw in enumerate(lines, 1):
+        last_cut = lineno == len(lines) and not ends_with_newline
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if last_cut:  # a crash can cut a multi-byte character in two
+                problems.append(f"{path}:{lineno}: truncated last record; skipped")
+                continue
+            raise BadInput(f"{path}:{lineno}: not UTF-8 text (a binary file?)")
+        if not text.strip():
             continue
         try:
-            rec = json.loads(line)
-            if not isinstance(rec, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            cut = lineno == last and not (lines and lines[-1] == "")
-            what = "truncated last record" if cut else "not a JSON record"
-            print(f"{path}:{lineno}: {what}; skipped", file=warn)
+            rec = parse_line(text)
+        except BadInput as e:
+            raise BadInput(f"{path}:{lineno}: {e}")
+        if rec is None:
+            what = "truncated last record" if last_cut else "not a JSON record"
+            problems.append(f"{path}:{lineno}: {what}; skipped")
             continue
+        rec["_where"] = f"{path}:{lineno}"
         records.append(rec)
+    if not records:
+        # One line, with the reason: the file held nothing usable.
+        why = f" ({problems[0].split(': ', 1)[1]})" if problems else ""
+        raise BadInput(f"{path}: no records{why}")
+    for p in problems:
+        print(p, file=warn)
     return records
 
 
+# --- what a record means -------------------------------------------------------
+
+def schema_of(rec):
+    return rec.get("schema", 1)
+
+
+def kind(rec):
+    if "kind" in rec:
+        return rec["kind"]
+    # Schema 1: tools/cpython_fib.py's records carry python_version.
+    return "peer" if "python_version" in rec else "model"
+
+
 def is_ok(rec):
-    # Sweep records carry a status; single `rclab run --json` records and real
-    # CPython's records do not, and count when their result was right.
-    return rec.get("status", "ok") == "ok" and rec.get("result_ok", False) and rec.get("live_objects", 0) == 0
+    """The one rule (record-v2.md "ok"), as the C++ reader has it."""
+    return (rec.get("status", "ok") == "ok" and rec.get("result_ok", False) is True
+            and rec.get("live_objects", 0) == 0 and rec.get("live_blocks", 0) == 0)
+
+
+def has_gil(rec):
+    """True when the configuration runs under a GIL: then N threads can never
+    finish sooner than one thread's work done N times."""
+    if kind(rec) == "model":
+        return rec.get("policies", {}).get("gil", "none") != "none"
+    if kind(rec) == "peer":
+        mode = rec.get("settings", {}).get("gil_mode") or rec.get("peer", {}).get("gil_mode")
+        if mode:
+            return mode == "on"
+        return "python_version" in rec  # schema 1: a stock CPython, GIL on
+    return False
+
+
+def canonical(obj):
+    return "" if obj is None else json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
 def point_key(rec):
-    return (rec["config"], int(rec["n"]), int(rec["threads"]))
+    """(kind, config, policies, settings, n, threads, build id): record-v2.md's
+    point. Schema 1 has no settings or build id: "" stands for unknown."""
+    return (kind(rec), rec["config"], canonical(rec.get("policies")), canonical(rec.get("settings")),
+            rec["n"], rec["threads"], str(rec.get("build", {}).get("id", "")))
 
 
-def group(records):
-    """{(config, n, threads): {"ok": [records], "failed": int}}"""
-    points = {}
-    for r in records:
-        try:
-            key = point_key(r)
-        except (KeyError, ValueError, TypeError):
-            continue
-        p = points.setdefault(key, {"ok": [], "failed": 0})
-        if is_ok(r):
-            p["ok"].append(r)
-        else:
-            p["failed"] += 1
-    return points
-
-
-def median(recs, field):
-    return statistics.median(r[field] for r in recs)
+def variant_of(key):
+    """The part of a key that must not be pooled across: (policies, settings, build)."""
+    return key[2], key[3], key[6]
 
 
 def write_atomically(path, data, mode="w"):
@@ -81,7 +226,56 @@ def write_atomically(path, data, mode="w"):
         raise
 
 
+def check_input(path):
+    """BadInput unless `path` is a regular file (a folder, a FIFO or
+    /dev/zero would hang or mislead the reader)."""
+    if not os.path.exists(path):
+        raise BadInput(f"no such file: {path}")
+    if not os.path.isfile(path):
+        raise BadInput(f"{path}: not a regular file")
+
+
+def prepare_outdir(path):
+    """Creates the output folder; BadInput when it is a file or cannot be
+    written, before any work is done."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise BadInput(f"-o {path}: exists and is not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise BadInput(f"-o {path}: cannot create: {e.strerror or e}")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise BadInput(f"-o {path}: not writable")
+    return path
+
+
 def fail(prog, msg):
     """One line on stderr and exit status 2: rclab's rule for bad input."""
     print(f"rclab: {prog}: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+def run_cli(prog, main):
+    """Runs a tool's main: BadInput and refused writes become one line and
+    status 2; anything else is a bug in the tools, said in one line with
+    status 1 (never a traceback in the user's face)."""
+    try:
+        main()
+    except BadInput as e:
+        fail(prog, str(e))
+    except BrokenPipeError:  # `| head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as e:  # writing the outputs: full disk, read-only folder
+        fail(prog, f"{e.filename or ''}: {e.strerror or e}".lstrip(": "))
+    except KeyboardInterrupt:
+        print(f"rclab: {prog}: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence
+        tb = e.__traceback__
+        while tb.tb_next:
+            tb = tb.tb_next
+        where = f"{os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        print(f"rclab: {prog}: internal error (a bug in tools/, please report): "
+              f"{type(e).__name__}: {e} at {where}", file=sys.stderr)
+        sys.exit(1)

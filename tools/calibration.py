@@ -1,0 +1,84 @@
+"""The calibration table: each model figure beside the real system's, and
+their ratio, all with bootstrap intervals. The pairs are
+families.CALIBRATION; a row whose model or real side is absent from the file
+is kept and says "missing", so a reader sees what was not measured.
+"""
+from dataclasses import dataclass
+
+import families
+import stats
+
+
+@dataclass
+class Row:
+    model: str
+    real: str
+    figure: str
+    n: int
+    model_value: stats.Estimate = None
+    real_value: stats.Estimate = None
+    ratio: stats.Estimate = None
+    missing: str = ""
+
+
+def _point(points, config, kind, n, threads):
+    cands = sorted((p for p in points.values() if p.config == config and p.kind == kind and p.n == n
+                    and p.threads == threads and p.ok), key=lambda p: p.label)
+    return cands[0] if cands else None
+
+
+def _figure(points, config, base, figure, n, kind):
+    """(samples, fn) whose fn over the samples' medians is the figure, or a
+    string saying what is missing."""
+    name, _, arg = figure.partition(":")
+    threads = int(arg) if arg else 1
+    p1 = _point(points, config, kind, n, 1)
+    pn = _point(points, config, kind, n, threads)
+    if name == "wall1":
+        return ([p1.values("wall_s")], lambda w: w) if p1 else f"{config} at 1 thread"
+    if name == "scale":
+        if not (p1 and pn):
+            return f"{config} at 1 and {threads} threads"
+        return [pn.values("wall_s"), p1.values("wall_s")], lambda wn, w1: wn / w1
+    if not p1:
+        return f"{config} at 1 thread"
+    if base == "baseline":
+        base = p1.baseline or p1.config if p1.baseline is not None else None
+        if base is None:
+            return f"{config}'s baseline (not recorded)"
+    b = _point(points, base, kind, n, 1)
+    if not b:
+        return f"{base} at 1 thread"
+    if name == "overhead":
+        return ([p1.values("wall_s"), b.values("wall_s")], lambda w, wb: w / wb - 1) if p1 else f"{config} at 1 thread"
+    if not pn:
+        return f"{config} at {threads} threads"
+    if name == "inflation":
+        return [pn.values("cpu_s"), b.values("cpu_s")], lambda c, cb: c / (threads * cb)
+    if name == "speedup":
+        return [b.values("wall_s"), pn.values("wall_s")], lambda wb, w: threads * wb / w
+    raise ValueError(f"unknown calibration figure {figure}")
+
+
+def rows(points):
+    ns = sorted({p.n for p in points.values()}) or [None]
+    out = []
+    for pair in families.CALIBRATION:
+        for n in ns:
+            for figure in pair["figures"]:
+                row = Row(pair["model"], pair["real"], figure, n)
+                m = _figure(points, pair["model"], pair["model_base"], figure, n, "model")
+                r = _figure(points, pair["real"], pair["real_base"], figure, n, "peer")
+                missing = [s for s in (m, r) if isinstance(s, str)]
+                if not isinstance(m, str):
+                    row.model_value = stats.ratio(*m)
+                if not isinstance(r, str):
+                    row.real_value = stats.ratio(*r)
+                if missing:
+                    row.missing = "missing: " + "; ".join(missing)
+                elif row.model_value and row.real_value:
+                    k = len(m[0])
+                    fm, fr = m[1], r[1]
+                    row.ratio = stats.ratio(m[0] + r[0], lambda *x, k=k, fm=fm, fr=fr: fm(*x[:k]) / fr(*x[k:]))
+                out.append(row)
+    return out

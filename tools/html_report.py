@@ -1,0 +1,99 @@
+"""report.html: one self-contained file (no network, no scripts) with the
+same table as report.md, the plots inline as base64 PNG, the provenance,
+the `rclab system` summary when records carry one, and impossible values
+in red cells with footnotes."""
+import base64
+import html
+import os
+import re
+
+import table
+
+STYLE = """
+body { font-family: sans-serif; font-size: 13px; margin: 1.5em; color: #111; }
+table { border-collapse: collapse; margin: 0.8em 0; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; white-space: nowrap; }
+th { background: #f0f0f0; position: sticky; top: 0; }
+td.t { text-align: left; }
+td.flag { background: #fbd5d5; color: #8b0000; font-weight: bold; }
+td.modes { background: #fff3cd; }
+tr.peer td { font-style: italic; }
+.foot { color: #8b0000; }
+img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
+dt { font-weight: bold; }
+"""
+
+TEXT_COLUMNS = {"family", "config", "kind", "base", "notes", "model", "real", "figure"}
+
+
+def _e(s):
+    return html.escape(str(s), quote=True)
+
+
+def _md(s):
+    """Escaped text with the Markdown the shared strings use (`code`, **bold**)
+    turned into HTML, so report.md and report.html can share one wording."""
+    t = _e(s)
+    t = re.sub(r"`([^`]*)`", r"<code>\1</code>", t)
+    return re.sub(r"\*\*([^*]*)\*\*", r"<strong>\1</strong>", t)
+
+
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
+    o = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+         f"<title>rclab report: {_e(os.path.basename(path))}</title>", f"<style>{STYLE}</style></head><body>",
+         f"<h1>rclab report: <code>{_e(os.path.basename(path))}</code></h1>", "<h2>Provenance</h2><dl>"]
+    for label, text in prov:
+        o.append(f"<dt>{_e(label)}</dt><dd>{_md(text)}</dd>")
+    if disturbance:
+        o.append("<dt>worst disturbance</dt><dd>" + _e(", ".join(f"{k} {v:.2f}" for k, v in disturbance.items())) + "</dd>")
+    o.append("</dl>")
+    for i, s in enumerate(systems, 1):
+        o.append(f"<h3>rclab system summary{f' #{i}' if len(systems) > 1 else ''}</h3><dl>")
+        o += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in s]
+        o.append("</dl>")
+    for n in notes:
+        o.append(f'<p class="foot"><strong>{_e(n)}</strong></p>')
+    o.append(f"<h2>Points</h2><p>{_md(table.EXPLAIN)}</p><div style=\"overflow-x:auto\"><table><thead><tr>")
+    o += [f"<th>{_e(h)}</th>" for h in table.HEADER]
+    o.append("</tr></thead><tbody>")
+    footnotes = []
+    for row in rows:
+        peer = row.cells[2].text.startswith("peer")
+        o.append('<tr class="peer">' if peer else "<tr>")
+        for h, c in zip(table.HEADER, row.cells):
+            cls = ["t"] if h in TEXT_COLUMNS else []
+            text = _e(c.text)
+            if c.flag == "two modes":
+                cls.append("modes")
+            elif c.flag:
+                footnotes.append(c.flag)
+                cls.append("flag")
+                text = f'⚠ {text} <sup><a href="#fn{len(footnotes)}">{len(footnotes)}</a></sup>'
+            o.append(f'<td class="{" ".join(cls)}">{text}</td>' if cls else f"<td>{text}</td>")
+        o.append("</tr>")
+    o.append("</tbody></table></div>")
+    if footnotes:
+        o.append("<ol class=\"foot\">")
+        o += [f'<li id="fn{i}">{_e(f)}</li>' for i, f in enumerate(footnotes, 1)]
+        o.append("</ol>")
+    o.append("<h2>Calibration: each model beside the real system it models</h2>"
+             "<p>Each side against its own base (tools/families.py CALIBRATION); a row says <em>missing</em> "
+             "when a side was not in the file.</p><table><thead><tr>")
+    o += [f"<th>{_e(h)}</th>" for h in table.CALIBRATION_HEADER]
+    o.append("</tr></thead><tbody>")
+    for r in table.calibration(cal_rows):
+        o.append("<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if h in TEXT_COLUMNS or c.startswith("missing")
+                                  else f"<td>{_e(c)}</td>" for h, c in zip(table.CALIBRATION_HEADER, r)) + "</tr>")
+    o.append("</tbody></table>")
+    pngs = [p for p in plots if p.endswith(".png")]
+    if pngs:
+        o.append("<h2>Plots</h2>")
+    for p in pngs:
+        with open(p, "rb") as f:
+            data = base64.b64encode(f.read()).decode("ascii")
+        name = os.path.basename(p)
+        o.append(f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
+                 f"<figcaption>{_e(name)}</figcaption></figure>")
+    o.append("</body></html>\n")
+    return "\n".join(o)

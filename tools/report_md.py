@@ -1,0 +1,52 @@
+"""report.md: the Markdown rendering of table.py's rows, the calibration
+table and provenance."""
+import io
+import os
+
+import table
+
+
+def _esc(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
+    o = io.StringIO()
+    o.write(f"# rclab report: `{os.path.basename(path)}`\n\n")
+    for label, text in prov:
+        o.write(f"- {label}: {text}\n")
+    if disturbance:
+        o.write("- worst disturbance during a point: " + ", ".join(f"{k} {v:.2f}" for k, v in disturbance.items()) + "\n")
+    for i, s in enumerate(systems, 1):
+        o.write(f"\n`rclab system` summary{f' #{i}' if len(systems) > 1 else ''}:\n\n")
+        for k, v in s:
+            o.write(f"- {_esc(k)}: {_esc(v)}\n")
+    for n in notes:
+        o.write(f"\n**{n}**\n")
+    o.write("\n" + table.EXPLAIN + "\n\n")
+    o.write("| " + " | ".join(table.HEADER) + " |\n")
+    o.write("|" + "---|" * len(table.HEADER) + "\n")
+    footnotes = []
+    for row in rows:
+        cells = []
+        for c in row.cells:
+            text = _esc(c.text)
+            if c.flag and c.flag != "two modes":
+                footnotes.append(c.flag)
+                text = f"**⚠ {text}** [{len(footnotes)}]"
+            cells.append(text)
+        o.write("| " + " | ".join(cells) + " |\n")
+    for i, f in enumerate(footnotes, 1):
+        o.write(f"\n[{i}] {_esc(f)}")
+    if footnotes:
+        o.write("\n")
+    o.write("\n## Calibration: each model beside the real system it models\n\n")
+    o.write("Each side against its own base (see tools/families.py CALIBRATION); `missing` says which side was "
+            "not in the file. Intervals: 95% bootstrap over the repeats of every point involved.\n\n")
+    o.write("| " + " | ".join(table.CALIBRATION_HEADER) + " |\n")
+    o.write("|" + "---|" * len(table.CALIBRATION_HEADER) + "\n")
+    for r in table.calibration(cal_rows):
+        o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
+    if plots:
+        o.write("\n" + "\n".join(f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots if p.endswith(".png")) + "\n")
+    return o.getvalue()
