@@ -197,16 +197,6 @@ std::string settings_problem(const ConfigEntry& e, const Settings& given) {
   return e.check_settings ? e.check_settings(given) : std::string();
 }
 
-// The record's "settings": every declared setting, given or default, whether
-// or not this configuration uses it, plus the run's own.
-nlohmann::json settings_json(const RunParams& p) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& spec : all_settings()) j[std::string(spec.name)] = p.settings.get(spec);
-  j["trace_capacity"] = p.trace_capacity;
-  j["pin"] = p.pin;
-  return j;
-}
-
 // Why a configuration name cannot be run, or empty.
 std::string config_problem(const std::string& name) {
   const ConfigEntry* e = find_config(name);

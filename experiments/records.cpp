@@ -1,5 +1,7 @@
 #include "experiments/records.h"
 
+#include "experiments/schema.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -38,6 +40,12 @@ RecordFile parse_records(std::string_view content, const std::string& name) {
       const bool cut = last && !f.ends_with_newline;
       f.problems.push_back(name + ":" + std::to_string(lineno) + ": " +
                            (cut ? "truncated last record" : "not a JSON record") + "; skipped");
+      continue;
+    }
+    // The same rule as tools/rclab_records.py: a record must follow the
+    // schema (schema/record.schema.json), or it is named and skipped.
+    if (auto why = schema_problem(j); !why.empty()) {
+      f.problems.push_back(name + ":" + std::to_string(lineno) + ": " + why + "; skipped");
       continue;
     }
     f.records.push_back(std::move(j));

@@ -169,6 +169,14 @@ std::vector<SettingSpec> all_settings() {
   return v;
 }
 
+nlohmann::json settings_json(const RunParams& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& spec : all_settings()) j[std::string(spec.name)] = p.settings.get(spec);
+  j["trace_capacity"] = p.trace_capacity;
+  j["pin"] = p.pin;
+  return j;
+}
+
 std::vector<std::string_view> differing_axes(const ConfigEntry& a, const ConfigEntry& b) {
   std::vector<std::string_view> out;
   const auto x = a.axes(), y = b.axes();

@@ -222,6 +222,9 @@ const char* preload_library(std::string_view allocator);
 std::span<const ConfigEntry> all_configs();
 // Every setting any configuration declares, each name once, in registry order.
 std::vector<SettingSpec> all_settings();
+// The record's "settings": every declared setting, given or default, whether
+// or not this configuration uses it, plus the run's own (trace capacity, pinning).
+nlohmann::json settings_json(const RunParams& p);
 const ConfigEntry* find_config(std::string_view name);
 
 }  // namespace rclab::experiments

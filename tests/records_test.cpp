@@ -5,10 +5,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "experiments/records.h"
+#include "experiments/schema.h"
 #include "experiments/registry.h"
 #include "experiments/run_record.h"
 
@@ -32,6 +34,8 @@ TEST(Records, RunRecordsRoundTripThroughTheFile) {
     for (const char* name : {"gil", "atomic"}) {
       RunRecord r = find_config(name)->run(p);
       r.config = name;
+      r.family = "test";
+      r.settings = settings_json(p);
       nlohmann::json j = to_json(r);
       j["status"] = "ok";
       w.append(j);
@@ -51,20 +55,26 @@ TEST(Records, CutShortLastLineIsNamedAndTheNextRecordStartsOnItsOwnLine) {
   const std::string path = temp_file("cut.jsonl");
   {
     std::ofstream out(path);
-    out << R"({"a":1})" << "\n" << R"({"a":2})" << "\n" << R"({"a":3,"b")";
+    // Two valid records (any fixture will do), then one cut short.
+    std::ifstream in(std::string(RCLAB_RECORD_FIXTURES) + "/valid/ceiling.jsonl");
+    std::string line;
+    std::getline(in, line);
+    out << line << "\n" << line << "\n" << line.substr(0, line.size() / 2);
   }
   RecordFile f = read_records(path);
   ASSERT_EQ(f.records.size(), 2u);
   ASSERT_EQ(f.problems.size(), 1u);
   EXPECT_EQ(f.problems[0], path + ":3: truncated last record; skipped");
   EXPECT_FALSE(f.ends_with_newline);
+  nlohmann::json fourth = f.records[0];
+  fourth["config"] = "fourth";
   {
     RecordWriter w(path);
-    w.append({{"a", 4}});
+    w.append(fourth);
   }
   f = read_records(path);
   ASSERT_EQ(f.records.size(), 3u);
-  EXPECT_EQ(f.records[2]["a"], 4);
+  EXPECT_EQ(f.records[2]["config"], "fourth");
   ASSERT_EQ(f.problems.size(), 1u);
   EXPECT_EQ(f.problems[0], path + ":3: not a JSON record; skipped");  // no longer the last line
 }
@@ -76,6 +86,64 @@ TEST(Records, OnlyOneWriterPerFile) {
 }
 
 TEST(Records, MissingFileIsAnError) { EXPECT_THROW(read_records("/nonexistent/rclab.jsonl"), std::runtime_error); }
+
+}  // namespace
+}  // namespace rclab::experiments
+
+// The schema, on the same fixtures the Python reader is tested on
+// (tests/fixtures/records/): every valid one accepted, every invalid one
+// refused with its field named.
+namespace rclab::experiments {
+namespace {
+
+std::vector<std::filesystem::path> fixtures(const char* kind) {
+  std::vector<std::filesystem::path> v;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(RCLAB_RECORD_FIXTURES) + "/" + kind))
+    if (e.path().extension() == ".jsonl") v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(RecordSchema, ValidFixturesAreAccepted) {
+  const auto files = fixtures("valid");
+  ASSERT_FALSE(files.empty());
+  for (const auto& f : files) {
+    const RecordFile r = read_records(f.string());
+    EXPECT_TRUE(r.problems.empty()) << f << ": " << (r.problems.empty() ? "" : r.problems.front());
+    EXPECT_FALSE(r.records.empty()) << f;
+  }
+}
+
+TEST(RecordSchema, InvalidFixturesAreRefusedNamingTheirField) {
+  const auto files = fixtures("invalid");
+  ASSERT_GE(files.size(), 10u);
+  for (const auto& f : files) {
+    const std::string stem = f.stem().string();
+    const std::string field = stem.substr(0, stem.find("--"));
+    const RecordFile r = read_records(f.string());
+    EXPECT_TRUE(r.records.empty()) << f << " was accepted";
+    ASSERT_EQ(r.problems.size(), 1u) << f;
+    // NaN and Infinity are not JSON: the parser refuses the line outright.
+    const bool not_json = r.problems[0].find("not a JSON record") != std::string::npos;
+    const bool named = r.problems[0].find(": " + field + ":") != std::string::npos;
+    EXPECT_TRUE(named || (not_json && (stem.find("nan") != std::string::npos || stem.find("infinity") != std::string::npos)))
+        << f << ": " << r.problems[0];
+  }
+}
+
+TEST(RecordSchema, WhatRclabWritesFollowsIt) {
+  RunParams p;
+  p.threads = 2;
+  p.n = 10;
+  for (const char* c : {"gil", "nogil", "buffered"}) {
+    RunRecord r = find_config(c)->run(p);
+    r.config = c;
+    r.family = "refcount";
+    r.settings = settings_json(p);
+    nlohmann::json j = to_json(r);
+    EXPECT_EQ(schema_problem(j), "") << c;
+  }
+}
 
 }  // namespace
 }  // namespace rclab::experiments
