@@ -713,7 +713,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     return 0;
   }
   if (app.got_subcommand("system")) {
-    if (!g_dry_run) std::fputs(system_text().c_str(), stdout);
+    if (!g_dry_run) std::printf("%stools_dir         %s\n", system_text().c_str(), tools_dir().c_str());
     return 0;
   }
   if (app.got_subcommand("ceiling")) {
