@@ -4,7 +4,7 @@ their family and baseline themselves; this table is only the fallback for
 schema-1 records, which say neither.
 """
 
-# Schema 1 only: family by configuration name (record-v2.md's family names).
+# Schema 1 only: family by configuration name (docs/records.md's family names).
 SCHEMA1_FAMILY = {
     "gil": "gil-models", "gil-ticks": "gil-models", "atomic-gil": "gil-models",
     "atomic": "gilectomy", "atomic-2016-06": "gilectomy", "buffered-2016-10": "gilectomy",

@@ -1,4 +1,4 @@
-"""Points: the records of one file grouped by record-v2.md's key, the
+"""Points: the records of one file grouped by docs/records.md's key, the
 variants (policies, settings, build) of one configuration kept apart, and
 the lookup of a point's baseline.
 """

@@ -1,7 +1,7 @@
 """Reading rclab result files (JSON Lines): the one reader, the one rule for
 "ok" and the one point key, shared by report and compare.
 
-The contract is notes/record-v2.md; every record is validated against
+The contract is docs/records.md; every record is validated against
 schema/record.schema.json (the same file the C++ reader checks), so a record
 the tools accept is one whose numbers they can use without further checks.
 
@@ -175,7 +175,7 @@ def kind(rec):
 
 
 def is_ok(rec):
-    """The one rule (record-v2.md "ok"), as the C++ reader has it."""
+    """The one rule (docs/records.md "ok"), as the C++ reader has it."""
     return (rec.get("status", "ok") == "ok" and rec.get("result_ok", False) is True
             and rec.get("live_objects", 0) == 0 and rec.get("live_blocks", 0) == 0)
 
@@ -198,7 +198,7 @@ def canonical(obj):
 
 
 def point_key(rec):
-    """(kind, config, policies, settings, n, threads, build id): record-v2.md's
+    """(kind, config, policies, settings, n, threads, build id): docs/records.md's
     point. Schema 1 has no settings or build id: "" stands for unknown."""
     return (kind(rec), rec["config"], canonical(rec.get("policies")), canonical(rec.get("settings")),
             rec["n"], rec["threads"], str(rec.get("build", {}).get("id", "")))
