@@ -6,7 +6,7 @@ threads against a base B at 1 thread:
   CPU inflation(N)       = CPU(N) / (N x CPU_B(1))
   speedup(N)             = N x wall_B(1) / wall(N)
 
-B is the record's `baseline` configuration (record-v2; a family baseline
+B is the record's `baseline` configuration (docs/records.md; a family baseline
 is its own B), and separately `gil`, as the older reports had it. The
 configuration against itself gives scaling(N) = N x wall(1) / wall(N) and
 self-inflation = CPU(N) / (N x CPU(1)): these are bounded by physics,

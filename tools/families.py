@@ -34,7 +34,7 @@ def family_sort_key(family):
 # The calibration pairs, in one place. Each row compares a figure of a model
 # configuration with the same figure of the real system it models. A figure
 # is measured against a base: the model's and the real system's own
-# ("baseline" means the model's record-v2 `baseline` field).
+# ("baseline" means the model's `baseline` field (docs/records.md)).
 #   wall1         wall(1), seconds
 #   scale:N       wall(N) / wall(1) of the configuration itself
 #   overhead      wall(1) / wall_base(1) - 1
