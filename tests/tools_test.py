@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import copy
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -15,7 +16,8 @@ sys.path.insert(0, TOOLS)
 
 import calibration  # noqa: E402
 import compare  # noqa: E402
-import derived  # noqa: E402
+import derived
+import table  # noqa: E402
 import points as points_mod  # noqa: E402
 import rclab_records  # noqa: E402
 import stats  # noqa: E402
@@ -121,6 +123,25 @@ class SchemaTwo(unittest.TestCase):
         # peers against their own base, never against a model
         gi = self.d[find(self.pts, "gilectomy", 2, kind="peer").key]
         self.assertEqual((gi.base.config, gi.base.kind), ("gilectomy-base", "peer"))
+
+    def test_counters_per_call_or_why_not(self):
+        rows, why = table.counters(self.pts)
+        self.assertEqual(rows, [])
+        self.assertTrue(why)  # the fixture's records say why they have none
+        pts = {}
+        for k, p in self.pts.items():
+            if p.kind == "model" and p.ok:
+                p = copy.deepcopy(p)
+                for r in p.ok:
+                    r["counters"] = {"available": True, "reason": "", "instructions": 500 * r["calls"],
+                                     "cycles": 400 * r["calls"], "cache_misses": r["calls"] // 4,
+                                     "context_switches": 7, "per_thread": []}
+            pts[k] = p
+        rows, why = table.counters(pts)
+        self.assertTrue(rows)
+        self.assertEqual(why, "")
+        self.assertEqual(rows[0][4], "500")
+        self.assertEqual(rows[0][7], "7")
 
     def test_mixed_builds_are_separate_rows(self):
         limits = [p for p in self.pts.values() if p.config == "limit"]

@@ -39,7 +39,7 @@ def _md(s):
     return re.sub(r"\*\*([^*]*)\*\*", r"<strong>\1</strong>", t)
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why=""):
     o = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
          f"<title>rclab report: {_e(os.path.basename(path))}</title>", f"<style>{STYLE}</style></head><body>",
          f"<h1>rclab report: <code>{_e(os.path.basename(path))}</code></h1>", "<h2>Provenance</h2><dl>"]
@@ -86,6 +86,13 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
         o.append("<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if h in TEXT_COLUMNS or c.startswith("missing")
                                   else f"<td>{_e(c)}</td>" for h, c in zip(table.CALIBRATION_HEADER, r)) + "</tr>")
     o.append("</tbody></table>")
+    o.append("<h2>Hardware counters per call</h2>")
+    if counter_rows:
+        o.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.COUNTERS_HEADER) + "</tr></thead><tbody>")
+        o += ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in counter_rows]
+        o.append("</tbody></table>")
+    else:
+        o.append(f"<p>Not available in these records: {_e(counters_why)}.</p>")
     pngs = [p for p in plots if p.endswith(".png")]
     if pngs:
         o.append("<h2>Plots</h2>")

@@ -10,7 +10,7 @@ def _esc(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why=""):
     o = io.StringIO()
     o.write(f"# rclab report: `{os.path.basename(path)}`\n\n")
     for label, text in prov:
@@ -47,6 +47,14 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots):
     o.write("|" + "---|" * len(table.CALIBRATION_HEADER) + "\n")
     for r in table.calibration(cal_rows):
         o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
+    o.write("\n## Hardware counters per call\n\n")
+    if counter_rows:
+        o.write("| " + " | ".join(table.COUNTERS_HEADER) + " |\n")
+        o.write("|" + "---|" * len(table.COUNTERS_HEADER) + "\n")
+        for r in counter_rows:
+            o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
+    else:
+        o.write(f"Not available in these records: {_esc(counters_why)}.\n")
     if plots:
         o.write("\n" + "\n".join(f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots if p.endswith(".png")) + "\n")
     return o.getvalue()

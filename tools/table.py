@@ -90,3 +90,38 @@ def calibration(cal_rows):
                     _est(r.model_value, spec), _est(r.real_value, spec),
                     r.missing or _est(r.ratio, "{:.2f}")])
     return out
+
+
+COUNTERS_HEADER = ["config", "threads", "n", "runs", "instructions / call", "cycles / call",
+                   "cache misses / call", "context switches / run"]
+
+
+def counters(points):
+    """Hardware counters per fib call (medians over the repeats), for the
+    points whose records have them, so a reader sees why a configuration
+    inflates (misses per call), not only that it does. Returns (rows, why):
+    why says what was missing when no record had a counter."""
+    import statistics
+    rows, reasons = [], set()
+    for p in sorted(points.values(), key=sort_key):
+        if p.kind != "model" or not p.ok:
+            continue
+        per_call = {}
+        for name in ("instructions", "cycles", "cache_misses", "context_switches"):
+            vals = []
+            for r in p.ok:
+                c = r.get("counters") or {}
+                if name in c and r.get("calls"):
+                    vals.append(c[name] if name == "context_switches" else c[name] / r["calls"])
+            per_call[name] = statistics.median(vals) if len(vals) == len(p.ok) else None
+        for r in p.ok:
+            c = r.get("counters") or {}
+            if c.get("reason"):
+                reasons.add(c["reason"])
+        if any(v is not None for k, v in per_call.items() if k != "context_switches"):
+            fmt = lambda v, s: "—" if v is None else s.format(v)  # noqa: E731
+            rows.append([p.label or p.config, str(p.threads), str(p.n), str(len(p.ok)),
+                         fmt(per_call["instructions"], "{:.0f}"), fmt(per_call["cycles"], "{:.0f}"),
+                         fmt(per_call["cache_misses"], "{:.2f}"), fmt(per_call["context_switches"], "{:.0f}")])
+    why = "" if rows else ("; ".join(sorted(reasons)) or "no record carries counters")
+    return rows, why
