@@ -2,12 +2,12 @@
 """Tests of the Python tools (report arithmetic, statistics, record reading,
 compare), run by ctest with Debian's /usr/bin/python3. No test depends on
 timing: the fixtures are synthetic and the bootstrap's seed is fixed."""
+import copy
 import io
 import os
 import subprocess
 import sys
 import tempfile
-import copy
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,7 +16,7 @@ sys.path.insert(0, TOOLS)
 
 import calibration  # noqa: E402
 import compare  # noqa: E402
-import derived
+import derived  # noqa: E402
 import table  # noqa: E402
 import points as points_mod  # noqa: E402
 import rclab_records  # noqa: E402
