@@ -12,8 +12,8 @@ comes from clock_gettime(CLOCK_THREAD_CPUTIME_ID) where the interpreter has
 it (3.3+; empty on 2.7). Every thread's result is checked against fib(n)
 computed iteratively.
 
-Prints exactly one JSON line on stdout (a record of kind "peer",
-notes/record-v2.md). Exit status: 0 ok; 1 the run went wrong (a wrong
+Prints exactly one JSON line on stdout: an rclab schema-2 record of kind
+"peer". Exit status: 0 ok; 1 the run went wrong (a wrong
 result or an exception in a thread: the record says result_ok false);
 2 bad arguments (one line on stderr, no record).
 
