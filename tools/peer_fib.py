@@ -146,6 +146,46 @@ def config_var(name):
     return "" if value is None else str(value)
 
 
+def python_images():
+    """The executable and any libpython it has mapped (--enable-shared)."""
+    paths = [os.path.realpath(sys.executable)] if sys.executable else []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if "libpython" in os.path.basename(path) and path not in paths:
+                    paths.append(path)
+    except (IOError, OSError):
+        pass
+    return paths
+
+
+def file_contains(path, needle, chunk=1 << 20):
+    try:
+        with open(path, "rb") as f:
+            tail = b""
+            while True:
+                block = f.read(chunk)
+                if not block:
+                    return False
+                if needle in tail + block:
+                    return True
+                tail = block[-len(needle):]
+    except (IOError, OSError):
+        return False
+
+
+def is_gilectomy():
+    """The Gilectomy keeps sys.version and sysconfig of its 3.6 fork point;
+    what gives it away is the lock and refcount code it exports
+    (Objects/refcount.c). Looked up in the binary's bytes, not through
+    ctypes: `import ctypes` crashes these 2016 builds."""
+    if tuple(sys.version_info[:2]) != (3, 6):  # its fork point: skip reading other binaries
+        return False
+    return any(file_contains(p, b"py_time_refcounts_stats") and file_contains(p, b"py_recursivelock_stats")
+               for p in python_images())
+
+
 def variant_and_gil():
     """(variant, gil_mode): what kind of interpreter this is, and whether its
     GIL serialises the threads of this run, from the interpreter itself."""
@@ -160,8 +200,7 @@ def variant_and_gil():
         # 3.13+: the GIL's real state (a free-threaded build may re-enable it)
         free = config_var("Py_GIL_DISABLED") in ("1", "True")
         return ("free-threaded" if free else ""), ("on" if sys._is_gil_enabled() else "off")
-    objs = config_var("OBJECT_OBJS") + " " + config_var("PYTHON_OBJS")
-    if "Objects/refcount.o" in objs and "Python/lock_" in objs:
+    if is_gilectomy():
         # larryhastings/gilectomy: the GIL is created and taken once and
         # never released or waited for, so threads run together.
         return "gilectomy", "off"
