@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import signal
 import statistics
 import subprocess
@@ -70,6 +71,41 @@ def _signal_name(num):
         return signal.Signals(num).name
     except ValueError:
         return "signal %d" % num
+
+
+def _proc_stat():
+    """(busy, steal, total) jiffies over all CPUs, or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    total = sum(fields[:8])  # guest time is already inside user and nice
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    steal = fields[7] if len(fields) > 7 else 0
+    return total - idle - steal, steal, total
+
+
+def _cpu_mhz():
+    try:
+        with open("/proc/cpuinfo") as f:
+            mhz = [float(line.split(":", 1)[1]) for line in f if line.startswith("cpu MHz")]
+        return sum(mhz) / len(mhz) if mhz else None
+    except (OSError, ValueError):
+        return None
+
+
+def disturbance(before, after, child_cpu_s):
+    """What else the machine did during a point, as rclab sweep records it:
+    steal and other processes' CPU as shares of all CPUs' time."""
+    out = {"loadavg_1m": os.getloadavg()[0], "steal_frac": 0.0, "other_cpu_frac": 0.0, "cpu_mhz": _cpu_mhz()}
+    if before and after and after[2] > before[2]:
+        hz = os.sysconf("SC_CLK_TCK")
+        total = after[2] - before[2]
+        out["steal_frac"] = min(1.0, max(0.0, (after[1] - before[1]) / total))
+        other = (after[0] - before[0]) - child_cpu_s * hz
+        out["other_cpu_frac"] = min(1.0, max(0.0, other / total))
+    return out
 
 
 def run_peer_point(python, env, args, timeout):
@@ -200,8 +236,12 @@ def main(argv=None):
     got = {}
     failed = 0
     for p, t, r in points:
+        st0, ru0 = _proc_stat(), resource.getrusage(resource.RUSAGE_CHILDREN)
         rec = run_peer_point(p["python"], p["env"], peer_args(p, t, a.n, a.long), a.timeout)
-        rec.update({"repeat": r, "seed": a.seed, "preset": "", "sweep_id": sweep_id})
+        st1, ru1 = _proc_stat(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        child = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        rec.update({"repeat": r, "seed": a.seed, "preset": "", "sweep_id": sweep_id,
+                    "disturbance": disturbance(st0, st1, child)})
         out.write(json.dumps(rec, sort_keys=True) + "\n")
         out.flush()
         if out is not sys.stdout:
@@ -211,14 +251,15 @@ def main(argv=None):
         else:
             failed += 1
             print("%s threads=%d repeat=%d: %s" % (p["name"], t, r, rec["failure"]), file=sys.stderr)
-    print("peer threads runs wall_s(median) cpu_s(median) gil_mode", file=sys.stderr)
+    print("peer threads runs wall_s(median) cpu_s(median) gil_mode other_cpu_frac(median)", file=sys.stderr)
     for p in peers:
         for t in threads:
             recs = got.get((p["name"], t), [])
             if recs:
-                print("%s %d %d %.4f %.4f %s" % (p["name"], t, len(recs),
+                print("%s %d %d %.4f %.4f %s %.2f" % (p["name"], t, len(recs),
                       statistics.median(x["wall_s"] for x in recs), statistics.median(x["cpu_s"] for x in recs),
-                      recs[0]["settings"]["gil_mode"]), file=sys.stderr)
+                      recs[0]["settings"]["gil_mode"],
+                      statistics.median(x["disturbance"]["other_cpu_frac"] for x in recs)), file=sys.stderr)
     return 1 if failed else 0
 
 
