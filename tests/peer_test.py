@@ -277,6 +277,27 @@ class PeersFile(unittest.TestCase):
                 with self.assertRaises(ValueError):
                     self.load(data)
 
+    def test_command_appends_a_record_per_point(self):
+        with tempfile.TemporaryDirectory() as d:
+            pf, out = os.path.join(d, "peers.json"), os.path.join(d, "out.jsonl")
+            with open(pf, "w") as f:
+                json.dump({"peers": [{"name": "sys", "python": SYSTEM},
+                                     {"name": "gone", "python": os.path.join(d, "nope"), "base": "sys"}]}, f)
+            p = subprocess.run([SYSTEM, os.path.join(TOOLS, "peers.py"), pf, "--threads", "1,2", "--n", "5",
+                                "--repeat", "2", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=TIMEOUT)
+            self.assertEqual(p.returncode, 1)  # the missing peer's points failed
+            with open(out) as f:
+                recs = [json.loads(line) for line in f]
+            self.assertEqual(len(recs), 8)
+            self.assertEqual(sorted((r["config"], r["threads"], r["repeat"]) for r in recs),
+                             sorted((c, t, k) for c in ("sys", "gone") for t in (1, 2) for k in (1, 2)))
+            for r in recs:
+                self.assertEqual(r["status"], "ok" if r["config"] == "sys" else "failed")
+                self.assertEqual(len({r["sweep_id"] for r in recs}), 1)
+                self.assertEqual(set(r["disturbance"]), {"loadavg_1m", "steal_frac", "other_cpu_frac", "cpu_mhz"})
+                self.assertEqual(r["baseline"], "sys" if r["config"] == "gone" else "")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
