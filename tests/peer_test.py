@@ -124,6 +124,26 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
         real = {os.path.realpath(p) for p in INTERPRETERS}
         self.assertEqual(len(set(ids.values())), len(real))
 
+    @unittest.skipUnless(os.environ.get("RCLAB_PEERS"), "RCLAB_PEERS (a peers file) not set")
+    def test_peers_file_interpreters(self):
+        """The hand-built peers (Gilectomy, nogil) when a peers file names them:
+        gil_mode must follow the interpreter, not the peer's name."""
+        for p in peers.load_peers(os.environ["RCLAB_PEERS"]):
+            if not os.access(p["python"], os.X_OK):
+                continue
+            for threads in (1, 2):
+                with self.subTest(peer=p["name"], threads=threads):
+                    rec = peers.run_peer_point(p["python"], p["env"], peers.peer_args(p, threads, N), TIMEOUT)
+                    self.assertEqual(rec["status"], "ok", rec.get("failure"))
+                    self.assertEqual((rec["result"], rec["calls"]), (FIB_N, threads * (2 * FIB_N - 1)))
+                    variant, gil = rec["peer"]["variant"], rec["settings"]["gil_mode"]
+                    if variant == "nogil":
+                        self.assertEqual(gil, "on" if p["env"].get("PYTHONGIL") == "1" else "off")
+                    elif variant == "gilectomy":
+                        self.assertEqual(gil, "off")
+                    else:
+                        self.assertEqual(gil, "on")
+
 
 class BadArguments(unittest.TestCase):
     BAD = [
