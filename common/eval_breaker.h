@@ -3,8 +3,10 @@
 // CPython folds "please drop the GIL", pending calls and async exceptions into
 // one `eval_breaker` word so the hot loop pays a single relaxed load per check
 // (ceval.c). rclab keeps the same shape so that every policy that needs the
-// running threads to reach a safepoint (the GIL's drop request now; buffered
-// counting's epochs and biased counting's merge queue later) shares one check.
+// running threads to act at a safepoint can use one check. Today only the
+// GIL's drop request lives here: buffered counting's epochs and biased
+// counting's merge queue are polled beside it through their policy's own
+// has_pending() (runtime/object_ops.h: poll_rc_safepoint).
 //
 // Threading: any thread may set or clear a bit; the loop reads it relaxed.
 // A request is a hint, not a synchronisation: whoever acts on it takes the

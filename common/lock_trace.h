@@ -1,5 +1,5 @@
 // In-memory lock-event tracing, after David Beazley's GIL instrumentation
-// (shared/seeds/001): every lock event goes into a big per-thread array —
+// ("Inside the Python GIL", 2009): every lock event goes into a big per-thread array —
 // no I/O, no allocation, no lock while the run goes on — and the arrays are
 // written out after it.
 //

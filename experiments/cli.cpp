@@ -1,9 +1,14 @@
 // rclab: the driver's command line — definition, validation, dispatch.
 //
-//   rclab list
-//   rclab run --config NAME --threads N --n K [--json] [--long] [--pin] [--switch-interval-us U]
-//   rclab sweep [--preset P] [--configs a,b] [--threads 1,2,4] [--repeat R] [--n K] [--out F]
-//               [--resume] [--seed S] [--pin] [--timeout-s T]
+//   rclab list [--settings]
+//   rclab system
+//   rclab run --config NAME --threads N --n K [--json] [--long] [--pin] [--trace-capacity C]
+//             [--<declared setting> V ...]       (rclab list --settings)
+//   rclab ceiling --threads N [--json]
+//   rclab trace --config NAME --threads N --n K -o OUT.json [--beazley F] [--capacity C] [settings]
+//   rclab sweep [--preset P] [--configs a,b] [--peers FILE] [--threads 1,2,4] [--repeat R]
+//               [--max-repeats M] [--target PCT] [--warmup W] [--no-ceiling] [--n K] [--out F]
+//               [--resume] [--seed S] [--pin] [--long] [--timeout-s T]
 //   rclab report FILE.jsonl [-o DIR]
 //   rclab compare A.jsonl [B.jsonl] [--configs a,b]
 //

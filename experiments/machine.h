@@ -9,7 +9,7 @@
 
 namespace rclab::experiments {
 
-nlohmann::json machine_info();  // {"cpu_model", "cores", "kernel"}
+nlohmann::json machine_info();  // {"cpu_model", "cores", "kernel", "arch"}
 nlohmann::json build_info();    // {"id", "compiler", "flags", "build_type", "git_rev"}
 std::string build_id();         // 16 hex digits: a hash of this executable's bytes
 std::string utc_now();          // ISO 8601, seconds

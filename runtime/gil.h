@@ -15,6 +15,9 @@
 //                             loop polls the eval breaker); a tick-driven GIL
 //                             releases and re-takes here, the others do nothing.
 //   stats(shared)             switches, drop requests, tick releases so far.
+//   kIsolated (optional)      true when every thread gets a runtime of its own
+//                             (gil_isolated.h); the driver must then build one
+//                             Runtime per worker (experiments/fib_run.h).
 #pragma once
 
 #include <chrono>

@@ -8,7 +8,7 @@ using rclab::runtime::IntervalGil;
 // The lock's work lives in two extern "C", never-inlined functions named as
 // in CPython's Python/ceval_gil.c, so tools written for CPython work on
 // rclab unchanged: perf uprobes on take_gil / take_gil%return / drop_gil /
-// drop_gil%return are exactly what per4m records (DESIGN.md §7, README).
+// drop_gil%return are exactly what per4m records (README, "Watching the GIL from outside").
 extern "C" {
 __attribute__((noinline, used)) void take_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate);
 __attribute__((noinline, used)) void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, int force_switch);

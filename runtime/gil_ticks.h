@@ -1,5 +1,5 @@
 // `ticks`: the GIL of Python 2 (and 3.0/3.1), as David Beazley instrumented
-// it (shared/seeds/001): the interpreter counts "ticks" — instructions,
+// it ("Inside the Python GIL", 2009): the interpreter counts "ticks" — instructions,
 // counted where 2.7's loop checked _Py_Ticker (the same places 3.x polls its
 // eval breaker) — and every check interval (100 ticks by default,
 // sys.setcheckinterval) the holder releases the lock and at once asks for it

@@ -1,5 +1,5 @@
 """The derived figures of every point, with intervals, and the flags on
-values that cannot be true. Definitions (DESIGN.md §5), for a point at N
+values that cannot be true. Definitions (docs/design.md), for a point at N
 threads against a base B at 1 thread:
 
   single-thread overhead = wall(1) / wall_B(1) - 1     (1 thread only)

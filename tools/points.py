@@ -16,7 +16,7 @@ class Point:
     n: int
     threads: int
     family: str
-    baseline: str       # record-v2 `baseline`; "" = the family's own baseline; None = not recorded (schema 1)
+    baseline: str       # docs/records.md `baseline`; "" = the family's own baseline; None = not recorded (schema 1)
     gil: bool
     schema: int
     label: str = ""     # config, plus what tells its variant apart when a file has several

@@ -57,7 +57,7 @@ def systems(records):
 
 
 def disturbance(records):
-    """Worst disturbance seen during the sweep (record-v2 `disturbance`)."""
+    """Worst disturbance seen during the sweep (docs/records.md `disturbance`)."""
     ds = [r["disturbance"] for r in records if isinstance(r.get("disturbance"), dict)]
     if not ds:
         return None
