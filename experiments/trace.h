@@ -18,7 +18,9 @@
 //    GIL against 47-48% holding with compilers on both cores).
 //  * Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer's
 //    --combine): thread names, "waiting for" and "holding" slices for the
-//    GIL and the other traced locks (allocator, freelist), instant events
+//    GIL and the other traced locks (allocator, freelist), "dropping GIL"
+//    slices from drop_gil's entry to its return (a forced switch's wait,
+//    the gap between holding and per4m's has GIL), instant events
 //    for drop requests, and the GIL's counter (switch number for the
 //    interval GIL, check-interval releases for the ticks GIL). Slices of different locks
 //    nest: a thread holding the GIL may wait for the allocator lock.
