@@ -14,8 +14,9 @@
 //    Plus, not per4m's, `holding` = sum of (drop_gil entered [kRelease] -
 //    take_gil returned): the time the lock is really ours. On an idle machine
 //    it is close to has GIL; under load the dropping thread is woken late
-//    after the hand-over and has GIL grows by that delay (seen: 75-83% has
-//    GIL against 47-48% holding with compilers on both cores).
+//    after the hand-over and has GIL grows by that delay (seen: 82-92% has
+//    GIL against 48-53% holding with compilers on both cores, where per4m
+//    said 82-92% too: tests/fixtures/per4m).
 //  * Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer's
 //    --combine): thread names, "waiting for" and "holding" slices for the
 //    GIL and the other traced locks (allocator, freelist), "dropping GIL"
