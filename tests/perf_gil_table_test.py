@@ -184,12 +184,18 @@ def rclab_first_event_s(path):
 
 class RecordedRuns(unittest.TestCase):
     """perf's and rclab's view of the same run (tests/fixtures/per4m/README.md):
-    on the shared machine as it was, and with `yes` on the other core too.
+    idle, on the shared machine as others left it, and with `yes` on the
+    other core too.
     Under load drop_gil's forced-switch wait is long (the dropping thread is
     woken late), and the old holding-to-drop_gil-entry is far from per4m's."""
 
+    @staticmethod
+    def perf_text(name):
+        with open(os.path.join(FIXTURES, f"{name}.perf.txt")) as f:
+            return f.read()
+
     def compare(self, name):
-        perf_rows = rows_of(open(os.path.join(FIXTURES, f"{name}.perf.txt")).read())
+        perf_rows = rows_of(self.perf_text(name))
         ours = rclab_table(os.path.join(FIXTURES, f"{name}.rclab.txt"))
         first = rclab_first_event_s(os.path.join(FIXTURES, f"{name}.beazley.txt"))
         self.assertEqual(len(perf_rows), len(ours), "thread counts")
@@ -215,10 +221,13 @@ class RecordedRuns(unittest.TestCase):
 
     def perf_first(self, name):
         first = {}
-        for tid, t, kind in pgt.parse_events(open(os.path.join(FIXTURES, f"{name}.perf.txt")).read().splitlines()):
+        for tid, t, kind in pgt.parse_events(self.perf_text(name).splitlines()):
             if kind:
                 first.setdefault(tid, t)
         return first
+
+    def test_idle_machine(self):
+        self.compare("idle")
 
     def test_machine_as_shared(self):
         # nothing added: other developers' compilers kept both cores busy
