@@ -3,6 +3,7 @@
 hand-written inputs, and against rclab trace's in-process table of the same
 recorded runs (tests/fixtures/per4m/, recorded as its README says). Run by
 ctest with Debian's /usr/bin/python3."""
+import json
 import os
 import re
 import subprocess
@@ -114,6 +115,8 @@ class Per4mArithmetic(unittest.TestCase):
         js = run_tool(self.TEXT, "--json")
         self.assertEqual(js.returncode, 0, js.stderr)
         self.assertIn('"has_gil_ns": 110', js.stdout)
+        one = run_tool(line(3, "1.0", "probe_rclab:take_gil"), "--json")
+        self.assertEqual(json.loads(one.stdout)[0]["has_gil_pct"], None)
 
     def test_recording_begun_mid_hold_counts_like_per4m(self):
         # perf started while thread 5 held the GIL: its first event is a

@@ -139,6 +139,8 @@ def main(argv):
     except (BadInput, OSError) as e:
         print(f"perf_gil_table: {e}", file=sys.stderr)
         return 2
+    if args.json:  # a thread with a single event has no total: null, not NaN
+        rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows]
     sys.stdout.write(json.dumps(rows, indent=1) + "\n" if args.json else table(rows))
     return 0
 
