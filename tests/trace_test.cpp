@@ -167,6 +167,26 @@ TEST(GilTraceSummary, Per4mDefinitionsOnASyntheticList) {
   EXPECT_NE(row.find("30.0%"), std::string::npos) << table;
 }
 
+// The Chrome export's slices for one hold with a forced-switch gap (times in
+// ns, slices in us): waiting 0..1, holding 1..3, dropping 3..5 — the part
+// per4m counts as holding and the holding column does not. Beazley's text
+// has no RELEASED event.
+TEST(GilTraceSummary, ChromeShowsTheDropGapAndBeazleyLeavesItOut) {
+  auto ev = [](std::int64_t t, LockEvent e) { return LockTraceEntry{t, 0, 0, LockId::kGil, e}; };
+  const std::vector<LockTraceEntry> events = {ev(10'000, LockEvent::kEntry), ev(11'000, LockEvent::kAcquire),
+                                              ev(13'000, LockEvent::kRelease), ev(15'000, LockEvent::kReleased)};
+  const nlohmann::json j = chrome_trace({{0, &events}}, "t");
+  std::map<std::string, std::pair<double, double>> slices;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") slices[e["name"].get<std::string>()] = {e["ts"].get<double>(), e["dur"].get<double>()};
+  using P = std::pair<double, double>;
+  EXPECT_EQ(slices, (std::map<std::string, P>{{"waiting for GIL", P{0, 1}}, {"holding GIL", P{1, 2}},
+                                                {"dropping GIL", P{3, 2}}}));
+  const std::string text = beazley_text({{0, &events}});
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+  EXPECT_EQ(text.find("RELEASED"), std::string::npos) << text;
+}
+
 // A configuration without a GIL (atomic-2016-06's locks): nothing held or
 // waited for, and the total spans the other locks' events.
 TEST(GilTraceSummary, WithoutGilEventsTheTotalSpansTheOtherLocks) {
