@@ -10,6 +10,7 @@ const char* to_string(LockEvent e) {
     case LockEvent::kAcquire: return "ACQUIRE";
     case LockEvent::kRelease: return "RELEASE";
     case LockEvent::kDropRequest: return "DROP_REQUEST";
+    case LockEvent::kReleased: return "RELEASED";
   }
   return "?";
 }

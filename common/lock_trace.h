@@ -38,6 +38,8 @@ enum class LockEvent : std::uint8_t {
   kAcquire,      // the thread holds the lock
   kRelease,      // the thread lets it go
   kDropRequest,  // (interval GIL) a waiter asked the holder to drop
+  kReleased,     // (GIL) drop_gil returns: after a forced switch's wait for the
+                 // next holder, so later than kRelease (per4m ends holding here)
 };
 
 enum class LockId : std::uint8_t { kGil, kAlloc, kFreelist };

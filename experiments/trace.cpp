@@ -24,9 +24,13 @@ ThreadSummary summarize(int thread, const std::vector<LockTraceEntry>& events) {
   s.thread = thread;
   s.events = events.size();
   if (events.empty()) return s;
-  std::int64_t entry = -1, acquire = -1, has = 0, wait = 0;
+  // entry: take_gil entered; acquire: take_gil returned (cleared at drop_gil's
+  // return, not at its entry: per4m holds until then).
+  std::int64_t entry = -1, acquire = -1, first = -1, last = -1, has = 0, wait = 0, holding = 0;
   for (const auto& e : events) {
     if (e.lock != LockId::kGil) continue;
+    if (first < 0) first = e.t_ns;
+    last = e.t_ns;
     switch (e.event) {
       case LockEvent::kEntry: entry = e.t_ns; break;
       case LockEvent::kAcquire:
@@ -35,28 +39,36 @@ ThreadSummary summarize(int thread, const std::vector<LockTraceEntry>& events) {
         acquire = e.t_ns;
         break;
       case LockEvent::kRelease:
+        if (acquire >= 0) holding += e.t_ns - acquire;
+        break;
+      case LockEvent::kReleased:
         if (acquire >= 0) has += e.t_ns - acquire;
         acquire = -1;
         break;
       default: break;
     }
   }
-  s.total_s = double(events.back().t_ns - events.front().t_ns) * 1e-9;
+  if (first < 0) first = events.front().t_ns, last = events.back().t_ns;  // no GIL: the other locks' span
+  s.total_s = double(last - first) * 1e-9;
   s.has_gil_s = double(has) * 1e-9;
   s.wait_s = double(wait) * 1e-9;
   s.no_gil_s = s.total_s - s.has_gil_s - s.wait_s;
+  s.holding_s = double(holding) * 1e-9;
   return s;
 }
 
 std::string summary_table(const std::vector<ThreadSummary>& rows) {
-  std::string out = "thread    total      no GIL   has GIL   GIL wait   events\n";
+  std::string out = "thread    total      no GIL   has GIL   GIL wait   holding   events\n";
   char buf[160];
   for (const auto& r : rows) {
     const double t = r.total_s > 0 ? r.total_s : 1;
-    std::snprintf(buf, sizeof buf, "%6d  %8.4f s  %6.1f%%  %6.1f%%  %7.1f%%  %7zu\n", r.thread, r.total_s,
-                  100 * r.no_gil_s / t, 100 * r.has_gil_s / t, 100 * r.wait_s / t, r.events);
+    std::snprintf(buf, sizeof buf, "%6d  %8.4f s  %6.1f%%  %6.1f%%  %7.1f%%  %6.1f%%  %7zu\n", r.thread, r.total_s,
+                  100 * r.no_gil_s / t, 100 * r.has_gil_s / t, 100 * r.wait_s / t, 100 * r.holding_s / t, r.events);
     out += buf;
   }
+  out +=
+      "per4m's definitions: has GIL = take_gil return to drop_gil return (a forced switch's wait counts), "
+      "GIL wait = take_gil entry to return, no GIL = the rest; holding = take_gil return to drop_gil entry\n";
   return out;
 }
 
@@ -73,7 +85,7 @@ nlohmann::json chrome_trace(const std::vector<TracedThread>& threads, const std:
                   {"tid", tid},
                   {"args", {{"name", "worker " + std::to_string(t.thread)}}}});
     // Per lock: when this thread entered it and when it acquired it.
-    std::int64_t entry[3] = {-1, -1, -1}, acquire[3] = {-1, -1, -1};
+    std::int64_t entry[3] = {-1, -1, -1}, acquire[3] = {-1, -1, -1}, release[3] = {-1, -1, -1};
     std::uint32_t last_count = ~0u;
     for (const auto& e : *t.events) {
       const int l = int(e.lock);
@@ -100,6 +112,15 @@ nlohmann::json chrome_trace(const std::vector<TracedThread>& threads, const std:
             ev.push_back({{"ph", "X"}, {"name", "holding " + lock}, {"cat", cat}, {"pid", 1}, {"tid", tid},
                           {"ts", us(acquire[l] - t0)}, {"dur", us(e.t_ns - acquire[l])}});
           acquire[l] = -1;
+          release[l] = e.t_ns;
+          break;
+        case LockEvent::kReleased:
+          // Inside drop_gil after letting go: a forced switch's wait for
+          // the next holder (per4m counts it as holding).
+          if (release[l] >= 0 && e.t_ns > release[l])
+            ev.push_back({{"ph", "X"}, {"name", "dropping " + lock}, {"cat", cat}, {"pid", 1}, {"tid", tid},
+                          {"ts", us(release[l] - t0)}, {"dur", us(e.t_ns - release[l])}});
+          release[l] = -1;
           break;
         case LockEvent::kDropRequest:
           ev.push_back({{"ph", "i"}, {"name", "drop request"}, {"cat", cat}, {"s", "t"}, {"pid", 1}, {"tid", tid},
@@ -121,7 +142,8 @@ std::string beazley_text(const std::vector<TracedThread>& threads) {
   std::vector<Row> rows;
   for (const auto& t : threads)
     for (const auto& e : *t.events)
-      if (e.lock == LockId::kGil) rows.push_back({e.t_ns, t.thread, &e});
+      if (e.lock == LockId::kGil && e.event != LockEvent::kReleased)  // not one of Beazley's events
+        rows.push_back({e.t_ns, t.thread, &e});
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t < b.t; });
   const std::int64_t t0 = rows.empty() ? 0 : rows.front().t;
   std::string out;

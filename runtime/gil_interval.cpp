@@ -72,9 +72,11 @@ extern "C" void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, i
   auto& g = *gil;
   auto& me = *tstate;
   RCLAB_PROBE2(gil_drop, gil, tstate);
-  if (rclab::kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
-    me.trace->record(rclab::LockId::kGil, rclab::LockEvent::kRelease, 0,
-                     std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
+  const auto trace = [&](rclab::LockEvent e) {
+    if (rclab::kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
+      me.trace->record(rclab::LockId::kGil, e, 0, std::uint32_t(g.switch_number.load(std::memory_order_relaxed)));
+  };
+  trace(rclab::LockEvent::kRelease);
   {
     std::lock_guard lock(g.mutex);
     if (!g.locked.load(std::memory_order_relaxed)) fatal("drop_gil: GIL is not locked");
@@ -92,4 +94,6 @@ extern "C" void drop_gil(IntervalGil::Shared* gil, IntervalGil::Local* tstate, i
       g.switch_cond.wait(sw, [&] { return g.last_holder.load(std::memory_order_relaxed) != &me; });
     }
   }
+  // drop_gil's return, where per4m's uprobe (drop_gil%return) ends holding.
+  trace(rclab::LockEvent::kReleased);
 }

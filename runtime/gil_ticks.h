@@ -85,6 +85,7 @@ struct TicksGil {
       g.locked = false;
     }
     g.cond.notify_one();
+    trace(g, me, LockEvent::kReleased);
   }
 
   static void yield(Shared& g, Local& me) {
