@@ -27,7 +27,7 @@ RunRecord traced(const char* config, int threads, int n, std::int64_t interval_u
   RunParams p;
   p.threads = threads;
   p.n = n;
-  p.switch_interval_us = interval_us;
+  p.settings.set("switch_interval_us", interval_us);
   p.trace_capacity = 1'000'000;
   RunRecord r = find_config(config)->run(p);
   EXPECT_TRUE(r.clean());
@@ -277,8 +277,8 @@ TEST(GilTraceInterval, ForcedSwitchHandOverAndPer4mCountsTheDropWaitAsHolding) {
   using runtime::IntervalGil;
   const std::int64_t interval_us = 200;
   EvalBreaker breaker;
-  runtime::GilOptions o;
-  o.switch_interval = std::chrono::microseconds(interval_us);
+  Settings o;
+  o.set("switch_interval_us", interval_us);
   IntervalGil::Shared g(breaker, o);
   IntervalGil::Local a(g), b(g);
   LockTrace ta(256), tb(256);
@@ -348,8 +348,8 @@ TEST(GilTraceInterval, ForcedSwitchHandOverAndPer4mCountsTheDropWaitAsHolding) {
 TEST(GilTraceTicks, ReleasesAtCheckIntervalsAsDropThenTake) {
   using runtime::TicksGil;
   EvalBreaker breaker;
-  runtime::GilOptions o;
-  o.check_interval = 3;
+  Settings o;
+  o.set("check_interval", 3);
   TicksGil::Shared g(breaker, o);
   TicksGil::Local me(g);
   LockTrace t(256);
