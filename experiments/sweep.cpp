@@ -321,9 +321,9 @@ const std::vector<Preset>& presets() {
       {"timeline", "the Gilectomy's milestones and gil at 1, 2 and 4 threads, fib(30), 5-20 repeats",
        [] { return runnable_configs(true); }, {1, 2, 4}, 5, 20, 30, "results/latest/timeline.jsonl"},
       {"calibration",
-       "the configurations that model a real interpreter, to run with --peers: fib(30), 10-30 repeats at 1, 2 "
-       "and 4 threads",
-       [] { return calibration_configs(); }, {1, 2, 4}, 10, 30, 30, "results/latest/calibration.jsonl"},
+       "the configurations that model a real interpreter, to run with --peers: fib(30), 10-15 repeats (20-30 "
+       "for baselines) at 1, 2 and 4 threads",
+       [] { return calibration_configs(); }, {1, 2, 4}, 10, 15, 30, "results/latest/calibration.jsonl"},
   };
   return kPresets;
 }
