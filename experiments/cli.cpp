@@ -11,6 +11,7 @@
 //               [--resume] [--seed S] [--pin] [--long] [--timeout-s T]
 //   rclab report FILE.jsonl [-o DIR]
 //   rclab compare A.jsonl [B.jsonl] [--configs a,b]
+//   rclab agree A.jsonl B.jsonl
 //
 // Exit status: 0 success; 1 the run itself went wrong (wrong result, objects
 // or blocks left after teardown); 2 bad input, with one line on stderr that
@@ -677,6 +678,11 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   SettingOptions trace_settings;
   add_setting_options(trace_cmd, trace_settings);
 
+  std::vector<std::string> agree_files;
+  CLI::App* agree_cmd = app.add_subcommand(
+      "agree", "Do two sweeps agree? Each derived figure's 95% interval in both files, and whether they overlap");
+  agree_cmd->add_option("files", agree_files, "A.jsonl B.jsonl")->required()->expected(2);
+
   std::vector<std::string> compare_files;
   std::vector<std::string> compare_configs;
   CLI::App* compare_cmd = app.add_subcommand(
@@ -691,7 +697,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
     if (!known)
       return usage_error(std::string("unknown subcommand '") + argv[1] +
-                         "' (known: list, run, trace, sweep, report, compare, system, ceiling; see rclab --help)");
+                         "' (known: list, run, trace, sweep, report, compare, agree, system, ceiling; see rclab --help)");
   }
 
   try {
@@ -752,6 +758,10 @@ int rclab_main(int argc, char** argv, bool dry_run) {
       args.insert(args.end(), {"-o", report_dir});
     }
     return exec_tool("report.py", args);
+  }
+  if (app.got_subcommand("agree")) {
+    if (auto f = missing_file(agree_files); !f.empty()) return usage_error("agree: no such file: " + f);
+    return exec_tool("agree.py", agree_files);
   }
   if (auto f = missing_file(compare_files); !f.empty()) return usage_error("compare: no such file: " + f);
   if (compare_files.size() == 1 && compare_configs.size() != 2)

@@ -197,6 +197,22 @@ class SchemaTwo(unittest.TestCase):
         self.assertIsNotNone(miss.model_value)
 
 
+class Agree(unittest.TestCase):
+    def test_a_sweep_agrees_with_itself_and_names_its_figures(self):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), V2, V2],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("| nogil | 2 | inflation |", out.stdout)
+        self.assertNotIn("**no**", out.stdout)
+        self.assertRegex(out.stderr, r"rclab agree: (\d+) of \1 intervals overlap")
+
+    def test_missing_file_is_one_line_and_status_2(self):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), "/nonexistent", V2],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(len(out.stderr.strip().splitlines()), 1)
+
+
 class Variants(unittest.TestCase):
     """Records built in memory with the fixture generator's helpers."""
 

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""rclab agree: do two sweeps of the same configurations agree?
+
+Usage: agree.py A.jsonl B.jsonl
+
+For every point in both files — matched by (kind, configuration, n,
+threads) — takes each derived figure (single-thread overhead, CPU
+inflation and speedup against the point's base, and its own scaling) with
+its 95% bootstrap interval from each file (tools/derived.py), and says
+whether the two intervals overlap. Two back-to-back sweeps on one machine
+should agree everywhere; where they do not, the machine changed between
+them (see each record's disturbance) or an interval is too narrow to be
+believed. Prints a Markdown table and a one-line summary; exit 0 (it is a
+report, not a test).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import derived as derived_mod  # noqa: E402
+from points import cores_of, group  # noqa: E402
+from rclab_records import BadInput, check_input, read_records, run_cli  # noqa: E402
+
+PROG = "agree"
+FIGURES = ("overhead", "inflation", "speedup", "scaling")
+
+
+def load(path):
+    check_input(path)
+    records = read_records(path)
+    if not records:
+        raise BadInput(f"{path}: no records")
+    points, _ = group(records)
+    d = derived_mod.derive_all(points, cores_of(records))
+    return {(p.kind, p.config, p.n, p.threads): (p, d[k]) for k, p in points.items()}
+
+
+def overlap(a, b):
+    return a.lo is not None and b.lo is not None and a.lo <= b.hi and b.lo <= a.hi
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="rclab agree", description=__doc__.splitlines()[0])
+    ap.add_argument("a")
+    ap.add_argument("b")
+    args = ap.parse_args()
+    side_a, side_b = load(args.a), load(args.b)
+    common = sorted(set(side_a) & set(side_b))
+    if not common:
+        raise BadInput("no point appears in both files")
+    print(f"# {os.path.basename(args.b)} against {os.path.basename(args.a)}\n")
+    print("| config | threads | figure | A [95%] | B [95%] | overlap |")
+    print("|---|---:|---|---|---|---|")
+    total = agreed = 0
+    for key in common:
+        (pa, da), (_, db) = side_a[key], side_b[key]
+        for f in FIGURES:
+            ea, eb = getattr(da, f), getattr(db, f)
+            if ea is None or eb is None or ea.lo is None or eb.lo is None:
+                continue
+            total += 1
+            ok = overlap(ea, eb)
+            agreed += ok
+            print(f"| {pa.config} | {pa.threads} | {f} | {ea.fmt('{:.3f}')} | {eb.fmt('{:.3f}')} | "
+                  f"{'yes' if ok else '**no**'} |")
+    print(f"\n{agreed} of {total} intervals overlap.")
+    print(f"rclab agree: {agreed} of {total} intervals overlap", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    run_cli(PROG, main)
