@@ -41,7 +41,8 @@ Totals stress(const std::string& threads, int repeat, const std::vector<int>& se
                               std::to_string(seed) + (pin ? "_pin" : "") + ".jsonl";
       std::filesystem::remove(out);
       const std::string cmd = std::string(RCLAB_BIN) + " sweep --configs " + every_config() + " --threads " +
-                              threads + " --repeat " + std::to_string(repeat) + " --n 18 --seed " +
+                              threads + " --repeat " + std::to_string(repeat) + " --max-repeats " + std::to_string(repeat) +
+                              " --warmup 0 --no-ceiling --n 18 --seed " +
                               std::to_string(seed) + (pin ? " --pin" : "") + " --out " + out + " 2>/dev/null";
       const int status = std::system(cmd.c_str());
       EXPECT_EQ(status, 0) << cmd;
