@@ -61,7 +61,7 @@ def _figure(points, config, base, figure, n, kind):
 
 
 def rows(points):
-    ns = sorted({p.n for p in points.values()}) or [None]
+    ns = sorted({p.n for p in points.values() if p.kind != "ceiling"}) or [None]  # the ceiling has no n
     out = []
     for pair in families.CALIBRATION:
         for n in ns:

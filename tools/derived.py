@@ -87,7 +87,11 @@ def derive(points, p, cores):
         bound = min(p.threads, cores) if cores else p.threads
         if d.scaling and d.scaling.above(bound):
             d.flags.append(f"impossible: scaling {d.scaling.fmt('{:.2f}')} > min(N, cores) = {bound}")
-        if d.self_inflation and d.self_inflation.below(1.0):
+        # A helper thread (buffered counting's commit thread) does work that
+        # need not grow with N: one commit thread serves every worker, so
+        # its configuration can use less than N times its 1-thread CPU.
+        helper = any(r.get("helper_cpu_s", 0) > 0 for r in p.ok + own.ok)
+        if d.self_inflation and d.self_inflation.below(1.0) and not helper:
             d.flags.append(f"impossible: CPU inflation against itself {d.self_inflation.fmt('{:.2f}')} < 1")
     if d.modes:
         d.flags.append("wall " + d.modes.describe())

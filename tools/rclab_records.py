@@ -184,7 +184,8 @@ def has_gil(rec):
     """True when the configuration runs under a GIL: then N threads can never
     finish sooner than one thread's work done N times."""
     if kind(rec) == "model":
-        return rec.get("policies", {}).get("gil", "none") != "none"
+        # `isolated` gives each thread a runtime of its own: no lock is shared.
+        return rec.get("policies", {}).get("gil", "none") not in ("none", "isolated")
     if kind(rec) == "peer":
         mode = rec.get("settings", {}).get("gil_mode") or rec.get("peer", {}).get("gil_mode")
         if mode:

@@ -56,8 +56,8 @@ def build(points, derived):
         wall = d.modes.describe() if d.modes else _est(d.wall, "{:.4f}")
         scaling = Cell(_est(d.scaling, "{:.2f}"), "; ".join(f for f in flags if "scal" in f))
         base = d.base.label if d.base else ("not recorded" if p.baseline is None else f"{p.baseline or p.config}: absent")
-        if d.base and d.base.variant[2] != p.variant[2]:
-            base += " (another build)"  # the only 1-thread base in the file, but not this build's
+        if d.base and p.kind != "peer" and d.base.variant[2] != p.variant[2]:
+            base += " (another build)"  # the only 1-thread base in the file is another build (a peer's base always is: another interpreter)
         notes = [f for f in d.flags if not f.startswith(("impossible", "wall bimodal", "CPU bimodal"))]
         if d.modes or d.cpu_modes:
             notes.append("two modes: derived figures mix them")
