@@ -206,6 +206,17 @@ class Agree(unittest.TestCase):
         self.assertNotIn("**no**", out.stdout)
         self.assertRegex(out.stderr, r"rclab agree: (\d+) of \1 intervals overlap")
 
+    def test_disturbed_runs_can_be_left_out(self):
+        recs = [{"disturbance": {"other_cpu_frac": x}} for x in (0.0, 0.1, 0.5)] + [{}]
+        kept, note = rclab_records.drop_disturbed(recs, 0.2)
+        self.assertEqual(len(kept), 3)  # the one without a disturbance stays
+        self.assertIn("1 of 4 records left out", note)
+        self.assertEqual(rclab_records.drop_disturbed(recs, None), (recs, None))
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), V2, V2, "--max-other-cpu", "2"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(len(out.stderr.strip().splitlines()), 1)
+
     def test_missing_file_is_one_line_and_status_2(self):
         out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), "/nonexistent", V2],
                              capture_output=True, text=True)

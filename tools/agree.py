@@ -20,15 +20,17 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import derived as derived_mod  # noqa: E402
 from points import cores_of, group  # noqa: E402
-from rclab_records import BadInput, check_input, read_records, run_cli  # noqa: E402
+from rclab_records import BadInput, check_input, drop_disturbed, read_records, run_cli  # noqa: E402
 
 PROG = "agree"
 FIGURES = ("overhead", "inflation", "speedup", "scaling")
 
 
-def load(path):
+def load(path, max_other_cpu):
     check_input(path)
-    records = read_records(path)
+    records, dropped = drop_disturbed(read_records(path), max_other_cpu)
+    if dropped:
+        print(f"rclab agree: {path}: {dropped}", file=sys.stderr)
     if not records:
         raise BadInput(f"{path}: no records")
     points, _ = group(records)
@@ -44,8 +46,12 @@ def main():
     ap = argparse.ArgumentParser(prog="rclab agree", description=__doc__.splitlines()[0])
     ap.add_argument("a")
     ap.add_argument("b")
+    ap.add_argument("--max-other-cpu", type=float, default=None, metavar="SHARE",
+                    help="leave out runs during which other processes took more than SHARE (0..1) of the CPUs")
     args = ap.parse_args()
-    side_a, side_b = load(args.a), load(args.b)
+    if args.max_other_cpu is not None and not 0 <= args.max_other_cpu <= 1:
+        raise BadInput(f"--max-other-cpu {args.max_other_cpu} is not a share between 0 and 1")
+    side_a, side_b = load(args.a, args.max_other_cpu), load(args.b, args.max_other_cpu)
     common = sorted(set(side_a) & set(side_b))
     if not common:
         raise BadInput("no point appears in both files")

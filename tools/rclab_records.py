@@ -180,6 +180,21 @@ def is_ok(rec):
             and rec.get("live_objects", 0) == 0 and rec.get("live_blocks", 0) == 0)
 
 
+def drop_disturbed(records, max_other_cpu):
+    """The records whose run other processes disturbed by at most
+    `max_other_cpu` (the share of all CPUs' time they took during it, from
+    the sweep's `disturbance`), and a note saying how many were left out.
+    Records without a disturbance (single runs, schema 1) are kept. None:
+    keep everything."""
+    if max_other_cpu is None:
+        return records, None
+    kept = [r for r in records
+            if (r.get("disturbance") or {}).get("other_cpu_frac", 0) <= max_other_cpu]
+    dropped = len(records) - len(kept)
+    return kept, (f"{dropped} of {len(records)} records left out: other processes took more than "
+                  f"{max_other_cpu:.0%} of the CPUs during them (--max-other-cpu)")
+
+
 def has_gil(rec):
     """True when the configuration runs under a GIL: then N threads can never
     finish sooner than one thread's work done N times."""

@@ -24,7 +24,7 @@ import provenance  # noqa: E402
 import report_md  # noqa: E402
 import table  # noqa: E402
 from points import cores_of, group  # noqa: E402
-from rclab_records import BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
+from rclab_records import drop_disturbed, BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
 
 PROG = "report"
 
@@ -45,11 +45,17 @@ def main():
     ap = Parser(prog="rclab report", description=__doc__.splitlines()[0])
     ap.add_argument("file")
     ap.add_argument("-o", "--out-dir")
+    ap.add_argument("--max-other-cpu", type=float, default=None, metavar="SHARE",
+                    help="leave out runs during which other processes took more than SHARE (0..1) of the CPUs")
     args = ap.parse_args()
+    if args.max_other_cpu is not None and not 0 <= args.max_other_cpu <= 1:
+        raise BadInput(f"--max-other-cpu {args.max_other_cpu} is not a share between 0 and 1")
     check_input(args.file)
     outdir = prepare_outdir(args.out_dir or os.path.dirname(os.path.abspath(args.file)))
-    records = read_records(args.file)
+    records, dropped = drop_disturbed(read_records(args.file), args.max_other_cpu)
     points, notes, cores, derived = analyse(records)
+    if dropped:
+        notes.append(dropped)
     if not any(p.ok for p in points.values()):
         raise BadInput(f"{args.file}: no successful runs to report ({sum(p.failed for p in points.values())} failed)")
     rows = table.build(points, derived)
