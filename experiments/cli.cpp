@@ -660,6 +660,9 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   CLI::App* report_cmd = app.add_subcommand("report", "Markdown table and CPU/wall/speedup plots from a sweep file");
   report_cmd->add_option("file", report_file, "Sweep records (JSON Lines)")->required();
   report_cmd->add_option("-o,--out-dir", report_dir, "Where report.md and the plots go (default: the file's folder)");
+  std::string report_max_other_cpu;
+  report_cmd->add_option("--max-other-cpu", report_max_other_cpu,
+                         "Leave out runs during which other processes took more than SHARE (0..1) of the CPUs");
 
   TraceArgs tr;
   CLI::App* trace_cmd = app.add_subcommand(
@@ -682,6 +685,9 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   CLI::App* agree_cmd = app.add_subcommand(
       "agree", "Do two sweeps agree? Each derived figure's 95% interval in both files, and whether they overlap");
   agree_cmd->add_option("files", agree_files, "A.jsonl B.jsonl")->required()->expected(2);
+  std::string max_other_cpu;  // checked by the tools, which say why in one line
+  const char* kMaxOtherCpuHelp = "Leave out runs during which other processes took more than SHARE (0..1) of the CPUs";
+  agree_cmd->add_option("--max-other-cpu", max_other_cpu, kMaxOtherCpuHelp);
 
   std::vector<std::string> compare_files;
   std::vector<std::string> compare_configs;
@@ -757,11 +763,14 @@ int rclab_main(int argc, char** argv, bool dry_run) {
       if (auto why = unwritable("-o", report_dir + "/report.md"); !why.empty()) return usage_error("report: " + why);
       args.insert(args.end(), {"-o", report_dir});
     }
+    if (!report_max_other_cpu.empty()) args.insert(args.end(), {"--max-other-cpu", report_max_other_cpu});
     return exec_tool("report.py", args);
   }
   if (app.got_subcommand("agree")) {
     if (auto f = missing_file(agree_files); !f.empty()) return usage_error("agree: no such file: " + f);
-    return exec_tool("agree.py", agree_files);
+    std::vector<std::string> args = agree_files;
+    if (!max_other_cpu.empty()) args.insert(args.end(), {"--max-other-cpu", max_other_cpu});
+    return exec_tool("agree.py", args);
   }
   if (auto f = missing_file(compare_files); !f.empty()) return usage_error("compare: no such file: " + f);
   if (compare_files.size() == 1 && compare_configs.size() != 2)
