@@ -13,26 +13,16 @@
 #include <string_view>
 
 #include "runtime/gil.h"
+#include "runtime/gil_none.h"
 
 namespace rclab::runtime {
 
-struct IsolatedGil {
+// No lock at all, as `none` — only the promise differs: nothing else touches
+// this runtime's objects, so it excludes every other thread by construction.
+struct IsolatedGil : NoGil {
   static constexpr std::string_view kName = "isolated";
   static constexpr bool kExclusive = true;
   static constexpr bool kIsolated = true;  // one runtime per thread
-
-  struct Shared {
-    Shared(EvalBreaker&, const Settings&) noexcept {}
-  };
-  struct Local {
-    explicit Local(Shared&) noexcept {}
-  };
-
-  static void take(Shared&, Local&) {}
-  static void drop(Shared&, Local&) {}
-  static void yield(Shared&, Local&) {}
-  static void tick(Shared&, Local&) {}
-  static GilStats stats(const Shared&) { return {}; }
 };
 
 // True for a GIL policy that gives every thread a runtime of its own.
