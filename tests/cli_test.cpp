@@ -177,6 +177,10 @@ INSTANTIATE_TEST_SUITE_P(
                                "--peers"},
                       BadInput{"SweepPeersNotJson", "sweep --peers " RCLAB_FIXTURE " --out @TMP@/never.jsonl", "--peers"},
                       BadInput{"TraceUnwritableOut", "trace --config gil --n 5 -o /proc/rclab/never.json", "cannot create"},
+                      BadInput{"AgreeMissingFile", "agree /nonexistent/a.jsonl " RCLAB_FIXTURE, "no such file"},
+                      BadInput{"AgreeOneFile", "agree " RCLAB_FIXTURE, "files"},
+                      BadInput{"AgreeShareAboveOne", "agree " RCLAB_FIXTURE " " RCLAB_FIXTURE " --max-other-cpu 2",
+                               "--max-other-cpu"},
                       BadInput{"ReportOutIsAFile", "report " RCLAB_FIXTURE " -o " RCLAB_FIXTURE, "is a file"}),
     [](const auto& info) { return std::string(info.param.name); });
 
