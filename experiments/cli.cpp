@@ -189,7 +189,8 @@ void collect_settings(const SettingOptions& so, Settings& out) {
 // refused (it would silently do nothing), as is a combination the policies'
 // own check rejects.
 std::string settings_problem(const ConfigEntry& e, const Settings& given) {
-  for (const auto& [name, value] : given.given()) {
+  for (const auto& entry : given.given()) {
+    const std::string& name = entry.first;  // not a structured binding: lambdas below capture it
     const bool declared = std::any_of(e.settings.begin(), e.settings.end(), [&](const SettingSpec& s) { return s.name == name; });
     if (declared) continue;
     const auto all = all_settings();

@@ -1,7 +1,9 @@
 // GCC 12 at -O1 with ASan reports <regex>'s own std::function members as
 // maybe-uninitialized (a known false positive inside libstdc++); the
 // warning is turned off for this file only, where <regex> is used.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include "experiments/schema.h"
 
