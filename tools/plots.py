@@ -25,7 +25,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
 LINESTYLES = ["-", "-.", (0, (1, 1)), (0, (5, 1, 1, 1))]
 
 
-def _style(i, plt, peer):
+def _style(i, plt, peer, is_base=False):
     cmap = plt.get_cmap("tab20")
     order = list(range(0, 20, 2)) + list(range(1, 20, 2))  # dark shades first: neighbours differ in hue
     color = cmap(order[i % 20])
@@ -33,6 +33,8 @@ def _style(i, plt, peer):
              "linestyle": LINESTYLES[(i // 20) % len(LINESTYLES)], "linewidth": 1.3}
     if peer:
         style.update(linestyle="--", markerfacecolor="none", markeredgewidth=1.3)
+    if is_base:  # the family's baseline, the line every other is read against
+        style.update(color="black", linewidth=2.4)
     return style
 
 
@@ -146,9 +148,7 @@ def draw(points, derived, ceiling, cores, outdir, warn):
         fig, axes = _panels(plt, fams)
         for ax, fam in zip(axes[:, 0], fams):
             for i, ((label, n, kind, is_base), ser) in enumerate(_series(points, derived, fam).items()):
-                style = _style(i, plt, kind == "peer")
-                if is_base:
-                    style.update(color="black", linewidth=2.4)
+                style = _style(i, plt, kind == "peer", is_base)
                 ests = [d.wall if metric == "wall" else d.cpu for _, _, d in ser]
                 if any(e is not None and not e.value > 0 for e in ests):
                     skipped.append(f"{label} {metric} = 0")
@@ -170,9 +170,7 @@ def draw(points, derived, ceiling, cores, outdir, warn):
     fig, axes = _panels(plt, fams)
     for ax, fam in zip(axes[:, 0], fams):
         for i, ((label, n, kind, is_base), ser) in enumerate(_series(points, derived, fam).items()):
-            style = _style(i, plt, kind == "peer")
-            if is_base:
-                style.update(color="black", linewidth=2.4)
+            style = _style(i, plt, kind == "peer", is_base)
             use_gil = all(d.base is None for _, _, d in ser)
             ests = [d.gil_speedup if use_gil else d.speedup for _, _, d in ser]
             # Say what each series is measured against: a panel mixes bases.
