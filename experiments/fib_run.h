@@ -186,9 +186,11 @@ RunRecord run_fib(const RunParams& p) {
   // The commit thread frees the workers' frames, so the decrefs of their
   // deallocators are its own: count them with the work (after quiesce it
   // has nothing left to free, so its counters stand still).
-  runtime::Tally helper_ops;
-  if (const runtime::Counters* h = rt.helper_counters()) helper_ops = h->rc;
-  work.rc += helper_ops;
+  // So are the thread-state fetches of those deallocators.
+  if (const runtime::Counters* h = rt.helper_counters()) {
+    work.rc += h->rc;
+    work.tstate_lookups += h->tstate_lookups;
+  }
   r.calls = work.calls;
   r.increfs = work.rc.increfs;
   r.decrefs = work.rc.decrefs;

@@ -94,7 +94,7 @@ std::int64_t call_fib(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::
   O** sp = stack + 2;
   O* res = Interp<Cfg>::call_function(ts, sp, 1);
   if (res->type != Type::kInt) fatal("call_fib: fib returned a non-int");
-  const std::int64_t v = as<Int>(res)->value;
+  const std::int64_t v = int_value(as<Int>(res));
   decref_stack(ts, res, ts.counters.rc);
   return v;
 }

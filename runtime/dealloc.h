@@ -9,6 +9,7 @@
 #include "refcount/policy.h"
 #include "runtime/config.h"
 #include "runtime/frames.h"
+#include "runtime/ints.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
 #include "runtime/thread_state.h"
@@ -30,7 +31,7 @@ void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kFreed:
       fatal("double free: dealloc of a deallocated object");
     case Type::kInt:
-      release_object(ts, o, sizeof(Int<RC>));
+      release_object(ts, o, int_block_size(as<Int>(o)));
       return;
     case Type::kFrame:
       frame_dealloc(ts, as<Frame>(o), ts.counters.rc);

@@ -66,6 +66,25 @@ template <class RC>
   return e->key == nullptr ? nullptr : e->value;
 }
 
+// lookdict_unicode_nodummy (the keys object's dk_lookup for a dict of str
+// keys): out of line, as 3.6 reaches it through a function pointer.
+template <class RC>
+[[gnu::noinline]] Object<RC>* dict_lookup(Dict<RC>* d, Str<RC>* key) {
+  const std::uint64_t h = key->hash;
+  auto* e = detail::dict_probe(d->table, d->mask, h, [&](const auto& e) {
+    return e.key == key || (e.hash == h && e.key->view() == key->view());
+  });
+  return e->key == nullptr ? nullptr : e->value;
+}
+
+// _PyDict_LoadGlobal: the name in globals, else in builtins; a borrowed
+// reference or nullptr. Out of line, as in 3.6.
+template <class RC>
+[[gnu::noinline]] Object<RC>* dict_load_global(Dict<RC>* globals, Dict<RC>* builtins, Str<RC>* key) {
+  if (Object<RC>* v = dict_lookup(globals, key)) return v;
+  return dict_lookup(builtins, key);
+}
+
 template <class Cfg>
 void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
               Object<typename Cfg::RC>* value) {

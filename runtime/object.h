@@ -34,11 +34,23 @@ struct Object {
   std::uint8_t flags;  // ObjectFlag bits
 };
 
-// A boxed 64-bit int (CPython's are arbitrary precision; fib(90) still fits).
+// An int in CPython 3.6's representation (PyLongObject): a signed digit
+// count (ob_size: negative for negative values, 0 for zero) and that many
+// 30-bit digits, least significant first, in the same block. The block holds
+// at least one digit, as _PyLong_New(0) allocates. Values are limited to 64
+// bits (three digits); fib(91) fits.
 template <class RC>
 struct Int {
+  static constexpr int kShift = 30;  // PyLong_SHIFT
+  static constexpr std::uint32_t kMask = (1u << kShift) - 1;
+  static constexpr int kMaxDigits = 3;
   Object<RC> ob;
-  std::int64_t value;
+  std::int64_t size;  // ob_size
+  std::uint32_t* digits() { return reinterpret_cast<std::uint32_t*>(this + 1); }
+  const std::uint32_t* digits() const { return reinterpret_cast<const std::uint32_t*>(this + 1); }
+  static constexpr std::size_t block_size(std::int64_t ndigits) {
+    return sizeof(Int) + sizeof(std::uint32_t) * std::size_t(ndigits > 0 ? ndigits : 1);
+  }
 };
 
 // An immutable string with its hash cached, as CPython's str. The bytes follow
@@ -76,6 +88,12 @@ struct Dict {
   std::uint64_t used;
 };
 
+// Code flags (CPython's CO_*) that the call path tests.
+enum CodeFlag : std::int32_t {
+  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoNofree = 0x40,
+  kCoGenerator = 0x20, kCoCoroutine = 0x80, kCoAsyncGenerator = 0x200,
+};
+
 // A code object: CPython 3.6 wordcode (opcode in the low byte, argument in
 // the high byte), its constants and names. Owns consts, names and name.
 template <class RC>
@@ -86,6 +104,10 @@ struct Code {
   std::int32_t argcount;
   std::int32_t nlocals;
   std::int32_t stacksize;
+  std::int32_t flags;            // co_flags: fib's are CO_OPTIMIZED | CO_NEWLOCALS | CO_NOFREE
+  std::int32_t kwonlyargcount;   // always 0 here
+  std::int32_t ncells, nfrees;   // the sizes of co_cellvars and co_freevars: 0 here
+  std::int32_t firstlineno;
   Tuple<RC>* consts;
   Tuple<RC>* names;  // of Str
   Str<RC>* name;
@@ -97,20 +119,56 @@ struct Function {
   Code<RC>* code;
   Dict<RC>* globals;
   Str<RC>* name;
+  Tuple<RC>* defaults = nullptr;  // func_defaults: none here (fast_function tests it)
 };
 
-// An execution frame. Owns back, code, builtins, globals and its locals.
+// PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before
+// the object; here it follows the header (the header must stay first). Only
+// frames are tracked: fib's path tracks and untracks one per call.
+struct GcHead {
+  static constexpr std::int64_t kUntracked = -2;  // _PyGC_REFS_UNTRACKED
+  static constexpr std::int64_t kReachable = -3;  // _PyGC_REFS_REACHABLE
+  GcHead* next = nullptr;
+  GcHead* prev = nullptr;
+  std::int64_t refs = kUntracked;
+};
+
+// PyTryBlock: f_blockstack's entries (SETUP_LOOP and friends; fib pushes none).
+struct TryBlock {
+  std::int32_t type, handler, level;
+};
+
+// An execution frame, PyFrameObject's fields in 3.6's order, so a frame is
+// as big as 3.6's (the block stack alone is 240 bytes) and its set-up and
+// teardown touch what 3.6's touch. Owns back, code, builtins, globals and
+// its locals; the fields fib never sets (locals dict, trace, exception
+// state, generator) stay null and are cleared as 3.6 clears them.
 // `capacity` slots (locals, then the value stack) follow the struct; the
-// capacity survives a trip through a freelist, which reuses only the first
-// word (the refcount header) as its link.
+// capacity (ob_size) survives a trip through a freelist, which reuses only
+// the first word (the refcount header) as its link.
 template <class RC>
 struct Frame {
+  static constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
   Object<RC> ob;
+  GcHead gc;
+  std::uint32_t capacity;
   Frame* back;
   Code<RC>* code;
   Dict<RC>* builtins;
   Dict<RC>* globals;
-  std::uint32_t capacity;
+  Object<RC>* locals;  // f_locals: null for optimised code
+  Object<RC>** valuestack;
+  Object<RC>** stacktop;  // null while executing
+  Object<RC>* trace;
+  Object<RC>* exc_type;
+  Object<RC>* exc_value;
+  Object<RC>* exc_traceback;
+  Object<RC>* gen;
+  std::int32_t lasti;
+  std::int32_t lineno;
+  std::int32_t iblock;
+  std::int8_t executing;
+  TryBlock blockstack[kMaxBlocks];
   Object<RC>** localsplus() { return reinterpret_cast<Object<RC>**>(this + 1); }
 };
 

@@ -46,6 +46,8 @@
 #include "runtime/object_ops.h"
 #include "runtime/options.h"
 #include "runtime/thread_state.h"
+#include "runtime/typeobjects.h"
+#include "runtime/abstract.h"
 
 namespace rclab::runtime {
 
@@ -251,8 +253,12 @@ void Runtime<Cfg>::start_commit_thread() {
     commit_thread_ = std::thread([this] {
       helper_ = std::make_unique<TS>(*this);
       TS& ts = *helper_;
+      // The commit thread runs deallocators (frame_dealloc fetches the
+      // thread state), so a looking-up policy must find this one.
+      Cfg::TState::attach(&ts);
       RC::commit_loop(rc_shared, ts.rc, [&ts](typename RC::Header& h) { rc_free_header(ts, h); });
       ts.detach();  // its frame freelist
+      Cfg::TState::detach(&ts);
     });
     RC::wait_started(rc_shared);
   }
@@ -277,9 +283,9 @@ double Runtime<Cfg>::helper_cpu_seconds() const {
 
 template <SafeConfig Cfg>
 Int<typename Cfg::RC>* Runtime<Cfg>::new_small_int(TS& ts, std::int64_t v) {
-  auto* i = static_cast<Int<RC>*>(alloc_block(ts, sizeof(Int<RC>)));
+  auto* i = static_cast<Int<RC>*>(alloc_block(ts, Int<RC>::block_size(int_ndigits<RC>(v))));
   init_object(ts, &i->ob, Type::kInt);
-  i->value = v;
+  int_set(i, v);
   return i;
 }
 
@@ -340,6 +346,10 @@ Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::initializer_list<std
   c->argcount = argcount;
   c->nlocals = nlocals;
   c->stacksize = stacksize;
+  c->flags = kCoOptimized | kCoNewLocals | kCoNofree;
+  c->kwonlyargcount = 0;
+  c->ncells = c->nfrees = 0;
+  c->firstlineno = 1;
   c->consts = consts;
   c->names = names;
   c->name = name;
@@ -357,6 +367,7 @@ Function<typename Cfg::RC>* Runtime<Cfg>::new_function(TS& ts, Code<RC>* code, D
   fn->globals = g;
   incref(ts, &name->ob);
   fn->name = name;
+  fn->defaults = nullptr;
   return fn;
 }
 

@@ -39,6 +39,22 @@ struct alignas(kCacheLine) ThreadState {
   typename Cfg::Gil::Local gil;
   Frame<RC>* frame = nullptr;  // the frame being evaluated (tstate->frame)
   int depth = 0;               // recursion depth (tstate->recursion_depth)
+  // The rest of PyThreadState that 3.6's call path reads on every call.
+  // Nothing here sets them (rclab has no tracing, no exceptions, no
+  // trashcan chain); they are read where 3.6 reads them.
+  char overflowed = 0;          // set when the recursion limit was hit
+  char tracing = 0;
+  int use_tracing = 0;          // a tracer or profiler is installed
+  void* c_tracefunc = nullptr;
+  int trash_delete_nesting = 0;
+  void* trash_delete_later = nullptr;
+  void* curexc_type = nullptr;  // the pending exception (PyErr_Occurred)
+  // The cyclic GC's youngest generation (generation0's list head), one per
+  // thread: 3.6 has one per interpreter under its GIL, which a runtime
+  // without a GIL could not share. Frames are the only tracked objects here
+  // and never leave their thread, so the per-thread list sees the same
+  // operations 3.6's does.
+  GcHead gc_generation0{&gc_generation0, &gc_generation0, 0};
   Counters counters;
 };
 

@@ -22,8 +22,8 @@ Frame<typename Cfg::RC>* freed_frame(Runtime<Cfg>& rt, ThreadState<Cfg>& ts) {
   auto* name = experiments::install_fib(rt);
   auto* fn = as<Function>(Runtime<Cfg>::dict_get(rt.globals, name));
   Object<typename Cfg::RC>* arg = int_from(ts, 3);
-  auto* f = frame_new(ts, fn->code, fn->globals, &arg, 1, ts.counters.rc);
-  decref(ts, arg);
+  auto* f = frame_new(ts, fn->code, fn->globals, ts.counters.rc);
+  f->localsplus()[0] = arg;  // the argument's reference moves into the frame
   decref(ts, &f->ob);  // the only reference: the frame is deallocated (onto the freelist)
   return f;
 }

@@ -1,0 +1,100 @@
+// The object protocols (abstract.c, object.c) between the eval loop and the
+// types: PyNumber_Add and PyNumber_Subtract through binary_op1, and
+// PyObject_RichCompare through do_richcompare, each out of line and
+// dispatching through the type objects' slots as 3.6 does; and the
+// recursion guard (Py_EnterRecursiveCall / Py_LeaveRecursiveCall).
+#pragma once
+
+#include "common/fatal.h"
+#include "runtime/object.h"
+#include "runtime/opcodes.h"
+#include "runtime/thread_state.h"
+#include "runtime/types.h"
+
+namespace rclab::runtime {
+
+// _Py_CheckRecursionLimit (sys.getrecursionlimit()).
+inline constexpr int kRecursionLimit = 1000;
+
+// Py_EnterRecursiveCall: PyThreadState_GET()->recursion_depth against the
+// limit. Returns false where 3.6 raises RecursionError (rclab stops).
+template <class Cfg>
+[[gnu::always_inline]] inline void enter_recursive_call(ThreadState<Cfg>& passed) {
+  ThreadState<Cfg>& ts = tstate_get(passed);
+  if (++ts.depth > kRecursionLimit) [[unlikely]]
+    fatal("RecursionError: maximum recursion depth exceeded");
+}
+
+// Py_LeaveRecursiveCall: below the low-water mark, the overflow flag resets.
+template <class Cfg>
+[[gnu::always_inline]] inline void leave_recursive_call(ThreadState<Cfg>& passed) {
+  ThreadState<Cfg>& ts = tstate_get(passed);
+  constexpr int kLowWater = kRecursionLimit > 100 ? kRecursionLimit - 50 : 3 * (kRecursionLimit >> 2);
+  if (--ts.depth < kLowWater) ts.overflowed = 0;
+}
+
+// binary_op1: v's slot, and w's when w's type differs and has its own; the
+// first that does not return NotImplemented (nullptr) wins.
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* binary_op1(
+    ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w,
+    typename TypeObject<Cfg>::binaryfunc TypeObject<Cfg>::NumberMethods::*slot) {
+  using F = typename TypeObject<Cfg>::binaryfunc;
+  const TypeObject<Cfg>* tv = type_of<Cfg>(v);
+  const TypeObject<Cfg>* tw = type_of<Cfg>(w);
+  F slotv = tv->tp_as_number != nullptr ? tv->tp_as_number->*slot : nullptr;
+  F slotw = nullptr;
+  if (tw != tv && tw->tp_as_number != nullptr) {
+    slotw = tw->tp_as_number->*slot;
+    if (slotw == slotv) slotw = nullptr;
+  }
+  if (slotv != nullptr) {
+    if (Object<typename Cfg::RC>* x = slotv(ts, v, w)) return x;
+  }
+  if (slotw != nullptr) {
+    if (Object<typename Cfg::RC>* x = slotw(ts, v, w)) return x;
+  }
+  return nullptr;  // NotImplemented
+}
+
+// PyNumber_Add / PyNumber_Subtract: a new reference.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_add(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                       Object<typename Cfg::RC>* w) {
+  Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_add);
+  if (x == nullptr) [[unlikely]]  // 3.6 tries sequence concatenation next; rclab has no sequences
+    fatal("TypeError: unsupported operand type(s) for +");
+  return x;
+}
+
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_subtract(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                            Object<typename Cfg::RC>* w) {
+  Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_subtract);
+  if (x == nullptr) [[unlikely]]
+    fatal("TypeError: unsupported operand type(s) for -");
+  return x;
+}
+
+// PyObject_RichCompare: the recursion guard around do_richcompare, which
+// tries the reflected operation first when w's type is a proper subtype of
+// v's (never, here: rclab has no subtypes), then v's tp_richcompare.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* rich_compare(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                         Object<typename Cfg::RC>* w, int op) {
+  enter_recursive_call(ts);
+  const TypeObject<Cfg>* tv = type_of<Cfg>(v);
+  Object<typename Cfg::RC>* res = nullptr;
+  if (tv->tp_richcompare != nullptr) res = tv->tp_richcompare(ts, v, w, op);
+  if (res == nullptr) {
+    const TypeObject<Cfg>* tw = type_of<Cfg>(w);
+    constexpr int kSwapped[] = {kGt, kGe, kEq, kNe, kLt, kLe};  // _Py_SwappedOp
+    if (tw != tv && tw->tp_richcompare != nullptr) res = tw->tp_richcompare(ts, w, v, kSwapped[op]);
+  }
+  leave_recursive_call(ts);
+  if (res == nullptr) [[unlikely]]  // 3.6 falls back to identity for == and != only
+    fatal("TypeError: comparison not supported between these types");
+  return res;
+}
+
+}  // namespace rclab::runtime

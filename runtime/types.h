@@ -1,0 +1,58 @@
+// Type objects: the slots 3.6's call path dispatches through (tp_as_number's
+// nb_add and nb_subtract, tp_richcompare, tp_dealloc) and the flags its type
+// checks test. The object header keeps a one-byte tag instead of an ob_type
+// pointer; type_of() turns it into the type object with one indexed load, as
+// Py_TYPE(o) is one load, and every call through a slot is an indirect call,
+// as in 3.6. Only the slots fib reaches are filled; the others are null.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/config.h"
+#include "runtime/object.h"
+#include "runtime/thread_state.h"
+
+namespace rclab::runtime {
+
+// tp_flags bits (Py_TPFLAGS_*) that PyLong_Check and PyDict_CheckExact read.
+enum TypeFlag : std::uint64_t {
+  kTpLongSubclass = 1ull << 24,
+  kTpDictSubclass = 1ull << 29,
+};
+
+template <class Cfg>
+struct TypeObject {
+  using O = Object<typename Cfg::RC>;
+  using TS = ThreadState<Cfg>;
+  // Slots take the thread state: 3.6's fetch it from a global when they need
+  // it; passing it is the "no TLS" shape, and a looking-up TState policy
+  // still looks it up where 3.6 does (runtime/thread_state.h).
+  using binaryfunc = O* (*)(TS&, O*, O*);
+  using richcmpfunc = O* (*)(TS&, O*, O*, int);
+  using destructor = void (*)(TS&, O*);
+  struct NumberMethods {
+    binaryfunc nb_add;
+    binaryfunc nb_subtract;
+  };
+  const char* tp_name;
+  std::uint64_t tp_flags;
+  const NumberMethods* tp_as_number;
+  richcmpfunc tp_richcompare;
+  destructor tp_dealloc;
+};
+
+// The table of type objects, indexed by Type; defined in runtime/typeobjects.h
+// once every slot function is declared.
+template <class Cfg>
+struct Types {
+  static const TypeObject<Cfg> table[std::size_t(Type::kFrame) + 1];
+};
+
+// Py_TYPE(o).
+template <class Cfg>
+[[gnu::always_inline]] inline const TypeObject<Cfg>* type_of(const Object<typename Cfg::RC>* o) {
+  return &Types<Cfg>::table[std::size_t(o->type)];
+}
+
+}  // namespace rclab::runtime
