@@ -1,5 +1,9 @@
-// `pthread_key`: pthread_getspecific, as CPython 3.6 under the Gilectomy
-// (PyThread_get_key_value). An out-of-line libc call per lookup.
+// `pthread_key`: the thread state from pthread_getspecific, as the
+// Gilectomy's PyThreadState_GET() (de3aebf50a, Include/pystate.h:203):
+// PyGILState_GetThisThreadState() tests that the GIL-state machinery is
+// initialised, then calls PyThread_get_key_value(autoTLSkey), which calls
+// pthread_getspecific (Python/pystate.c:851-856, thread_pthread.h:643-645).
+// Three nested out-of-line calls per fetch, nine fetches per fib call.
 #pragma once
 
 #include <pthread.h>
@@ -24,7 +28,7 @@ struct PthreadKeyTState {
   }
   template <class TS>
   static TS& get(TS&) {
-    return *static_cast<TS*>(pthread_getspecific(key));
+    return *static_cast<TS*>(gilstate_get_this_thread_state());
   }
 
  private:
@@ -35,6 +39,17 @@ struct PthreadKeyTState {
     if (pthread_key_create(&k, nullptr) != 0) fatal("pthread_key_create failed");
     return k;
   }();
+  // autoInterpreterState: set once, before any interpreter thread exists.
+  static inline void* auto_interpreter_state = &auto_interpreter_state;
+
+  // PyThread_get_key_value.
+  [[gnu::noinline]] static void* thread_get_key_value() { return pthread_getspecific(key); }
+  // PyGILState_GetThisThreadState.
+  [[gnu::noinline]] static void* gilstate_get_this_thread_state() {
+    if (auto_interpreter_state == nullptr) [[unlikely]]
+      return nullptr;
+    return thread_get_key_value();
+  }
 };
 
 }  // namespace rclab::runtime
