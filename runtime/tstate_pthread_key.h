@@ -40,7 +40,8 @@ struct PthreadKeyTState {
     return k;
   }();
   // autoInterpreterState: set once, before any interpreter thread exists.
-  static inline void* auto_interpreter_state = &auto_interpreter_state;
+  static inline int interpreter_state_marker = 0;
+  static inline void* auto_interpreter_state = &interpreter_state_marker;
 
   // PyThread_get_key_value.
   [[gnu::noinline]] static void* thread_get_key_value() { return pthread_getspecific(key); }
