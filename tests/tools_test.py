@@ -185,7 +185,7 @@ class SchemaTwo(unittest.TestCase):
     def test_calibration_rows_keep_missing_pairs(self):
         rows = calibration.rows(self.pts)
         by = {(r.model, r.figure): r for r in rows}
-        self.assertEqual(len(rows), 13)  # 4 pairs of 2-3 figures, and atomic-2016-06 beside the Gilectomy
+        self.assertEqual(len(rows), 10)  # 4 pairs of 2-3 figures
         g = by[("gil", "wall1")]
         self.assertAlmostEqual(g.ratio.value, 0.1 / 0.189, places=2)
         gi = by[("gilectomy-2016-10", "overhead")]

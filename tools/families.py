@@ -47,11 +47,6 @@ CALIBRATION = [
      "figures": ["scale:2", "scale:4"]},
     {"model": "gilectomy-2016-10", "real": "gilectomy", "model_base": "gil", "real_base": "gilectomy-base",
      "figures": ["overhead", "inflation:2", "speedup:2"]},
-    # Until gilectomy-2016-10 exists, the milestone that models the same
-    # branch from the slides (atomic counts, locked obmalloc and frames,
-    # pthread_getspecific) stands beside the real branch too.
-    {"model": "atomic-2016-06", "real": "gilectomy", "model_base": "gil", "real_base": "gilectomy-base",
-     "figures": ["overhead", "inflation:2", "speedup:2"]},
     {"model": "nogil", "real": "nogil-gil-off", "model_base": "baseline", "real_base": "nogil-gil-on",
      "figures": ["overhead", "inflation:2", "speedup:2"]},
 ]
