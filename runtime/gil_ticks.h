@@ -1,9 +1,14 @@
 // `ticks`: the GIL of Python 2 (and 3.0/3.1), as David Beazley instrumented
 // it ("Inside the Python GIL", 2009): the interpreter counts "ticks" — instructions,
 // counted where 2.7's loop checked _Py_Ticker (the same places 3.x polls its
-// eval breaker) — and every check interval (100 ticks by default,
-// sys.setcheckinterval) the holder releases the lock and at once asks for it
-// again.
+// eval breaker) — on ONE counter for the whole process: 2.7's `volatile int
+// _Py_Ticker` ("used to be per thread, now just a pair o' globals"),
+// decremented by whichever thread holds the GIL. When it goes below zero the
+// holder resets it to the check interval (100 by default,
+// sys.setcheckinterval), releases the lock and at once asks for it again.
+// Because the ticker is shared, a thread that wins the lock inherits what is
+// left of the count: all threads together make one release per
+// check_interval + 1 ticks, not one each.
 //
 // The lock is CPython 2's PyThread_type_lock on pthreads: a `locked` flag
 // under a mutex with a condition variable, no hand-off and no fairness. A
@@ -19,6 +24,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "common/cacheline.h"
 #include "common/lock_trace.h"
 #include "common/probes.h"
 #include "runtime/gil.h"
@@ -38,8 +44,22 @@ struct TicksGil {
   struct Shared {
     Shared(EvalBreaker&, const Settings& s) : check_interval(int(s.get(kCheckInterval))) {}
 
-    const int check_interval;
-    std::mutex mutex;  // guards locked and last_holder
+    // _Py_Ticker, starting at 0 "so that we hit a tick first thing". 2.7's is
+    // a plain volatile int, and only the holder writes it, so the lock alone
+    // would order it (TSan follows mutexes). It is a relaxed atomic, used
+    // only with separate load and store (never a read-modify-write, which
+    // 2.7's `--_Py_Ticker` is not), because the trace events of a thread
+    // WAITING for the GIL record the ticker as Beazley's instrumentation did
+    // — a read concurrent with the holder's writes, a data race on a plain
+    // int. On x86-64 and AArch64 a relaxed load and store are the same plain
+    // moves a volatile int gets, and like volatile they are never kept in a
+    // register: a memory round trip per tick, as in 2.7. Its own cache line,
+    // away from the lock that waiters touch, as 2.7's global is away from its
+    // malloc'ed lock.
+    alignas(kCacheLine) std::atomic<int> ticker{0};
+    const int check_interval;  // _Py_CheckInterval
+
+    alignas(kCacheLine) std::mutex mutex;  // guards locked and last_holder
     std::condition_variable cond;
     bool locked = false;
     const Local* last_holder = nullptr;
@@ -49,13 +69,14 @@ struct TicksGil {
 
   struct Local {
     explicit Local(Shared&) noexcept {}
-    int ticker = 0;              // _Py_Ticker: starts at 0 "so that we hit a tick first thing"
     LockTrace* trace = nullptr;  // set only when tracing (rclab trace)
   };
 
+  // Beazley's event line: the (global) ticker and the releases so far.
   static void trace(Shared& g, Local& me, LockEvent e) {
     if (kLockTraceCompiled && me.trace != nullptr) [[unlikely]]
-      me.trace->record(LockId::kGil, e, me.ticker, std::uint32_t(g.releases.load(std::memory_order_relaxed)));
+      me.trace->record(LockId::kGil, e, g.ticker.load(std::memory_order_relaxed),
+                       std::uint32_t(g.releases.load(std::memory_order_relaxed)));
   }
 
   static void take(Shared& g, Local& me) {
@@ -93,12 +114,15 @@ struct TicksGil {
     take(g, me);
   }
 
-  // Once per counted instruction.
+  // Once per counted instruction, by the holder: 2.7's
+  // `if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ... }`.
   static void tick(Shared& g, Local& me) {
-    if (--me.ticker < 0) [[unlikely]] {
-      me.ticker = g.check_interval;
+    const int left = g.ticker.load(std::memory_order_relaxed) - 1;
+    g.ticker.store(left, std::memory_order_relaxed);
+    if (left < 0) [[unlikely]] {
+      g.ticker.store(g.check_interval, std::memory_order_relaxed);
       g.releases.fetch_add(1, std::memory_order_relaxed);
-      yield(g, me);  // "Other threads may run now"
+      yield(g, me);  // "Give another thread a chance" ... "Other threads may run now"
     }
   }
 

@@ -1,6 +1,6 @@
-// The GIL suite: a conformance suite typed over every GIL policy, and the
-// 3.2+ hand-over of the interval GIL (drop request through the eval breaker,
-// forced switching).
+// The GIL suite: a conformance suite typed over every GIL policy, the 3.2+
+// hand-over of the interval GIL (drop request through the eval breaker,
+// forced switching), and Python 2's GIL with its one global ticker.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -143,6 +143,83 @@ TEST(TicksGil, ReleasesEveryCheckIntervalTicks) {
   TicksGil::drop(gil, me);
   EXPECT_EQ(TicksGil::stats(gil).tick_releases, 10u);  // ticks 1, 102, 203, ..., 910
   EXPECT_EQ(TicksGil::stats(gil).switches, 1u) << "alone, it always wins its own lock back";
+}
+
+// Never held by two threads with the check-interval machinery running under
+// contention. The ticker is one counter for all the threads, changed only by
+// the holder, so the ticks of all the threads form one sequence: releases at
+// global ticks 1, 102, 203, ... — exactly (T - 1) / 101 + 1 of them for T
+// ticks in all. A per-thread ticker would release once more per extra thread
+// (each thread's first tick), and a second holder would lose updates of the
+// ticker and of `counter`.
+TEST(TicksGil, ExclusiveUnderContentionWithOneTickerForAllThreads) {
+  EvalBreaker breaker;
+  Settings o;
+  o.set("check_interval", 100);
+  TicksGil::Shared g(breaker, o);
+  constexpr int kThreads = 4, kSteps = 100000;
+  long counter = 0;  // plain: guarded only by the GIL
+  std::atomic<bool> inside{false};
+  std::atomic<int> overlaps{0};
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      TicksGil::Local me(g);
+      start.arrive_and_wait();
+      TicksGil::take(g, me);
+      for (int i = 0; i < kSteps; ++i) {
+        if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
+        ++counter;
+        inside.store(false, std::memory_order_relaxed);
+        TicksGil::tick(g, me);
+      }
+      TicksGil::drop(g, me);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(counter, long(kThreads) * kSteps);
+  const std::uint64_t ticks = std::uint64_t(kThreads) * kSteps;
+  const GilStats s = TicksGil::stats(g);
+  EXPECT_EQ(s.tick_releases, (ticks - 1) / 101 + 1) << "not one ticker shared by every thread";
+  EXPECT_GE(s.switches, std::uint64_t(kThreads)) << "every thread held the GIL at least once";
+}
+
+// The ticker is shared, step by step (the threads run one after the other):
+// A's first tick releases and resets it to 100, 60 more leave 40. B, taking
+// the GIL next, inherits those 40: its 40th tick does not release, its 41st
+// does. With a ticker per thread B's very first tick would release.
+TEST(TicksGil, AThreadInheritsTheTickerItsPredecessorLeft) {
+  EvalBreaker breaker;
+  Settings o;
+  o.set("check_interval", 100);
+  TicksGil::Shared g(breaker, o);
+  // Both alive throughout: a holder is known by its Local's address.
+  TicksGil::Local la(g), lb(g);
+  std::thread a([&] {
+    TicksGil::Local& me = la;
+    TicksGil::take(g, me);
+    for (int i = 0; i < 61; ++i) TicksGil::tick(g, me);
+    TicksGil::drop(g, me);
+  });
+  a.join();
+  EXPECT_EQ(g.ticker.load(), 40);
+  EXPECT_EQ(TicksGil::stats(g).tick_releases, 1u);
+  std::uint64_t after_40 = 0;
+  std::thread b([&] {
+    TicksGil::Local& me = lb;
+    TicksGil::take(g, me);
+    for (int i = 0; i < 40; ++i) TicksGil::tick(g, me);
+    after_40 = TicksGil::stats(g).tick_releases;
+    TicksGil::tick(g, me);
+    TicksGil::drop(g, me);
+  });
+  b.join();
+  EXPECT_EQ(after_40, 1u) << "B's ticks started from a fresh count, not A's remainder";
+  EXPECT_EQ(TicksGil::stats(g).tick_releases, 2u);
+  EXPECT_EQ(g.ticker.load(), 100);
+  EXPECT_EQ(TicksGil::stats(g).switches, 2u) << "A, then B (B winning its own release back is no switch)";
 }
 
 }  // namespace
