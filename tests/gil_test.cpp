@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/lock_trace.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_isolated.h"
 #include "runtime/gil_none.h"
@@ -202,7 +203,10 @@ TEST(TicksGil, DefaultLockIsTheSemaphoreAsOnLinux) {
 // one sequence: releases at global ticks 1, 102, 203, ... — exactly
 // (T - 1) / 101 + 1 of them for T ticks in all. A per-thread ticker would
 // release once more per extra thread (each thread's first tick), and a
-// second holder would lose updates of the ticker and of `counter`.
+// second holder would lose updates of the ticker and of `counter`. Half the
+// threads are traced, as `rclab trace` does it, so the traced take runs
+// under contention too: its ENTRY reads the ticker before the lock is held,
+// which TSan reports as a race if the ticker is made a plain int (checked).
 TEST_P(TicksGilLock, ExclusiveUnderContentionWithOneTickerForAllThreads) {
   EvalBreaker breaker;
   TicksGil::Shared g(breaker, settings(100));
@@ -211,10 +215,14 @@ TEST_P(TicksGilLock, ExclusiveUnderContentionWithOneTickerForAllThreads) {
   std::atomic<bool> inside{false};
   std::atomic<int> overlaps{0};
   std::barrier start(kThreads);
+  std::vector<LockTrace> traces;  // built in place: a copy would not keep the reserved capacity
+  traces.reserve(kThreads / 2);
+  for (int t = 0; t < kThreads / 2; ++t) traces.emplace_back(1 << 18);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       TicksGil::Local me(g);
+      if (t < kThreads / 2) me.trace = &traces[std::size_t(t)];
       start.arrive_and_wait();
       TicksGil::take(g, me);
       for (int i = 0; i < kSteps; ++i) {
@@ -235,6 +243,30 @@ TEST_P(TicksGilLock, ExclusiveUnderContentionWithOneTickerForAllThreads) {
   EXPECT_GE(s.switches, std::uint64_t(kThreads)) << "every thread held the GIL at least once";
   EXPECT_EQ(sem_value(g), 1);
   EXPECT_FALSE(g.locked);
+  // Each traced take is ENTRY, then BUSY or RETRY while waiting, ACQUIRE;
+  // each drop RELEASE, RELEASED.
+  for (const LockTrace& tr : traces) {
+    EXPECT_EQ(tr.dropped(), 0u);
+    LockEvent prev = LockEvent::kReleased;
+    int holds = 0;
+    for (const LockTraceEntry& e : tr.events()) {
+      switch (e.event) {
+        case LockEvent::kEntry: EXPECT_EQ(prev, LockEvent::kReleased); break;
+        case LockEvent::kBusy: EXPECT_EQ(prev, LockEvent::kEntry); break;
+        case LockEvent::kRetry: EXPECT_TRUE(prev == LockEvent::kBusy || prev == LockEvent::kRetry); break;
+        case LockEvent::kAcquire:
+          EXPECT_TRUE(prev == LockEvent::kEntry || prev == LockEvent::kBusy || prev == LockEvent::kRetry);
+          ++holds;
+          break;
+        case LockEvent::kRelease: EXPECT_EQ(prev, LockEvent::kAcquire); break;
+        case LockEvent::kReleased: EXPECT_EQ(prev, LockEvent::kRelease); break;
+        default: ADD_FAILURE() << "unexpected event " << to_string(e.event);
+      }
+      prev = e.event;
+    }
+    EXPECT_EQ(prev, LockEvent::kReleased);
+    EXPECT_GE(holds, 1);
+  }
 }
 
 // The ticker is shared, step by step (the threads run one after the other):
