@@ -64,7 +64,7 @@ const ConfigEntry kConfigs[] = {
     make_entry<Config<Plain, IntervalGil, Obmalloc>>(
         "gil", "CPython 3.2+ with its GIL: plain counts, obmalloc unlocked, 5 ms switch interval", kRoot),
     make_entry<Config<Plain, TicksGil, Obmalloc>>(
-        "gil-ticks", "CPython 2 with its GIL: release and retake every 100 ticks (check interval)",
+        "gil-ticks", "CPython 2.7 with its GIL: one global ticker, release and retake every 100 ticks, semaphore lock",
         {"gil-models", "gil"}),
     make_entry<Config<Atomic, IntervalGil, Obmalloc>>(
         "atomic-gil", "atomic counts under the GIL: the price of lock-prefixed operations alone",

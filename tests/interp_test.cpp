@@ -101,9 +101,15 @@ TEST_P(EveryConfig, TicksGilReleasesMidRun) {
 // mid-run hand-over. The deadline only turns a GIL that never hands over
 // into a failure instead of a hang (a working one does within milliseconds).
 // gil_test checks the mechanisms themselves, outside the interpreter.
+// The ticks GIL runs on each lock 2.7 could have under it (gil_lock): the
+// same policy, only the setting differs.
+template <int L>
+struct TicksGilOn : runtime::TicksGil {
+  static constexpr int kGilLock = L;
+};
 template <class Gil>
 class GilHandOver : public ::testing::Test {};
-using HandOverGils = ::testing::Types<runtime::IntervalGil, runtime::TicksGil>;
+using HandOverGils = ::testing::Types<runtime::IntervalGil, TicksGilOn<0>, TicksGilOn<1>>;
 TYPED_TEST_SUITE(GilHandOver, HandOverGils);
 
 TYPED_TEST(GilHandOver, HappensInsideTheEvalLoop) {
@@ -112,6 +118,7 @@ TYPED_TEST(GilHandOver, HappensInsideTheEvalLoop) {
   using TS = runtime::ThreadState<Cfg>;
   runtime::RuntimeOptions options;
   options.settings.set("switch_interval_us", 20);
+  if constexpr (requires { Gil::kGilLock; }) options.settings.set("gil_lock", Gil::kGilLock);
   runtime::Runtime<Cfg> rt(options);
   auto* fib_name = install_fib(rt);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

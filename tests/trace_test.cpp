@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,11 +24,13 @@
 namespace rclab::experiments {
 namespace {
 
-RunRecord traced(const char* config, int threads, int n, std::int64_t interval_us = 5000) {
+// gil_lock < 0: the ticks GIL's default lock (the semaphore).
+RunRecord traced(const char* config, int threads, int n, std::int64_t interval_us = 5000, int gil_lock = -1) {
   RunParams p;
   p.threads = threads;
   p.n = n;
   p.settings.set("switch_interval_us", interval_us);
+  if (gil_lock >= 0) p.settings.set("gil_lock", gil_lock);
   p.trace_capacity = 1'000'000;
   RunRecord r = find_config(config)->run(p);
   EXPECT_TRUE(r.clean());
@@ -78,12 +81,28 @@ nlohmann::json export_chrome(const RunRecord& r) {
   return nlohmann::json::parse(chrome_trace(threads, "test").dump());  // serialised and parsed back
 }
 
-class GilTrace : public ::testing::TestWithParam<const char*> {};
-INSTANTIATE_TEST_SUITE_P(Gils, GilTrace, ::testing::Values("gil", "gil-ticks"),
-                         [](const auto& info) { return std::string(info.param) == "gil" ? "interval" : "ticks"; });
+// A GIL to trace whole runs of: a configuration, and for the ticks GIL
+// which of 2.7's locks it is built on (both must keep the trace's contract).
+struct TracedGil {
+  const char* config;
+  int gil_lock;  // -1: not set
+  const char* name;
+};
+void PrintTo(const TracedGil& g, std::ostream* os) { *os << g.name; }
+class GilTrace : public ::testing::TestWithParam<TracedGil> {
+ protected:
+  static RunRecord run(int threads, int n, std::int64_t interval_us) {
+    return traced(GetParam().config, threads, n, interval_us, GetParam().gil_lock);
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Gils, GilTrace,
+                         ::testing::Values(TracedGil{"gil", -1, "interval"},
+                                           TracedGil{"gil-ticks", 0, "ticks_semaphore"},
+                                           TracedGil{"gil-ticks", 1, "ticks_mutex_cond"}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST_P(GilTrace, NeverHeldByTwoThreadsAccordingToTheTrace) {
-  const RunRecord r = traced(GetParam(), 4, 22, 500);
+  const RunRecord r = run(4, 22, 500);
   const auto v = holds(r);
   ASSERT_GE(v.size(), 4u) << "every thread holds the GIL at least once";
   for (std::size_t i = 1; i < v.size(); ++i)
@@ -91,7 +110,7 @@ TEST_P(GilTrace, NeverHeldByTwoThreadsAccordingToTheTrace) {
 }
 
 TEST_P(GilTrace, ChromeTraceHasNamedThreadsAndProperlyNestedSlices) {
-  const auto j = export_chrome(traced(GetParam(), 2, 22, 500));
+  const auto j = export_chrome(run(2, 22, 500));
   ASSERT_TRUE(j.contains("traceEvents"));
   std::set<int> named;
   int slices = 0;
@@ -126,7 +145,7 @@ TEST(LockTrace, AllocatorAndFreelistLocksAreTracedAndNest) {
 // definition; what can go wrong is has-GIL + wait exceeding the total
 // (intervals counted twice or unpaired), which no_gil >= 0 catches.
 TEST_P(GilTrace, SummaryIsConsistent) {
-  const RunRecord r = traced(GetParam(), 2, 22, 500);
+  const RunRecord r = run(2, 22, 500);
   for (std::size_t i = 0; i < r.traces.size(); ++i) {
     const ThreadSummary s = summarize(int(i), r.traces[i]->events());
     ASSERT_GT(s.total_s, 0);
@@ -205,7 +224,7 @@ TEST(GilTraceSummary, WithoutGilEventsTheTotalSpansTheOtherLocks) {
 // ACQUIRE comes RELEASE, then RELEASED, before the next ENTRY; so holding
 // never exceeds has GIL.
 TEST_P(GilTrace, EveryHoldEndsWithReleaseThenReleased) {
-  const RunRecord r = traced(GetParam(), 2, 22, 500);
+  const RunRecord r = run(2, 22, 500);
   for (std::size_t i = 0; i < r.traces.size(); ++i) {
     std::vector<LockEvent> seq;
     for (const auto& e : r.traces[i]->events())
@@ -341,15 +360,20 @@ TEST(GilTraceInterval, ForcedSwitchHandOverAndPer4mCountsTheDropWaitAsHolding) {
   EXPECT_DOUBLE_EQ(sa.total_s, double(va.back().t - va.front().t) * 1e-9);
 }
 
-// Python 2's GIL, alone: the first tick releases, then every check_interval
-// + 1 ticks, each release a drop_gil (RELEASE, RELEASED) and an uncontended
-// take (ENTRY, ACQUIRE: never BUSY), the ticker reset and the release count
-// in the events.
-TEST(GilTraceTicks, ReleasesAtCheckIntervalsAsDropThenTake) {
+// Python 2's GIL, alone, on each of its locks: the first tick releases, then
+// every check_interval + 1 ticks, each release a drop_gil (RELEASE, RELEASED)
+// and an uncontended take (ENTRY, ACQUIRE: never BUSY), the ticker reset and
+// the release count in the events.
+class GilTraceTicks : public ::testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(Locks, GilTraceTicks, ::testing::Values(0, 1),
+                         [](const auto& info) { return std::string(info.param == 0 ? "semaphore" : "mutex_cond"); });
+
+TEST_P(GilTraceTicks, ReleasesAtCheckIntervalsAsDropThenTake) {
   using runtime::TicksGil;
   EvalBreaker breaker;
   Settings o;
   o.set("check_interval", 3);
+  o.set("gil_lock", GetParam());
   TicksGil::Shared g(breaker, o);
   TicksGil::Local me(g);
   LockTrace t(256);
@@ -377,8 +401,8 @@ TEST(GilTraceTicks, ReleasesAtCheckIntervalsAsDropThenTake) {
 // back (Beazley's convoy) depends on the machine and its load, so only what
 // must hold is checked: check-interval releases happened, and both workers
 // held the GIL (at least two changes of holder: nobody, one, the other).
-TEST(GilTraceTicks, AWholeRunReleasesAndBothThreadsHoldTheGil) {
-  const RunRecord r = traced("gil-ticks", 2, 22);
+TEST_P(GilTraceTicks, AWholeRunReleasesAndBothThreadsHoldTheGil) {
+  const RunRecord r = traced("gil-ticks", 2, 22, 5000, GetParam());
   EXPECT_GT(r.gil_tick_releases, 0u);
   EXPECT_GE(r.gil_switches, 2u);
   for (const auto& t : r.traces)
