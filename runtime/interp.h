@@ -37,8 +37,9 @@
 // The eval breaker is polled where 3.6's DISPATCH() polls it (after
 // COMPARE_OP, the binary ops, LOAD_GLOBAL and CALL_FUNCTION), not after the
 // FAST_DISPATCH opcodes (LOAD_FAST, LOAD_CONST, the jumps); a ticks GIL
-// counts its ticks at the same places, as 2.7 checked _Py_Ticker everywhere
-// but after `goto fast_next_opcode`.
+// counts its ticks at the same places and once per frame entry, as 2.7
+// decremented _Py_Ticker in DISPATCH and at the loop's top, everywhere but
+// after `goto fast_next_opcode`.
 #pragma once
 
 #include <cstdint>
@@ -251,6 +252,9 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
     goto loop_top;                                       \
   } while (0)
 
+  // Entering a frame passes the loop's top once: 2.7 decremented _Py_Ticker
+  // there (a ticks GIL counts it; 3.x's GIL has no ticker).
+  Cfg::Gil::tick(ts.rt.gil_shared, ts.gil);
 loop_top:
   if (breaker.any()) [[unlikely]]
     handle_eval_breaker(ts);
