@@ -318,9 +318,9 @@ std::vector<PeerSpec> load_peers(const std::string& path) {
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> kPresets = {
       {"default",
-       "every configuration at 1, 2 and 4 threads, fib(27), 5-12 repeats (10-24 for baselines) until the median "
+       "every configuration at 1, 2 and 4 threads, fib(25), 5-12 repeats (10-24 for baselines) until the median "
        "is known to +-3%, with the machine's ceiling",
-       [] { return runnable_configs(false); }, {1, 2, 4}, 5, 12, 27, "results/latest/default.jsonl"},
+       [] { return runnable_configs(false); }, {1, 2, 4}, 5, 12, 25, "results/latest/default.jsonl"},
       {"timeline", "the Gilectomy's milestones and gil at 1, 2 and 4 threads, fib(30), 5-20 repeats",
        [] { return runnable_configs(true); }, {1, 2, 4}, 5, 20, 30, "results/latest/timeline.jsonl"},
       {"calibration",

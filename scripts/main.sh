@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rclab's main job on a fresh Debian 12 machine: install what is missing,
 # build the release preset, run the default sweep (every configuration and
-# the machine's ceiling at 1, 2 and 4 threads, fib(27), each until its
+# the machine's ceiling at 1, 2 and 4 threads, fib(25), each until its
 # median is known to +-3%; the README says how long it takes) into
 # results/latest/default.jsonl, and write its report.md, report.html and
 # plots next to it.
