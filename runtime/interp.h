@@ -205,13 +205,14 @@ op_LOAD_CONST: {
   RCLAB_FAST_DISPATCH();
 }
 op_LOAD_GLOBAL: {
-  // _PyDict_LoadGlobal: globals first, then builtins; borrowed, then increfed.
+  // _PyDict_LoadGlobal: globals first, then builtins, each one read through
+  // the dict lock, which increfs the value where it knows it alive (under a
+  // GIL or a `none` lock: right after the lookup, as 3.6).
   Str<RC>* name = as<Str>(names[oparg]);
-  O* v = dict_get(f->globals, name);
-  if (v == nullptr) v = dict_get(f->builtins, name);
+  O* v = dict_load(ts, f->globals, name, t);
+  if (v == nullptr) v = dict_load(ts, f->builtins, name, t);
   if (v == nullptr) [[unlikely]]
     fatal("NameError: global name is not defined");
-  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_DISPATCH();
 }
