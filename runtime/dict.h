@@ -152,10 +152,9 @@ Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
 // goes on to dict_lookup_slow only when it is not there. This is exactly
 // the code GCC made of the original inline dict_get (its clone
 // dict_get.isra.0 took table, mask and key, and so did dict_get_slow's),
-// written out so that the `none` path keeps its cost whatever the inliner
-// decides for the eval loop (438.9 callgrind instructions per fib call for
-// `gil` before and after the dict lock arrived). Every policy shares it, so
-// two policies differ only in what they do around the lookup.
+// written out so that the `none` path's lookup stays what it was whatever
+// the inliner decides for the eval loop. Every policy shares it, so two
+// policies differ only in what they do around the lookup.
 //
 // For unlocked readers every field is loaded with acquire, the mask before
 // the table (writers store the table first, and tables only grow, so the
