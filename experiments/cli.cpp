@@ -242,6 +242,7 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
   r.alloc = e.alloc_name();
   r.frames = e.frames_name();
   r.tstate = std::string(e.tstate);
+  r.dictlock = std::string(e.dictlock);
   return true;
 }
 

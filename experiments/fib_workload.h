@@ -85,10 +85,10 @@ std::int64_t call_fib(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::
   using namespace runtime;
   using O = Object<typename Cfg::RC>;
   O* stack[2];
-  O* fn = Runtime<Cfg>::dict_get(ts.rt.globals, fib_name);
+  // LOAD_GLOBAL fib: one read through the dict lock, which takes the stack
+  // reference (this array stands for the caller's value stack).
+  O* fn = dict_load(ts, ts.rt.globals, fib_name, ts.counters.rc);
   if (fn == nullptr) fatal("call_fib: fib is not defined");
-  // This array stands for the caller's value stack: stack references.
-  incref_stack(ts, fn, ts.counters.rc);
   stack[0] = fn;
   stack[1] = int_from(ts, n);
   O** sp = stack + 2;

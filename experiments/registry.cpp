@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dictlock/optimistic.h"
+#include "dictlock/recursive.h"
 #include "freelists/global.h"
 #include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
@@ -41,6 +43,7 @@ using runtime::IsolatedGil;
 using runtime::NoGil;
 using runtime::TicksGil;
 using runtime::PthreadKeyTState;
+using Optimistic = dictlock::Optimistic;
 using System = obmalloc::System;
 using Obmalloc = obmalloc::Unlocked<>;            // CPython's own, under its GIL
 using ObGlobal = obmalloc::GlobalLock<obmalloc::Pymalloc<>>;
@@ -52,11 +55,21 @@ using FramesPerThread = freelists::PerThread<100>;
 // it is read against, which differs from it in exactly one axis, so that a
 // ratio between the two measures one thing (tests/registry_test.cpp checks
 // it). Strategies that need no GIL run on per-thread pymalloc heaps with
-// per-thread frame freelists; `gil-heaps` is the GIL on that allocator, so
-// the chain gil -> gil-heaps -> atomic-gil-heaps -> atomic separates the
-// allocator, the counting and the lock. The Gilectomy's milestones changed
-// several axes at once, as the real branch did: they are read against `gil`
-// and `rclab compare` names every axis that differs.
+// per-thread frame freelists and nogil's optimistic dict reads; `gil-heaps`
+// is the GIL on that allocator and that dict lock, so the chain gil ->
+// optimistic-gil -> gil-heaps -> atomic-gil-heaps -> atomic separates the
+// dict lock, the allocator, the counting and the GIL.
+//
+// Dict locks. With a GIL the GIL protects the dicts (`none`); without one a
+// dict needs its own lock, and `none` is refused (runtime/config.h). Every
+// no-GIL entry has `optimistic`, and so do the GIL-holding entries of the
+// chains that lead to them (`gil-heaps`, `atomic-gil-heaps`, `nogil-gil`):
+// switching the lock on the step that removes the GIL would change two
+// axes at once, so it has its own step, `optimistic-gil` against `gil`.
+//
+// The Gilectomy's milestones changed several axes at once, as the real
+// branch did: they are read against `gil` and `rclab compare` names every
+// axis that differs.
 constexpr EntryInfo kRoot{"gil-models", ""};
 
 const ConfigEntry kConfigs[] = {
@@ -69,86 +82,100 @@ const ConfigEntry kConfigs[] = {
     make_entry<Config<Atomic, IntervalGil, Obmalloc>>(
         "atomic-gil", "atomic counts under the GIL: the price of lock-prefixed operations alone",
         {"gil-models", "gil"}),
+    make_entry<Config<Plain, IntervalGil, Obmalloc>::WithDictLock<Optimistic>>(
+        "optimistic-gil",
+        "nogil's optimistic dict reads under the GIL: the price of the dict lock every no-GIL configuration has, "
+        "alone",
+        {"gil-models", "gil"}),
     make_entry<Config<Plain, IsolatedGil, Obmalloc>>(
         "limit",
         "the physical limit: gil's work with one runtime per thread, so nothing is shared and nothing is "
         "locked (PEP 684's shape)",
         {"gil-models", "gil"}),
     // --- reference counting without a GIL, on per-thread heaps ---------------
-    make_entry<Config<Plain, IntervalGil, ObPerThread>>(
-        "gil-heaps", "the GIL on per-thread pymalloc heaps: the allocator every no-GIL strategy below uses",
-        {"refcount", "gil"}),
-    make_entry<Config<Atomic, IntervalGil, ObPerThread>>(
+    make_entry<Config<Plain, IntervalGil, ObPerThread>::WithDictLock<Optimistic>>(
+        "gil-heaps",
+        "the GIL on per-thread pymalloc heaps with optimistic dict reads: the allocator and dict lock every no-GIL "
+        "strategy below uses",
+        {"refcount", "optimistic-gil"}),
+    make_entry<Config<Atomic, IntervalGil, ObPerThread>::WithDictLock<Optimistic>>(
         "atomic-gil-heaps", "atomic counts under the GIL, on per-thread heaps", {"refcount", "gil-heaps"}),
-    make_entry<Config<Atomic, NoGil, ObPerThread>>(
+    make_entry<Config<Atomic, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "atomic", "atomic incref/decref without a GIL (Gilectomy's counting)", {"refcount", "atomic-gil-heaps"}),
-    make_entry<Config<Immortal<Atomic>, NoGil, ObPerThread>>(
+    make_entry<Config<Immortal<Atomic>, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "atomic-immortal", "atomic counts with PEP 683 immortal None/True/False, small ints and interned names",
         {"refcount", "atomic"}),
-    make_entry<Config<refcount::Remote, NoGil, ObPerThread>>(
+    make_entry<Config<refcount::Remote, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "remote", "Wouters' remote object headers: atomic counts kept in separate pages of 32768",
         {"refcount", "atomic"}),
-    make_entry<Config<refcount::Buffered, NoGil, ObPerThread>>(
+    make_entry<Config<refcount::Buffered, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "buffered", "Hastings' buffered counting: per-thread incref/decref logs applied by a commit thread in epochs",
         {"refcount", "atomic"}),
-    make_entry<Config<Biased, NoGil, ObPerThread>>(
+    make_entry<Config<Biased, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "biased", "biased reference counting alone (PACT 2018): the owner counts plainly, others atomically",
         {"refcount", "atomic"}),
-    make_entry<Config<Immortal<Biased>, NoGil, ObPerThread>>(
+    make_entry<Config<Immortal<Biased>, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "biased-immortal", "biased counting with PEP 683 immortal objects", {"refcount", "biased"}),
-    make_entry<Config<refcount::SharedImmortal, NoGil, ObPerThread>>(
+    make_entry<Config<refcount::SharedImmortal, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "shared-immortal",
         "every object made before the threads start is immortal, the rest counted plainly (debug builds check "
         "that no mortal object crosses threads)",
         {"refcount", "atomic"}),
     // --- nogil --------------------------------------------------------------
-    make_entry<Config<Deferred<Immortal<Biased>>, IntervalGil, ObPerThread>>(
+    make_entry<Config<Deferred<Immortal<Biased>>, IntervalGil, ObPerThread>::WithDictLock<Optimistic>>(
         "nogil-gil", "nogil's counting (biased + immortal + deferred) with the GIL on, as PYTHONGIL=1",
         {"nogil", "gil-heaps"}),
-    make_entry<Config<Deferred<Immortal<Biased>>, NoGil, ObPerThread>>(
+    make_entry<Config<Deferred<Immortal<Biased>>, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
         "nogil",
         "Sam Gross' nogil / PEP 703: biased + immortal + deferred counting, a heap per thread, per-thread "
         "freelists, no GIL",
         {"nogil", "nogil-gil", false, "colesbury/nogil 043f29ab2a (counting and heaps only)"}),
     // --- atomic counting over each allocator --------------------------------
-    make_entry<Config<Atomic, NoGil>>("atomic-system", "atomic counts over glibc's malloc",
-                                      {"allocators", "atomic"}),
-    make_entry<Config<Atomic, NoGil, ObGlobal>>(
+    make_entry<Config<Atomic, NoGil>::WithDictLock<Optimistic>>("atomic-system", "atomic counts over glibc's malloc",
+                                                                {"allocators", "atomic"}),
+    make_entry<Config<Atomic, NoGil, ObGlobal>::WithDictLock<Optimistic>>(
         "atomic-obmalloc-global", "atomic counts, obmalloc behind one global lock (Gilectomy, April 2016)",
         {"allocators", "atomic"}),
-    make_entry<Config<Atomic, NoGil, ObTwoStage>>(
+    make_entry<Config<Atomic, NoGil, ObTwoStage>::WithDictLock<Optimistic>>(
         "atomic-obmalloc-two-stage", "atomic counts, obmalloc with a lock per size class and an arena lock",
         {"allocators", "atomic"}),
-    make_entry<Config<Atomic, NoGil, obmalloc::Tbb>>("atomic-tbb", "atomic counts, TBB's scalable_malloc",
-                                                     {"allocators", "atomic"}),
-    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-jemalloc", "atomic counts, jemalloc as malloc (preloaded)",
-                                                   {"allocators", "atomic"}),
+    make_entry<Config<Atomic, NoGil, obmalloc::Tbb>::WithDictLock<Optimistic>>(
+        "atomic-tbb", "atomic counts, TBB's scalable_malloc", {"allocators", "atomic"}),
+    with_preload(make_entry<Config<Atomic, NoGil>::WithDictLock<Optimistic>>(
+                     "atomic-jemalloc", "atomic counts, jemalloc as malloc (preloaded)", {"allocators", "atomic"}),
                  "jemalloc"),
-    with_preload(make_entry<Config<Atomic, NoGil>>("atomic-mimalloc", "atomic counts, mimalloc as malloc (preloaded)",
-                                                   {"allocators", "atomic"}),
+    with_preload(make_entry<Config<Atomic, NoGil>::WithDictLock<Optimistic>>(
+                     "atomic-mimalloc", "atomic counts, mimalloc as malloc (preloaded)", {"allocators", "atomic"}),
                  "mimalloc"),
     // --- the Gilectomy's milestones (several axes at once, read against gil) --
-    make_entry<Config<Atomic, NoGil, ObGlobal, freelists::Global<200>, PthreadKeyTState>>(
+    // They have `optimistic` dicts like every no-GIL entry, so that they
+    // differ from the refcount and allocator entries only where the branch
+    // did in what rclab models. The real branch locked every dict with its
+    // recursive lock (dictlock/recursive.h): `gilectomy-2016-10`, the model
+    // of the public branch (added later, see tools/families.py's
+    // calibration table), will use `recursive`.
+    make_entry<Config<Atomic, NoGil, ObGlobal, freelists::Global<200>, PthreadKeyTState, Optimistic>>(
         "atomic-2016-06",
         "Gilectomy June 2016: atomic counts, one lock around obmalloc and around the frame freelist, "
         "thread state by pthread_getspecific",
         {"gilectomy", "gil", true, "the PyCon 2016 talk and the 2017 slides"}),
-    make_entry<Config<refcount::Buffered, NoGil, ObTwoStage, freelists::Global<200>, PthreadKeyTState>>(
+    make_entry<Config<refcount::Buffered, NoGil, ObTwoStage, freelists::Global<200>, PthreadKeyTState, Optimistic>>(
         "buffered-2016-10",
         "Gilectomy October 2016: buffered counting with a commit thread, two-stage obmalloc locks, "
         "a locked frame freelist, thread state by pthread_getspecific",
         {"gilectomy", "gil", true, "the PyCon 2017 slides (buffered counting is not in the public branch)"}),
-    make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread, PthreadKeyTState>>(
+    make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread, PthreadKeyTState,
+                      Optimistic>>(
         "obmalloc-2017-04",
         "Gilectomy April 2017: buffered counting, a per-thread per-size-class block cache in front of two-stage "
         "obmalloc, frames cached per thread (100), thread state by pthread_getspecific",
         {"gilectomy", "gil", true, "the PyCon 2017 slides"}),
     make_entry<Config<refcount::Buffered, NoGil, obmalloc::BlockCache<ObTwoStage>, FramesPerThread,
-                      runtime::ExplicitTState>>(
+                      runtime::ExplicitTState, Optimistic>>(
         "notls-2017-05", "Gilectomy May 2017: as April, with the thread state passed down instead of looked up",
         {"gilectomy", "gil", true, "the PyCon 2017 slides"}),
-    make_entry<Config<Plain, NoGil, ObPerThread>>("plain-nogil", "plain counts without a GIL (refused: it races)",
-                                     {"refcount", "atomic"}),
+    make_entry<Config<Plain, NoGil, ObPerThread>::WithDictLock<Optimistic>>(
+        "plain-nogil", "plain counts without a GIL (refused: it races)", {"refcount", "atomic"}),
 };
 
 }  // namespace

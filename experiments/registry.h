@@ -21,7 +21,7 @@ namespace rclab::experiments {
 // The axes of a configuration, in the order `rclab list` prints them. Every
 // entry spells out every axis: two entries that differ are read against each
 // other through exactly the axes that differ (differing_axes()).
-inline constexpr std::array<std::string_view, 5> kAxes = {"refcount", "gil", "alloc", "frames", "tstate"};
+inline constexpr std::array<std::string_view, 6> kAxes = {"refcount", "gil", "alloc", "frames", "tstate", "dictlock"};
 
 struct ConfigEntry {
   std::string_view name;
@@ -38,7 +38,7 @@ struct ConfigEntry {
   // What it follows: a real commit it was read from, or "the PyCon 2017
   // slides" when only the talk describes it. Empty: not a model of a real system.
   std::string_view follows;
-  std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate;
+  std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate, dictlock;
   std::size_t frames_capacity = 0;
   std::string_view refused;  // non-empty: why this combination cannot run
   // Non-empty: the allocator ("jemalloc", "mimalloc") that must serve malloc
@@ -66,7 +66,7 @@ struct ConfigEntry {
   }
   // The whole tuple, one value per kAxes entry.
   std::array<std::string, kAxes.size()> axes() const {
-    return {refcount_name(), std::string(gil), alloc_name(), frames_name(), std::string(tstate)};
+    return {refcount_name(), std::string(gil), alloc_name(), frames_name(), std::string(tstate), std::string(dictlock)};
   }
 };
 
@@ -191,11 +191,12 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
   e.frames = Cfg::Frames::kName;
   e.frames_capacity = capacity_of<typename Cfg::Frames>();
   e.tstate = Cfg::TState::kName;
+  e.dictlock = Cfg::DictLock::kName;
   using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
-                               typename Cfg::TState>;
+                               typename Cfg::TState, typename Cfg::DictLock>;
   e.settings = S::value;
   e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
-                                             typename Cfg::Frames, typename Cfg::TState>;
+                                             typename Cfg::Frames, typename Cfg::TState, typename Cfg::DictLock>;
   if constexpr (runtime::SafeConfig<Cfg>)
     e.run = &run_fib<Cfg>;
   else

@@ -57,8 +57,8 @@ nlohmann::json to_json(const RunRecord& r) {
   j["family"] = r.family;
   j["baseline"] = r.baseline;
   j["settings"] = r.settings;
-  j["policies"] = {
-      {"refcount", r.refcount}, {"gil", r.gil}, {"alloc", r.alloc}, {"frames", r.frames}, {"tstate", r.tstate}};
+  j["policies"] = {{"refcount", r.refcount}, {"gil", r.gil},       {"alloc", r.alloc},
+                   {"frames", r.frames},     {"tstate", r.tstate}, {"dictlock", r.dictlock}};
   j["threads"] = r.threads;
   j["n"] = r.n;
   j["wall_s"] = r.wall_s;
@@ -107,7 +107,7 @@ std::string to_text(const RunRecord& r) {
   char buf[1024];
   const double per_call = r.calls ? 1.0 / double(r.calls) : 0.0;
   std::snprintf(buf, sizeof buf,
-                "config   %s  (refcount=%s gil=%s alloc=%s frames=%s tstate=%s)\n"
+                "config   %s  (refcount=%s gil=%s alloc=%s frames=%s tstate=%s dictlock=%s)\n"
                 "threads  %d   fib(%d) = %lld  %s\n"
                 "wall     %.4f s\n"
                 "cpu      %.4f s  (user %.4f, sys %.4f; %.2fx wall)\n"
@@ -116,7 +116,7 @@ std::string to_text(const RunRecord& r) {
                 "gil      %llu switches, %llu drop requests, %llu tick releases;  %llu thread-state lookups\n"
                 "teardown live_objects %lld, live_blocks %lld   max_rss %ld KiB\n",
                 r.config.c_str(), r.refcount.c_str(), r.gil.c_str(), r.alloc.c_str(), r.frames.c_str(),
-                r.tstate.c_str(),
+                r.tstate.c_str(), r.dictlock.c_str(),
                 r.threads, r.n, (long long)(r.results.empty() ? 0 : r.results.front()),
                 r.result_ok() ? "ok" : "WRONG", r.wall_s, r.cpu_s(), r.cpu_user_s, r.cpu_sys_s,
                 r.wall_s > 0 ? r.cpu_s() / r.wall_s : 0.0, (unsigned long long)r.calls,

@@ -32,7 +32,7 @@ struct RunParams {
 struct RunRecord {
   // Filled in by the driver from the registry and the command line.
   std::string config, family, baseline;
-  std::string refcount, gil, alloc, frames, tstate;
+  std::string refcount, gil, alloc, frames, tstate, dictlock;
   nlohmann::json settings = nlohmann::json::object();  // every run setting, defaults included
 
   int threads = 0;

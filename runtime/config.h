@@ -10,6 +10,8 @@
 
 #include <string_view>
 
+#include "dictlock/none.h"
+#include "dictlock/policy.h"
 #include "freelists/freelist.h"
 #include "freelists/per_thread.h"
 #include "obmalloc/allocator.h"
@@ -22,13 +24,21 @@
 namespace rclab::runtime {
 
 template <refcount::Policy RC_, GilPolicy Gil_, obmalloc::Allocator Alloc_ = obmalloc::System,
-          freelists::Freelist Frames_ = freelists::PerThread<100>, ThreadStatePolicy TState_ = ExplicitTState>
+          freelists::Freelist Frames_ = freelists::PerThread<100>, ThreadStatePolicy TState_ = ExplicitTState,
+          dictlock::Policy DictLock_ = dictlock::None>
 struct Config {
   using RC = RC_;
   using Gil = Gil_;
   using Alloc = Alloc_;
   using Frames = Frames_;
   using TState = TState_;
+  using DictLock = DictLock_;
+
+  // The same configuration with another dict lock, so a configuration that
+  // keeps the defaults before it need not spell them out:
+  // Config<Atomic, NoGil, ObPerThread>::WithDictLock<dictlock::Optimistic>.
+  template <dictlock::Policy L>
+  using WithDictLock = Config<RC_, Gil_, Alloc_, Frames_, TState_, L>;
 };
 
 // Why a configuration cannot run, or empty when it can. A policy that is only
@@ -42,6 +52,9 @@ constexpr std::string_view unsafe_reason() {
     return "its allocator is unlocked and needs a GIL, but its GIL excludes nothing";
   else if constexpr (C::Frames::kNeedsGil && !C::Gil::kExclusive)
     return "its frame freelist is unlocked and needs a GIL, but its GIL excludes nothing";
+  else if constexpr (C::DictLock::kNeedsGil && !C::Gil::kExclusive)
+    return "its dicts have no lock and need a GIL, but its GIL excludes nothing: a lookup could read a "
+           "table a writer is resizing";
   else
     return {};
 }

@@ -8,6 +8,7 @@
 #include "common/fatal.h"
 #include "refcount/policy.h"
 #include "runtime/config.h"
+#include "runtime/dict.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
@@ -60,7 +61,8 @@ void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
         decref(ts, e.value);
       }
       free_block(ts, d->table, (d->mask + 1) * sizeof(typename Dict<RC>::Entry));
-      release_object(ts, o, sizeof(Dict<RC>));
+      dict_reclaim(ts, d);  // nobody else holds the dict: a quiescent point
+      release_object(ts, o, dict_block_size<Cfg>());  // with its lock's tail (runtime/dict.h)
       return;
     }
     case Type::kCode: {

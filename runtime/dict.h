@@ -1,17 +1,92 @@
 // Dicts (dictobject.c), as much as module namespaces need: keys are strs,
 // open addressing with CPython's probe sequence. Free functions over the
 // object layout; Runtime's dict members forward here.
+//
+// Every lookup and update goes through the configuration's dict lock
+// (Cfg::DictLock, dictlock/policy.h): `none` runs them bare, as under a GIL;
+// `recursive` inside the dict's lock; `optimistic` lets lookups run
+// unlocked beside a writer and validates them.
+//
+// The lock's per-dict state follows the Dict in its block (DictTail), as a
+// Str's bytes follow the Str: Dict<RC> keeps its layout, every pointer to a
+// dict keeps its type, and a policy with an empty State (`none`) adds no
+// byte, so `none` allocates, reads and writes exactly what a dict without a
+// policy would.
+//
+// Unlocked readers (kUnlockedReaders, `optimistic`) — the invariant:
+//   every pointer a reader can load from a dict (a table, a key, a value)
+//   stays valid until the dict's next quiescent point: dict_clear() or its
+//   deallocation, when by contract no reader is in it.
+// It holds because a writer never frees or overwrites what it unlinks: keys
+// are never removed (no deletions); a value it replaces keeps the dict's
+// reference and is retired to the dict's list; a table it outgrows is
+// retired whole (and tables only grow). Only a quiescent point empties the
+// list. So even a lookup on a stale or half-updated view dereferences live
+// memory (a torn view is then rejected by the version check), and the
+// reader's incref after validation counts an object the dict or its
+// retired list still holds: never a freed one. The price is memory: a
+// value replaced N times keeps N objects alive until then (nogil frees
+// them at its next QSBR quiescent state instead). Fields readers load are
+// stored with release and loaded with acquire (dictlock/optimistic.h).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <new>
+#include <type_traits>
 
+#include "runtime/counters.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
 #include "runtime/thread_state.h"
 
 namespace rclab::runtime {
 
+// Something a writer unlinked while readers could still hold it: an object
+// whose reference the dict still owns (size 0), or a table block of `size`
+// bytes. Freed at the dict's next quiescent point.
+struct RetiredBlock {
+  RetiredBlock* next;
+  void* block;
+  std::size_t size;
+};
+
+// What follows a Dict<RC> in its block under dict lock L.
+template <class L, bool = L::kUnlockedReaders>
+struct DictTail {
+  typename L::State lock;
+};
+template <class L>
+struct DictTail<L, true> {
+  typename L::State lock;
+  RetiredBlock* retired = nullptr;  // written under the lock, emptied at quiescent points
+};
+
 namespace detail {
+template <class L>
+constexpr std::size_t dict_tail_size() {
+  return std::is_empty_v<typename L::State> && !L::kUnlockedReaders ? 0 : sizeof(DictTail<L>);
+}
+
+// Fields that unlocked readers load: acquire loads and release stores when
+// the policy has them, plain accesses otherwise (the same code as before
+// dict locks existed).
+template <bool kShared, class T>
+[[gnu::always_inline]] inline T load(const T& x) {
+  if constexpr (kShared)
+    return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_acquire);
+  else
+    return x;
+}
+template <bool kShared, class T>
+[[gnu::always_inline]] inline void store(T& x, T v) {
+  if constexpr (kShared)
+    std::atomic_ref<T>(x).store(v, std::memory_order_release);
+  else
+    x = v;
+}
+
 // The probe sequence of CPython's dictobject.c: i = 5*i + perturb + 1, with
 // the hash's high bits shifted in, so every slot is eventually visited.
 template <class Entry, class Match>
@@ -27,111 +102,277 @@ Entry* dict_probe(Entry* table, std::uint64_t mask, std::uint64_t hash, Match ma
 }
 }  // namespace detail
 
+template <class Cfg>
+constexpr std::size_t dict_block_size() {
+  return sizeof(Dict<typename Cfg::RC>) + detail::dict_tail_size<typename Cfg::DictLock>();
+}
+
+// The dict's lock state and retired list. Only for a policy with a tail.
+template <class Cfg>
+inline DictTail<typename Cfg::DictLock>& dict_tail(Dict<typename Cfg::RC>* d) {
+  using Tail = DictTail<typename Cfg::DictLock>;
+  static_assert(detail::dict_tail_size<typename Cfg::DictLock>() != 0);
+  static_assert(alignof(Tail) <= alignof(Dict<typename Cfg::RC>) &&
+                sizeof(Dict<typename Cfg::RC>) % alignof(Tail) == 0);
+  return *std::launder(reinterpret_cast<Tail*>(d + 1));
+}
+
+template <class Cfg>
+inline typename Cfg::DictLock::State& dict_lock_state(Dict<typename Cfg::RC>* d) {
+  using L = typename Cfg::DictLock;
+  if constexpr (detail::dict_tail_size<L>() == 0) {
+    static typename L::State none;  // empty: nothing is ever read or written through it
+    (void)d;
+    return none;
+  } else {
+    return dict_tail<Cfg>(d).lock;
+  }
+}
+
 // A new empty dict, with one reference.
 template <class Cfg>
 Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
   using RC = typename Cfg::RC;
+  using L = typename Cfg::DictLock;
   constexpr std::uint64_t kInitial = 8;  // PyDict_MINSIZE
-  auto* d = static_cast<Dict<RC>*>(alloc_block(ts, sizeof(Dict<RC>)));
+  auto* d = static_cast<Dict<RC>*>(alloc_block(ts, dict_block_size<Cfg>()));
   init_object(ts, &d->ob, Type::kDict);
   d->table = static_cast<typename Dict<RC>::Entry*>(alloc_block(ts, kInitial * sizeof(typename Dict<RC>::Entry)));
   for (std::uint64_t i = 0; i < kInitial; ++i) d->table[i] = {0, nullptr, nullptr};
   d->mask = kInitial - 1;
   d->used = 0;
+  if constexpr (detail::dict_tail_size<L>() != 0) ::new (static_cast<void*>(d + 1)) DictTail<L>();
   return d;
 }
 
-// Dict operations. set() takes new references to key and value; get()
-// returns a borrowed reference or nullptr.
+// --- lookups ----------------------------------------------------------------
+//
+// A lookup loads the dict's mask and table and makes one out-of-line call
+// with them: dict_lookup(table, mask, key) probes the key's home slot and
+// goes on to dict_lookup_slow only when it is not there. This is exactly
+// the code GCC made of the original inline dict_get (its clone
+// dict_get.isra.0 took table, mask and key, and so did dict_get_slow's),
+// written out so that the `none` path's lookup stays what it was whatever
+// the inliner decides for the eval loop. Every policy shares it, so two
+// policies differ only in what they do around the lookup.
+//
+// For unlocked readers every field is loaded with acquire, the mask before
+// the table (writers store the table first, and tables only grow, so the
+// mask never indexes past the table it is used with), and the probe is
+// bounded: see dict_lookup_slow.
 
-template <class RC>
-Object<RC>* dict_get_slow(Dict<RC>* d, Str<RC>* key);
+template <bool kShared, class RC>
+Object<RC>* dict_lookup_slow(const typename Dict<RC>::Entry* table, std::uint64_t mask, Str<RC>* key);
 
-template <class RC>
-inline Object<RC>* dict_get(Dict<RC>* d, Str<RC>* key) {
-  // First probe inline: an interned name usually sits in its home slot.
-  const auto& home = d->table[key->hash & d->mask];
-  if (home.key == key) [[likely]]
-    return home.value;
-  return dict_get_slow(d, key);
+template <bool kShared, class RC>
+[[gnu::noinline]] Object<RC>* dict_lookup(const typename Dict<RC>::Entry* table, std::uint64_t mask,
+                                          Str<RC>* key) {
+  // An interned name usually sits in its home slot.
+  const auto& home = table[key->hash & mask];
+  if (detail::load<kShared>(home.key) == key) [[likely]]
+    return detail::load<kShared>(home.value);
+  return dict_lookup_slow<kShared>(table, mask, key);
 }
 
-// Out of line, so the probe loop's closure never lands in eval's frame.
-template <class RC>
-[[gnu::noinline]] Object<RC>* dict_get_slow(Dict<RC>* d, Str<RC>* key) {
+// CPython's probe sequence over one (table, mask) view. A locked (or
+// GIL-protected) view always has an empty slot. An unlocked reader's view
+// may be torn — a newer table with an older mask — and hold none where it
+// looks: in a consistent view an empty slot comes within mask + 14 probes
+// (perturb is 0 after 13 shifts of a 64-bit hash; from then on i = 5i + 1
+// mod 2^k visits every slot, and the load stays under 2/3), so the bound
+// ends the loop on a torn view, which the version check then rejects.
+template <bool kShared, class RC>
+[[gnu::noinline]] Object<RC>* dict_lookup_slow(const typename Dict<RC>::Entry* table, std::uint64_t mask,
+                                               Str<RC>* key) {
   const std::uint64_t h = key->hash;
-  auto* e = detail::dict_probe(d->table, d->mask, h, [&](const auto& e) {
-    return e.key == key || (e.hash == h && e.key->view() == key->view());
-  });
-  return e->key == nullptr ? nullptr : e->value;
+  if constexpr (!kShared) {
+    auto* e = detail::dict_probe(table, mask, h, [&](const auto& e) {
+      return e.key == key || (e.hash == h && e.key->view() == key->view());
+    });
+    return e->key == nullptr ? nullptr : e->value;
+  } else {
+    std::uint64_t perturb = h;
+    std::uint64_t i = h & mask;
+    for (std::uint64_t n = 0; n <= mask + 13; ++n) {
+      const auto& e = table[i];
+      Str<RC>* k = detail::load<true>(e.key);
+      if (k == nullptr) return nullptr;
+      if (k == key || (detail::load<true>(e.hash) == h && k->view() == key->view()))
+        return detail::load<true>(e.value);
+      perturb >>= 5;
+      i = (i * 5 + perturb + 1) & mask;
+    }
+    return nullptr;
+  }
 }
 
-// lookdict_unicode_nodummy (the keys object's dk_lookup for a dict of str
-// keys): out of line, as 3.6 reaches it through a function pointer.
-template <class RC>
-[[gnu::noinline]] Object<RC>* dict_lookup(Dict<RC>* d, Str<RC>* key) {
-  const std::uint64_t h = key->hash;
-  auto* e = detail::dict_probe(d->table, d->mask, h, [&](const auto& e) {
-    return e.key == key || (e.hash == h && e.key->view() == key->view());
-  });
-  return e->key == nullptr ? nullptr : e->value;
+// The bare lookup: the value stored under `key`, or nullptr.
+template <class L, class RC>
+[[gnu::always_inline]] inline Object<RC>* dict_find(Dict<RC>* d, Str<RC>* key) {
+  constexpr bool kShared = L::kUnlockedReaders;
+  const std::uint64_t mask = detail::load<kShared>(d->mask);
+  const auto* table = detail::load<kShared>(d->table);
+  return dict_lookup<kShared>(table, mask, key);
 }
 
-// _PyDict_LoadGlobal: the name in globals, else in builtins; a borrowed
-// reference or nullptr. Out of line, as in 3.6.
-template <class RC>
-[[gnu::noinline]] Object<RC>* dict_load_global(Dict<RC>* globals, Dict<RC>* builtins, Str<RC>* key) {
-  if (Object<RC>* v = dict_lookup(globals, key)) return v;
-  return dict_lookup(builtins, key);
+// A borrowed reference, or nullptr: only where the value cannot be freed
+// meanwhile — no thread can replace it (set-up, teardown, tests), or
+// something else owns it (frame_new's builtins: the runtime's). The
+// interpreter's lookups use dict_load, which takes its reference inside
+// the read.
+template <class Cfg>
+inline Object<typename Cfg::RC>* dict_get(Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key) {
+  using L = typename Cfg::DictLock;
+  using O = Object<typename Cfg::RC>;
+  return L::read(
+      dict_lock_state<Cfg>(d), [d, key]() __attribute__((always_inline)) { return dict_find<L>(d, key); },
+      [](O*) __attribute__((always_inline)) {});
 }
 
+// One read through the dict lock: a new stack reference to the value stored
+// under `key` (incref_stack, tallied in t), or nullptr. The reference is
+// taken where the policy knows the value alive: inside the lock, or after
+// validation for unlocked readers (the invariant above). LOAD_GLOBAL does
+// this once for globals and, when absent there, once for builtins. The
+// callables are forced inline: eval's tally must stay in registers.
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_load(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                                  Str<typename Cfg::RC>* key, Tally& t) {
+  using L = typename Cfg::DictLock;
+  using O = Object<typename Cfg::RC>;
+  return L::read(
+      dict_lock_state<Cfg>(d), [d, key]() __attribute__((always_inline)) { return dict_find<L>(d, key); },
+      [&](O* v) __attribute__((always_inline)) {
+        if (v != nullptr) incref_stack(ts, v, t);
+      });
+}
+
+// _PyDict_LoadGlobal: the name in globals, else in builtins, each one read
+// through the dict lock; a new stack reference or nullptr. Out of line, as
+// in 3.6 (so its counts go straight to the thread's counters).
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* dict_load_global(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* globals,
+                                                             Dict<typename Cfg::RC>* builtins,
+                                                             Str<typename Cfg::RC>* key) {
+  Tally& t = ts.counters.rc;
+  if (Object<typename Cfg::RC>* v = dict_load(ts, globals, key, t)) return v;
+  return dict_load(ts, builtins, key, t);
+}
+
+// --- updates ----------------------------------------------------------------
+
+namespace detail {
+// Hands something unlinked to the dict's retired list (under the lock).
+template <class Cfg>
+void dict_retire(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, void* block, std::size_t size) {
+  auto* r = static_cast<RetiredBlock*>(alloc_block(ts, sizeof(RetiredBlock)));
+  auto& tail = dict_tail<Cfg>(d);
+  *r = {tail.retired, block, size};
+  tail.retired = r;
+}
+}  // namespace detail
+
+// A quiescent point: frees what writers retired. The caller guarantees that
+// no thread is reading or writing the dict (dict_clear's caller, or the
+// deallocator: nobody else holds a reference). Nothing to do without
+// unlocked readers.
+template <class Cfg>
+void dict_reclaim(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
+  if constexpr (Cfg::DictLock::kUnlockedReaders) {
+    auto& tail = dict_tail<Cfg>(d);
+    RetiredBlock* r = tail.retired;
+    tail.retired = nullptr;
+    while (r != nullptr) {
+      RetiredBlock* next = r->next;
+      if (r->size == 0)
+        decref(ts, static_cast<Object<typename Cfg::RC>*>(r->block));
+      else
+        free_block(ts, r->block, r->size);
+      free_block(ts, r, sizeof(RetiredBlock));
+      r = next;
+    }
+  } else {
+    (void)ts, (void)d;
+  }
+}
+
+// set() takes new references to key and value. One write through the dict
+// lock. The value it replaces is released inside the write, as 3.6's
+// insertdict does (a recursive lock lets its deallocator re-enter the
+// dict), or retired when readers run unlocked.
 template <class Cfg>
 void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
               Object<typename Cfg::RC>* value) {
   using RC = typename Cfg::RC;
+  using L = typename Cfg::DictLock;
   using O = Object<RC>;
   using Entry = typename Dict<RC>::Entry;
-  if ((d->used + 1) * 3 >= (d->mask + 1) * 2) {  // keep the load under 2/3, as CPython
-    const std::uint64_t old_cap = d->mask + 1, new_cap = old_cap * 4;
-    Entry* old = d->table;
-    d->table = static_cast<Entry*>(alloc_block(ts, new_cap * sizeof(Entry)));
-    for (std::uint64_t i = 0; i < new_cap; ++i) d->table[i] = {0, nullptr, nullptr};
-    d->mask = new_cap - 1;
-    for (std::uint64_t i = 0; i < old_cap; ++i) {
-      if (old[i].key == nullptr) continue;
-      *detail::dict_probe(d->table, d->mask, old[i].hash, [](const Entry&) { return false; }) = old[i];
+  constexpr bool kShared = L::kUnlockedReaders;
+  L::write(dict_lock_state<Cfg>(d), [&] {
+    if ((d->used + 1) * 3 >= (d->mask + 1) * 2) {  // keep the load under 2/3, as CPython
+      const std::uint64_t old_cap = d->mask + 1, new_cap = old_cap * 4;
+      Entry* old = d->table;
+      // Filled while private; published by the release store of its pointer.
+      Entry* table = static_cast<Entry*>(alloc_block(ts, new_cap * sizeof(Entry)));
+      for (std::uint64_t i = 0; i < new_cap; ++i) table[i] = {0, nullptr, nullptr};
+      for (std::uint64_t i = 0; i < old_cap; ++i) {
+        if (old[i].key == nullptr) continue;
+        *detail::dict_probe(table, new_cap - 1, old[i].hash, [](const Entry&) { return false; }) = old[i];
+      }
+      detail::store<kShared>(d->table, table);  // the table before the mask: see dict_find
+      detail::store<kShared>(d->mask, new_cap - 1);
+      if constexpr (kShared)
+        detail::dict_retire(ts, d, old, old_cap * sizeof(Entry));
+      else
+        free_block(ts, old, old_cap * sizeof(Entry));
     }
-    free_block(ts, old, old_cap * sizeof(Entry));
-  }
-  const std::uint64_t h = key->hash;
-  Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
-    return e.key == key || (e.hash == h && e.key->view() == key->view());
+    const std::uint64_t h = key->hash;
+    Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
+      return e.key == key || (e.hash == h && e.key->view() == key->view());
+    });
+    incref(ts, value);
+    if (e->key != nullptr) {
+      O* old = e->value;
+      detail::store<kShared>(e->value, value);
+      if constexpr (kShared)
+        detail::dict_retire(ts, d, old, 0);  // keeps the dict's reference
+      else
+        decref(ts, old);
+      return;
+    }
+    incref(ts, &key->ob);
+    // The key last: a reader that finds it finds its hash and value too.
+    detail::store<kShared>(e->value, value);
+    detail::store<kShared>(e->hash, h);
+    detail::store<kShared>(e->key, key);
+    ++d->used;
   });
-  incref(ts, value);
-  if (e->key != nullptr) {
-    O* old = e->value;
-    e->value = value;
-    decref(ts, old);
-    return;
-  }
-  incref(ts, &key->ob);
-  *e = {h, key, value};
-  ++d->used;
 }
 
-// Drops every entry. Module teardown does this to the globals, which
-// otherwise stay alive through the cycle globals -> function -> globals
-// (rclab has no cycle collector).
+// Drops every entry, and is a quiescent point: the caller guarantees no
+// other thread is reading or writing the dict (rclab calls it only at
+// shutdown, after every worker is joined). Module teardown does this to the
+// globals, which otherwise stay alive through the cycle globals -> function
+// -> globals (rclab has no cycle collector).
 template <class Cfg>
 void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
+  using L = typename Cfg::DictLock;
+  using Entry = typename Dict<typename Cfg::RC>::Entry;
   for (std::uint64_t i = 0; i <= d->mask; ++i) {
-    auto e = d->table[i];
+    Entry e;
+    // Unlinked under the lock, released outside it: the decrefs may run
+    // deallocators.
+    L::write(dict_lock_state<Cfg>(d), [&] {
+      e = d->table[i];
+      if (e.key == nullptr) return;
+      d->table[i] = {0, nullptr, nullptr};
+      --d->used;
+    });
     if (e.key == nullptr) continue;
-    d->table[i] = {0, nullptr, nullptr};  // unlink first: the decrefs may run deallocators
-    --d->used;
     decref(ts, &e.key->ob);
     decref(ts, e.value);
   }
+  dict_reclaim(ts, d);
 }
 
 }  // namespace rclab::runtime

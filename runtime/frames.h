@@ -63,7 +63,10 @@ template <class Cfg>
   Frame<RC>* back = ts.frame;
   Dict<RC>* builtins;
   if (back == nullptr || back->globals != globals) {
-    Object<RC>* b = dict_get(globals, ts.rt.builtins_name);
+    // One read through the dict lock, borrowed and increfed below, as 3.6's
+    // (and the Gilectomy's) PyFrame_New. Safe under every dict lock: the
+    // runtime owns a reference to its builtins dict until shutdown.
+    Object<RC>* b = dict_get<Cfg>(globals, ts.rt.builtins_name);
     if (b == nullptr || b->type != Type::kDict) fatal("frame_new: globals have no __builtins__ dict");
     builtins = as<Dict>(b);
   } else {

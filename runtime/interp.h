@@ -282,11 +282,12 @@ op_LOAD_GLOBAL: {
   Str<RC>* name = as<Str>(names[oparg]);
   if (!dict_check_exact(f->globals) || !dict_check_exact(f->builtins)) [[unlikely]]
     fatal("LOAD_GLOBAL: only exact dicts are modelled");
-  // _PyDict_LoadGlobal: globals first, then builtins; borrowed, then increfed.
-  O* v = dict_load_global(f->globals, f->builtins, name);
+  // _PyDict_LoadGlobal: globals first, then builtins, each one read through
+  // the dict lock, which increfs the value where it knows it alive (under a
+  // GIL or a `none` lock: right after the lookup, as 3.6).
+  O* v = dict_load_global(ts, f->globals, f->builtins, name);
   if (v == nullptr) [[unlikely]]
     fatal("NameError: global name is not defined");
-  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_DISPATCH();
 }

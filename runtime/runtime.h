@@ -109,11 +109,12 @@ class Runtime {
                      int stacksize, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);  // steals the objects
   Function<RC>* new_function(TS& ts, Code<RC>* code, Dict<RC>* globals, Str<RC>* name);  // borrows
 
-  // Dict operations (runtime/dict.h). set() takes new references to key and
-  // value; get() returns a borrowed reference or nullptr.
+  // Dict operations (runtime/dict.h), through the configuration's dict
+  // lock. set() takes new references to key and value; get() returns a
+  // borrowed reference or nullptr (set-up and tests: the interpreter's
+  // lookups take their reference inside the read, runtime::dict_load).
   void dict_set(TS& ts, Dict<RC>* d, Str<RC>* key, O* value) { runtime::dict_set(ts, d, key, value); }
-  static O* dict_get(Dict<RC>* d, Str<RC>* key) { return runtime::dict_get(d, key); }
-  static O* dict_get_slow(Dict<RC>* d, Str<RC>* key) { return runtime::dict_get_slow(d, key); }
+  static O* dict_get(Dict<RC>* d, Str<RC>* key) { return runtime::dict_get<Cfg>(d, key); }
   // Makes a leaf object (None, a bool, an int, a str) immortal when the
   // refcount policy supports it (PEP 683), and remembers it so that
   // shutdown() can free it; with any other policy, does nothing. Only while

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "dictlock/optimistic.h"
 #include "experiments/fib_workload.h"
 #include "experiments/registry.h"
 #include "refcount/atomic.h"
@@ -252,8 +253,10 @@ TEST(Registry, GilAndAtomicExistAndPlainWithoutGilIsRefused) {
 
 // The compile-time check behind the refusal.
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::IntervalGil>>);
-static_assert(runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
-static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoGil>>);
+static_assert(runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>::WithDictLock<dictlock::Optimistic>>);
+static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoGil>::WithDictLock<dictlock::Optimistic>>);
+// Without a GIL, dicts need a lock of their own: `none` (the default) is refused.
+static_assert(!runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::TicksGil>>);
 
 // Biased counting inside the runtime: an object the runtime's thread made
@@ -261,7 +264,7 @@ static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::Tick
 // safepoint; an object a worker made and left behind when it detached is
 // merged and freed on the spot by whoever drops it last.
 TEST(BiasedRuntime, QueuedObjectsAreFreedAtSafepointsAndOrphansOnTheSpot) {
-  using Cfg = runtime::Config<refcount::Biased, runtime::NoGil>;
+  using Cfg = runtime::Config<refcount::Biased, runtime::NoGil>::WithDictLock<dictlock::Optimistic>;
   runtime::Runtime<Cfg> rt;
   auto* mine = runtime::int_from(rt.main, 100000);  // owned by rt.main
   runtime::Object<refcount::Biased>* orphan = nullptr;

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "dictlock/optimistic.h"
 #include "experiments/fib_workload.h"
 #include "refcount/atomic.h"
 #include "refcount/shared_immortal.h"
@@ -31,7 +32,8 @@ Frame<typename Cfg::RC>* freed_frame(Runtime<Cfg>& rt, ThreadState<Cfg>& ts) {
 template <class Cfg>
 class Poison : public ::testing::Test {};
 
-using Configs = ::testing::Types<Config<refcount::Plain, IntervalGil>, Config<refcount::Atomic, NoGil>>;
+using Configs = ::testing::Types<Config<refcount::Plain, IntervalGil>,
+                                 Config<refcount::Atomic, NoGil>::WithDictLock<dictlock::Optimistic>>;
 TYPED_TEST_SUITE(Poison, Configs);
 
 // Frees a frame, then applies `touch` to it: must stop the process.

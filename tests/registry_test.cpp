@@ -64,5 +64,22 @@ TEST(Registry, DifferingAxesNamesThem) {
   EXPECT_TRUE(differing_axes(*gil, *gil).empty());
 }
 
+// The dict lock is an axis of its own: `optimistic-gil` is `gil` with
+// nogil's dict reads and nothing else. Without a GIL a dict needs a lock:
+// `none` there would be refused, so no runnable configuration has it.
+TEST(Registry, DictLockIsAnAxisAndNoConfigurationWithoutAGilLeavesDictsUnlocked) {
+  const ConfigEntry* gil = find_config("gil");
+  const ConfigEntry* optimistic = find_config("optimistic-gil");
+  ASSERT_TRUE(gil && optimistic);
+  const auto d = differing_axes(*gil, *optimistic);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "dictlock");
+  EXPECT_EQ(gil->dictlock, "none");
+  for (const auto& e : all_configs())
+    if (e.gil == "none") {
+      EXPECT_NE(e.dictlock, "none") << e.name;
+    }
+}
+
 }  // namespace
 }  // namespace rclab::experiments
