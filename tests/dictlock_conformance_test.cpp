@@ -306,7 +306,7 @@ TYPED_TEST(DictLockConformance, ReplacedValuesLiveUntilTheQuiescentPointIffReade
   EXPECT_EQ(ts.counters.objects_destroyed - before, L::kUnlockedReaders ? 0u : 1u);
   auto* v = runtime::as<runtime::Int>(rt.dict_get(d, key));
   ASSERT_NE(v, nullptr);
-  EXPECT_EQ(v->value, 1002);
+  EXPECT_EQ(runtime::int_value(v), 1002);
   rt.dict_clear(ts, d);  // the quiescent point: retired values go too
   // Retired: 1000 and 1001, then 1002. Locked: 1001 at the set, now 1002.
   EXPECT_EQ(ts.counters.objects_destroyed - before, L::kUnlockedReaders ? 3u : 2u);
@@ -354,11 +354,11 @@ TYPED_TEST(DictLockConformance, AValueReplacedBeforeTheReaderCountsItIsStillAliv
         }
         runtime::incref(ts, v);
         EXPECT_EQ(v->type, runtime::Type::kInt);
-        EXPECT_EQ(runtime::as<runtime::Int>(v)->value, 1000);
+        EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(v)), 1000);
       });
   if (writer.joinable()) writer.join();
   ASSERT_EQ(got, first);
-  EXPECT_EQ(runtime::as<runtime::Int>(rt.dict_get(d, key))->value, 2000);
+  EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(rt.dict_get(d, key))), 2000);
   runtime::decref(ts, got);  // under a locked read, the last reference: freed now
   rt.dict_clear(ts, d);
   runtime::decref(ts, &d->ob);
@@ -408,7 +408,7 @@ TYPED_TEST(DictLockConformance, ATableOutgrownDuringAnUnlockedLookupStaysReadabl
     EXPECT_GT(d->mask + 1, old_capacity) << "the writer did not grow the table";
     EXPECT_EQ(lookups, 2) << "the read over the outgrown table was not redone";
     ASSERT_NE(got, nullptr);
-    EXPECT_EQ(runtime::as<runtime::Int>(got)->value, 1000);
+    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
     runtime::decref(ts, got);
     rt.dict_clear(ts, d);
     runtime::decref(ts, &d->ob);
@@ -495,7 +495,7 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
           } else if (o->type != runtime::Type::kInt) {
             ++not_an_int;  // a freed value (debug builds poison the tag) or garbage
           } else {
-            const std::int64_t v = runtime::as<runtime::Int>(o)->value;
+            const std::int64_t v = runtime::int_value(runtime::as<runtime::Int>(o));
             if ((v & 0xff) != i) ++wrong_key;
             if ((v >> 8) < seen[i]) ++backwards;
             seen[i] = v >> 8;
@@ -519,7 +519,7 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
   for (int i = 0; i < kKeys; ++i) {  // no lost writes: each key holds its writer's last value
     auto* o = rt.dict_get(d, keys[i]);
     ASSERT_NE(o, nullptr) << i;
-    EXPECT_EQ(runtime::as<runtime::Int>(o)->value, encode(last_written[i], i)) << i;
+    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(o)), encode(last_written[i], i)) << i;
   }
 
   rt.dict_clear(rt.main, d);  // after the joins: the quiescent point
