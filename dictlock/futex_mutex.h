@@ -25,6 +25,22 @@
 
 namespace rclab::dictlock {
 
+// What a thread does around sleeping on a dict's lock, set per thread by
+// the code that runs the interpreter on it (experiments/fib_run.h); empty
+// elsewhere. Why: under buffered counting a thread that blocks must be
+// parked (runtime/object_ops.h), because the commit thread's epochs wait
+// for every running thread — and the lock's holder may itself be waiting
+// for the commit thread (its incref, taken inside the lock, found its log
+// full). Unparked sleepers and that holder would wait for each other
+// forever. Only the contended path reads it: the uncontended lock is
+// unchanged.
+struct BlockingHooks {
+  void (*before)(void*) = nullptr;  // about to sleep
+  void (*after)(void*) = nullptr;   // woken, the lock taken
+  void* ctx = nullptr;
+};
+inline thread_local BlockingHooks tls_blocking_hooks{};
+
 class FutexMutex {
  public:
   // Uncontended: one CAS.
@@ -51,10 +67,14 @@ class FutexMutex {
 
   [[gnu::noinline]] void lock_contended(int c) {
     if (c != kContended) c = word_.exchange(kContended, std::memory_order_acquire);
+    if (c == kUnlocked) return;
+    const BlockingHooks hooks = tls_blocking_hooks;
+    if (hooks.before != nullptr) hooks.before(hooks.ctx);
     while (c != kUnlocked) {
       futex(FUTEX_WAIT_PRIVATE, kContended);  // sleeps only while the word is still 2
       c = word_.exchange(kContended, std::memory_order_acquire);
     }
+    if (hooks.after != nullptr) hooks.after(hooks.ctx);
   }
 
   [[gnu::noinline]] void unlock_contended() {

@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/perf_counters.h"
+#include "dictlock/futex_mutex.h"
 #include "experiments/fib_workload.h"
 #include "experiments/run_record.h"
 #include "runtime/gil_isolated.h"
@@ -125,12 +126,17 @@ RunRecord run_fib(const RunParams& p) {
         if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf;
       }
       Cfg::TState::attach(&ts);
+      // A thread asleep on a dict's lock is parked (dictlock/futex_mutex.h).
+      if constexpr (refcount::HasParking<typename Cfg::RC>)
+        dictlock::tls_blocking_hooks = {[](void* t) { runtime::park(*static_cast<TS*>(t)); },
+                                        [](void* t) { runtime::unpark(*static_cast<TS*>(t)); }, &ts};
       ThreadCounters counters;  // opened here: perf_event_open costs a system call per counter
       counters.open();
       runtime::park(ts);  // blocked at the barrier: the commit thread must not wait for it
       start.arrive_and_wait();
       runtime::unpark(ts);
       if (abandon.load()) {
+        dictlock::tls_blocking_hooks = {};
         Cfg::TState::detach(&ts);
         return;
       }
@@ -144,6 +150,7 @@ RunRecord run_fib(const RunParams& p) {
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
       r.thread_counters[i] = counters.read();
       counter_problems[i] = counters.unavailable();
+      dictlock::tls_blocking_hooks = {};
       Cfg::TState::detach(&ts);
     };
     try {
