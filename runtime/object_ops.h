@@ -62,7 +62,7 @@ inline void check_alive(const Object<RC>* o, const char* what) {
 #endif
 }
 
-// Forced inline, like frame_new: GCC's size heuristics once moved decref
+// Forced inline: GCC's size heuristics once moved decref
 // out of line for policies with a longer fast path (an immortal test), which
 // cost `limit` 160 instructions per fib call.
 template <class Cfg>
