@@ -3,6 +3,7 @@
 tools/peers.py's judgement of runs that go wrong. No assertion depends on
 timing: a hung run hangs forever, a crash is a SIGKILL the run sends itself."""
 import glob
+import hashlib
 import json
 import math
 import os
@@ -21,6 +22,8 @@ import peer_fib  # noqa: E402
 import peers  # noqa: E402
 
 PEER_FIB = os.path.join(TOOLS, "peer_fib.py")
+WORKLOADS = sorted(glob.glob(os.path.join(os.path.dirname(HERE), "workloads", "*.py")))
+WORKLOAD_N = 40  # small: every workload on every interpreter; fib's n is its argument (FIB_N's 12 there)
 SYSTEM = "/usr/bin/python3"
 PYENV = os.environ.get("PYENV_ROOT", "/root/.pyenv")
 INTERPRETERS = [SYSTEM] + sorted(p for p in glob.glob(os.path.join(PYENV, "versions", "*", "bin", "python"))
@@ -71,6 +74,8 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
         self.assertIs(rec["result_ok"], True)
         self.assertEqual(rec["calls"], threads * (2 * FIB_N - 1))
         self.assertEqual(rec["thread_errors"], [])
+        self.assertEqual(rec["workload"], "fib")  # no --workload: peer_fib's own fib
+        self.assertNotIn("workload_source_sha256", rec)
         self.assertIsInstance(rec["max_rss_kb"], int)
         self.assertGreater(rec["max_rss_kb"], 0)
         self.assertIn(rec["wall_clock"], ("time.monotonic", "clock_gettime(CLOCK_MONOTONIC) via ctypes"))
@@ -269,6 +274,142 @@ class FailedPoints(unittest.TestCase):
                 self.assertEqual(rec["result"], FIB_N + 1)
                 rec = self.failed(python, {"RCLAB_PEER_TEST_FAULT": "wrong"})
                 self.assertIn("wrong result", rec["failure"])
+
+
+def workload_n(path):
+    return N if os.path.basename(path) == "fib.py" else WORKLOAD_N
+
+
+def expected_queue(python):
+    """The FIFO peer_fib gives workloads as `Queue` under `python`."""
+    m = re.search(r"/versions/(\d+)\.(\d+)", os.path.realpath(python))
+    if m and (int(m.group(1)), int(m.group(2))) < (3, 7):
+        return "Queue.Queue" if m.group(1) == "2" else "queue.Queue"
+    return "_queue.SimpleQueue"
+
+
+class Workloads(unittest.TestCase):
+    """--workload: each workloads/*.py on every interpreter, 2 threads, a
+    small n; every thread's work(n) must equal expect(n)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def workload(self, name, body):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(body)
+        return path
+
+    def test_every_workload_on_every_interpreter(self):
+        self.assertEqual(len(WORKLOADS), 8, WORKLOADS)
+        for python in INTERPRETERS:
+            for path in WORKLOADS:
+                name = os.path.splitext(os.path.basename(path))[0]
+                n = workload_n(path)
+                with self.subTest(python=python, workload=name):
+                    rc, out, err = run_direct(python, ["--name", "probe", "--threads", "2", "--workload", path,
+                                                       "--n", str(n)])
+                    self.assertEqual(rc, 0, err)
+                    self.assertEqual(out.count("\n"), 1, "exactly one line on stdout")
+                    rec = json.loads(out)
+                    self.assertIs(rec["result_ok"], True, rec.get("thread_errors"))
+                    self.assertEqual(rec["result"], rec["expected"])
+                    self.assertEqual(rec["thread_errors"], [])
+                    self.assertEqual((rec["workload"], rec["n"], rec["threads"]), (name, n, 2))
+                    with open(path, "rb") as f:
+                        self.assertEqual(rec["workload_source_sha256"], hashlib.sha256(f.read()).hexdigest())
+                    self.assertEqual(rec["workload_queue"], expected_queue(python))
+                    if name == "fib":
+                        self.assertEqual((rec["expected"], rec["calls"]), (FIB_N, 2 * (2 * FIB_N - 1)))
+                    else:
+                        self.assertEqual(rec["calls"], 2 * n)
+                    self.assertEqual(set(rec["settings"]), {"pin", "gil_mode"})
+                    self.assertEqual(os.path.realpath(rec["peer"]["executable"]), os.path.realpath(python))
+
+    def test_host_names_and_default_n(self):
+        # range is xrange on Python 2 (set in the module, not globally); Queue is the host's;
+        # --n defaults to the module's N.
+        path = self.workload("probe.py", "N = 7\nQ = Queue()\n"
+                             "def work(n):\n    Q.put(n)\n    return n + len(range.__name__) + Q.get() - n\n"
+                             "def expect(n):\n    return n + len(range.__name__)\n")
+        for python in INTERPRETERS:
+            with self.subTest(python=python):
+                rc, out, err = run_direct(python, ["--name", "probe", "--threads", "1", "--workload", path])
+                self.assertEqual(rc, 0, err)
+                rec = json.loads(out)
+                py2 = python in PY2
+                self.assertEqual((rec["n"], rec["result"], rec["result_ok"]), (7, 7 + (6 if py2 else 5), True))
+                self.assertEqual((rec["workload"], rec["calls"]), ("probe", 7))
+
+    def test_wrong_result_and_exceptions_fail_the_run(self):
+        path = WORKLOADS[0]
+        for python in [SYSTEM] + PY2:
+            for fault in ("wrong", "raise"):
+                with self.subTest(python=python, fault=fault):
+                    rc, out, err = run_direct(python, ["--name", "probe", "--threads", "2", "--workload", path,
+                                                       "--n", "5"], {"RCLAB_PEER_TEST_FAULT": fault})
+                    self.assertEqual(rc, 1)
+                    self.assertIs(json.loads(out)["result_ok"], False)
+
+    def test_bad_workloads_refused(self):
+        bad = {
+            "missing": os.path.join(self.tmp.name, "no-such.py"),
+            "syntax": self.workload("syntax.py", "def work(n)\n"),
+            "raises": self.workload("raises.py", "N = 1\nX = undefined_name\n"),
+            "no_expect": self.workload("no_expect.py", "N = 1\ndef work(n):\n    return n\n"),
+            "no_N": self.workload("no_n.py", "def work(n):\n    return n\ndef expect(n):\n    return n\n"),
+            "bad_expect": self.workload("bad_expect.py", "N = 1\ndef work(n):\n    return n\n"
+                                        "def expect(n):\n    return None\n"),
+        }
+        argsets = [["--workload", p] for p in bad.values()]
+        argsets += [["--workload", ""], ["--workload", WORKLOADS[0], "--n", str(10 ** 9 + 1)],
+                    ["--workload", WORKLOADS[0], "--n", "-1"],
+                    ["--workload", os.path.join(os.path.dirname(WORKLOADS[0]), "fib.py"), "--n", "41"]]
+        for python in [SYSTEM] + PY2:
+            for args in argsets:
+                with self.subTest(python=python, args=args):
+                    rc, out, err = run_direct(python, ["--name", "x", "--threads", "1"] + args)
+                    self.assertEqual(rc, 2, err)
+                    self.assertEqual(out, "")
+                    self.assertEqual(err.count("\n"), 1, err)
+                    self.assertTrue(err.startswith("peer_fib.py: "), err)
+
+    def test_large_n_allowed_for_workloads_only(self):
+        a = peer_fib.parse_args(["--name", "x", "--threads", "1", "--workload", "w.py", "--n", str(10 ** 9)])
+        self.assertEqual((a.n, a.workload), (10 ** 9, "w.py"))
+        self.assertIsNone(peer_fib.parse_args(["--name", "x", "--threads", "1", "--workload", "w.py"]).n)
+
+    def test_through_peers_command(self):
+        path = [p for p in WORKLOADS if p.endswith("/queue.py")][0]
+        with tempfile.TemporaryDirectory() as d:
+            pf, out = os.path.join(d, "peers.json"), os.path.join(d, "out.jsonl")
+            with open(pf, "w") as f:
+                json.dump({"peers": [{"name": "sys", "python": SYSTEM},
+                                     {"name": "gone", "python": os.path.join(d, "nope"), "base": "sys"}]}, f)
+            p = subprocess.run([SYSTEM, os.path.join(TOOLS, "peers.py"), pf, "--threads", "2", "--repeat", "1",
+                                "--workload", path, "--n", "50", "--out", out],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+            self.assertEqual(p.returncode, 1)  # the missing peer failed
+            with open(out) as f:
+                recs = {r["config"]: r for r in map(json.loads, f)}
+            self.assertEqual(recs["sys"]["status"], "ok", recs["sys"].get("failure"))
+            self.assertEqual((recs["sys"]["workload"], recs["sys"]["n"], recs["sys"]["result"]), ("queue", 50, 50))
+            self.assertEqual((recs["gone"]["status"], recs["gone"]["workload"], recs["gone"]["n"]),
+                             ("failed", "queue", 50))
+
+    def test_failed_point_without_n_is_placed_at_the_workloads_N(self):
+        path = [p for p in WORKLOADS if p.endswith("/queue.py")][0]
+        rec = peers.run_peer_point(os.path.join(self.tmp.name, "nope"), {},
+                                   ["--name", "x", "--threads", "1", "--workload", path], TIMEOUT)
+        self.assertEqual((rec["status"], rec["workload"]), ("failed", "queue"))
+        with open(path) as f:
+            self.assertIn("\nN = %d\n" % rec["n"], f.read())
+        self.assertEqual(peers.peer_args({"name": "a"}, 2, None, workload="w.py"),
+                         ["--name", "a", "--threads", "2", "--family", "peers", "--workload", "w.py"])
 
 
 class PeersFile(unittest.TestCase):

@@ -2,6 +2,7 @@
 """Hastings' fib benchmark on a real interpreter, as one rclab schema-2 record.
 
     <python> tools/peer_fib.py --name NAME --threads N --n K [--base BASE] [--family peers] [--long]
+    <python> tools/peer_fib.py --name NAME --threads N --workload workloads/X.py [--n K] ...
 
 Run it with the interpreter to measure (CPython 2.7, 3.6, nogil-3.9, 3.9+,
 the Gilectomy). N threads start, wait at a barrier, and each computes
@@ -11,6 +12,20 @@ fib(n) with `if n < 2: return 1; return fib(n-1) + fib(n-2)`. Wall time
 comes from clock_gettime(CLOCK_THREAD_CPUTIME_ID) where the interpreter has
 it (3.3+; empty on 2.7). Every thread's result is checked against fib(n)
 computed iteratively.
+
+With --workload FILE (one of workloads/*.py, see workloads/README.md) each
+thread calls the module's work(n) instead, and every result is checked
+against its expect(n), computed once before the threads start. The source
+is executed once, on the main thread, in a fresh module dict named
+"workload" holding the host's names: `Queue` (_queue.SimpleQueue where it
+exists, 3.7+; else queue.Queue, or Queue.Queue on 2.7) and, on Python 2,
+`range` = xrange. --n defaults to the module's N and may go up to 10**9
+(an iteration count there), except for workloads/fib.py, where n is fib's
+argument with fib's limits. The record gains
+"workload" (the file's stem), "workload_source_sha256" and "workload_queue";
+"calls" is threads * n (work's iterations), except for workloads/fib.py,
+where it is fib's call count as without --workload. Without --workload the
+record says "workload": "fib".
 
 Prints exactly one JSON line on stdout: an rclab schema-2 record of kind
 "peer". Exit status: 0 ok; 1 the run went wrong (a wrong
@@ -39,6 +54,11 @@ import time
 
 MAX_N = 40        # beyond this, only with --long (fib(40) is minutes on 2.7)
 MAX_LONG_N = 60
+MAX_WORKLOAD_N = 10 ** 9  # --workload: n is an iteration count
+try:
+    INTS = (int, long)  # noqa: F821 (Python 2: a big int is a long)
+except NameError:
+    INTS = (int,)
 MAX_THREADS = 4096
 TEST_FAULT = os.environ.get("RCLAB_PEER_TEST_FAULT", "")
 
@@ -244,8 +264,11 @@ def utc_now():
 
 # ---- the run --------------------------------------------------------------------
 
-def run(threads, n):
-    expected = fib_value(n)
+def run(threads, n, work=None, expected=None, calls=None):
+    """Runs `work(n)` (default fib) on `threads` threads at once; each
+    result must equal `expected` (default fib_value(n))."""
+    if work is None:
+        work, expected = fib, fib_value(n)
     results = [None] * threads
     errors = [None] * threads
     thread_cpu = [0.0] * threads
@@ -259,7 +282,7 @@ def run(threads, n):
             c0 = cpu_clock() if cpu_clock else 0.0
             if TEST_FAULT == "raise":
                 raise RuntimeError("RCLAB_PEER_TEST_FAULT=raise")
-            r = fib(n)
+            r = work(n)
             if TEST_FAULT == "wrong" and i == threads - 1:
                 r += 1
             results[i] = r
@@ -311,7 +334,7 @@ def run(threads, n):
         "cpu_sys_s": sys_,
         "thread_cpu_s": thread_cpu if cpu_clock else [],
         "helper_cpu_s": 0.0,
-        "calls": threads * (2 * expected - 1),
+        "calls": threads * (2 * expected - 1) if calls is None else calls,
         "result": result,
         "expected": expected,
         "result_ok": result_ok,
@@ -333,7 +356,9 @@ def parse_args(argv):
     ap = Parser(prog="peer_fib.py", description=__doc__.splitlines()[0])
     ap.add_argument("--name", required=True, help="the peer's name (the record's config)")
     ap.add_argument("--threads", type=int, required=True)
-    ap.add_argument("--n", type=int, required=True)
+    ap.add_argument("--n", type=int, default=None,
+                    help="fib's argument; with --workload, work's (default: the module's N)")
+    ap.add_argument("--workload", default=None, help="a workloads/*.py file: run its work(n) instead of fib")
     ap.add_argument("--base", default="", help="the peer this one differs from (the record's baseline)")
     ap.add_argument("--family", default="peers")
     ap.add_argument("--long", action="store_true", help="allow n up to %d" % MAX_LONG_N)
@@ -344,6 +369,14 @@ def parse_args(argv):
         raise ArgumentError("--family must not be empty")
     if not 1 <= args.threads <= MAX_THREADS:
         raise ArgumentError("--threads must be in 1..%d, got %d" % (MAX_THREADS, args.threads))
+    if args.workload is not None:
+        if not args.workload.strip():
+            raise ArgumentError("--workload must not be empty")
+        if args.n is not None and not 0 <= args.n <= MAX_WORKLOAD_N:
+            raise ArgumentError("--n must be in 0..%d with --workload, got %d" % (MAX_WORKLOAD_N, args.n))
+        return args
+    if args.n is None:
+        raise ArgumentError("the following arguments are required: --n")
     limit = MAX_LONG_N if args.long else MAX_N
     if not 0 <= args.n <= limit:
         raise ArgumentError("--n must be in 0..%d%s, got %d"
@@ -351,14 +384,84 @@ def parse_args(argv):
     return args
 
 
+# ---- workloads ------------------------------------------------------------------
+
+def host_queue():
+    """(class, name) of the thread-safe FIFO given to workloads as `Queue`."""
+    try:
+        from _queue import SimpleQueue
+        return SimpleQueue, "_queue.SimpleQueue"
+    except ImportError:
+        pass
+    try:
+        import queue
+        return queue.Queue, "queue.Queue"
+    except ImportError:
+        import Queue
+        return Queue.Queue, "Queue.Queue"
+
+
+def load_workload(path):
+    """Executes a workload's source in a fresh module dict with the host's
+    names; returns (module dict, name, source sha256, queue name). Raises
+    ArgumentError (exit 2) for a file that cannot be read or run, or lacks
+    N, work or expect."""
+    try:
+        with open(path, "rb") as f:
+            src = f.read()
+    except (IOError, OSError) as e:
+        raise ArgumentError("--workload %s: %s" % (path, e.strerror or e))
+    name = os.path.splitext(os.path.basename(path))[0]
+    queue_class, queue_name = host_queue()
+    try:
+        import builtins
+    except ImportError:
+        import __builtin__ as builtins
+    module = {"__name__": "workload", "__builtins__": builtins, "Queue": queue_class}
+    if sys.version_info[0] == 2:
+        module["range"] = xrange  # noqa: F821 (Python 2 only): a loop must not build a list
+    try:
+        # dont_inherit: this file's __future__ imports (division) must not leak in
+        code = compile(src, path, "exec", 0, True)
+        exec(code, module)
+    except Exception as e:
+        raise ArgumentError("--workload %s: %s: %s" % (path, type(e).__name__, str(e).replace("\n", " ")))
+    for attr in ("work", "expect"):
+        if not callable(module.get(attr)):
+            raise ArgumentError("--workload %s: defines no %s(n)" % (path, attr))
+    n = module.get("N")
+    if not isinstance(n, INTS) or isinstance(n, bool) or not 0 <= n <= MAX_WORKLOAD_N:
+        raise ArgumentError("--workload %s: N must be an int in 0..%d" % (path, MAX_WORKLOAD_N))
+    return module, name, hashlib.sha256(src).hexdigest(), queue_name
+
+
 def main(argv):
     try:
         args = parse_args(argv)
+        workload = load_workload(args.workload) if args.workload else None
+        if workload is not None:
+            module = workload[0]
+            if args.n is None:
+                args.n = module["N"]
+            if workload[1] == "fib":  # n is fib's argument there: fib's limits
+                limit = MAX_LONG_N if args.long else MAX_N
+                if not 0 <= args.n <= limit:
+                    raise ArgumentError("--n must be in 0..%d for the fib workload%s, got %d"
+                                        % (limit, "" if args.long else " (more with --long)", args.n))
+            expected = module["expect"](args.n)
+            if not isinstance(expected, INTS) or isinstance(expected, bool):
+                raise ArgumentError("--workload %s: expect(%d) returned %r, not an int"
+                                    % (args.workload, args.n, expected))
     except ArgumentError as e:
         sys.stderr.write("peer_fib.py: %s\n" % str(e).replace("\n", " "))
         return 2
     variant, gil_mode = variant_and_gil()
-    measured = run(args.threads, args.n)
+    if workload is None:
+        measured = run(args.threads, args.n)
+    else:
+        module, wname = workload[0], workload[1]
+        calls = args.threads * (2 * expected - 1) if wname == "fib" else args.threads * args.n
+        measured = run(args.threads, args.n, module["work"], expected, calls)
     rec = {
         "schema": 2,
         "kind": "peer",
@@ -378,6 +481,11 @@ def main(argv):
         "time": utc_now(),
     }
     rec.update(measured)
+    if workload is None:
+        rec["workload"] = "fib"
+    else:
+        rec.update({"workload": workload[1], "workload_source_sha256": workload[2],
+                    "workload_queue": workload[3]})
     sys.stdout.write(json.dumps(rec, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0 if rec["result_ok"] else 1

@@ -12,11 +12,16 @@ As a command, it runs a peers file (see tools/README.md) and appends the
 records to a JSON Lines file:
 
     /usr/bin/python3 tools/peers.py PEERS.json --threads 1,2 --n 30 --repeat 3 [--only a,b] [--out FILE]
+    /usr/bin/python3 tools/peers.py PEERS.json --workload workloads/X.py [--n K] ...
+
+--workload is passed through to peer_fib.py, with --n only when given (the
+workload's own N otherwise; fib's 30 when there is no --workload).
 """
 import argparse
 import json
 import os
 import random
+import re
 import resource
 import signal
 import statistics
@@ -46,6 +51,17 @@ def _int_or(value, default):
         return default
 
 
+def _workload_n(path):
+    """A workload's default N (its `N = <int>` line), so that a failed point
+    without --n is placed where its ok runs are; 0 when unreadable."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = re.search(r"^N = ([0-9]+)\s*$", f.read(), re.M)
+        return int(m.group(1)) if m else 0
+    except (OSError, ValueError):
+        return 0
+
+
 def _failed(python, args, failure, stderr=""):
     name = _arg(args, "--name", "")
     return {
@@ -56,8 +72,9 @@ def _failed(python, args, failure, stderr=""):
         "baseline": _arg(args, "--base", ""),
         "policies": {},
         "threads": _int_or(_arg(args, "--threads"), 0),
-        "n": _int_or(_arg(args, "--n"), 0),
+        "n": _int_or(_arg(args, "--n"), _workload_n(_arg(args, "--workload")) if _arg(args, "--workload") else 0),
         "peer": {"name": name, "executable": python},
+        "workload": os.path.splitext(os.path.basename(_arg(args, "--workload", "") or "fib"))[0],
         "result_ok": False,
         "status": "failed",
         "failure": failure,
@@ -192,8 +209,15 @@ def load_peers(path):
     return peers
 
 
-def peer_args(peer, threads, n, long_run=False):
-    args = ["--name", peer["name"], "--threads", str(threads), "--n", str(n), "--family", peer.get("family", "peers")]
+def peer_args(peer, threads, n, long_run=False, workload=""):
+    """peer_fib's arguments for one point; n None leaves --n out (the
+    workload's own N)."""
+    args = ["--name", peer["name"], "--threads", str(threads)]
+    if n is not None:
+        args += ["--n", str(n)]
+    args += ["--family", peer.get("family", "peers")]
+    if workload:
+        args += ["--workload", workload]
     if peer.get("base"):
         args += ["--base", peer["base"]]
     if long_run:
@@ -205,7 +229,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="peers.py", description="Run peer_fib.py for every peer in a peers file.")
     ap.add_argument("peers")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--n", type=int, default=None, help="default 30 for fib, the workload's N with --workload")
+    ap.add_argument("--workload", default="", help="a workloads/*.py file, passed to peer_fib.py")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated peer names")
     ap.add_argument("--out", default="", help="append records here (JSON Lines); default stdout")
@@ -213,6 +238,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--long", action="store_true")
     a = ap.parse_args(argv)
+    if a.n is None and not a.workload:
+        a.n = 30
     try:
         peers = load_peers(a.peers)
         threads = [int(t) for t in a.threads.split(",")]
@@ -237,7 +264,7 @@ def main(argv=None):
     failed = 0
     for p, t, r in points:
         st0, ru0 = _proc_stat(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        rec = run_peer_point(p["python"], p["env"], peer_args(p, t, a.n, a.long), a.timeout)
+        rec = run_peer_point(p["python"], p["env"], peer_args(p, t, a.n, a.long, a.workload), a.timeout)
         st1, ru1 = _proc_stat(), resource.getrusage(resource.RUSAGE_CHILDREN)
         child = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
         rec.update({"repeat": r, "seed": a.seed, "preset": "", "sweep_id": sweep_id,
