@@ -40,6 +40,7 @@
 #include "experiments/fib_workload.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
+#include "experiments/workloads_embedded.h"
 #include "obmalloc/which.h"
 #include "experiments/sweep.h"
 #include "experiments/trace.h"
@@ -148,7 +149,9 @@ int cmd_list() {
 struct OneRunArgs {
   std::string config;
   int threads = 1;
-  int n = 30;
+  int n = 30;             // fib's default; another workload's is its N
+  bool n_given = false;   // --n was on the command line
+  std::string workload = "fib";
   bool allow_long = false;
   // The declared settings given on the command line (all_settings()), by name.
   Settings settings;
@@ -224,6 +227,34 @@ std::string n_problem(int n, bool allow_long) {
   return {};
 }
 
+// --n not given: fib keeps the command's default, another workload takes its N.
+void settle_n(OneRunArgs& a, bool given) {
+  a.n_given = given;
+  if (given || a.workload == "fib") return;
+  if (const EmbeddedWorkload* w = find_workload(a.workload)) a.n = w->default_n;
+}
+
+// The largest iteration count a workload other than fib takes.
+constexpr int kMaxWorkloadN = 1'000'000'000;
+
+// Why `workload` with this n cannot run under `e`, or empty. fib's n is
+// fib's argument (n_problem); another workload's is an iteration count.
+std::string workload_problem(const std::string& workload, int n, bool allow_long, const ConfigEntry* e) {
+  const EmbeddedWorkload* w = find_workload(workload);
+  if (w == nullptr) return "unknown workload '" + workload + "' (known: " + workload_names() + ")";
+  if (workload == "fib") {
+    if (auto why = n_problem(n, allow_long); !why.empty()) return why;
+  } else if (n < 0 || n > kMaxWorkloadN) {
+    return "--n " + std::to_string(n) + " is outside 0.." + std::to_string(kMaxWorkloadN) + " (iterations of " +
+           workload + "'s work loop)";
+  }
+  if (e != nullptr && e->private_only && w->crosses_threads)
+    return "configuration '" + std::string(e->name) + "' cannot run workload '" + workload +
+           "': it hands objects from thread to thread, and its refcount policy (" + e->refcount_name() +
+           ") counts a mortal object plainly, only on the thread that made it";
+  return {};
+}
+
 // Runs one configuration in this process and names the record after it.
 // False (with a message) if the run could not even start.
 bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
@@ -249,8 +280,8 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
 // Why `a` cannot run, or empty; `e` is its configuration when it can.
 std::string one_run_problem(const OneRunArgs& a, const ConfigEntry*& e) {
   if (auto why = config_problem(a.config); !why.empty()) return why;
-  if (auto why = n_problem(a.n, a.allow_long); !why.empty()) return why;
   e = find_config(a.config);
+  if (auto why = workload_problem(a.workload, a.n, a.allow_long, e); !why.empty()) return why;
   return settings_problem(*e, a.settings);
 }
 
@@ -258,6 +289,7 @@ RunParams params_of(const OneRunArgs& a) {
   RunParams p;
   p.threads = a.threads;
   p.n = a.n;
+  p.workload = a.workload;
   p.settings = a.settings;
   return p;
 }
@@ -596,14 +628,17 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   ceiling_cmd->add_flag("--json", ceiling_json, "Print one JSON record");
 
   RunArgs run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run fib(n) on N threads under one configuration");
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a workload (fib(n) by default) on N threads under one configuration");
   run_cmd->add_option("--config", run.config, "Configuration name (see `rclab list`)")->required();
   run_cmd->add_option("--threads", run.threads, "Interpreter threads, each computing fib(n)")
       ->check(kWholeNumber)
       ->check(CLI::Range(1, kMaxThreads))
       ->capture_default_str();
-  run_cmd->add_option("--n", run.n, "fib argument (0..40; up to 90 with --long)")
-      ->check(kWholeNumber)
+  CLI::Option* run_n = run_cmd->add_option("--n", run.n,
+                                           "work(n)'s argument: fib's n (0..40, up to 90 with --long; default 30), "
+                                           "or another workload's iterations (default: its N)")
+                           ->check(kWholeNumber);
+  run_cmd->add_option("--workload", run.workload, "What every thread runs: " + workload_names() + " (workloads/README.md)")
       ->capture_default_str();
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of text");
   run_cmd->add_flag("--long", run.allow_long, "Allow --n above 40 (long runs)");
@@ -672,7 +707,9 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   trace_cmd->add_option("--config", tr.config, "Configuration with a GIL")->required();
   trace_cmd->add_option("--threads", tr.threads, "Threads")->check(kWholeNumber)->check(CLI::Range(1, kMaxThreads))
       ->capture_default_str();
-  trace_cmd->add_option("--n", tr.n, "fib argument (0..40)")->check(kWholeNumber)->capture_default_str();
+  CLI::Option* trace_n = trace_cmd->add_option("--n", tr.n, "work(n)'s argument (fib: 0..40, default 25; another workload: its N)")
+                             ->check(kWholeNumber);
+  trace_cmd->add_option("--workload", tr.workload, "What every thread runs: " + workload_names())->capture_default_str();
   trace_cmd->add_option("-o,--out", tr.out, "Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer)")
       ->required();
   trace_cmd->add_option("--beazley", tr.beazley, "Also write Beazley's text format: thread ticks tick_count EVENT time");
@@ -747,10 +784,12 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   }
   if (app.got_subcommand("run")) {
     collect_settings(run_settings, run.settings);
+    settle_n(run, run_n->count() > 0);
     return cmd_run(run);
   }
   if (app.got_subcommand("trace")) {
     collect_settings(trace_settings, tr.settings);
+    settle_n(tr, trace_n->count() > 0);
     return cmd_trace(tr);
   }
   if (app.got_subcommand("sweep"))

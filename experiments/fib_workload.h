@@ -43,7 +43,10 @@ inline constexpr int kFibMaxN = 91;
 static_assert(fib_value(kFibMaxN) > fib_value(kFibMaxN - 1));
 static_assert(fib_value(kFibMaxN) > INT64_MAX - fib_value(kFibMaxN - 1), "fib(kFibMaxN + 1) must overflow");
 
-// Defines `fib` in the runtime's globals, as executing `def fib` does.
+// Defines `fib` in the runtime's globals, as executing `def fib` does, with
+// code built by hand: the unit tests' fib (tests/interp_test.cpp checks that
+// workloads/fib.py, compiled by real 3.6, is the same wordcode). Runs load
+// workloads/fib.py instead (experiments/workload.h).
 // Returns the interned name "fib" (borrowed: the globals dict keeps it alive).
 template <class Cfg>
 runtime::Str<typename Cfg::RC>* install_fib(runtime::Runtime<Cfg>& rt) {
@@ -75,28 +78,6 @@ runtime::Str<typename Cfg::RC>* install_fib(runtime::Runtime<Cfg>& rt) {
   decref(ts, &code->ob);
   decref(ts, &name->ob);
   return name;
-}
-
-// `fib(n)` as a caller's bytecode would do it: LOAD_GLOBAL fib, LOAD_CONST n,
-// CALL_FUNCTION 1, then drop the result. Costs the caller 2 increfs (n <= 256)
-// and 1 decref on top of the call itself.
-template <class Cfg>
-std::int64_t call_fib(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::RC>* fib_name, std::int64_t n) {
-  using namespace runtime;
-  using O = Object<typename Cfg::RC>;
-  O* stack[2];
-  // LOAD_GLOBAL fib: one read through the dict lock, which takes the stack
-  // reference (this array stands for the caller's value stack).
-  O* fn = dict_load(ts, ts.rt.globals, fib_name, ts.counters.rc);
-  if (fn == nullptr) fatal("call_fib: fib is not defined");
-  stack[0] = fn;
-  stack[1] = int_from(ts, n);
-  O** sp = stack + 2;
-  O* res = Interp<Cfg>::call_function(ts, sp, 1);
-  if (res->type != Type::kInt) fatal("call_fib: fib returned a non-int");
-  const std::int64_t v = int_value(as<Int>(res));
-  decref_stack(ts, res, ts.counters.rc);
-  return v;
 }
 
 }  // namespace rclab::experiments

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "experiments/fib_run.h"
+#include "experiments/workload_run.h"
 #include "experiments/run_record.h"
 #include "runtime/config.h"
 
@@ -44,6 +44,9 @@ struct ConfigEntry {
   // Non-empty: the allocator ("jemalloc", "mimalloc") that must serve malloc
   // in the process, by LD_PRELOAD; `rclab run` arranges it and checks it.
   std::string_view preload;
+  // Mortal objects must stay on their thread (refcount::kPrivateOnly): a
+  // workload that hands objects between threads is refused.
+  bool private_only = false;
   RunRecord (*run)(const RunParams&) = nullptr;
   // The settings its policies declare (common/settings.h), and their check
   // of a combination of values (empty: fine).
@@ -192,13 +195,14 @@ constexpr ConfigEntry make_entry(std::string_view name, std::string_view models,
   e.frames_capacity = capacity_of<typename Cfg::Frames>();
   e.tstate = Cfg::TState::kName;
   e.dictlock = Cfg::DictLock::kName;
+  e.private_only = refcount::kPrivateOnly<typename Cfg::RC>;
   using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
                                typename Cfg::TState, typename Cfg::DictLock>;
   e.settings = S::value;
   e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
                                              typename Cfg::Frames, typename Cfg::TState, typename Cfg::DictLock>;
   if constexpr (runtime::SafeConfig<Cfg>)
-    e.run = &run_fib<Cfg>;
+    e.run = &run_workload<Cfg>;
   else
     e.refused = runtime::unsafe_reason<Cfg>();
   return e;

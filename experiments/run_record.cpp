@@ -61,6 +61,9 @@ nlohmann::json to_json(const RunRecord& r) {
                    {"frames", r.frames},     {"tstate", r.tstate}, {"dictlock", r.dictlock}};
   j["threads"] = r.threads;
   j["n"] = r.n;
+  j["workload"] = r.workload;
+  j["workload_code_sha256"] = r.workload_code_sha256;
+  j["workload_source_sha256"] = r.workload_source_sha256;
   j["wall_s"] = r.wall_s;
   j["cpu_s"] = r.cpu_s();
   j["cpu_user_s"] = r.cpu_user_s;
@@ -108,7 +111,7 @@ std::string to_text(const RunRecord& r) {
   const double per_call = r.calls ? 1.0 / double(r.calls) : 0.0;
   std::snprintf(buf, sizeof buf,
                 "config   %s  (refcount=%s gil=%s alloc=%s frames=%s tstate=%s dictlock=%s)\n"
-                "threads  %d   fib(%d) = %lld  %s\n"
+                "threads  %d   %s(%d) = %lld  %s\n"
                 "wall     %.4f s\n"
                 "cpu      %.4f s  (user %.4f, sys %.4f; %.2fx wall)\n"
                 "calls    %llu   (%.1f ns wall per call per thread)\n"
@@ -117,7 +120,7 @@ std::string to_text(const RunRecord& r) {
                 "teardown live_objects %lld, live_blocks %lld   max_rss %ld KiB\n",
                 r.config.c_str(), r.refcount.c_str(), r.gil.c_str(), r.alloc.c_str(), r.frames.c_str(),
                 r.tstate.c_str(), r.dictlock.c_str(),
-                r.threads, r.n, (long long)(r.results.empty() ? 0 : r.results.front()),
+                r.threads, r.workload == "fib" ? "fib" : (r.workload + ": work").c_str(), r.n, (long long)(r.results.empty() ? 0 : r.results.front()),
                 r.result_ok() ? "ok" : "WRONG", r.wall_s, r.cpu_s(), r.cpu_user_s, r.cpu_sys_s,
                 r.wall_s > 0 ? r.cpu_s() / r.wall_s : 0.0, (unsigned long long)r.calls,
                 r.calls ? r.wall_s * 1e9 * r.threads / double(r.calls) : 0.0,

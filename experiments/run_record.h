@@ -23,7 +23,8 @@ inline constexpr int kSchema = 2;
 
 struct RunParams {
   int threads = 1;
-  int n = 30;
+  int n = 30;                              // work(n)'s argument: fib's n, or a workload's iteration count
+  std::string workload = "fib";            // a name from experiments/workloads_embedded.h
   Settings settings;                       // the policies' declared settings given for this run
   bool pin = false;                        // pin worker i to the i-th allowed CPU (mod count)
   std::size_t trace_capacity = 0;          // >0: record GIL events, up to this many per thread
@@ -37,6 +38,9 @@ struct RunRecord {
 
   int threads = 0;
   int n = 0;
+  std::string workload;                // what every thread ran (workloads/NAME.py)
+  std::string workload_code_sha256;    // of the 3.6 marshal bytes the model ran
+  std::string workload_source_sha256;  // of workloads/NAME.py
   double wall_s = 0;
   double cpu_user_s = 0;
   double cpu_sys_s = 0;

@@ -108,4 +108,15 @@ constexpr bool defers_stack_refs() {
     return false;
 }
 
+// A policy whose mortal objects must never be counted from another thread
+// than their creator's (shared_immortal): a workload that hands objects
+// between threads (its CROSSES_THREADS) is refused under it.
+template <class P>
+inline constexpr bool kPrivateOnly = [] {
+  if constexpr (requires { P::kPrivateOnly; })
+    return bool(P::kPrivateOnly);
+  else
+    return false;
+}();
+
 }  // namespace rclab::refcount

@@ -67,6 +67,21 @@ template <class Cfg>
   return x;
 }
 
+// PyNumber_InPlaceAdd: binary_iop1 tries the in-place slot first (int has
+// none), then binary_op1's nb_add.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_inplace_add(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                               Object<typename Cfg::RC>* w) {
+  const TypeObject<Cfg>* tv = type_of<Cfg>(v);
+  if (tv->tp_as_number != nullptr && tv->tp_as_number->nb_inplace_add != nullptr) {
+    if (Object<typename Cfg::RC>* x = tv->tp_as_number->nb_inplace_add(ts, v, w)) return x;
+  }
+  Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_add);
+  if (x == nullptr) [[unlikely]]
+    fatal("TypeError: unsupported operand type(s) for +=");
+  return x;
+}
+
 template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* number_subtract(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
                                                             Object<typename Cfg::RC>* w) {

@@ -26,6 +26,12 @@ struct Tally {
     deferred += o.deferred;
     return *this;
   }
+  Tally& operator-=(const Tally& o) {  // o: an earlier reading of the same tally
+    increfs -= o.increfs;
+    decrefs -= o.decrefs;
+    deferred -= o.deferred;
+    return *this;
+  }
 };
 
 // Per-thread event counters. Plain integers written only by their owner

@@ -4,10 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "common/fatal.h"
 #include "refcount/policy.h"
+#include "runtime/builtins.h"
 #include "runtime/config.h"
+#include "runtime/containers.h"
 #include "runtime/dict.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -24,32 +27,26 @@ inline void release_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, st
   free_block(ts, o, size);
 }
 
+// An object's two halves of deallocation. drop_refs releases every
+// reference the object holds; free_storage returns its blocks. dealloc does
+// both, in that order. Shutdown calls them separately for immortal objects
+// (runtime/runtime.h): first every immortal drops its references, then
+// every one is freed, so no container is freed before something it refers
+// to has let go of it, whatever the order they were made in.
 template <class Cfg>
-void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   using RC = typename Cfg::RC;
-  ++ts.counters.objects_destroyed;
   switch (o->type) {
-    case Type::kFreed:
-      fatal("double free: dealloc of a deallocated object");
-    case Type::kInt:
-      release_object(ts, o, int_block_size(as<Int>(o)));
+    case Type::kNone: case Type::kBool: case Type::kInt: case Type::kStr: case Type::kRangeIter:
       return;
-    case Type::kFrame:
-      frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
-      return;
-    case Type::kNone:
-    case Type::kBool:
-      release_object(ts, o, sizeof(Object<RC>));
-      return;
-    case Type::kStr: {
-      const std::size_t n = as<Str>(o)->size;
-      release_object(ts, o, sizeof(Str<RC>) + n + 1);
-      return;
-    }
     case Type::kTuple: {
       Tuple<RC>* t = as<Tuple>(o);
-      for (std::int64_t i = 0; i < t->size; ++i) xdecref(ts, t->items()[i]);
-      release_object(ts, o, sizeof(Tuple<RC>) + std::size_t(t->size) * sizeof(Object<RC>*));
+      for (std::int64_t i = 0; i < t->size; ++i) xdecref(ts, std::exchange(t->items()[i], nullptr));
+      return;
+    }
+    case Type::kList: {  // list_dealloc: the items last to first
+      List<RC>* l = as<List>(o);
+      for (std::int64_t i = l->size; i-- > 0;) xdecref(ts, std::exchange(l->items[i], nullptr));
       return;
     }
     case Type::kDict: {
@@ -57,33 +54,141 @@ void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       for (std::uint64_t i = 0; i <= d->mask; ++i) {
         auto& e = d->table[i];
         if (e.key == nullptr) continue;
-        decref(ts, &e.key->ob);
-        decref(ts, e.value);
+        decref(ts, &std::exchange(e.key, nullptr)->ob);
+        decref(ts, std::exchange(e.value, nullptr));
       }
-      free_block(ts, d->table, (d->mask + 1) * sizeof(typename Dict<RC>::Entry));
+      d->used = 0;
       dict_reclaim(ts, d);  // nobody else holds the dict: a quiescent point
-      release_object(ts, o, dict_block_size<Cfg>());  // with its lock's tail (runtime/dict.h)
       return;
     }
     case Type::kCode: {
       Code<RC>* c = as<Code>(o);
-      decref(ts, &c->consts->ob);
-      decref(ts, &c->names->ob);
-      decref(ts, &c->name->ob);
-      free_block(ts, c->code, c->ncode * sizeof(std::uint16_t));
-      release_object(ts, o, sizeof(Code<RC>));
+      decref(ts, &std::exchange(c->consts, nullptr)->ob);
+      decref(ts, &std::exchange(c->names, nullptr)->ob);
+      decref(ts, &std::exchange(c->name, nullptr)->ob);
       return;
     }
     case Type::kFunction: {
       Function<RC>* fn = as<Function>(o);
-      decref(ts, &fn->code->ob);
-      decref(ts, &fn->globals->ob);
-      decref(ts, &fn->name->ob);
-      release_object(ts, o, sizeof(Function<RC>));
+      decref(ts, &std::exchange(fn->code, nullptr)->ob);
+      decref(ts, &std::exchange(fn->globals, nullptr)->ob);
+      decref(ts, &std::exchange(fn->name, nullptr)->ob);
+      if (fn->closure != nullptr) decref(ts, &std::exchange(fn->closure, nullptr)->ob);
+      if (fn->qualname != nullptr) decref(ts, &std::exchange(fn->qualname, nullptr)->ob);
+      xdecref(ts, std::exchange(fn->doc, nullptr));
+      xdecref(ts, std::exchange(fn->module, nullptr));
       return;
     }
+    case Type::kListIter:
+    case Type::kTupleIter:
+      xdecref(ts, std::exchange(as<SeqIter>(o)->seq, nullptr));
+      return;
+    case Type::kRange: {
+      Range<RC>* r = as<Range>(o);
+      for (Object<RC>** f : {&r->start, &r->stop, &r->step, &r->length}) xdecref(ts, std::exchange(*f, nullptr));
+      return;
+    }
+    case Type::kCell:
+      xdecref(ts, std::exchange(as<Cell>(o)->ref, nullptr));
+      return;
+    case Type::kClass: {
+      Class<RC>* c = as<Class>(o);
+      decref(ts, &std::exchange(c->name, nullptr)->ob);
+      decref(ts, &std::exchange(c->dict, nullptr)->ob);
+      if (c->base != nullptr) decref(ts, &std::exchange(c->base, nullptr)->ob);
+      return;
+    }
+    case Type::kInstance: {  // subtype_dealloc: the dict, then the (heap) class
+      Instance<RC>* obj = as<Instance>(o);
+      if (obj->dict != nullptr) decref(ts, &std::exchange(obj->dict, nullptr)->ob);
+      decref(ts, &std::exchange(obj->cls, nullptr)->ob);
+      return;
+    }
+    case Type::kMethod: {
+      Method<RC>* m = as<Method>(o);
+      decref(ts, std::exchange(m->func, nullptr));
+      decref(ts, std::exchange(m->self, nullptr));
+      return;
+    }
+    case Type::kBuiltin:
+      xdecref(ts, std::exchange(as<Builtin>(o)->self, nullptr));
+      return;
+    case Type::kQueue: {
+      Queue<RC>* q = as<Queue>(o);
+      for (; q->count > 0; --q->count, q->head = (q->head + 1) % q->cap) decref(ts, q->ring[q->head]);
+      return;
+    }
+    case Type::kFrame:
+    case Type::kCount:
+    case Type::kFreed:
+      break;
   }
-  fatal("dealloc: corrupt type tag");
+  fatal("drop_refs: corrupt type tag");
+}
+
+template <class Cfg>
+void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  using RC = typename Cfg::RC;
+  ++ts.counters.objects_destroyed;
+  std::size_t size = 0;
+  switch (o->type) {
+    case Type::kNone: case Type::kBool: size = sizeof(Object<RC>); break;
+    case Type::kInt: size = int_block_size(as<Int>(o)); break;
+    case Type::kStr: size = sizeof(Str<RC>) + as<Str>(o)->size + 1; break;
+    case Type::kTuple: size = tuple_block_size<Cfg>(as<Tuple>(o)->size); break;
+    case Type::kList: {
+      List<RC>* l = as<List>(o);
+      if (l->items != nullptr) free_block(ts, l->items, std::size_t(l->allocated) * sizeof(Object<RC>*));
+      size = sizeof(List<RC>);
+      break;
+    }
+    case Type::kDict: {
+      Dict<RC>* d = as<Dict>(o);
+      free_block(ts, d->table, (d->mask + 1) * sizeof(typename Dict<RC>::Entry));
+      size = dict_block_size<Cfg>();  // with its lock's tail (runtime/dict.h)
+      break;
+    }
+    case Type::kCode: {
+      Code<RC>* c = as<Code>(o);
+      free_block(ts, c->code, c->ncode * sizeof(std::uint16_t));
+      if (c->cell2arg != nullptr) free_block(ts, c->cell2arg, std::size_t(c->ncells) * sizeof(std::int32_t));
+      size = sizeof(Code<RC>);
+      break;
+    }
+    case Type::kFunction: size = sizeof(Function<RC>); break;
+    case Type::kListIter: case Type::kTupleIter: size = sizeof(SeqIter<RC>); break;
+    case Type::kRange: size = sizeof(Range<RC>); break;
+    case Type::kRangeIter: size = sizeof(RangeIter<RC>); break;
+    case Type::kCell: size = sizeof(Cell<RC>); break;
+    case Type::kClass: size = sizeof(Class<RC>); break;
+    case Type::kInstance: size = sizeof(Instance<RC>); break;
+    case Type::kMethod: size = sizeof(Method<RC>); break;
+    case Type::kBuiltin: size = sizeof(Builtin<RC>); break;
+    case Type::kQueue: {
+      Queue<RC>* q = as<Queue>(o);
+      free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));
+      q->lock.~FutexMutex();
+      size = sizeof(Queue<RC>);
+      break;
+    }
+    case Type::kFrame:
+    case Type::kCount:
+    case Type::kFreed:
+      fatal("free_storage: corrupt type tag");
+  }
+  release_object(ts, o, size);
+}
+
+template <class Cfg>
+void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if (o->type == Type::kFreed) fatal("double free: dealloc of a deallocated object");
+  if (o->type == Type::kFrame) {
+    ++ts.counters.objects_destroyed;
+    frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
+    return;
+  }
+  drop_refs(ts, o);
+  free_storage(ts, o);
 }
 
 // A freelist's release callback for cached frame blocks: ctx is the thread

@@ -330,6 +330,9 @@ void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg:
     Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
       return e.key == key || (e.hash == h && e.key->view() == key->view());
     });
+    // insertdict: the key and the value increfed first; a replaced value
+    // released and the key's new reference dropped again.
+    incref(ts, &key->ob);
     incref(ts, value);
     if (e->key != nullptr) {
       O* old = e->value;
@@ -338,9 +341,9 @@ void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg:
         detail::dict_retire(ts, d, old, 0);  // keeps the dict's reference
       else
         decref(ts, old);
+      decref(ts, &key->ob);
       return;
     }
-    incref(ts, &key->ob);
     // The key last: a reader that finds it finds its hash and value too.
     detail::store<kShared>(e->value, value);
     detail::store<kShared>(e->hash, h);

@@ -56,9 +56,12 @@ template <class Cfg>
 
 // PyFrame_New: takes new references to builtins, back, code and globals.
 // The locals start empty; _PyFunction_FastCall fills the arguments in.
+// Function bodies (optimised code) have no locals dict; a module's or a
+// class's body gets `locals` (the module's globals when null), increfed.
 template <class Cfg>
 [[gnu::noinline]] Frame<typename Cfg::RC>* frame_new(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* code,
-                                                     Dict<typename Cfg::RC>* globals, Tally& t) {
+                                                     Dict<typename Cfg::RC>* globals, Tally& t,
+                                                     Dict<typename Cfg::RC>* locals = nullptr) {
   using RC = typename Cfg::RC;
   Frame<RC>* back = ts.frame;
   Dict<RC>* builtins;
@@ -93,7 +96,14 @@ template <class Cfg>
   Object<RC>** localsplus = f->localsplus();
   f->valuestack = localsplus + nlocals;
   for (std::int32_t i = 0; i < nlocals; ++i) localsplus[i] = nullptr;
-  f->locals = nullptr;
+  if ((code->flags & (kCoNewLocals | kCoOptimized)) == (kCoNewLocals | kCoOptimized)) [[likely]] {
+    f->locals = nullptr;
+  } else {
+    if (code->flags & kCoNewLocals) fatal("frame_new: a fresh locals dict for unoptimised code is not modelled");
+    Dict<RC>* l = locals != nullptr ? locals : globals;
+    incref_stack(ts, &l->ob, t);
+    f->locals = &l->ob;
+  }
   f->trace = nullptr;
   f->exc_type = f->exc_value = f->exc_traceback = nullptr;
   f->stacktop = f->valuestack;
@@ -103,8 +113,6 @@ template <class Cfg>
   incref_stack(ts, &code->ob, t);
   incref_stack(ts, &globals->ob, t);
   f->globals = globals;
-  if ((code->flags & (kCoNewLocals | kCoOptimized)) != (kCoNewLocals | kCoOptimized)) [[unlikely]]
-    fatal("frame_new: only optimised code (function bodies) is modelled");
   f->lasti = -1;
   f->lineno = code->firstlineno;
   f->iblock = 0;
@@ -150,7 +158,10 @@ template <class Cfg>
   if (f->back != nullptr) decref(ts, &f->back->ob, t);
   decref_stack(ts, &f->builtins->ob, t);
   decref_stack(ts, &f->globals->ob, t);
-  clear_field(ts, f->locals, t);
+  if (Object<RC>* l = f->locals) [[unlikely]] {  // a module's or class body's namespace (a stack reference)
+    f->locals = nullptr;
+    decref_stack(ts, l, t);
+  }
   clear_field(ts, f->trace, t);
   clear_field(ts, f->exc_type, t);
   clear_field(ts, f->exc_value, t);

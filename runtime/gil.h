@@ -17,7 +17,7 @@
 //   stats(shared)             switches, drop requests, tick releases so far.
 //   kIsolated (optional)      true when every thread gets a runtime of its own
 //                             (gil_isolated.h); the driver must then build one
-//                             Runtime per worker (experiments/fib_run.h).
+//                             Runtime per worker (experiments/workload_run.h).
 #pragma once
 
 #include <chrono>

@@ -6,7 +6,7 @@
 //
 // It "excludes" every other thread from this runtime's objects by
 // construction, so plain counting and the unlocked allocator are safe with
-// it (kExclusive). The driver (experiments/fib_run.h) must honour kIsolated:
+// it (kExclusive). The driver (experiments/workload_run.h) must honour kIsolated:
 // a runtime built with it is used by exactly one thread.
 #pragma once
 

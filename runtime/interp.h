@@ -23,8 +23,30 @@
 //                  PyFrame_New:            1i each: builtins, back (if any), code, globals
 //                  frame_dealloc:          1d each: locals, back (if any), builtins,
 //                                          globals, code
+// The workloads' opcodes (workloads/README.md), the same way:
+//   POP_TOP, STORE_FAST (of a bound local)  1d
+//   STORE_GLOBAL, STORE_NAME, STORE_SUBSCR  insertdict's 2i (key, value), then 1d for the
+//                                          popped value (and the container and key for
+//                                          STORE_SUBSCR); replacing: +1d old value, +1d key
+//   LOAD_NAME, LOAD_DEREF, LOAD_CLOSURE     1i
+//   LOAD_ATTR                               see runtime/classes.h (name, descriptor,
+//                                          instance dict, result), then 1d (the owner)
+//   STORE_ATTR                              see runtime/classes.h, then 2d (value, owner)
+//   BINARY_SUBSCR                           1i (the item), 2d (container, index)
+//   INPLACE_ADD                             as BINARY_ADD (int has no nb_inplace_add)
+//   BUILD_TUPLE, BUILD_LIST                 0    (the stack's references move in)
+//   BUILD_MAP n, BUILD_CONST_KEY_MAP n      2i per pair (insertdict), 2d per pair popped
+//                                          (CONST_KEY_MAP: 1d each value, 1d the keys tuple)
+//   GET_ITER                                1i (the iterator takes its sequence), 1d (it)
+//   FOR_ITER                                1i (the item); exhausted: 1d (the sequence,
+//                                          lists and tuples), 1d (the iterator)
+//   SETUP_LOOP, POP_BLOCK, jumps            0
+//   COMPARE_OP is / is not                  1i (the bool), 2d
+//   MAKE_FUNCTION                           PyFunction_NewWithQualName's 4i (code, globals,
+//                                          name, qualname), then 2d (code, qualname)
 // tests/interp_test.cpp derives the totals per fib call from this table and
-// checks the interpreter's counters against them exactly.
+// checks the interpreter's counters against them exactly; tests/workload_test.cpp
+// does the same per iteration of every workload.
 //
 // The call path, as 3.6's: CALL_FUNCTION -> call_function (fast_function
 // inlined) -> _PyFunction_FastCall -> PyFrame_New, PyEval_EvalFrameEx (through
@@ -35,8 +57,10 @@
 // looking-up policy pays what the Gilectomy's pthread_getspecific paid.
 //
 // The eval breaker is polled where 3.6's DISPATCH() polls it (after
-// COMPARE_OP, the binary ops, LOAD_GLOBAL and CALL_FUNCTION), not after the
-// FAST_DISPATCH opcodes (LOAD_FAST, LOAD_CONST, the jumps); a ticks GIL
+// COMPARE_OP, the binary ops, LOAD_GLOBAL, CALL_FUNCTION, JUMP_ABSOLUTE and
+// the other DISPATCH opcodes), not after the FAST_DISPATCH opcodes
+// (LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP, the conditional jumps,
+// JUMP_FORWARD); a ticks GIL
 // counts its ticks at the same places and once per frame entry, as 2.7
 // decremented _Py_Ticker in DISPATCH and at the loop's top, everywhere but
 // after `goto fast_next_opcode`.
@@ -72,31 +96,121 @@ struct Interp {
 
   // ceval.c's call_function: the callable and `oparg` arguments are the top
   // oparg+1 entries below `sp`; pops and releases them, returns a new
-  // reference to the result. Counts into ts.counters.rc.
+  // (stack) reference to the result. Counts into ts.counters.rc.
   [[gnu::noinline]] static O* call_function(TS& ts, O**& sp, int oparg) {
     Tally& t = ts.counters.rc;
     O** pfunc = sp - oparg - 1;
     O* func = *pfunc;
-    // PyCFunction_Check and PyMethod_Check come first in 3.6; rclab has
-    // neither kind of callable, so both tests fail, as they do for fib.
-    if (func->type == Type::kNone) [[unlikely]]
-      fatal("TypeError: 'NoneType' object is not callable");
-    incref_stack(ts, func, t);
     O** stack = sp - oparg;
+    int nargs = oparg;
     O* x;
-    if (func->type == Type::kFunction) [[likely]]
-      x = fast_function(ts, func, stack, oparg);
-    else
-      fatal("TypeError: object is not callable");
-    decref_stack(ts, func, t);
+    if (func->type == Type::kBuiltin && !Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
+      // PyCFunction_Check: no reference taken to the callable
+      x = cfunction_call(ts, as<Builtin>(func), stack, nargs);
+    } else {
+      if (func->type == Type::kMethod) {  // PyMethod_Check with a self: unpack it into the stack
+        Method<RC>* m = as<Method>(func);
+        O* self = m->self;
+        incref(ts, self, t);
+        func = m->func;
+        incref_stack(ts, func, t);
+        *pfunc = self;  // Py_SETREF: the method's stack reference is dropped
+        decref_stack(ts, &m->ob, t);
+        ++nargs;
+        --stack;
+      } else {
+        if (func->type == Type::kNone) [[unlikely]]
+          fatal("TypeError: 'NoneType' object is not callable");
+        incref_stack(ts, func, t);
+      }
+      if (func->type == Type::kFunction) [[likely]]
+        x = fast_function(ts, func, stack, nargs);
+      else
+        x = object_fast_call(ts, func, stack, nargs);
+      decref_stack(ts, func, t);
+    }
     while (sp > pfunc) decref_stack(ts, *--sp, t);
     return x;
   }
 
+  // _PyEval_EvalCodeWithName for positional arguments: a frame (with
+  // `locals` for a class body), the arguments copied in, cells made for the
+  // cell variables (an argument that is one moves into its cell), the
+  // closure's cells copied in, the frame evaluated and released. The path
+  // of every call that is not fast_function's fast path, and of module and
+  // class bodies.
+  [[gnu::noinline]] static O* eval_code_with_name(TS& passed, Code<RC>* co, Dict<RC>* globals, Dict<RC>* locals,
+                                                  O** args, int nargs, Tuple<RC>* closure) {
+    TS& ts = tstate_get(passed);
+    Tally& t = ts.counters.rc;
+    if (nargs != co->argcount) fatal("TypeError: wrong number of arguments (only exact positional calls are modelled)");
+    Frame<RC>* f = frame_new(ts, co, globals, t, locals);
+    O** fastlocals = f->localsplus();
+    for (int i = 0; i < nargs; ++i) {
+      incref_stack(ts, args[i], t);
+      fastlocals[i] = args[i];
+    }
+    O** freevars = fastlocals + co->nlocals;
+    for (int i = 0; i < co->ncells; ++i) {
+      const int arg = co->cell2arg != nullptr ? co->cell2arg[i] : -1;
+      Cell<RC>* c;
+      if (arg >= 0) {
+        c = cell_new(ts, fastlocals[arg]);
+        O* old = fastlocals[arg];  // SETLOCAL(arg, NULL)
+        fastlocals[arg] = nullptr;
+        if (old != nullptr) decref_stack(ts, old, t);
+      } else {
+        c = cell_new(ts, static_cast<O*>(nullptr));
+      }
+      freevars[i] = &c->ob;
+    }
+    if (co->nfrees > 0) {
+      if (closure == nullptr || closure->size != co->nfrees) fatal("SystemError: a closure of the wrong size");
+      for (int i = 0; i < co->nfrees; ++i) {
+        O* cell = closure->items()[i];
+        incref(ts, cell, t);
+        freevars[co->ncells + i] = cell;
+      }
+    }
+    O* result = eval_frame_ex(ts, f);
+    ++ts.depth;
+    release_frame(ts, f, t);
+    --ts.depth;
+    return result;
+  }
+
+  // Runs a module's code with the runtime's globals as its namespace (set-up
+  // only, on the constructing thread); its result (None) is dropped.
+  static void exec_module(TS& ts, Code<RC>* module) {
+    O* r = eval_code_with_name(ts, module, ts.rt.globals, nullptr, nullptr, 0, nullptr);
+    decref_stack(ts, r, ts.counters.rc);
+  }
+
+  // builtin___build_class__(func, name, base): runs the class body with a
+  // fresh namespace as its locals, then makes the class (set-up only).
+  static O* build_class(TS& ts, O** args, int nargs) {
+    Tally& t = ts.counters.rc;
+    if (nargs < 2 || nargs > 3 || args[0]->type != Type::kFunction || args[1]->type != Type::kStr)
+      fatal("TypeError: __build_class__: only `class Name(base):` with at most one base is modelled");
+    Class<RC>* base = ts.rt.object_class;
+    if (nargs == 3) {
+      if (args[2]->type != Type::kClass) fatal("TypeError: a base that is not a class");
+      base = as<Class>(args[2]);
+    }
+    Function<RC>* body = as<Function>(args[0]);
+    Dict<RC>* ns = dict_new(ts);
+    O* cell = eval_code_with_name(ts, body->code, body->globals, ns, nullptr, 0, body->closure);
+    decref_stack(ts, cell, t);
+    Class<RC>* cls = class_new(ts, as<Str>(args[1]), ns, base);
+    decref(ts, &ns->ob, t);
+    return &cls->ob;
+  }
+
  private:
   // fast_function (inlined into call_function, as 3.6's static function):
-  // the fast path every fib call takes: no keyword-only arguments, plain
-  // optimised code, no defaults, as many arguments as parameters.
+  // the fast path every fib call takes (no keyword-only arguments, plain
+  // optimised code without cells, no defaults, as many arguments as
+  // parameters); anything else goes to _PyEval_EvalCodeWithName.
   [[gnu::always_inline]] static O* fast_function(TS& ts, O* func, O** stack, int nargs) {
     Function<RC>* fn = as<Function>(func);
     Code<RC>* co = fn->code;
@@ -106,7 +220,83 @@ struct Interp {
       if (argdefs == nullptr && co->argcount == nargs) [[likely]]
         return function_fast_call(ts, co, stack, nargs, globals);
     }
-    fatal("TypeError: only calls with exactly the positional parameters are modelled");
+    if (argdefs != nullptr) fatal("TypeError: defaults are not modelled");
+    return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure);
+  }
+
+  // _PyCFunction_FastCallKeywords: METH_O and METH_NOARGS take the stack as
+  // it is; METH_VARARGS (list.pop in 3.6) packs the arguments into a tuple
+  // first (with none: the shared empty tuple). Then _Py_CheckFunctionResult.
+  static O* cfunction_call(TS& passed, Builtin<RC>* b, O** stack, int nargs) {
+    TS& ts = tstate_get(passed);  // C_TRACE's PyThreadState_GET()
+    const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
+    if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: a builtin called with the wrong number of arguments");
+    O* x;
+    if (b->which == kBuiltinListPop || b->which == kBuiltinBuildClass) {  // METH_VARARGS
+      Tuple<RC>* args = pack_args(ts, stack, nargs);
+      x = def.fn(ts, b->self, args->items(), nargs);
+      decref(ts, &args->ob);
+    } else {
+      x = def.fn(ts, b->self, stack, nargs);
+    }
+    to_stack(ts, x);
+    return check_function_result(ts, x);
+  }
+
+  // _PyObject_FastCallKeywords for a type (range, Queue, a class):
+  // _PyObject_FastCallDict packs the arguments into a tuple and calls the
+  // type's tp_call (type_call). A class is type_call's object_new and
+  // slot_tp_init: the instance, then `__init__` looked up and bound
+  // (lookup_method), called with the instance prepended
+  // (_PyObject_Call_Prepend -> _PyFunction_FastCallDict), its None dropped.
+  static O* object_fast_call(TS& ts, O* func, O** stack, int nargs) {
+    Tuple<RC>* args = pack_args(ts, stack, nargs);
+    O* x;
+    if (func->type == Type::kBuiltin && Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
+      Builtin<RC>* b = as<Builtin>(func);
+      const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
+      if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: a type called with the wrong number of arguments");
+      x = def.fn(ts, nullptr, args->items(), nargs);
+    } else if (func->type == Type::kClass) {
+      Class<RC>* cls = as<Class>(func);
+      Instance<RC>* obj = instance_new(ts, cls);
+      O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
+      if (init != nullptr) {
+        if (init->type != Type::kFunction) fatal("TypeError: __init__ must be a function");
+        O* meth = method_new(ts, init, &obj->ob);
+        O* callargs[8];
+        if (nargs + 1 > 8) fatal("TypeError: too many arguments to __init__");
+        callargs[0] = &obj->ob;
+        for (int i = 0; i < nargs; ++i) callargs[i + 1] = args->items()[i];
+        O* res = fast_function(ts, init, callargs, nargs + 1);
+        decref(ts, meth);
+        if (res->type != Type::kNone) fatal("TypeError: __init__() should return None");
+        decref_stack(ts, res, ts.counters.rc);
+      } else if (nargs != 0) {
+        fatal("TypeError: object() takes no parameters");
+      }
+      x = &obj->ob;
+    } else {
+      fatal("TypeError: object is not callable");
+    }
+    decref(ts, &args->ob);
+    return check_function_result(ts, x);
+  }
+
+  // _PyStack_AsTuple: a new tuple with a reference to each argument (no
+  // arguments: the runtime's empty tuple, increfed, as PyTuple_New(0)).
+  static Tuple<RC>* pack_args(TS& ts, O** stack, int nargs) {
+    if (nargs == 0) {
+      incref(ts, &ts.rt.empty_tuple->ob);
+      return ts.rt.empty_tuple;
+    }
+    Tuple<RC>* args = tuple_new(ts, nargs);
+    for (int i = 0; i < nargs; ++i) {
+      incref(ts, stack[i]);
+      from_stack(ts, stack[i]);
+      args->items()[i] = stack[i];
+    }
+    return args;
   }
 
   // _PyFunction_FastCall: a frame, the arguments copied in, the frame
@@ -124,8 +314,14 @@ struct Interp {
     }
     O* result = eval_frame_ex(ts, f);
     ++ts.depth;
-    // Py_DECREF(f): the frame is private, so this is (almost) always the
-    // last reference.
+    release_frame(ts, f, t);
+    --ts.depth;
+    return result;
+  }
+
+  // Py_DECREF(f): the frame is private, so this is (almost) always the last
+  // reference.
+  [[gnu::always_inline]] static void release_frame(TS& ts, Frame<RC>* f, Tally& t) {
     if constexpr (refcount::HasCommitThread<RC>) {
       // The commit thread applies this decref and frees the frame on its
       // own thread: untrack it here, on the thread whose GC list holds it
@@ -135,8 +331,79 @@ struct Interp {
     ++t.decrefs;
     if (RC::decref(f->ob.rc, ts.rc)) [[likely]]
       type_of<Cfg>(&f->ob)->tp_dealloc(ts, &f->ob);
-    --ts.depth;
-    return result;
+  }
+
+  // PyObject_GetItem: a dict's value for a str key (dict_subscript), a list's
+  // or tuple's item for an int index; a new (stack) reference.
+  static O* subscript(TS& ts, O* container, O* sub) {
+    if (container->type == Type::kDict) {
+      if (sub->type != Type::kStr) fatal("KeyError: rclab's dicts take str keys only");
+      O* v = dict_load(ts, as<Dict>(container), as<Str>(sub), ts.counters.rc);
+      if (v == nullptr) fatal("KeyError");
+      return v;
+    }
+    if (sub->type != Type::kInt) fatal("TypeError: indices must be integers");
+    incref(ts, sub);  // PyNumber_AsSsize_t's PyNumber_Index
+    std::int64_t i = int_value(as<Int>(sub));
+    decref(ts, sub);
+    std::int64_t n;
+    O** items;
+    if (container->type == Type::kList) {
+      n = as<List>(container)->size;
+      items = as<List>(container)->items;
+    } else if (container->type == Type::kTuple) {
+      n = as<Tuple>(container)->size;
+      items = as<Tuple>(container)->items();
+    } else {
+      fatal("TypeError: object is not subscriptable");
+    }
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) fatal("IndexError: index out of range");
+    incref_stack(ts, items[i], ts.counters.rc);
+    return items[i];
+  }
+
+  // PyFunction_NewWithQualName (MAKE_FUNCTION): references to the code, the
+  // globals, the code's name, the docstring (None), the module's name and
+  // the qualified name. A nested function
+  // (CO_NESTED) is not deferred; the module's functions are deferred once
+  // set-up ends (experiments/workload.h).
+  static O* make_function(TS& ts, Code<RC>* co, Dict<RC>* globals, Str<RC>* qualname, Tally& t) {
+    auto* fn = static_cast<Function<RC>*>(alloc_block(ts, sizeof(Function<RC>)));
+    init_object(ts, &fn->ob, Type::kFunction);
+    incref(ts, &co->ob, t);
+    fn->code = co;
+    incref(ts, &globals->ob, t);
+    fn->globals = globals;
+    incref(ts, &co->name->ob, t);
+    fn->name = co->name;
+    O* doc = co->consts->size > 0 && co->consts->items()[0]->type == Type::kStr ? co->consts->items()[0] : ts.rt.none;
+    incref(ts, doc, t);
+    fn->doc = doc;
+    O* module = dict_get<Cfg>(globals, ts.rt.intern_name);
+    if (module != nullptr) incref(ts, module, t);
+    fn->module = module;
+    incref(ts, &qualname->ob, t);
+    fn->qualname = qualname;
+    fn->defaults = nullptr;
+    fn->closure = nullptr;
+    return &fn->ob;
+  }
+
+  // PyObject_GetAttr (LOAD_ATTR): an instance's attribute, or a builtin
+  // type's method bound to the object (method_get: the descriptor increfed
+  // around PyCFunction_NewEx, which increfs the object).
+  static O* getattr(TS& ts, O* owner, Str<RC>* name) {
+    if (owner->type == Type::kInstance) return instance_getattr(ts, as<Instance>(owner), name);
+    const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
+    if (which == kBuiltinCount) fatal("AttributeError: no such attribute (rclab models instances' and list/Queue methods)");
+    incref(ts, &name->ob);  // PyObject_GenericGetAttr's Py_INCREF(name)
+    O* descr = &ts.rt.method_descrs[which]->ob;
+    incref(ts, descr);
+    O* res = &builtin_new(ts, which, owner)->ob;
+    decref(ts, descr);
+    decref(ts, &name->ob);
+    return res;
   }
 
   // PyEval_EvalFrameEx: PyThreadState_GET(), then the eval_frame hook.
@@ -202,17 +469,43 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
   // A full 256-entry table, as CPython's opcode_targets.h, so a dispatch is
   // one load and one jump. Built by macro because label addresses cannot go
   // through a constexpr function.
-#define RCLAB_T(i)                                      \
-  ((i) == LOAD_FAST           ? &&op_LOAD_FAST          \
-   : (i) == LOAD_CONST        ? &&op_LOAD_CONST         \
-   : (i) == LOAD_GLOBAL       ? &&op_LOAD_GLOBAL        \
-   : (i) == COMPARE_OP        ? &&op_COMPARE_OP         \
-   : (i) == POP_JUMP_IF_FALSE ? &&op_POP_JUMP_IF_FALSE  \
-   : (i) == BINARY_ADD        ? &&op_BINARY_ADD         \
-   : (i) == BINARY_SUBTRACT   ? &&op_BINARY_SUBTRACT    \
-   : (i) == CALL_FUNCTION     ? &&op_CALL_FUNCTION      \
-   : (i) == RETURN_VALUE      ? &&op_RETURN_VALUE       \
-                              : &&op_unknown)
+#define RCLAB_T(i)  \
+  ( (i) == LOAD_FAST            ? &&op_LOAD_FAST            \
+   : (i) == LOAD_CONST           ? &&op_LOAD_CONST           \
+   : (i) == LOAD_GLOBAL          ? &&op_LOAD_GLOBAL          \
+   : (i) == COMPARE_OP           ? &&op_COMPARE_OP           \
+   : (i) == POP_JUMP_IF_FALSE    ? &&op_POP_JUMP_IF_FALSE    \
+   : (i) == BINARY_ADD           ? &&op_BINARY_ADD           \
+   : (i) == BINARY_SUBTRACT      ? &&op_BINARY_SUBTRACT      \
+   : (i) == CALL_FUNCTION        ? &&op_CALL_FUNCTION        \
+   : (i) == RETURN_VALUE         ? &&op_RETURN_VALUE         \
+   : (i) == POP_TOP              ? &&op_POP_TOP              \
+   : (i) == STORE_FAST           ? &&op_STORE_FAST           \
+   : (i) == STORE_GLOBAL         ? &&op_STORE_GLOBAL         \
+   : (i) == LOAD_NAME            ? &&op_LOAD_NAME            \
+   : (i) == STORE_NAME           ? &&op_STORE_NAME           \
+   : (i) == LOAD_ATTR            ? &&op_LOAD_ATTR            \
+   : (i) == STORE_ATTR           ? &&op_STORE_ATTR           \
+   : (i) == BINARY_SUBSCR        ? &&op_BINARY_SUBSCR        \
+   : (i) == STORE_SUBSCR         ? &&op_STORE_SUBSCR         \
+   : (i) == INPLACE_ADD          ? &&op_INPLACE_ADD          \
+   : (i) == BUILD_TUPLE          ? &&op_BUILD_TUPLE          \
+   : (i) == BUILD_LIST           ? &&op_BUILD_LIST           \
+   : (i) == BUILD_MAP            ? &&op_BUILD_MAP            \
+   : (i) == BUILD_CONST_KEY_MAP  ? &&op_BUILD_CONST_KEY_MAP  \
+   : (i) == GET_ITER             ? &&op_GET_ITER             \
+   : (i) == FOR_ITER             ? &&op_FOR_ITER             \
+   : (i) == SETUP_LOOP           ? &&op_SETUP_LOOP           \
+   : (i) == POP_BLOCK            ? &&op_POP_BLOCK            \
+   : (i) == JUMP_ABSOLUTE        ? &&op_JUMP_ABSOLUTE        \
+   : (i) == JUMP_FORWARD         ? &&op_JUMP_FORWARD         \
+   : (i) == POP_JUMP_IF_TRUE     ? &&op_POP_JUMP_IF_TRUE     \
+   : (i) == MAKE_FUNCTION        ? &&op_MAKE_FUNCTION        \
+   : (i) == LOAD_CLOSURE         ? &&op_LOAD_CLOSURE         \
+   : (i) == LOAD_DEREF           ? &&op_LOAD_DEREF           \
+   : (i) == LOAD_BUILD_CLASS     ? &&op_LOAD_BUILD_CLASS     \
+   : (i) == EXTENDED_ARG         ? &&op_EXTENDED_ARG         \
+                                 : &&op_unknown)
 #define RCLAB_T4(i) RCLAB_T(i), RCLAB_T(i + 1), RCLAB_T(i + 2), RCLAB_T(i + 3)
 #define RCLAB_T16(i) RCLAB_T4(i), RCLAB_T4(i + 4), RCLAB_T4(i + 8), RCLAB_T4(i + 12)
 #define RCLAB_T64(i) RCLAB_T16(i), RCLAB_T16(i + 16), RCLAB_T16(i + 32), RCLAB_T16(i + 48)
@@ -222,12 +515,12 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
 #undef RCLAB_T4
 #undef RCLAB_T
   std::uint16_t w;
-  std::uint8_t oparg;
+  std::uint32_t oparg;  // EXTENDED_ARG widens it
   // NEXTOPARG() and the jump to the opcode.
 #define RCLAB_NEXT()                \
   do {                              \
     w = *ip++;                      \
-    oparg = std::uint8_t(w >> 8);   \
+    oparg = std::uint32_t(w >> 8);  \
     goto* targets[w & 0xff];        \
   } while (0)
   // FAST_DISPATCH(): f_lasti is stored and _Py_TracingPossible tested on
@@ -294,11 +587,16 @@ op_LOAD_GLOBAL: {
 op_COMPARE_OP: {
   O* right = *--sp;
   O* left = sp[-1];
-  // cmp_outcome: `is`, `in` and exception matching are handled inline; the
-  // rich comparisons go to PyObject_RichCompare.
-  if (oparg > kGe) [[unlikely]]
-    fatal("COMPARE_OP: only rich comparisons are modelled");
-  O* res = rich_compare(ts, left, right, oparg);
+  // cmp_outcome: `is` and `is not` are handled inline (a bool, increfed);
+  // the rich comparisons go to PyObject_RichCompare. The loader refused the
+  // rest.
+  O* res;
+  if (oparg <= kGe) [[likely]] {
+    res = rich_compare(ts, left, right, int(oparg));
+  } else {
+    res = ((left == right) == (oparg == kIs)) ? ts.rt.true_ : ts.rt.false_;
+    incref(ts, res, t);
+  }
   decref_stack(ts, left, t);
   decref_stack(ts, right, t);
   sp[-1] = res;
@@ -345,6 +643,240 @@ op_CALL_FUNCTION: {
 op_RETURN_VALUE:
   retval = *--sp;
   goto fast_block_end;
+
+// --- the workloads' opcodes --------------------------------------------------
+op_POP_TOP: {
+  O* v = *--sp;
+  decref_stack(ts, v, t);
+  RCLAB_FAST_DISPATCH();
+}
+op_STORE_FAST: {  // SETLOCAL: the old value released after the store
+  O* v = *--sp;
+  O* old = fastlocals[oparg];
+  fastlocals[oparg] = v;
+  if (old != nullptr) decref_stack(ts, old, t);
+  RCLAB_FAST_DISPATCH();
+}
+op_STORE_GLOBAL: {
+  O* v = *--sp;
+  dict_set(ts, f->globals, as<Str>(names[oparg]), v);
+  decref_stack(ts, v, t);
+  RCLAB_DISPATCH();
+}
+op_LOAD_NAME: {  // f_locals, then globals, then builtins (PyDict_GetItem + Py_INCREF)
+  Str<RC>* name = as<Str>(names[oparg]);
+  if (f->locals == nullptr || f->locals->type != Type::kDict) fatal("LOAD_NAME: no locals dict");
+  O* v = dict_load(ts, as<Dict>(f->locals), name, t);
+  if (v == nullptr) v = dict_load(ts, f->globals, name, t);
+  if (v == nullptr) v = dict_load(ts, f->builtins, name, t);
+  if (v == nullptr) fatal("NameError: name is not defined");
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
+op_STORE_NAME: {
+  O* v = *--sp;
+  if (f->locals == nullptr || f->locals->type != Type::kDict) fatal("STORE_NAME: no locals dict");
+  dict_set(ts, as<Dict>(f->locals), as<Str>(names[oparg]), v);
+  decref_stack(ts, v, t);
+  RCLAB_DISPATCH();
+}
+op_LOAD_ATTR: {
+  O* owner = sp[-1];
+  O* res = getattr(ts, owner, as<Str>(names[oparg]));
+  decref_stack(ts, owner, t);
+  sp[-1] = res;
+  RCLAB_DISPATCH();
+}
+op_STORE_ATTR: {
+  O* owner = *--sp;
+  O* v = *--sp;
+  if (owner->type != Type::kInstance) fatal("AttributeError: rclab stores attributes on instances only");
+  instance_setattr(ts, as<Instance>(owner), as<Str>(names[oparg]), v);
+  decref_stack(ts, v, t);
+  decref_stack(ts, owner, t);
+  RCLAB_DISPATCH();
+}
+op_BINARY_SUBSCR: {
+  O* sub = *--sp;
+  O* container = sp[-1];
+  O* res = subscript(ts, container, sub);
+  decref_stack(ts, container, t);
+  decref_stack(ts, sub, t);
+  sp[-1] = res;
+  RCLAB_DISPATCH();
+}
+op_STORE_SUBSCR: {
+  O* sub = sp[-1];
+  O* container = sp[-2];
+  O* v = sp[-3];
+  sp -= 3;
+  if (container->type != Type::kDict || sub->type != Type::kStr)
+    fatal("STORE_SUBSCR: rclab stores into dicts with str keys only");
+  dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem -> dict_ass_sub
+  decref_stack(ts, v, t);
+  decref_stack(ts, container, t);
+  decref_stack(ts, sub, t);
+  RCLAB_DISPATCH();
+}
+op_INPLACE_ADD: {
+  O* right = *--sp;
+  O* left = sp[-1];
+  O* sum = number_inplace_add(ts, left, right);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  sp[-1] = sum;
+  RCLAB_DISPATCH();
+}
+op_BUILD_TUPLE: {  // the stack's references move into the tuple
+  if (oparg == 0) {  // PyTuple_New(0): the shared empty tuple
+    incref(ts, &ts.rt.empty_tuple->ob, t);
+    *sp++ = &ts.rt.empty_tuple->ob;
+    RCLAB_DISPATCH();
+  }
+  Tuple<RC>* tup = tuple_new(ts, std::int64_t(oparg));
+  for (std::uint32_t i = oparg; i-- > 0;) {
+    O* item = *--sp;
+    from_stack(ts, item);
+    tup->items()[i] = item;
+  }
+  *sp++ = &tup->ob;
+  RCLAB_DISPATCH();
+}
+op_BUILD_LIST: {
+  List<RC>* lst = list_new(ts, std::int64_t(oparg));
+  for (std::uint32_t i = oparg; i-- > 0;) {
+    O* item = *--sp;
+    from_stack(ts, item);
+    lst->items[i] = item;
+  }
+  *sp++ = &lst->ob;
+  RCLAB_DISPATCH();
+}
+op_BUILD_MAP: {  // _PyDict_NewPresized, PyDict_SetItem per pair, then the pairs popped
+  Dict<RC>* d = dict_new(ts);
+  for (std::uint32_t i = oparg; i > 0; --i) {
+    O* key = sp[-2 * std::int64_t(i)];
+    O* value = sp[-2 * std::int64_t(i) + 1];
+    if (key->type != Type::kStr) fatal("BUILD_MAP: rclab's dicts take str keys only");
+    dict_set(ts, d, as<Str>(key), value);
+  }
+  for (std::uint32_t i = 2 * oparg; i > 0; --i) decref_stack(ts, *--sp, t);
+  *sp++ = &d->ob;
+  RCLAB_DISPATCH();
+}
+op_BUILD_CONST_KEY_MAP: {
+  O* keys = *--sp;
+  if (keys->type != Type::kTuple || as<Tuple>(keys)->size != std::int64_t(oparg))
+    fatal("BUILD_CONST_KEY_MAP: bad keys tuple");
+  Dict<RC>* d = dict_new(ts);
+  for (std::uint32_t i = 0; i < oparg; ++i) {
+    O* key = as<Tuple>(keys)->items()[i];
+    if (key->type != Type::kStr) fatal("BUILD_CONST_KEY_MAP: rclab's dicts take str keys only");
+    dict_set(ts, d, as<Str>(key), sp[-std::int64_t(oparg) + i]);
+  }
+  decref_stack(ts, keys, t);
+  for (std::uint32_t i = oparg; i > 0; --i) decref_stack(ts, *--sp, t);
+  *sp++ = &d->ob;
+  RCLAB_DISPATCH();
+}
+op_GET_ITER: {  // PyObject_GetIter
+  O* iterable = sp[-1];
+  O* it;
+  switch (iterable->type) {
+    case Type::kList: it = seq_iter_new(ts, iterable, Type::kListIter); break;
+    case Type::kTuple: it = seq_iter_new(ts, iterable, Type::kTupleIter); break;
+    case Type::kRange: it = range_iter_new(ts, as<Range>(iterable)); break;
+    default: fatal("TypeError: rclab iterates lists, tuples and ranges only");
+  }
+  decref_stack(ts, iterable, t);
+  sp[-1] = it;
+  RCLAB_DISPATCH();
+}
+op_FOR_ITER: {  // tp_iternext; at the end the iterator is popped and released
+  O* iter = sp[-1];
+  O* next = iter->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(iter))
+                                           : seq_iter_next(ts, as<SeqIter>(iter));
+  if (next != nullptr) {
+    to_stack(ts, next);
+    *sp++ = next;
+    RCLAB_DISPATCH();
+  }
+  --sp;
+  decref_stack(ts, iter, t);
+  ip += oparg / 2;  // JUMPBY
+  RCLAB_DISPATCH();
+}
+op_SETUP_LOOP: {  // PyFrame_BlockSetup: the loop's end and the stack level
+  if (f->iblock >= Frame<RC>::kMaxBlocks) fatal("SystemError: block stack overflow");
+  f->blockstack[f->iblock++] = {SETUP_LOOP, std::int32_t(2 * (ip - first_instr) + oparg),
+                                std::int32_t(sp - stack_bottom)};
+  RCLAB_DISPATCH();
+}
+op_POP_BLOCK: {  // PyFrame_BlockPop, then UNWIND_BLOCK
+  if (f->iblock <= 0) fatal("SystemError: block stack underflow");
+  const TryBlock b = f->blockstack[--f->iblock];
+  while (sp - stack_bottom > b.level) decref_stack(ts, *--sp, t);
+  RCLAB_DISPATCH();
+}
+op_JUMP_ABSOLUTE:  // DISPATCH, not FAST_DISPATCH: 3.6 builds without FAST_LOOPS, so loops poll the breaker
+  ip = first_instr + oparg / 2;
+  RCLAB_DISPATCH();
+op_JUMP_FORWARD:
+  ip += oparg / 2;
+  RCLAB_FAST_DISPATCH();
+op_POP_JUMP_IF_TRUE: {
+  O* cond = *--sp;
+  if (cond == ts.rt.false_) {
+    decref_stack(ts, cond, t);
+    RCLAB_FAST_DISPATCH();
+  }
+  if (cond == ts.rt.true_) {
+    decref_stack(ts, cond, t);
+    ip = first_instr + oparg / 2;
+    RCLAB_FAST_DISPATCH();
+  }
+  fatal("POP_JUMP_IF_TRUE: only bools are modelled");
+}
+op_MAKE_FUNCTION: {
+  O* qualname = *--sp;
+  O* codeobj = *--sp;
+  if (codeobj->type != Type::kCode || qualname->type != Type::kStr) fatal("MAKE_FUNCTION: bad operands");
+  O* func = make_function(ts, as<Code>(codeobj), f->globals, as<Str>(qualname), t);
+  decref_stack(ts, codeobj, t);
+  decref_stack(ts, qualname, t);
+  if (oparg & kMfClosure) {
+    O* closure = *--sp;  // its reference moves into the function
+    if (closure->type != Type::kTuple) fatal("MAKE_FUNCTION: the closure is not a tuple");
+    as<Function>(func)->closure = as<Tuple>(closure);
+  }
+  *sp++ = func;
+  RCLAB_DISPATCH();
+}
+op_LOAD_CLOSURE: {
+  O* cell = fastlocals[co->nlocals + std::int32_t(oparg)];
+  incref_stack(ts, cell, t);
+  *sp++ = cell;
+  RCLAB_DISPATCH();
+}
+op_LOAD_DEREF: {
+  O* value = as<Cell>(fastlocals[co->nlocals + std::int32_t(oparg)])->ref;
+  if (value == nullptr) fatal("NameError: free variable referenced before assignment");
+  incref_stack(ts, value, t);
+  *sp++ = value;
+  RCLAB_DISPATCH();
+}
+op_LOAD_BUILD_CLASS: {
+  O* bc = dict_load(ts, f->builtins, ts.rt.intern_build_class, t);
+  if (bc == nullptr) fatal("NameError: __build_class__ not found");
+  *sp++ = bc;
+  RCLAB_DISPATCH();
+}
+op_EXTENDED_ARG: {  // the next instruction's argument gets this one's as its high bits
+  const std::uint32_t high = oparg;
+  w = *ip++;
+  oparg = high << 8 | std::uint32_t(w >> 8);
+  goto* targets[w & 0xff];
+}
 op_unknown:
   fatal("unknown opcode");
 #undef RCLAB_DISPATCH
@@ -353,8 +885,12 @@ op_unknown:
 #pragma GCC diagnostic pop
 
 fast_block_end:
-  if (f->iblock > 0) [[unlikely]]
-    fatal("blocks (loops, try) are not modelled");
+  // A return inside loops: each loop block is popped and the stack unwound
+  // to its level (the loops' iterators released), as 3.6's block unwinding.
+  while (f->iblock > 0) [[unlikely]] {
+    const TryBlock b = f->blockstack[--f->iblock];
+    while (sp - stack_bottom > b.level) decref_stack(ts, *--sp, t);
+  }
   while (sp > stack_bottom) {  // a well-formed return leaves none
     O* v = *--sp;
     if (v != nullptr) decref_stack(ts, v, t);
@@ -366,6 +902,13 @@ fast_block_end:
   f->executing = 0;
   ts.frame = f->back;
   return check_function_result(ts, retval);
+}
+
+// __build_class__ (declared in runtime/builtins.h).
+template <class Cfg>
+Object<typename Cfg::RC>* builtin_build_class(ThreadState<Cfg>& ts, Object<typename Cfg::RC>*,
+                                              Object<typename Cfg::RC>** args, int nargs) {
+  return Interp<Cfg>::build_class(ts, args, nargs);
 }
 
 }  // namespace rclab::runtime

@@ -18,6 +18,10 @@ namespace rclab::runtime {
 
 enum class Type : std::uint8_t {
   kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame,
+  // The workloads' types (workloads/README.md): containers, iterators,
+  // closures' cells, classes and their instances, bound methods, builtins.
+  kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
+  kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
 
@@ -90,12 +94,14 @@ struct Dict {
 
 // Code flags (CPython's CO_*) that the call path tests.
 enum CodeFlag : std::int32_t {
-  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoNofree = 0x40,
+  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoNested = 0x10, kCoNofree = 0x40,
   kCoGenerator = 0x20, kCoCoroutine = 0x80, kCoAsyncGenerator = 0x200,
 };
 
 // A code object: CPython 3.6 wordcode (opcode in the low byte, argument in
-// the high byte), its constants and names. Owns consts, names and name.
+// the high byte), its constants and names. Owns consts, names, name and
+// cell2arg. The loader (runtime/marshal.h) builds them from 3.6's marshal
+// format; fib's is also built by hand (experiments/fib_workload.h).
 template <class RC>
 struct Code {
   Object<RC> ob;
@@ -106,11 +112,14 @@ struct Code {
   std::int32_t stacksize;
   std::int32_t flags;            // co_flags: fib's are CO_OPTIMIZED | CO_NEWLOCALS | CO_NOFREE
   std::int32_t kwonlyargcount;   // always 0 here
-  std::int32_t ncells, nfrees;   // the sizes of co_cellvars and co_freevars: 0 here
+  std::int32_t ncells, nfrees;   // the sizes of co_cellvars and co_freevars
   std::int32_t firstlineno;
   Tuple<RC>* consts;
   Tuple<RC>* names;  // of Str
   Str<RC>* name;
+  // co_cell2arg: for each cell variable, the argument it starts as, or -1
+  // (3.6's CO_CELL_NOT_AN_ARG). nullptr when no cell is an argument.
+  std::int32_t* cell2arg = nullptr;
 };
 
 template <class RC>
@@ -120,6 +129,91 @@ struct Function {
   Dict<RC>* globals;
   Str<RC>* name;
   Tuple<RC>* defaults = nullptr;  // func_defaults: none here (fast_function tests it)
+  Tuple<RC>* closure = nullptr;   // func_closure: a tuple of cells, or null
+  Str<RC>* qualname = nullptr;    // func_qualname (null: the same object as name)
+  Object<RC>* doc = nullptr;      // func_doc: None unless co_consts[0] is a str
+  Object<RC>* module = nullptr;   // func_module: the globals' __name__, if any
+};
+
+// A list (PyListObject): `size` owned references in a separately allocated
+// array of `allocated` slots, grown as 3.6's list_resize grows it.
+template <class RC>
+struct List {
+  Object<RC> ob;
+  std::int64_t size;
+  Object<RC>** items;
+  std::int64_t allocated;
+};
+
+// The iterators FOR_ITER drives. A list or tuple iterator owns its
+// sequence until it is exhausted (3.6 drops it then); a range iterator
+// holds plain integers (3.6's fast rangeiterobject).
+template <class RC>
+struct SeqIter {
+  Object<RC> ob;
+  std::int64_t index;
+  Object<RC>* seq;  // List or Tuple; null once exhausted
+};
+
+template <class RC>
+struct RangeIter {
+  Object<RC> ob;
+  std::int64_t index, start, step, len;
+};
+
+// range(start, stop, step) (rangeobject): four owned ints, as 3.6's.
+template <class RC>
+struct Range {
+  Object<RC> ob;
+  Object<RC>* start;
+  Object<RC>* stop;
+  Object<RC>* step;
+  Object<RC>* length;
+};
+
+// A closure's cell (PyCellObject).
+template <class RC>
+struct Cell {
+  Object<RC> ob;
+  Object<RC>* ref;  // owned, or null when empty
+};
+
+// A class made by a `class` statement (a heap type): its name, its
+// namespace and its one base (null for `object`). Instances hold a
+// reference to their class, as 3.6's heap-type instances do.
+template <class RC>
+struct Class {
+  Object<RC> ob;
+  Str<RC>* name;
+  Dict<RC>* dict;
+  Class* base;
+};
+
+// An instance of a Class: its class and its __dict__ (made at the first
+// attribute store, as 3.6 does).
+template <class RC>
+struct Instance {
+  Object<RC> ob;
+  Class<RC>* cls;
+  Dict<RC>* dict;
+};
+
+// A bound method (PyMethodObject): a function and the instance it is bound to.
+template <class RC>
+struct Method {
+  Object<RC> ob;
+  Object<RC>* func;
+  Object<RC>* self;
+};
+
+// A builtin callable (PyCFunctionObject): `which` indexes the runtime's
+// builtin table (runtime/builtins.h), `self` is the object a method is
+// bound to (owned), null for a module-level builtin or a type.
+template <class RC>
+struct Builtin {
+  Object<RC> ob;
+  std::uint32_t which;
+  Object<RC>* self;
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

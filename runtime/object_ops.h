@@ -30,12 +30,18 @@ inline void free_block(ThreadState<Cfg>& ts, void* p, std::size_t size) {
 }
 
 // _Py_NewReference: a fresh object with one reference, owned by this thread.
+// Under a policy that makes every object made before the workers run
+// immortal (kImmortalizeShared), objects a workload's module makes at
+// set-up are immortalized here (frames excepted: they stay private).
 template <class Cfg>
 inline void init_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Type type) {
   Cfg::RC::init(o->rc, ts.rc);
   o->type = type;
   o->flags = 0;
   ++ts.counters.objects_created;
+  if constexpr (requires { Cfg::RC::kImmortalizeShared; }) {
+    if (ts.rt.immortalize_new && type != Type::kFrame) ts.rt.immortalize(ts, o);
+  }
 }
 
 // Debug builds poison every deallocated object (its type tag becomes kFreed)
@@ -111,6 +117,30 @@ template <class Cfg>
     }
   }
   decref(ts, o, t);
+}
+
+// A counted reference that goes onto the value stack (a C function's
+// result), and a stack reference that moves into the heap (BUILD_TUPLE's
+// items). Under a deferring policy a deferred object's stack references are
+// uncounted, so the count follows the move: one uncounted decrement or
+// increment, not a 3.6 operation, so not tallied. Deferred objects are the
+// module's functions, code objects and namespaces, which the module keeps
+// alive, so the decrement never frees. Every other policy: nothing.
+template <class Cfg>
+[[gnu::always_inline]] inline void to_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) [[unlikely]]
+      if (Cfg::RC::decref(o->rc, ts.rc)) fatal("to_stack: a deferred object lost its last reference");
+  }
+  (void)ts, (void)o;
+}
+template <class Cfg>
+[[gnu::always_inline]] inline void from_stack(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if constexpr (refcount::defers_stack_refs<typename Cfg::RC>()) {
+    if (o->flags & kDeferredFlag) [[unlikely]]
+      Cfg::RC::incref(o->rc, ts.rc);
+  }
+  (void)ts, (void)o;
 }
 
 // Policies with safepoints (biased counting's merge queue): the owner

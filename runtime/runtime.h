@@ -26,8 +26,10 @@
 #include <cstring>
 #include <initializer_list>
 #include <memory>
-#include <thread>
+#include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <type_traits>
 #include <vector>
 
@@ -36,7 +38,10 @@
 #include "common/fatal.h"
 #include "refcount/buffered.h"
 #include "refcount/policy.h"
+#include "runtime/builtins.h"
+#include "runtime/classes.h"
 #include "runtime/config.h"
+#include "runtime/containers.h"
 #include "runtime/counters.h"
 #include "runtime/dealloc.h"
 #include "runtime/dict.h"
@@ -100,13 +105,36 @@ class Runtime {
   Str<RC>* builtins_name = nullptr;  // "__builtins__", interned
   Dict<RC>* builtins = nullptr;
   Dict<RC>* globals = nullptr;  // the module namespace the workload runs in
+  Class<RC>* object_class = nullptr;  // `object`, the root of every class
+  Tuple<RC>* empty_tuple = nullptr;   // PyTuple_New(0)'s shared empty tuple
+  Str<RC>* intern_init = nullptr;     // "__init__" (borrowed from the intern table)
+  Str<RC>* intern_build_class = nullptr;  // "__build_class__" (borrowed)
+  Str<RC>* intern_name = nullptr;         // "__name__" (borrowed)
+  // The method descriptors of the builtin types (list.append, ...), indexed
+  // by BuiltinId; null for module-level builtins. Shared by every thread.
+  Builtin<RC>* method_descrs[kBuiltinCount] = {};
+
+  // Set while a workload's module runs at set-up (experiments/workload.h):
+  // under a policy that makes every object made before the workers run
+  // immortal (kImmortalizeShared), init_object immortalizes what is made
+  // meanwhile. Only the constructing thread reads or writes it, before the
+  // workers exist.
+  bool immortalize_new = false;
 
   // Constructors used at set-up. Each returns a new reference.
   Str<RC>* new_str(TS& ts, std::string_view s);
   Tuple<RC>* new_tuple(TS& ts, std::initializer_list<O*> items);  // steals the items
+  Tuple<RC>* new_tuple(TS& ts, std::size_t n) { return tuple_new(ts, std::int64_t(n)); }  // null items
+  // The interned str for `s` (a new reference): one object per distinct
+  // string, as 3.6 interns names. The runtime owns one reference to each.
+  Str<RC>* intern(TS& ts, std::string_view s);
   Dict<RC>* new_dict(TS& ts) { return runtime::dict_new(ts); }
   Code<RC>* new_code(TS& ts, std::initializer_list<std::uint16_t> words, int argcount, int nlocals,
                      int stacksize, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);  // steals the objects
+  // The same from `nwords` words in a block of this runtime's allocator;
+  // steals the block and the objects.
+  Code<RC>* new_code(TS& ts, std::uint16_t* words, std::uint32_t nwords, int argcount, int nlocals, int stacksize,
+                     int flags, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);
   Function<RC>* new_function(TS& ts, Code<RC>* code, Dict<RC>* globals, Str<RC>* name);  // borrows
 
   // Dict operations (runtime/dict.h), through the configuration's dict
@@ -140,7 +168,9 @@ class Runtime {
   void start_commit_thread();
   void stop_commit_thread();
   Int<RC>* new_small_int(TS& ts, std::int64_t v);
+  void install_builtins();
   std::vector<O*> immortals_;  // freed last, by shutdown()
+  std::unordered_map<std::string, Str<RC>*> interned_;
   bool shut_down_ = false;
   std::thread commit_thread_;
   std::unique_ptr<TS> helper_;  // built and used on commit_thread_; kept for its counters
@@ -184,13 +214,13 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   true_ = singleton(Type::kBool);
   false_ = singleton(Type::kBool);
   for (std::int64_t v = kSmallIntMin; v <= kSmallIntMax; ++v) small_ints[v - kSmallIntMin] = new_small_int(main, v);
-  builtins_name = new_str(main, "__builtins__");
   // PEP 683's immortal objects: the singletons, the small ints, interned names.
   immortalize(main, none);
   immortalize(main, true_);
   immortalize(main, false_);
   for (auto* i : small_ints) immortalize(main, &i->ob);
-  immortalize(main, &builtins_name->ob);
+  builtins_name = intern(main, "__builtins__");
+  decref(main, &builtins_name->ob);  // the intern table's reference keeps it
   builtins = new_dict(main);
   globals = new_dict(main);
   // Module dicts: the frames' globals and builtins (PEP 703 defers them).
@@ -199,6 +229,55 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   mark_shared(main, &builtins->ob);
   mark_shared(main, &globals->ob);
   dict_set(main, globals, builtins_name, &builtins->ob);
+  install_builtins();
+}
+
+// The builtins the workloads call (runtime/builtins.h), `object`, and the
+// builtin types' method descriptors. All are owned by the runtime.
+template <SafeConfig Cfg>
+void Runtime<Cfg>::install_builtins() {
+  for (std::uint32_t i = 0; i < kBuiltinCount; ++i) {
+    const auto& def = Builtins<Cfg>::table[i];
+    Builtin<RC>* b = builtin_new(main, i, nullptr);
+    // Static, like 3.6's builtin functions and method descriptors: immortal
+    // where the policy has immortal objects (PEP 683 makes static types'
+    // objects immortal).
+    immortalize(main, &b->ob);
+    if (def.self_type == Type::kCount) {
+      Str<RC>* name = intern(main, def.name);
+      dict_set(main, builtins, name, &b->ob);
+      decref(main, &name->ob);
+      decref(main, &b->ob);
+    } else {
+      method_descrs[i] = b;
+    }
+  }
+  empty_tuple = tuple_new(main, 0);
+  immortalize(main, &empty_tuple->ob);  // 3.12 makes it immortal; it refers to nothing
+  intern_init = intern(main, "__init__");
+  decref(main, &intern_init->ob);
+  intern_build_class = intern(main, "__build_class__");
+  decref(main, &intern_build_class->ob);
+  intern_name = intern(main, "__name__");
+  decref(main, &intern_name->ob);
+  Str<RC>* name = intern(main, "object");
+  Dict<RC>* ns = new_dict(main);
+  object_class = class_new(main, name, ns, nullptr);
+  decref(main, &ns->ob);
+  dict_set(main, builtins, name, &object_class->ob);
+  decref(main, &name->ob);
+}
+
+template <SafeConfig Cfg>
+Str<typename Cfg::RC>* Runtime<Cfg>::intern(TS& ts, std::string_view s) {
+  auto it = interned_.find(std::string(s));
+  if (it == interned_.end()) {
+    Str<RC>* str = new_str(ts, s);
+    immortalize(ts, &str->ob);  // PEP 683: interned strings are immortal
+    it = interned_.emplace(std::string(s), str).first;
+  }
+  incref(ts, &it->second->ob);
+  return it->second;
 }
 
 template <SafeConfig Cfg>
@@ -228,18 +307,31 @@ void Runtime<Cfg>::shutdown() {
   };
   dict_clear(main, globals);
   quiesce(main);  // the function, its code and constants go, and their references to the globals
+  // Immortal containers (under kImmortalizeShared, everything a workload
+  // made at set-up) let go of what they refer to now, so the runtime's own
+  // objects below are down to its reference; they are freed last.
+  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) drop_refs(main, *it);
+  quiesce(main);
   release(&globals->ob, "the globals dict");
   quiesce(main);  // the globals' reference to the builtins
   release(&builtins->ob, "the builtins dict");
-  release(&builtins_name->ob, "the name __builtins__");
+  quiesce(main);  // the builtins dict's references to the builtins and `object`
+  release(&object_class->ob, "the class object");
+  release(&empty_tuple->ob, "the empty tuple");
+  for (auto*& d : method_descrs)
+    if (d != nullptr) release(&d->ob, "a method descriptor");
+  quiesce(main);
+  for (auto& [text, str] : interned_) release(&str->ob, "an interned str");
+  interned_.clear();
   for (auto*& i : small_ints) release(&i->ob, "a small int");
   release(false_, "False");
   release(true_, "True");
   release(none, "None");
   quiesce(main);
-  // Immortal objects last: every mortal object that referred to them is gone,
-  // and they refer to nothing themselves.
-  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) dealloc(main, *it);
+  // Immortal objects last: every mortal object that referred to them is
+  // gone, and every immortal one dropped its references above (they may
+  // refer to each other in any order, so none is freed before all have).
+  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) free_storage(main, *it);
   immortals_.clear();
   main.detach();
   stop_commit_thread();
@@ -304,9 +396,7 @@ Str<typename Cfg::RC>* Runtime<Cfg>::new_str(TS& ts, std::string_view s) {
 
 template <SafeConfig Cfg>
 Tuple<typename Cfg::RC>* Runtime<Cfg>::new_tuple(TS& ts, std::initializer_list<O*> items) {
-  auto* t = static_cast<Tuple<RC>*>(alloc_block(ts, sizeof(Tuple<RC>) + items.size() * sizeof(O*)));
-  init_object(ts, &t->ob, Type::kTuple);
-  t->size = std::int64_t(items.size());
+  Tuple<RC>* t = tuple_new(ts, std::int64_t(items.size()));
   std::int64_t i = 0;
   for (O* item : items) t->items()[i++] = item;
   return t;
@@ -319,8 +409,11 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
     // Containers may be immortal only when everything created at set-up is
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
-    const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt || o->type == Type::kStr;
+    const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt ||
+                      o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
+                      (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
     if (!leaf && !kImmortalizeShared) fatal("immortalize: only leaf objects may be immortal under this policy");
+    if (RC::is_immortal(o->rc)) return;  // already (made so at creation, or twice by set-up)
     RC::make_immortal(o->rc);
     immortals_.push_back(o);
   } else {
@@ -338,22 +431,32 @@ template <SafeConfig Cfg>
 Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::initializer_list<std::uint16_t> words,
                                                int argcount, int nlocals, int stacksize,
                                                Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name) {
+  auto* block = static_cast<std::uint16_t*>(alloc_block(ts, words.size() * sizeof(std::uint16_t)));
+  std::memcpy(block, words.begin(), words.size() * sizeof(std::uint16_t));
+  return new_code(ts, block, std::uint32_t(words.size()), argcount, nlocals, stacksize,
+                  kCoOptimized | kCoNewLocals | kCoNofree, consts, names, name);
+}
+
+template <SafeConfig Cfg>
+Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::uint16_t* words, std::uint32_t nwords, int argcount,
+                                               int nlocals, int stacksize, int flags, Tuple<RC>* consts,
+                                               Tuple<RC>* names, Str<RC>* name) {
   auto* c = static_cast<Code<RC>*>(alloc_block(ts, sizeof(Code<RC>)));
   init_object(ts, &c->ob, Type::kCode);
   c->ob.flags |= kDeferredFlag;  // PEP 703 defers code objects
-  c->code = static_cast<std::uint16_t*>(alloc_block(ts, words.size() * sizeof(std::uint16_t)));
-  std::memcpy(c->code, words.begin(), words.size() * sizeof(std::uint16_t));
-  c->ncode = std::uint32_t(words.size());
+  c->code = words;
+  c->ncode = nwords;
   c->argcount = argcount;
   c->nlocals = nlocals;
   c->stacksize = stacksize;
-  c->flags = kCoOptimized | kCoNewLocals | kCoNofree;
+  c->flags = flags;
   c->kwonlyargcount = 0;
   c->ncells = c->nfrees = 0;
   c->firstlineno = 1;
   c->consts = consts;
   c->names = names;
   c->name = name;
+  c->cell2arg = nullptr;
   return c;
 }
 
@@ -369,6 +472,10 @@ Function<typename Cfg::RC>* Runtime<Cfg>::new_function(TS& ts, Code<RC>* code, D
   incref(ts, &name->ob);
   fn->name = name;
   fn->defaults = nullptr;
+  fn->closure = nullptr;
+  fn->qualname = nullptr;
+  fn->doc = nullptr;
+  fn->module = nullptr;
   return fn;
 }
 

@@ -11,11 +11,11 @@
 namespace rclab::runtime {
 
 template <class Cfg>
-inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>};
+inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr};
 
 template <class Cfg>
-const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kFrame) + 1] = {
-    // Indexed by Type: kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame.
+const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
+    // Indexed by Type: kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame, then the workloads' types.
     {"NoneType", 0, nullptr, nullptr, &dealloc<Cfg>},
     {"bool", 0, nullptr, nullptr, &dealloc<Cfg>},  // not an int subclass here: rclab's bools carry no digits
     {"int", kTpLongSubclass, &kLongAsNumber<Cfg>, &long_richcompare<Cfg>, &dealloc<Cfg>},
@@ -25,6 +25,18 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kFrame) + 1] = {
     {"code", 0, nullptr, nullptr, &dealloc<Cfg>},
     {"function", 0, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", 0, nullptr, nullptr, &frame_tp_dealloc<Cfg>},
+    // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue.
+    {"list", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"list_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"tuple_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"range", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"range_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"cell", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"type", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"object", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"method", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"builtin_function_or_method", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"Queue", 0, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

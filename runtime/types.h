@@ -34,6 +34,7 @@ struct TypeObject {
   struct NumberMethods {
     binaryfunc nb_add;
     binaryfunc nb_subtract;
+    binaryfunc nb_inplace_add;  // null for int: INPLACE_ADD falls back to nb_add
   };
   const char* tp_name;
   std::uint64_t tp_flags;
@@ -46,7 +47,7 @@ struct TypeObject {
 // once every slot function is declared.
 template <class Cfg>
 struct Types {
-  static const TypeObject<Cfg> table[std::size_t(Type::kFrame) + 1];
+  static const TypeObject<Cfg> table[std::size_t(Type::kCount)];
 };
 
 // Py_TYPE(o).

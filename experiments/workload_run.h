@@ -1,5 +1,6 @@
-// One measurement: N threads, released together from a barrier, each compute
-// fib(n) in the interpreter under configuration Cfg.
+// One measurement: N threads, released together from a barrier, each run a
+// workload's work(n) in the interpreter under configuration Cfg (fib(n) by
+// default; experiments/workload.h).
 //
 // What is timed: from the barrier's release (its completion step, once every
 // worker has started) to the last join — thread start-up and runtime
@@ -27,7 +28,7 @@
 #include "common/clock.h"
 #include "common/perf_counters.h"
 #include "dictlock/futex_mutex.h"
-#include "experiments/fib_workload.h"
+#include "experiments/workload.h"
 #include "experiments/run_record.h"
 #include "runtime/gil_isolated.h"
 #include "runtime/interp.h"
@@ -53,7 +54,7 @@ inline void pin_self_to(int cpu) {
 }
 
 template <runtime::SafeConfig Cfg>
-RunRecord run_fib(const RunParams& p) {
+RunRecord run_workload(const RunParams& p) {
   using TS = runtime::ThreadState<Cfg>;
   using Gil = typename Cfg::Gil;
 
@@ -63,14 +64,27 @@ RunRecord run_fib(const RunParams& p) {
   // the worker's own thread, before the barrier) and this one only for the
   // driver's bookkeeping.
   constexpr bool kIsolated = runtime::is_isolated<Gil>();
+  const EmbeddedWorkload* wl = find_workload(p.workload);
+  if (wl == nullptr) throw std::invalid_argument("unknown workload '" + p.workload + "' (" + workload_names() + ")");
+  check_workload<Cfg>(*wl);
   runtime::Runtime<Cfg> rt(options);
-  auto* fib_name = install_fib(rt);
+  const InstalledWorkload<Cfg> installed = install_workload(rt, *wl);
+  if (refcount::kPrivateOnly<typename Cfg::RC> && installed.crosses_threads)
+    throw std::invalid_argument("workload " + p.workload + " hands objects from thread to thread (CROSSES_THREADS), " +
+                                "which this configuration's refcount policy does not allow (its counts are plain)");
   std::vector<std::unique_ptr<runtime::Runtime<Cfg>>> own(kIsolated ? p.threads : 0);
 
   RunRecord r;
   r.threads = p.threads;
   r.n = p.n;
-  r.expected = fib_value(p.n);
+  r.workload = wl->name;
+  r.workload_code_sha256 = wl->code_sha256;
+  r.workload_source_sha256 = wl->source_sha256;
+  r.expected = call_expect(rt, installed, p.n);
+  // Set-up's frames may be freed by the commit thread (buffered counting):
+  // what it has done so far is set-up's, not the workers'.
+  runtime::quiesce(rt.main);
+  const runtime::Counters helper_setup = rt.helper_counters() ? *rt.helper_counters() : runtime::Counters{};
   r.results.assign(p.threads, 0);
   r.thread_cpu_s.assign(p.threads, 0.0);
   r.thread_counters.assign(p.threads, {});
@@ -110,11 +124,11 @@ RunRecord run_fib(const RunParams& p) {
       if (!cpus.empty()) pin_self_to(cpus[std::size_t(i) % cpus.size()]);
       // Built on its own thread, so its memory is first touched here.
       runtime::Runtime<Cfg>* mine = &rt;
-      auto* name = fib_name;
+      auto* name = installed.work;
       if constexpr (kIsolated) {
         own[i] = std::make_unique<runtime::Runtime<Cfg>>(options);
         mine = own[i].get();
-        name = install_fib(*mine);
+        name = install_workload(*mine, *wl).work;  // under its own GIL, with its own thread state attached
       }
       states[i] = std::make_unique<TS>(*mine);
       TS& ts = *states[i];
@@ -143,7 +157,7 @@ RunRecord run_fib(const RunParams& p) {
       const double cpu0 = thread_cpu_seconds();
       counters.start();
       Gil::take(mine->gil_shared, ts.gil);
-      r.results[i] = call_fib(ts, name, p.n);
+      r.results[i] = call_global(ts, name, p.n);
       ts.detach();  // under the GIL: the caches it drains may need it
       Gil::drop(mine->gil_shared, ts.gil);
       counters.stop();
@@ -196,7 +210,8 @@ RunRecord run_fib(const RunParams& p) {
   // So are the thread-state fetches of those deallocators.
   if (const runtime::Counters* h = rt.helper_counters()) {
     work.rc += h->rc;
-    work.tstate_lookups += h->tstate_lookups;
+    work.rc -= helper_setup.rc;
+    work.tstate_lookups += h->tstate_lookups - helper_setup.tstate_lookups;
   }
   r.calls = work.calls;
   r.increfs = work.rc.increfs;

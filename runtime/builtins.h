@@ -1,0 +1,196 @@
+// Builtin callables (PyCFunction objects and the types the workloads call):
+// range, len, Queue, list.append, list.pop, Queue.put, Queue.get — and the
+// thread-safe queue itself. `__build_class__` and calling a class need the
+// interpreter and live in runtime/interp.h.
+//
+// A builtin is a Builtin object whose `which` indexes the table of
+// BuiltinDefs; every one takes (self, args, nargs) and returns a new
+// reference. A method of a builtin type (list.append) is found through its
+// type's method table: LOAD_ATTR increfs the method's descriptor (one per
+// method, owned by the runtime and shared by every thread, as 3.6's method
+// descriptors live in the type's dict) and binds it to the object in a new
+// Builtin (PyCFunction_NewEx: the object increfed).
+//
+// The queue stands for a C-implemented queue such as 3.7's
+// _queue.SimpleQueue (tools/peer_fib.py gives the real interpreters that, or
+// queue.Queue where it is missing): a FIFO under its own futex lock, the
+// same in every configuration, so comparisons across configurations see
+// only their own variable. put() takes a reference; get() hands the
+// queue's reference to the caller. get() on an empty queue stops the run:
+// the workloads put before they get, so it never waits (a blocking get
+// would need the GIL dropped around the wait, which 3.6's C API does and
+// this model does not).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "common/fatal.h"
+#include "dictlock/futex_mutex.h"
+#include "runtime/containers.h"
+#include "runtime/ints.h"
+#include "runtime/object.h"
+#include "runtime/object_ops.h"
+#include "runtime/thread_state.h"
+
+namespace rclab::runtime {
+
+template <class RC>
+struct Queue {
+  Object<RC> ob;
+  dictlock::FutexMutex lock;
+  Object<RC>** ring;  // `cap` slots; items from head, `count` of them, wrapping
+  std::int64_t cap, head, count;
+};
+
+enum BuiltinId : std::uint32_t {
+  kBuiltinRange, kBuiltinLen, kBuiltinBuildClass, kBuiltinQueue,
+  kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
+  kBuiltinCount,
+};
+
+template <class Cfg>
+struct BuiltinDef {
+  using O = Object<typename Cfg::RC>;
+  const char* name;
+  O* (*fn)(ThreadState<Cfg>&, O* self, O** args, int nargs);
+  int nargs;       // the positional arguments it takes (-1: any number, checked by fn)
+  bool is_type;    // a type object in 3.6: call_function's generic path (the callable increfed around the call)
+  Type self_type;  // a method: the type it belongs to (kCount for a module-level builtin)
+};
+
+template <class Cfg>
+Queue<typename Cfg::RC>* queue_new(ThreadState<Cfg>& ts) {
+  using RC = typename Cfg::RC;
+  auto* q = static_cast<Queue<RC>*>(alloc_block(ts, sizeof(Queue<RC>)));
+  init_object(ts, &q->ob, Type::kQueue);
+  new (&q->lock) dictlock::FutexMutex();
+  q->cap = 16;
+  q->ring = static_cast<Object<RC>**>(alloc_block(ts, std::size_t(q->cap) * sizeof(Object<RC>*)));
+  q->head = q->count = 0;
+  return q;
+}
+
+namespace detail {
+template <class Cfg>
+using BO = Object<typename Cfg::RC>;
+
+template <class Cfg>
+BO<Cfg>* none_ref(ThreadState<Cfg>& ts) {
+  incref(ts, ts.rt.none);
+  return ts.rt.none;
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_range(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int nargs) {
+  if (nargs < 1 || nargs > 2) fatal("TypeError: range() takes 1 or 2 arguments here");
+  return range_new(ts, args, nargs);
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_len(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
+  BO<Cfg>* o = args[0];
+  std::int64_t n;
+  switch (o->type) {
+    case Type::kList: n = as<List>(o)->size; break;
+    case Type::kTuple: n = as<Tuple>(o)->size; break;
+    case Type::kDict: n = std::int64_t(as<Dict>(o)->used); break;
+    case Type::kStr: n = as<Str>(o)->size; break;
+    default: fatal("TypeError: object has no len()");
+  }
+  return int_from(ts, n);
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_queue(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>**, int) {
+  return &queue_new(ts)->ob;
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_list_append(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int) {
+  list_append(ts, as<List>(self), args[0]);
+  return none_ref(ts);
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_list_pop(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>**, int) {
+  return list_pop(ts, as<List>(self));
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_queue_put(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int) {
+  using O = BO<Cfg>;
+  auto* q = as<Queue>(self);
+  O* v = args[0];
+  incref(ts, v);
+  q->lock.lock();
+  if (q->count == q->cap) {  // grow: the new ring is private until the lock is released
+    const std::int64_t cap = q->cap * 2;
+    auto* ring = static_cast<O**>(alloc_block(ts, std::size_t(cap) * sizeof(O*)));
+    for (std::int64_t i = 0; i < q->count; ++i) ring[i] = q->ring[(q->head + i) % q->cap];
+    free_block(ts, q->ring, std::size_t(q->cap) * sizeof(O*));
+    q->ring = ring;
+    q->cap = cap;
+    q->head = 0;
+  }
+  q->ring[(q->head + q->count) % q->cap] = v;
+  ++q->count;
+  q->lock.unlock();
+  return none_ref(ts);
+}
+
+template <class Cfg>
+BO<Cfg>* builtin_queue_get(ThreadState<Cfg>&, BO<Cfg>* self, BO<Cfg>**, int) {
+  auto* q = as<Queue>(self);
+  q->lock.lock();
+  if (q->count == 0) {
+    q->lock.unlock();
+    fatal("Queue.get on an empty queue: a workload must put before it gets (runtime/builtins.h)");
+  }
+  BO<Cfg>* v = q->ring[q->head];
+  q->head = (q->head + 1) % q->cap;
+  --q->count;
+  q->lock.unlock();
+  return v;  // the queue's reference moves to the caller
+}
+}  // namespace detail
+
+// Defined in runtime/interp.h: __build_class__ runs the class body.
+template <class Cfg>
+Object<typename Cfg::RC>* builtin_build_class(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* self,
+                                              Object<typename Cfg::RC>** args, int nargs);
+
+template <class Cfg>
+struct Builtins {
+  static constexpr BuiltinDef<Cfg> table[kBuiltinCount] = {
+      {"range", &detail::builtin_range<Cfg>, -1, true, Type::kCount},
+      {"len", &detail::builtin_len<Cfg>, 1, false, Type::kCount},
+      {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount},
+      {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount},
+      {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList},
+      {"pop", &detail::builtin_list_pop<Cfg>, 0, false, Type::kList},
+      {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue},
+      {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue},
+  };
+  // The method of `type` named `name`, or kBuiltinCount.
+  static std::uint32_t find_method(Type type, std::string_view name) {
+    for (std::uint32_t i = 0; i < kBuiltinCount; ++i)
+      if (table[i].self_type == type && name == table[i].name) return i;
+    return kBuiltinCount;
+  }
+};
+
+// A Builtin object: `self` (may be null) is increfed.
+template <class Cfg>
+Builtin<typename Cfg::RC>* builtin_new(ThreadState<Cfg>& ts, std::uint32_t which, Object<typename Cfg::RC>* self) {
+  using RC = typename Cfg::RC;
+  auto* b = static_cast<Builtin<RC>*>(alloc_block(ts, sizeof(Builtin<RC>)));
+  init_object(ts, &b->ob, Type::kBuiltin);
+  b->which = which;
+  if (self != nullptr) incref(ts, self);
+  b->self = self;
+  return b;
+}
+
+}  // namespace rclab::runtime
