@@ -26,7 +26,7 @@
 namespace rclab::dictlock {
 
 // What a thread does around sleeping on a dict's lock, set per thread by
-// the code that runs the interpreter on it (experiments/fib_run.h); empty
+// the code that runs the interpreter on it (experiments/workload_run.h); empty
 // elsewhere. Why: under buffered counting a thread that blocks must be
 // parked (runtime/object_ops.h), because the commit thread's epochs wait
 // for every running thread — and the lock's holder may itself be waiting

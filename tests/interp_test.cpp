@@ -135,7 +135,7 @@ TYPED_TEST(GilHandOver, HappensInsideTheEvalLoop) {
     a_holds = true;
     // The GIL is released here only inside call_fib, by the eval loop.
     while (!b_took.load() && std::chrono::steady_clock::now() < deadline) {
-      a_results_ok &= call_fib(ts, fib_name, 15) == fib_value(15);
+      a_results_ok &= call_global(ts, fib_name, 15) == fib_value(15);
       ++a_calls;
     }
     a_done = true;
@@ -148,7 +148,7 @@ TYPED_TEST(GilHandOver, HappensInsideTheEvalLoop) {
     Gil::take(rt.gil_shared, ts.gil);
     b_took_mid_run = !a_done;
     b_took = true;
-    EXPECT_EQ(call_fib(ts, fib_name, 10), fib_value(10));
+    EXPECT_EQ(call_global(ts, fib_name, 10), fib_value(10));
     ts.detach();
     Gil::drop(rt.gil_shared, ts.gil);
   });
