@@ -366,6 +366,8 @@ struct SweepArgs {
   int warmup = 1;
   bool no_ceiling = false;
   int n = 30;  // used only when --n is given; else the preset's, else 30
+  std::string workloads;  // comma-separated, or "all"; else the preset's, else fib
+  double scale = 0;       // 0: the preset's, else 1
   std::string out;
   bool resume = false;
   std::string seed = "24301";  // 0x5eed; a string, so "-1" is refused, not wrapped
@@ -468,7 +470,24 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
       return usage_error(e.what());
     }
     s.tools_dir = tools_dir();
+    s.workloads_dir = tools_dir() + "/../workloads";
   }
+  if (!a.workloads.empty()) {
+    if (a.workloads == "all") {
+      for (const EmbeddedWorkload& w : embedded_workloads()) s.workloads.emplace_back(w.name);
+    } else if (!split_list("--workloads", a.workloads, s.workloads, why)) {
+      return usage_error(why);
+    }
+    std::set<std::string> seen_w;
+    for (const auto& w : s.workloads) {
+      if (find_workload(w) == nullptr)
+        return usage_error("--workloads: unknown workload '" + w + "' (known: " + workload_names() + ", or all)");
+      if (!seen_w.insert(w).second) return usage_error("--workloads lists '" + w + "' twice");
+    }
+  } else if (preset != nullptr) {
+    s.workloads = preset->workloads;
+  }
+  s.scale = a.scale > 0 ? a.scale : preset != nullptr ? preset->scale : 1.0;
   if (s.configs.empty() && s.peers.empty())
     return usage_error("give --configs, --peers or --preset (see rclab sweep --help)");
   std::set<std::string> seen;
@@ -676,6 +695,11 @@ int rclab_main(int argc, char** argv, bool dry_run) {
       ->check(CLI::Range(0, 100));
   sweep_cmd->add_flag("--no-ceiling", sw.no_ceiling, "Do not interleave the machine's ceiling (a share-nothing loop)");
   auto* sweep_n_opt = sweep_cmd->add_option("--n", sw.n, "fib argument (default: the preset's, else 30)")->check(kWholeNumber);
+  sweep_cmd->add_option("--workloads", sw.workloads,
+                        "Comma-separated workloads, or all (" + workload_names() + "; default: the preset's, else fib)");
+  sweep_cmd->add_option("--scale", sw.scale,
+                        "Each workload but fib runs its N times this (default: the preset's, else 1)")
+      ->check(CLI::Range(0.001, 100.0));
   sweep_cmd->add_option("--out", sw.out, "JSON Lines file the records are appended to");
   sweep_cmd->add_flag("--resume", sw.resume, "Continue --out: runs of this build already there count");
   sweep_cmd->add_option("--seed", sw.seed, "Seed of the shuffled order (a whole number >= 0)");

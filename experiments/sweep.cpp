@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,7 @@
 #include "experiments/records.h"
 #include "experiments/registry.h"
 #include "experiments/system_info.h"
+#include "experiments/workloads_embedded.h"
 
 extern char** environ;
 
@@ -202,9 +204,12 @@ enum class Kind { kModel, kPeer, kCeiling };
 const char* kind_name(Kind k) { return k == Kind::kModel ? "model" : k == Kind::kPeer ? "peer" : "ceiling"; }
 
 struct Cell {
-  Cell(Kind k, std::string c, int t, const PeerSpec* p = nullptr) : kind(k), config(std::move(c)), threads(t), peer(p) {}
+  Cell(Kind k, std::string c, std::string w, int n_, int t, const PeerSpec* p = nullptr)
+      : kind(k), config(std::move(c)), workload(std::move(w)), n(n_), threads(t), peer(p) {}
   Kind kind;
-  std::string config;  // configuration, peer name, or "ceiling"
+  std::string config;    // configuration, peer name, or "ceiling"
+  std::string workload;  // "" for the ceiling
+  int n;                 // work(n)'s argument
   int threads;
   const PeerSpec* peer;
   bool is_baseline = false;  // divides some ratio: measured twice as often
@@ -217,9 +222,9 @@ struct Cell {
 
 // What identifies a cell's records in a file: a model's or the ceiling's
 // must come from this very build; a peer's from the same interpreter path.
-std::string cell_key(const std::string& kind, const std::string& config, int threads, int n,
-                     const std::string& build) {
-  return kind + "|" + config + "|" + std::to_string(threads) + "|" + std::to_string(n) + "|" + build;
+std::string cell_key(const std::string& kind, const std::string& config, const std::string& workload, int threads,
+                     int n, const std::string& build) {
+  return kind + "|" + config + "|" + workload + "|" + std::to_string(threads) + "|" + std::to_string(n) + "|" + build;
 }
 
 std::string record_key(const nlohmann::json& r) {
@@ -227,7 +232,10 @@ std::string record_key(const nlohmann::json& r) {
     const std::string kind = r.value("kind", "model");
     const std::string build = kind == "peer" ? r.at("peer").at("executable").get<std::string>()
                                              : r.at("build").at("id").get<std::string>();
-    return cell_key(kind, r.at("config").get<std::string>(), r.at("threads").get<int>(), r.at("n").get<int>(), build);
+    // Records from before workloads ran fib; the ceiling runs none.
+    const std::string workload = kind == "ceiling" ? "" : r.value("workload", std::string("fib"));
+    return cell_key(kind, r.at("config").get<std::string>(), workload, r.at("threads").get<int>(),
+                    r.at("n").get<int>(), build);
   } catch (const nlohmann::json::exception&) {
     return {};
   }
@@ -315,6 +323,12 @@ std::vector<PeerSpec> load_peers(const std::string& path) {
   return peers;
 }
 
+std::vector<std::string> all_workload_names() {
+  std::vector<std::string> v;
+  for (const EmbeddedWorkload& w : embedded_workloads()) v.emplace_back(w.name);
+  return v;
+}
+
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> kPresets = {
       {"default",
@@ -327,6 +341,11 @@ const std::vector<Preset>& presets() {
        "the configurations that model a real interpreter, to run with --peers: fib(30), 10-15 repeats (20-30 "
        "for baselines) at 1, 2 and 4 threads",
        [] { return calibration_configs(); }, {1, 2, 4}, 10, 15, 30, "results/latest/calibration.jsonl"},
+      {"workloads",
+       "every configuration on every workload at 1, 2 and 4 threads (fib(25); the others at half their N), "
+       "3-8 repeats (6-16 for baselines); run it with --peers for the real interpreters on the same files",
+       [] { return runnable_configs(false); }, {1, 2, 4}, 3, 8, 25, "results/latest/workloads.jsonl",
+       all_workload_names(), 0.5},
   };
   return kPresets;
 }
@@ -349,13 +368,16 @@ std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::s
   if (c.kind == Kind::kPeer) {
     exe = c.peer->python;
     std::vector<std::string> a = {spec.tools_dir + "/peer_fib.py", "--name", c.config, "--threads", t,
-                                  "--n", std::to_string(spec.n)};
+                                  "--n", std::to_string(c.n)};
+    // fib is peer_fib.py's own; another workload runs from its source.
+    if (c.workload != "fib") a.insert(a.end(), {"--workload", spec.workloads_dir + "/" + c.workload + ".py"});
     if (!c.peer->base.empty()) a.insert(a.end(), {"--base", c.peer->base});
     if (spec.allow_long) a.push_back("--long");
     return a;
   }
   exe = self;
-  std::vector<std::string> a = {"run", "--config", c.config, "--threads", t, "--n", std::to_string(spec.n), "--json"};
+  std::vector<std::string> a = {"run",        "--config", c.config, "--workload", c.workload, "--threads", t,
+                                "--n",        std::to_string(c.n),  "--json"};
   if (spec.pin) a.push_back("--pin");
   if (spec.allow_long) a.push_back("--long");
   return a;
@@ -367,12 +389,12 @@ std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::s
 // min(N, cores), CPU below N times one thread's. The report flags the same
 // cases with bootstrap intervals.
 int warn_impossible(const std::vector<Cell>& cells, long cores) {
-  std::map<std::pair<std::string, int>, const Cell*> by;
-  for (const auto& c : cells) by[{c.config, c.threads}] = &c;
+  std::map<std::tuple<std::string, std::string, int>, const Cell*> by;
+  for (const auto& c : cells) by[{c.config, c.workload, c.threads}] = &c;
   int warnings = 0;
   for (const auto& c : cells) {
     if (c.kind != Kind::kModel || c.threads == 1 || c.wall.empty()) continue;
-    const Cell* one = by.count({c.config, 1}) ? by[{c.config, 1}] : nullptr;
+    const Cell* one = by.count({c.config, c.workload, 1}) ? by[{c.config, c.workload, 1}] : nullptr;
     if (one == nullptr || one->wall.empty()) continue;
     const double n = c.threads;
     const double lo_speedup = n * *std::min_element(one->wall.begin(), one->wall.end()) /
@@ -382,7 +404,8 @@ int warn_impossible(const std::vector<Cell>& cells, long cores) {
     const ConfigEntry* e = find_config(c.config);
     const bool has_gil = e != nullptr && e->gil != "none" && e->gil != "isolated";
     auto warn = [&](const std::string& what) {
-      std::fprintf(stderr, "rclab sweep: warning: %s at %d threads: %s\n", c.config.c_str(), c.threads, what.c_str());
+      std::fprintf(stderr, "rclab sweep: warning: %s on %s at %d threads: %s\n", c.config.c_str(), c.workload.c_str(),
+                   c.threads, what.c_str());
       ++warnings;
     };
     char buf[160];
@@ -424,15 +447,29 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
   for (const auto& p : spec.peers)
     if (!p.base.empty()) baselines.insert(p.base);
   for (int t : spec.threads) {
-    for (const auto& c : spec.configs) cells.emplace_back(Kind::kModel, c, t);
-    for (const auto& p : spec.peers) cells.emplace_back(Kind::kPeer, p.name, t, &p);
-    if (spec.ceiling) cells.emplace_back(Kind::kCeiling, "ceiling", t);
+    for (const auto& w : spec.workloads) {
+      const EmbeddedWorkload* wl = find_workload(w);
+      const int n = w == "fib" ? spec.n : std::max(1, int(std::lround(wl->default_n * spec.scale)));
+      for (const auto& c : spec.configs) {
+        const ConfigEntry* e = find_config(c);
+        if (e != nullptr && e->private_only && wl->crosses_threads) continue;  // refused: see below
+        cells.emplace_back(Kind::kModel, c, w, n, t);
+      }
+      for (const auto& p : spec.peers) cells.emplace_back(Kind::kPeer, p.name, w, n, t, &p);
+    }
+    if (spec.ceiling) cells.emplace_back(Kind::kCeiling, "ceiling", "", 0, t);
   }
+  for (const auto& c : spec.configs)
+    for (const auto& w : spec.workloads)
+      if (const ConfigEntry* e = find_config(c); e != nullptr && e->private_only && find_workload(w)->crosses_threads)
+        std::fprintf(stderr, "rclab sweep: %s does not run %s: the workload hands objects between threads, which %s's "
+                             "counting does not allow\n", c.c_str(), w.c_str(), e->refcount_name().c_str());
   std::map<std::string, Cell*> by_key;
   for (auto& c : cells) {
     c.is_baseline = c.threads == 1 && (baselines.contains(c.config) || c.kind == Kind::kCeiling);
     c.warmups_left = spec.warmup;
-    by_key[cell_key(kind_name(c.kind), c.config, c.threads, spec.n, c.peer ? c.peer->python : build)] = &c;
+    by_key[cell_key(kind_name(c.kind), c.config, c.workload, c.threads, c.kind == Kind::kCeiling ? 0 : c.n,
+                    c.peer ? c.peer->python : build)] = &c;
   }
   auto needed = [&](const Cell& c) { return c.is_baseline ? 2 * spec.min_repeats : spec.min_repeats; };
   auto ceiling_of = [&](const Cell& c) { return c.is_baseline ? 2 * spec.max_repeats : spec.max_repeats; };
@@ -521,7 +558,8 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       const bool parsed = rec.is_object() && rec.contains("wall_s");
       const bool clean_exit = ch.started && WIFEXITED(ch.wait_status) && WEXITSTATUS(ch.wait_status) == 0;
       if (!parsed) {
-        rec = {{"schema", kSchema}, {"kind", kind_name(c.kind)}, {"config", c.config}, {"threads", c.threads}, {"n", spec.n}};
+        rec = {{"schema", kSchema}, {"kind", kind_name(c.kind)}, {"config", c.config}, {"threads", c.threads}, {"n", c.n}};
+        if (c.kind != Kind::kCeiling) rec["workload"] = c.workload;
         if (c.peer) rec["peer"] = {{"name", c.peer->name}, {"executable", c.peer->python}};
         rec["machine"] = machine_info();
         if (c.kind != Kind::kPeer) rec["build"] = build_info();
@@ -559,8 +597,9 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       if (stop_after > 0 && finished == stop_after) ::raise(SIGSTOP);
 
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, "%ssweep: round %d, %d runs, %d failed, elapsed %s  (%s, %d threads, run %d%s)%s",
-                   tty ? "\r\033[K" : "", round, finished, failed, hms(elapsed).c_str(), c.config.c_str(), c.threads,
+      std::fprintf(stderr, "%ssweep: round %d, %d runs, %d failed, elapsed %s  (%s%s%s, %d threads, run %d%s)%s",
+                   tty ? "\r\033[K" : "", round, finished, failed, hms(elapsed).c_str(), c.config.c_str(),
+                   c.workload.empty() ? "" : " on ", c.workload.c_str(), c.threads,
                    c.recorded, ok ? "" : (": FAILED, " + rec["failure"].get<std::string>()).c_str(), tty ? "" : "\n");
       std::fflush(stderr);
       if (g_stop_signal.load() != 0) break;

@@ -1,7 +1,7 @@
 // `rclab sweep`: many runs, each in its own child process, into one JSON
 // Lines file.
 //
-// A cell is (kind, configuration or peer, threads) at one n: a model
+// A cell is (kind, configuration or peer, workload, threads) at one n: a model
 // configuration (`rclab run`), a real interpreter from a peers file
 // (tools/peer_fib.py under that interpreter), or the machine's ceiling
 // (`rclab ceiling`). Each cell first gets warm-up runs that are not
@@ -51,7 +51,11 @@ struct SweepSpec {
   double target = 0.03;  // relative half-width of the median's 95% CI
   int warmup = 1;        // unrecorded runs per cell
   bool ceiling = true;   // interleave the machine's ceiling at each thread count
-  int n = 30;
+  int n = 30;  // fib's n
+  // What every run runs (workloads/README.md); fib takes `n`, every other
+  // workload its own N times `scale`.
+  std::vector<std::string> workloads = {"fib"};
+  double scale = 1.0;
   std::string out;
   bool resume = false;
   std::uint64_t seed = 0x5eed;
@@ -59,6 +63,7 @@ struct SweepSpec {
   bool allow_long = false;
   double timeout_s = 3600;  // per run
   std::string tools_dir;    // where tools/peer_fib.py is (peers only)
+  std::string workloads_dir;  // where workloads/*.py are (peers of a workload other than fib)
 };
 
 struct Preset {
@@ -70,6 +75,8 @@ struct Preset {
   int max_repeats;
   int n;
   const char* out;
+  std::vector<std::string> workloads = {"fib"};
+  double scale = 1.0;  // of every workload's N but fib's
 };
 
 const std::vector<Preset>& presets();
