@@ -100,15 +100,16 @@ def group(records):
     return points, notes
 
 
-def find_base(points, p, base_config, threads=1, kind=None):
+def find_base(points, p, base_config, threads=1, kind=None, workload=None):
     """The point of `base_config` at `threads` that `p` is measured against:
     same kind unless given (a peer's base is a peer), same workload and n (a
     workload is only ever measured against the same workload); among several
-    variants the one with p's build and settings, else p's build, else the only one."""
+    variants the one with p's build and settings, else p's build, else the only one.
+    `workload` overrides p's (the ceiling, which has none, against a model point)."""
     if base_config is None:
         return None
     cands = [q for q in points.values() if q.config == base_config and q.n == p.n and q.threads == threads
-             and q.kind == (kind or p.kind) and q.workload == p.workload and q.ok]
+             and q.kind == (kind or p.kind) and q.workload == (p.workload if workload is None else workload) and q.ok]
     if not cands:
         return None
     for test in (lambda q: q.variant[1:] == p.variant[1:], lambda q: q.variant[2] == p.variant[2]):
