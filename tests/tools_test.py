@@ -396,7 +396,7 @@ class Workloads(unittest.TestCase):
         self.assertEqual(worst, {"nogil": "queue", "gilectomy-2016-10": "fib"})
         nq = [r for r in rows if r.label == "nogil" and r.workload == "queue"][0]
         self.assertEqual(nq.threads, 2)
-        self.assertAlmostEqual(nq.ratio.value, 0.12 / 0.04, delta=0.05)
+        self.assertAlmostEqual(nq.ratio.value, 0.12 / 0.03, delta=0.05)
         self.assertLessEqual(nq.ratio.lo, nq.ratio.value)
         self.assertAlmostEqual(nq.scaling.value, 0.5, delta=0.02)
 
@@ -431,9 +431,14 @@ class Workloads(unittest.TestCase):
                           "## Workload `fib`", "## Workload `queue`", "## Machine ceiling (shared by every workload)"):
                 self.assertEqual(md.count(title + "\n"), 1, title)
             self.assertLess(md.index("## Workload `fib`"), md.index("## Workload `queue`"))
-            self.assertIn("- nogil: worst on queue (3.00× gil at 2 threads)", md)
+            self.assertIn("- nogil: worst on queue (4.00× gil at 2 threads)", md)
             page = read(os.path.join(d, "report.html"))
             self.assertIn("<h2>Workload <code>queue</code></h2>", page)
+            import re
+            ids = re.findall(r'id="([^"]+)"', page)
+            self.assertGreaterEqual(len(ids), 2)  # a flag in each workload's section
+            self.assertEqual(len(ids), len(set(ids)), "footnote ids repeat across workload sections")
+            self.assertTrue(set(re.findall(r'href="#([^"]+)"', page)) <= set(ids))
             for wl in ("fib", "queue"):
                 for name in ("wall_vs_threads", "cpu_vs_threads", "speedup_vs_threads", "overhead_inflation"):
                     self.assertGreater(os.path.getsize(os.path.join(d, f"{name}.{wl}.png")), 1000)
