@@ -17,6 +17,7 @@ sys.path.insert(0, TOOLS)
 import calibration  # noqa: E402
 import compare  # noqa: E402
 import derived  # noqa: E402
+import per_workload  # noqa: E402
 import table  # noqa: E402
 import points as points_mod  # noqa: E402
 import rclab_records  # noqa: E402
@@ -24,6 +25,7 @@ import stats  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "small.jsonl")
 V2 = os.path.join(HERE, "fixtures", "v2_sweep.jsonl")
+WORKLOADS = os.path.join(HERE, "fixtures", "v2_workloads.jsonl")
 
 
 def read(path):
@@ -333,6 +335,161 @@ class Reading(unittest.TestCase):
         self.assertTrue(files)
         for f in files:
             self.assertTrue(rclab_records.read_records(f, warn=io.StringIO()), f)
+
+
+class Workloads(unittest.TestCase):
+    """v2_workloads.jsonl (tests/fixtures/gen_fixtures.py workloads()): fib
+    (n=20) and queue (n=500) on gil, gilectomy-2016-10, nogil and the peers
+    they model, 1 and 2 threads, and the ceiling."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pts, _ = load(WORKLOADS)
+        cls.d = derived.derive_all(cls.pts, 2)
+
+    def test_point_keys_differ_by_workload(self):
+        rec = rclab_records.read_records(WORKLOADS, warn=io.StringIO())[0]
+        rec = {k: v for k, v in rec.items() if k != "_where"}
+        other = dict(rec, workload="queue" if rec["workload"] != "queue" else "fib")
+        self.assertNotEqual(rclab_records.point_key(rec), rclab_records.point_key(other))
+        # Records from before workloads ran fib: without the field they are fib's points.
+        fib = dict(rec, workload="fib")
+        bare = {k: v for k, v in fib.items() if not k.startswith("workload")}
+        self.assertEqual(rclab_records.point_key(bare), rclab_records.point_key(fib))
+        # Same config, n and threads are never pooled across workloads, even with equal n.
+        same_n = dict(other, n=rec["n"])
+        self.assertNotEqual(rclab_records.point_key(rec), rclab_records.point_key(same_n))
+        ceil = [p for p in self.pts.values() if p.kind == "ceiling"]
+        self.assertTrue(ceil and all(p.workload == "" for p in ceil))
+        self.assertEqual(len({(p.config, p.workload) for p in self.pts.values() if p.config == "nogil"}), 2)
+
+    def test_derived_figures_use_the_same_workloads_baseline(self):
+        for p in self.pts.values():
+            dd = self.d[p.key]
+            for b in (dd.base, dd.gil_base):
+                if b is not None and p.kind != "ceiling":
+                    self.assertEqual(b.workload, p.workload, (p.label, p.workload))
+        nq = self.d[find(self.pts, "nogil", 2, workload="queue").key]
+        self.assertAlmostEqual(nq.speedup.value, 2 * 0.02 / 0.12, delta=0.01)   # against queue's gil(1)
+        self.assertAlmostEqual(nq.scaling.value, 2 * 0.03 / 0.12, delta=0.01)
+        nf = self.d[find(self.pts, "nogil", 2, workload="fib").key]
+        self.assertAlmostEqual(nf.speedup.value, 2 * 0.10 / 0.09, delta=0.05)   # against fib's gil(1)
+        g1 = self.d[find(self.pts, "gilectomy", 1, workload="queue").key]       # a peer against its base, same workload
+        self.assertEqual(g1.base.config, "gilectomy-base")
+        self.assertAlmostEqual(g1.overhead.value, 0.08 / 0.035 - 1, delta=0.05)
+        # The ceiling is shared: no "vs gil" in a file of several workloads, one ceiling speedup per N.
+        c2 = self.d[find(self.pts, "ceiling", 2).key]
+        self.assertIsNone(c2.gil_base)
+        self.assertEqual(sorted(t for _, t in derived.ceiling(self.pts)), [1, 2])
+
+    def test_calibration_per_workload(self):
+        sub = points_mod.of_workload(self.pts, "queue")
+        rows = [r for r in calibration.rows(sub) if r.model == "nogil" and r.figure == "speedup:2"]
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0].n, 500)
+        self.assertAlmostEqual(rows[0].model_value.value, 2 * 0.02 / 0.12, delta=0.01)
+        self.assertAlmostEqual(rows[0].real_value.value, 2 * 0.026 / 0.03, delta=0.02)
+
+    def test_worst_workload_per_configuration(self):
+        rows = per_workload.worst(self.pts, self.d)
+        worst = {r.label: r.workload for r in rows if r.worst}
+        self.assertEqual(worst, {"nogil": "queue", "gilectomy-2016-10": "fib"})
+        nq = [r for r in rows if r.label == "nogil" and r.workload == "queue"][0]
+        self.assertEqual(nq.threads, 2)
+        self.assertAlmostEqual(nq.ratio.value, 0.12 / 0.03, delta=0.05)
+        self.assertLessEqual(nq.ratio.lo, nq.ratio.value)
+        self.assertAlmostEqual(nq.scaling.value, 0.5, delta=0.02)
+
+    def test_ranking_agrees_on_fib_and_not_on_queue(self):
+        rows = {(r.workload, r.threads): r for r in per_workload.ranking(self.pts)}
+        self.assertEqual(sorted(rows), [("fib", 1), ("fib", 2), ("queue", 1), ("queue", 2)])
+        for t in (1, 2):
+            self.assertIs(rows[("fib", t)].agree, True)
+            self.assertIs(rows[("queue", t)].agree, False)
+        q2 = rows[("queue", 2)]
+        self.assertEqual([n for n, _ in q2.model], ["gil", "nogil", "gilectomy-2016-10"])
+        self.assertEqual([n for n, _ in q2.real], ["nogil-gil-off", "cpython-3.6", "gilectomy"])
+        cells = per_workload.rank_cells([q2, rows[("fib", 2)]])
+        self.assertEqual([c[4] for c in cells], ["no", "yes"])
+
+    def test_ranking_says_what_is_missing(self):
+        pts = {k: p for k, p in self.pts.items() if not (p.config == "gilectomy" and p.workload == "queue")}
+        rows = {(r.workload, r.threads): r for r in per_workload.ranking(pts)}
+        q1 = rows[("queue", 1)]
+        self.assertIsNone(q1.agree)
+        self.assertEqual(q1.missing, ["gilectomy (real)"])
+        self.assertIs(q1.partial, False)  # gil < nogil in the model, nogil-gil-off < cpython-3.6 for real
+        self.assertTrue(per_workload.rank_cells([q1])[0][4].startswith("missing: gilectomy (real)"))
+
+    def test_report_has_a_section_and_plots_per_workload(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), WORKLOADS, "-o", d],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            md = read(os.path.join(d, "report.md"))
+            for title in ("## Worst workload per configuration", "## Ranking vs the real interpreters",
+                          "## Workload `fib`", "## Workload `queue`", "## Machine ceiling (shared by every workload)"):
+                self.assertEqual(md.count(title + "\n"), 1, title)
+            self.assertLess(md.index("## Workload `fib`"), md.index("## Workload `queue`"))
+            self.assertIn("- nogil: worst on queue (4.00× gil at 2 threads)", md)
+            page = read(os.path.join(d, "report.html"))
+            self.assertIn("<h2>Workload <code>queue</code></h2>", page)
+            import re
+            ids = re.findall(r'id="([^"]+)"', page)
+            self.assertGreaterEqual(len(ids), 2)  # a flag in each workload's section
+            self.assertEqual(len(ids), len(set(ids)), "footnote ids repeat across workload sections")
+            self.assertTrue(set(re.findall(r'href="#([^"]+)"', page)) <= set(ids))
+            for wl in ("fib", "queue"):
+                for name in ("wall_vs_threads", "cpu_vs_threads", "speedup_vs_threads", "overhead_inflation"):
+                    self.assertGreater(os.path.getsize(os.path.join(d, f"{name}.{wl}.png")), 1000)
+                    self.assertIn(f"![{name}.{wl}.png]({name}.{wl}.png)", md)
+                    self.assertIn(f'alt="{name}.{wl}.png"', page)
+            self.assertFalse(os.path.exists(os.path.join(d, "wall_vs_threads.png")))
+
+    def test_a_fib_only_file_reports_as_before_workloads(self):
+        """fib's records with the workload fields read exactly as the same
+        records without them (records from before workloads): same md, same
+        html, same plots, and no trace of workloads."""
+        import json
+        recs = [json.loads(line) for line in read(WORKLOADS).splitlines()]
+        recs = [r for r in recs if r.get("workload", "fib") == "fib"]
+        bare = [{k: v for k, v in r.items() if not k.startswith("workload")} for r in recs]
+        outs = []
+        with tempfile.TemporaryDirectory() as d:
+            for name, rs in (("with", recs), ("without", bare)):
+                os.makedirs(os.path.join(d, name))
+                path = os.path.join(d, name, "fib.jsonl")
+                with open(path, "w") as f:
+                    f.write("".join(json.dumps(r, sort_keys=True) + "\n" for r in rs))
+                out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), path],
+                                     capture_output=True, text=True)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                files = sorted(os.listdir(os.path.join(d, name)))
+                blobs = {}
+                for f in files:
+                    if f.endswith((".md", ".html", ".png")):
+                        with open(os.path.join(d, name, f), "rb") as fh:
+                            blobs[f] = fh.read()
+                outs.append((files, blobs))
+        self.assertEqual(outs[0][0], outs[1][0])
+        self.assertIn("wall_vs_threads.png", outs[0][0])
+        for f in outs[0][1]:
+            self.assertEqual(outs[0][1][f], outs[1][1][f], f)
+        md = outs[0][1]["report.md"].decode()
+        self.assertNotIn("orkload", md)
+        self.assertIn("## Calibration: each model beside the real system it models", md)
+
+    def test_compare_and_agree_match_workloads(self):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "compare.py"), WORKLOADS, "--configs", "gil,nogil"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = [line for line in out.stdout.splitlines() if line.startswith("| gil → nogil")]
+        self.assertEqual(len(rows), 4, out.stdout)
+        self.assertTrue(any(line.startswith("| gil → nogil [queue] | 2 | 500 |") for line in rows), rows)
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), WORKLOADS, WORKLOADS],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("| nogil | queue | 2 | speedup |", out.stdout)
 
 
 class SharedFixtures(unittest.TestCase):

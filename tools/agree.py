@@ -3,8 +3,8 @@
 
 Usage: agree.py A.jsonl B.jsonl
 
-For every point in both files — matched by (kind, configuration, n,
-threads) — takes each derived figure (single-thread overhead, CPU
+For every point in both files — matched by (kind, configuration, workload,
+n, threads) — takes each derived figure (single-thread overhead, CPU
 inflation and speedup against the point's base, and its own scaling) with
 its 95% bootstrap interval from each file (tools/derived.py), and says
 whether the two intervals overlap. Two back-to-back sweeps on one machine
@@ -35,7 +35,7 @@ def load(path, max_other_cpu):
         raise BadInput(f"{path}: no records")
     points, _ = group(records)
     d = derived_mod.derive_all(points, cores_of(records))
-    return {(p.kind, p.config, p.n, p.threads): (p, d[k]) for k, p in points.items()}
+    return {(p.kind, p.config, p.workload, p.n, p.threads): (p, d[k]) for k, p in points.items()}
 
 
 def overlap(a, b):
@@ -56,8 +56,11 @@ def main():
     if not common:
         raise BadInput("no point appears in both files")
     print(f"# {os.path.basename(args.b)} against {os.path.basename(args.a)}\n")
-    print("| config | threads | figure | A [95%] | B [95%] | overlap |")
-    print("|---|---:|---|---|---|---|")
+    # A workload column only when some point ran another workload than fib:
+    # fib-only files read as they always did.
+    wl = any(k[2] not in ("fib", "") for k in common)
+    print("| config |" + (" workload |" if wl else "") + " threads | figure | A [95%] | B [95%] | overlap |")
+    print("|---|" + ("---|" if wl else "") + "---:|---|---|---|---|")
     total = agreed = 0
     for key in common:
         (pa, da), (_, db) = side_a[key], side_b[key]
@@ -68,7 +71,7 @@ def main():
             total += 1
             ok = overlap(ea, eb)
             agreed += ok
-            print(f"| {pa.config} | {pa.threads} | {f} | {ea.fmt('{:.3f}')} | {eb.fmt('{:.3f}')} | "
+            print(f"| {pa.config} |" + (f" {pa.workload or '—'} |" if wl else "") + f" {pa.threads} | {f} | {ea.fmt('{:.3f}')} | {eb.fmt('{:.3f}')} | "
                   f"{'yes' if ok else '**no**'} |")
     print(f"\n{agreed} of {total} intervals overlap.")
     print(f"rclab agree: {agreed} of {total} intervals overlap", file=sys.stderr)

@@ -4,8 +4,8 @@
 Usage: compare.py A.jsonl B.jsonl
        compare.py FILE.jsonl --configs A,B
 
-Points are matched by (kind, config, n, threads) across two files, or by
-(n, threads) between two configurations of one file; when a side holds
+Points are matched by (kind, config, workload, n, threads) across two
+files, or by (workload, n, threads) between two configurations of one file; when a side holds
 several variants (policies, settings, build) of one point, only the same
 variant is matched. Before the table it says which axes differ between
 the sides — policies, settings, build — so a ratio is never read as the
@@ -135,7 +135,7 @@ def main():
                 raise BadInput(f"configuration '{c}' is not in {args.files[0]} (it has: {', '.join(known)})")
         side_a = [p for p in pts.values() if p.config == ca]
         side_b = [p for p in pts.values() if p.config == cb]
-        pairs = match(side_a, side_b, lambda p: (p.n, p.threads))
+        pairs = match(side_a, side_b, lambda p: (p.workload, p.n, p.threads))
         name = lambda a, b: f"{a.label} → {b.label}"  # noqa: E731
         title = f"{cb} against {ca} in {args.files[0]}"
     else:
@@ -143,11 +143,13 @@ def main():
             raise BadInput("--configs is for comparing two configurations within one file")
         (pa, _), (pb, _) = (group(read_records(f)) for f in args.files)
         side_a, side_b = list(pa.values()), list(pb.values())
-        pairs = match(side_a, side_b, lambda p: (p.kind, p.config, p.n, p.threads))
+        pairs = match(side_a, side_b, lambda p: (p.kind, p.config, p.workload, p.n, p.threads))
         name = lambda a, b: a.label if a.label == b.label else f"{a.label} / {b.label}"  # noqa: E731
         title = f"{args.files[1]} against {args.files[0]}"
     if not pairs:
-        raise BadInput("no point appears on both sides (matched by config, n and threads)")
+        by = "config, n and threads" if all(p.workload in ("fib", "") for p in side_a + side_b) \
+            else "config, workload, n and threads"
+        raise BadInput(f"no point appears on both sides (matched by {by})")
 
     print(f"# {title}\n")
     print("What differs between A and B (over the matched points):\n")
@@ -157,8 +159,10 @@ def main():
     print("| point | threads | n | runs A/B | wall A | wall B | wall ratio | p | CPU ratio | p | note |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     weak = 0
-    for a, b in sorted(pairs, key=lambda ab: (ab[0].label, ab[0].n, ab[0].threads)):
-        row = f"| {name(a, b)} | {a.threads} | {a.n} | {len(a.ok)}/{len(b.ok)} |"
+    # Name the workload in each row only when some point ran another than fib.
+    wl = any(a.workload not in ("fib", "") for a, _ in pairs)
+    for a, b in sorted(pairs, key=lambda ab: (ab[0].label, ab[0].workload, ab[0].n, ab[0].threads)):
+        row = f"| {name(a, b)}{f' [{a.workload}]' if wl and a.workload else ''} | {a.threads} | {a.n} | {len(a.ok)}/{len(b.ok)} |"
         if not a.ok or not b.ok:
             print(row + " — | — | — | — | — | — | no successful runs on one side |")
             continue

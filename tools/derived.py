@@ -25,7 +25,7 @@ gives what the machine allowed at that moment:
 from dataclasses import dataclass, field
 
 import stats
-from points import base_config_of, find_base
+from points import base_config_of, find_base, workloads_of
 
 GIL = "gil"
 
@@ -63,7 +63,8 @@ def speedup(p, b):
     return stats.ratio([b.values("wall_s"), p.values("wall_s")], lambda wb, w: n * wb / w)
 
 
-def derive(points, p, cores):
+def derive(points, p, cores, workloads=None):
+    """`workloads`: the file's (points.workloads_of), computed when not given."""
     d = Derived()
     if not p.ok:
         return d
@@ -75,7 +76,13 @@ def derive(points, p, cores):
     if d.base:
         d.inflation, d.speedup = inflation(p, d.base), speedup(p, d.base)
         d.overhead = overhead(p, d.base) if p.threads == 1 else None
-    d.gil_base = find_base(points, p, GIL, kind="model")
+    # Each figure within p's workload. The ceiling runs none: its "vs gil"
+    # columns exist only when the file has one workload (as before workloads).
+    wl = None
+    if p.kind == "ceiling":
+        wls = workloads_of(points) if workloads is None else workloads
+        wl = wls[0] if len(wls) == 1 else "(none)"
+    d.gil_base = find_base(points, p, GIL, kind="model", workload=wl)
     if d.gil_base:
         d.gil_inflation, d.gil_speedup = inflation(p, d.gil_base), speedup(p, d.gil_base)
         d.gil_overhead = overhead(p, d.gil_base) if p.threads == 1 else None
@@ -101,7 +108,8 @@ def derive(points, p, cores):
 
 
 def derive_all(points, cores):
-    return {k: derive(points, p, cores) for k, p in points.items()}
+    wls = workloads_of(points)
+    return {k: derive(points, p, cores, wls) for k, p in points.items()}
 
 
 def ceiling(points):

@@ -7,6 +7,7 @@ import html
 import os
 import re
 
+import per_workload
 import table
 
 STYLE = """
@@ -39,7 +40,9 @@ def _md(s):
     return re.sub(r"\*\*([^*]*)\*\*", r"<strong>\1</strong>", t)
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why=""):
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why="",
+           sections=None, summary=None):
+    """sections and summary: as report_md.render."""
     o = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
          f"<title>rclab report: {_e(os.path.basename(path))}</title>", f"<style>{STYLE}</style></head><body>",
          f"<h1>rclab report: <code>{_e(os.path.basename(path))}</code></h1>", "<h2>Provenance</h2><dl>"]
@@ -54,7 +57,46 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.append("</dl>")
     for n in notes:
         o.append(f'<p class="foot"><strong>{_e(n)}</strong></p>')
-    o.append(f"<h2>Points</h2><p>{_md(table.EXPLAIN)}</p><div style=\"overflow-x:auto\"><table><thead><tr>")
+    if sections is None:
+        _body(o, rows, cal_rows, plots, counter_rows, counters_why, "Points", "h2")
+    else:
+        o.append(f"<h2>Points</h2><p>{_md(table.EXPLAIN)}</p><p>{_md(table.WORKLOADS_EXPLAIN)}</p>")
+        _summary(o, summary)
+        for i, sec in enumerate(sections):
+            title = f"Workload <code>{_e(sec.workload)}</code>" if sec.workload else \
+                "Machine ceiling (shared by every workload)"
+            o.append(f"<h2>{title}</h2>")
+            _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counter_rows, sec.counters_why, None, "h3",
+                  full=bool(sec.workload), fn=f"w{i}-")
+    o.append("</body></html>\n")
+    return "\n".join(o)
+
+
+def _table(o, header, rows, text_cols=0):
+    """A plain table; the first `text_cols` columns left-aligned."""
+    o.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>")
+    o += ["<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if j < text_cols else f"<td>{_e(c)}</td>"
+                           for j, c in enumerate(r)) + "</tr>" for r in rows]
+    o.append("</tbody></table>")
+
+
+def _summary(o, summary):
+    """The two tables across workloads (tools/per_workload.py)."""
+    worst_rows, rank_rows = summary
+    o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
+    o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
+    o.append("</ul>")
+    _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows), text_cols=2)
+    o.append(f"<h2>Ranking vs the real interpreters</h2><p>{_md(per_workload.RANK_EXPLAIN)}</p>")
+    _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows), text_cols=6)
+
+
+def _body(o, rows, cal_rows, plots, counter_rows, counters_why, title, hl, full=True, fn=""):
+    """The points table, then (full) calibration, counters and plots. `title`:
+    the points table's own heading (None: the section's heading serves);
+    `fn` prefixes footnote ids, unique within the page."""
+    head = f"<h2>{title}</h2><p>{_md(table.EXPLAIN)}</p>" if title else ""
+    o.append(head + "<div style=\"overflow-x:auto\"><table><thead><tr>")
     o += [f"<th>{_e(h)}</th>" for h in table.HEADER]
     o.append("</tr></thead><tbody>")
     footnotes = []
@@ -69,15 +111,17 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
             elif c.flag:
                 footnotes.append(c.flag)
                 cls.append("flag")
-                text = f'⚠ {text} <sup><a href="#fn{len(footnotes)}">{len(footnotes)}</a></sup>'
+                text = f'⚠ {text} <sup><a href="#{fn}fn{len(footnotes)}">{len(footnotes)}</a></sup>'
             o.append(f'<td class="{" ".join(cls)}">{text}</td>' if cls else f"<td>{text}</td>")
         o.append("</tr>")
     o.append("</tbody></table></div>")
     if footnotes:
         o.append("<ol class=\"foot\">")
-        o += [f'<li id="fn{i}">{_e(f)}</li>' for i, f in enumerate(footnotes, 1)]
+        o += [f'<li id="{fn}fn{i}">{_e(f)}</li>' for i, f in enumerate(footnotes, 1)]
         o.append("</ol>")
-    o.append("<h2>Calibration: each model beside the real system it models</h2>"
+    if not full:
+        return
+    o.append(f"<{hl}>Calibration: each model beside the real system it models</{hl}>"
              "<p>Each side against its own base (tools/families.py CALIBRATION); a row says <em>missing</em> "
              "when a side was not in the file.</p><table><thead><tr>")
     o += [f"<th>{_e(h)}</th>" for h in table.CALIBRATION_HEADER]
@@ -86,7 +130,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.append("<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if h in TEXT_COLUMNS or c.startswith("missing")
                                   else f"<td>{_e(c)}</td>" for h, c in zip(table.CALIBRATION_HEADER, r)) + "</tr>")
     o.append("</tbody></table>")
-    o.append("<h2>Hardware counters per call</h2>")
+    o.append(f"<{hl}>Hardware counters per call</{hl}>")
     if counter_rows:
         o.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.COUNTERS_HEADER) + "</tr></thead><tbody>")
         o += ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in counter_rows]
@@ -95,12 +139,10 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.append(f"<p>Not available in these records: {_e(counters_why)}.</p>")
     pngs = [p for p in plots if p.endswith(".png")]
     if pngs:
-        o.append("<h2>Plots</h2>")
+        o.append(f"<{hl}>Plots</{hl}>")
     for p in pngs:
         with open(p, "rb") as f:
             data = base64.b64encode(f.read()).decode("ascii")
         name = os.path.basename(p)
         o.append(f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
                  f"<figcaption>{_e(name)}</figcaption></figure>")
-    o.append("</body></html>\n")
-    return "\n".join(o)

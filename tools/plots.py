@@ -91,7 +91,7 @@ def _errbar(ax, xs, ests, style, label, transform=lambda v: v):
         ax.errorbar(keep, ys, yerr=[lo, hi], capsize=2.5, label=label, **style)
 
 
-def _finish(ax, all_threads, ylabel, title, log_y):
+def _finish(ax, all_threads, ylabel, title, log_y, xlabel="threads (each computes fib(n))"):
     ax.set_xscale("log", base=2)
     ax.set_xticks(all_threads)
     ax.set_xticklabels([str(t) for t in all_threads])
@@ -103,7 +103,7 @@ def _finish(ax, all_threads, ylabel, title, log_y):
         ax.yaxis.set_major_formatter(mt.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_locator(mt.LogLocator(subs=(2.0, 5.0)))
         ax.yaxis.set_minor_formatter(mt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlabel("threads (each computes fib(n))")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", fontsize=10)
     ax.grid(True, alpha=0.3, which="both")
@@ -131,7 +131,10 @@ def _panels(plt, fams, width=8.0, height=3.8, ncols=1):
     return fig, axes
 
 
-def draw(points, derived, ceiling, cores, outdir, warn):
+def draw(points, derived, ceiling, cores, outdir, warn, workload=None):
+    """The four figures of `points`. With `workload` (a file of several: the
+    points of that workload and the ceiling's), each file is STEM.WORKLOAD.png
+    and each panel's title names the workload."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -141,6 +144,16 @@ def draw(points, derived, ceiling, cores, outdir, warn):
         return []
     all_threads = sorted({p.threads for p in points.values() if p.ok})
     ns = sorted({p.n for p in points.values() if p.ok})
+    wls = sorted({p.workload for p in points.values() if p.ok and p.kind != "ceiling"})
+    xlabel = "threads (each computes fib(n))" if wls in ([], ["fib"]) else \
+        f"threads (each runs {'/'.join(wls)}'s work(n))"
+    suffix = f".{workload}" if workload else ""
+    if workload:
+        # The ceiling's n is its own, not the workload's: n tells series apart only within the workload.
+        lns = sorted({p.n for p in points.values() if p.ok and p.kind != "ceiling"})
+    else:
+        lns = ns
+    title = (lambda fam: f"{fam} — workload {workload}") if workload else (lambda fam: fam)
     skipped = []
     written = []
 
@@ -152,15 +165,15 @@ def draw(points, derived, ceiling, cores, outdir, warn):
                 ests = [d.wall if metric == "wall" else d.cpu for _, _, d in ser]
                 if any(e is not None and not e.value > 0 for e in ests):
                     skipped.append(f"{label} {metric} = 0")
-                _errbar(ax, [t for t, _, _ in ser], ests, style, _label(label, n, kind, ns) + (" (baseline)" if is_base else ""))
+                _errbar(ax, [t for t, _, _ in ser], ests, style, _label(label, n, kind, lns) + (" (baseline)" if is_base else ""))
             for n, b in sorted(_family_base(points, fam).items()):
                 v = derived[b.key].wall.value if metric == "wall" else derived[b.key].cpu.value
                 if v > 0:
                     ys = [v * max(1.0, t / cores) if metric == "wall" and cores else v * t for t in all_threads]
                     ax.plot(all_threads, ys, color="0.35", linestyle="--", linewidth=1,
-                            label=ideal_label.format(base=b.label) + (f" n={n}" if len(ns) > 1 else ""))
-            _finish(ax, all_threads, ylabel, fam, log_y=True)
-        return _save(fig, plt, outdir, stem)
+                            label=ideal_label.format(base=b.label) + (f" n={n}" if len(lns) > 1 else ""))
+            _finish(ax, all_threads, ylabel, title(fam), log_y=True, xlabel=xlabel)
+        return _save(fig, plt, outdir, stem + suffix)
 
     written += time_figure("wall", "wall_vs_threads", "wall time, s (median, 95% CI)",
                            "ideal: {base}(1) × max(1, N/" + str(cores) + ")" if cores else "serialised: N × {base}(1)")
@@ -177,7 +190,7 @@ def draw(points, derived, ceiling, cores, outdir, warn):
             bases = {d.base.label for _, _, d in ser if d.base is not None}
             tag = " (vs gil)" if use_gil else (f" (vs {', '.join(sorted(bases))})" if bases and bases != {label} else "")
             _errbar(ax, [t for t, _, _ in ser], ests, style,
-                    _label(label, n, kind, ns) + (" (baseline)" if is_base else "") + tag)
+                    _label(label, n, kind, lns) + (" (baseline)" if is_base else "") + tag)
         if cores:
             ax.plot(all_threads, [min(t, cores) for t in all_threads], color="0.35", linestyle="--", linewidth=1,
                     label=f"ideal: min(N, {cores} cores)")
@@ -186,20 +199,20 @@ def draw(points, derived, ceiling, cores, outdir, warn):
             if ceil:
                 xs = [t for t, _ in ceil]
                 ax.plot(xs, [e.value for _, e in ceil], color="0.5", linestyle=":", linewidth=2,
-                        label="machine ceiling (share-nothing loop)" + (f" n={n}" if len(ns) > 1 else ""))
+                        label="machine ceiling (share-nothing loop)" + (f" n={n}" if len(lns) > 1 else ""))
                 if all(e.lo is not None for _, e in ceil):
                     ax.fill_between(xs, [e.lo for _, e in ceil], [e.hi for _, e in ceil], color="0.5", alpha=0.15)
-        _finish(ax, all_threads, "speedup vs base at 1 thread", fam, log_y=False)
+        _finish(ax, all_threads, "speedup vs base at 1 thread", title(fam), log_y=False, xlabel=xlabel)
         ax.set_ylim(bottom=0)
-    written += _save(fig, plt, outdir, "speedup_vs_threads")
+    written += _save(fig, plt, outdir, "speedup_vs_threads" + suffix)
 
-    written += _bars(plt, points, derived, fams, outdir)
+    written += _bars(plt, points, derived, fams, outdir, suffix, title)
     if skipped:
         print(f"rclab report: warning: not drawn on a log axis: {', '.join(sorted(set(skipped)))}", file=warn)
     return written
 
 
-def _bars(plt, points, derived, fams, outdir):
+def _bars(plt, points, derived, fams, outdir, suffix="", title=lambda fam: fam):
     """Per family: 1-thread overhead and CPU inflation at the largest thread
     count of each configuration, against its base (gil for schema 1)."""
     rows_per_fam = []
@@ -219,7 +232,7 @@ def _bars(plt, points, derived, fams, outdir):
                              gridspec_kw={"height_ratios": h, "hspace": 0.5, "wspace": 0.45})
     for (ax1, ax2), fam, rows in zip(axes, fams, rows_per_fam):
         ys = list(range(len(rows)))
-        for ax, idx, title, ref, fmt in ((ax1, 1, "single-thread overhead vs base", 0.0, "{:+.0%}"),
+        for ax, idx, what, ref, fmt in ((ax1, 1, "single-thread overhead vs base", 0.0, "{:+.0%}"),
                                          (ax2, 2, "CPU inflation at the largest N vs base", 1.0, "{:.2f}")):
             for y, r in zip(ys, rows):
                 e = r[idx]
@@ -239,8 +252,8 @@ def _bars(plt, points, derived, fams, outdir):
             ax.set_yticks(ys)
             ax.set_yticklabels([r[0] for r in rows], fontsize=7)
             ax.invert_yaxis()
-            ax.set_title(f"{fam}: {title}", loc="left", fontsize=9)
+            ax.set_title(f"{title(fam)}: {what}", loc="left", fontsize=9)
             ax.grid(True, axis="x", alpha=0.3)
             ax.margins(x=0.25)
         ax1.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v * 100:+.3g}%"))
-    return _save(fig, plt, outdir, "overhead_inflation")
+    return _save(fig, plt, outdir, "overhead_inflation" + suffix)

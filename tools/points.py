@@ -5,7 +5,7 @@ the lookup of a point's baseline.
 from dataclasses import dataclass, field
 
 import families
-from rclab_records import has_gil, is_ok, kind, point_key, schema_of, variant_of
+from rclab_records import has_gil, is_ok, kind, point_key, schema_of, variant_of, workload_of
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Point:
     label: str = ""     # config, plus what tells its variant apart when a file has several
     ok: list = field(default_factory=list)
     failed: int = 0
+    workload: str = "fib"  # rclab_records.workload_of: "fib" when unrecorded, "" for the ceiling
 
     def values(self, name):
         return [r[name] for r in self.ok]
@@ -61,20 +62,23 @@ def group(records):
             k = kind(r)
             fam = r.get("family") or families.schema1_family(r["config"], k)
             base = r.get("baseline") if schema_of(r) >= 2 else None
-            p = points[key] = Point(key, k, r["config"], r["n"], r["threads"], fam, base, has_gil(r), schema_of(r))
+            p = points[key] = Point(key, k, r["config"], r["n"], r["threads"], fam, base, has_gil(r), schema_of(r),
+                                   workload=workload_of(r))
         if is_ok(r):
             p.ok.append(r)
         else:
             p.failed += 1
     # A failed point without policies belongs to the one variant of its
-    # (kind, config, n, threads) when there is exactly one; else it stands alone.
+    # (kind, config, n, threads, workload) when there is exactly one; else it stands alone.
     for key, r in orphans:
-        same = [p for p in points.values() if (p.kind, p.config, p.n, p.threads) == (key[0], key[1], key[4], key[5])]
+        same = [p for p in points.values()
+                if (p.kind, p.config, p.n, p.threads, p.workload) == (key[0], key[1], key[4], key[5], key[7])]
         if len(same) == 1:
             same[0].failed += 1
         else:
             p = points.setdefault(key, Point(key, key[0], key[1], key[4], key[5],
-                                             families.schema1_family(key[1], key[0]), None, False, schema_of(r)))
+                                             families.schema1_family(key[1], key[0]), None, False, schema_of(r),
+                                             workload=key[7]))
             p.failed += 1
     notes = []
     by_config = {}
@@ -96,14 +100,16 @@ def group(records):
     return points, notes
 
 
-def find_base(points, p, base_config, threads=1, kind=None):
+def find_base(points, p, base_config, threads=1, kind=None, workload=None):
     """The point of `base_config` at `threads` that `p` is measured against:
-    same kind unless given (a peer's base is a peer), same n; among several variants the
-    one with p's build and settings, else p's build, else the only one."""
+    same kind unless given (a peer's base is a peer), same workload and n (a
+    workload is only ever measured against the same workload); among several
+    variants the one with p's build and settings, else p's build, else the only one.
+    `workload` overrides p's (the ceiling, which has none, against a model point)."""
     if base_config is None:
         return None
     cands = [q for q in points.values() if q.config == base_config and q.n == p.n and q.threads == threads
-             and q.kind == (kind or p.kind) and q.ok]
+             and q.kind == (kind or p.kind) and q.workload == (p.workload if workload is None else workload) and q.ok]
     if not cands:
         return None
     for test in (lambda q: q.variant[1:] == p.variant[1:], lambda q: q.variant[2] == p.variant[2]):
@@ -121,9 +127,20 @@ def base_config_of(p):
     return p.baseline or p.config
 
 
+def workloads_of(points):
+    """The workloads of the file's points (not the ceiling's ""), fib first,
+    then by name."""
+    return sorted({p.workload for p in points.values() if p.kind != "ceiling"}, key=lambda w: (w != "fib", w))
+
+
+def of_workload(points, workload):
+    """The points of one workload, with the ceiling's (shared by all)."""
+    return {k: p for k, p in points.items() if p.workload == workload or p.kind == "ceiling"}
+
+
 def cores_of(records):
     cores = {r["machine"]["cores"] for r in records if "cores" in r.get("machine", {})}
     return min(cores) if cores else None
 
 
-__all__ = ["Point", "group", "find_base", "base_config_of", "cores_of"]
+__all__ = ["Point", "group", "find_base", "base_config_of", "workloads_of", "of_workload", "cores_of"]

@@ -213,11 +213,22 @@ def canonical(obj):
     return "" if obj is None else json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
+def workload_of(rec):
+    """What every thread ran: the record's `workload`; "fib" for records from
+    before workloads (they have no field); "" for the ceiling, which runs no
+    workload and is shared by all of them."""
+    if kind(rec) == "ceiling":
+        return ""
+    return rec.get("workload", "fib")
+
+
 def point_key(rec):
-    """(kind, config, policies, settings, n, threads, build id): docs/records.md's
-    point. Schema 1 has no settings or build id: "" stands for unknown."""
+    """(kind, config, policies, settings, n, threads, build id, workload):
+    docs/records.md's point. Schema 1 has no settings or build id: "" stands
+    for unknown. The workload is last so the older indices stay; two
+    workloads are never pooled (their n even means different things)."""
     return (kind(rec), rec["config"], canonical(rec.get("policies")), canonical(rec.get("settings")),
-            rec["n"], rec["threads"], str(rec.get("build", {}).get("id", "")))
+            rec["n"], rec["threads"], str(rec.get("build", {}).get("id", "")), workload_of(rec))
 
 
 def variant_of(key):

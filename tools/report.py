@@ -6,6 +6,10 @@ Usage: report.py FILE.jsonl [-o DIR]
 Writes DIR/report.md and DIR/report.html (the same tables; the HTML file is
 self-contained, plots inline) and the plots DIR/{wall,cpu,speedup}_vs_threads
 and DIR/overhead_inflation (PNG and SVG). DIR defaults to the file's folder.
+A file of several workloads gets a section per workload (its tables and its
+plots, DIR/STEM.WORKLOAD.png), after two tables across them: each
+configuration's worst workload and the ranking against the real
+interpreters (tools/per_workload.py).
 Definitions are in tools/derived.py; statistics in tools/stats.py.
 
 Exit status 2 with one line on stderr for input it refuses (tools/rclab_records.py).
@@ -20,10 +24,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import calibration  # noqa: E402
 import derived as derived_mod  # noqa: E402
 import html_report  # noqa: E402
+import per_workload  # noqa: E402
 import provenance  # noqa: E402
 import report_md  # noqa: E402
 import table  # noqa: E402
-from points import cores_of, group  # noqa: E402
+from points import cores_of, group, of_workload, workloads_of  # noqa: E402
 from rclab_records import drop_disturbed, BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
 
 PROG = "report"
@@ -58,22 +63,47 @@ def main():
         notes.append(dropped)
     if not any(p.ok for p in points.values()):
         raise BadInput(f"{args.file}: no successful runs to report ({sum(p.failed for p in points.values())} failed)")
-    rows = table.build(points, derived)
-    cal = calibration.rows(points)
+    wls = workloads_of(points)
+    multi = len(wls) > 1
     ceiling = derived_mod.ceiling(points)
     for n in notes:
         print(f"rclab report: warning: {n}", file=sys.stderr)
     for p in sorted(points.values(), key=table.sort_key):
         for f in derived[p.key].flags:
             if f.startswith("impossible") or "bimodal" in f:
-                print(f"rclab report: warning: {p.label} at {p.threads} threads, n={p.n}: {f}", file=sys.stderr)
+                wl = f", workload {p.workload}" if multi and p.workload else ""
+                print(f"rclab report: warning: {p.label} at {p.threads} threads, n={p.n}{wl}: {f}", file=sys.stderr)
     try:
         import plots
-        written = plots.draw(points, derived, ceiling, cores, outdir, sys.stderr)
+        if multi:
+            drawn = {w: plots.draw(of_workload(points, w), derived, ceiling, cores, outdir, sys.stderr, workload=w)
+                     for w in wls}
+            written = [f for w in wls for f in drawn[w]]
+        else:
+            written = plots.draw(points, derived, ceiling, cores, outdir, sys.stderr)
     except ImportError as e:  # matplotlib missing: the tables still matter
         print(f"rclab report: warning: plots skipped ({e.name or e} is not installed)", file=sys.stderr)
-        written = []
+        written, drawn = [], {}
+    sections = summary = None
+    if multi:
+        # One section per workload (its table, calibration, counters, plots), then the ceiling's rows.
+        sections = []
+        for w in wls:
+            sub = {k: p for k, p in points.items() if p.workload == w and p.kind != "ceiling"}
+            c_rows, c_why = table.counters(sub)
+            sections.append(table.Section(w, table.build(sub, derived), calibration.rows(sub), c_rows, c_why,
+                                          drawn.get(w, [])))
+        ceil = {k: p for k, p in points.items() if p.kind == "ceiling"}
+        if ceil:
+            sections.append(table.Section("", table.build(ceil, derived)))
+        summary = (per_workload.worst(points, derived), per_workload.ranking(points))
+        rows, cal = [], []
+    else:
+        rows = table.build(points, derived)
+        cal = calibration.rows(points)
     prov = provenance.summary(records)
+    if wls != ["fib"]:
+        prov.append(("workloads", ", ".join(wls) + ("" if multi else " (n is its iteration count)")))
     if ceiling:  # the machine's achievable parallelism beside the ideal, in one line
         prov.append(("machine ceiling", "N × wall_ceiling(1) / wall_ceiling(N) of the share-nothing loop: " + "; ".join(
             f"N={t}{f' n={n}' if len({k[0] for k in ceiling}) > 1 else ''}: {e.fmt('{:.2f}')}"
@@ -81,8 +111,10 @@ def main():
     systems = provenance.systems(records)
     dist = provenance.disturbance(records)
     counter_rows, counters_why = table.counters(points)
-    md = report_md.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why)
-    page = html_report.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why)
+    md = report_md.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why,
+                          sections, summary)
+    page = html_report.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why,
+                              sections, summary)
     write_atomically(os.path.join(outdir, "report.md"), md)
     write_atomically(os.path.join(outdir, "report.html"), page)
     sys.stdout.write(md)

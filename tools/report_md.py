@@ -3,6 +3,7 @@ table and provenance."""
 import io
 import os
 
+import per_workload
 import table
 
 
@@ -10,7 +11,11 @@ def _esc(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why=""):
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why="",
+           sections=None, summary=None):
+    """sections: None for a file of one workload (the tables once); else
+    [table.Section] (one per workload, then the ceiling) with `summary`
+    = (per_workload.worst rows, per_workload.ranking rows) before them."""
     o = io.StringIO()
     o.write(f"# rclab report: `{os.path.basename(path)}`\n\n")
     for label, text in prov:
@@ -24,6 +29,43 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
     for n in notes:
         o.write(f"\n**{n}**\n")
     o.write("\n" + table.EXPLAIN + "\n\n")
+    if sections is None:
+        _body(o, rows, cal_rows, plots, counter_rows, counters_why, "##")
+        return o.getvalue()
+    o.write(table.WORKLOADS_EXPLAIN + "\n\n")
+    _summary(o, summary)
+    for sec in sections:
+        if sec.workload:
+            o.write(f"\n## Workload `{sec.workload}`\n\n")
+        else:
+            o.write("\n## Machine ceiling (shared by every workload)\n\n")
+        _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counter_rows, sec.counters_why, "###",
+              full=bool(sec.workload))
+    return o.getvalue()
+
+
+def _table(o, header, rows):
+    o.write("| " + " | ".join(header) + " |\n")
+    o.write("|" + "---|" * len(header) + "\n")
+    for r in rows:
+        o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
+
+
+def _summary(o, summary):
+    """The two tables across workloads (tools/per_workload.py)."""
+    worst_rows, rank_rows = summary
+    o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
+    for line in per_workload.worst_summary(worst_rows):
+        o.write(f"- {_esc(line)}\n")
+    o.write("\n")
+    _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows))
+    o.write("\n## Ranking vs the real interpreters\n\n" + per_workload.RANK_EXPLAIN + "\n\n")
+    _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows))
+
+
+def _body(o, rows, cal_rows, plots, counter_rows, counters_why, h, full=True):
+    """The points table, then (full) calibration, counters and plots; `h` is
+    the heading level of the subsections."""
     o.write("| " + " | ".join(table.HEADER) + " |\n")
     o.write("|" + "---|" * len(table.HEADER) + "\n")
     footnotes = []
@@ -40,14 +82,16 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.write(f"\n[{i}] {_esc(f)}")
     if footnotes:
         o.write("\n")
-    o.write("\n## Calibration: each model beside the real system it models\n\n")
+    if not full:
+        return
+    o.write(f"\n{h} Calibration: each model beside the real system it models\n\n")
     o.write("Each side against its own base (see tools/families.py CALIBRATION); `missing` says which side was "
             "not in the file. Intervals: 95% bootstrap over the repeats of every point involved.\n\n")
     o.write("| " + " | ".join(table.CALIBRATION_HEADER) + " |\n")
     o.write("|" + "---|" * len(table.CALIBRATION_HEADER) + "\n")
     for r in table.calibration(cal_rows):
         o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
-    o.write("\n## Hardware counters per call\n\n")
+    o.write(f"\n{h} Hardware counters per call\n\n")
     if counter_rows:
         o.write("| " + " | ".join(table.COUNTERS_HEADER) + " |\n")
         o.write("|" + "---|" * len(table.COUNTERS_HEADER) + "\n")
@@ -57,4 +101,3 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.write(f"Not available in these records: {_esc(counters_why)}.\n")
     if plots:
         o.write("\n" + "\n".join(f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots if p.endswith(".png")) + "\n")
-    return o.getvalue()

@@ -21,6 +21,23 @@ class Row:
     notes: list = field(default_factory=list)
 
 
+@dataclass
+class Section:
+    """One workload's part of a report of several (workload "" = the ceiling's rows)."""
+    workload: str
+    rows: list
+    cal_rows: list = field(default_factory=list)
+    counter_rows: list = field(default_factory=list)
+    counters_why: str = ""
+    plots: list = field(default_factory=list)
+
+
+WORKLOADS_EXPLAIN = (
+    "This file holds several workloads (`n` is each workload's own: fib's n, or its iteration count). Each has "
+    "a section of its own below, and every figure is taken within one workload: a row's base, `gil` and its own "
+    "1-thread run are points of the same workload. The machine ceiling runs no workload and serves them all.")
+
+
 HEADER = ["family", "config", "kind", "threads", "n", "runs", "failed", "wall s", "CPU s",
           "base", "1-thread overhead", "CPU inflation", "speedup",
           "vs gil: overhead", "vs gil: CPU inflation", "vs gil: speedup",
