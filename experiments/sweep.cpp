@@ -540,6 +540,8 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
     if (todo.empty()) break;
     std::shuffle(todo.begin(), todo.end(), rng);
     ++round;
+    int warmed = 0;
+    const int warmups_in_round = int(std::count_if(todo.begin(), todo.end(), [](const Run& r) { return r.warmup; }));
 
     for (const Run& run : todo) {
       Cell& c = *run.cell;
@@ -551,6 +553,13 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       if (ch.stopped) break;  // the run did not finish: it is not recorded
       if (run.warmup) {
         --c.warmups_left;
+        ++warmed;
+        // Warm-ups are not recorded, but a first round of them can take
+        // minutes: say where it is.
+        std::fprintf(stderr, "%ssweep: round %d, warm-up %d of %d  (%s%s%s, %d threads)%s", tty ? "\r\033[K" : "",
+                     round, warmed, warmups_in_round, c.config.c_str(), c.workload.empty() ? "" : " on ",
+                     c.workload.c_str(), c.threads, tty ? "" : "\n");
+        std::fflush(stderr);
         continue;
       }
 

@@ -280,6 +280,7 @@ struct Interp {
       fatal("TypeError: object is not callable");
     }
     decref(ts, &args->ob);
+    to_stack(ts, x);
     return check_function_result(ts, x);
   }
 
@@ -292,8 +293,7 @@ struct Interp {
     }
     Tuple<RC>* args = tuple_new(ts, nargs);
     for (int i = 0; i < nargs; ++i) {
-      incref(ts, stack[i]);
-      from_stack(ts, stack[i]);
+      incref(ts, stack[i]);  // a counted reference: the stack keeps its own
       args->items()[i] = stack[i];
     }
     return args;

@@ -255,5 +255,8 @@ def _bars(plt, points, derived, fams, outdir, suffix="", title=lambda fam: fam):
             ax.set_title(f"{title(fam)}: {what}", loc="left", fontsize=9)
             ax.grid(True, axis="x", alpha=0.3)
             ax.margins(x=0.25)
-        ax1.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v * 100:+.3g}%"))
+        # Whole percents, and few enough ticks that +3400% fits beside -1000%.
+        import matplotlib.ticker as mt
+        ax1.xaxis.set_major_locator(mt.MaxNLocator(nbins=5))
+        ax1.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v * 100:+.0f}%"))
     return _save(fig, plt, outdir, "overhead_inflation" + suffix)
