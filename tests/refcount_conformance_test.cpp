@@ -409,6 +409,49 @@ TYPED_TEST(RefcountConformance, OwnerExitsWithObjectsQueuedToIt) {
   }
 }
 
+// A container the owner made, dropped to zero by another thread (so queued
+// to its owner), is freed by the owner's detach(); freeing it drops the
+// owner's own reference to a child the owner also made. That decref comes
+// after the owner left the registry, so it must not touch the child's
+// owner-only count (other threads may merge the child on the spot by now):
+// it takes the path every other thread takes, and the child still reaches
+// zero exactly once. (The queue workload does this with a list and its int.)
+TYPED_TEST(RefcountConformance, DetachFreesAContainerWhoseChildTheOwnerAlsoMade) {
+  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+  auto& hx = this->hx;
+  typename TypeParam::Header container, child;
+  std::atomic<int> container_freed{0}, child_freed{0};
+  // Freeing the container drops its reference to the child, on whichever
+  // thread freed it.
+  auto free_container = [&](typename TypeParam::Local& local) {
+    ++container_freed;
+    if (hx.decref(child, local)) ++child_freed;
+  };
+  std::barrier step(2);
+  std::thread owner([&] {
+    typename TypeParam::Local local(hx.shared);
+    hx.init(container, local);  // one reference: handed to the other thread
+    hx.init(child, local);      // one reference: the container's
+    step.arrive_and_wait();
+    step.arrive_and_wait();  // the other thread dropped the container
+    hx.detach(local, [&](auto& h) {
+      if (&h == &container) free_container(local);
+    });
+  });
+  std::thread other([&] {
+    typename TypeParam::Local local(hx.shared);
+    step.arrive_and_wait();
+    if (hx.decref(container, local)) free_container(local);
+    step.arrive_and_wait();
+    hx.detach(local, [](auto&) {});
+  });
+  owner.join();
+  other.join();
+  EXPECT_EQ(container_freed, 1);
+  EXPECT_EQ(child_freed, 1);
+  }
+}
+
 // Immortal objects (PEP 683): hammered from many threads, the count never
 // moves and decref never reports zero — for every policy the modifier wraps.
 template <class P>
