@@ -90,6 +90,8 @@ struct Biased {
 
   // The registry of live owners, hashed by id into buckets as CPython's
   // brc buckets are: a queueing thread locks one bucket, never the world.
+  static constexpr std::uint64_t kNoOwner = 0;  // the id of a detached thread: owns no object
+
   struct Shared {
     static constexpr std::size_t kBuckets = 64;
     struct alignas(kCacheLine) Bucket {
@@ -97,7 +99,7 @@ struct Biased {
       Local* head = nullptr;
     };
     Bucket buckets[kBuckets];
-    std::atomic<std::uint64_t> next_id{1};
+    std::atomic<std::uint64_t> next_id{1};  // from 1: kNoOwner (0) is no thread's
     // Slow-path statistics, relaxed: objects queued to a live owner, merged
     // by their owner at a safepoint, merged on the spot because the owner
     // had exited, and merged because the owner's local count reached zero
@@ -124,7 +126,7 @@ struct Biased {
     Local& operator=(const Local&) = delete;
 
     Shared* shared;
-    const std::uint64_t id;
+    std::uint64_t id;                   // kNoOwner once detached (written by this thread only)
     Local* next = nullptr;              // in the bucket's list
     std::vector<Header*> queue;         // guarded by the bucket's lock
     std::atomic<bool> pending{false};   // a hint: the queue is not empty
@@ -141,6 +143,7 @@ struct Biased {
           break;
         }
       detached = true;
+      id = kNoOwner;  // owns nothing from now on (see owned_by)
       pending.store(false, std::memory_order_relaxed);
       return std::move(queue);
     }
@@ -155,13 +158,13 @@ struct Biased {
   // The fast paths are forced inline: they are a few instructions, and GCC
   // otherwise leaves them out of line inside the eval loop (measured: +100
   // instructions per fib call).
+  // After detach() other threads may merge this thread's objects on the
+  // spot, so it must not write a local count again: the frees its own
+  // detach() runs (a container another thread dropped, whose child this
+  // thread also made) count like any other thread's, on the shared word.
+  // detach() makes that so by giving the thread kNoOwner as its id, which
+  // no object carries: the test here stays one compare.
   [[gnu::always_inline]] static bool owned_by(const Header& h, const Local& l) {
-    // After detach() other threads may merge this thread's objects on the
-    // spot, so it must not write a local count again: the frees its own
-    // detach() runs (a container another thread dropped, whose child this
-    // thread also made) count like any other thread's, on the shared word.
-    if (l.detached) [[unlikely]]
-      return false;
     return h.tid.load(std::memory_order_relaxed) == l.id;
   }
 
@@ -289,7 +292,7 @@ struct Biased {
   static bool queue_to_owner(Header& h, Local& l) {
     const std::uint64_t owner = h.tid.load(std::memory_order_relaxed);
     Shared& s = *l.shared;
-    if (owner != 0) {
+    if (owner != kNoOwner) {
       auto& b = s.bucket(owner);
       std::lock_guard g(b.lock);
       for (Local* o = b.head; o != nullptr; o = o->next) {
