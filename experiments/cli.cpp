@@ -1,6 +1,7 @@
 // rclab: the driver's command line — definition, validation, dispatch.
 //
-//   rclab list [--settings]
+//   rclab list [--settings | --json]
+//   rclab peers FILE [--json]
 //   rclab system
 //   rclab run --config NAME --threads N --n K [--json] [--long] [--pin] [--trace-capacity C]
 //             [--<declared setting> V ...]       (rclab list --settings)
@@ -37,8 +38,9 @@
 #include "experiments/cli.h"
 
 #include <array>
-#include "experiments/fib_workload.h"
+#include "experiments/fib.h"
 #include "experiments/records.h"
+#include "experiments/host.h"
 #include "experiments/registry.h"
 #include "experiments/workloads_embedded.h"
 #include "obmalloc/which.h"
@@ -100,6 +102,66 @@ std::string config_names() {
     s += e.name;
   }
   return s;
+}
+
+// `rclab list --json`: what scripts need instead of scraping the text.
+int cmd_list_json() {
+  nlohmann::json configs = nlohmann::json::array();
+  for (const auto& e : all_configs()) {
+    nlohmann::json settings = nlohmann::json::array();
+    for (const auto& spec : e.settings) settings.push_back(std::string(spec.name));
+    const ConfigEntry* b = e.baseline.empty() ? nullptr : find_config(e.baseline);
+    nlohmann::json differs = nlohmann::json::array();
+    if (b != nullptr)
+      for (std::string_view axis : differing_axes(e, *b)) differs.push_back(std::string(axis));
+    configs.push_back({{"name", e.name},
+                       {"family", e.family},
+                       {"models", e.models},
+                       {"baseline", e.baseline},
+                       {"differs_from_baseline", differs},
+                       {"milestone", e.milestone},
+                       {"follows", e.follows},
+                       {"policies", policies_json(e)},
+                       {"refused", e.refused},
+                       {"preload", e.preload},
+                       {"private_only", e.private_only},
+                       {"settings", settings}});
+  }
+  nlohmann::json settings = nlohmann::json::array();
+  for (const auto& spec : all_settings())
+    settings.push_back({{"name", spec.name}, {"option", option_name(spec)}, {"owner", spec.owner}, {"default", spec.def},
+                        {"min", spec.min}, {"max", spec.max}, {"unit", spec.unit}, {"help", spec.help}});
+  nlohmann::json axes = nlohmann::json::array();
+  for (std::string_view a : kAxes) axes.push_back(std::string(a));
+  std::cout << nlohmann::json{{"axes", axes}, {"configs", configs}, {"settings", settings}}.dump(1) << '\n';
+  return 0;
+}
+
+// `rclab peers FILE [--json]`: the peers file as rclab reads it, every check done.
+int cmd_peers(const std::string& file, bool json) {
+  std::vector<PeerSpec> peers;
+  try {
+    peers = load_peers(file);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (g_dry_run) return 0;
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : peers) {
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [k, v] : p.env) env[k] = v;
+      out.push_back({{"name", p.name}, {"python", p.python}, {"version", p.version}, {"env", env}, {"base", p.base},
+                     {"models", p.models}});
+    }
+    std::cout << nlohmann::json{{"peers", out}}.dump(1) << '\n';
+    return 0;
+  }
+  for (const auto& p : peers)
+    std::printf("%s  %s  (Python %s)%s%s\n", p.name.c_str(), p.python.c_str(), p.version.c_str(),
+                p.base.empty() ? "" : ("  read against " + p.base).c_str(),
+                p.models.empty() ? "" : ("  models " + p.models).c_str());
+  return 0;
 }
 
 int cmd_list() {
@@ -264,16 +326,7 @@ bool run_entry(const ConfigEntry& e, const RunParams& p, RunRecord& r) {
     std::fprintf(stderr, "rclab: run failed: %s\n", ex.what());
     return false;
   }
-  r.config = std::string(e.name);
-  r.family = std::string(e.family);
-  r.baseline = std::string(e.baseline);
-  r.settings = settings_json(p);
-  r.refcount = e.refcount_name();
-  r.gil = std::string(e.gil);
-  r.alloc = e.alloc_name();
-  r.frames = e.frames_name();
-  r.tstate = std::string(e.tstate);
-  r.dictlock = std::string(e.dictlock);
+  label_record(r, e, p);
   return true;
 }
 
@@ -629,12 +682,25 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   CLI::App app{"rclab: reference counting without a GIL, measured on fib(n)", "rclab"};
   app.require_subcommand(1);
 
-  bool list_settings = false;
+  bool list_settings = false, list_json = false;
   CLI::App* list_cmd =
       app.add_subcommand("list", "List every configuration: its family, its whole policy tuple, its baseline");
   list_cmd->add_flag("--settings", list_settings,
                      "List the settings the policies declare instead (tab-separated: name, option, owner, default, "
                      "min, max, unit, help)");
+  list_cmd->add_flag("--json", list_json,
+                     "Everything `list` and `list --settings` say, as one JSON object: axes, configs (name, family, "
+                     "models, baseline, the axes it differs from it in, milestone, follows, policies, refused, "
+                     "preload, settings), settings");
+  std::string peers_file;
+  bool peers_json = false;
+  CLI::App* peers_cmd = app.add_subcommand(
+      "peers", "Read and check a peers file as `sweep --peers` does (each interpreter run once for its version); "
+               "print what it names");
+  peers_cmd->add_option("file", peers_file, "The peers file: {\"peers\": [{\"name\", \"python\", \"env\", \"base\", "
+                                            "\"models\"}, ...]}")
+      ->required();
+  peers_cmd->add_flag("--json", peers_json, "Print {\"peers\": [{name, python, version, env, base, models}, ...]}");
   app.add_subcommand("system", "Show how this machine is set up for measuring (governor, boost, ASLR, isolated CPUs, load, steal), with advice");
   int ceiling_threads = 1;
   bool ceiling_json = false;
@@ -766,7 +832,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     for (CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
     if (!known)
       return usage_error(std::string("unknown subcommand '") + argv[1] +
-                         "' (known: list, run, trace, sweep, report, compare, agree, system, ceiling; see rclab --help)");
+                         "' (known: list, peers, run, trace, sweep, report, compare, agree, system, ceiling; see rclab --help)");
   }
 
   try {
@@ -784,6 +850,8 @@ int rclab_main(int argc, char** argv, bool dry_run) {
 
   if (app.got_subcommand("list")) {
     if (g_dry_run) return 0;
+    if (list_json && list_settings) return usage_error("list: --json already includes the settings; give one of them");
+    if (list_json) return cmd_list_json();
     if (!list_settings) return cmd_list();
     for (const auto& spec : all_settings())
       std::printf("%.*s\t%s\t%.*s\t%lld\t%lld\t%lld\t%.*s\t%.*s\n", int(spec.name.size()), spec.name.data(),
@@ -792,8 +860,25 @@ int rclab_main(int argc, char** argv, bool dry_run) {
                   int(spec.help.size()), spec.help.data());
     return 0;
   }
+  if (app.got_subcommand("peers")) return cmd_peers(peers_file, peers_json);
   if (app.got_subcommand("system")) {
-    if (!g_dry_run) std::printf("%stools_dir         %s\n", system_text().c_str(), tools_dir().c_str());
+    if (!g_dry_run) {
+      const nlohmann::json& h = host_identity();
+      const nlohmann::json probe = host_probe();
+      std::printf("%stools_dir         %s\n", system_text().c_str(), tools_dir().c_str());
+      std::printf("host              %s (%s family %d model %d stepping %d, microcode %s%s%s)\n",
+                  h["host_id"].get<std::string>().c_str(), h["vendor"].get<std::string>().c_str(),
+                  h["family"].get<int>(), h["model"].get<int>(), h["stepping"].get<int>(),
+                  h["microcode"].get<std::string>().c_str(), h["hypervisor"].get<std::string>().empty() ? "" : ", under ",
+                  h["hypervisor"].get<std::string>().c_str());
+      std::printf("caches            %s\n", h["caches"].dump().c_str());
+      std::printf("lock add          %.2f ns uncontended%s\n", probe["lock_add_ns"].get<double>(),
+                  probe.value("cached", false) ? " (measured earlier this boot)" : "");
+      if (probe.contains("line_round_trip_ns"))
+        std::printf("line round trip   %.1f ns between two cores\n", probe["line_round_trip_ns"].get<double>());
+      else
+        std::printf("line round trip   not measured: fewer than two CPUs\n");
+    }
     return 0;
   }
   if (app.got_subcommand("ceiling")) {

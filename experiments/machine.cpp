@@ -10,6 +10,7 @@
 #include <string>
 
 #include "build_info.h"
+#include "experiments/host.h"
 
 namespace rclab::experiments {
 
@@ -25,10 +26,13 @@ nlohmann::json machine_info() {
   }
   utsname u{};
   uname(&u);
-  return {{"cpu_model", model},
-          {"cores", sysconf(_SC_NPROCESSORS_ONLN)},
-          {"kernel", std::string(u.sysname) + " " + u.release},
-          {"arch", u.machine}};
+  nlohmann::json m = host_identity();
+  m["cpu_model"] = model;
+  m["cores"] = sysconf(_SC_NPROCESSORS_ONLN);
+  m["kernel"] = std::string(u.sysname) + " " + u.release;
+  m["arch"] = u.machine;
+  m["probe"] = host_probe();
+  return m;
 }
 
 std::string build_id() {

@@ -1,8 +1,12 @@
-// The named configurations: the only place where a name becomes a type.
+// The named configurations, as the driver sees them: a name, what it
+// models, its place among the others, its policies on every axis and a
+// function that runs it.
 //
-// Each entry instantiates the whole interpreter for one Config; the driver
-// looks a name up once at start-up and calls through one function pointer
-// per run. A new configuration is one line in registry.cpp.
+// Names become types only in experiments/configs/ (one file per family,
+// each entry one make_entry<Config>(...) line, experiments/entry.h); this
+// header stays light, so the files that only look entries up do not compile
+// the interpreter. The driver looks a name up once at start-up and calls
+// through one function pointer per run.
 #pragma once
 
 #include <array>
@@ -12,9 +16,10 @@
 #include <string_view>
 #include <vector>
 
-#include "experiments/workload_run.h"
+#include <nlohmann/json.hpp>
+
+#include "common/settings.h"
 #include "experiments/run_record.h"
-#include "runtime/config.h"
 
 namespace rclab::experiments {
 
@@ -22,6 +27,12 @@ namespace rclab::experiments {
 // entry spells out every axis: two entries that differ are read against each
 // other through exactly the axes that differ (differing_axes()).
 inline constexpr std::array<std::string_view, 6> kAxes = {"refcount", "gil", "alloc", "frames", "tstate", "dictlock"};
+
+constexpr std::size_t axis_index(std::string_view axis) {
+  for (std::size_t i = 0; i < kAxes.size(); ++i)
+    if (kAxes[i] == axis) return i;
+  throw "not an axis";  // at compile time: a compile error
+}
 
 struct ConfigEntry {
   std::string_view name;
@@ -47,6 +58,12 @@ struct ConfigEntry {
   // Mortal objects must stay on their thread (refcount::kPrivateOnly): a
   // workload that hands objects between threads is refused.
   bool private_only = false;
+  // What each axis really is, in kAxes order: the policy's full type (its
+  // template arguments included: an allocator's geometry, a freelist's
+  // capacity), its traits (needs a GIL, exclusive, ...) and the settings it
+  // declares with their defaults. differing_axes() compares these, not the
+  // names, so a change a name does not show still counts as an axis.
+  std::array<std::string, kAxes.size()> identity;
   RunRecord (*run)(const RunParams&) = nullptr;
   // The settings its policies declare (common/settings.h), and their check
   // of a combination of values (empty: fine).
@@ -73,153 +90,16 @@ struct ConfigEntry {
   }
 };
 
-// The names of the axes on which two entries differ, in kAxes order.
+// The record's "policies": {axis: the entry's policy on it}, every axis.
+nlohmann::json policies_json(const ConfigEntry& e);
+
+// Names a record after the entry that ran it with `p`: config, family,
+// baseline, policies and every setting.
+void label_record(RunRecord& r, const ConfigEntry& e, const RunParams& p);
+
+// The axes on which two entries differ in type, traits or declared
+// settings (ConfigEntry::identity), in kAxes order.
 std::vector<std::string_view> differing_axes(const ConfigEntry& a, const ConfigEntry& b);
-
-// The modifiers around a base policy, innermost first, joined by '+':
-// Deferred<Immortal<Biased>> gives "immortal+deferred". Each modifier names
-// itself (kModifier) and what it wraps (Inner).
-namespace detail {
-template <class P>
-constexpr bool is_modifier = requires { typename P::Inner; P::kModifier; };
-
-template <class P>
-constexpr std::size_t chain_size() {
-  if constexpr (is_modifier<P>) {
-    const std::size_t inner = chain_size<typename P::Inner>();
-    return inner + (inner != 0 ? 1 : 0) + P::kModifier.size();
-  } else {
-    return 0;
-  }
-}
-
-template <class P>
-constexpr void chain_fill(char* out, std::size_t& i) {
-  if constexpr (is_modifier<P>) {
-    chain_fill<typename P::Inner>(out, i);
-    if (i != 0) out[i++] = '+';
-    for (char c : P::kModifier) out[i++] = c;
-  }
-}
-
-template <class P>
-struct ModifierChain {
-  static constexpr auto storage = [] {
-    std::array<char, chain_size<P>() + 1> a{};
-    std::size_t i = 0;
-    chain_fill<P>(a.data(), i);
-    return a;
-  }();
-  static constexpr std::string_view value{storage.data(), chain_size<P>()};
-};
-}  // namespace detail
-
-template <class P>
-constexpr std::string_view modifier_name() {
-  return detail::ModifierChain<P>::value;
-}
-
-template <class A>
-constexpr std::string_view backend_name() {
-  if constexpr (requires { A::kBackendName; })
-    return A::kBackendName;
-  else
-    return {};
-}
-
-template <class F>
-constexpr std::size_t capacity_of() {
-  if constexpr (requires { F::kCapacity; })
-    return F::kCapacity;
-  else
-    return 0;
-}
-
-// The settings every policy of a configuration declares, in one array.
-namespace detail {
-template <class P>
-constexpr std::size_t settings_count() {
-  if constexpr (has_settings<P>())
-    return std::size(P::kSettings);
-  else
-    return 0;
-}
-template <class... P>
-struct SettingsOf {
-  static constexpr auto value = [] {
-    std::array<SettingSpec, (settings_count<P>() + ... + 0)> a{};
-    std::size_t i = 0;
-    auto add = [&]<class Q>() {
-      if constexpr (has_settings<Q>())
-        for (const auto& s : Q::kSettings) a[i++] = s;
-    };
-    (add.template operator()<P>(), ...);
-    return a;
-  }();
-};
-template <class... P>
-std::string check_settings(const Settings& s) {
-  std::string why;
-  auto one = [&]<class Q>() {
-    if constexpr (requires { Q::check_settings(s); })
-      if (why.empty()) why = Q::check_settings(s);
-  };
-  (one.template operator()<P>(), ...);
-  return why;
-}
-}  // namespace detail
-
-// What an entry is besides its types: its place among the others.
-struct EntryInfo {
-  std::string_view family;
-  std::string_view baseline;
-  bool milestone = false;
-  std::string_view follows = {};
-};
-
-template <class Cfg>
-constexpr ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo info) {
-  ConfigEntry e;
-  e.name = name;
-  e.models = models;
-  e.family = info.family;
-  e.baseline = info.baseline;
-  e.milestone = info.milestone;
-  e.follows = info.follows;
-  e.refcount = Cfg::RC::kName;
-  e.refcount_modifier = modifier_name<typename Cfg::RC>();
-  e.gil = Cfg::Gil::kName;
-  e.alloc = Cfg::Alloc::kName;
-  e.alloc_backend = backend_name<typename Cfg::Alloc>();
-  e.frames = Cfg::Frames::kName;
-  e.frames_capacity = capacity_of<typename Cfg::Frames>();
-  e.tstate = Cfg::TState::kName;
-  e.dictlock = Cfg::DictLock::kName;
-  e.private_only = refcount::kPrivateOnly<typename Cfg::RC>;
-  using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
-                               typename Cfg::TState, typename Cfg::DictLock>;
-  e.settings = S::value;
-  e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
-                                             typename Cfg::Frames, typename Cfg::TState, typename Cfg::DictLock>;
-  if constexpr (runtime::SafeConfig<Cfg>)
-    e.run = &run_workload<Cfg>;
-  else
-    e.refused = runtime::unsafe_reason<Cfg>();
-  return e;
-}
-
-// An entry that runs with `allocator` preloaded as the process's malloc.
-// Sanitizers intercept malloc themselves and cannot take a preloaded one,
-// so a sanitizer build refuses such entries.
-constexpr ConfigEntry with_preload(ConfigEntry e, std::string_view allocator) {
-  e.preload = allocator;
-  e.alloc_backend = allocator;  // named "system(jemalloc)": malloc, served by it
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  e.refused = "it preloads its own malloc, which a sanitizer build cannot take";
-  e.run = nullptr;
-#endif
-  return e;
-}
 
 // The shared library to preload for an allocator name, or nullptr.
 const char* preload_library(std::string_view allocator);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "experiments/machine.h"
+#include "experiments/registry.h"
 #include "obmalloc/which.h"
 
 namespace rclab::experiments {
@@ -17,32 +18,45 @@ namespace {
 
 // Totals over the workers, and each worker's own; a counter missing on any
 // worker is missing from the total (a partial sum would look like a count).
+// `available` and `reason` speak of the hardware counters, as records always
+// did; `missing` names every counter that did not open, with why.
 nlohmann::json counters_json(const RunRecord& r) {
-  using Field = std::optional<std::uint64_t> CounterValues::*;
-  static constexpr std::pair<const char*, Field> kFields[] = {
-      {"instructions", &CounterValues::instructions},
-      {"cycles", &CounterValues::cycles},
-      {"cache_misses", &CounterValues::cache_misses},
-      {"context_switches", &CounterValues::context_switches}};
-  nlohmann::json c;
-  c["available"] = r.counters_unavailable.empty() && !r.thread_counters.empty();
-  c["reason"] = r.thread_counters.empty() ? "not measured" : r.counters_unavailable;
-  nlohmann::json per_thread = nlohmann::json::array();
-  for (const auto& v : r.thread_counters) {
-    nlohmann::json t = nlohmann::json::object();
-    for (const auto& [name, field] : kFields)
-      if ((v.*field).has_value()) t[name] = (v.*field).value_or(0);
-    per_thread.push_back(std::move(t));
-  }
-  for (const auto& [name, field] : kFields) {
+  nlohmann::json c = nlohmann::json::object();
+  nlohmann::json missing = nlohmann::json::object();
+  std::string hw_reason;
+  for (std::size_t i = 0; i < kCounters.size(); ++i) {
+    const std::string name(kCounters[i].name);
+    std::string why = r.thread_counters.empty() ? "not measured" : r.counter_problems[i];
     std::uint64_t sum = 0;
     bool all = !r.thread_counters.empty();
     for (const auto& v : r.thread_counters) {
-      all = all && (v.*field).has_value();
-      sum += (v.*field).value_or(0);
+      all = all && v[i].has_value();
+      sum += v[i].value_or(0);
     }
-    if (all) c[name] = sum;
+    if (all)
+      c[name] = sum;
+    else if (why.empty())
+      why = "could not be read on every thread";
+    if (!all) {
+      missing[name] = why;
+      if (kCounters[i].hardware) {
+        if (!hw_reason.empty()) hw_reason += "; ";
+        hw_reason += name;
+        hw_reason += ": ";
+        hw_reason += why;
+      }
+    }
   }
+  nlohmann::json per_thread = nlohmann::json::array();
+  for (const auto& v : r.thread_counters) {
+    nlohmann::json t = nlohmann::json::object();
+    for (std::size_t i = 0; i < kCounters.size(); ++i)
+      if (v[i].has_value()) t[std::string(kCounters[i].name)] = *v[i];
+    per_thread.push_back(std::move(t));
+  }
+  c["available"] = hw_reason.empty();
+  c["reason"] = hw_reason;
+  c["missing"] = std::move(missing);
   c["per_thread"] = std::move(per_thread);
   return c;
 }
@@ -57,8 +71,7 @@ nlohmann::json to_json(const RunRecord& r) {
   j["family"] = r.family;
   j["baseline"] = r.baseline;
   j["settings"] = r.settings;
-  j["policies"] = {{"refcount", r.refcount}, {"gil", r.gil},       {"alloc", r.alloc},
-                   {"frames", r.frames},     {"tstate", r.tstate}, {"dictlock", r.dictlock}};
+  j["policies"] = r.policies;
   j["threads"] = r.threads;
   j["n"] = r.n;
   j["workload"] = r.workload;
@@ -109,8 +122,16 @@ nlohmann::json to_json(const RunRecord& r) {
 std::string to_text(const RunRecord& r) {
   char buf[1024];
   const double per_call = r.calls ? 1.0 / double(r.calls) : 0.0;
+  std::string policies;
+  for (std::string_view axis : kAxes)  // in `rclab list`'s order, not the object's
+    if (r.policies.contains(axis)) {
+      if (!policies.empty()) policies += ' ';
+      policies += axis;
+      policies += '=';
+      policies += r.policies[std::string(axis)].get<std::string>();
+    }
   std::snprintf(buf, sizeof buf,
-                "config   %s  (refcount=%s gil=%s alloc=%s frames=%s tstate=%s dictlock=%s)\n"
+                "config   %s  (%s)\n"
                 "threads  %d   %s(%d) = %lld  %s\n"
                 "wall     %.4f s\n"
                 "cpu      %.4f s  (user %.4f, sys %.4f; %.2fx wall)\n"
@@ -118,8 +139,7 @@ std::string to_text(const RunRecord& r) {
                 "refcount %llu increfs, %llu decrefs  (%.2f / %.2f per call)\n"
                 "gil      %llu switches, %llu drop requests, %llu tick releases;  %llu thread-state lookups\n"
                 "teardown live_objects %lld, live_blocks %lld   max_rss %ld KiB\n",
-                r.config.c_str(), r.refcount.c_str(), r.gil.c_str(), r.alloc.c_str(), r.frames.c_str(),
-                r.tstate.c_str(), r.dictlock.c_str(),
+                r.config.c_str(), policies.c_str(),
                 r.threads, r.workload == "fib" ? "fib" : (r.workload + ": work").c_str(), r.n, (long long)(r.results.empty() ? 0 : r.results.front()),
                 r.result_ok() ? "ok" : "WRONG", r.wall_s, r.cpu_s(), r.cpu_user_s, r.cpu_sys_s,
                 r.wall_s > 0 ? r.cpu_s() / r.wall_s : 0.0, (unsigned long long)r.calls,

@@ -33,7 +33,7 @@ struct RunParams {
 struct RunRecord {
   // Filled in by the driver from the registry and the command line.
   std::string config, family, baseline;
-  std::string refcount, gil, alloc, frames, tstate, dictlock;
+  nlohmann::json policies = nlohmann::json::object();  // {axis: policy}, every axis (registry.h: policies_json)
   nlohmann::json settings = nlohmann::json::object();  // every run setting, defaults included
 
   int threads = 0;
@@ -67,7 +67,7 @@ struct RunRecord {
   std::vector<std::shared_ptr<const LockTrace>> traces;  // one per worker when tracing, else empty
   // perf_event counters of each worker over its work, and why any is missing.
   std::vector<CounterValues> thread_counters;
-  std::string counters_unavailable;
+  CounterProblems counter_problems;  // why each missing counter is missing (the first worker's reason)
 
   double cpu_s() const { return cpu_user_s + cpu_sys_s; }
   bool result_ok() const;

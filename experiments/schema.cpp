@@ -162,3 +162,51 @@ std::string schema_problem(const nlohmann::json& record) {
 }
 
 }  // namespace rclab::experiments
+
+namespace rclab::experiments {
+
+namespace {
+
+// "a/b" -> record["a"]["b"], or nullptr when any step is absent.
+const nlohmann::json* at_path(const nlohmann::json& record, const std::string& path) {
+  const nlohmann::json* v = &record;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::string step = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!v->is_object() || !v->contains(step)) return nullptr;
+    v = &(*v)[step];
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> point_key_fields() {
+  std::vector<std::string> out;
+  for (const auto& f : record_schema().at("x-rclab-point-key")) out.push_back(f.at("field").get<std::string>());
+  return out;
+}
+
+std::vector<std::string> point_key(const nlohmann::json& record) {
+  std::vector<std::string> key;
+  const std::string kind = record.is_object() ? record.value("kind", "model") : "model";
+  for (const auto& f : record_schema().at("x-rclab-point-key")) {
+    std::string path = f.at("field").get<std::string>();
+    if (f.contains(kind)) path = f.at(kind).get<std::string>();
+    const nlohmann::json* v = path.empty() ? nullptr : at_path(record, path);
+    if (path.empty())
+      key.emplace_back();
+    else if (v != nullptr)
+      key.push_back(v->is_string() ? v->get<std::string>() : v->dump());  // dump(): keys sorted, no spaces
+    else if (f.contains("default"))
+      key.push_back(f.at("default").is_string() ? f.at("default").get<std::string>() : f.at("default").dump());
+    else
+      key.emplace_back("?");
+  }
+  return key;
+}
+
+}  // namespace rclab::experiments

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,5 +21,13 @@ const nlohmann::json& record_schema();
 
 // Why `record` does not follow the schema — "field.path: what" — or empty.
 std::string schema_problem(const nlohmann::json& record);
+
+// The record's point: the values of the schema's "x-rclab-point-key" fields,
+// in its order (objects in canonical form). Two records are runs of one
+// point exactly when their keys are equal; tools/rclab_records.py's
+// point_key reads the same list.
+std::vector<std::string> point_key(const nlohmann::json& record);
+// The names of those fields, in the same order ("settings", "machine/host_id").
+std::vector<std::string> point_key_fields();
 
 }  // namespace rclab::experiments

@@ -26,7 +26,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/host.h"
 #include "experiments/machine.h"
+#include "experiments/schema.h"
 #include "experiments/records.h"
 #include "experiments/registry.h"
 #include "experiments/system_info.h"
@@ -220,25 +222,47 @@ struct Cell {
   bool helper = false;  // a helper thread (a commit thread) used CPU in some run
 };
 
-// What identifies a cell's records in a file: a model's or the ceiling's
-// must come from this very build; a peer's from the same interpreter path.
-std::string cell_key(const std::string& kind, const std::string& config, const std::string& workload, int threads,
-                     int n, const std::string& build) {
-  return kind + "|" + config + "|" + workload + "|" + std::to_string(threads) + "|" + std::to_string(n) + "|" + build;
+// What a cell's records look like, as far as the point key goes: the key's
+// fields this sweep decides (docs/records.md's point, schema/record.schema.json's
+// "x-rclab-point-key"). A model run's settings are the defaults and --pin,
+// which the sweep passes; a peer's and the ceiling's settings are what the
+// child reports (a peer's GIL mode), so they are not predicted here:
+// kUnpredicted stands in for them on both sides and the resume checks that
+// a cell's records agree on them.
+const std::string kUnpredicted = "*";
+
+nlohmann::json prototype(const Cell& c, const SweepSpec& spec, const std::string& build) {
+  nlohmann::json r = {{"kind", kind_name(c.kind)}, {"config", c.config}, {"threads", c.threads},
+                      {"n", c.kind == Kind::kCeiling ? 0 : c.n}, {"machine", {{"host_id", host_identity()["host_id"]}}}};
+  if (c.kind != Kind::kCeiling) r["workload"] = c.workload;
+  if (c.kind == Kind::kPeer) {
+    r["peer"] = {{"executable", c.peer->python}};
+    r["policies"] = nlohmann::json::object();
+  } else {
+    r["build"] = {{"id", build}};
+  }
+  if (c.kind == Kind::kModel) {
+    const ConfigEntry* e = find_config(c.config);
+    r["policies"] = policies_json(*e);
+    RunParams p;
+    p.pin = spec.pin;
+    r["settings"] = settings_json(p);
+    r["workload_code_sha256"] = std::string(find_workload(c.workload)->code_sha256);
+  }
+  return r;
 }
 
-std::string record_key(const nlohmann::json& r) {
-  try {
-    const std::string kind = r.value("kind", "model");
-    const std::string build = kind == "peer" ? r.at("peer").at("executable").get<std::string>()
-                                             : r.at("build").at("id").get<std::string>();
-    // Records from before workloads ran fib; the ceiling runs none.
-    const std::string workload = kind == "ceiling" ? "" : r.value("workload", std::string("fib"));
-    return cell_key(kind, r.at("config").get<std::string>(), workload, r.at("threads").get<int>(),
-                    r.at("n").get<int>(), build);
-  } catch (const nlohmann::json::exception&) {
-    return {};
-  }
+// The point key with the settings left out where the sweep does not choose them.
+std::string cell_key_of(const nlohmann::json& record) {
+  static const std::size_t settings_at = [] {
+    const auto f = point_key_fields();
+    return std::size_t(std::find(f.begin(), f.end(), "settings") - f.begin());
+  }();
+  std::vector<std::string> key = point_key(record);
+  if (record.value("kind", "model") != "model" && settings_at < key.size()) key[settings_at] = kUnpredicted;
+  std::string s;
+  for (const auto& k : key) s += k + '\x1f';
+  return s;
 }
 
 // Converged when both medians are known to ±target with 95% confidence.
@@ -280,6 +304,32 @@ bool ci_within(const std::vector<double>& v, double target) {
   return m > 0 && (hi - lo) / 2 <= target * m;
 }
 
+namespace {
+
+// Why `s.python` cannot serve as a peer, or empty; fills in s.version. A
+// peers file naming a missing or wrong interpreter is refused before any
+// work, instead of every one of its runs being recorded as failed.
+std::string not_a_python(PeerSpec& s) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (s.python.find('/') == std::string::npos) return "python '" + s.python + "' must be a path (absolute or relative)";
+  if (!fs::exists(s.python, ec)) return "python " + s.python + " does not exist";
+  if (!fs::is_regular_file(s.python, ec) || ::access(s.python.c_str(), X_OK) != 0)
+    return "python " + s.python + " is not an executable file";
+  // What every Python since 2.7 runs the same way: its version, and nothing else.
+  const Child c = run_child(s.python, {"-c", "import sys; sys.stdout.write('rclab-peer %d.%d.%d' % sys.version_info[:3])"},
+                            20.0, s.env);
+  const std::string out = last_line(c.out);
+  if (!c.started || c.timed_out || !WIFEXITED(c.wait_status) || WEXITSTATUS(c.wait_status) != 0 ||
+      out.rfind("rclab-peer ", 0) != 0)
+    return "python " + s.python + " is not a Python interpreter (it did not print its version" +
+           (c.timed_out ? " within 20 s)" : ")");
+  s.version = out.substr(std::string("rclab-peer ").size());
+  return {};
+}
+
+}  // namespace
+
 std::vector<PeerSpec> load_peers(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("--peers: cannot read " + path + ": " + std::strerror(errno));
@@ -315,6 +365,7 @@ std::vector<PeerSpec> load_peers(const std::string& path) {
         s.env.emplace_back(k, v.get<std::string>());
       }
     }
+    if (auto why = not_a_python(s); !why.empty()) throw bad(at + " ('" + s.name + "'): " + why);
     peers.push_back(std::move(s));
   }
   for (const auto& s : peers)
@@ -432,6 +483,7 @@ int warn_impossible(const std::vector<Cell>& cells, long cores) {
 int run_sweep(const SweepSpec& spec, const std::string& self) {
   namespace fs = std::filesystem;
   const std::string build = build_id();
+  host_probe();  // measured now if this boot has no figures yet, so that no run's child measures it
   const bool exists = fs::exists(spec.out) && fs::file_size(spec.out) > 0;
   if (exists && !spec.resume) {
     std::fprintf(stderr, "rclab: %s already has records; pass --resume to continue it, or choose another --out\n",
@@ -468,23 +520,32 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
   for (auto& c : cells) {
     c.is_baseline = c.threads == 1 && (baselines.contains(c.config) || c.kind == Kind::kCeiling);
     c.warmups_left = spec.warmup;
-    by_key[cell_key(kind_name(c.kind), c.config, c.workload, c.threads, c.kind == Kind::kCeiling ? 0 : c.n,
-                    c.peer ? c.peer->python : build)] = &c;
+    by_key[cell_key_of(prototype(c, spec, build))] = &c;
   }
   auto needed = [&](const Cell& c) { return c.is_baseline ? 2 * spec.min_repeats : spec.min_repeats; };
   auto ceiling_of = [&](const Cell& c) { return c.is_baseline ? 2 * spec.max_repeats : spec.max_repeats; };
 
-  int other_build = 0, resumed = 0;
+  int other_build = 0, other_host = 0, other_point = 0, resumed = 0;
   if (exists) {
     RecordFile f = read_records(spec.out);
     for (const auto& p : f.problems) std::fprintf(stderr, "rclab sweep: %s\n", p.c_str());
+    // The settings a peer's or the ceiling's ok runs reported, per cell: one
+    // value each, or the resume would pool runs the report keeps apart.
+    std::map<const Cell*, std::set<std::string>> reported;
     for (const auto& r : f.records) {
-      auto it = by_key.find(record_key(r));
+      auto it = by_key.find(cell_key_of(r));
       if (it == by_key.end()) {
-        if (r.value("kind", "model") != "peer" && r.contains("build") && r["build"].value("id", "") != build) ++other_build;
+        if (r.value("kind", "model") != "peer" && r.contains("build") && r["build"].value("id", "") != build)
+          ++other_build;
+        else if (r.contains("machine") && r["machine"].value("host_id", "unknown") != host_identity()["host_id"])
+          ++other_host;
+        else
+          ++other_point;
         continue;
       }
       Cell& c = *it->second;
+      if (c.kind != Kind::kModel && r.value("status", "") == "ok")
+        reported[&c].insert(r.value("settings", nlohmann::json::object()).dump());
       ++c.recorded;
       ++resumed;
       if (r.value("status", "") == "ok" && r.value("wall_s", -1.0) >= 0) {
@@ -495,11 +556,29 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
         ++c.failed;
       }
     }
+    for (const auto& [c, values] : reported)
+      if (values.size() > 1) {
+        std::fprintf(stderr,
+                     "rclab: %s: %s's runs at %d threads report %zu different settings (%s, ...): resuming would pool "
+                     "them; choose another --out\n",
+                     spec.out.c_str(), c->config.c_str(), c->threads, values.size(), values.begin()->c_str());
+        return 2;
+      }
     if (other_build > 0)
       std::fprintf(stderr,
                    "rclab sweep: %d records in %s come from another build of rclab; they stay in the file but are "
                    "not reused (the report shows each build apart)\n",
                    other_build, spec.out.c_str());
+    if (other_host > 0)
+      std::fprintf(stderr,
+                   "rclab sweep: %d records in %s were measured on another host; they stay in the file but are not "
+                   "reused (the report shows each host apart)\n",
+                   other_host, spec.out.c_str());
+    if (other_point > 0)
+      std::fprintf(stderr,
+                   "rclab sweep: %d records in %s are of other points (another configuration, workload, n, threads or "
+                   "setting such as --pin); they stay in the file and are not counted here\n",
+                   other_point, spec.out.c_str());
     std::fprintf(stderr, "rclab sweep: resuming %s: %d runs of this build already there\n", spec.out.c_str(), resumed);
   }
   if (const fs::path dir = fs::path(spec.out).parent_path(); !dir.empty()) fs::create_directories(dir);
@@ -567,15 +646,25 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       const bool parsed = rec.is_object() && rec.contains("wall_s");
       const bool clean_exit = ch.started && WIFEXITED(ch.wait_status) && WEXITSTATUS(ch.wait_status) == 0;
       if (!parsed) {
-        rec = {{"schema", kSchema}, {"kind", kind_name(c.kind)}, {"config", c.config}, {"threads", c.threads}, {"n", c.n}};
-        if (c.kind != Kind::kCeiling) rec["workload"] = c.workload;
-        if (c.peer) rec["peer"] = {{"name", c.peer->name}, {"executable", c.peer->python}};
+        // The point's own fields, so that the failure is counted where the
+        // runs that worked are (by the resume and by the report).
+        rec = prototype(c, spec, build);
+        rec["schema"] = kSchema;
+        if (c.peer) rec["peer"]["name"] = c.peer->name;
         rec["machine"] = machine_info();
         if (c.kind != Kind::kPeer) rec["build"] = build_info();
         rec["time"] = utc_now();
       }
-      // A peer's record names the interpreter by the path we ran.
-      if (c.peer) rec["peer"]["executable"] = c.peer->python;
+      // A peer's record names the interpreter by the path we ran, and the
+      // host by rclab's own reading (peer_fib.py, which runs on 2.7, knows
+      // only the CPU's name): model and peer records name hosts alike.
+      if (c.peer) {
+        rec["peer"]["executable"] = c.peer->python;
+        nlohmann::json m = rec.value("machine", nlohmann::json::object());
+        if (!m.is_object()) m = nlohmann::json::object();
+        m.update(machine_info());
+        rec["machine"] = std::move(m);
+      }
       ++c.recorded;
       rec["repeat"] = c.recorded;
       rec["seed"] = spec.seed;

@@ -34,11 +34,15 @@ namespace rclab::experiments {
 //               "env": {"PYTHONGIL": "0"}, "base": "", "models": "..."}]}
 struct PeerSpec {
   std::string name, python, base, models;
+  std::string version;  // "3.13.15", as the interpreter printed it when the file was read
   std::vector<std::pair<std::string, std::string>> env;
 };
 
-// Reads and checks a peers file; throws std::invalid_argument with one line
-// naming the file and the problem.
+// The one reader of a peers file (`rclab peers FILE` prints what it read;
+// tools/ never parses one). Checks the shape, the names (no ',', space or
+// '|', none a configuration's, none twice), every base, and that each
+// `python` is an executable that runs as a Python; throws
+// std::invalid_argument with one line naming the file and the problem.
 std::vector<PeerSpec> load_peers(const std::string& path);
 
 struct SweepSpec {

@@ -88,7 +88,7 @@ RunRecord run_workload(const RunParams& p) {
   r.results.assign(p.threads, 0);
   r.thread_cpu_s.assign(p.threads, 0.0);
   r.thread_counters.assign(p.threads, {});
-  std::vector<std::string> counter_problems(p.threads);
+  std::vector<CounterProblems> counter_problems(p.threads);
   // Trace buffers are allocated here, before any worker starts, so that a
   // capacity too large for memory is a reported error, not a terminate()
   // inside a thread.
@@ -163,7 +163,7 @@ RunRecord run_workload(const RunParams& p) {
       counters.stop();
       r.thread_cpu_s[i] = thread_cpu_seconds() - cpu0;
       r.thread_counters[i] = counters.read();
-      counter_problems[i] = counters.unavailable();
+      counter_problems[i] = counters.problems();
       dictlock::tls_blocking_hooks = {};
       Cfg::TState::detach(&ts);
     };
@@ -194,7 +194,9 @@ RunRecord run_workload(const RunParams& p) {
   r.helper_cpu_s = rt.helper_cpu_seconds() - helper0;
 
   r.wall_s = wall1 - wall0;
-  r.counters_unavailable = counter_problems.empty() ? "" : counter_problems.front();
+  for (const CounterProblems& w : counter_problems)
+    for (std::size_t c = 0; c < kCounters.size(); ++c)
+      if (r.counter_problems[c].empty()) r.counter_problems[c] = w[c];
   r.cpu_user_s = cpu.user_s;
   r.cpu_sys_s = cpu.sys_s;
   const runtime::GilStats gil = Gil::stats(rt.gil_shared);

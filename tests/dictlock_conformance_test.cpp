@@ -28,6 +28,7 @@
 
 #include "dictlock/all.h"
 #include "experiments/registry.h"
+#include "experiments/workload_run.h"
 #include "obmalloc/system.h"
 #include "refcount/atomic.h"
 #include "runtime/gil_interval.h"

@@ -13,6 +13,7 @@
 #include "dictlock/optimistic.h"
 #include "experiments/fib_workload.h"
 #include "experiments/registry.h"
+#include "experiments/workload_run.h"
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
 #include "refcount/plain.h"

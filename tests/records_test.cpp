@@ -33,9 +33,7 @@ TEST(Records, RunRecordsRoundTripThroughTheFile) {
     RecordWriter w(path);
     for (const char* name : {"gil", "atomic"}) {
       RunRecord r = find_config(name)->run(p);
-      r.config = name;
-      r.family = "test";
-      r.settings = settings_json(p);
+      label_record(r, *find_config(name), p);
       nlohmann::json j = to_json(r);
       j["status"] = "ok";
       w.append(j);
@@ -137,9 +135,7 @@ TEST(RecordSchema, WhatRclabWritesFollowsIt) {
   p.n = 10;
   for (const char* c : {"gil", "nogil", "buffered"}) {
     RunRecord r = find_config(c)->run(p);
-    r.config = c;
-    r.family = "refcount";
-    r.settings = settings_json(p);
+    label_record(r, *find_config(c), p);
     nlohmann::json j = to_json(r);
     EXPECT_EQ(schema_problem(j), "") << c;
   }

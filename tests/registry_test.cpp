@@ -7,7 +7,12 @@
 #include <set>
 #include <string>
 
+#include "experiments/entry.h"
 #include "experiments/registry.h"
+#include "obmalloc/pymalloc.h"
+#include "obmalloc/unlocked.h"
+#include "runtime/gil_interval.h"
+#include "runtime/gil_isolated.h"
 
 namespace rclab::experiments {
 namespace {
@@ -79,6 +84,31 @@ TEST(Registry, DictLockIsAnAxisAndNoConfigurationWithoutAGilLeavesDictsUnlocked)
     if (e.gil == "none") {
       EXPECT_NE(e.dictlock, "none") << e.name;
     }
+}
+
+// The axis check compares what a policy is, not what it is called: two
+// allocators of one name but different geometry are different, and so are
+// two GILs whose traits differ.
+TEST(Registry, AnAxisDiffersByTypeAndTraitsNotOnlyByName) {
+  using G36 = obmalloc::pymalloc::Geometry36;
+  static_assert(obmalloc::Unlocked<>::kName == obmalloc::Unlocked<G36>::kName);
+  EXPECT_NE(identity_of<obmalloc::Unlocked<>>(), identity_of<obmalloc::Unlocked<G36>>());
+  // An entry that only changes the allocator's geometry differs in `alloc`
+  // though every name is the same.
+  ConfigEntry a = *find_config("gil"), b = a;
+  b.identity[axis_index("alloc")] = identity_of<obmalloc::Unlocked<G36>>();
+  EXPECT_EQ(a.axes(), b.axes());
+  const auto d = differing_axes(a, b);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "alloc");
+  // `limit` changes the GIL, and the identity says what that means: the
+  // isolated GIL gives each thread its own runtime and excludes nothing.
+  const std::string interval = identity_of<runtime::IntervalGil>(), isolated = identity_of<runtime::IsolatedGil>();
+  EXPECT_NE(interval.find("exclusive=1"), std::string::npos) << interval;
+  EXPECT_NE(isolated.find("isolated=1"), std::string::npos) << isolated;
+  const auto limit = differing_axes(*find_config("gil"), *find_config("limit"));
+  ASSERT_EQ(limit.size(), 1u);
+  EXPECT_EQ(limit[0], "gil");
 }
 
 }  // namespace

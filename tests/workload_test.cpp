@@ -10,6 +10,7 @@
 
 #include "experiments/fib_workload.h"
 #include "experiments/registry.h"
+#include "experiments/workload_run.h"
 #include "experiments/workload.h"
 #include "experiments/workloads_embedded.h"
 #include "refcount/plain.h"

@@ -1,0 +1,56 @@
+// The policy types and the short names the family files use for them
+// (experiments/configs/*.cpp). Only those files include it.
+#pragma once
+
+#include "dictlock/optimistic.h"
+#include "dictlock/recursive.h"
+#include "freelists/global.h"
+#include "obmalloc/block_cache.h"
+#include "obmalloc/global_lock.h"
+#include "obmalloc/per_thread.h"
+#include "obmalloc/pymalloc.h"
+#include "obmalloc/tbb.h"
+#include "obmalloc/two_stage.h"
+#include "obmalloc/unlocked.h"
+#include "refcount/atomic.h"
+#include "refcount/biased.h"
+#include "refcount/buffered.h"
+#include "refcount/deferred.h"
+#include "refcount/immortal.h"
+#include "refcount/shared_immortal.h"
+#include "refcount/plain.h"
+#include "refcount/remote.h"
+#include "runtime/gil_interval.h"
+#include "runtime/gil_isolated.h"
+#include "runtime/gil_none.h"
+#include "runtime/gil_ticks.h"
+#include "runtime/tstate_explicit.h"
+#include "runtime/tstate_pthread_key.h"
+#include "runtime/tstate_thread_local.h"
+#include "experiments/entry.h"
+
+namespace rclab::experiments::configs {
+
+using refcount::Atomic;
+using refcount::Biased;
+using refcount::Deferred;
+using refcount::Immortal;
+using refcount::Plain;
+using runtime::Config;
+using runtime::IntervalGil;
+using runtime::IsolatedGil;
+using runtime::NoGil;
+using runtime::TicksGil;
+using runtime::PthreadKeyTState;
+using Optimistic = dictlock::Optimistic;
+using Recursive = dictlock::Recursive;
+using System = obmalloc::System;
+using Obmalloc = obmalloc::Unlocked<>;            // CPython's own, under its GIL
+using ObGlobal = obmalloc::GlobalLock<obmalloc::Pymalloc<>>;
+using ObTwoStage = obmalloc::TwoStage<>;
+using ObPerThread = obmalloc::PerThread<>;
+using FramesPerThread = freelists::PerThread<100>;
+
+constexpr EntryInfo kRoot{"gil-models", ""};
+
+}  // namespace rclab::experiments::configs
