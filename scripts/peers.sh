@@ -252,10 +252,12 @@ check_orig() {  # [quiet]: return 1 instead of dying
 # The tarball's top folder (Python-3.13.15), extracted into DEST's parent as DEST.
 extract_orig() {  # DEST
   local top tmp
-  top=$(tar -tJf "$orig" | head -n 1 | cut -d/ -f1)
   tmp=$(mktemp -d "$(dirname "$1")/.extract.XXXXXX")
   "${NICE[@]}" tar -xJf "$orig" -C "$tmp"
-  [ -d "$tmp/$top" ] || die "$(basename "$orig") has no top folder"
+  top=$(find "$tmp" -mindepth 1 -maxdepth 1 -printf '%f\n')
+  if [ -z "$top" ] || [ "$top" != "${top%$'\n'*}" ] || [ ! -d "$tmp/$top" ]; then
+    die "$(basename "$orig") has not one top folder but: ${top:-nothing}"
+  fi
   rm -rf "$1"
   mv "$tmp/$top" "$1"
   rmdir "$tmp"
