@@ -272,6 +272,13 @@ tree_fingerprint() {
   find "$1" -path "$1/.git" -prune -o -type f -printf '%P\t%s\t%T@\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1
 }
 
+# The module names CPython's build summary lists under HEADER, each once.
+modules_listed() {  # HEADER LOG
+  awk -v h="$1" 'index($0, h) { p = 1; next }
+                 p && (/^[[:space:]]*$/ || /^To find/ || /:$/) { p = 0 }
+                 p { for (i = 1; i <= NF; i++) print $i }' "$2" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 # Builds NAME into $peers_dir/NAME unless its stamp says it is there.
 # Source: "orig" (the tarball) or a tree's path. Prints the interpreter.
 built_python=
@@ -323,12 +330,12 @@ build() {  # NAME SOURCE CONFIGURE-ARGS...
     fi
     say "$name: $step took $(hms $((SECONDS - s0)))"
   done
-  # What configure could not build, in CPython's own words (3.x: "The
-  # necessary bits to build these optional modules were not found:").
-  local skipped
-  skipped=$(awk '/necessary bits to build these|Failed to build these modules|Following modules built successfully but were removed/ { p = 1; print; next }
-                 p && /^[[:space:]]*$/ { p = 0 } p' "$log" | tr -s ' \n' ' ' || true)
-  [ -z "$skipped" ] || say "$name: ${skipped% }"
+  # The optional modules it left out, from CPython's own summary (3.6 to
+  # 3.13 print it at make and again at make install).
+  local skipped failed
+  skipped=$(modules_listed 'necessary bits to build these optional modules were not found' "$log")
+  failed=$(modules_listed 'Failed to build these modules' "$log")
+  say "$name: optional modules not built: ${skipped:-none}${failed:+; failed to build: $failed}"
   built_python=$(installed_python "$prefix") || die "$name: make install left no bin/python3 or bin/python in $prefix"
   # The imports the workloads and peer_fib.py need, and one peer run.
   "$built_python" -c 'import threading, json, marshal, dis' ||
