@@ -27,6 +27,8 @@
 # redone only when its stamp (source sha256 or tree fingerprint, configure
 # arguments, make arguments) differs.
 set -euo pipefail
+cache=${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}
+case $cache in /*) ;; *) cache=$PWD/$cache ;; esac
 cd "$(dirname "$0")/.."
 
 # --- what is pinned ----------------------------------------------------------
@@ -42,7 +44,6 @@ STAMP_FORMAT=1     # bump when the recipe below changes, so every build is redon
 DEFAULT_NAME=cpython-$PY_VERSION
 FT_NAME=cpython-${PY_VERSION}t
 
-cache=${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}
 peers_dir=$cache/peers
 
 usage() {
@@ -89,6 +90,8 @@ EOF
 }
 
 bad() { echo "peers.sh: $*" >&2; exit 2; }
+# Arguments as they would be typed: a space inside one is escaped.
+quoted() { [ $# -gt 0 ] || return 0; local q; q=$(printf '%q ' "$@"); printf '%s' "${q% }"; }
 die() { echo "peers.sh: $*" >&2; exit 1; }
 say() { echo "peers: $*"; }
 
@@ -137,6 +140,10 @@ add_tree() {
   tree_paths+=("$(cd "$path" && pwd -P)")
   tree_args+=("$args")
 }
+repo=$(pwd -P)
+case $(realpath -m "$cache")/ in
+  "$repo"/*) bad "the cache $cache is inside the repository: set RCLAB_CACHE to a folder outside it" ;;
+esac
 bases=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -219,7 +226,12 @@ fetch_orig() {
   [ -n "$newest" ] || die "Debian sid has no $DEB_SOURCE source package (log: $log)"
   want=$(grep -E "^${PY_VERSION//./\\.}-[^-]+$" <<<"$versions" | tail -n 1 || true)
   if [ -z "$want" ]; then
-    die "Debian sid has moved past $PY_VERSION: its $DEB_SOURCE is now $(tr '\n' ' ' <<<"$versions")- refusing to build another version (pin the new one and its sha256 here)"
+    local has
+    has=$(tr '\n' ' ' <<<"$versions")
+    if [ "$(printf '%s\n' "$PY_VERSION" "${newest%-*}" | sort -V | tail -n 1)" = "${newest%-*}" ]; then
+      die "Debian sid has moved past $PY_VERSION: its $DEB_SOURCE is now ${has% } - refusing to build another version (pin the new one and its sha256 in scripts/peers.sh)"
+    fi
+    die "Debian sid has no $DEB_SOURCE $PY_VERSION (it has ${has% }): refusing to build another version"
   fi
   if [ "$want" != "$newest" ]; then
     say "note: Debian sid's newest $DEB_SOURCE is $newest; it still carries $want, which is what is pinned here"
@@ -292,7 +304,7 @@ build() {  # NAME SOURCE CONFIGURE-ARGS...
     stamp="tree $source $(tree_fingerprint "$source" | tr '\n' ' ')"
   fi
   stamp=$(printf 'rclab peers stamp %s\n%s\nconfigure %s\nmake %s\n' \
-    "$STAMP_FORMAT" "$stamp" "${conf[*]}" "${MAKE_ARGS[*]}")
+    "$STAMP_FORMAT" "$stamp" "$(quoted "${conf[@]}")" "$(quoted "${MAKE_ARGS[@]}")")
   if [ -f "$prefix/.rclab-stamp" ] && [ "$(cat "$prefix/.rclab-stamp")" = "$stamp" ] &&
      built_python=$(installed_python "$prefix"); then
     say "$name: present ($built_python)"
@@ -317,7 +329,7 @@ build() {  # NAME SOURCE CONFIGURE-ARGS...
   for step in configure make install; do
     local s0=$SECONDS
     case $step in
-      configure) say "$name: ./configure ${conf[*]}"
+      configure) say "$name: ./configure $(quoted "${conf[@]}")"
                  (cd "$work" && "${NICE[@]}" ./configure "${conf[@]}") >>"$log" 2>&1 || step=failed ;;
       make)      say "$name: make ${MAKE_ARGS[*]}"
                  (cd "$work" && "${NICE[@]}" make "${MAKE_ARGS[@]}") >>"$log" 2>&1 || step=failed ;;
@@ -405,7 +417,7 @@ for i in "${!tree_names[@]}"; do
   read -a targs <<<"${tree_args[$i]}"
   build "$name" "${tree_paths[$i]}" "${targs[@]}"
   rev=$(git -C "${tree_paths[$i]}" rev-parse --short=10 HEAD 2>/dev/null || true)
-  what="${tree_paths[$i]}${rev:+ at $rev}, ./configure${targs[*]:+ }${targs[*]}"
+  what="${tree_paths[$i]}${rev:+ at $rev}, ./configure${targs[*]:+ }$(quoted "${targs[@]}")"
   if [ "$("$built_python" -c 'import sys; print(int(hasattr(sys.flags, "nogil")))')" = 1 ]; then
     entry "$name-gil-on" "$built_python" "${base_of[$i]:-}" "$what, nogil with PYTHONGIL=1" PYTHONGIL 1
     entry "$name-gil-off" "$built_python" "$name-gil-on" "$what, nogil with the GIL off (PYTHONGIL=0)" PYTHONGIL 0
