@@ -13,8 +13,8 @@
 # own prefix. Other source trees (the Gilectomy, nogil-3.9, ...) are built
 # the same way with --tree.
 #
-# The build is minimal: only zlib (install-deps.sh) beyond the compiler, so
-# that `make install`'s ensurepip works. Without their -dev packages these
+# The build is minimal: beyond the compiler, make and xz, only zlib
+# (install-deps.sh has them), which `make install`'s ensurepip needs. Without their -dev packages these
 # optional modules are not built: _ssl and _hashlib (OpenSSL; hashlib's
 # sha256 is then the built-in _sha2), _ctypes (libffi), _sqlite3, _bz2,
 # _lzma, readline, _curses, _dbm/_gdbm, _tkinter and _uuid. Where a machine
@@ -26,9 +26,12 @@
 # Running it again does nothing but say each build is present: a build is
 # redone only when its stamp (source sha256 or tree fingerprint, configure
 # arguments, make arguments) differs.
-set -euo pipefail
+set -Eeuo pipefail
+# Whatever fails unforeseen exits 1 (2 is kept for bad arguments).
+trap 'echo "peers.sh: line $LINENO: a command failed (exit $?)" >&2; exit 1' ERR
+caller_pwd=$PWD
 cache=${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}
-case $cache in /*) ;; *) cache=$PWD/$cache ;; esac
+case $cache in /*) ;; *) cache=$caller_pwd/$cache ;; esac
 cd "$(dirname "$0")/.."
 
 # --- what is pinned ----------------------------------------------------------
@@ -132,6 +135,7 @@ add_tree() {
   check_name "$name-gil-on" "--tree"
   check_name "$name-gil-off" "--tree"
   [ -n "$path" ] || bad "--tree '$spec': empty PATH"
+  case $path in /*) ;; *) path=$caller_pwd/$path ;; esac
   [ -d "$path" ] || bad "--tree $name: $path is not a directory"
   if [ ! -f "$path/configure" ] || [ ! -f "$path/Include/Python.h" ]; then
     bad "--tree $name: $path is not a CPython source tree (no configure and Include/Python.h)"
@@ -292,7 +296,8 @@ modules_listed() {  # HEADER LOG
 }
 
 # Builds NAME into $peers_dir/NAME unless its stamp says it is there.
-# Source: "orig" (the tarball) or a tree's path. Prints the interpreter.
+# Source: "orig" (the tarball) or a tree's path. Sets built_python to the
+# installed interpreter.
 built_python=
 build() {  # NAME SOURCE CONFIGURE-ARGS...
   local name=$1 source=$2; shift 2
@@ -426,17 +431,19 @@ for i in "${!tree_names[@]}"; do
   fi
 done
 
-# A peer whose base is absent would be refused by rclab: leave it out.
+# A peer whose base is absent would be refused by rclab: leave it out (and
+# any peer read against that one).
 out=$(/usr/bin/python3 -c '
 import json, sys
-peers = [json.loads(line) for line in sys.argv[1:]]
-names = {p["name"] for p in peers}
-kept = []
-for p in peers:
-    if p["base"] and p["base"] not in names:
+kept = [json.loads(line) for line in sys.argv[1:]]
+while True:
+    names = {p["name"] for p in kept}
+    gone = [p for p in kept if p["base"] and p["base"] not in names]
+    if not gone:
+        break
+    for p in gone:
         print("peers: %s: skipped, its base %s is absent" % (p["name"], p["base"]), file=sys.stderr)
-    else:
-        kept.append(p)
+    kept = [p for p in kept if p not in gone]
 print("{\"peers\": [\n" + ",\n".join("  " + json.dumps(p) for p in kept) + "\n]}")' "${entries[@]}")
 file=$peers_dir/peers.json
 /usr/bin/python3 -c 'import sys; sys.path.insert(0, "tools"); import peers, json; peers.load_peers(sys.argv[1])' /dev/stdin <<<"$out" ||
