@@ -23,6 +23,9 @@ packages=(
   valgrind           # tools/instr_per_call.py  instructions per fib call (callgrind), model and real interpreters
   clang-14           # fuzz/         the libFuzzer targets (fuzz preset)
   libclang-rt-14-dev # fuzz/         libFuzzer and clang's sanitizer runtimes
+  make               # scripts/peers.sh  builds the real CPython peers (configure, make)
+  xz-utils           # scripts/peers.sh  unpacks CPython's .orig.tar.xz
+  zlib1g-dev         # scripts/peers.sh  the peers' zlib module, which their make install's ensurepip needs
 )
 
 missing=()

@@ -144,6 +144,8 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
                     variant, gil = rec["peer"]["variant"], rec["settings"]["gil_mode"]
                     if variant == "nogil":
                         self.assertEqual(gil, "on" if p["env"].get("PYTHONGIL") == "1" else "off")
+                    elif variant == "free-threaded":  # 3.13+ --disable-gil: off unless PYTHON_GIL=1
+                        self.assertEqual(gil, "on" if p["env"].get("PYTHON_GIL") == "1" else "off")
                     elif variant == "gilectomy":
                         self.assertEqual(gil, "off")
                     else:
