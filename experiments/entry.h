@@ -189,10 +189,15 @@ ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo
   e.settings = S::value;
   e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
                                              typename Cfg::Frames, typename Cfg::TState, typename Cfg::DictLock>;
-  if constexpr (runtime::SafeConfig<Cfg>)
+  if constexpr (runtime::SafeConfig<Cfg>) {
+#ifndef RCLAB_ENTRIES_WITHOUT_RUN
     e.run = &run_workload<Cfg>;
-  else
+#endif
+    // Without: the command-line fuzzer's registry (fuzz/CMakeLists.txt), whose
+    // dry runs validate everything and run nothing.
+  } else {
     e.refused = runtime::unsafe_reason<Cfg>();
+  }
   return e;
 }
 

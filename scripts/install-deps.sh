@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   cmake              # build (3.25 on Debian 12)
   g++                # C++20 compiler (12.2)
+  ccache             # CMakeLists.txt  compiler cache (~/.cache/ccache): the four presets of a clean clone reuse earlier builds
   libgtest-dev       # tests/        GoogleTest 1.12
   libbenchmark-dev   # bench/        Google Benchmark 1.7.1
   libcli11-dev       # experiments/  command-line parsing of the rclab driver

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/perf_counters.h"
+
 #include "experiments/registry.h"
 
 #ifndef RCLAB_BIN
@@ -248,6 +250,75 @@ TEST(Cli, RunJsonPrintsOneCompleteRecord) {
   EXPECT_EQ(j["thread_cpu_s"].size(), 2u);
 }
 
+// Every counter that opens is in the record, per thread and in total, with a
+// plausible value; every one that does not is in `missing` with why. The
+// kernel's software counters open wherever perf_event_open is allowed, as on
+// every machine of this project's kind (hardware ones do not there: no PMU).
+TEST(Cli, CountersThatOpenAreInTheRecordWithPlausibleValues) {
+  const Outcome o = rclab("run --config gil --threads 2 --n 22 --json");
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto c = nlohmann::json::parse(o.out)["counters"];
+  const auto thread_cpu = nlohmann::json::parse(o.out)["thread_cpu_s"];
+  for (const auto& info : rclab::kCounters) {
+    const std::string name(info.name);
+    EXPECT_NE(c.contains(name), c["missing"].contains(name)) << name << ": in the record xor missing";
+    if (c["missing"].contains(name)) {
+      EXPECT_FALSE(c["missing"][name].get<std::string>().empty()) << name;
+    }
+    if (!c.contains(name)) continue;
+    std::uint64_t sum = 0;
+    for (const auto& t : c["per_thread"]) sum += t.value(name, std::uint64_t(0));
+    EXPECT_EQ(c[name].get<std::uint64_t>(), sum) << name << ": the total is the threads' sum";
+  }
+  if (c["missing"].contains("task_clock_ns"))
+    GTEST_SKIP() << "this kernel opens no software counter: " << c["missing"]["task_clock_ns"];
+  // task-clock counts what the thread's CPU clock does, over the same span.
+  ASSERT_EQ(c["per_thread"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double counted = c["per_thread"][i]["task_clock_ns"].get<double>() * 1e-9, clock = thread_cpu[i];
+    EXPECT_GT(counted, 0) << i;
+    EXPECT_GT(counted, 0.5 * clock) << i;
+    EXPECT_LT(counted, 2.0 * clock + 1e-3) << i;
+  }
+  EXPECT_GE(c["page_faults"].get<std::int64_t>(), 0);
+  EXPECT_EQ(c["available"], !c["missing"].contains("instructions"));
+}
+
+// The one peers reader refuses, before any work, an interpreter that is
+// missing, not executable, or not a Python; a good file is printed.
+TEST(Cli, PeersFileNamingNoPythonIsRefusedBeforeAnyWork) {
+  const std::string dir = tmp_dir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+    return dir + "/" + name;
+  };
+  const std::string not_python = write("not_python.sh", "#!/bin/sh\necho hello\n");
+  std::filesystem::permissions(not_python, std::filesystem::perms::owner_all);
+  const std::string not_exec = write("not_exec.py", "print(1)\n");
+  struct Case {
+    std::string python, says;
+  };
+  for (const Case& c : {Case{dir + "/nosuch/python3", "does not exist"}, Case{not_exec, "not an executable"},
+                        Case{not_python, "not a Python"}, Case{"python3", "must be a path"}}) {
+    const std::string file = write("peers.json", "{\"peers\": [{\"name\": \"p\", \"python\": \"" + c.python + "\"}]}");
+    for (const std::string& cmd : {"peers " + file, "sweep --peers " + file + " --configs gil --threads 1 --out " + dir +
+                                                        "/never.jsonl"}) {
+      const Outcome o = rclab(cmd);
+      EXPECT_EQ(o.status, 2) << cmd << ": " << o.err;
+      EXPECT_EQ(lines(o.err), 1) << o.err;
+      EXPECT_NE(o.err.find(c.says), std::string::npos) << o.err;
+      EXPECT_NE(o.err.find("'p'"), std::string::npos) << "names the peer: " << o.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir + "/never.jsonl"));
+  }
+  const std::string good = write("good.json", "{\"peers\": [{\"name\": \"sys\", \"python\": \"/usr/bin/python3\"}]}");
+  const Outcome o = rclab("peers --json " + good);
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["peers"][0]["name"], "sys");
+  EXPECT_EQ(j["peers"][0]["version"].get<std::string>().rfind("3.", 0), 0u) << j.dump();
+}
+
 // jemalloc and mimalloc configurations re-execute the driver with the
 // library preloaded, and the record says which malloc really served the run.
 // A sanitizer build refuses them (exit 2, one line).
@@ -279,6 +350,22 @@ TEST(Cli, RunTextAndListAndHelp) {
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("gil "), std::string::npos);
   EXPECT_NE(o.out.find("atomic "), std::string::npos);
+
+  o = rclab("list --json");
+  EXPECT_EQ(o.status, 0) << o.err;
+  const auto list = nlohmann::json::parse(o.out);
+  EXPECT_EQ(list["axes"].size(), rclab::experiments::kAxes.size());
+  EXPECT_EQ(list["configs"].size(), rclab::experiments::all_configs().size());
+  for (const auto& e : list["configs"]) {
+    const auto* entry = rclab::experiments::find_config(e["name"].get<std::string>());
+    ASSERT_NE(entry, nullptr) << e["name"];
+    EXPECT_EQ(e["baseline"], entry->baseline);
+    EXPECT_EQ(e["policies"].size(), list["axes"].size()) << e["name"];
+    if (!entry->baseline.empty() && !entry->milestone) {
+      EXPECT_EQ(e["differs_from_baseline"].size(), 1u) << e["name"];
+    }
+  }
+  EXPECT_FALSE(list["settings"].empty());
 
   o = rclab("run --help");
   EXPECT_EQ(o.status, 0);

@@ -3,15 +3,18 @@
 // process and the point order follows a seed, with pinning off and on. Every
 // run must be right and leave nothing behind.
 //
-// Stress.Short runs in the default ctest set (and so in CI, sanitizers
-// included); Stress.Long carries the ctest label `stress` and runs with
-// `ctest --preset stress` (see CMakePresets.json).
+// Stress.Short (unpinned) runs in the default ctest set of every preset, and
+// so in CI, sanitizers included; Stress.ShortPinned in release only;
+// Stress.Long carries the ctest label `stress` and runs with `ctest --preset
+// stress` (see CMakePresets.json). Each asserts one record per expected
+// point, and the right result at each.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "experiments/records.h"
@@ -29,28 +32,37 @@ std::string every_config() {
   return s;
 }
 
+// What one stress sweep produced, and what it should have: one record per
+// (configuration, thread count, repeat, seed, pinning), every one right.
 struct Totals {
-  int points = 0, failed = 0, wrong = 0, leaks = 0;
+  int points = 0, failed = 0, wrong = 0, leaks = 0, unexpected = 0;
+  std::map<std::string, int> per_cell;  // "config|threads|pinned" -> records
 };
 
-Totals stress(const std::string& threads, int repeat, const std::vector<int>& seeds, bool also_pinned) {
+Totals stress(const std::vector<int>& threads, int repeat, const std::vector<int>& seeds,
+              const std::vector<bool>& pinning) {
   Totals t;
-  for (bool pin : also_pinned ? std::vector<bool>{false, true} : std::vector<bool>{false}) {
+  std::string thread_list;
+  for (int n : threads) thread_list += (thread_list.empty() ? "" : ",") + std::to_string(n);
+  for (bool pin : pinning) {
     for (int seed : seeds) {
       const std::string out = ::testing::TempDir() + "rclab_stress_" + std::to_string(::getpid()) + "_" +
                               std::to_string(seed) + (pin ? "_pin" : "") + ".jsonl";
       std::filesystem::remove(out);
       const std::string cmd = std::string(RCLAB_BIN) + " sweep --configs " + every_config() + " --threads " +
-                              threads + " --repeat " + std::to_string(repeat) + " --max-repeats " + std::to_string(repeat) +
-                              " --warmup 0 --no-ceiling --n 18 --seed " +
-                              std::to_string(seed) + (pin ? " --pin" : "") + " --out " + out + " 2>/dev/null";
+                              thread_list + " --repeat " + std::to_string(repeat) + " --max-repeats " +
+                              std::to_string(repeat) + " --warmup 0 --no-ceiling --n 18 --seed " + std::to_string(seed) +
+                              (pin ? " --pin" : "") + " --out " + out + " 2>/dev/null";
       const int status = std::system(cmd.c_str());
       EXPECT_EQ(status, 0) << cmd;
       for (const auto& r : read_records(out).records) {
         ++t.points;
         t.failed += r.value("status", "") != "ok";
-        t.wrong += !r.value("result_ok", false);
+        // Right at every point: fib(18) on every thread, as many threads as asked.
+        t.wrong += !r.value("result_ok", false) || r.value("result", -1) != 4181 || r.value("n", -1) != 18;
         t.leaks += r.value("live_objects", -1) != 0 || r.value("live_blocks", -1) != 0;
+        t.unexpected += r.value("pinned", !pin) != pin;
+        ++t.per_cell[r.value("config", "") + "|" + std::to_string(r.value("threads", 0)) + "|" + (pin ? "pin" : "")];
       }
       std::filesystem::remove(out);
     }
@@ -60,20 +72,48 @@ Totals stress(const std::string& threads, int repeat, const std::vector<int>& se
   return t;
 }
 
-TEST(Stress, Short) {
-  const Totals t = stress("16,64", 1, {1}, /*also_pinned=*/true);
-  EXPECT_GT(t.points, 0);
+// Every runnable configuration at every thread count and pinning, exactly
+// `repeat * seeds` times: nothing missing, nothing extra.
+void expect_complete(const Totals& t, const std::vector<int>& threads, int repeat, int seeds,
+                     const std::vector<bool>& pinning) {
+  int configs = 0;
+  for (const auto& e : all_configs())
+    if (e.refused.empty()) {
+      ++configs;
+      for (int n : threads)
+        for (bool pin : pinning) {
+          const auto it = t.per_cell.find(std::string(e.name) + "|" + std::to_string(n) + "|" + (pin ? "pin" : ""));
+          EXPECT_EQ(it == t.per_cell.end() ? 0 : it->second, repeat * seeds)
+              << e.name << " at " << n << " threads" << (pin ? ", pinned" : "");
+        }
+    }
+  EXPECT_EQ(t.points, configs * int(threads.size()) * repeat * seeds * int(pinning.size()));
   EXPECT_EQ(t.failed, 0);
   EXPECT_EQ(t.wrong, 0);
   EXPECT_EQ(t.leaks, 0);
+  EXPECT_EQ(t.unexpected, 0);
+}
+
+// Oversubscribed (16 and 64 threads on 2 cores), unpinned: what the
+// sanitizers check, in every preset.
+TEST(Stress, Short) {
+  const std::vector<int> threads = {16, 64};
+  const Totals t = stress(threads, 1, {1}, {false});
+  expect_complete(t, threads, 1, 1, {false});
+}
+
+// The same pinned to the CPUs: changes the schedule, not what a sanitizer
+// sees, so it runs in release only (tests/CMakeLists.txt).
+TEST(Stress, ShortPinned) {
+  const std::vector<int> threads = {16, 64};
+  const Totals t = stress(threads, 1, {1}, {true});
+  expect_complete(t, threads, 1, 1, {true});
 }
 
 TEST(Stress, Long) {
-  const Totals t = stress("16,64", 2, {1, 2, 3}, /*also_pinned=*/true);
-  EXPECT_GT(t.points, 0);
-  EXPECT_EQ(t.failed, 0);
-  EXPECT_EQ(t.wrong, 0);
-  EXPECT_EQ(t.leaks, 0);
+  const std::vector<int> threads = {16, 64};
+  const Totals t = stress(threads, 2, {1, 2, 3}, {false, true});
+  expect_complete(t, threads, 2, 3, {false, true});
 }
 
 }  // namespace

@@ -246,6 +246,54 @@ TEST(Sweep, ResumeDoesNotReuseRecordsOfAnotherBuild) {
   EXPECT_EQ(lines_of(out).size(), 4u) << "the two runs were measured again";
 }
 
+// The resume's cells are the report's points (schema's x-rclab-point-key):
+// runs made with another setting are another point and are not counted, so
+// the resumed sweep measures the new point in full. Before, the resume keyed
+// on (configuration, workload, threads, n, build) and pooled them.
+TEST(Sweep, ResumeWithAChangedSettingMeasuresTheNewPointInFull) {
+  const std::string out = temp_path("setting.jsonl"), err = temp_path("setting.err");
+  fs::remove(out);
+  const std::vector<std::string> args = {"sweep", "--configs", "gil", "--threads", "2", "--repeat", "2",
+                                         "--max-repeats", "2", "--warmup", "0", "--no-ceiling", "--n", "12",
+                                         "--out", out};
+  ASSERT_EQ(wait_status(start(args, err)), 0) << slurp(err);
+  auto pinned = args;
+  pinned.insert(pinned.end(), {"--pin", "--resume"});
+  ASSERT_EQ(wait_status(start(pinned, err)), 0) << slurp(err);
+  EXPECT_NE(slurp(err).find("resuming " + out + ": 0 runs"), std::string::npos) << slurp(err);
+  EXPECT_NE(slurp(err).find("2 records in " + out + " are of other points"), std::string::npos) << slurp(err);
+  const auto lines = lines_of(out);
+  ASSERT_EQ(lines.size(), 4u) << "two unpinned runs, then two pinned ones";
+  int pinned_runs = 0;
+  for (const auto& l : lines) pinned_runs += nlohmann::json::parse(l)["settings"]["pin"].get<bool>();
+  EXPECT_EQ(pinned_runs, 2);
+  // Resumed again with the same setting, it finds its two runs and adds none.
+  ASSERT_EQ(wait_status(start(pinned, err)), 0) << slurp(err);
+  EXPECT_NE(slurp(err).find("resuming " + out + ": 2 runs"), std::string::npos) << slurp(err);
+  EXPECT_EQ(lines_of(out).size(), 4u);
+}
+
+// A host is part of the point: runs measured on another host stay in the
+// file and are measured again here.
+TEST(Sweep, ResumeDoesNotReuseRecordsOfAnotherHost) {
+  const std::string out = temp_path("host.jsonl"), err = temp_path("host.err");
+  fs::remove(out);
+  const std::vector<std::string> args = {"sweep", "--configs", "gil", "--threads", "2", "--repeat", "2",
+                                         "--max-repeats", "2", "--warmup", "0", "--no-ceiling", "--n", "12",
+                                         "--out", out};
+  ASSERT_EQ(wait_status(start(args, err)), 0) << slurp(err);
+  {
+    std::string text = slurp(out), id = nlohmann::json::parse(lines_of(out)[0])["machine"]["host_id"];
+    for (std::size_t at; (at = text.find(id)) != std::string::npos;) text.replace(at, id.size(), "intel-6-85-7-0x1-00000000");
+    std::ofstream(out) << text;
+  }
+  auto again = args;
+  again.push_back("--resume");
+  ASSERT_EQ(wait_status(start(again, err)), 0) << slurp(err);
+  EXPECT_NE(slurp(err).find("2 records in " + out + " were measured on another host"), std::string::npos) << slurp(err);
+  EXPECT_EQ(lines_of(out).size(), 4u);
+}
+
 // Each run records what disturbed it, and the machine's state.
 TEST(Sweep, EveryRecordCarriesItsDisturbanceAndTheSystem) {
   const std::string out = temp_path("dist.jsonl"), err = temp_path("dist.err");
