@@ -321,7 +321,7 @@ class Reader {
         return fail(where + ": " + (nm.empty() ? "opcode " + std::to_string(op) : std::string(nm)) + " at offset " +
                     std::to_string(off) + ": " + why);
       };
-      if (!is_supported(op)) return bad("not an opcode rclab runs (runtime/opcodes.h lists them)");
+      if (!is_supported(op)) return bad("not an opcode rclab runs (runtime/py36_opcodes.json lists them)");
       ext = op == EXTENDED_ARG ? arg : 0;
       switch (op) {
         case LOAD_CONST:
@@ -337,10 +337,10 @@ class Reader {
           if (arg >= nderefs) return bad("cell index out of range");
           break;
         case COMPARE_OP:
-          if (arg > kGe && arg != kIs && arg != kIsNot) return bad("only <, <=, ==, !=, >, >=, is and is not are modelled");
+          if (!compare_op_modelled(arg)) return bad("only <, <=, ==, !=, >, >=, is and is not are modelled");
           break;
         case MAKE_FUNCTION:
-          if (arg & ~std::uint32_t(kMfClosure)) return bad("defaults and annotations are not modelled");
+          if (!make_function_modelled(arg)) return bad("defaults and annotations are not modelled");
           break;
         case JUMP_ABSOLUTE: case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE:
           if (arg % 2 != 0 || arg >= n) return bad("jump target outside the code");

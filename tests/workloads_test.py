@@ -222,6 +222,22 @@ class Generator(unittest.TestCase):
         self.assertIn("workloads/bad.py: does not compile: SyntaxError", lines[0])
 
     @needs36
+    def test_the_one_opcode_list_is_real_3_6s(self):
+        """runtime/py36_opcodes.json, which the C++ loader is generated from
+        and the generator reads, names 3.6's opcodes by 3.6's numbers."""
+        with open(os.path.join(ROOT, "runtime", "py36_opcodes.json")) as f:
+            subset = json.load(f)
+        probe = ("import dis, json; print(json.dumps({'opmap': dis.opmap, 'cmp_op': dis.cmp_op, "
+                 "'have_argument': dis.HAVE_ARGUMENT}))")
+        real = json.loads(subprocess.run([PY36, "-I", "-S", "-c", probe], stdout=subprocess.PIPE, check=True,
+                                         timeout=TIMEOUT).stdout)
+        for name, code in subset["opcodes"].items():
+            self.assertEqual(real["opmap"].get(name), code, name)
+        self.assertEqual({int(k): v for k, v in subset["opnames"].items()}, {v: k for k, v in real["opmap"].items()})
+        self.assertEqual(subset["cmp_op"], real["cmp_op"])
+        self.assertTrue(set(subset["compare_op_modelled"]) <= set(real["cmp_op"]))
+        self.assertEqual(subset["have_argument"], real["have_argument"])
+
     def test_check_names_stale_missing_and_extra_files(self):
         out = os.path.join(self.tmp, "compiled")
         shutil.copytree(COMPILED, out)

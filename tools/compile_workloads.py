@@ -11,7 +11,7 @@ For every NAME.py in the workloads folder:
   optimize=0)` from the file's bytes, in a fresh `python3.6 -I -S` process
   per file (why: below), and `marshal.dumps(code)` (3.6's marshal version 4);
 - every code object, recursively through co_consts, is checked against the
-  subset rclab models (ALLOWED below; COMPARE_OP only <, <=, ==, !=, >, >=,
+  subset rclab models (runtime/py36_opcodes.json; COMPARE_OP only <, <=, ==, !=, >, >=,
   is, is not; MAKE_FUNCTION only with flags 0 or 8), its constants against
   the values rclab has (ints in 64 bits, str, None, True, False, tuples of
   those, code), and its global names against what the module stores plus
@@ -60,16 +60,13 @@ WORKLOADS = os.path.join(ROOT, "workloads")
 COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py"
 MANIFEST = "MANIFEST.json"
 
-ALLOWED = frozenset("""
-POP_TOP BINARY_ADD BINARY_SUBTRACT INPLACE_ADD BINARY_SUBSCR STORE_SUBSCR
-GET_ITER FOR_ITER SETUP_LOOP POP_BLOCK JUMP_ABSOLUTE JUMP_FORWARD
-POP_JUMP_IF_FALSE POP_JUMP_IF_TRUE COMPARE_OP LOAD_CONST LOAD_FAST STORE_FAST
-LOAD_GLOBAL STORE_GLOBAL LOAD_NAME STORE_NAME LOAD_ATTR STORE_ATTR
-BUILD_TUPLE BUILD_LIST BUILD_MAP BUILD_CONST_KEY_MAP CALL_FUNCTION
-MAKE_FUNCTION LOAD_CLOSURE LOAD_DEREF LOAD_BUILD_CLASS RETURN_VALUE
-""".split())
-ALLOWED_COMPARE = frozenset(["<", "<=", "==", "!=", ">", ">=", "is", "is not"])
-ALLOWED_MAKE_FUNCTION = frozenset([0, 8])   # 8: a closure; no defaults, annotations
+# What the model runs: runtime/py36_opcodes.json, the one list the C++
+# loader is generated from too.
+with open(os.path.join(ROOT, "runtime", "py36_opcodes.json")) as _f:
+    SUBSET = json.load(_f)
+ALLOWED = frozenset(SUBSET["opcodes"])
+ALLOWED_COMPARE = frozenset(SUBSET["compare_op_modelled"])
+ALLOWED_MAKE_FUNCTION = frozenset(SUBSET["make_function_flags_modelled"])   # 8: a closure; no defaults, annotations
 HOST_NAMES = frozenset(["range", "object", "len", "Queue",
                         "__name__"])          # a class body reads __name__ for __module__
 INT64 = (-(1 << 63), (1 << 63) - 1)
