@@ -277,6 +277,104 @@ class Variants(unittest.TestCase):
         self.assertEqual((len(p.ok), p.failed), (2, 1))
 
 
+class PointKey(unittest.TestCase):
+    """The key is the schema's x-rclab-point-key list, nothing else: each field
+    it names moves the key, and a spec without an entry makes a shorter key."""
+
+    def record(self):
+        return {k: v for k, v in rclab_records.read_records(V2, warn=io.StringIO())[0].items() if k != "_where"}
+
+    def set_path(self, rec, path, value):
+        rec = copy.deepcopy(rec)
+        parts = path.split("/")
+        d = rec
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+        d[parts[-1]] = value
+        return rec
+
+    def test_the_key_follows_the_schema_list(self):
+        spec = rclab_records.point_key_spec()
+        rec = self.record()
+        key = rclab_records.point_key(rec)
+        self.assertEqual(len(key), len(spec))
+        for i, e in enumerate(spec):
+            if e["field"] == "kind":
+                continue
+            with self.subTest(field=e["field"]):
+                old = key[i]
+                new = {"n": 99, "threads": 99}.get(e["field"], {"x": 1} if isinstance(old, str) and old.startswith("{")
+                                                   else "changed")
+                moved = rclab_records.point_key(self.set_path(rec, e["field"], new))
+                self.assertNotEqual(moved[i], old)
+                self.assertEqual(moved[:i] + moved[i + 1:], key[:i] + key[i + 1:])
+
+    def test_a_spec_without_an_entry_makes_a_shorter_key(self):
+        saved = rclab_records._key_spec
+        try:
+            rclab_records._key_spec = [e for e in rclab_records.point_key_spec() if e["field"] != "machine/host_id"]
+            self.assertEqual(len(rclab_records.point_key(self.record())), len(rclab_records._key_spec))
+            self.assertNotIn("unknown", rclab_records.point_key(self.record()))
+        finally:
+            rclab_records._key_spec = saved
+
+    def test_schema_spec_is_the_interface(self):
+        self.assertEqual([e["field"] for e in rclab_records.point_key_spec()],
+                         ["kind", "config", "policies", "settings", "n", "threads", "build/id", "workload",
+                          "workload_code_sha256", "machine/host_id"])
+
+    def test_missing_host_id_is_unknown(self):
+        rec = self.record()
+        rec["machine"].pop("host_id", None)
+        self.assertEqual(rclab_records.point_key(rec)[-1], "unknown")
+        self.assertEqual(rclab_records.host_of(rec), "unknown")
+        del rec["machine"]
+        self.assertEqual(rclab_records.host_of(rec), "unknown")
+
+    def test_two_hosts_are_never_pooled(self):
+        rec = self.record()
+        x = [self.set_path(dict(rec, wall_s=1.0 + i / 100), "machine/host_id", "amd-23-1-2-0x1-aaaaaaaa")
+             for i in range(3)]
+        y = [self.set_path(dict(rec, wall_s=2.0 + i / 100), "machine/host_id", "amd-25-17-1-0x2-bbbbbbbb")
+             for i in range(3)]
+        unknown = [{k: v for k, v in dict(rec, wall_s=3.0).items()}]
+        unknown[0]["machine"] = {k: v for k, v in rec["machine"].items() if k != "host_id"}
+        pts, notes = points_mod.group(x + y + unknown)
+        self.assertEqual(len(pts), 3)
+        self.assertEqual(sorted(p.host for p in pts.values()),
+                         ["amd-23-1-2-0x1-aaaaaaaa", "amd-25-17-1-0x2-bbbbbbbb", "unknown"])
+        self.assertEqual(sorted(len(p.ok) for p in pts.values()), [1, 3, 3])
+        self.assertTrue(all("host " + p.host in p.label for p in pts.values()), [p.label for p in pts.values()])
+        self.assertTrue(any("3 hosts" in n for n in notes), notes)
+        self.assertEqual(points_mod.hosts_of(pts), sorted(p.host for p in pts.values()))
+
+    def test_a_base_is_never_taken_from_another_host(self):
+        rec = self.record()
+        one = self.set_path(dict(rec, threads=1), "machine/host_id", "host-a")
+        two = self.set_path(dict(rec, threads=2), "machine/host_id", "host-b")
+        pts, _ = points_mod.group([one, two])
+        p2 = [p for p in pts.values() if p.threads == 2][0]
+        self.assertIsNone(points_mod.find_base(pts, p2, p2.config))
+        pts, _ = points_mod.group([one, self.set_path(two, "machine/host_id", "host-a")])
+        p2 = [p for p in pts.values() if p.threads == 2][0]
+        self.assertIsNotNone(points_mod.find_base(pts, p2, p2.config))
+
+    def test_a_peer_is_keyed_by_its_executable(self):
+        peer = [r for r in rclab_records.read_records(V2, warn=io.StringIO()) if r["kind"] == "peer"][0]
+        peer = {k: v for k, v in peer.items() if k != "_where"}
+        i = rclab_records.key_field_index("build/id")
+        self.assertEqual(rclab_records.point_key(peer)[i], peer["peer"]["executable"])
+        rebuilt = self.set_path(peer, "build/id", "ffffffffffffffff")
+        self.assertEqual(rclab_records.point_key(rebuilt), rclab_records.point_key(peer))
+        moved = self.set_path(peer, "peer/executable", "/elsewhere/python")
+        self.assertNotEqual(rclab_records.point_key(moved), rclab_records.point_key(peer))
+
+    def test_the_ceiling_has_no_workload(self):
+        ceil = [r for r in rclab_records.read_records(V2, warn=io.StringIO()) if r["kind"] == "ceiling"][0]
+        i = rclab_records.key_field_index("workload")
+        self.assertEqual(rclab_records.point_key(dict(ceil, workload="queue"))[i], "")
+
+
 class Statistics(unittest.TestCase):
     def test_bimodal_rule(self):
         self.assertIsNotNone(stats.bimodal([1.5, 1.52, 3.5, 3.7, 3.8]))
@@ -353,8 +451,8 @@ class Workloads(unittest.TestCase):
         other = dict(rec, workload="queue" if rec["workload"] != "queue" else "fib")
         self.assertNotEqual(rclab_records.point_key(rec), rclab_records.point_key(other))
         # Records from before workloads ran fib: without the field they are fib's points.
-        fib = dict(rec, workload="fib")
-        bare = {k: v for k, v in fib.items() if not k.startswith("workload")}
+        fib = {k: v for k, v in dict(rec, workload="fib").items() if k != "workload_code_sha256"}
+        bare = {k: v for k, v in fib.items() if k != "workload"}
         self.assertEqual(rclab_records.point_key(bare), rclab_records.point_key(fib))
         # Same config, n and threads are never pooled across workloads, even with equal n.
         same_n = dict(other, n=rec["n"])
