@@ -10,6 +10,8 @@ import sys
 import tempfile
 import unittest
 
+import pyrunner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 sys.path.insert(0, TOOLS)
@@ -665,4 +667,4 @@ class Compare(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(pyrunner.main())

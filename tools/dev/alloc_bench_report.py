@@ -2,7 +2,7 @@
 """Tables from alloc_bench's Google Benchmark JSON files (medians of the
 repetitions), and the issue's allocator targets checked against them.
 
-    /usr/bin/python3 tools/alloc_bench_report.py DIR/alloc_bench*.json > DIR/report.md
+    /usr/bin/python3 tools/dev/alloc_bench_report.py DIR/alloc_bench*.json > DIR/report.md
 
 Throughput is items_per_second (blocks allocated and freed per second, all
 threads together, over real time). Run with --benchmark_repetitions and

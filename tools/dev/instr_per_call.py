@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-# The benchmark as the peers run it (tools/peer_fib.py), called from a
+# The benchmark as the peers run it (tools/peer/peer_fib.py), called from a
 # function as real programs do; runs unchanged on Python 2 and 3.
 FIB_SOURCE = """import sys
 def fib(n):

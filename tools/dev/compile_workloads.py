@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Compiles workloads/*.py with a real CPython 3.6 into the marshal files rclab loads.
 
-    $(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py [--check] [--out DIR] [--workloads-dir DIR]
+    $(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py [--check] [--out DIR] [--workloads-dir DIR]
 
 Run it with CPython 3.6 itself (the bytecode rclab's interpreter models is
 3.6's wordcode); any other interpreter is refused with exit 2 and one line.
@@ -55,9 +55,9 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKLOADS = os.path.join(ROOT, "workloads")
-COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py"
+COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py"
 MANIFEST = "MANIFEST.json"
 
 ALLOWED = frozenset("""

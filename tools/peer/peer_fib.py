@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """Hastings' fib benchmark on a real interpreter, as one rclab schema-2 record.
 
-    <python> tools/peer_fib.py --name NAME --threads N --n K [--base BASE] [--family peers] [--long]
-    <python> tools/peer_fib.py --name NAME --threads N --workload workloads/X.py [--n K] ...
+    <python> tools/peer/peer_fib.py --name NAME --threads N --n K [--base BASE] [--family peers] [--long]
+    <python> tools/peer/peer_fib.py --name NAME --threads N --workload workloads/X.py [--n K] ...
 
 Run it with the interpreter to measure (CPython 2.7, 3.6, nogil-3.9, 3.9+,
 the Gilectomy). N threads start, wait at a barrier, and each computes

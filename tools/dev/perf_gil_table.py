@@ -7,7 +7,7 @@ sees from outside (README, "Watching the GIL from outside").
     perf probe -x $B take_gil && perf probe -x $B 'take_gil%return'
     perf probe -x $B drop_gil && perf probe -x $B 'drop_gil%return'
     perf record -k CLOCK_MONOTONIC -e 'probe_rclab:*' -- $B trace --config gil -o t.json
-    perf script --ns | /usr/bin/python3 tools/perf_gil_table.py
+    perf script --ns | /usr/bin/python3 tools/dev/perf_gil_table.py
     perf probe -d 'probe_rclab:*'
 
 The definitions are those of per4m's `perf2trace gil` (maartenbreddels/per4m,
