@@ -41,9 +41,7 @@ def _describe_variant(variants, v):
     """A short tag saying how variant v differs from the others of its config."""
     i = sorted(variants).index(v) + 1
     pol, sett, build, host = v
-    parts = []
-    if len({x[3] for x in variants}) > 1:
-        parts.append(f"host {host}")
+    parts = []  # the host is not here: a file of several hosts labels every point with its own (group)
     if len({x[2] for x in variants}) > 1:
         parts.append(f"build {build[:8] or '?'}")
     if len({x[1] for x in variants}) > 1:
@@ -94,17 +92,26 @@ def group(records):
     for p in points.values():
         p.label = p.config
     for (k, config), variants in sorted(by_config.items()):
-        if len(variants) > 1:
+        if len({v[:3] for v in variants}) > 1:  # more than hosts differ
             builds = len({v[2] for v in variants})
             settings = len({v[1] for v in variants})
             policies = len({v[0] for v in variants})
-            hosts = len({v[3] for v in variants})
-            what = ", ".join(f"{c} {w}" for c, w in ((hosts, "hosts"), (builds, "builds"), (settings, "settings"),
+            what = ", ".join(f"{c} {w}" for c, w in ((builds, "builds"), (settings, "settings"),
                                                      (policies, "policies")) if c > 1)
             notes.append(f"mixed builds/settings for config {config}: {what}; shown as separate rows, not pooled")
             for p in points.values():
                 if (p.kind, p.config) == (k, config):
-                    p.label = f"{config} [{_describe_variant(variants, p.variant)}]"
+                    tag = _describe_variant({v for v in variants if v[3] == p.host}, p.variant) or \
+                        _describe_variant(variants, p.variant)
+                    p.label = f"{config} [{tag}]" if tag else config
+    hosts = sorted({p.host for p in points.values()})
+    if len(hosts) > 1:
+        # Every point says where it ran: two hosts' points are never pooled, and
+        # no figure is taken across them (find_base).
+        notes.append(f"records from {len(hosts)} hosts ({', '.join(hosts)}): each point is labelled @HOST and "
+                     "measured only against points of its own host, never pooled")
+        for p in points.values():
+            p.label = f"{p.label} @{p.host}"
     return points, notes
 
 
