@@ -17,6 +17,7 @@ packages=(
   libjemalloc-dev    # obmalloc/     jemalloc backend (its own binaries: it replaces malloc)
   libmimalloc-dev    # obmalloc/     mimalloc backend (its own binaries: it replaces malloc)
   python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
+  python3-pil        # tools/plots.py      PNG plots reduced to a 256-colour palette (matplotlib depends on it too)
   python3-scipy      # tools/stats.py, compare.py  bootstrap intervals, Mann-Whitney U test
   python3-jsonschema # tools/rclab_records.py  validates every record against schema/record.schema.json
   chromium           # tests/html_report_test.py  loads report.html headless: no console errors, images decode

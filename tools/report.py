@@ -5,7 +5,7 @@ Usage: report.py FILE.jsonl [-o DIR]
 
 Writes DIR/report.md and DIR/report.html (the same tables; the HTML file is
 self-contained, plots inline) and the plots DIR/{wall,cpu,speedup}_vs_threads
-and DIR/overhead_inflation (PNG and SVG). DIR defaults to the file's folder.
+and DIR/overhead_inflation (PNG, one format). DIR defaults to the file's folder.
 A file of several workloads gets a section per workload (its tables and its
 plots, DIR/STEM.WORKLOAD.png), after two tables across them: each
 configuration's worst workload and the ranking against the real
