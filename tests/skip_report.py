@@ -126,7 +126,7 @@ def report(build_dirs, stream=sys.stdout):
                 wrong += 1
                 print(f"      condition {c.name} IS met here ({c.value}): this test should have run", file=stream)
             else:
-                print(f"      condition {c.name} ({c.detected}): not met; to run it: {c.satisfy}", file=stream)
+                print(f"      condition {c.name}: not met here (detected by: {c.detected})", file=stream)
     if len(build_dirs) > 1:
         print(f"skips: {total} skipped in {len(build_dirs)} build folders"
               + (f"; {wrong} of them should have run here" if wrong else ""), file=stream)

@@ -183,7 +183,7 @@ class ThroughCtest(unittest.TestCase):
             self.assertEqual(skip_report.report([self.build], buf), 0)
         text = buf.getvalue()
         self.assertIn("3 test(s) skipped", text)
-        self.assertIn("condition absent-thing (never): not met; to run it: get the thing", text)
+        self.assertIn("condition absent-thing: not met here (detected by: never)", text)
         self.assertIn("condition: none in tests/conditions.py names this skip", text)
         # A skip whose condition is met here should have run: the report fails.
         buf = io.StringIO()

@@ -111,9 +111,14 @@ class ReportArithmetic(unittest.TestCase):
             self.assertIn("schema 1: settings and build id not recorded", md)
             self.assertIn("impossible: scaling", out.stderr)
             for name in ("cpu_vs_threads", "wall_vs_threads", "speedup_vs_threads", "overhead_inflation"):
-                for ext in ("png", "svg"):
-                    path = os.path.join(d, f"{name}.{ext}")
-                    self.assertGreater(os.path.getsize(path), 1000, path)
+                path = os.path.join(d, f"{name}.png")
+                self.assertGreater(os.path.getsize(path), 1000, path)
+                with open(path, "rb") as f:
+                    head = f.read(32)
+                self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+                self.assertEqual(head[25], 3, f"{path}: not a palette PNG (colour type {head[25]})")
+            # One image format: no SVG beside the PNGs.
+            self.assertEqual(sorted(f for f in os.listdir(d) if not f.endswith(".png")), ["report.html", "report.md"])
             self.assertTrue(os.path.getsize(os.path.join(d, "report.html")) > 1000)
             self.assertEqual([f for f in os.listdir(d) if f.startswith(".tmp-")], [], "temporary files left behind")
 
