@@ -418,7 +418,7 @@ std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::s
   }
   if (c.kind == Kind::kPeer) {
     exe = c.peer->python;
-    std::vector<std::string> a = {spec.tools_dir + "/peer_fib.py", "--name", c.config, "--threads", t,
+    std::vector<std::string> a = {spec.tools_dir + "/peer/peer_fib.py", "--name", c.config, "--threads", t,
                                   "--n", std::to_string(c.n)};
     // fib is peer_fib.py's own; another workload runs from its source.
     if (c.workload != "fib") a.insert(a.end(), {"--workload", spec.workloads_dir + "/" + c.workload + ".py"});

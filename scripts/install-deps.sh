@@ -18,10 +18,11 @@ packages=(
   libjemalloc-dev    # obmalloc/     jemalloc backend (its own binaries: it replaces malloc)
   libmimalloc-dev    # obmalloc/     mimalloc backend (its own binaries: it replaces malloc)
   python3-matplotlib # tools/report.py     plots (with Debian's /usr/bin/python3)
+  python3-pil        # tools/plots.py      PNG plots reduced to a 256-colour palette (matplotlib depends on it too)
   python3-scipy      # tools/stats.py, compare.py  bootstrap intervals, Mann-Whitney U test
   python3-jsonschema # tools/rclab_records.py  validates every record against schema/record.schema.json
   chromium           # tests/html_report_test.py  loads report.html headless: no console errors, images decode
-  valgrind           # tools/instr_per_call.py  instructions per fib call (callgrind), model and real interpreters
+  valgrind           # tools/dev/instr_per_call.py  instructions per fib call (callgrind), model and real interpreters
   clang-14           # fuzz/         the libFuzzer targets (fuzz preset)
   libclang-rt-14-dev # fuzz/         libFuzzer and clang's sanitizer runtimes
   make               # scripts/peers.sh  builds the real CPython peers (configure, make)

@@ -11,6 +11,8 @@ import sys
 import tempfile
 import unittest
 
+import pyrunner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 GOOD = os.path.join(HERE, "fixtures", "records", "valid", "model.jsonl")
@@ -103,11 +105,28 @@ class Report(Base):
     def test_output_cannot_be_created(self):
         self.assertRefused(self.run_tool("report.py", GOOD, "-o", "/proc/rclab-no-such/out"), "cannot create")
 
-    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only folders")
     def test_output_folder_read_only(self):
-        ro = os.path.join(self.dir, "ro")
-        os.mkdir(ro, 0o555)
-        self.assertRefused(self.run_tool("report.py", GOOD, "-o", ro), "not writable")
+        # A folder nobody may write into, root included: procfs' process folders.
+        self.assertRefused(self.run_tool("report.py", GOOD, "-o", "/proc/self"), "not writable")
+
+    def test_output_folder_cannot_be_written(self):
+        # Paths that refuse even root: a folder under a regular file (ENOTDIR),
+        # and /dev/full (below), where every write fails (ENOSPC).
+        taken = self.file("taken", b"x")
+        self.assertRefused(self.run_tool("report.py", GOOD, "-o", os.path.join(taken, "out")), "cannot create")
+        with open(taken, "rb") as f:
+            self.assertEqual(f.read(), b"x")  # untouched
+
+    def test_writes_that_fail_are_refused_in_one_line(self):
+        # stdout on /dev/full: the report's Markdown cannot be written out.
+        out_dir = os.path.join(self.dir, "out")
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), GOOD, "-o", out_dir],
+                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn("No space left on device", p.stderr)
 
     def test_bad_arguments(self):
         self.assertRefused(self.run_tool("report.py"))
@@ -153,4 +172,4 @@ class Compare(Base):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(pyrunner.main())

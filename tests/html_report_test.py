@@ -4,8 +4,11 @@ load with no console message at all (the report has no scripts, so any is
 an error), every <img> must have decoded (naturalWidth > 0), flagged cells
 must be there, and nothing may be fetched from outside the file. A small
 checking script is injected into a copy of the page; it writes its findings
-into the DOM, which --dump-dom prints. Skipped, saying so, when chromium is
-not installed (scripts/install-deps.sh installs it)."""
+into the DOM, which --dump-dom prints.
+
+Runs when chromium is installed (tests/conditions.py "chromium"), and fails
+there when it does not start; skipped as a whole, saying so, without it
+(scripts/install-deps.sh installs it)."""
 import json
 import os
 import re
@@ -15,10 +18,13 @@ import sys
 import tempfile
 import unittest
 
+import conditions
+import pyrunner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 FIXTURE = os.path.join(HERE, "fixtures", "v2_sweep.jsonl")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = conditions.get("chromium").value
 
 CHECK = """<script>
 window.rclabErrors = [];
@@ -48,8 +54,7 @@ def chromium(url, user_dir):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=25)
 
 
-@unittest.skipIf(CHROMIUM is None, "chromium is not installed: browser test of report.html skipped "
-                                   "(scripts/install-deps.sh installs it)")
+@conditions.needs("chromium")
 class Browser(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -96,4 +101,4 @@ class Browser(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(pyrunner.main())

@@ -1,14 +1,22 @@
 #!/usr/bin/python3
-"""tools/peer_fib.py on every real interpreter on this machine, and
-tools/peers.py's judgement of runs that go wrong. No assertion depends on
-timing: a hung run hangs forever, a crash is a SIGKILL the run sends itself."""
+"""tools/peer/peer_fib.py on every real interpreter on this machine, and what
+`rclab sweep --peers` makes of peer runs that go wrong. No assertion depends on
+timing: a hung run hangs forever, a crash is a SIGKILL the run sends itself.
+
+Always runs (Debian's python3 and pyenv's interpreters when present). The
+hand-built peers (a peers file) are tests/peer_real_test.py's.
+
+    /usr/bin/python3 tests/peer_test.py [BUILD/experiments/rclab]
+
+Tests marked @awaits_cpp need the C++ side of issue 21 (`rclab peers`, peers
+refused before any work); they fail against an older rclab.
+"""
 import glob
 import hashlib
 import json
 import math
 import os
 import re
-import stat
 import subprocess
 import sys
 import tempfile
@@ -16,12 +24,14 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
-sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.join(TOOLS, "peer"))
 
+import conditions  # noqa: E402
 import peer_fib  # noqa: E402
-import peers  # noqa: E402
+import pyrunner  # noqa: E402
+from pyrunner import awaits_cpp  # noqa: E402
 
-PEER_FIB = os.path.join(TOOLS, "peer_fib.py")
+PEER_FIB = os.path.join(TOOLS, "peer", "peer_fib.py")
 WORKLOADS = sorted(glob.glob(os.path.join(os.path.dirname(HERE), "workloads", "*.py")))
 WORKLOAD_N = 40  # small: every workload on every interpreter; fib's n is its argument (FIB_N's 12 there)
 SYSTEM = "/usr/bin/python3"
@@ -32,6 +42,11 @@ PY2 = [p for p in INTERPRETERS if re.search(r"/versions/2\.", p)]
 N = 12
 FIB_N = 233  # fib(12) with fib(0) = fib(1) = 1
 TIMEOUT = 300  # only a bound on a run that never ends: nothing here is timed
+RCLAB = None   # conditions.rclab_bin(), set in main: ctest passes the binary
+
+
+def rclab():
+    return RCLAB or conditions.rclab_bin()
 
 
 def run_direct(python, args, env=None):
@@ -42,12 +57,43 @@ def run_direct(python, args, env=None):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+def sweep(tmp, peers, threads=(1,), n=N, extra=(), timeout_s=None):
+    """`rclab sweep --peers FILE` of `peers` (a list of peers-file entries),
+    one measured run per cell, no warm-up, no ceiling. Returns (CompletedProcess,
+    [records])."""
+    pf, out = os.path.join(tmp, "peers.json"), os.path.join(tmp, "out.jsonl")
+    with open(pf, "w") as f:
+        json.dump({"peers": peers}, f)
+    if os.path.exists(out):
+        os.unlink(out)
+    cmd = [rclab(), "sweep", "--peers", pf, "--threads", ",".join(map(str, threads)), "--n", str(n),
+           "--repeat", "1", "--max-repeats", "1", "--warmup", "0", "--no-ceiling", "--out", out] + list(extra)
+    if timeout_s is not None:
+        cmd += ["--timeout-s", str(timeout_s)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    recs = []
+    if os.path.exists(out):
+        with open(out) as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+    return p, recs
+
+
+def misbehaving_python(tmp, name, body):
+    """An interpreter that is Python for everything (so rclab sees a Python)
+    except the peer run itself, where it runs `body` (sh) instead."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\ncase \"$1\" in *peer_fib.py)\n%s\nexit\n;; esac\nexec %s \"$@\"\n" % (body, SYSTEM))
+    os.chmod(path, 0o755)
+    return path
+
+
 def number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
 
 
 class RecordsOnEveryInterpreter(unittest.TestCase):
-    def check_record(self, rec, python, threads):
+    def check_record(self, rec, python, threads, via_sweep=False):
         self.assertEqual(rec["schema"], 2)
         self.assertEqual(rec["kind"], "peer")
         self.assertEqual(rec["config"], "probe")
@@ -94,7 +140,10 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
         self.assertEqual(b["version"], peer["version"])
         self.assertIsInstance(b["cflags"], str)
         self.assertIsInstance(b["config_args"], str)
-        self.assertEqual(set(rec["machine"]), {"cpu_model", "cores", "kernel", "arch"})
+        if via_sweep:  # the sweep stamps its own machine fields (host id, probe costs) onto peer records
+            self.assertLessEqual({"cpu_model", "cores", "kernel", "arch"}, set(rec["machine"]))
+        else:
+            self.assertEqual(set(rec["machine"]), {"cpu_model", "cores", "kernel", "arch"})
         self.assertGreaterEqual(rec["machine"]["cores"], 1)
         self.assertRegex(rec["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -114,11 +163,28 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
                     ids.add(rec["build"]["id"])
             self.assertEqual(len(ids), 1, "%s: build.id must be stable across runs" % python)
 
-    def test_through_run_peer_point(self):
-        rec = peers.run_peer_point(SYSTEM, {}, ["--name", "probe", "--threads", "2", "--n", str(N),
-                                                "--base", "probe-base"], TIMEOUT)
-        self.assertEqual(rec["status"], "ok", rec.get("failure"))
-        self.check_record(rec, SYSTEM, 2)
+    def test_through_a_sweep(self):
+        with tempfile.TemporaryDirectory() as d:
+            p, recs = sweep(d, [{"name": "probe-base", "python": SYSTEM},
+                                {"name": "probe", "python": SYSTEM, "base": "probe-base"}], threads=(2,))
+            self.assertEqual(p.returncode, 0, p.stderr)
+        probe = [r for r in recs if r["config"] == "probe"]
+        self.assertEqual(len(probe), 1, recs)
+        self.assertEqual(probe[0]["status"], "ok", probe[0].get("failure"))
+        self.check_record(probe[0], SYSTEM, 2, via_sweep=True)
+
+    @awaits_cpp("the sweep stamps machine (host_id, probe) onto every peer record")
+    def test_a_sweep_stamps_the_host_on_peer_records(self):
+        with tempfile.TemporaryDirectory() as d:
+            p, recs = sweep(d, [{"name": "probe", "python": SYSTEM}])
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(recs)
+        for r in recs:
+            m = r["machine"]
+            self.assertRegex(m.get("host_id", ""), r"^\S+-\d+-\d+-\d+-\S+-[0-9a-f]{8}$", m)
+            for f in ("vendor", "family", "model", "stepping", "microcode", "caches", "hypervisor"):
+                self.assertIn(f, m)
+            self.assertTrue(number(m["probe"]["lock_add_ns"]) and number(m["probe"]["line_round_trip_ns"]), m)
 
     def test_build_ids_differ_between_interpreters(self):
         ids = {}
@@ -128,28 +194,6 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
             ids[python] = json.loads(out)["build"]["id"]
         real = {os.path.realpath(p) for p in INTERPRETERS}
         self.assertEqual(len(set(ids.values())), len(real))
-
-    @unittest.skipUnless(os.environ.get("RCLAB_PEERS"), "RCLAB_PEERS (a peers file) not set")
-    def test_peers_file_interpreters(self):
-        """The hand-built peers (Gilectomy, nogil) when a peers file names them:
-        gil_mode must follow the interpreter, not the peer's name."""
-        for p in peers.load_peers(os.environ["RCLAB_PEERS"]):
-            if not os.access(p["python"], os.X_OK):
-                continue
-            for threads in (1, 2):
-                with self.subTest(peer=p["name"], threads=threads):
-                    rec = peers.run_peer_point(p["python"], p["env"], peers.peer_args(p, threads, N), TIMEOUT)
-                    self.assertEqual(rec["status"], "ok", rec.get("failure"))
-                    self.assertEqual((rec["result"], rec["calls"]), (FIB_N, threads * (2 * FIB_N - 1)))
-                    variant, gil = rec["peer"]["variant"], rec["settings"]["gil_mode"]
-                    if variant == "nogil":
-                        self.assertEqual(gil, "on" if p["env"].get("PYTHONGIL") == "1" else "off")
-                    elif variant == "free-threaded":  # 3.13+ --disable-gil: off unless PYTHON_GIL=1
-                        self.assertEqual(gil, "on" if p["env"].get("PYTHON_GIL") == "1" else "off")
-                    elif variant == "gilectomy":
-                        self.assertEqual(gil, "off")
-                    else:
-                        self.assertEqual(gil, "on")
 
 
 class BadArguments(unittest.TestCase):
@@ -184,15 +228,12 @@ class BadArguments(unittest.TestCase):
         a = peer_fib.parse_args(["--name", "x", "--threads", "4096", "--n", "45", "--long"])
         self.assertEqual((a.threads, a.n, a.long), (4096, 45, True))
 
-    def test_bad_arguments_through_run_peer_point(self):
-        rec = peers.run_peer_point(SYSTEM, {}, ["--name", "x", "--threads", "0", "--n", "5"], TIMEOUT)
-        self.assertEqual(rec["status"], "failed")
-        self.assertIn("bad arguments", rec["failure"])
-        self.assertIn("--threads", rec["failure"])
-
 
 class FailedPoints(unittest.TestCase):
-    ARGS = ["--name", "probe", "--threads", "2", "--n", str(N), "--base", "probe-base"]
+    """Every way a peer run can go wrong, through `rclab sweep --peers`: a
+    peer that is not a runnable Python is refused before any work (exit 2, one
+    line naming it, nothing written); one that runs but goes wrong becomes a
+    failed record at its point, and the sweep goes on and exits 1."""
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -207,75 +248,97 @@ class FailedPoints(unittest.TestCase):
         os.chmod(path, mode)
         return path
 
-    def failed(self, python, env=None, timeout=TIMEOUT):
-        rec = peers.run_peer_point(python, env or {}, self.ARGS, timeout)
+    def refused(self, python):
+        p, recs = sweep(self.tmp.name, [{"name": "probe", "python": python}])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn("probe", lines[0])
+        self.assertEqual(recs, [], "nothing is run or written for a refused peers file")
+        return lines[0]
+
+    def failed(self, python, env=None, timeout_s=None):
+        p, recs = sweep(self.tmp.name, [{"name": "probe", "python": python, "env": env or {}}], timeout_s=timeout_s)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(len(recs), 1, recs)
+        rec = recs[0]
         self.assertEqual(rec["status"], "failed")
-        self.assertIs(rec["result_ok"], False)
+        self.assertIsNot(rec.get("result_ok"), True)
         self.assertTrue(rec["failure"] and "\n" not in rec["failure"], rec["failure"])
         # still placed: the point it failed at
-        self.assertEqual((rec["schema"], rec["kind"], rec["config"], rec["baseline"], rec["threads"], rec["n"]),
-                         (2, "peer", "probe", "probe-base", 2, N))
+        self.assertEqual((rec["schema"], rec["kind"], rec["config"], rec["threads"], rec["n"], rec["workload"]),
+                         (2, "peer", "probe", 1, N, "fib"))
+        self.assertEqual(rec["peer"]["executable"], python)
         return rec
 
+    @awaits_cpp("a peer whose executable is missing is refused before any work, exit 2")
     def test_missing_interpreter(self):
-        rec = self.failed(os.path.join(self.tmp.name, "no-such-python"))
-        self.assertIn("not found", rec["failure"])
+        self.refused(os.path.join(self.tmp.name, "no-such-python"))
 
+    @awaits_cpp("a peer whose executable is not executable is refused before any work, exit 2")
     def test_not_executable(self):
-        rec = self.failed(self.script("python", "#!/bin/sh\n", mode=0o644))
-        self.assertIn("not executable", rec["failure"])
+        self.refused(self.script("python", "#!/bin/sh\nexec %s \"$@\"\n" % SYSTEM, mode=0o644))
+
+    @awaits_cpp("a peer that is not a Python is refused before any work, exit 2")
+    def test_not_a_python(self):
+        for exe in ("/bin/true", "/bin/echo", self.script("python", "#!/bin/sh\necho 3.6.15\n")):
+            with self.subTest(python=exe):
+                self.refused(exe)
 
     def test_no_record(self):
-        rec = self.failed("/bin/true")
+        rec = self.failed(misbehaving_python(self.tmp.name, "python", "exit 0"))
         self.assertIn("no record", rec["failure"])
 
     def test_garbage(self):
-        rec = self.failed("/bin/echo")  # prints its arguments: one line, not JSON
-        self.assertIn("not a peer record", rec["failure"])
+        rec = self.failed(misbehaving_python(self.tmp.name, "python", "echo garbage"))
+        self.assertIn("no record", rec["failure"])
 
-    def test_json_that_is_not_a_peer_record(self):
-        rec = self.failed(self.script("python", "#!/bin/sh\necho '{\"schema\": 2, \"kind\": \"model\"}'\n"))
-        self.assertIn("not a peer record", rec["failure"])
+    def test_json_that_is_not_a_record(self):
+        rec = self.failed(misbehaving_python(self.tmp.name, "python", "echo '{\"schema\": 2, \"kind\": \"peer\"}'"))
+        self.assertIn("no record", rec["failure"])
 
-    def test_two_lines(self):
-        rec = self.failed(self.script("python", "#!/bin/sh\n%s \"$@\"\necho extra\n" % SYSTEM))
-        self.assertIn("2 lines", rec["failure"])
+    def test_a_record_followed_by_garbage(self):
+        rec = self.failed(misbehaving_python(self.tmp.name, "python", '%s "$@"; echo extra' % SYSTEM))
+        self.assertIn("no record", rec["failure"])
 
     def test_killed_mid_run(self):
         rec = self.failed(SYSTEM, {"RCLAB_PEER_TEST_FAULT": "kill"})
-        self.assertIn("killed by SIGKILL", rec["failure"])
+        self.assertIn("killed by signal 9", rec["failure"])
 
-    def test_wrapper_killed_by_a_signal(self):
-        # an interpreter that dies by a signal before printing anything
-        rec = self.failed(self.script("python", "#!/bin/sh\nexec %s -c 'import os; os.kill(os.getpid(), 9)'\n"
-                                      % SYSTEM))
-        self.assertIn("killed by SIGKILL", rec["failure"])
+    def test_interpreter_killed_by_a_signal_before_printing(self):
+        rec = self.failed(misbehaving_python(self.tmp.name, "python",
+                                             "exec %s -c 'import os; os.kill(os.getpid(), 9)'" % SYSTEM))
+        self.assertIn("killed by signal 9", rec["failure"])
 
     def test_timeout(self):
-        rec = self.failed(SYSTEM, {"RCLAB_PEER_TEST_FAULT": "hang"}, timeout=2)
+        rec = self.failed(SYSTEM, {"RCLAB_PEER_TEST_FAULT": "hang"}, timeout_s=2)
         self.assertIn("timed out", rec["failure"])
 
     def test_exception_in_a_thread_is_never_an_ok_record(self):
         for python in [SYSTEM] + PY2:
             with self.subTest(python=python):
-                rc, out, err = run_direct(python, self.ARGS, {"RCLAB_PEER_TEST_FAULT": "raise"})
+                rc, out, err = run_direct(python, ["--name", "probe", "--threads", "2", "--n", str(N)],
+                                          {"RCLAB_PEER_TEST_FAULT": "raise"})
                 self.assertEqual(rc, 1)
                 rec = json.loads(out)
                 self.assertIs(rec["result_ok"], False)
                 self.assertEqual(len(rec["thread_errors"]), 2)
+                self.assertIn("RuntimeError", rec["thread_errors"][0])
                 rec = self.failed(python, {"RCLAB_PEER_TEST_FAULT": "raise"})
-                self.assertIn("RuntimeError", rec["failure"])
+                self.assertIs(rec["result_ok"], False)
 
     def test_wrong_result_is_never_an_ok_record(self):
         for python in [SYSTEM] + PY2:
             with self.subTest(python=python):
-                rc, out, err = run_direct(python, self.ARGS, {"RCLAB_PEER_TEST_FAULT": "wrong"})
+                rc, out, err = run_direct(python, ["--name", "probe", "--threads", "2", "--n", str(N)],
+                                          {"RCLAB_PEER_TEST_FAULT": "wrong"})
                 self.assertEqual(rc, 1)
                 rec = json.loads(out)
                 self.assertIs(rec["result_ok"], False)
                 self.assertEqual(rec["result"], FIB_N + 1)
                 rec = self.failed(python, {"RCLAB_PEER_TEST_FAULT": "wrong"})
-                self.assertIn("wrong result", rec["failure"])
+                self.assertIs(rec["result_ok"], False)
+                self.assertEqual(rec["result"], FIB_N + 1)
 
 
 def workload_n(path):
@@ -385,82 +448,79 @@ class Workloads(unittest.TestCase):
         self.assertEqual((a.n, a.workload), (10 ** 9, "w.py"))
         self.assertIsNone(peer_fib.parse_args(["--name", "x", "--threads", "1", "--workload", "w.py"]).n)
 
-    def test_through_peers_command(self):
-        path = [p for p in WORKLOADS if p.endswith("/queue.py")][0]
-        with tempfile.TemporaryDirectory() as d:
-            pf, out = os.path.join(d, "peers.json"), os.path.join(d, "out.jsonl")
-            with open(pf, "w") as f:
-                json.dump({"peers": [{"name": "sys", "python": SYSTEM},
-                                     {"name": "gone", "python": os.path.join(d, "nope"), "base": "sys"}]}, f)
-            p = subprocess.run([SYSTEM, os.path.join(TOOLS, "peers.py"), pf, "--threads", "2", "--repeat", "1",
-                                "--workload", path, "--n", "50", "--out", out],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
-            self.assertEqual(p.returncode, 1)  # the missing peer failed
-            with open(out) as f:
-                recs = {r["config"]: r for r in map(json.loads, f)}
-            self.assertEqual(recs["sys"]["status"], "ok", recs["sys"].get("failure"))
-            self.assertEqual((recs["sys"]["workload"], recs["sys"]["n"], recs["sys"]["result"]), ("queue", 50, 50))
-            self.assertEqual((recs["gone"]["status"], recs["gone"]["workload"], recs["gone"]["n"]),
-                             ("failed", "queue", 50))
-
-    def test_failed_point_without_n_is_placed_at_the_workloads_N(self):
-        path = [p for p in WORKLOADS if p.endswith("/queue.py")][0]
-        rec = peers.run_peer_point(os.path.join(self.tmp.name, "nope"), {},
-                                   ["--name", "x", "--threads", "1", "--workload", path], TIMEOUT)
-        self.assertEqual((rec["status"], rec["workload"]), ("failed", "queue"))
-        with open(path) as f:
-            self.assertIn("\nN = %d\n" % rec["n"], f.read())
-        self.assertEqual(peers.peer_args({"name": "a"}, 2, None, workload="w.py"),
-                         ["--name", "a", "--threads", "2", "--family", "peers", "--workload", "w.py"])
+    def test_through_a_sweep(self):
+        # --scale 0.001: queue's N = 70000 becomes 70; a peer that dies is placed at that n too.
+        p, recs = sweep(self.tmp.name, [{"name": "sys", "python": SYSTEM},
+                                         {"name": "dies", "python": SYSTEM, "base": "sys",
+                                          "env": {"RCLAB_PEER_TEST_FAULT": "kill"}}],
+                        threads=(2,), extra=["--workloads", "queue", "--scale", "0.001"])
+        self.assertEqual(p.returncode, 1, p.stderr)  # the dying peer failed
+        by = {r["config"]: r for r in recs}
+        self.assertEqual(set(by), {"sys", "dies"}, recs)
+        self.assertEqual(by["sys"]["status"], "ok", by["sys"].get("failure"))
+        self.assertEqual((by["sys"]["workload"], by["sys"]["n"], by["sys"]["result"]), ("queue", 70, 70))
+        self.assertEqual((by["dies"]["status"], by["dies"]["workload"], by["dies"]["n"]), ("failed", "queue", 70))
 
 
 class PeersFile(unittest.TestCase):
-    def load(self, data):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(data, f)
-        try:
-            return peers.load_peers(f.name)
-        finally:
-            os.unlink(f.name)
+    """The peers file has one reader, rclab's (`rclab peers`, and `rclab sweep
+    --peers` before any work): every bad file is one line and exit 2."""
 
-    def test_defaults(self):
-        ps = self.load({"peers": [{"name": "a", "python": SYSTEM}, {"name": "b", "python": SYSTEM, "base": "a",
-                                                                     "env": {"X": "1"}}]})
-        self.assertEqual(ps[0]["env"], {})
-        self.assertEqual(ps[0]["base"], "")
-        self.assertEqual(peers.peer_args(ps[1], 2, 25), ["--name", "b", "--threads", "2", "--n", "25",
-                                                          "--family", "peers", "--base", "a"])
+    BAD = [{}, {"peers": []}, {"peers": [{"name": "a"}]}, "not json",
+           {"peers": [{"name": "a", "python": SYSTEM}, {"name": "a", "python": SYSTEM}]},
+           {"peers": [{"name": "a", "python": SYSTEM, "base": "zz"}]},
+           {"peers": [{"name": "a", "python": SYSTEM, "env": {"X": 1}}]},
+           {"peers": [{"name": "a,b", "python": SYSTEM}]}, {"peers": [{"name": "a b", "python": SYSTEM}]},
+           {"peers": [{"name": "a|b", "python": SYSTEM}]}, {"peers": [{"name": "gil", "python": SYSTEM}]},
+           {"peers": [{"name": "ceiling", "python": SYSTEM}]}]
 
-    def test_refused(self):
-        for data in [{}, {"peers": []}, {"peers": [{"name": "a"}]},
-                     {"peers": [{"name": "a", "python": SYSTEM}, {"name": "a", "python": SYSTEM}]},
-                     {"peers": [{"name": "a", "python": SYSTEM, "base": "zz"}]},
-                     {"peers": [{"name": "a", "python": SYSTEM, "env": {"X": 1}}]}]:
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def file(self, data):
+        path = os.path.join(self.tmp.name, "peers.json")
+        with open(path, "w") as f:
+            f.write(data if isinstance(data, str) else json.dumps(data))
+        return path
+
+    def run_rclab(self, *args):
+        return subprocess.run([rclab(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=TIMEOUT)
+
+    def test_sweep_refuses_a_bad_file_before_any_work(self):
+        out = os.path.join(self.tmp.name, "out.jsonl")
+        for data in self.BAD:
             with self.subTest(data=data):
-                with self.assertRaises(ValueError):
-                    self.load(data)
+                p = self.run_rclab("sweep", "--peers", self.file(data), "--threads", "1", "--n", "5", "--out", out)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+                self.assertFalse(os.path.exists(out))
 
-    def test_command_appends_a_record_per_point(self):
-        with tempfile.TemporaryDirectory() as d:
-            pf, out = os.path.join(d, "peers.json"), os.path.join(d, "out.jsonl")
-            with open(pf, "w") as f:
-                json.dump({"peers": [{"name": "sys", "python": SYSTEM},
-                                     {"name": "gone", "python": os.path.join(d, "nope"), "base": "sys"}]}, f)
-            p = subprocess.run([SYSTEM, os.path.join(TOOLS, "peers.py"), pf, "--threads", "1,2", "--n", "5",
-                                "--repeat", "2", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=TIMEOUT)
-            self.assertEqual(p.returncode, 1)  # the missing peer's points failed
-            with open(out) as f:
-                recs = [json.loads(line) for line in f]
-            self.assertEqual(len(recs), 8)
-            self.assertEqual(sorted((r["config"], r["threads"], r["repeat"]) for r in recs),
-                             sorted((c, t, k) for c in ("sys", "gone") for t in (1, 2) for k in (1, 2)))
-            for r in recs:
-                self.assertEqual(r["status"], "ok" if r["config"] == "sys" else "failed")
-                self.assertEqual(len({r["sweep_id"] for r in recs}), 1)
-                self.assertEqual(set(r["disturbance"]), {"loadavg_1m", "steal_frac", "other_cpu_frac", "cpu_mhz"})
-                self.assertEqual(r["baseline"], "sys" if r["config"] == "gone" else "")
+    @awaits_cpp("rclab peers FILE: the one peers-file reader, exit 2 and one line on a bad file")
+    def test_rclab_peers_refuses_a_bad_file(self):
+        for data in self.BAD + [{"peers": [{"name": "a", "python": os.path.join(self.tmp.name, "nope")}]},
+                                {"peers": [{"name": "a", "python": "/bin/true"}]}]:
+            with self.subTest(data=data):
+                p = self.run_rclab("peers", self.file(data))
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+                self.assertEqual(p.stdout, "")
+
+    @awaits_cpp("rclab peers FILE --json: the peers with their defaults and each one's version")
+    def test_rclab_peers_json(self):
+        p = self.run_rclab("peers", self.file({"peers": [{"name": "a", "python": SYSTEM},
+                                                          {"name": "b", "python": SYSTEM, "base": "a",
+                                                           "env": {"X": "1"}}]}), "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        peers = json.loads(p.stdout)["peers"]
+        self.assertEqual([(q["name"], q["python"], q["env"], q["base"]) for q in peers],
+                         [("a", SYSTEM, {}, ""), ("b", SYSTEM, {"X": "1"}, "a")])
+        self.assertTrue(all(q["version"].startswith("3.") for q in peers), peers)
+        self.assertTrue(all("models" in q for q in peers), peers)
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sys.exit(pyrunner.main())

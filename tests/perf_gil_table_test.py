@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""tools/perf_gil_table.py: per4m's table from `perf script` text, on tiny
+"""tools/dev/perf_gil_table.py: per4m's table from `perf script` text, on tiny
 hand-written inputs, and against rclab trace's in-process table of the same
 recorded runs (tests/fixtures/per4m/, recorded as its README says). Run by
 ctest with Debian's /usr/bin/python3."""
@@ -10,8 +10,10 @@ import subprocess
 import sys
 import unittest
 
+import pyrunner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOOL = os.path.join(os.path.dirname(HERE), "tools", "perf_gil_table.py")
+TOOL = os.path.join(os.path.dirname(HERE), "tools", "dev", "perf_gil_table.py")
 FIXTURES = os.path.join(HERE, "fixtures", "per4m")
 sys.path.insert(0, os.path.dirname(TOOL))
 
@@ -248,4 +250,4 @@ class RecordedRuns(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(pyrunner.main())

@@ -4,7 +4,9 @@ The project explains itself from its own files: each top-level folder that
 has a README.md must name, by file name, every entry directly in it — each
 regular file except README.md, CMakeLists.txt and dotfiles, and each
 subfolder as one name (tests/fixtures/, fuzz/corpus/, results/' dated
-folders), whose contents are not checked here. A name counts when it appears
+folders), whose contents are not checked here — except in the folders of
+NESTED, whose subfolders with a README.md are checked the same way
+(tools/peer/, tools/dev/: code arranged by role, each with its own README). A name counts when it appears
 in the README as a whole word: `per_thread.h` does not name
 `obmalloc_per_thread.h`, and `gil_interval.h`, `.cpp` does not name
 `gil_interval.cpp`.
@@ -27,6 +29,8 @@ SKIP_FOLDERS = {"build"}
 # Never named: the README itself, the folder's build file, and what tools
 # leave behind (.gitignore keeps them out of the repository too).
 SKIP_FILES = {"README.md", "CMakeLists.txt", "__pycache__"}
+# Top-level folders whose subfolders with a README.md are checked too.
+NESTED = {"tools"}
 
 
 def names_in(folder):
@@ -51,23 +55,37 @@ def is_named(name, text):
     return re.search(pattern, text) is not None
 
 
-def missing(root):
-    """[(entry path, README path)] for every entry its README does not name,
-    paths relative to `root`; and the top-level folders with no README."""
-    gaps, no_readme = [], []
+def folders(root):
+    """The folders whose README is checked, relative to root, and the
+    top-level folders with no README."""
+    out, no_readme = [], []
     for top in sorted(os.listdir(root)):
         folder = os.path.join(root, top)
         if top.startswith(".") or top in SKIP_FOLDERS or not os.path.isdir(folder):
             continue
-        readme = os.path.join(folder, "README.md")
-        if not os.path.isfile(readme):
+        if not os.path.isfile(os.path.join(folder, "README.md")):
             no_readme.append(top)
             continue
-        with open(readme, encoding="utf-8") as f:
+        out.append(top)
+        if top in NESTED:
+            for sub in sorted(os.listdir(folder)):
+                if not sub.startswith(".") and os.path.isfile(os.path.join(folder, sub, "README.md")):
+                    out.append(f"{top}/{sub}")
+    return out, no_readme
+
+
+def missing(root):
+    """[(entry path, README path)] for every entry its README does not name,
+    paths relative to `root`; and the top-level folders with no README."""
+    gaps = []
+    checked, no_readme = folders(root)
+    for rel in checked:
+        folder = os.path.join(root, rel)
+        with open(os.path.join(folder, "README.md"), encoding="utf-8") as f:
             text = f.read()
         for name, is_folder in names_in(folder):
             if not is_named(name, text):
-                gaps.append((f"{top}/{name}" + ("/" if is_folder else ""), f"{top}/README.md"))
+                gaps.append((f"{rel}/{name}" + ("/" if is_folder else ""), f"{rel}/README.md"))
     return gaps, no_readme
 
 

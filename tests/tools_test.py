@@ -10,6 +10,8 @@ import sys
 import tempfile
 import unittest
 
+import pyrunner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 sys.path.insert(0, TOOLS)
@@ -26,6 +28,8 @@ import stats  # noqa: E402
 FIXTURE = os.path.join(HERE, "fixtures", "small.jsonl")
 V2 = os.path.join(HERE, "fixtures", "v2_sweep.jsonl")
 WORKLOADS = os.path.join(HERE, "fixtures", "v2_workloads.jsonl")
+HOSTS = os.path.join(HERE, "fixtures", "v2_hosts.jsonl")
+ZEN3, ZEN1 = "amd-25-1-1-0xa001173-5e3c0a11", "amd-23-1-2-0x8001250-0b9d4e27"
 
 
 def read(path):
@@ -36,6 +40,14 @@ def read(path):
 def load(path):
     pts, notes = points_mod.group(rclab_records.read_records(path, warn=io.StringIO()))
     return pts, notes
+
+
+def report_md_body(pts, d):
+    """The Markdown body (points, calibration, counters) of a file's points."""
+    import report_md
+    o = io.StringIO()
+    report_md._body(o, table.build(pts, d), calibration.rows(pts), [], table.counters(pts), "###")
+    return o.getvalue()
 
 
 def find(pts, config, threads, **kw):
@@ -99,9 +111,14 @@ class ReportArithmetic(unittest.TestCase):
             self.assertIn("schema 1: settings and build id not recorded", md)
             self.assertIn("impossible: scaling", out.stderr)
             for name in ("cpu_vs_threads", "wall_vs_threads", "speedup_vs_threads", "overhead_inflation"):
-                for ext in ("png", "svg"):
-                    path = os.path.join(d, f"{name}.{ext}")
-                    self.assertGreater(os.path.getsize(path), 1000, path)
+                path = os.path.join(d, f"{name}.png")
+                self.assertGreater(os.path.getsize(path), 1000, path)
+                with open(path, "rb") as f:
+                    head = f.read(32)
+                self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+                self.assertEqual(head[25], 3, f"{path}: not a palette PNG (colour type {head[25]})")
+            # One image format: no SVG beside the PNGs.
+            self.assertEqual(sorted(f for f in os.listdir(d) if not f.endswith(".png")), ["report.html", "report.md"])
             self.assertTrue(os.path.getsize(os.path.join(d, "report.html")) > 1000)
             self.assertEqual([f for f in os.listdir(d) if f.startswith(".tmp-")], [], "temporary files left behind")
 
@@ -126,24 +143,47 @@ class SchemaTwo(unittest.TestCase):
         gi = self.d[find(self.pts, "gilectomy", 2, kind="peer").key]
         self.assertEqual((gi.base.config, gi.base.kind), ("gilectomy-base", "peer"))
 
-    def test_counters_per_call_or_why_not(self):
-        rows, why = table.counters(self.pts)
-        self.assertEqual(rows, [])
-        self.assertTrue(why)  # the fixture's records say why they have none
+    def test_counters_show_what_the_records_have(self):
+        c = table.counters(self.pts)
+        # Software counters on every model point; hardware ones only on nogil's records.
+        self.assertEqual(c.header, ["config", "threads", "n", "runs", "instructions / call", "cycles / call",
+                                    "cache misses / call", "task-clock ns / call", "context switches / run",
+                                    "CPU migrations / run", "page faults / run"])
+        by = {(r[0], r[1]): r for r in c.rows}
+        self.assertEqual(by[("nogil", "2")][4:7], ["1047", "1300", "0.25"])  # the totals over all calls
+        self.assertEqual(by[("gil", "2")][4:7], ["—", "—", "—"])
+        self.assertEqual(by[("gil", "2")][8:], ["86", "2", "820"])  # per run: totals over the threads
+        gil2 = find(self.pts, "gil", 2)
+        want = sorted(r["cpu_s"] * 1e9 / r["calls"] for r in gil2.ok)[len(gil2.ok) // 2]
+        self.assertAlmostEqual(float(by[("gil", "2")][7]), want, delta=0.1)
+        self.assertEqual(c.why, "")
+        self.assertEqual([name for name, _ in c.missing], ["instructions", "cycles", "cache_misses"])
+        self.assertIn("no PMU exposed", c.missing[0][1])
+        md = report_md_body(self.pts, self.d)
+        self.assertIn("### Counters", md)
+        self.assertIn("- instructions: No such file or directory (ENOENT)", md)
+
+    def test_counters_of_older_records(self):
+        """Records from before software counters and `missing`: their context
+        switches are shown, and the legacy reason is split per counter."""
         pts = {}
         for k, p in self.pts.items():
-            if p.kind == "model" and p.ok:
-                p = copy.deepcopy(p)
-                for r in p.ok:
-                    r["counters"] = {"available": True, "reason": "", "instructions": 500 * r["calls"],
-                                     "cycles": 400 * r["calls"], "cache_misses": r["calls"] // 4,
-                                     "context_switches": 7, "per_thread": []}
+            p = copy.deepcopy(p)
+            for r in p.ok:
+                r["counters"] = {"available": False, "context_switches": 7, "per_thread": [],
+                                 "reason": "instructions: No such file or directory; cycles: No such file or "
+                                           "directory; cache_misses: No such file or directory"}
             pts[k] = p
-        rows, why = table.counters(pts)
-        self.assertTrue(rows)
-        self.assertEqual(why, "")
-        self.assertEqual(rows[0][4], "500")
-        self.assertEqual(rows[0][7], "7")
+        c = table.counters(pts)
+        self.assertEqual(c.header[4:], ["context switches / run"])
+        self.assertTrue(all(r[4] == "7" for r in c.rows))
+        self.assertEqual(c.missing, [(n, "No such file or directory") for n in ("instructions", "cycles",
+                                                                                 "cache_misses")])
+        for p in pts.values():
+            for r in p.ok:
+                r["counters"] = {"available": False, "reason": "perf_event_open: not supported"}
+        c = table.counters(pts)
+        self.assertEqual((c.rows, c.missing, c.why), ([], [], "perf_event_open: not supported"))
 
     def test_mixed_builds_are_separate_rows(self):
         limits = [p for p in self.pts.values() if p.config == "limit"]
@@ -277,6 +317,201 @@ class Variants(unittest.TestCase):
         self.assertEqual((len(p.ok), p.failed), (2, 1))
 
 
+class PointKey(unittest.TestCase):
+    """The key is the schema's x-rclab-point-key list, nothing else: each field
+    it names moves the key, and a spec without an entry makes a shorter key."""
+
+    def record(self):
+        return {k: v for k, v in rclab_records.read_records(V2, warn=io.StringIO())[0].items() if k != "_where"}
+
+    def set_path(self, rec, path, value):
+        rec = copy.deepcopy(rec)
+        parts = path.split("/")
+        d = rec
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+        d[parts[-1]] = value
+        return rec
+
+    def test_the_key_follows_the_schema_list(self):
+        spec = rclab_records.point_key_spec()
+        rec = self.record()
+        key = rclab_records.point_key(rec)
+        self.assertEqual(len(key), len(spec))
+        for i, e in enumerate(spec):
+            if e["field"] == "kind":
+                continue
+            with self.subTest(field=e["field"]):
+                old = key[i]
+                new = {"n": 99, "threads": 99}.get(e["field"], {"x": 1} if isinstance(old, str) and old.startswith("{")
+                                                   else "changed")
+                moved = rclab_records.point_key(self.set_path(rec, e["field"], new))
+                self.assertNotEqual(moved[i], old)
+                self.assertEqual(moved[:i] + moved[i + 1:], key[:i] + key[i + 1:])
+
+    def test_a_spec_without_an_entry_makes_a_shorter_key(self):
+        saved = rclab_records._key_spec
+        try:
+            rclab_records._key_spec = [e for e in rclab_records.point_key_spec() if e["field"] != "machine/host_id"]
+            self.assertEqual(len(rclab_records.point_key(self.record())), len(rclab_records._key_spec))
+            self.assertNotIn("unknown", rclab_records.point_key(self.record()))
+        finally:
+            rclab_records._key_spec = saved
+
+    def test_schema_spec_is_the_interface(self):
+        self.assertEqual([e["field"] for e in rclab_records.point_key_spec()],
+                         ["kind", "config", "policies", "settings", "n", "threads", "build/id", "workload",
+                          "workload_code_sha256", "machine/host_id"])
+
+    def test_missing_host_id_is_unknown(self):
+        rec = self.record()
+        rec["machine"].pop("host_id", None)
+        self.assertEqual(rclab_records.point_key(rec)[-1], "unknown")
+        self.assertEqual(rclab_records.host_of(rec), "unknown")
+        del rec["machine"]
+        self.assertEqual(rclab_records.host_of(rec), "unknown")
+
+    def test_two_hosts_are_never_pooled(self):
+        rec = self.record()
+        x = [self.set_path(dict(rec, wall_s=1.0 + i / 100), "machine/host_id", "amd-23-1-2-0x1-aaaaaaaa")
+             for i in range(3)]
+        y = [self.set_path(dict(rec, wall_s=2.0 + i / 100), "machine/host_id", "amd-25-17-1-0x2-bbbbbbbb")
+             for i in range(3)]
+        unknown = [{k: v for k, v in dict(rec, wall_s=3.0).items()}]
+        unknown[0]["machine"] = {k: v for k, v in rec["machine"].items() if k != "host_id"}
+        pts, notes = points_mod.group(x + y + unknown)
+        self.assertEqual(len(pts), 3)
+        self.assertEqual(sorted(p.host for p in pts.values()),
+                         ["amd-23-1-2-0x1-aaaaaaaa", "amd-25-17-1-0x2-bbbbbbbb", "unknown"])
+        self.assertEqual(sorted(len(p.ok) for p in pts.values()), [1, 3, 3])
+        self.assertTrue(all(p.label == "gil @" + p.host for p in pts.values()), [p.label for p in pts.values()])
+        self.assertTrue(any("records from 3 hosts" in n for n in notes), notes)
+        self.assertEqual(points_mod.hosts_of(pts), sorted(p.host for p in pts.values()))
+
+    def test_a_base_is_never_taken_from_another_host(self):
+        rec = self.record()
+        one = self.set_path(dict(rec, threads=1), "machine/host_id", "host-a")
+        two = self.set_path(dict(rec, threads=2), "machine/host_id", "host-b")
+        pts, _ = points_mod.group([one, two])
+        p2 = [p for p in pts.values() if p.threads == 2][0]
+        self.assertIsNone(points_mod.find_base(pts, p2, p2.config))
+        pts, _ = points_mod.group([one, self.set_path(two, "machine/host_id", "host-a")])
+        p2 = [p for p in pts.values() if p.threads == 2][0]
+        self.assertIsNotNone(points_mod.find_base(pts, p2, p2.config))
+
+    def test_a_peer_is_keyed_by_its_executable(self):
+        peer = [r for r in rclab_records.read_records(V2, warn=io.StringIO()) if r["kind"] == "peer"][0]
+        peer = {k: v for k, v in peer.items() if k != "_where"}
+        i = rclab_records.key_field_index("build/id")
+        self.assertEqual(rclab_records.point_key(peer)[i], peer["peer"]["executable"])
+        rebuilt = self.set_path(peer, "build/id", "ffffffffffffffff")
+        self.assertEqual(rclab_records.point_key(rebuilt), rclab_records.point_key(peer))
+        moved = self.set_path(peer, "peer/executable", "/elsewhere/python")
+        self.assertNotEqual(rclab_records.point_key(moved), rclab_records.point_key(peer))
+
+    def test_the_ceiling_has_no_workload(self):
+        ceil = [r for r in rclab_records.read_records(V2, warn=io.StringIO()) if r["kind"] == "ceiling"][0]
+        i = rclab_records.key_field_index("workload")
+        self.assertEqual(rclab_records.point_key(dict(ceil, workload="queue"))[i], "")
+
+
+class Hosts(unittest.TestCase):
+    """v2_hosts.jsonl (gen_fixtures.py hosts()): gil and cpython-3.6 on two
+    hosts of one kind (Zen 3: gil/real wall 0.95; Zen 1: 0.82) and
+    cpython-3.6 alone in records without a host id."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.recs = rclab_records.read_records(HOSTS, warn=io.StringIO())
+        cls.pts, cls.notes = points_mod.group(cls.recs)
+        cls.d = derived.derive_all(cls.pts, 2)
+
+    def test_points_of_each_host_apart_and_labelled(self):
+        self.assertEqual(points_mod.hosts_of(self.pts), sorted([ZEN1, ZEN3, "unknown"]))
+        gil1 = [p for p in self.pts.values() if p.config == "gil" and p.threads == 1]
+        self.assertEqual(sorted(p.host for p in gil1), sorted([ZEN1, ZEN3]))
+        self.assertEqual(sorted(p.label for p in gil1), sorted([f"gil @{ZEN1}", f"gil @{ZEN3}"]))
+        self.assertTrue(all(len(p.ok) == 3 for p in self.pts.values()))
+        self.assertTrue(any("records from 3 hosts" in n for n in self.notes), self.notes)
+
+    def test_every_figure_within_one_host(self):
+        for p in self.pts.values():
+            d = self.d[p.key]
+            for base in (d.base, d.gil_base):
+                if base is not None:
+                    self.assertEqual(base.host, p.host, (p.label, base.label))
+        # cpython-3.6 of the unknown host has no gil of its own host to be read against
+        real = [p for p in self.pts.values() if p.host == "unknown" and p.threads == 1][0]
+        self.assertIsNone(self.d[real.key].gil_base)
+
+    def test_calibration_pairs_only_within_a_host(self):
+        rows = [r for r in calibration.rows(self.pts) if r.model == "gil" and r.figure == "wall1"]
+        by = {r.host: r for r in rows}
+        self.assertEqual(set(by), {ZEN1, ZEN3, "unknown"})
+        self.assertAlmostEqual(by[ZEN3].ratio.value, 0.156 / 0.164, places=2)
+        self.assertAlmostEqual(by[ZEN1].ratio.value, 0.457 / 0.557, places=2)
+        self.assertEqual(by["unknown"].missing, "missing: gil at 1 thread on host unknown")
+        self.assertIsNone(by["unknown"].ratio)
+        self.assertEqual(table.calibration_header(rows)[0], "host")
+        self.assertEqual(table.calibration(rows)[0][0], rows[0].host)
+        one_host = {k: p for k, p in self.pts.items() if p.host == ZEN3}
+        self.assertEqual(table.calibration_header(calibration.rows(one_host)), table.CALIBRATION_HEADER)
+
+    def test_report_shows_the_hosts(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([sys.executable, os.path.join(TOOLS, "report.py"), HOSTS, "-o", d],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            md = read(os.path.join(d, "report.md"))
+            page = read(os.path.join(d, "report.html"))
+        for text in (md, page):
+            self.assertIn(f"{ZEN1}`: AuthenticAMD family 23 model 1 stepping 2, microcode 0x8001250; 2 cores "
+                          "(1 threads/core, 1 socket); caches L1d 32 KiB, L1i 64 KiB, L2 512 KiB, L3 32 MiB; "
+                          "hypervisor KVM; probe: one uncontended lock add 7.4 ns, one cache-line round trip "
+                          "between two cores 118 ns", text.replace("<code>", "`").replace("</code>", "`"))
+            self.assertIn(TABLE_NOTE_START, text)
+        self.assertIn("- host: unknown: 6 records (peer) carry no host id", md)
+        self.assertIn(f"| {ZEN3} | gil | cpython-3.6 (real) | 30 | wall1 |", md)
+        self.assertIn(f"| gil-models | gil @{ZEN1} | model |", md)
+        self.assertIn(f"- machine ceiling @{ZEN1}: N × wall_ceiling(1)", md)
+        self.assertIn("records from 3 hosts", out.stderr)
+
+    def test_agree_refuses_a_file_of_several_hosts(self):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), HOSTS, V2], capture_output=True,
+                             text=True)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
+        self.assertIn("records from 3 hosts", out.stderr)
+        self.assertEqual(out.stdout, "")
+
+    def test_agree_shows_each_sides_host(self):
+        with tempfile.TemporaryDirectory() as d:
+            paths = {}
+            for host in (ZEN3, ZEN1):
+                paths[host] = os.path.join(d, host + ".jsonl")
+                with open(paths[host], "w") as f:
+                    for line in read(HOSTS).splitlines():
+                        if f'"host_id": "{host}"' in line:
+                            f.write(line + "\n")
+            out = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), paths[ZEN3], paths[ZEN1]],
+                                 capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(f"- A ({ZEN3}.jsonl) host `{ZEN3}`: AuthenticAMD family 25 model 1 stepping 1", out.stdout)
+        self.assertIn(f"- B ({ZEN1}.jsonl) host `{ZEN1}`: AuthenticAMD family 23 model 1 stepping 2", out.stdout)
+        self.assertIn("A and B come from different hosts", out.stdout)
+        same = subprocess.run([sys.executable, os.path.join(TOOLS, "agree.py"), V2, V2], capture_output=True,
+                              text=True)
+        self.assertNotIn("different hosts", same.stdout)
+
+    def test_compare_names_the_host_axis(self):
+        head = compare.differing_axes([p for p in self.pts.values() if p.host == ZEN3],
+                                      [p for p in self.pts.values() if p.host == ZEN1])
+        self.assertTrue(any(line.startswith("- **host differ**") for line in head), head)
+
+
+TABLE_NOTE_START = "a model is never paired with a real interpreter measured on another host"
+
+
 class Statistics(unittest.TestCase):
     def test_bimodal_rule(self):
         self.assertIsNotNone(stats.bimodal([1.5, 1.52, 3.5, 3.7, 3.8]))
@@ -353,8 +588,8 @@ class Workloads(unittest.TestCase):
         other = dict(rec, workload="queue" if rec["workload"] != "queue" else "fib")
         self.assertNotEqual(rclab_records.point_key(rec), rclab_records.point_key(other))
         # Records from before workloads ran fib: without the field they are fib's points.
-        fib = dict(rec, workload="fib")
-        bare = {k: v for k, v in fib.items() if not k.startswith("workload")}
+        fib = {k: v for k, v in dict(rec, workload="fib").items() if k != "workload_code_sha256"}
+        bare = {k: v for k, v in fib.items() if k != "workload"}
         self.assertEqual(rclab_records.point_key(bare), rclab_records.point_key(fib))
         # Same config, n and threads are never pooled across workloads, even with equal n.
         same_n = dict(other, n=rec["n"])
@@ -567,4 +802,4 @@ class Compare(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(pyrunner.main())

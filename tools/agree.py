@@ -10,8 +10,13 @@ its 95% bootstrap interval from each file (tools/derived.py), and says
 whether the two intervals overlap. Two back-to-back sweeps on one machine
 should agree everywhere; where they do not, the machine changed between
 them (see each record's disturbance) or an interval is too narrow to be
-believed. Prints a Markdown table and a one-line summary; exit 0 (it is a
-report, not a test).
+believed. Each side's host (machine.host_id: CPU, caches, hypervisor, the
+probe's costs) is printed first; a file whose records come from more than
+one host is refused (exit 2, one line): a sweep's figures mean something for
+one host, so agreement is only asked of files of one host each (two hosts of
+one kind are expected to disagree; the table then shows by how much).
+Prints a Markdown table and a one-line summary; exit 0 (it is a report, not
+a test).
 """
 import argparse
 import os
@@ -19,8 +24,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import derived as derived_mod  # noqa: E402
+import provenance  # noqa: E402
 from points import cores_of, group  # noqa: E402
-from rclab_records import BadInput, check_input, drop_disturbed, read_records, run_cli  # noqa: E402
+from rclab_records import BadInput, check_input, drop_disturbed, host_of, read_records, run_cli  # noqa: E402
 
 PROG = "agree"
 FIGURES = ("overhead", "inflation", "speedup", "scaling")
@@ -33,9 +39,14 @@ def load(path, max_other_cpu):
         print(f"rclab agree: {path}: {dropped}", file=sys.stderr)
     if not records:
         raise BadInput(f"{path}: no records")
+    hosts = sorted({host_of(r) for r in records})
+    if len(hosts) > 1:
+        raise BadInput(f"{path}: records from {len(hosts)} hosts ({', '.join(hosts)}): agree compares one host's "
+                       "sweep with another's; split the file by machine.host_id")
     points, _ = group(records)
     d = derived_mod.derive_all(points, cores_of(records))
-    return {(p.kind, p.config, p.workload, p.n, p.threads): (p, d[k]) for k, p in points.items()}
+    return hosts[0], provenance.host_lines(records), \
+        {(p.kind, p.config, p.workload, p.n, p.threads): (p, d[k]) for k, p in points.items()}
 
 
 def overlap(a, b):
@@ -51,11 +62,18 @@ def main():
     args = ap.parse_args()
     if args.max_other_cpu is not None and not 0 <= args.max_other_cpu <= 1:
         raise BadInput(f"--max-other-cpu {args.max_other_cpu} is not a share between 0 and 1")
-    side_a, side_b = load(args.a, args.max_other_cpu), load(args.b, args.max_other_cpu)
+    (host_a, lines_a, side_a), (host_b, lines_b, side_b) = load(args.a, args.max_other_cpu), \
+        load(args.b, args.max_other_cpu)
     common = sorted(set(side_a) & set(side_b))
     if not common:
         raise BadInput("no point appears in both files")
     print(f"# {os.path.basename(args.b)} against {os.path.basename(args.a)}\n")
+    for side, path, lines in (("A", args.a, lines_a), ("B", args.b, lines_b)):
+        for _, text in lines:
+            print(f"- {side} ({os.path.basename(path)}) host {text}")
+    if host_a != host_b:
+        print(f"\n**A and B come from different hosts** (`{host_a}`, `{host_b}`): disagreement may be the machines'.")
+    print()
     # A workload column only when some point ran another workload than fib:
     # fib-only files read as they always did.
     wl = any(k[2] not in ("fib", "") for k in common)

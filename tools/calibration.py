@@ -2,6 +2,9 @@
 their ratio, all with bootstrap intervals. The pairs are
 families.CALIBRATION; a row whose model or real side is absent from the file
 is kept and says "missing", so a reader sees what was not measured.
+A model is only ever paired with a real interpreter measured on the same host
+(points.Point.host): a file of several hosts gets each host's rows, and a
+side measured only on another host is "missing" on this one.
 """
 from dataclasses import dataclass
 
@@ -19,9 +22,11 @@ class Row:
     real_value: stats.Estimate = None
     ratio: stats.Estimate = None
     missing: str = ""
+    host: str = ""      # the host both sides were measured on
 
 
 def _point(points, config, kind, n, threads):
+    """The point of (config, kind, n, threads); `points` is one host's."""
     cands = sorted((p for p in points.values() if p.config == config and p.kind == kind and p.n == n
                     and p.threads == threads and p.ok), key=lambda p: p.label)
     return cands[0] if cands else None
@@ -61,12 +66,30 @@ def _figure(points, config, base, figure, n, kind):
 
 
 def rows(points):
+    """The calibration rows, host by host (one host: every pair, as before
+    hosts were recorded; several: each host's pairs that have a side there)."""
+    hosts = sorted({p.host for p in points.values()})
+    out = []
+    for host in hosts:
+        mine = {k: p for k, p in points.items() if p.host == host}
+        got = _rows(mine, host)
+        if len(hosts) > 1:
+            pairs_here = {(c, k) for c, k in ((p.config, p.kind) for p in mine.values())}
+            got = [r for r in got if (r.model, "model") in pairs_here or (r.real, "peer") in pairs_here]
+            for r in got:
+                if r.missing:
+                    r.missing += f" on host {host}"
+        out += got
+    return out
+
+
+def _rows(points, host):
     ns = sorted({p.n for p in points.values() if p.kind != "ceiling"}) or [None]  # the ceiling has no n
     out = []
     for pair in families.CALIBRATION:
         for n in ns:
             for figure in pair["figures"]:
-                row = Row(pair["model"], pair["real"], figure, n)
+                row = Row(pair["model"], pair["real"], figure, n, host=host)
                 m = _figure(points, pair["model"], pair["model_base"], figure, n, "model")
                 r = _figure(points, pair["real"], pair["real_base"], figure, n, "peer")
                 missing = [s for s in (m, r) if isinstance(s, str)]

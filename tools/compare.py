@@ -6,9 +6,9 @@ Usage: compare.py A.jsonl B.jsonl
 
 Points are matched by (kind, config, workload, n, threads) across two
 files, or by (workload, n, threads) between two configurations of one file; when a side holds
-several variants (policies, settings, build) of one point, only the same
+several variants (policies, settings, build, host) of one point, only the same
 variant is matched. Before the table it says which axes differ between
-the sides — policies, settings, build — so a ratio is never read as the
+the sides — policies, settings, build, host — so a ratio is never read as the
 effect of one axis when three moved.
 
 Per point: the median wall and CPU time of each side, the ratio B/A of the
@@ -48,13 +48,16 @@ def compare_samples(a, b):
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
+AXES = ("policies", "settings", "build", "host")  # points.Point.variant's order
+
+
 def _axis_values(points, axis):
-    i = {"policies": 0, "settings": 1, "build": 2}[axis]
+    i = AXES.index(axis)
     return sorted({p.variant[i] for p in points})
 
 
 def _describe(values):
-    if values == [""]:
+    if values in ([""], ["unknown"]):
         return "not recorded"
     out = []
     for v in values:
@@ -68,10 +71,10 @@ def _describe(values):
 
 
 def differing_axes(side_a, side_b):
-    """Lines saying, for policies, settings and build, whether the two sides
-    differ and how."""
+    """Lines saying, for policies, settings, build and host, whether the two
+    sides differ and how."""
     lines = []
-    for axis in ("policies", "settings", "build"):
+    for axis in AXES:
         va, vb = _axis_values(side_a, axis), _axis_values(side_b, axis)
         if va == vb:
             lines.append(f"- same {axis}: {_describe(va)}")
@@ -99,7 +102,7 @@ def match(side_a, side_b, key):
         if len(pa) == 1 and len(pb) == 1:
             rows.append((pa[0], pb[0]))
             continue
-        # Several variants: pair only identical (settings, build), never pool.
+        # Several variants: pair only identical (settings, build, host), never pool.
         for a in pa:
             for b in pb:
                 if a.variant[1:] == b.variant[1:]:

@@ -112,11 +112,13 @@ def derive_all(points, cores):
     return {k: derive(points, p, cores, wls) for k, p in points.items()}
 
 
-def ceiling(points):
-    """{(n, threads): Estimate of ceiling_speedup}, from the kind "ceiling" points."""
+def ceiling(points, host=None):
+    """{(n, threads): Estimate of ceiling_speedup}, from the kind "ceiling"
+    points (of `host` only, when given: a file of several hosts has one
+    ceiling per host)."""
     out = {}
     for p in points.values():
-        if p.kind != "ceiling" or not p.ok:
+        if p.kind != "ceiling" or not p.ok or (host is not None and p.host != host):
             continue
         one = find_base(points, p, p.config)
         if one:

@@ -25,7 +25,7 @@ dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
 dt { font-weight: bold; }
 """
 
-TEXT_COLUMNS = {"family", "config", "kind", "base", "notes", "model", "real", "figure"}
+TEXT_COLUMNS = {"family", "config", "kind", "base", "notes", "model", "real", "figure", "host"}
 
 
 def _e(s):
@@ -40,7 +40,7 @@ def _md(s):
     return re.sub(r"\*\*([^*]*)\*\*", r"<strong>\1</strong>", t)
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why="",
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counters=None,
            sections=None, summary=None):
     """sections and summary: as report_md.render."""
     o = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -58,7 +58,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
     for n in notes:
         o.append(f'<p class="foot"><strong>{_e(n)}</strong></p>')
     if sections is None:
-        _body(o, rows, cal_rows, plots, counter_rows, counters_why, "Points", "h2")
+        _body(o, rows, cal_rows, plots, counters, "Points", "h2")
     else:
         o.append(f"<h2>Points</h2><p>{_md(table.EXPLAIN)}</p><p>{_md(table.WORKLOADS_EXPLAIN)}</p>")
         _summary(o, summary)
@@ -66,7 +66,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
             title = f"Workload <code>{_e(sec.workload)}</code>" if sec.workload else \
                 "Machine ceiling (shared by every workload)"
             o.append(f"<h2>{title}</h2>")
-            _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counter_rows, sec.counters_why, None, "h3",
+            _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counters, None, "h3",
                   full=bool(sec.workload), fn=f"w{i}-")
     o.append("</body></html>\n")
     return "\n".join(o)
@@ -91,7 +91,7 @@ def _summary(o, summary):
     _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows), text_cols=6)
 
 
-def _body(o, rows, cal_rows, plots, counter_rows, counters_why, title, hl, full=True, fn=""):
+def _body(o, rows, cal_rows, plots, counters, title, hl, full=True, fn=""):
     """The points table, then (full) calibration, counters and plots. `title`:
     the points table's own heading (None: the section's heading serves);
     `fn` prefixes footnote ids, unique within the page."""
@@ -123,20 +123,26 @@ def _body(o, rows, cal_rows, plots, counter_rows, counters_why, title, hl, full=
         return
     o.append(f"<{hl}>Calibration: each model beside the real system it models</{hl}>"
              "<p>Each side against its own base (tools/families.py CALIBRATION); a row says <em>missing</em> "
-             "when a side was not in the file.</p><table><thead><tr>")
-    o += [f"<th>{_e(h)}</th>" for h in table.CALIBRATION_HEADER]
+             f"when a side was not in the file. {_md(table.CALIBRATION_NOTE)}</p><table><thead><tr>")
+    header = table.calibration_header(cal_rows)
+    o += [f"<th>{_e(h)}</th>" for h in header]
     o.append("</tr></thead><tbody>")
     for r in table.calibration(cal_rows):
         o.append("<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if h in TEXT_COLUMNS or c.startswith("missing")
-                                  else f"<td>{_e(c)}</td>" for h, c in zip(table.CALIBRATION_HEADER, r)) + "</tr>")
+                                  else f"<td>{_e(c)}</td>" for h, c in zip(header, r)) + "</tr>")
     o.append("</tbody></table>")
-    o.append(f"<{hl}>Hardware counters per call</{hl}>")
-    if counter_rows:
-        o.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.COUNTERS_HEADER) + "</tr></thead><tbody>")
-        o += ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in counter_rows]
-        o.append("</tbody></table>")
+    counters = counters or table.Counters()
+    o.append(f"<{hl}>Counters</{hl}>")
+    if counters.rows:
+        o.append("<p>Medians over each point's repeats (perf_event_open, the measured threads' totals); per call = "
+                 "per fib call, or per iteration of another workload.</p>")
+        _table(o, counters.header, counters.rows, text_cols=1)
     else:
-        o.append(f"<p>Not available in these records: {_e(counters_why)}.</p>")
+        o.append(f"<p>Not available in these records: {_e(counters.why)}.</p>")
+    if counters.missing:
+        o.append("<p>Counters that did not open, and why (the records' <code>counters.missing</code>, or their older <code>reason</code>):</p><ul>")
+        o += [f"<li>{_e(name)}: {_e(why)}</li>" for name, why in counters.missing]
+        o.append("</ul>")
     pngs = [p for p in plots if p.endswith(".png")]
     if pngs:
         o.append(f"<{hl}>Plots</{hl}>")

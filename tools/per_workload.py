@@ -83,9 +83,9 @@ class RankRow:
     partial: bool = None                         # with a side incomplete: do the pairs both have agree?
 
 
-def _median_wall(points, config, kind, workload, threads):
+def _median_wall(points, config, kind, workload, threads, host):
     cands = sorted((p for p in points.values() if p.config == config and p.kind == kind and p.workload == workload
-                    and p.threads == threads and p.ok), key=lambda p: p.label)
+                    and p.threads == threads and p.host == host and p.ok), key=lambda p: p.label)
     return stats.median(cands[0].values("wall_s")) if cands else None
 
 
@@ -94,19 +94,22 @@ def _overlap(a, b):
 
 
 def ranking(points):
-    """[RankRow] per workload (workloads_of order) and thread count."""
+    """[RankRow] per workload (workloads_of order) and thread count; with
+    several hosts, per host too (the workload cell says `@HOST`): a model is
+    only ranked beside real interpreters of its own host."""
     pairs = families.ranking_pairs()
     real_of = dict(pairs)
     out = []
-    for w in workloads_of(points):
-        threads = sorted({p.threads for p in points.values() if p.workload == w and p.ok
+    hosts = sorted({p.host for p in points.values()})
+    for w, host in ((w, h) for w in workloads_of(points) for h in hosts):
+        threads = sorted({p.threads for p in points.values() if p.workload == w and p.ok and p.host == host
                           and (p.config, p.kind) in {(m, "model") for m, _ in pairs} | {(r, "peer") for _, r in pairs}})
         for t in threads:
-            row = RankRow(w, t)
+            row = RankRow(w if len(hosts) == 1 else f"{w} @{host}", t)
             for side, kind, names in (("model", "model", [m for m, _ in pairs]), ("real", "peer", [r for _, r in pairs])):
                 got = []
                 for name in names:
-                    e = _median_wall(points, name, kind, w, t)
+                    e = _median_wall(points, name, kind, w, t, host)
                     if e is None:
                         row.missing.append(f"{name} ({'real' if kind == 'peer' else 'model'})")
                     else:

@@ -222,18 +222,76 @@ def workload_of(rec):
     return rec.get("workload", "fib")
 
 
+_key_spec = None
+
+
+def host_of(rec):
+    """The host (kind) a record ran on: its key's machine/host_id, "unknown"
+    (the schema's default) for records written before rclab recorded one."""
+    return point_key(rec)[key_field_index("machine/host_id")]
+
+
+def point_key_spec():
+    """The schema's `x-rclab-point-key` list (schema/record.schema.json), read
+    once: the one statement of what a point is, which the C++ sweep's resume
+    key is built from too. Each entry names a '/'-separated `field`, its
+    `default` when absent, and per-kind overrides ("peer": another path;
+    "ceiling": a constant)."""
+    global _key_spec
+    if _key_spec is None:
+        with open(SCHEMA_PATH, encoding="utf-8") as f:
+            _key_spec = json.load(f)["x-rclab-point-key"]
+    return _key_spec
+
+
+def key_field_index(field):
+    """The position of `field` (as the schema names it) in a point key."""
+    return [e["field"] for e in point_key_spec()].index(field)
+
+
+_MISSING = object()
+
+
+def _get_path(rec, path):
+    v = rec
+    for part in path.split("/"):
+        if not isinstance(v, dict) or part not in v:
+            return _MISSING
+        v = v[part]
+    return v
+
+
 def point_key(rec):
-    """(kind, config, policies, settings, n, threads, build id, workload):
-    docs/records.md's point. Schema 1 has no settings or build id: "" stands
-    for unknown. The workload is last so the older indices stay; two
-    workloads are never pooled (their n even means different things)."""
-    return (kind(rec), rec["config"], canonical(rec.get("policies")), canonical(rec.get("settings")),
-            rec["n"], rec["threads"], str(rec.get("build", {}).get("id", "")), workload_of(rec))
+    """The tuple of the schema's `x-rclab-point-key` values, in its order:
+    (kind, config, policies, settings, n, threads, build id, workload,
+    workload code hash, host id) today. Objects are canonical JSON; an absent
+    field takes its `default` ("" when it has none: schema 1 recorded no
+    settings or build id); a peer's identity is its executable, the ceiling's
+    workload is "". Records without a host id are host "unknown", so two
+    hosts are never pooled. The kind is the reader's (`kind`), which knows
+    schema 1's peers."""
+    k = kind(rec)
+    out = []
+    for e in point_key_spec():
+        if e["field"] == "kind":
+            v = k
+        elif k == "ceiling" and "ceiling" in e:
+            v = e["ceiling"]  # a constant: the ceiling runs no workload
+        else:
+            v = _get_path(rec, e.get(k, e["field"]))  # "peer": another path for peers
+            if v is _MISSING or v is None:
+                v = e.get("default", "")
+        out.append(canonical(v) if isinstance(v, (dict, list)) else v)
+    return tuple(out)
+
+
+VARIANT_FIELDS = ("policies", "settings", "build/id", "machine/host_id")
 
 
 def variant_of(key):
-    """The part of a key that must not be pooled across: (policies, settings, build)."""
-    return key[2], key[3], key[6]
+    """The part of a key that must not be pooled across: (policies, settings,
+    build, host), by the schema's names; see points.Point.variant."""
+    return tuple(key[key_field_index(f)] for f in VARIANT_FIELDS)
 
 
 def write_atomically(path, data, mode="w"):

@@ -5,7 +5,7 @@ Usage: report.py FILE.jsonl [-o DIR]
 
 Writes DIR/report.md and DIR/report.html (the same tables; the HTML file is
 self-contained, plots inline) and the plots DIR/{wall,cpu,speedup}_vs_threads
-and DIR/overhead_inflation (PNG and SVG). DIR defaults to the file's folder.
+and DIR/overhead_inflation (PNG, one format). DIR defaults to the file's folder.
 A file of several workloads gets a section per workload (its tables and its
 plots, DIR/STEM.WORKLOAD.png), after two tables across them: each
 configuration's worst workload and the ranking against the real
@@ -28,7 +28,7 @@ import per_workload  # noqa: E402
 import provenance  # noqa: E402
 import report_md  # noqa: E402
 import table  # noqa: E402
-from points import cores_of, group, of_workload, workloads_of  # noqa: E402
+from points import cores_of, group, hosts_of, of_workload, workloads_of  # noqa: E402
 from rclab_records import drop_disturbed, BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
 
 PROG = "report"
@@ -65,7 +65,11 @@ def main():
         raise BadInput(f"{args.file}: no successful runs to report ({sum(p.failed for p in points.values())} failed)")
     wls = workloads_of(points)
     multi = len(wls) > 1
-    ceiling = derived_mod.ceiling(points)
+    hosts = hosts_of(points)
+    # One host: its ceiling. Several: each host's in the provenance, none in
+    # the plots (a panel would show one machine's ceiling beside another's points).
+    ceilings = {h: derived_mod.ceiling(points, h) for h in hosts}
+    ceiling = ceilings[hosts[0]] if len(hosts) == 1 else {}
     for n in notes:
         print(f"rclab report: warning: {n}", file=sys.stderr)
     for p in sorted(points.values(), key=table.sort_key):
@@ -90,8 +94,7 @@ def main():
         sections = []
         for w in wls:
             sub = {k: p for k, p in points.items() if p.workload == w and p.kind != "ceiling"}
-            c_rows, c_why = table.counters(sub)
-            sections.append(table.Section(w, table.build(sub, derived), calibration.rows(sub), c_rows, c_why,
+            sections.append(table.Section(w, table.build(sub, derived), calibration.rows(sub), table.counters(sub),
                                           drawn.get(w, [])))
         ceil = {k: p for k, p in points.items() if p.kind == "ceiling"}
         if ceil:
@@ -104,17 +107,17 @@ def main():
     prov = provenance.summary(records)
     if wls != ["fib"]:
         prov.append(("workloads", ", ".join(wls) + ("" if multi else " (n is its iteration count)")))
-    if ceiling:  # the machine's achievable parallelism beside the ideal, in one line
-        prov.append(("machine ceiling", "N × wall_ceiling(1) / wall_ceiling(N) of the share-nothing loop: " + "; ".join(
-            f"N={t}{f' n={n}' if len({k[0] for k in ceiling}) > 1 else ''}: {e.fmt('{:.2f}')}"
-            for (n, t), e in sorted(ceiling.items())) + (f" (ideal: min(N, {cores}))" if cores else "")))
+    for h, ceil in ceilings.items():  # the machine's achievable parallelism beside the ideal, in one line
+        if ceil:
+            prov.append(("machine ceiling" + (f" @{h}" if len(hosts) > 1 else ""),
+                         "N × wall_ceiling(1) / wall_ceiling(N) of the share-nothing loop: " + "; ".join(
+                             f"N={t}{f' n={n}' if len({k[0] for k in ceil}) > 1 else ''}: {e.fmt('{:.2f}')}"
+                             for (n, t), e in sorted(ceil.items())) + (f" (ideal: min(N, {cores}))" if cores else "")))
     systems = provenance.systems(records)
     dist = provenance.disturbance(records)
-    counter_rows, counters_why = table.counters(points)
-    md = report_md.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why,
-                          sections, summary)
-    page = html_report.render(args.file, prov, systems, dist, notes, rows, cal, written, counter_rows, counters_why,
-                              sections, summary)
+    counts = table.counters(points)
+    md = report_md.render(args.file, prov, systems, dist, notes, rows, cal, written, counts, sections, summary)
+    page = html_report.render(args.file, prov, systems, dist, notes, rows, cal, written, counts, sections, summary)
     write_atomically(os.path.join(outdir, "report.md"), md)
     write_atomically(os.path.join(outdir, "report.html"), page)
     sys.stdout.write(md)

@@ -11,7 +11,7 @@ def _esc(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counter_rows=(), counters_why="",
+def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, counters=None,
            sections=None, summary=None):
     """sections: None for a file of one workload (the tables once); else
     [table.Section] (one per workload, then the ceiling) with `summary`
@@ -30,7 +30,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
         o.write(f"\n**{n}**\n")
     o.write("\n" + table.EXPLAIN + "\n\n")
     if sections is None:
-        _body(o, rows, cal_rows, plots, counter_rows, counters_why, "##")
+        _body(o, rows, cal_rows, plots, counters, "##")
         return o.getvalue()
     o.write(table.WORKLOADS_EXPLAIN + "\n\n")
     _summary(o, summary)
@@ -39,7 +39,7 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
             o.write(f"\n## Workload `{sec.workload}`\n\n")
         else:
             o.write("\n## Machine ceiling (shared by every workload)\n\n")
-        _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counter_rows, sec.counters_why, "###",
+        _body(o, sec.rows, sec.cal_rows, sec.plots, sec.counters, "###",
               full=bool(sec.workload))
     return o.getvalue()
 
@@ -63,7 +63,7 @@ def _summary(o, summary):
     _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows))
 
 
-def _body(o, rows, cal_rows, plots, counter_rows, counters_why, h, full=True):
+def _body(o, rows, cal_rows, plots, counters, h, full=True):
     """The points table, then (full) calibration, counters and plots; `h` is
     the heading level of the subsections."""
     o.write("| " + " | ".join(table.HEADER) + " |\n")
@@ -86,18 +86,20 @@ def _body(o, rows, cal_rows, plots, counter_rows, counters_why, h, full=True):
         return
     o.write(f"\n{h} Calibration: each model beside the real system it models\n\n")
     o.write("Each side against its own base (see tools/families.py CALIBRATION); `missing` says which side was "
-            "not in the file. Intervals: 95% bootstrap over the repeats of every point involved.\n\n")
-    o.write("| " + " | ".join(table.CALIBRATION_HEADER) + " |\n")
-    o.write("|" + "---|" * len(table.CALIBRATION_HEADER) + "\n")
-    for r in table.calibration(cal_rows):
-        o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
-    o.write(f"\n{h} Hardware counters per call\n\n")
-    if counter_rows:
-        o.write("| " + " | ".join(table.COUNTERS_HEADER) + " |\n")
-        o.write("|" + "---|" * len(table.COUNTERS_HEADER) + "\n")
-        for r in counter_rows:
-            o.write("| " + " | ".join(_esc(c) for c in r) + " |\n")
+            "not in the file. Intervals: 95% bootstrap over the repeats of every point involved. "
+            + table.CALIBRATION_NOTE + "\n\n")
+    _table(o, table.calibration_header(cal_rows), table.calibration(cal_rows))
+    counters = counters or table.Counters()
+    o.write(f"\n{h} Counters\n\n")
+    if counters.rows:
+        o.write("Medians over each point's repeats (perf_event_open, the measured threads' totals); per call = "
+                "per fib call, or per iteration of another workload.\n\n")
+        _table(o, counters.header, counters.rows)
     else:
-        o.write(f"Not available in these records: {_esc(counters_why)}.\n")
+        o.write(f"Not available in these records: {_esc(counters.why)}.\n")
+    if counters.missing:
+        o.write("\nCounters that did not open, and why (the records' `counters.missing`, or their older `reason`):\n\n")
+        for name, why in counters.missing:
+            o.write(f"- {name}: {_esc(why)}\n")
     if plots:
         o.write("\n" + "\n".join(f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots if p.endswith(".png")) + "\n")

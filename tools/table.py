@@ -27,8 +27,7 @@ class Section:
     workload: str
     rows: list
     cal_rows: list = field(default_factory=list)
-    counter_rows: list = field(default_factory=list)
-    counters_why: str = ""
+    counters: "Counters" = None
     plots: list = field(default_factory=list)
 
 
@@ -98,47 +97,110 @@ def build(points, derived):
 
 CALIBRATION_HEADER = ["model", "real", "n", "figure", "model value", "real value", "model / real"]
 
+CALIBRATION_NOTE = (
+    "Each row pairs a model with the real interpreter it models measured on the same host (the records' "
+    "`machine.host_id`; records without one are host `unknown`): a model is never paired with a real "
+    "interpreter measured on another host.")
+
+
+def _multi_host(cal_rows):
+    return len({r.host for r in cal_rows}) > 1
+
+
+def calibration_header(cal_rows):
+    """CALIBRATION_HEADER, with a host column first when the rows come from several hosts."""
+    return (["host"] if _multi_host(cal_rows) else []) + CALIBRATION_HEADER
+
 
 def calibration(cal_rows):
     out = []
+    multi = _multi_host(cal_rows)
     for r in cal_rows:
         spec = "{:+.1%}" if r.figure == "overhead" else "{:.3f}"
-        out.append([r.model, r.real + " (real)", "—" if r.n is None else str(r.n), r.figure,
-                    _est(r.model_value, spec), _est(r.real_value, spec),
-                    r.missing or _est(r.ratio, "{:.2f}")])
+        out.append(([r.host] if multi else []) + [r.model, r.real + " (real)", "—" if r.n is None else str(r.n),
+                                                  r.figure, _est(r.model_value, spec), _est(r.real_value, spec),
+                                                  r.missing or _est(r.ratio, "{:.2f}")])
     return out
 
 
-COUNTERS_HEADER = ["config", "threads", "n", "runs", "instructions / call", "cycles / call",
-                   "cache misses / call", "context switches / run"]
+# The counters a record may carry (docs/records.md `counters`), in the order
+# the table shows them, each per fib call (a workload's calls are its
+# iterations) or per run, with the format of its cell.
+COUNTERS = [
+    ("instructions", "instructions / call", "call", "{:.0f}"),
+    ("cycles", "cycles / call", "call", "{:.0f}"),
+    ("cache_misses", "cache misses / call", "call", "{:.2f}"),
+    ("task_clock_ns", "task-clock ns / call", "call", "{:.1f}"),
+    ("context_switches", "context switches / run", "run", "{:.0f}"),
+    ("cpu_migrations", "CPU migrations / run", "run", "{:.0f}"),
+    ("page_faults", "page faults / run", "run", "{:.0f}"),
+]
+
+
+@dataclass
+class Counters:
+    """The counters section: a table of what the records counted (medians over
+    each point's repeats), and which counters were missing and why."""
+    header: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    missing: list = field(default_factory=list)   # [(counter, why)] from the records' counters.missing
+    why: str = ""                                 # no record had any counter: why not (legacy `reason`)
+
+
+def _legacy_missing(reason):
+    """{counter: why} from a `reason` written before records had `missing`
+    ("instructions: why; cycles: why"); {} when it is not of that form."""
+    known = {name for name, *_ in COUNTERS}
+    out = {}
+    for part in (reason or "").split("; "):
+        name, sep, why = part.partition(": ")
+        if not sep or name not in known:
+            return {}
+        out[name] = why
+    return out
 
 
 def counters(points):
-    """Hardware counters per fib call (medians over the repeats), for the
-    points whose records have them, so a reader sees why a configuration
-    inflates (misses per call), not only that it does. Returns (rows, why):
-    why says what was missing when no record had a counter."""
+    """Every counter the model records of `points` carry: hardware ones per
+    call (instructions, cycles, cache misses: why a configuration inflates,
+    not only that it does), task-clock per call, context switches, CPU
+    migrations and page faults per run. A column only for a counter some
+    record has; a cell "—" where a point's records lack it. Then each counter
+    that did not open, with the reasons the records give (counters.missing)."""
     import statistics
-    rows, reasons = [], set()
-    for p in sorted(points.values(), key=sort_key):
-        if p.kind != "model" or not p.ok:
-            continue
-        per_call = {}
-        for name in ("instructions", "cycles", "cache_misses", "context_switches"):
+    present = set()
+    missing = {}
+    reasons = set()
+    model_points = [p for p in sorted(points.values(), key=sort_key) if p.kind == "model" and p.ok]
+    for p in model_points:
+        for r in p.ok:
+            c = r.get("counters") or {}
+            present |= {name for name, *_ in COUNTERS if isinstance(c.get(name), (int, float))}
+            for name, why in (c.get("missing") or _legacy_missing(c.get("reason", ""))).items():
+                missing.setdefault(name, set()).add(why)
+            if c.get("reason") and not c.get("missing") and not _legacy_missing(c["reason"]):
+                reasons.add(c["reason"])
+    cols = [(name, head, per, fmt) for name, head, per, fmt in COUNTERS if name in present]
+    out = Counters(header=["config", "threads", "n", "runs"] + [head for _, head, _, _ in cols])
+    for p in model_points:
+        cells, any_value = [], False
+        for name, _, per, fmt in cols:
             vals = []
             for r in p.ok:
                 c = r.get("counters") or {}
-                if name in c and r.get("calls"):
-                    vals.append(c[name] if name == "context_switches" else c[name] / r["calls"])
-            per_call[name] = statistics.median(vals) if len(vals) == len(p.ok) else None
-        for r in p.ok:
-            c = r.get("counters") or {}
-            if c.get("reason"):
-                reasons.add(c["reason"])
-        if any(v is not None for k, v in per_call.items() if k != "context_switches"):
-            fmt = lambda v, s: "—" if v is None else s.format(v)  # noqa: E731
-            rows.append([p.label or p.config, str(p.threads), str(p.n), str(len(p.ok)),
-                         fmt(per_call["instructions"], "{:.0f}"), fmt(per_call["cycles"], "{:.0f}"),
-                         fmt(per_call["cache_misses"], "{:.2f}"), fmt(per_call["context_switches"], "{:.0f}")])
-    why = "" if rows else ("; ".join(sorted(reasons)) or "no record carries counters")
-    return rows, why
+                if isinstance(c.get(name), (int, float)) and (per == "run" or r.get("calls")):
+                    vals.append(c[name] if per == "run" else c[name] / r["calls"])
+            if len(vals) == len(p.ok):
+                cells.append(fmt.format(statistics.median(vals)))
+                any_value = True
+            else:
+                cells.append("—")
+        if any_value:
+            out.rows.append([p.label or p.config, str(p.threads), str(p.n), str(len(p.ok))] + cells)
+    known = [name for name, *_ in COUNTERS]
+    order = [n for n in known if n in missing] + sorted(n for n in missing if n not in known)
+    out.missing = [(name, "; ".join(sorted(missing[name]))) for name in order]
+    if not out.rows:
+        out.why = "; ".join(sorted(reasons)) or ("no record carries counters" if not missing else
+                                                 "no counter opened")
+    return out
