@@ -745,7 +745,7 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   auto* threads_opt = sweep_cmd->add_option("--threads", sw.threads, "Comma-separated thread counts (1,2,4)");
   sweep_cmd->add_option("--peers", sw.peers,
                         "Real interpreters to interleave: a JSON file {\"peers\": [{\"name\", \"python\", \"env\", "
-                        "\"base\", \"models\"}]}; each runs tools/peer_fib.py");
+                        "\"base\", \"models\"}]}; each runs tools/peer/peer_fib.py");
   sweep_cmd->add_option("--repeat", sw.repeat,
                         "Least measured runs per cell (baselines at 1 thread get twice as many; default 5)")
       ->check(kWholeNumber)

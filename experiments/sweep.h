@@ -3,7 +3,7 @@
 //
 // A cell is (kind, configuration or peer, workload, threads) at one n: a model
 // configuration (`rclab run`), a real interpreter from a peers file
-// (tools/peer_fib.py under that interpreter), or the machine's ceiling
+// (tools/peer/peer_fib.py under that interpreter), or the machine's ceiling
 // (`rclab ceiling`). Each cell first gets warm-up runs that are not
 // recorded, then at least `min_repeats` measured runs (twice as many for a
 // baseline at 1 thread, which every ratio divides by), then more, one per
@@ -66,7 +66,7 @@ struct SweepSpec {
   bool pin = false;
   bool allow_long = false;
   double timeout_s = 3600;  // per run
-  std::string tools_dir;    // where tools/peer_fib.py is (peers only)
+  std::string tools_dir;    // where tools/peer/peer_fib.py is (peers only)
   std::string workloads_dir;  // where workloads/*.py are (peers of a workload other than fib)
 };
 

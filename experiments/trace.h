@@ -2,7 +2,7 @@
 //
 //  * per4m's per-thread summary, by the definitions of per4m's `perf2trace
 //    gil` over perf uprobes on take_gil/drop_gil (DESIGN.md §8), so the two
-//    tables agree on the same run (tools/perf_gil_table.py computes per4m's
+//    tables agree on the same run (tools/dev/perf_gil_table.py computes per4m's
 //    from `perf script`; tests/perf_gil_table_test.py compares them):
 //      total    = last GIL event - first GIL event (all events if the
 //                 thread has no GIL events: a config without a GIL)

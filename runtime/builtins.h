@@ -12,7 +12,7 @@
 // Builtin (PyCFunction_NewEx: the object increfed).
 //
 // The queue stands for a C-implemented queue such as 3.7's
-// _queue.SimpleQueue (tools/peer_fib.py gives the real interpreters that, or
+// _queue.SimpleQueue (tools/peer/peer_fib.py gives the real interpreters that, or
 // queue.Queue where it is missing): a FIFO under its own futex lock, the
 // same in every configuration, so comparisons across configurations see
 // only their own variable. put() takes a reference; get() hands the

@@ -1,6 +1,6 @@
 // The loader: a module's code object from CPython 3.6's marshal format
 // (Python/marshal.c, version 4: what marshal.dumps(compile(...)) writes, and
-// what tools/compile_workloads.py commits under workloads/compiled/).
+// what tools/dev/compile_workloads.py commits under workloads/compiled/).
 //
 // Two passes over the bytes. The first only reads and checks: the format,
 // the constant types rclab has (None, bools, ints within 64 bits, strs,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real interpreters rclab measures beside its models (the
 # "peers"), reproducibly, into a cache outside the tree, and writes the peers
-# file `rclab sweep --peers` and tools/peers.py read. `--help` says how.
+# file `rclab sweep --peers` reads (`rclab peers FILE` checks it). `--help` says how.
 #
 # CPython 3.13.15 comes from Debian's source packages: the upstream orig
 # tarball of sid's python3.13 source package, fetched with a private apt
@@ -20,7 +20,7 @@
 # _lzma, readline, _curses, _dbm/_gdbm, _tkinter and _uuid. Where a machine
 # has those packages anyway, configure finds them and builds them too; each
 # build prints the modules it skipped. None of them is used by
-# tools/peer_fib.py or workloads/ (peer_fib.py imports ctypes only on Python
+# tools/peer/peer_fib.py or workloads/ (peer_fib.py imports ctypes only on Python
 # 2.7, which has no time.monotonic, and 2.7 is pyenv's, not built here).
 #
 # Running it again does nothing but say each build is present: a build is
@@ -54,7 +54,7 @@ usage() {
 usage: scripts/peers.sh [--tree NAME=PATH[:CONFIGURE-ARGS]]... [--base NAME=BASE]...
 
 Builds the real interpreters rclab runs beside its models, and writes the
-peers file for \`rclab sweep --peers FILE\` and tools/peers.py.
+peers file for \`rclab sweep --peers FILE\` (\`rclab peers FILE\` checks it).
 
   - CPython $PY_VERSION from Debian sid's $DEB_SOURCE source package (the
     upstream orig tarball, checked against its sha256), built twice:
@@ -357,8 +357,8 @@ build() {  # NAME SOURCE CONFIGURE-ARGS...
   # The imports the workloads and peer_fib.py need, and one peer run.
   "$built_python" -c 'import threading, json, marshal, dis' ||
     die "$name: $built_python cannot import threading, json, marshal, dis"
-  "$built_python" tools/peer_fib.py --name "$name" --threads 2 --n 15 >/dev/null ||
-    die "$name: tools/peer_fib.py --threads 2 --n 15 failed under $built_python"
+  "$built_python" tools/peer/peer_fib.py --name "$name" --threads 2 --n 15 >/dev/null ||
+    die "$name: tools/peer/peer_fib.py --threads 2 --n 15 failed under $built_python"
   printf '%s\n' "$stamp" >"$prefix/.rclab-stamp"
   rm -rf "$work"
   say "$name: built in $(hms $((SECONDS - t0))) ($built_python)"

@@ -200,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Every declared setting (common/settings.h) is refused below its minimum,
 // above its maximum, and for a configuration none of whose policies
 // declares it: the refusals derive from the declaration, like the options.
-// tools/gen_bad_inputs.py writes the same three rows per setting into
+// tools/dev/gen_bad_inputs.py writes the same three rows per setting into
 // docs/bad-inputs.md from `rclab list --settings`.
 TEST(Cli, EveryDeclaredSettingIsRefusedOutOfRangeAndWhereItDoesNotApply) {
   const auto settings = rclab::experiments::all_settings();

@@ -11,7 +11,7 @@ When it exists every peer in it must work: a broken peer fails here.
     /usr/bin/python3 tests/peer_real_test.py [BUILD/experiments/rclab]
 
 The peers come from `rclab peers --json FILE` (the one peers-file reader; the
-tests never parse the file themselves): @awaits_cpp until rclab has it.
+tests never parse the file themselves).
 """
 import json
 import os
@@ -22,7 +22,6 @@ import unittest
 
 import conditions
 import pyrunner
-from pyrunner import awaits_cpp
 
 N = 12
 FIB_N = 233  # fib(12) with fib(0) = fib(1) = 1
@@ -42,7 +41,6 @@ class HandBuiltPeers(unittest.TestCase):
         self.assertEqual(p.returncode, 0, f"rclab peers {self.file}: {p.stderr.strip()}")
         return json.loads(p.stdout)["peers"]
 
-    @awaits_cpp("rclab peers FILE --json")
     def test_every_peer_runs_right_with_its_gil_mode(self):
         peers = {q["name"]: q for q in self.peers()}
         self.assertTrue(peers, f"{self.file} names no peer")

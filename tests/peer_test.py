@@ -7,9 +7,6 @@ Always runs (Debian's python3 and pyenv's interpreters when present). The
 hand-built peers (a peers file) are tests/peer_real_test.py's.
 
     /usr/bin/python3 tests/peer_test.py [BUILD/experiments/rclab]
-
-Tests marked @awaits_cpp need the C++ side of issue 21 (`rclab peers`, peers
-refused before any work); they fail against an older rclab.
 """
 import glob
 import hashlib
@@ -29,7 +26,6 @@ sys.path.insert(0, os.path.join(TOOLS, "peer"))
 import conditions  # noqa: E402
 import peer_fib  # noqa: E402
 import pyrunner  # noqa: E402
-from pyrunner import awaits_cpp  # noqa: E402
 
 PEER_FIB = os.path.join(TOOLS, "peer", "peer_fib.py")
 WORKLOADS = sorted(glob.glob(os.path.join(os.path.dirname(HERE), "workloads", "*.py")))
@@ -173,7 +169,6 @@ class RecordsOnEveryInterpreter(unittest.TestCase):
         self.assertEqual(probe[0]["status"], "ok", probe[0].get("failure"))
         self.check_record(probe[0], SYSTEM, 2, via_sweep=True)
 
-    @awaits_cpp("the sweep stamps machine (host_id, probe) onto every peer record")
     def test_a_sweep_stamps_the_host_on_peer_records(self):
         with tempfile.TemporaryDirectory() as d:
             p, recs = sweep(d, [{"name": "probe", "python": SYSTEM}])
@@ -271,15 +266,12 @@ class FailedPoints(unittest.TestCase):
         self.assertEqual(rec["peer"]["executable"], python)
         return rec
 
-    @awaits_cpp("a peer whose executable is missing is refused before any work, exit 2")
     def test_missing_interpreter(self):
         self.refused(os.path.join(self.tmp.name, "no-such-python"))
 
-    @awaits_cpp("a peer whose executable is not executable is refused before any work, exit 2")
     def test_not_executable(self):
         self.refused(self.script("python", "#!/bin/sh\nexec %s \"$@\"\n" % SYSTEM, mode=0o644))
 
-    @awaits_cpp("a peer that is not a Python is refused before any work, exit 2")
     def test_not_a_python(self):
         for exe in ("/bin/true", "/bin/echo", self.script("python", "#!/bin/sh\necho 3.6.15\n")):
             with self.subTest(python=exe):
@@ -499,7 +491,6 @@ class PeersFile(unittest.TestCase):
                 self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
                 self.assertFalse(os.path.exists(out))
 
-    @awaits_cpp("rclab peers FILE: the one peers-file reader, exit 2 and one line on a bad file")
     def test_rclab_peers_refuses_a_bad_file(self):
         for data in self.BAD + [{"peers": [{"name": "a", "python": os.path.join(self.tmp.name, "nope")}]},
                                 {"peers": [{"name": "a", "python": "/bin/true"}]}]:
@@ -509,7 +500,6 @@ class PeersFile(unittest.TestCase):
                 self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
                 self.assertEqual(p.stdout, "")
 
-    @awaits_cpp("rclab peers FILE --json: the peers with their defaults and each one's version")
     def test_rclab_peers_json(self):
         p = self.run_rclab("peers", self.file({"peers": [{"name": "a", "python": SYSTEM},
                                                           {"name": "b", "python": SYSTEM, "base": "a",

@@ -65,19 +65,3 @@ def main(argv=None, module="__main__"):
     return 0
 
 
-def awaits_cpp(what):
-    """Marks a test that needs the C++ side of issue 21 (`what`): it runs, and
-    fails against an rclab built before it, saying so in its message. Find them
-    all with `grep -rn awaits_cpp tests/`."""
-    import functools
-
-    def deco(test):
-        @functools.wraps(test)
-        def wrapper(self, *a, **kw):
-            try:
-                return test(self, *a, **kw)
-            except self.failureException as e:
-                raise self.failureException(f"[awaits C++ (issue 21): {what}] {e}") from None
-        wrapper.awaits_cpp = what
-        return wrapper
-    return deco

@@ -42,8 +42,9 @@ def rows(rclab):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
+    if len(sys.argv) != 2 or not (os.path.isfile(sys.argv[1]) and os.access(sys.argv[1], os.X_OK)):
+        print("usage: gen_bad_inputs.py PATH/TO/rclab (the built rclab executable)", file=sys.stderr)
+        sys.exit(2)
     rclab = os.path.abspath(sys.argv[1])
     out = ["# Inputs rclab refuses", "",
            "Every row is a test in `tests/cli_test.cpp` (`Cli/RefusedInput.*`, or `Cli.EveryDeclaredSetting...`",
