@@ -8,10 +8,19 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
+#include "dictlock/all.h"
 #include "experiments/registry.h"
 #include "experiments/workload_run.h"
+#include "freelists/all.h"
+#include "freelists/framestacks.h"
+#include "obmalloc/all.h"
+#include "refcount/all.h"
 #include "runtime/config.h"
+#include "runtime/generations.h"
+#include "runtime/gils.h"
+#include "runtime/tstates.h"
 
 namespace rclab::experiments {
 
@@ -47,6 +56,7 @@ std::string identity_of() {
   if constexpr (requires { P::kUnlockedReaders; }) flag("unlocked_readers", P::kUnlockedReaders);
   if constexpr (requires { P::kPrivateOnly; }) flag("private_only", P::kPrivateOnly);
   if constexpr (requires { P::kCapacity; }) add("capacity", std::to_string(P::kCapacity));
+  if constexpr (requires { P::kSpecializes; }) flag("specializes", P::kSpecializes);
   if constexpr (has_settings<P>())
     for (const SettingSpec& spec : P::kSettings) {
       std::string range = std::to_string(spec.def);
@@ -153,6 +163,52 @@ std::string check_settings(const Settings& s) {
 }
 }  // namespace detail
 
+// Whether T is one of a kind's policies: listed<T, refcount::AllPolicies>.
+// Each kind's list is the one its conformance suite is typed over.
+namespace detail {
+template <class T>
+struct In {
+  template <class... Ts>
+  using List = std::bool_constant<(std::is_same_v<T, Ts> || ...)>;
+};
+}  // namespace detail
+template <class T, template <template <class...> class> class AllPolicies>
+inline constexpr bool listed = AllPolicies<detail::In<T>::template List>::value;
+
+// Every policy of a configuration is in its kind's list, so it runs in that
+// kind's conformance suite: a configuration naming an unlisted policy does
+// not compile. (A preloaded malloc, jemalloc or mimalloc, is `System` here:
+// with_preload; each has a suite binary of its own, alloc_backend_test.)
+template <class Cfg>
+constexpr void check_listed() {
+  static_assert(listed<typename Cfg::RC, refcount::AllPolicies>,
+                "this configuration's refcount policy is not in refcount::AllPolicies: add it to refcount/all.h, "
+                "which tests/refcount_conformance_test.cpp is typed over");
+  static_assert(listed<typename Cfg::Gil, runtime::gils::AllPolicies>,
+                "this configuration's GIL is not in runtime::gils::AllPolicies: add it to runtime/gils.h, "
+                "which tests/gil_test.cpp is typed over");
+  static_assert(listed<typename Cfg::Alloc, obmalloc::AllPolicies>,
+                "this configuration's allocator is not in obmalloc::AllPolicies: add it to obmalloc/all.h, "
+                "which tests/alloc_conformance_test.cpp is typed over");
+  if constexpr (freelists::Freelist<typename Cfg::Frames>)
+    static_assert(listed<typename Cfg::Frames, freelists::AllPolicies>,
+                  "this configuration's frame freelist is not in freelists::AllPolicies: add it to freelists/all.h, "
+                  "which tests/freelist_conformance_test.cpp is typed over");
+  else
+    static_assert(listed<typename Cfg::Frames, freelists::framestacks::AllPolicies>,
+                  "this configuration's frame stack is not in freelists::framestacks::AllPolicies: add it to "
+                  "freelists/framestacks.h, which tests/framestack_conformance_test.cpp is typed over");
+  static_assert(listed<typename Cfg::Gen, runtime::generations::AllPolicies>,
+                "this configuration's interpreter generation is not in runtime::generations::AllPolicies: add it "
+                "to runtime/generations.h, which tests/workload_test.cpp is typed over");
+  static_assert(listed<typename Cfg::TState, runtime::tstates::AllPolicies>,
+                "this configuration's thread-state lookup is not in runtime::tstates::AllPolicies: add it to "
+                "runtime/tstates.h, which tests/tstate_conformance_test.cpp is typed over");
+  static_assert(listed<typename Cfg::DictLock, dictlock::AllPolicies>,
+                "this configuration's dict lock is not in dictlock::AllPolicies: add it to dictlock/all.h, "
+                "which tests/dictlock_conformance_test.cpp is typed over");
+}
+
 // What an entry is besides its types: its place among the others.
 struct EntryInfo {
   std::string_view family;
@@ -163,6 +219,7 @@ struct EntryInfo {
 
 template <class Cfg>
 ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo info) {
+  check_listed<Cfg>();
   ConfigEntry e;
   e.name = name;
   e.models = models;
@@ -179,11 +236,13 @@ ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo
   e.frames_capacity = capacity_of<typename Cfg::Frames>();
   e.tstate = Cfg::TState::kName;
   e.dictlock = Cfg::DictLock::kName;
+  e.interp = Cfg::Gen::kName;
   e.private_only = refcount::kPrivateOnly<typename Cfg::RC>;
   // In kAxes order.
   e.identity = {identity_of<typename Cfg::RC>(),     identity_of<typename Cfg::Gil>(),
                 identity_of<typename Cfg::Alloc>(),  identity_of<typename Cfg::Frames>(),
-                identity_of<typename Cfg::TState>(), identity_of<typename Cfg::DictLock>()};
+                identity_of<typename Cfg::TState>(), identity_of<typename Cfg::DictLock>(),
+                identity_of<typename Cfg::Gen>()};
   using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
                                typename Cfg::TState, typename Cfg::DictLock>;
   e.settings = S::value;

@@ -21,7 +21,8 @@
 #include <cstdint>
 
 #include "experiments/fib.h"
-#include "runtime/interp.h"
+#include "runtime/py36/generation.h"
+#include "runtime/py36/interp.h"
 
 namespace rclab::experiments {
 

@@ -26,7 +26,8 @@ namespace rclab::experiments {
 // The axes of a configuration, in the order `rclab list` prints them. Every
 // entry spells out every axis: two entries that differ are read against each
 // other through exactly the axes that differ (differing_axes()).
-inline constexpr std::array<std::string_view, 6> kAxes = {"refcount", "gil", "alloc", "frames", "tstate", "dictlock"};
+inline constexpr std::array<std::string_view, 7> kAxes = {"refcount", "gil",      "alloc", "frames",
+                                                          "tstate",   "dictlock", "interp"};
 
 constexpr std::size_t axis_index(std::string_view axis) {
   for (std::size_t i = 0; i < kAxes.size(); ++i)
@@ -50,6 +51,7 @@ struct ConfigEntry {
   // slides" when only the talk describes it. Empty: not a model of a real system.
   std::string_view follows;
   std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate, dictlock;
+  std::string_view interp;  // the interpreter generation (runtime/generation.h): "py36", "py313"
   std::size_t frames_capacity = 0;
   std::string_view refused;  // non-empty: why this combination cannot run
   // Non-empty: the allocator ("jemalloc", "mimalloc") that must serve malloc
@@ -86,7 +88,8 @@ struct ConfigEntry {
   }
   // The whole tuple, one value per kAxes entry.
   std::array<std::string, kAxes.size()> axes() const {
-    return {refcount_name(), std::string(gil), alloc_name(), frames_name(), std::string(tstate), std::string(dictlock)};
+    return {refcount_name(), std::string(gil),      alloc_name(),        frames_name(),
+            std::string(tstate), std::string(dictlock), std::string(interp)};
   }
 };
 

@@ -90,6 +90,10 @@ nlohmann::json to_json(const RunRecord& r) {
   j["increfs"] = r.increfs;
   j["decrefs"] = r.decrefs;
   j["deferred_ops"] = r.deferred_ops;
+  if (r.immortal_counted) {
+    j["immortal_increfs"] = r.immortal_increfs;
+    j["immortal_decrefs"] = r.immortal_decrefs;
+  }
   j["policy_stats"] = nlohmann::json::object();
   for (const auto& [name, value] : r.policy_stats) j["policy_stats"][name] = value;
   j["objects_created"] = r.objects_created;
@@ -154,6 +158,9 @@ std::string to_text(const RunRecord& r) {
   if (r.helper_cpu_s > 0)
     s += "helper   " + std::to_string(r.helper_cpu_s).substr(0, 6) + " s CPU on the commit thread (part of cpu)\n";
   if (r.deferred_ops != 0) s += "deferred " + std::to_string(r.deferred_ops) + " stack-reference operations not counted\n";
+  if (r.immortal_increfs + r.immortal_decrefs != 0)
+    s += "immortal " + std::to_string(r.immortal_increfs) + " increfs, " + std::to_string(r.immortal_decrefs) +
+         " decrefs met an immortal object (no count changed)\n";
   if (!r.policy_stats.empty()) {
     s += "policy  ";
     for (const auto& [name, value] : r.policy_stats) s += " " + name + " " + std::to_string(value);

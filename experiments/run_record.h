@@ -52,6 +52,9 @@ struct RunRecord {
   std::uint64_t increfs = 0;          // worker threads only
   std::uint64_t decrefs = 0;
   std::uint64_t deferred_ops = 0;     // of those, stack references a deferring policy did not count
+  bool immortal_counted = false;       // the configuration counts the next two (object_ops.h: counts_immortal)
+  std::uint64_t immortal_increfs = 0;  // of those, on immortal objects: tested, no count changed (PEP 683)
+  std::uint64_t immortal_decrefs = 0;
   std::uint64_t objects_created = 0;  // whole run, set-up and teardown included
   std::int64_t live_objects = 0;      // created - destroyed after teardown: must be 0
   std::int64_t live_blocks = 0;       // allocated - freed after teardown: must be 0

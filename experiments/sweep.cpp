@@ -33,6 +33,7 @@
 #include "experiments/registry.h"
 #include "experiments/system_info.h"
 #include "experiments/workloads_embedded.h"
+#include "calibration_pairs.h"  // generated: kCalibrationText (schema/calibration.json)
 
 extern char** environ;
 
@@ -47,11 +48,38 @@ std::vector<std::string> runnable_configs(bool timeline_only) {
   return v;
 }
 
-// The configurations a calibration sweep pairs with real interpreters.
+// The configurations a calibration sweep pairs with real interpreters: every
+// model of schema/calibration.json (the list the reports' calibration tables
+// read too) and the base each is read against ("baseline": its registry
+// baseline), in the file's order, once each. A name the registry lacks is an
+// error of the file: tests/sweep_test.cpp's SweepPresets fails on it.
 std::vector<std::string> calibration_configs() {
-  // Each is paired with a peer in tools/families.py (CALIBRATION); a
-  // configuration read against its own base brings the base along.
-  return {"gil", "gil-ticks", "gilectomy-2016-10", "nogil-gil", "nogil"};
+  std::vector<std::string> v;
+  auto add = [&](const std::string& name) {
+    if (find_config(name) == nullptr)
+      throw std::invalid_argument("schema/calibration.json names '" + name + "', which is no configuration");
+    if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
+  };
+  const nlohmann::json file = nlohmann::json::parse(kCalibrationText);  // named: a range-for over
+  for (const auto& pair : file.at("pairs")) {                             // a temporary's member dangles
+    const std::string model = pair.at("model");
+    add(model);
+    const auto& base = pair.at("model_base");
+    if (base.is_null()) continue;
+    add(base == "baseline" ? std::string(find_config(model)->baseline) : base.get<std::string>());
+  }
+  return v;
+}
+
+// The py313 preset's: every configuration of the 3.13 generation's family,
+// and gil, the 3.6 generation's model of real 3.6, so that one interleaved
+// sweep calibrates both generations on the same host.
+std::vector<std::string> py313_configs() {
+  std::vector<std::string> v;
+  for (const auto& e : all_configs())
+    if (e.refused.empty() && e.family == "py313") v.emplace_back(e.name);
+  v.emplace_back("gil");
+  return v;
 }
 
 // ---------------------------------------------------------------------------
@@ -247,7 +275,8 @@ nlohmann::json prototype(const Cell& c, const SweepSpec& spec, const std::string
     RunParams p;
     p.pin = spec.pin;
     r["settings"] = settings_json(p);
-    r["workload_code_sha256"] = std::string(find_workload(c.workload)->code_sha256);
+    const EmbeddedCode* code = find_workload(c.workload)->code(e->interp);
+    r["workload_code_sha256"] = code != nullptr ? std::string(code->sha256) : std::string();
   }
   return r;
 }
@@ -397,6 +426,11 @@ const std::vector<Preset>& presets() {
        "3-8 repeats (6-16 for baselines); run it with --peers for the real interpreters on the same files",
        [] { return runnable_configs(false); }, {1, 2, 4}, 3, 8, 25, "results/latest/workloads.jsonl",
        all_workload_names(), 0.5},
+      {"py313",
+       "the 3.13 generation (family py313) and gil on every workload at 1 and 2 threads (fib(30), the others at "
+       "their N), 10-15 repeats (20-30 for baselines); run it with --peers naming real 3.13 (scripts/peers.sh) and "
+       "3.6 for the calibration of both generations",
+       [] { return py313_configs(); }, {1, 2}, 10, 15, 30, "results/latest/py313.jsonl", all_workload_names(), 1.0},
   };
   return kPresets;
 }

@@ -1,12 +1,14 @@
-// A workload in a runtime: its module (3.6's marshal, built into the binary:
-// experiments/workloads_embedded.h) loaded and run on the runtime's own
-// thread, then `work(n)` called on every worker and checked against
-// `expect(n)`, as workloads/README.md's contract says.
+// A workload in a runtime: its module (the configuration's interpreter
+// generation's marshal, built into the binary: experiments/workloads_embedded.h)
+// loaded and run on the runtime's own thread, then `work(n)` called on every
+// worker and checked against `expect(n)`, as workloads/README.md's contract
+// says. Each generation's interpreter is reached through
+// GenerationOps<Cfg::Gen, Cfg> (runtime/generation.h).
 //
 // Set-up, in order, before any worker exists:
 //   1. the module's globals get `__name__` ("workload"), as a module's do;
-//   2. the code is loaded (runtime/marshal.h: refused there, by name and
-//      offset, if it uses anything rclab does not run) and executed: its
+//   2. the code is loaded (the generation's marshal.h: refused there, by name
+//      and offset, if it uses anything rclab does not run) and executed: its
 //      `def`s, `class`es and shared objects are made;
 //   3. the module's own functions (and its classes' methods) are marked
 //      deferred, as nogil defers functions defined at the top level — not
@@ -20,8 +22,8 @@
 #include <string>
 
 #include "experiments/workloads_embedded.h"
-#include "runtime/interp.h"
-#include "runtime/marshal.h"
+#include "runtime/py313/generation.h"
+#include "runtime/py36/generation.h"
 
 namespace rclab::experiments {
 
@@ -33,10 +35,25 @@ struct InstalledWorkload {
   bool crosses_threads = false;                      // the module's CROSSES_THREADS, if set
 };
 
+template <class Cfg>
+using Ops = runtime::GenerationOps<typename Cfg::Gen, Cfg>;
+
+// The workload's module as the configuration's generation compiled it;
+// std::invalid_argument (one line) when that generation has none.
+template <class Cfg>
+const EmbeddedCode& workload_code(const EmbeddedWorkload& w) {
+  const EmbeddedCode* c = w.code(Cfg::Gen::kName);
+  if (c == nullptr)
+    throw std::invalid_argument("workload " + std::string(w.name) + " is not compiled for " +
+                                std::string(Cfg::Gen::kName) + " (workloads/compiled/" + std::string(Cfg::Gen::kName) +
+                                "/)");
+  return *c;
+}
+
 // Refuses a workload rclab cannot run (std::invalid_argument: one line).
 template <runtime::SafeConfig Cfg>
 void check_workload(const EmbeddedWorkload& w) {
-  const std::string why = runtime::check_module<Cfg>(w.bytes(), "workload " + std::string(w.name));
+  const std::string why = Ops<Cfg>::check_module(workload_code<Cfg>(w).bytes(), "workload " + std::string(w.name));
   if (!why.empty()) throw std::invalid_argument(why);
 }
 
@@ -85,9 +102,7 @@ InstalledWorkload<Cfg> install_workload(runtime::Runtime<Cfg>& rt, const Embedde
   Str<RC>* module_name = rt.intern(ts, "workload");
   rt.dict_set(ts, rt.globals, rt.intern_name, &module_name->ob);
   decref(ts, &module_name->ob);
-  Code<RC>* module = load_module(rt, w.bytes(), w.name);
-  Interp<Cfg>::exec_module(ts, module);
-  decref(ts, &module->ob);
+  Ops<Cfg>::run_module(rt, workload_code<Cfg>(w).bytes(), w.name);
   rt.immortalize_new = false;
   detail::defer_module_functions(rt);
 
@@ -121,27 +136,10 @@ InstalledWorkload<Cfg> install_workload(runtime::Runtime<Cfg>& rt, const Embedde
 template <class Cfg>
 std::int64_t call_expect(runtime::Runtime<Cfg>& rt, const InstalledWorkload<Cfg>& w, std::int64_t n);
 
-// `name(n)` as a caller's bytecode would call it: LOAD_GLOBAL name,
-// LOAD_CONST n, CALL_FUNCTION 1, then the int result taken and the
-// reference dropped. Costs the caller 2 increfs (n <= 256) and 1 decref on
-// top of the call itself.
+// `name(n)` as a caller's bytecode would call it (the generation's own way).
 template <class Cfg>
 std::int64_t call_global(runtime::ThreadState<Cfg>& ts, runtime::Str<typename Cfg::RC>* name, std::int64_t n) {
-  using namespace runtime;
-  using O = Object<typename Cfg::RC>;
-  O* stack[2];
-  // LOAD_GLOBAL: one read through the dict lock, which takes the stack
-  // reference (this array stands for the caller's value stack).
-  O* fn = dict_load(ts, ts.rt.globals, name, ts.counters.rc);
-  if (fn == nullptr) fatal("call_global: the function is not defined");
-  stack[0] = fn;
-  stack[1] = int_from(ts, n);
-  O** sp = stack + 2;
-  O* res = Interp<Cfg>::call_function(ts, sp, 1);
-  if (res->type != Type::kInt) fatal("call_global: the function returned a non-int");
-  const std::int64_t v = int_value(as<Int>(res));
-  decref_stack(ts, res, ts.counters.rc);
-  return v;
+  return Ops<Cfg>::call_global(ts, name, n);
 }
 
 template <class Cfg>

@@ -31,7 +31,7 @@
 #include "experiments/workload.h"
 #include "experiments/run_record.h"
 #include "runtime/gil_isolated.h"
-#include "runtime/interp.h"
+#include "runtime/py36/interp.h"
 
 namespace rclab::experiments {
 
@@ -78,7 +78,7 @@ RunRecord run_workload(const RunParams& p) {
   r.threads = p.threads;
   r.n = p.n;
   r.workload = wl->name;
-  r.workload_code_sha256 = wl->code_sha256;
+  r.workload_code_sha256 = workload_code<Cfg>(*wl).sha256;
   r.workload_source_sha256 = wl->source_sha256;
   r.expected = call_expect(rt, installed, p.n);
   // Set-up's frames may be freed by the commit thread (buffered counting):
@@ -219,6 +219,9 @@ RunRecord run_workload(const RunParams& p) {
   r.increfs = work.rc.increfs;
   r.decrefs = work.rc.decrefs;
   r.deferred_ops = work.rc.deferred;
+  r.immortal_counted = runtime::counts_immortal<Cfg>();
+  r.immortal_increfs = work.rc.immortal_increfs;
+  r.immortal_decrefs = work.rc.immortal_decrefs;
   r.tstate_lookups = work.tstate_lookups;
 
   // An isolated worker's state goes before its runtime, which it refers to.

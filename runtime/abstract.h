@@ -7,7 +7,7 @@
 
 #include "common/fatal.h"
 #include "runtime/object.h"
-#include "runtime/opcodes.h"
+#include "runtime/richcompare.h"
 #include "runtime/thread_state.h"
 #include "runtime/types.h"
 

@@ -29,6 +29,7 @@
 #include "common/fatal.h"
 #include "dictlock/futex_mutex.h"
 #include "runtime/containers.h"
+#include "runtime/generation.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -50,6 +51,14 @@ enum BuiltinId : std::uint32_t {
   kBuiltinCount,
 };
 
+// How 3.13's specialiser treats a call to the builtin (Python/specialize.c:
+// specialize_c_call, specialize_class_call, specialize_method_descriptor),
+// which its C implementation's flags decide: range is a static type with a
+// vectorcall; len and list.append are recognised by identity; Queue.put is
+// METH_FASTCALL|METH_KEYWORDS, list.pop METH_FASTCALL; Queue.get
+// (METH_METHOD, as _queue.SimpleQueue.get) and the rest are general calls.
+enum class CallKind : std::uint8_t { kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast };
+
 template <class Cfg>
 struct BuiltinDef {
   using O = Object<typename Cfg::RC>;
@@ -58,6 +67,8 @@ struct BuiltinDef {
   int nargs;       // the positional arguments it takes (-1: any number, checked by fn)
   bool is_type;    // a type object in 3.6: call_function's generic path (the callable increfed around the call)
   Type self_type;  // a method: the type it belongs to (kCount for a module-level builtin)
+  CallKind call_kind;  // py313's specialiser
+  bool static_type;    // a statically allocated type (range), immortal in 3.12+; Queue is a heap type
 };
 
 template <class Cfg>
@@ -78,8 +89,7 @@ using BO = Object<typename Cfg::RC>;
 
 template <class Cfg>
 BO<Cfg>* none_ref(ThreadState<Cfg>& ts) {
-  incref(ts, ts.rt.none);
-  return ts.rt.none;
+  return new_ref_to_immortal(ts, ts.rt.none, ts.counters.rc);  // Py_RETURN_NONE
 }
 
 template <class Cfg>
@@ -156,22 +166,27 @@ BO<Cfg>* builtin_queue_get(ThreadState<Cfg>&, BO<Cfg>* self, BO<Cfg>**, int) {
 }
 }  // namespace detail
 
-// Defined in runtime/interp.h: __build_class__ runs the class body.
+// __build_class__ runs the class body in the generation's interpreter
+// (GenerationOps<Gen, Cfg>::build_class, runtime/py36/generation.h and
+// runtime/py313/generation.h).
 template <class Cfg>
 Object<typename Cfg::RC>* builtin_build_class(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* self,
-                                              Object<typename Cfg::RC>** args, int nargs);
+                                              Object<typename Cfg::RC>** args, int nargs) {
+  return GenerationOps<typename Cfg::Gen, Cfg>::build_class(ts, self, args, nargs);
+}
 
 template <class Cfg>
 struct Builtins {
+  using K = CallKind;
   static constexpr BuiltinDef<Cfg> table[kBuiltinCount] = {
-      {"range", &detail::builtin_range<Cfg>, -1, true, Type::kCount},
-      {"len", &detail::builtin_len<Cfg>, 1, false, Type::kCount},
-      {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount},
-      {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount},
-      {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList},
-      {"pop", &detail::builtin_list_pop<Cfg>, 0, false, Type::kList},
-      {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue},
-      {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue},
+      {"range", &detail::builtin_range<Cfg>, -1, true, Type::kCount, K::kBuiltinClass, true},
+      {"len", &detail::builtin_len<Cfg>, 1, false, Type::kCount, K::kLen, false},
+      {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount, K::kGeneral, false},
+      {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount, K::kGeneral, false},
+      {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList, K::kListAppend, false},
+      {"pop", &detail::builtin_list_pop<Cfg>, 0, false, Type::kList, K::kMethodFast, false},
+      {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue, K::kMethodFastKeywords, false},
+      {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue, K::kGeneral, false},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 
 #include "common/fatal.h"
 #include "runtime/dict.h"
@@ -102,7 +103,7 @@ template <class Cfg>
 template <class Cfg>
 Instance<typename Cfg::RC>* instance_new(ThreadState<Cfg>& ts, Class<typename Cfg::RC>* cls) {
   using RC = typename Cfg::RC;
-  auto* obj = static_cast<Instance<RC>*>(alloc_block(ts, sizeof(Instance<RC>)));
+  auto* obj = ::new (alloc_block(ts, sizeof(Instance<RC>))) Instance<RC>;  // default members: no inline values
   init_object(ts, &obj->ob, Type::kInstance);
   incref(ts, &cls->ob);
   obj->cls = cls;
@@ -115,7 +116,7 @@ template <class Cfg>
 Class<typename Cfg::RC>* class_new(ThreadState<Cfg>& ts, Str<typename Cfg::RC>* name, Dict<typename Cfg::RC>* ns,
                                    Class<typename Cfg::RC>* base) {
   using RC = typename Cfg::RC;
-  auto* c = static_cast<Class<RC>*>(alloc_block(ts, sizeof(Class<RC>)));
+  auto* c = ::new (alloc_block(ts, sizeof(Class<RC>))) Class<RC>;  // default members: no version, no shared keys
   init_object(ts, &c->ob, Type::kClass);
   incref(ts, &name->ob);
   c->name = name;

@@ -17,6 +17,7 @@
 #include "obmalloc/allocator.h"
 #include "obmalloc/system.h"
 #include "refcount/policy.h"
+#include "runtime/generation.h"
 #include "runtime/gil.h"
 #include "runtime/tstate.h"
 #include "runtime/tstate_explicit.h"
@@ -24,21 +25,28 @@
 namespace rclab::runtime {
 
 template <refcount::Policy RC_, GilPolicy Gil_, obmalloc::Allocator Alloc_ = obmalloc::System,
-          freelists::Freelist Frames_ = freelists::PerThread<100>, ThreadStatePolicy TState_ = ExplicitTState,
-          dictlock::Policy DictLock_ = dictlock::None>
+          class Frames_ = freelists::PerThread<100>, ThreadStatePolicy TState_ = ExplicitTState,
+          dictlock::Policy DictLock_ = dictlock::None, Generation Gen_ = Py36>
+  requires Gen_::template frames_fit<Frames_>
 struct Config {
   using RC = RC_;
   using Gil = Gil_;
   using Alloc = Alloc_;
-  using Frames = Frames_;
+  using Frames = Frames_;  // a freelist of frame objects (py36) or a frame stack (py313)
   using TState = TState_;
   using DictLock = DictLock_;
+  using Gen = Gen_;
+
+  // The same configuration on another interpreter generation, with the
+  // frames that generation keeps.
+  template <Generation G, class F>
+  using WithGeneration = Config<RC_, Gil_, Alloc_, F, TState_, DictLock_, G>;
 
   // The same configuration with another dict lock, so a configuration that
   // keeps the defaults before it need not spell them out:
   // Config<Atomic, NoGil, ObPerThread>::WithDictLock<dictlock::Optimistic>.
   template <dictlock::Policy L>
-  using WithDictLock = Config<RC_, Gil_, Alloc_, Frames_, TState_, L>;
+  using WithDictLock = Config<RC_, Gil_, Alloc_, Frames_, TState_, L, Gen_>;
 };
 
 // Why a configuration cannot run, or empty when it can. A policy that is only
@@ -52,6 +60,9 @@ constexpr std::string_view unsafe_reason() {
     return "its allocator is unlocked and needs a GIL, but its GIL excludes nothing";
   else if constexpr (C::Frames::kNeedsGil && !C::Gil::kExclusive)
     return "its frame freelist is unlocked and needs a GIL, but its GIL excludes nothing";
+  else if constexpr (C::Gen::kNeedsGil && !C::Gil::kExclusive)
+    return "its interpreter specialises bytecode in place, which every thread shares, and needs a GIL, but its "
+           "GIL excludes nothing (3.13t runs without the specialiser for this reason)";
   else if constexpr (C::DictLock::kNeedsGil && !C::Gil::kExclusive)
     return "its dicts have no lock and need a GIL, but its GIL excludes nothing: a lookup could read a "
            "table a writer is resizing";

@@ -70,13 +70,19 @@ void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t n
   l->size = newsize;
 }
 
+// _PyList_AppendTakeRef: the caller's reference to the item moves in.
+template <class Cfg>
+void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typename Cfg::RC>* v) {
+  const std::int64_t n = l->size;
+  list_resize(ts, l, n + 1);
+  l->items[n] = v;
+}
+
 // app1 (list.append): one incref of the item.
 template <class Cfg>
 void list_append(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typename Cfg::RC>* v) {
-  const std::int64_t n = l->size;
-  list_resize(ts, l, n + 1);
   incref(ts, v);
-  l->items[n] = v;
+  list_append_take(ts, l, v);
 }
 
 // list.pop(): the last item; its reference moves to the caller.

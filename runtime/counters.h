@@ -16,20 +16,31 @@ namespace rclab::runtime {
 // counts those among them that a deferring policy skipped (stack references
 // to deferred objects), so the 3.6 pattern stays checkable under every
 // policy.
+// immortal_increfs/immortal_decrefs count those among them that met an
+// immortal object (PEP 683): the operation tested the count and changed
+// nothing. increfs - immortal_increfs is what 3.12+'s own counters (Py_STATS)
+// count: the operations that change a count. Counted only by configurations
+// that ask (runtime/object_ops.h: counts_immortal), since counting costs.
 struct Tally {
   std::uint64_t increfs = 0;
   std::uint64_t decrefs = 0;
   std::uint64_t deferred = 0;
+  std::uint64_t immortal_increfs = 0;
+  std::uint64_t immortal_decrefs = 0;
   Tally& operator+=(const Tally& o) {
     increfs += o.increfs;
     decrefs += o.decrefs;
     deferred += o.deferred;
+    immortal_increfs += o.immortal_increfs;
+    immortal_decrefs += o.immortal_decrefs;
     return *this;
   }
   Tally& operator-=(const Tally& o) {  // o: an earlier reading of the same tally
     increfs -= o.increfs;
     decrefs -= o.decrefs;
     deferred -= o.deferred;
+    immortal_increfs -= o.immortal_increfs;
+    immortal_decrefs -= o.immortal_decrefs;
     return *this;
   }
 };

@@ -66,6 +66,8 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       decref(ts, &std::exchange(c->consts, nullptr)->ob);
       decref(ts, &std::exchange(c->names, nullptr)->ob);
       decref(ts, &std::exchange(c->name, nullptr)->ob);
+      for (auto* f : {&c->localsplusnames}) if (*f != nullptr) decref(ts, &std::exchange(*f, nullptr)->ob);
+      for (auto* f : {&c->qualname, &c->filename}) if (*f != nullptr) decref(ts, &std::exchange(*f, nullptr)->ob);
       return;
     }
     case Type::kFunction: {
@@ -77,6 +79,7 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       if (fn->qualname != nullptr) decref(ts, &std::exchange(fn->qualname, nullptr)->ob);
       xdecref(ts, std::exchange(fn->doc, nullptr));
       xdecref(ts, std::exchange(fn->module, nullptr));
+      if (fn->builtins != nullptr) decref(ts, &std::exchange(fn->builtins, nullptr)->ob);
       return;
     }
     case Type::kListIter:
@@ -98,8 +101,9 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       if (c->base != nullptr) decref(ts, &std::exchange(c->base, nullptr)->ob);
       return;
     }
-    case Type::kInstance: {  // subtype_dealloc: the dict, then the (heap) class
+    case Type::kInstance: {  // subtype_dealloc: the inline values or the dict, then the (heap) class
       Instance<RC>* obj = as<Instance>(o);
+      for (std::uint32_t i = 0; i < obj->nvalues; ++i) xdecref(ts, std::exchange(obj->values()[i], nullptr));
       if (obj->dict != nullptr) decref(ts, &std::exchange(obj->dict, nullptr)->ob);
       decref(ts, &std::exchange(obj->cls, nullptr)->ob);
       return;
@@ -152,6 +156,8 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       Code<RC>* c = as<Code>(o);
       free_block(ts, c->code, c->ncode * sizeof(std::uint16_t));
       if (c->cell2arg != nullptr) free_block(ts, c->cell2arg, std::size_t(c->ncells) * sizeof(std::int32_t));
+      if (c->localspluskinds != nullptr) free_block(ts, c->localspluskinds, localspluskinds_block_size(c->nlocalsplus));
+      if (c->exceptiontable != nullptr) free_block(ts, c->exceptiontable, c->nexceptiontable);
       size = sizeof(Code<RC>);
       break;
     }
@@ -161,7 +167,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kRangeIter: size = sizeof(RangeIter<RC>); break;
     case Type::kCell: size = sizeof(Cell<RC>); break;
     case Type::kClass: size = sizeof(Class<RC>); break;
-    case Type::kInstance: size = sizeof(Instance<RC>); break;
+    case Type::kInstance: size = sizeof(Instance<RC>) + as<Instance>(o)->nvalues * sizeof(Object<RC>*); break;
     case Type::kMethod: size = sizeof(Method<RC>); break;
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;
     case Type::kQueue: {
@@ -182,10 +188,12 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
 template <class Cfg>
 void dealloc(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   if (o->type == Type::kFreed) fatal("double free: dealloc of a deallocated object");
-  if (o->type == Type::kFrame) {
-    ++ts.counters.objects_destroyed;
-    frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
-    return;
+  if constexpr (freelists::Freelist<typename Cfg::Frames>) {  // py36's frames are objects
+    if (o->type == Type::kFrame) {
+      ++ts.counters.objects_destroyed;
+      frame_dealloc(ts, as<Frame>(o), ts.counters.rc);
+      return;
+    }
   }
   drop_refs(ts, o);
   free_storage(ts, o);
@@ -204,7 +212,10 @@ void ThreadState<Cfg>::detach() {
   // Merges first: a merge may free a frame, which goes to the freelist.
   if constexpr (refcount::HasSafepoint<RC>)
     RC::detach(rc, [this](typename RC::Header& h) { rc_free_header(*this, h); });
-  Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
+  if constexpr (freelists::Freelist<typename Cfg::Frames>)
+    Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
+  else
+    Cfg::Frames::release(frames);  // a frame stack: every frame has been popped
 }
 
 }  // namespace rclab::runtime

@@ -135,7 +135,7 @@ Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
   using RC = typename Cfg::RC;
   using L = typename Cfg::DictLock;
   constexpr std::uint64_t kInitial = 8;  // PyDict_MINSIZE
-  auto* d = static_cast<Dict<RC>*>(alloc_block(ts, dict_block_size<Cfg>()));
+  auto* d = ::new (alloc_block(ts, dict_block_size<Cfg>())) Dict<RC>;  // default members: keys version 0
   init_object(ts, &d->ob, Type::kDict);
   d->table = static_cast<typename Dict<RC>::Entry*>(alloc_block(ts, kInitial * sizeof(typename Dict<RC>::Entry)));
   for (std::uint64_t i = 0; i < kInitial; ++i) d->table[i] = {0, nullptr, nullptr};
@@ -296,13 +296,17 @@ void dict_reclaim(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
   }
 }
 
-// set() takes new references to key and value. One write through the dict
-// lock. The value it replaces is released inside the write, as 3.6's
-// insertdict does (a recursive lock lets its deallocator re-enter the
-// dict), or retired when readers run unlocked.
-template <class Cfg>
-void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
-              Object<typename Cfg::RC>* value) {
+namespace detail {
+// insertdict, one write through the dict lock. kTake: the caller's
+// references to key and value move in (3.13's _PyDict_SetItem_Take2);
+// otherwise insertdict takes its own (3.6's PyDict_SetItem, and 3.13's). The
+// value it replaces is released inside the write, as insertdict does (a
+// recursive lock lets its deallocator re-enter the dict), or retired when
+// readers run unlocked. Adding a key, or rebuilding the table, ends the
+// current keys version.
+template <bool kTake, class Cfg>
+void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+                 Object<typename Cfg::RC>* value) {
   using RC = typename Cfg::RC;
   using L = typename Cfg::DictLock;
   using O = Object<RC>;
@@ -321,6 +325,7 @@ void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg:
       }
       detail::store<kShared>(d->table, table);  // the table before the mask: see dict_find
       detail::store<kShared>(d->mask, new_cap - 1);
+      d->keys_version = 0;
       if constexpr (kShared)
         detail::dict_retire(ts, d, old, old_cap * sizeof(Entry));
       else
@@ -330,10 +335,13 @@ void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg:
     Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
       return e.key == key || (e.hash == h && e.key->view() == key->view());
     });
-    // insertdict: the key and the value increfed first; a replaced value
-    // released and the key's new reference dropped again.
-    incref(ts, &key->ob);
-    incref(ts, value);
+    // insertdict: the key and the value increfed first (or their
+    // references taken over); a replaced value released and the key's new
+    // reference dropped again.
+    if constexpr (!kTake) {
+      incref(ts, &key->ob);
+      incref(ts, value);
+    }
     if (e->key != nullptr) {
       O* old = e->value;
       detail::store<kShared>(e->value, value);
@@ -349,7 +357,23 @@ void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg:
     detail::store<kShared>(e->hash, h);
     detail::store<kShared>(e->key, key);
     ++d->used;
+    d->keys_version = 0;
   });
+}
+}  // namespace detail
+
+// set() takes new references to key and value (PyDict_SetItem).
+template <class Cfg>
+void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+              Object<typename Cfg::RC>* value) {
+  detail::dict_insert<false>(ts, d, key, value);
+}
+
+// _PyDict_SetItem_Take2: the caller's references to key and value move in.
+template <class Cfg>
+void dict_set_take2(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+                    Object<typename Cfg::RC>* value) {
+  detail::dict_insert<true>(ts, d, key, value);
 }
 
 // Drops every entry, and is a quiescent point: the caller guarantees no
@@ -370,6 +394,7 @@ void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
       if (e.key == nullptr) return;
       d->table[i] = {0, nullptr, nullptr};
       --d->used;
+      d->keys_version = 0;
     });
     if (e.key == nullptr) continue;
     decref(ts, &e.key->ob);

@@ -17,7 +17,7 @@
 #include "runtime/counters.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
-#include "runtime/opcodes.h"
+#include "runtime/richcompare.h"
 #include "runtime/thread_state.h"
 #include "runtime/types.h"
 
@@ -74,9 +74,7 @@ template <class Cfg>
   using RC = typename Cfg::RC;
   using R = Runtime<Cfg>;
   if (v >= R::kSmallIntMin && v <= R::kSmallIntMax) {  // CHECK_SMALL_INT
-    Object<RC>* o = &ts.rt.small_ints[v - R::kSmallIntMin]->ob;
-    incref(ts, o, t);
-    return o;
+    return new_ref_to_immortal(ts, &ts.rt.small_ints[v - R::kSmallIntMin]->ob, t);  // get_small_int
   }
   const std::uint64_t abs_v = v < 0 ? 0 - std::uint64_t(v) : std::uint64_t(v);
   if (!(abs_v >> Int<RC>::kShift)) {  // the one-digit fast path (_PyLong_New(1))
@@ -170,9 +168,7 @@ template <class Cfg>
     case kGe: r = result >= 0; break;
     default: fatal("long_richcompare: bad comparison");
   }
-  Object<typename Cfg::RC>* v = r ? ts.rt.true_ : ts.rt.false_;
-  incref(ts, v, ts.counters.rc);
-  return v;
+  return new_ref_to_immortal(ts, r ? ts.rt.true_ : ts.rt.false_, ts.counters.rc);  // Py_RETURN_RICHCOMPARE
 }
 
 }  // namespace rclab::runtime

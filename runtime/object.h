@@ -10,6 +10,7 @@
 // with a switch, not a function pointer, so the compiler sees every path.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -90,6 +91,12 @@ struct Dict {
   Entry* table;
   std::uint64_t mask;  // capacity - 1; capacity is a power of two
   std::uint64_t used;
+  // CPython 3.11+'s dk_version: 0 until the specialiser asks for one
+  // (runtime/py313/specialize.h), then a number no other keys state had;
+  // back to 0 whenever a key is added or the table is rebuilt. An entry's
+  // index is valid for as long as the version is: LOAD_GLOBAL_MODULE reads
+  // table[index] after comparing it.
+  std::uint32_t keys_version = 0;
 };
 
 // Code flags (CPython's CO_*) that the call path tests.
@@ -98,10 +105,18 @@ enum CodeFlag : std::int32_t {
   kCoGenerator = 0x20, kCoCoroutine = 0x80, kCoAsyncGenerator = 0x200,
 };
 
-// A code object: CPython 3.6 wordcode (opcode in the low byte, argument in
-// the high byte), its constants and names. Owns consts, names, name and
-// cell2arg. The loader (runtime/marshal.h) builds them from 3.6's marshal
-// format; fib's is also built by hand (experiments/fib_workload.h).
+// 3.11+'s kinds of a localsplus slot (co_localspluskinds; pycore_code.h).
+enum LocalKind : std::uint8_t { kFastHidden = 0x10, kFastLocal = 0x20, kFastCell = 0x40, kFastFree = 0x80 };
+
+// A code object, for either interpreter generation (runtime/generation.h).
+// py36: CPython 3.6 wordcode (opcode in the low byte, argument in the high
+// byte), its constants and names; owns consts, names, name and cell2arg.
+// py313: 3.13's code units with their inline caches, quickened: `code` is
+// the adaptive copy (_co_code_adaptive) the specialiser rewrites in place;
+// also owns localsplusnames, localspluskinds, qualname, filename and the
+// exception table. The loaders (runtime/py36/marshal.h,
+// runtime/py313/marshal.h) build them from each generation's marshal
+// format; 3.6's fib is also built by hand (experiments/fib_workload.h).
 template <class RC>
 struct Code {
   Object<RC> ob;
@@ -120,7 +135,25 @@ struct Code {
   // co_cell2arg: for each cell variable, the argument it starts as, or -1
   // (3.6's CO_CELL_NOT_AN_ARG). nullptr when no cell is an argument.
   std::int32_t* cell2arg = nullptr;
+  // --- py313 only (zero or null for py36 code) ---
+  std::int32_t posonlyargcount = 0;
+  std::int32_t nlocalsplus = 0;  // locals, cells and frees: len(co_localsplusnames)
+  std::int32_t framesize = 0;    // words of its interpreter frame: specials + nlocalsplus + stacksize
+  Tuple<RC>* localsplusnames = nullptr;     // of Str
+  std::uint8_t* localspluskinds = nullptr;  // nlocalsplus LocalKind bits, in a block of the allocator
+  Str<RC>* qualname = nullptr;
+  Str<RC>* filename = nullptr;
+  std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (empty for every workload so far)
+  std::uint32_t nexceptiontable = 0;
+  std::uint32_t version = 0;  // co_version: the version functions made from it get
 };
+
+// The block holding a code's localspluskinds: one byte per slot, at least
+// one (a module's code has no slot, and a block of zero bytes would leave
+// the allocator's size class to chance). Allocation and free both use it.
+constexpr std::size_t localspluskinds_block_size(std::int64_t nlocalsplus) {
+  return nlocalsplus > 0 ? std::size_t(nlocalsplus) : 1;
+}
 
 template <class RC>
 struct Function {
@@ -133,6 +166,11 @@ struct Function {
   Str<RC>* qualname = nullptr;    // func_qualname (null: the same object as name)
   Object<RC>* doc = nullptr;      // func_doc: None unless co_consts[0] is a str
   Object<RC>* module = nullptr;   // func_module: the globals' __name__, if any
+  // py313: func_builtins (owned) and func_version, the number
+  // CALL_PY_EXACT_ARGS's cache compares (0: none yet; 3.13 assigns one at
+  // creation and resets it when __code__ or __defaults__ change).
+  Dict<RC>* builtins = nullptr;
+  std::uint32_t version = 0;
 };
 
 // A list (PyListObject): `size` owned references in a separately allocated
@@ -187,15 +225,31 @@ struct Class {
   Str<RC>* name;
   Dict<RC>* dict;
   Class* base;
+  // py313: tp_version_tag (0: none yet; assigned by the specialiser, reset
+  // when the class's namespace changes), and the shared keys of its
+  // instances' inline values (ht_cached_keys, PEP 412 and 3.12's managed
+  // dicts): the attribute names in the order instances first stored them,
+  // with a version the method specialisations compare (a new name could
+  // shadow a method). Borrowed names: every one is interned.
+  static constexpr std::uint32_t kMaxSharedKeys = 30;  // SHARED_KEYS_MAX_SIZE
+  std::uint32_t version_tag = 0;
+  std::uint32_t shared_keys_version = 0;
+  std::uint32_t nshared = 0;
+  Str<RC>* shared_keys[kMaxSharedKeys] = {};
 };
 
-// An instance of a Class: its class and its __dict__ (made at the first
-// attribute store, as 3.6 does).
+// An instance of a Class. py36: its class and its __dict__ (made at the
+// first attribute store, as 3.6 does). py313: its attributes are inline
+// values, one slot per shared key of its class, following the struct in its
+// block (3.12+'s Py_TPFLAGS_INLINE_VALUES); `dict` stays null unless an
+// attribute does not fit there.
 template <class RC>
 struct Instance {
   Object<RC> ob;
   Class<RC>* cls;
   Dict<RC>* dict;
+  std::uint32_t nvalues = 0;  // slots after the struct (0 for py36 instances)
+  Object<RC>** values() { return reinterpret_cast<Object<RC>**>(this + 1); }
 };
 
 // A bound method (PyMethodObject): a function and the instance it is bound to.

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
@@ -91,6 +92,9 @@ class Runtime {
   typename Cfg::Alloc::Shared alloc_shared;
   typename Cfg::Frames::Shared frames_shared;
   typename Cfg::Gil::Shared gil_shared;
+
+  // The interpreter generation's per-runtime state (runtime/generation.h).
+  typename Cfg::Gen::Shared gen;
 
   // The constructing thread's own thread state: builds and destroys the
   // shared objects; its counters hold set-up and teardown work.
@@ -240,9 +244,10 @@ void Runtime<Cfg>::install_builtins() {
     const auto& def = Builtins<Cfg>::table[i];
     Builtin<RC>* b = builtin_new(main, i, nullptr);
     // Static, like 3.6's builtin functions and method descriptors: immortal
-    // where the policy has immortal objects (PEP 683 makes static types'
-    // objects immortal).
-    immortalize(main, &b->ob);
+    // where the policy has immortal objects. 3.12+ makes only static types
+    // immortal (PEP 683): `len`, the method descriptors and the heap type
+    // Queue are counted there (kMortalBuiltins).
+    if (!Cfg::Gen::kMortalBuiltins || def.static_type) immortalize(main, &b->ob);
     if (def.self_type == Type::kCount) {
       Str<RC>* name = intern(main, def.name);
       dict_set(main, builtins, name, &b->ob);
@@ -337,7 +342,8 @@ void Runtime<Cfg>::shutdown() {
   stop_commit_thread();
   // Blocks cached in a freelist shared by all threads go back last, when no
   // thread can take one any more.
-  Cfg::Frames::drain_shared(frames_shared, &release_frame_block<Cfg>, &main);
+  if constexpr (freelists::Freelist<typename Cfg::Frames>)
+    Cfg::Frames::drain_shared(frames_shared, &release_frame_block<Cfg>, &main);
 }
 
 template <SafeConfig Cfg>
@@ -441,7 +447,7 @@ template <SafeConfig Cfg>
 Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::uint16_t* words, std::uint32_t nwords, int argcount,
                                                int nlocals, int stacksize, int flags, Tuple<RC>* consts,
                                                Tuple<RC>* names, Str<RC>* name) {
-  auto* c = static_cast<Code<RC>*>(alloc_block(ts, sizeof(Code<RC>)));
+  auto* c = ::new (alloc_block(ts, sizeof(Code<RC>))) Code<RC>;  // default members: the other generation's fields empty
   init_object(ts, &c->ob, Type::kCode);
   c->ob.flags |= kDeferredFlag;  // PEP 703 defers code objects
   c->code = words;
@@ -462,7 +468,7 @@ Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::uint16_t* words, std
 
 template <SafeConfig Cfg>
 Function<typename Cfg::RC>* Runtime<Cfg>::new_function(TS& ts, Code<RC>* code, Dict<RC>* g, Str<RC>* name) {
-  auto* fn = static_cast<Function<RC>*>(alloc_block(ts, sizeof(Function<RC>)));
+  auto* fn = ::new (alloc_block(ts, sizeof(Function<RC>))) Function<RC>;
   init_object(ts, &fn->ob, Type::kFunction);
   fn->ob.flags |= kDeferredFlag;  // and functions
   incref(ts, &code->ob);

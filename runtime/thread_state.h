@@ -37,7 +37,11 @@ struct alignas(kCacheLine) ThreadState {
   typename Cfg::Alloc::Local alloc;
   typename Cfg::Frames::Local frames;
   typename Cfg::Gil::Local gil;
-  Frame<RC>* frame = nullptr;  // the frame being evaluated (tstate->frame)
+  // The generation's own per-thread state (runtime/generation.h): 3.13's
+  // current interpreter frame and recursion budgets; nothing for 3.6, whose
+  // fields follow.
+  typename Cfg::Gen::template Local<RC> gen;
+  Frame<RC>* frame = nullptr;  // py36: the frame being evaluated (tstate->frame)
   int depth = 0;               // recursion depth (tstate->recursion_depth)
   // The rest of PyThreadState that 3.6's call path reads on every call.
   // Nothing here sets them (rclab has no tracing, no exceptions, no

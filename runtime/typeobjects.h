@@ -10,6 +10,16 @@
 
 namespace rclab::runtime {
 
+// py36's frames are objects with their own deallocator; py313's frames are
+// not objects at all (runtime/py313/frame.h), so its frame type has none.
+template <class Cfg>
+constexpr typename TypeObject<Cfg>::destructor frame_tp_dealloc_of() {
+  if constexpr (freelists::Freelist<typename Cfg::Frames>)
+    return &frame_tp_dealloc<Cfg>;
+  else
+    return nullptr;
+}
+
 template <class Cfg>
 inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr};
 
@@ -24,7 +34,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"dict", kTpDictSubclass, nullptr, nullptr, &dealloc<Cfg>},
     {"code", 0, nullptr, nullptr, &dealloc<Cfg>},
     {"function", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"frame", 0, nullptr, nullptr, &frame_tp_dealloc<Cfg>},
+    {"frame", 0, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue.
     {"list", 0, nullptr, nullptr, &dealloc<Cfg>},
     {"list_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},

@@ -1,5 +1,7 @@
-// The allocator conformance suite (alloc_conformance.h) for every lock
-// scheme, both geometries where they differ, the system allocator and TBB;
+// The allocator conformance suite (alloc_conformance.h) for every allocator
+// a configuration may use (obmalloc::AllPolicies, obmalloc/all.h: a new
+// allocator joins there) and, test-only, the 3.6 geometry of every scheme,
+// other backends behind the same schemes and a cache of 3 blocks per class;
 // then pymalloc's own behaviour, case by case against CPython's: lazy
 // carving, size classes, the pool-state transitions, arena order and
 // release, the arena map, the invariant checker, statistics.
@@ -15,22 +17,16 @@
 #include <thread>
 #include <vector>
 
-#include "obmalloc/global_lock.h"
-#include "obmalloc/per_thread.h"
-#include "obmalloc/block_cache.h"
-#include "obmalloc/pymalloc.h"
-#include "obmalloc/system.h"
-#include "obmalloc/tbb.h"
-#include "obmalloc/two_stage.h"
-#include "obmalloc/unlocked.h"
+#include "obmalloc/all.h"
 #include "obmalloc/which.h"
+#include "tests/type_lists.h"
 
 namespace rclab::obmalloc {
 namespace conformance {
 using G36 = pymalloc::Geometry36;
-using Allocators = ::testing::Types<System, GlobalLock<System>, Unlocked<>, Unlocked<G36>, GlobalLock<Pymalloc<>>,
-                                    TwoStage<>, TwoStage<G36>, PerThread<>, PerThread<G36>, Tbb, BlockCache<System>,
-                                    BlockCache<TwoStage<>>, BlockCache<GlobalLock<Pymalloc<>>, 3>>;
+using TestOnly = tests::TypeList<GlobalLock<System>, Unlocked<G36>, TwoStage<G36>, PerThread<G36>, BlockCache<System>,
+                                 BlockCache<GlobalLock<Pymalloc<>>, 3>>;
+using Allocators = tests::ToTypes<tests::Concat<AllPolicies<tests::TypeList>, TestOnly>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(All, AllocConformance, Allocators, AllocName);
 }  // namespace conformance
 

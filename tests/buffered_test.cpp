@@ -1,8 +1,11 @@
 // Buffered reference counting: the cases that break a naive commit thread.
 //
-// Not part of the typed conformance suite, whose cases read exact counts at
-// every step: buffered counts are not real time (slide 25), so every check
-// here reads counts after quiesce() only.
+// Buffered also runs the typed conformance suite
+// (refcount_conformance_test.cpp), whose harness runs its commit thread and
+// settles (quiesces) before reading counts; these are the hard cases beyond
+// it, the interleavings that only buffered counting has. Buffered counts are
+// not real time (slide 25), so every check here reads counts after
+// quiesce() only.
 //
 // Objects are freed for real: under AddressSanitizer the commit thread
 // deletes them at once, so a use after free is reported; elsewhere they are

@@ -76,6 +76,44 @@ def _python36():
     return False, f"no executable {candidates[-1]} (nor from `pyenv prefix 3.6.15`)"
 
 
+def rclab_cache():
+    """${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}: where scripts/peers.sh builds."""
+    return os.environ.get("RCLAB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rclab")
+
+
+def pythons313():
+    """Every real CPython 3.13 this machine has, in the order the condition
+    prefers them: pyenv's 3.13.0 (`pyenv prefix 3.13.0`/bin/python3.13, else
+    $PYENV_ROOT/versions/3.13.0/bin/python3.13), then the 3.13.15 that
+    scripts/peers.sh builds (rclab_cache()/peers/cpython-3.13.15/bin/python3.13)."""
+    candidates = []
+    try:
+        p = subprocess.run(["pyenv", "prefix", "3.13.0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           timeout=60)
+        if p.returncode == 0 and p.stdout.strip():
+            candidates.append(os.path.join(p.stdout.decode().strip(), "bin", "python3.13"))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    candidates.append(os.path.join(PYENV, "versions", "3.13.0", "bin", "python3.13"))
+    candidates.append(os.path.join(rclab_cache(), "peers", "cpython-3.13.15", "bin", "python3.13"))
+    found = []
+    for exe in candidates:
+        if os.path.isfile(exe) and os.access(exe, os.X_OK) and os.path.realpath(exe) not in \
+                [os.path.realpath(f) for f in found]:
+            found.append(exe)
+    return found
+
+
+def _python313():
+    found = pythons313()
+    if found:
+        return True, found[0]
+    return False, ("neither pyenv's 3.13.0 (%s) nor the built 3.13.15 (%s)" % (
+        os.path.join(PYENV, "versions", "3.13.0", "bin", "python3.13"),
+        os.path.join(rclab_cache(), "peers", "cpython-3.13.15", "bin", "python3.13")))
+
+
 def _which(*names):
     def detect():
         for n in names:
@@ -99,9 +137,7 @@ def peers_file_path():
     (scripts/peers.sh writes it there)."""
     if os.environ.get("RCLAB_PEERS"):
         return os.environ["RCLAB_PEERS"]
-    cache = os.environ.get("RCLAB_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rclab")
-    return os.path.join(cache, "peers", "peers.json")
+    return os.path.join(rclab_cache(), "peers", "peers.json")
 
 
 def _peers_file():
@@ -120,9 +156,15 @@ CONDITIONS = [
               "defaults to ~/.pyenv), an executable file",
               "install pyenv and run `pyenv install 3.6.15`",
               ["instr_per_call_test", "workloads_generator_test"], _python36),
+    Condition("cpython-3.13", "a real CPython 3.13, the interpreter the py313 generation is built after",
+              "pyenv's 3.13.0 (`pyenv prefix 3.13.0`/bin/python3.13, else $PYENV_ROOT/versions/3.13.0/bin/python3.13), "
+              "else the 3.13.15 scripts/peers.sh builds (${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}"
+              "/peers/cpython-3.13.15/bin/python3.13), an executable file; the first found is used",
+              "run `pyenv install 3.13.0`, or scripts/peers.sh (it builds 3.13.15)",
+              ["workloads_generator_py313_test"], _python313),
     Condition("valgrind", "valgrind's callgrind, to count instructions per call",
               "`valgrind` on PATH", "scripts/install-deps.sh installs it (Debian's valgrind)",
-              ["instr_per_call_test"], _which("valgrind")),
+              ["instr_per_call_test", "instr_per_iteration_test"], _which("valgrind")),
     Condition("chromium", "a browser to load report.html headless",
               "`chromium` or `chromium-browser` on PATH", "scripts/install-deps.sh installs it (Debian's chromium)",
               ["tools_html_report_test"], _which("chromium", "chromium-browser")),

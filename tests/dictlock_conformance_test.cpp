@@ -1,5 +1,8 @@
 // The dict-lock conformance suite, typed over every policy in
-// dictlock/all.h (one list: a policy listed there is tested here). First
+// dictlock/all.h (one list: a policy listed there is tested here, and
+// experiments/entry.h refuses a configuration whose lock is not listed);
+// the cases that apply to some locks only (a lock of its own, recursion,
+// unlocked readers) are typed over the locks with that trait. First
 // the policy alone — writers exclude each other, the recursive lock nests
 // for its owner only, a reader never returns a half-written state — then
 // through runtime/dict.h on a real dict: concurrent readers and writers
@@ -28,6 +31,7 @@
 
 #include "dictlock/all.h"
 #include "experiments/registry.h"
+#include "tests/type_lists.h"
 #include "experiments/workload_run.h"
 #include "obmalloc/system.h"
 #include "refcount/atomic.h"
@@ -44,6 +48,29 @@ class DictLockConformance : public ::testing::Test {};
 using Policies = AllPolicies<::testing::Types>;
 TYPED_TEST_SUITE(DictLockConformance, Policies);
 
+// The cases for some locks only, each typed over the locks with its trait.
+// A policy that needs the GIL (`none`) has no lock of its own: the GIL
+// excludes, and a reader holding it leaves no writer able to run.
+template <class L>
+struct HasOwnLock : std::bool_constant<!L::kNeedsGil> {};
+template <class L>
+struct IsRecursive : std::bool_constant<L::kRecursive> {};
+template <class L>
+struct ReadsUnlocked : std::bool_constant<L::kUnlockedReaders> {};
+using List = AllPolicies<tests::TypeList>;
+template <class L>
+class DictLockConformanceLocked : public ::testing::Test {};
+using LockedPolicies = tests::ToTypes<tests::Filter<HasOwnLock, List>>;
+TYPED_TEST_SUITE(DictLockConformanceLocked, LockedPolicies);
+template <class L>
+class DictLockConformanceRecursive : public ::testing::Test {};
+using RecursivePolicies = tests::ToTypes<tests::Filter<IsRecursive, List>>;
+TYPED_TEST_SUITE(DictLockConformanceRecursive, RecursivePolicies);
+template <class L>
+class DictLockConformanceUnlockedReaders : public ::testing::Test {};
+using UnlockedReaderPolicies = tests::ToTypes<tests::Filter<ReadsUnlocked, List>>;
+TYPED_TEST_SUITE(DictLockConformanceUnlockedReaders, UnlockedReaderPolicies);
+
 // What serialises a kNeedsGil policy's callers: a stand-in GIL.
 template <class L>
 struct GilIfNeeded {
@@ -55,11 +82,6 @@ struct GilIfNeeded {
     if constexpr (L::kNeedsGil) m.unlock();
   }
 };
-
-template <class L>
-bool has_lock() {
-  return !L::kNeedsGil;  // a policy that needs the GIL has no lock of its own
-}
 
 TYPED_TEST(DictLockConformance, SatisfiesConceptAndIsNamedOnce) {
   static_assert(Policy<TypeParam>);
@@ -105,9 +127,8 @@ TYPED_TEST(DictLockConformance, WritersExcludeEachOtherAndNoWriteIsLost) {
 
 // A thread that holds the lock keeps every other writer out until it lets
 // go, however it holds it (forced: the other thread is seen waiting first).
-TYPED_TEST(DictLockConformance, AHeldLockKeepsOtherWritersOut) {
+TYPED_TEST(DictLockConformanceLocked, AHeldLockKeepsOtherWritersOut) {
   using L = TypeParam;
-  if (!has_lock<L>()) GTEST_SKIP() << L::kName << " has no lock: the GIL excludes";
   typename L::State s;
   L::lock(s);
   std::atomic<bool> done{false};
@@ -123,42 +144,37 @@ TYPED_TEST(DictLockConformance, AHeldLockKeepsOtherWritersOut) {
 // The recursive lock nests for its owner (as the Gilectomy's lets a
 // deallocator re-enter the dict it runs under) and excludes everyone else
 // until the owner's last unlock.
-TYPED_TEST(DictLockConformance, RecursiveLockNestsForItsOwnerOnly) {
+TYPED_TEST(DictLockConformanceRecursive, RecursiveLockNestsForItsOwnerOnly) {
   using L = TypeParam;
-  if constexpr (!L::kRecursive) {
-    GTEST_SKIP() << L::kName << " is not recursive";
-  } else {
-    typename L::State s;
-    int depth = 0;
-    L::write(s, [&] { L::write(s, [&] { L::write(s, [&] { depth = 3; }); }); });  // no deadlock
-    EXPECT_EQ(depth, 3);
+  typename L::State s;
+  int depth = 0;
+  L::write(s, [&] { L::write(s, [&] { L::write(s, [&] { depth = 3; }); }); });  // no deadlock
+  EXPECT_EQ(depth, 3);
 
+  L::lock(s);
+  L::lock(s);
+  std::atomic<bool> b_got{false};
+  std::thread b([&] {
     L::lock(s);
-    L::lock(s);
-    std::atomic<bool> b_got{false};
-    std::thread b([&] {
-      L::lock(s);
-      b_got = true;
-      L::unlock(s);
-    });
-    while (!L::has_waiters(s)) std::this_thread::yield();  // b found it held
-    L::unlock(s);  // the owner still holds it once
-    for (int i = 0; i < 100; ++i) std::this_thread::yield();
-    EXPECT_FALSE(b_got.load()) << "another thread got the lock before the owner's last unlock";
+    b_got = true;
     L::unlock(s);
-    b.join();
-    EXPECT_TRUE(b_got.load());
-    L::lock(s);  // b's unlock left it free and un-owned
-    L::unlock(s);
-  }
+  });
+  while (!L::has_waiters(s)) std::this_thread::yield();  // b found it held
+  L::unlock(s);  // the owner still holds it once
+  for (int i = 0; i < 100; ++i) std::this_thread::yield();
+  EXPECT_FALSE(b_got.load()) << "another thread got the lock before the owner's last unlock";
+  L::unlock(s);
+  b.join();
+  EXPECT_TRUE(b_got.load());
+  L::lock(s);  // b's unlock left it free and un-owned
+  L::unlock(s);
 }
 
 // A reader that comes while a writer is inside its update never returns
 // the half-done state: it waits for the lock (locked reads; optimistic
 // readers that see the odd version) and then sees the finished write.
-TYPED_TEST(DictLockConformance, AReaderDuringAnUpdateWaitsForIt) {
+TYPED_TEST(DictLockConformanceLocked, AReaderDuringAnUpdateWaitsForIt) {
   using L = TypeParam;
-  if (!has_lock<L>()) GTEST_SKIP() << L::kName << " has no lock: the GIL excludes";
   typename L::State s;
   std::atomic<int> a{1}, b{1};
   std::atomic<bool> reader_done{false};
@@ -183,30 +199,26 @@ TYPED_TEST(DictLockConformance, AReaderDuringAnUpdateWaitsForIt) {
 // An unlocked reader whose lookup overlaps a whole write (forced from inside
 // the lookup) must not return what it found: it looks again under the lock,
 // and keeps (takes its reference to) only the value it returns.
-TYPED_TEST(DictLockConformance, AnOverlappedUnlockedReadIsDoneAgainUnderTheLock) {
+TYPED_TEST(DictLockConformanceUnlockedReaders, AnOverlappedUnlockedReadIsDoneAgainUnderTheLock) {
   using L = TypeParam;
-  if constexpr (!L::kUnlockedReaders) {
-    GTEST_SKIP() << L::kName << " reads under its lock";
-  } else {
-    typename L::State s;
-    int objects[3] = {};
-    std::atomic<int> current{1};
-    int lookups = 0;
-    std::vector<int*> kept;
-    int* r = L::read(
-        s,
-        [&] {
-          int* found = &objects[current.load(std::memory_order_acquire)];
-          if (++lookups == 1)  // a writer comes and goes in the middle of this lookup
-            std::thread([&] { L::write(s, [&] { current.store(2, std::memory_order_release); }); }).join();
-          return found;
-        },
-        [&](int* v) { kept.push_back(v); });
-    EXPECT_EQ(r, &objects[2]);
-    EXPECT_EQ(lookups, 2);
-    ASSERT_EQ(kept.size(), 1u);
-    EXPECT_EQ(kept[0], &objects[2]);
-  }
+  typename L::State s;
+  int objects[3] = {};
+  std::atomic<int> current{1};
+  int lookups = 0;
+  std::vector<int*> kept;
+  int* r = L::read(
+      s,
+      [&] {
+        int* found = &objects[current.load(std::memory_order_acquire)];
+        if (++lookups == 1)  // a writer comes and goes in the middle of this lookup
+          std::thread([&] { L::write(s, [&] { current.store(2, std::memory_order_release); }); }).join();
+        return found;
+      },
+      [&](int* v) { kept.push_back(v); });
+  EXPECT_EQ(r, &objects[2]);
+  EXPECT_EQ(lookups, 2);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0], &objects[2]);
 }
 
 // Many readers and writers on two fields that every write sets to one new
@@ -321,11 +333,10 @@ TYPED_TEST(DictLockConformance, ReplacedValuesLiveUntilTheQuiescentPointIffReade
 // writer runs to completion right there, and the old value must still be
 // alive — retired, not freed (freed, ASan and the debug builds' poisoning
 // stop here). A locked read: the writer must wait for the read to end.
-TYPED_TEST(DictLockConformance, AValueReplacedBeforeTheReaderCountsItIsStillAlive) {
+TYPED_TEST(DictLockConformanceLocked, AValueReplacedBeforeTheReaderCountsItIsStillAlive) {
   using L = TypeParam;
   using Cfg = DictCfg<L>;
   using RC = typename Cfg::RC;
-  if (!has_lock<L>()) GTEST_SKIP() << L::kName << ": the reader holds the GIL, no writer can run";
   runtime::Runtime<Cfg> rt;
   auto& ts = rt.main;
   auto* d = rt.new_dict(ts);
@@ -370,51 +381,47 @@ TYPED_TEST(DictLockConformance, AValueReplacedBeforeTheReaderCountsItIsStillAliv
 // table when a writer grows the dict (forced inside the lookup); the probe
 // then runs over the outgrown table, which must still be readable —
 // retired, not freed — and the read is redone on the new one.
-TYPED_TEST(DictLockConformance, ATableOutgrownDuringAnUnlockedLookupStaysReadable) {
+TYPED_TEST(DictLockConformanceUnlockedReaders, ATableOutgrownDuringAnUnlockedLookupStaysReadable) {
   using L = TypeParam;
-  if constexpr (!L::kUnlockedReaders) {
-    GTEST_SKIP() << L::kName << " reads under its lock";
-  } else {
-    using Cfg = DictCfg<L>;
-    using RC = typename Cfg::RC;
-    runtime::Runtime<Cfg> rt;
-    auto& ts = rt.main;
-    auto* d = rt.new_dict(ts);
-    std::vector<runtime::Str<RC>*> keys;
-    for (int i = 0; i < 20; ++i) keys.push_back(rt.new_str(ts, std::to_string(i)));
-    auto set = [&](runtime::ThreadState<Cfg>& t, int i) {
-      auto* v = runtime::int_from(t, 1000 + i);
-      runtime::dict_set(t, d, keys[i], v);
-      runtime::decref(t, v);
-    };
-    set(ts, 0);
-    const std::uint64_t old_capacity = d->mask + 1;
-    int lookups = 0;
-    runtime::Object<RC>* got = L::read(
-        runtime::dict_lock_state<Cfg>(d),
-        [&] {
-          const std::uint64_t mask = runtime::detail::load<true>(d->mask);
-          const auto* table = runtime::detail::load<true>(d->table);
-          if (++lookups == 1)
-            std::thread([&] {
-              runtime::ThreadState<Cfg> wts(rt);
-              for (int i = 1; i < 20; ++i) set(wts, i);  // grows the table
-              wts.detach();
-            }).join();
-          return runtime::dict_lookup<true>(table, mask, keys[0]);
-        },
-        [&](runtime::Object<RC>* v) {
-          if (v != nullptr) runtime::incref(ts, v);
-        });
-    EXPECT_GT(d->mask + 1, old_capacity) << "the writer did not grow the table";
-    EXPECT_EQ(lookups, 2) << "the read over the outgrown table was not redone";
-    ASSERT_NE(got, nullptr);
-    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
-    runtime::decref(ts, got);
-    rt.dict_clear(ts, d);
-    runtime::decref(ts, &d->ob);
-    for (auto* k : keys) runtime::decref(ts, &k->ob);
-  }
+  using Cfg = DictCfg<L>;
+  using RC = typename Cfg::RC;
+  runtime::Runtime<Cfg> rt;
+  auto& ts = rt.main;
+  auto* d = rt.new_dict(ts);
+  std::vector<runtime::Str<RC>*> keys;
+  for (int i = 0; i < 20; ++i) keys.push_back(rt.new_str(ts, std::to_string(i)));
+  auto set = [&](runtime::ThreadState<Cfg>& t, int i) {
+    auto* v = runtime::int_from(t, 1000 + i);
+    runtime::dict_set(t, d, keys[i], v);
+    runtime::decref(t, v);
+  };
+  set(ts, 0);
+  const std::uint64_t old_capacity = d->mask + 1;
+  int lookups = 0;
+  runtime::Object<RC>* got = L::read(
+      runtime::dict_lock_state<Cfg>(d),
+      [&] {
+        const std::uint64_t mask = runtime::detail::load<true>(d->mask);
+        const auto* table = runtime::detail::load<true>(d->table);
+        if (++lookups == 1)
+          std::thread([&] {
+            runtime::ThreadState<Cfg> wts(rt);
+            for (int i = 1; i < 20; ++i) set(wts, i);  // grows the table
+            wts.detach();
+          }).join();
+        return runtime::dict_lookup<true>(table, mask, keys[0]);
+      },
+      [&](runtime::Object<RC>* v) {
+        if (v != nullptr) runtime::incref(ts, v);
+      });
+  EXPECT_GT(d->mask + 1, old_capacity) << "the writer did not grow the table";
+  EXPECT_EQ(lookups, 2) << "the read over the outgrown table was not redone";
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
+  runtime::decref(ts, got);
+  rt.dict_clear(ts, d);
+  runtime::decref(ts, &d->ob);
+  for (auto* k : keys) runtime::decref(ts, &k->ob);
 }
 
 // Readers and writers at once on a real dict: each writer owns some keys,

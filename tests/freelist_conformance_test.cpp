@@ -1,6 +1,8 @@
-// The freelist conformance suite, typed over every freelist policy: blocks
-// come back LIFO, the cap is honoured, nothing is handed out twice (also
-// from many threads), and drain + drain_shared return every cached block.
+// The freelist conformance suite, typed over every freelist policy
+// (freelists::AllPolicies, freelists/all.h: a new freelist joins there) and
+// small-capacity variants that reach the cap quickly: blocks come back
+// LIFO, the cap is honoured, nothing is handed out twice (also from many
+// threads), and drain + drain_shared return every cached block.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,10 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "freelists/all.h"
 #include "freelists/freelist.h"
-#include "freelists/global.h"
-#include "freelists/none.h"
-#include "freelists/per_thread.h"
+#include "tests/type_lists.h"
 
 namespace rclab::freelists {
 namespace {
@@ -24,7 +25,8 @@ class FreelistConformance : public ::testing::Test {
   typename F::Shared shared;
 };
 
-using Policies = ::testing::Types<PerThread<100>, PerThread<3>, Global<200>, Global<3>, None>;
+// Every freelist a configuration may use, and, test-only, small caps.
+using Policies = tests::ToTypes<tests::Concat<AllPolicies<tests::TypeList>, tests::TypeList<PerThread<3>, Global<3>>>>;
 TYPED_TEST_SUITE(FreelistConformance, Policies);
 
 struct Block {

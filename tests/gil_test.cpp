@@ -1,4 +1,5 @@
-// The GIL suite: a conformance suite typed over every GIL policy, the 3.2+
+// The GIL suite: a conformance suite typed over every GIL policy
+// (gils::AllPolicies, runtime/gils.h: a new GIL joins there), the 3.2+
 // hand-over of the interval GIL (drop request through the eval breaker,
 // forced switching), and Python 2's GIL under both of its locks with its one
 // global ticker.
@@ -13,10 +14,8 @@
 #include <vector>
 
 #include "common/lock_trace.h"
-#include "runtime/gil_interval.h"
-#include "runtime/gil_isolated.h"
-#include "runtime/gil_none.h"
-#include "runtime/gil_ticks.h"
+#include "runtime/gils.h"
+#include "tests/type_lists.h"
 
 namespace rclab::runtime {
 namespace {
@@ -26,76 +25,80 @@ using namespace std::chrono_literals;
 // The GIL conformance suite: every GIL policy, typed. An exclusive GIL must
 // never be held by two threads; a non-exclusive one must never block. The
 // plain counter is touched only while holding the GIL: a second holder shows
-// as a lost update, an observed overlap, or a TSan report.
+// as a lost update, an observed overlap, or a TSan report. Each case is
+// typed over the GILs it applies to, split by their traits.
 template <class G>
 class GilConformance : public ::testing::Test {};
 
-using Gils = ::testing::Types<IntervalGil, TicksGil, NoGil, IsolatedGil>;
-TYPED_TEST_SUITE(GilConformance, Gils);
+using Gils = gils::AllPolicies<tests::TypeList>;
+TYPED_TEST_SUITE(GilConformance, tests::ToTypes<Gils>);
+
+// A GIL that excludes other threads by a lock. An isolated GIL is exclusive
+// by isolation instead: each thread has a runtime of its own, so no lock is
+// needed (the interpreter suite runs `limit` at 8 threads, and the TSan
+// build would see any object two of them shared); to this test it is a GIL
+// that blocks nobody.
+template <class G>
+struct Locks : std::bool_constant<G::kExclusive && !is_isolated<G>()> {};
+template <class G>
+class ExclusiveGilConformance : public ::testing::Test {};
+using LockingGils = tests::ToTypes<tests::Filter<Locks, Gils>>;
+TYPED_TEST_SUITE(ExclusiveGilConformance, LockingGils);
+template <class G>
+class NonExclusiveGilConformance : public ::testing::Test {};
+using NonLockingGils = tests::ToTypes<tests::Filter<tests::Not<Locks>::Pred, Gils>>;
+TYPED_TEST_SUITE(NonExclusiveGilConformance, NonLockingGils);
 
 TYPED_TEST(GilConformance, SatisfiesConcept) { static_assert(GilPolicy<TypeParam>); }
 
-TYPED_TEST(GilConformance, ExclusiveMeansNeverHeldByTwoThreads) {
-  if constexpr (!TypeParam::kExclusive) {
-    GTEST_SKIP() << TypeParam::kName << " excludes nothing";
-  } else if constexpr (is_isolated<TypeParam>()) {
-    // Exclusive by isolation: each thread has a runtime of its own, so no
-    // lock is needed (the interpreter suite runs `limit` at 8 threads, and
-    // the TSan build would see any object two of them shared).
-    GTEST_SKIP() << TypeParam::kName << " gives every thread its own runtime";
-  } else {
-    EvalBreaker breaker;
-    Settings o;
-    o.set("switch_interval_us", 200);
-    typename TypeParam::Shared gil(breaker, o);
-    constexpr int kThreads = 4, kSteps = 200000;
-    long counter = 0;                 // plain: guarded only by the GIL
-    std::atomic<bool> inside{false};  // atomic: so the compiler cannot fold the overlap check away
-    std::atomic<int> overlaps{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&] {
-        typename TypeParam::Local me(gil);
-        TypeParam::take(gil, me);
-        for (int i = 0; i < kSteps; ++i) {
-          if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
-          ++counter;
-          inside.store(false, std::memory_order_relaxed);
-          TypeParam::tick(gil, me);  // as the eval loop does
-          if (breaker.any()) TypeParam::yield(gil, me);
-        }
-        TypeParam::drop(gil, me);
-      });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(overlaps.load(), 0);
-    EXPECT_EQ(counter, long(kThreads) * kSteps);
+TYPED_TEST(ExclusiveGilConformance, NeverHeldByTwoThreads) {
+  EvalBreaker breaker;
+  Settings o;
+  o.set("switch_interval_us", 200);
+  typename TypeParam::Shared gil(breaker, o);
+  constexpr int kThreads = 4, kSteps = 200000;
+  long counter = 0;                 // plain: guarded only by the GIL
+  std::atomic<bool> inside{false};  // atomic: so the compiler cannot fold the overlap check away
+  std::atomic<int> overlaps{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      typename TypeParam::Local me(gil);
+      TypeParam::take(gil, me);
+      for (int i = 0; i < kSteps; ++i) {
+        if (inside.exchange(true, std::memory_order_relaxed)) ++overlaps;
+        ++counter;
+        inside.store(false, std::memory_order_relaxed);
+        TypeParam::tick(gil, me);  // as the eval loop does
+        if (breaker.any()) TypeParam::yield(gil, me);
+      }
+      TypeParam::drop(gil, me);
+    });
   }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(counter, long(kThreads) * kSteps);
 }
 
-TYPED_TEST(GilConformance, NonExclusiveNeverBlocks) {
-  if constexpr (TypeParam::kExclusive && !is_isolated<TypeParam>()) {
-    GTEST_SKIP() << TypeParam::kName << " is exclusive";
-  } else {
-    EvalBreaker breaker;
-    typename TypeParam::Shared gil(breaker, Settings{});
-    // Every thread takes it and, while "holding" it, waits for all the
-    // others to hold it too: only a GIL that blocks nobody lets this finish.
-    constexpr int kThreads = 4;
-    std::barrier all_inside(kThreads);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&] {
-        typename TypeParam::Local me(gil);
-        TypeParam::take(gil, me);
-        all_inside.arrive_and_wait();
-        TypeParam::yield(gil, me);
-        TypeParam::drop(gil, me);
-      });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_FALSE(breaker.any());
+TYPED_TEST(NonExclusiveGilConformance, NeverBlocks) {
+  EvalBreaker breaker;
+  typename TypeParam::Shared gil(breaker, Settings{});
+  // Every thread takes it and, while "holding" it, waits for all the
+  // others to hold it too: only a GIL that blocks nobody lets this finish.
+  constexpr int kThreads = 4;
+  std::barrier all_inside(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      typename TypeParam::Local me(gil);
+      TypeParam::take(gil, me);
+      all_inside.arrive_and_wait();
+      TypeParam::yield(gil, me);
+      TypeParam::drop(gil, me);
+    });
   }
+  for (auto& th : threads) th.join();
+  EXPECT_FALSE(breaker.any());
 }
 
 // A waiting thread times out, sets the drop request; the holder yields and,

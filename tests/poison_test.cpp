@@ -1,6 +1,8 @@
 // No early free goes unnoticed: in debug builds (the asan, tsan and debug
 // presets) a deallocated object is poisoned and any later incref or decref
-// of it stops the process. The frame is the interesting case: its memory
+// of it stops the process. Poisoning and the owner check are compiled into
+// debug builds only, so the death tests are too (#ifndef NDEBUG around
+// them): a release build does not instantiate them, rather than skip them. The frame is the interesting case: its memory
 // stays ours on the freelist, so without poisoning a use-after-free there
 // would read valid memory and pass silently, even under ASan.
 #include <gtest/gtest.h>
@@ -45,23 +47,17 @@ void touch_freed_frame(Touch touch) {
   touch(ts, &f->ob);
 }
 
+#ifndef NDEBUG  // poisoning is compiled into debug builds only (asan, tsan, debug presets)
 TYPED_TEST(Poison, IncrefOfAFreedObjectStopsTheProcess) {
-#ifdef NDEBUG
-  GTEST_SKIP() << "poisoning is compiled into debug builds only (asan, tsan, debug presets)";
-#else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(touch_freed_frame<TypeParam>([](auto& ts, auto* o) { incref(ts, o); }), "use after free: incref");
-#endif
 }
 
 TYPED_TEST(Poison, DecrefOfAFreedObjectStopsTheProcess) {
-#ifdef NDEBUG
-  GTEST_SKIP() << "poisoning is compiled into debug builds only (asan, tsan, debug presets)";
-#else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(touch_freed_frame<TypeParam>([](auto& ts, auto* o) { decref(ts, o); }), "use after free: decref");
-#endif
 }
+#endif
 
 // The same sequence without the bad access runs clean: the death above is
 // caused by the use after free, nothing else.
@@ -76,10 +72,8 @@ TYPED_TEST(Poison, TheSameSequenceWithoutTheBadAccessIsClean) {
 
 // `shared_immortal` counts mortal objects without atomics and relies on them never
 // leaving their thread; debug builds check every incref and decref.
+#ifndef NDEBUG  // the owner check is compiled into debug builds only
 TEST(SharedImmortalOwnership, AMortalObjectTouchedByAnotherThreadStopsTheProcess) {
-#ifdef NDEBUG
-  GTEST_SKIP() << "the owner check is compiled into debug builds only";
-#else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -93,8 +87,8 @@ TEST(SharedImmortalOwnership, AMortalObjectTouchedByAnotherThreadStopsTheProcess
         refcount::SharedImmortal::incref(h, other);
       },
       "crossed threads");
-#endif
 }
+#endif
 
 TEST(SharedImmortalOwnership, ImmortalObjectsMayBeTouchedByAnyThread) {
   refcount::SharedImmortal::Shared shared;

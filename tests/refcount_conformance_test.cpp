@@ -1,39 +1,202 @@
 // The reference-count conformance suite: written once, instantiated for every
-// policy (typed tests). A new policy joins by adding its type to `Policies`.
+// policy (typed tests). It is typed over refcount::AllPolicies
+// (refcount/all.h), the list experiments/entry.h checks every configuration's
+// policy against, plus test-only modifier chains; a new policy joins by
+// being added there. A test that applies to some policies only sits in a
+// suite typed over the policies it applies to (tests/type_lists.h's
+// Filter), so nothing here is instantiated only to skip.
 //
 // A policy with kNeedsGil is only correct under a GIL, so the harness gives it
 // one (a mutex around every operation); the threads still interleave, so
 // exact counts still prove that nothing is lost.
+//
+// A policy with a commit thread (buffered) frees objects there, not in
+// decref, and its counts are exact only after a quiesce. The harness runs
+// that thread, so every test runs unchanged for every policy:
+//   - every free, from every path (a decref that returned true, an owner's
+//     safepoint or detach, the commit thread), goes to one recorder: each
+//     object counts its frees, by path, and `on_free` is the deallocator's
+//     own work (dropping what the object held), run on the freeing thread;
+//   - settle() waits until every operation logged so far is applied (a
+//     quiesce; nothing for the other policies), and tests read counts and
+//     frees after it;
+//   - threads park around their blocking waits (barriers, joins, condition
+//     variables), as the interpreter's do, so epochs go on without them, and
+//     poll a safepoint after every operation, as the eval loop does;
+//   - where a test counted the frees decref reported, it adds those of the
+//     commit thread (none for the other policies), read after settle().
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <barrier>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
-#include "refcount/atomic.h"
-#include "refcount/biased.h"
-#include "refcount/deferred.h"
-#include "refcount/immortal.h"
-#include "refcount/shared_immortal.h"
-#include "refcount/plain.h"
+#include "common/settings.h"
+#include "refcount/all.h"
 #include "refcount/policy.h"
-#include "refcount/remote.h"
+#include "tests/type_lists.h"
 
 namespace rclab::refcount {
 namespace {
 
+using tests::Concat;
+using tests::Filter;
+using tests::ToTypes;
+using tests::TypeList;
+
+// Who freed an object.
+enum class Path {
+  kDecref,  // decref returned true: the caller freed it on the spot
+  kMerge,   // an owner's safepoint or detach took it to zero (biased)
+  kCommit,  // the commit thread took it to zero (buffered)
+};
+constexpr int kPaths = 3;
+
 template <class P>
-struct Harness {
+class Harness {
+ public:
   using Header = typename P::Header;
   using Local = typename P::Local;
+  static constexpr bool kCommitThread = HasCommitThread<P>;
 
-  typename P::Shared shared;
+  // An object: the policy's header, then what the recorder knows of it.
+  struct Obj {
+    Header h;
+    std::atomic<int> frees{0};
+    std::atomic<int> frees_by[kPaths] = {};
+    int by(Path p) const { return frees_by[int(p)].load(); }
+  };
+  static_assert(std::is_standard_layout_v<Obj>, "the header must be the object's first member");
+  static Obj& obj_of(Header& h) { return *reinterpret_cast<Obj*>(&h); }
+
+  typename P::Shared shared = make_shared_state();
   std::mutex gil;  // used only when P::kNeedsGil
+  // The deallocator's own work, on the thread that frees o, with its Local
+  // (the commit thread's, under buffered counting). Set before any thread
+  // starts; it may use only what outlives the test body (the harness and
+  // objects from make()), or be reset before the test body ends.
+  std::function<void(Obj& o, Local& l)> on_free;
+
+  Harness() {
+    if constexpr (kCommitThread) {
+      commit_ = std::thread([this] {
+        on_commit_thread_ = true;
+        Local me(shared);
+        P::commit_loop(shared, me, [this, &me](Header& h) { freed(obj_of(h), me, Path::kCommit); });
+      });
+      P::wait_started(shared);
+      main_.emplace(shared);  // settle()'s own Local, parked whenever it is not settling
+      P::park(*main_);
+    }
+  }
+  ~Harness() {
+    if constexpr (kCommitThread) {
+      main_.reset();  // detaches: the commit thread stops once every thread has
+      P::stop(shared);
+      commit_.join();
+    }
+  }
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
+
+  // n objects, kept until the harness (and its commit thread) is gone: a
+  // commit thread may free them after the thread that dropped them ended.
+  std::span<Obj> make(std::size_t n) {
+    std::lock_guard g(storage_lock_);
+    storage_.push_back(std::make_unique<Obj[]>(n));
+    return {storage_.back().get(), n};
+  }
+
+  void init(Obj& o, Local& l) { op([&] { P::init(o.h, l); }); }
+  void incref(Obj& o, Local& l) {
+    touch(o);
+    op([&] { P::incref(o.h, l); });
+    between_operations(l);
+  }
+  // True when the policy reported zero here (the object is then freed, and
+  // recorded, before this returns).
+  bool decref(Obj& o, Local& l) {
+    touch(o);
+    const bool zero = op([&] { return P::decref(o.h, l); });
+    if (zero) freed(o, l, Path::kDecref);
+    between_operations(l);
+    return zero;
+  }
+  std::int64_t count(const Obj& o) { return op([&] { return std::int64_t(P::count(o.h)); }); }
+
+  // Owner-side hooks (biased counting): merge what other threads queued,
+  // and leave at thread end; what a merge takes to zero is freed on this
+  // thread. Buffered counting acknowledges its epoch. No-ops for policies
+  // without safepoints.
+  void poll(Local& l) {
+    if constexpr (HasSafepoint<P>) {
+      if (P::has_pending(l)) P::safepoint(l, [&](Header& h) { freed(obj_of(h), l, Path::kMerge); });
+    }
+  }
+  void detach(Local& l) {
+    if constexpr (HasSafepoint<P>) P::detach(l, [&](Header& h) { freed(obj_of(h), l, Path::kMerge); });
+  }
+
+  // Around a blocking wait (a barrier, a join, a condition variable): a
+  // parked thread touches no count, so epochs go on without it.
+  void park(Local& l) {
+    if constexpr (HasParking<P>) P::park(l);
+  }
+  void unpark(Local& l) {
+    if constexpr (HasParking<P>) P::unpark(l);
+  }
+  template <class F>
+  void blocked(Local& l, F&& wait) {
+    park(l);
+    wait();
+    unpark(l);
+  }
+
+  // Until every operation logged so far, by every thread, is applied and
+  // every free it causes is recorded; then counts are exact. Returns when
+  // every other thread with a Local is parked, settling or detached. A
+  // thread with a Local settles with it; one without, with settle().
+  void settle(Local& l) {
+    if constexpr (kCommitThread) P::quiesce(l);
+  }
+  void settle() {
+    if constexpr (kCommitThread) {
+      std::lock_guard g(settle_lock_);
+      P::quiesce(*main_);
+      P::park(*main_);
+    }
+  }
+
+  // Frees recorded so far: all, or by one path.
+  int freed_total() const { return total_.load(); }
+  int freed(Path p) const { return by_[int(p)].load(); }
+  // Operations on an object already freed, and second frees: what an early
+  // free shows as. Every test must end with none (TearDown checks).
+  int uses_after_free() const { return uses_after_free_.load(); }
+  int double_frees() const { return double_frees_.load(); }
+
+ private:
+  static typename P::Shared make_shared_state() {
+    if constexpr (kCommitThread && std::is_constructible_v<typename P::Shared, const Settings&>) {
+      Settings s;
+      s.set("log_capacity", 16);         // small logs: many hand-overs while the threads run
+      s.set("epoch_interval_us", 100);  // and frequent epochs
+      return typename P::Shared(s);
+    } else {
+      return typename P::Shared{};
+    }
+  }
 
   template <class F>
   auto op(F f) {
@@ -44,57 +207,63 @@ struct Harness {
       return f();
     }
   }
-  void init(Header& h, Local& l) { op([&] { P::init(h, l); }); }
-  void incref(Header& h, Local& l) { op([&] { P::incref(h, l); }); }
-  bool decref(Header& h, Local& l) { return op([&] { return P::decref(h, l); }); }
-  std::int64_t count(const Header& h) { return op([&] { return std::int64_t(P::count(h)); }); }
-
-  // Owner-side hooks (biased counting): merge what other threads queued,
-  // and leave at thread end. on_zero(h) is called for each object the merge
-  // took to zero. No-ops for policies without safepoints.
-  template <class F>
-  void poll(Local& l, F&& on_zero) {
-    if constexpr (HasSafepoint<P>) {
-      if (P::has_pending(l)) P::safepoint(l, on_zero);
+  // What a thread of the interpreter does between operations: acknowledge
+  // a pending epoch (buffered counting). Biased counting's merges stay
+  // where the tests poll, as before.
+  void between_operations(Local& l) {
+    if constexpr (kCommitThread) {
+      if (on_commit_thread_) return;  // a deallocator's decref: the commit thread keeps its own epochs
+      if (P::has_pending(l)) P::safepoint(l, [](Header&) {});
     }
   }
-  template <class F>
-  void detach(Local& l, F&& on_zero) {
-    if constexpr (HasSafepoint<P>) P::detach(l, on_zero);
+  void touch(const Obj& o) {
+    if (o.frees.load(std::memory_order_relaxed) != 0) uses_after_free_.fetch_add(1);
   }
-};
+  // Outside op(), so that the deallocator's decrefs can take the GIL.
+  void freed(Obj& o, Local& l, Path p) {
+    if (o.frees.fetch_add(1) != 0) double_frees_.fetch_add(1);
+    o.frees_by[int(p)].fetch_add(1);
+    by_[int(p)].fetch_add(1);
+    total_.fetch_add(1);
+    if (on_free) on_free(o, l);
+  }
 
-template <class P>
-constexpr bool has_safepoint() {
-  return HasSafepoint<P>;
-}
+  std::mutex storage_lock_;
+  std::vector<std::unique_ptr<Obj[]>> storage_;
+  std::atomic<int> total_{0}, by_[kPaths] = {}, uses_after_free_{0}, double_frees_{0};
+  std::mutex settle_lock_;
+  std::optional<Local> main_;  // settle()'s, with a commit thread
+  std::thread commit_;
+  static inline thread_local bool on_commit_thread_ = false;
+};
 
 template <class P>
 class RefcountConformance : public ::testing::Test {
  protected:
+  using Obj = typename Harness<P>::Obj;
+  void TearDown() override {
+    hx.settle();  // every test's threads and Locals are gone by now
+    EXPECT_EQ(hx.uses_after_free(), 0) << "an object was used after it was freed: freed early";
+    EXPECT_EQ(hx.double_frees(), 0) << "an object was freed twice";
+  }
   Harness<P> hx;
 };
 
-// Every policy, and every policy under every modifier: a modifier must leave
-// mortal objects' counting exactly as it was.
-using Policies = ::testing::Types<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, SharedImmortal, Remote, Biased,
-                                  Immortal<Biased>, Deferred<Immortal<Biased>>>;
+// Every policy a configuration may use (refcount/all.h), and, test-only,
+// the immortal modifier over the bases no configuration wraps with it: a
+// modifier must leave mortal objects' counting exactly as it was.
+using Policies = Concat<AllPolicies<TypeList>, TypeList<Immortal<Buffered>>>;
+TYPED_TEST_SUITE(RefcountConformance, ToTypes<Policies>);
 
-// `shared_immortal` is correct only while mortal objects stay on their thread: the
-// cases that move them across threads do not apply (poison_test checks that
-// debug builds catch a crossing).
+// The cases that move objects across threads, for the policies that allow
+// it: `shared_immortal` is correct only while mortal objects stay on their
+// thread (poison_test checks that debug builds catch a crossing).
 template <class P>
-constexpr bool private_only() {
-  if constexpr (requires { P::kPrivateOnly; })
-    return P::kPrivateOnly;
-  else
-    return false;
-}
-#define RCLAB_SKIP_IF_PRIVATE_ONLY()                                                        \
-  if constexpr (private_only<TypeParam>()) {                                               \
-    GTEST_SKIP() << TypeParam::kName << " forbids objects crossing threads";               \
-  } else
-TYPED_TEST_SUITE(RefcountConformance, Policies);
+struct CrossesThreads : std::bool_constant<!kPrivateOnly<P>> {};
+template <class P>
+class RefcountCrossThreads : public RefcountConformance<P> {};
+using CrossingPolicies = ToTypes<Filter<CrossesThreads, Policies>>;  // a name: the macro splits on commas
+TYPED_TEST_SUITE(RefcountCrossThreads, CrossingPolicies);
 
 constexpr int kThreads = 8;
 
@@ -103,29 +272,39 @@ TYPED_TEST(RefcountConformance, SatisfiesConcept) { static_assert(Policy<TypePar
 TYPED_TEST(RefcountConformance, NewObjectHasOneReferenceAndExactCounts) {
   auto& hx = this->hx;
   typename TypeParam::Local local(hx.shared);
-  typename TypeParam::Header h;
-  hx.init(h, local);
-  EXPECT_EQ(hx.count(h), 1);
-  for (int i = 0; i < 1000; ++i) hx.incref(h, local);
-  EXPECT_EQ(hx.count(h), 1001);
-  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(hx.decref(h, local));
-  EXPECT_EQ(hx.count(h), 1);
-  EXPECT_TRUE(hx.decref(h, local)) << "the last decref must report zero";
+  auto& o = hx.make(1)[0];
+  hx.init(o, local);
+  hx.settle(local);
+  EXPECT_EQ(hx.count(o), 1);
+  for (int i = 0; i < 1000; ++i) hx.incref(o, local);
+  hx.settle(local);
+  EXPECT_EQ(hx.count(o), 1001);
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(hx.decref(o, local));
+  hx.settle(local);
+  EXPECT_EQ(hx.count(o), 1);
+  EXPECT_EQ(o.frees, 0) << "freed while a reference remained";
+  const bool zero = hx.decref(o, local);
+  hx.settle(local);
+  EXPECT_EQ(int(zero) + hx.freed(Path::kCommit), 1) << "the last decref must report zero";
+  EXPECT_EQ(o.frees, 1);
 }
 
 // Private objects: each thread creates its own, changes their counts at
 // random and checks the exact count after every step.
 TYPED_TEST(RefcountConformance, PrivateObjectsFromManyThreadsStayExact) {
+  using Obj = typename TestFixture::Obj;
   auto& hx = this->hx;
   std::atomic<int> errors{0}, freed{0};
   constexpr int kObjects = 64, kOps = 20000;
+  std::vector<std::span<Obj>> objs_of(kThreads);
+  for (auto& objs : objs_of) objs = hx.make(kObjects);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       typename TypeParam::Local local(hx.shared);
-      std::vector<typename TypeParam::Header> objs(kObjects);
+      const std::span<Obj> objs = objs_of[t];
       std::vector<std::int64_t> expect(kObjects, 1);
-      for (auto& h : objs) hx.init(h, local);
+      for (auto& o : objs) hx.init(o, local);
       std::mt19937 rng(1234 + t);
       for (int i = 0; i < kOps; ++i) {
         const int k = int(rng() % kObjects);
@@ -136,7 +315,8 @@ TYPED_TEST(RefcountConformance, PrivateObjectsFromManyThreadsStayExact) {
           hx.incref(objs[k], local);
           ++expect[k];
         }
-        if (hx.count(objs[k]) != expect[k]) ++errors;
+        hx.settle(local);
+        if (hx.count(objs[k]) != expect[k] || objs[k].frees != 0) ++errors;
       }
       for (int k = 0; k < kObjects; ++k) {
         while (expect[k] > 1) {
@@ -148,20 +328,24 @@ TYPED_TEST(RefcountConformance, PrivateObjectsFromManyThreadsStayExact) {
     });
   }
   for (auto& th : threads) th.join();
+  hx.settle();
   EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(freed.load(), kThreads * kObjects);
+  EXPECT_EQ(freed.load() + hx.freed(Path::kCommit), kThreads * kObjects);
+  int wrong = 0;
+  for (const auto& objs : objs_of)
+    for (const auto& o : objs) wrong += o.frees != 1;
+  EXPECT_EQ(wrong, 0) << "objects freed never or more than once";
 }
 
 // Shared objects: every thread takes and drops references to the same few
 // objects while the main thread holds one. Between the two phases every
 // thread still holds what it took, so the count must be exactly 1 + all held.
-TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+TYPED_TEST(RefcountCrossThreads, SharedObjectsHammeredFromManyThreadsStayExact) {
   auto& hx = this->hx;
   constexpr int kObjects = 4, kOps = 50000;
   typename TypeParam::Local main_local(hx.shared);
-  std::vector<typename TypeParam::Header> objs(kObjects);
-  for (auto& h : objs) hx.init(h, main_local);
+  const auto objs = hx.make(kObjects);
+  for (auto& o : objs) hx.init(o, main_local);
 
   std::vector<std::vector<std::int64_t>> held(kThreads, std::vector<std::int64_t>(kObjects, 0));
   std::atomic<int> early_zero{0};
@@ -182,55 +366,59 @@ TYPED_TEST(RefcountConformance, SharedObjectsHammeredFromManyThreadsStayExact) {
           ++mine[k];
         }
       }
-      phase.arrive_and_wait();  // main checks the counts here
-      phase.arrive_and_wait();
+      hx.blocked(local, [&] {
+        phase.arrive_and_wait();  // main checks the counts here
+        phase.arrive_and_wait();
+      });
       for (int k = 0; k < kObjects; ++k)
         for (; mine[k] > 0; --mine[k])
           if (hx.decref(objs[k], local)) ++early_zero;
     });
   }
-  phase.arrive_and_wait();
+  hx.blocked(main_local, [&] { phase.arrive_and_wait(); });
+  hx.settle(main_local);  // every other thread is parked at the barrier
   for (int k = 0; k < kObjects; ++k) {
     std::int64_t expect = 1;
     for (int t = 0; t < kThreads; ++t) expect += held[t][k];
     EXPECT_EQ(hx.count(objs[k]), expect) << "object " << k;
   }
-  phase.arrive_and_wait();
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(early_zero.load(), 0) << "a count reached zero while the main thread still held a reference";
-  for (auto& h : objs) {
-    EXPECT_EQ(hx.count(h), 1);
-    EXPECT_TRUE(hx.decref(h, main_local));
+  hx.blocked(main_local, [&] {
+    phase.arrive_and_wait();
+    for (auto& th : threads) th.join();
+  });
+  hx.settle(main_local);
+  EXPECT_EQ(early_zero.load() + hx.freed(Path::kCommit), 0)
+      << "a count reached zero while the main thread still held a reference";
+  int last = 0;
+  for (auto& o : objs) {
+    EXPECT_EQ(hx.count(o), 1);
+    if (hx.decref(o, main_local)) ++last;
   }
-  }
+  hx.settle(main_local);
+  EXPECT_EQ(last + hx.freed(Path::kCommit), kObjects) << "the main thread's reference was the last";
+  for (auto& o : objs) EXPECT_EQ(o.frees, 1);
 }
 
 // Objects created on one thread and handed through a queue to another; both
 // drop references concurrently. Each object reaches zero exactly once, on
-// whichever thread dropped its last reference.
-TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+// whichever thread dropped its last reference (or the commit thread).
+TYPED_TEST(RefcountCrossThreads, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) {
   auto& hx = this->hx;
   constexpr int kObjects = 20000, kExtraRefs = 3;
-  std::vector<typename TypeParam::Header> objs(kObjects);
+  const auto objs = hx.make(kObjects);
   std::mutex m;
   std::condition_variable cv;
   std::deque<int> queue;
   bool done = false;
-  std::atomic<int> freed_by_receiver{0}, freed_by_producer{0}, merged_by_producer{0};
-  std::vector<std::atomic<int>> zero_count(kObjects);
+  std::atomic<int> freed_by_receiver{0}, freed_by_producer{0};
 
   std::thread producer([&] {
     typename TypeParam::Local local(hx.shared);
     // Biased counting: the receiver's decrements queue the objects to
     // their owner, which frees them when it merges at a safepoint — here,
-    // every step — or when it detaches at the end.
-    auto on_zero = [&](typename TypeParam::Header& h) {
-      ++merged_by_producer;
-      ++zero_count[&h - objs.data()];
-    };
+    // every step — or when it detaches at the end (Path::kMerge).
     for (int i = 0; i < kObjects; ++i) {
-      hx.poll(local, on_zero);
+      hx.poll(local);
       hx.init(objs[i], local);
       for (int r = 0; r < kExtraRefs; ++r) hx.incref(objs[i], local);
       // The producer keeps one reference for a while and drops it later, so
@@ -240,17 +428,11 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
         queue.push_back(i);
       }
       cv.notify_one();
-      if (i >= 8 && hx.decref(objs[i - 8], local)) {
-        ++freed_by_producer;
-        ++zero_count[i - 8];
-      }
+      if (i >= 8 && hx.decref(objs[i - 8], local)) ++freed_by_producer;
     }
     for (int i = kObjects - 8; i < kObjects; ++i)
-      if (hx.decref(objs[i], local)) {
-        ++freed_by_producer;
-        ++zero_count[i];
-      }
-    hx.detach(local, on_zero);  // from here on, the receiver merges on the spot
+      if (hx.decref(objs[i], local)) ++freed_by_producer;
+    hx.detach(local);  // from here on, the receiver merges on the spot
     {
       std::lock_guard g(m);
       done = true;
@@ -261,152 +443,155 @@ TYPED_TEST(RefcountConformance, ObjectsHandedAcrossThreadsReachZeroExactlyOnce) 
     typename TypeParam::Local local(hx.shared);
     for (;;) {
       std::unique_lock g(m);
+      hx.park(local);
       cv.wait(g, [&] { return !queue.empty() || done; });
+      hx.unpark(local);
       if (queue.empty()) return;
       const int i = queue.front();
       queue.pop_front();
       g.unlock();
       for (int r = 0; r < kExtraRefs; ++r)
-        if (hx.decref(objs[i], local)) {
-          ++freed_by_receiver;
-          ++zero_count[i];
-        }
+        if (hx.decref(objs[i], local)) ++freed_by_receiver;
     }
   });
   producer.join();
   receiver.join();
-  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load() + merged_by_producer.load(), kObjects);
+  hx.settle();
+  const int merged_by_producer = hx.freed(Path::kMerge);  // only the producer owns objects
+  EXPECT_EQ(freed_by_receiver.load() + freed_by_producer.load() + merged_by_producer + hx.freed(Path::kCommit),
+            kObjects);
   int wrong = 0;
-  for (auto& z : zero_count) wrong += z.load() != 1;
+  for (const auto& o : objs) wrong += o.frees != 1;
   EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
-  EXPECT_GT(freed_by_receiver.load() + merged_by_producer.load(), 0)
-      << "the receiver's decrefs never took an object to zero: nothing crossed threads";
-  }
+  EXPECT_GT(freed_by_receiver.load() + merged_by_producer + hx.freed(Path::kCommit), 0)
+      << "no object reached zero away from the producer's own decrefs: nothing crossed threads";
 }
 
 // The thread that created the objects (their owner, for policies that have
 // one) takes extra references, then exits before anyone else touches them;
 // other threads then drop every reference. Counts stay exact and each
 // object reaches zero exactly once.
-TYPED_TEST(RefcountConformance, ObjectsOutliveTheThreadThatCreatedThem) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+TYPED_TEST(RefcountCrossThreads, ObjectsOutliveTheThreadThatCreatedThem) {
   auto& hx = this->hx;
   constexpr int kObjects = 256, kReleasers = 4;
-  std::vector<typename TypeParam::Header> objs(kObjects);
+  const auto objs = hx.make(kObjects);
   std::thread owner([&] {
     typename TypeParam::Local local(hx.shared);
-    for (auto& h : objs) {
-      hx.init(h, local);
-      for (int r = 1; r < kReleasers; ++r) hx.incref(h, local);  // one reference per releaser
+    for (auto& o : objs) {
+      hx.init(o, local);
+      for (int r = 1; r < kReleasers; ++r) hx.incref(o, local);  // one reference per releaser
     }
-    hx.detach(local, [](auto&) { ADD_FAILURE() << "nothing was queued, nothing can reach zero"; });
+    hx.detach(local);
   });
   owner.join();  // the owner is gone
-  for (auto& h : objs) EXPECT_EQ(hx.count(h), kReleasers);
-  std::vector<std::atomic<int>> zero_count(kObjects);
+  hx.settle();
+  EXPECT_EQ(hx.freed_total(), 0) << "nothing was queued, nothing can reach zero";
+  for (auto& o : objs) EXPECT_EQ(hx.count(o), kReleasers);
   std::vector<std::thread> releasers;
   for (int t = 0; t < kReleasers; ++t) {
     releasers.emplace_back([&] {
       typename TypeParam::Local local(hx.shared);
-      for (int i = 0; i < kObjects; ++i)
-        if (hx.decref(objs[i], local)) ++zero_count[i];
+      for (auto& o : objs) hx.decref(o, local);
     });
   }
   for (auto& th : releasers) th.join();
+  hx.settle();
   int wrong = 0;
-  for (auto& z : zero_count) wrong += z.load() != 1;
+  for (const auto& o : objs) wrong += o.frees != 1;
   EXPECT_EQ(wrong, 0);
-  }
 }
 
 // The owner is alive, another thread drops references the owner counted:
 // for biased counting they are queued to the owner, and it is the owner's
-// merge at a safepoint that frees them. Every object reaches zero exactly
-// once whichever policy runs.
-TYPED_TEST(RefcountConformance, ObjectsReleasedByAnotherThreadWhileTheOwnerLives) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+// merge at a safepoint that frees them; under buffered counting, the commit
+// thread. Every object reaches zero exactly once whichever policy runs.
+TYPED_TEST(RefcountCrossThreads, ObjectsReleasedByAnotherThreadWhileTheOwnerLives) {
   auto& hx = this->hx;
   constexpr int kObjects = 5000;
-  std::vector<typename TypeParam::Header> objs(kObjects);
-  std::vector<std::atomic<int>> zero_count(kObjects);
-  std::atomic<int> freed_by_releaser{0}, merged_by_owner{0};
+  const auto objs = hx.make(kObjects);
+  std::atomic<int> freed_by_releaser{0};
   std::barrier step(2);
   std::thread owner([&] {
     typename TypeParam::Local local(hx.shared);
-    for (auto& h : objs) hx.init(h, local);  // the only reference goes to the releaser
-    step.arrive_and_wait();                   // the releaser drops them
-    step.arrive_and_wait();
-    auto on_zero = [&](typename TypeParam::Header& h) {
-      ++merged_by_owner;
-      ++zero_count[&h - objs.data()];
-    };
-    hx.poll(local, on_zero);  // a safepoint
-    hx.detach(local, on_zero);
+    for (auto& o : objs) hx.init(o, local);  // the only reference goes to the releaser
+    hx.blocked(local, [&] {
+      step.arrive_and_wait();  // the releaser drops them
+      step.arrive_and_wait();
+    });
+    hx.poll(local);  // a safepoint
+    hx.detach(local);
   });
   std::thread releaser([&] {
     typename TypeParam::Local local(hx.shared);
-    step.arrive_and_wait();
-    for (int i = 0; i < kObjects; ++i)
-      if (hx.decref(objs[i], local)) {
-        ++freed_by_releaser;
-        ++zero_count[i];
-      }
-    step.arrive_and_wait();
-    hx.detach(local, [](auto&) {});
+    hx.blocked(local, [&] { step.arrive_and_wait(); });
+    for (auto& o : objs)
+      if (hx.decref(o, local)) ++freed_by_releaser;
+    hx.blocked(local, [&] { step.arrive_and_wait(); });
+    hx.detach(local);
   });
   owner.join();
   releaser.join();
+  hx.settle();
   int wrong = 0;
-  for (auto& z : zero_count) wrong += z.load() != 1;
+  for (const auto& o : objs) wrong += o.frees != 1;
   EXPECT_EQ(wrong, 0) << "objects that reached zero never or more than once";
-  if constexpr (has_safepoint<TypeParam>()) {
-    EXPECT_EQ(merged_by_owner.load(), kObjects) << "the owner frees what was queued to it";
+  if constexpr (HasCommitThread<TypeParam>) {
+    EXPECT_EQ(hx.freed(Path::kCommit), kObjects) << "only the commit thread frees";
+    EXPECT_EQ(freed_by_releaser.load(), 0);
+  } else if constexpr (HasSafepoint<TypeParam>) {
+    EXPECT_EQ(hx.freed(Path::kMerge), kObjects) << "the owner frees what was queued to it";
     EXPECT_EQ(freed_by_releaser.load(), 0) << "a non-owner cannot decide alone while the owner lives";
   } else {
     EXPECT_EQ(freed_by_releaser.load(), kObjects);
-  }
   }
 }
 
 // The owner exits with objects still queued to it: detach() merges them,
 // and the references that remain are dropped later by another thread,
 // which frees each object exactly once.
-TYPED_TEST(RefcountConformance, OwnerExitsWithObjectsQueuedToIt) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+TYPED_TEST(RefcountCrossThreads, OwnerExitsWithObjectsQueuedToIt) {
   auto& hx = this->hx;
   constexpr int kObjects = 5000;
-  std::vector<typename TypeParam::Header> objs(kObjects);
+  const auto objs = hx.make(kObjects);
   std::atomic<int> early{0}, zero{0};
   std::barrier step(2);
   std::thread owner([&] {
     typename TypeParam::Local local(hx.shared);
-    for (auto& h : objs) {
-      hx.init(h, local);
-      hx.incref(h, local);  // two references, both for the other thread
+    for (auto& o : objs) {
+      hx.init(o, local);
+      hx.incref(o, local);  // two references, both for the other thread
     }
-    step.arrive_and_wait();
-    step.arrive_and_wait();  // the other thread has dropped one of each
-    hx.detach(local, [&](auto&) { ++early; });
+    hx.blocked(local, [&] {
+      step.arrive_and_wait();
+      step.arrive_and_wait();  // the other thread has dropped one of each
+    });
+    hx.detach(local);  // what it merges must not reach zero: checked below
   });
   std::thread other([&] {
     typename TypeParam::Local local(hx.shared);
-    step.arrive_and_wait();
-    for (auto& h : objs)
-      if (hx.decref(h, local)) ++early;
-    step.arrive_and_wait();
-    step.arrive_and_wait();  // the owner has gone
-    for (auto& h : objs) {
-      if (hx.count(h) != 1) ++early;
-      if (hx.decref(h, local)) ++zero;
+    hx.blocked(local, [&] { step.arrive_and_wait(); });
+    for (auto& o : objs)
+      if (hx.decref(o, local)) ++early;
+    hx.blocked(local, [&] {
+      step.arrive_and_wait();
+      step.arrive_and_wait();  // the owner has gone
+    });
+    hx.settle(local);
+    for (auto& o : objs) {
+      if (hx.count(o) != 1 || o.frees != 0) ++early;
+      if (hx.decref(o, local)) ++zero;
     }
-    hx.detach(local, [](auto&) {});
+    hx.detach(local);
   });
   owner.join();
   step.arrive_and_wait();
   other.join();
+  hx.settle();
   EXPECT_EQ(early.load(), 0) << "a count reached zero, or was wrong, while a reference remained";
-  EXPECT_EQ(zero.load(), kObjects);
-  }
+  EXPECT_EQ(zero.load() + hx.freed(Path::kCommit), kObjects);
+  int wrong = 0;
+  for (const auto& o : objs) wrong += o.frees != 1;
+  EXPECT_EQ(wrong, 0);
 }
 
 // A container the owner made, dropped to zero by another thread (so queued
@@ -416,77 +601,86 @@ TYPED_TEST(RefcountConformance, OwnerExitsWithObjectsQueuedToIt) {
 // owner-only count (other threads may merge the child on the spot by now):
 // it takes the path every other thread takes, and the child still reaches
 // zero exactly once. (The queue workload does this with a list and its int.)
-TYPED_TEST(RefcountConformance, DetachFreesAContainerWhoseChildTheOwnerAlsoMade) {
-  RCLAB_SKIP_IF_PRIVATE_ONLY() {
+// Under buffered counting the commit thread frees the container, and the
+// child's decref goes through its log.
+TYPED_TEST(RefcountCrossThreads, DetachFreesAContainerWhoseChildTheOwnerAlsoMade) {
+  using Obj = typename TestFixture::Obj;
   auto& hx = this->hx;
-  typename TypeParam::Header container, child;
+  const auto objs = hx.make(2);
+  Obj& container = objs[0];
+  Obj& child = objs[1];
   std::atomic<int> container_freed{0}, child_freed{0};
   // Freeing the container drops its reference to the child, on whichever
   // thread freed it.
-  auto free_container = [&](typename TypeParam::Local& local) {
-    ++container_freed;
-    if (hx.decref(child, local)) ++child_freed;
+  hx.on_free = [h = &hx, c = &container, ch = &child, cf = &container_freed, chf = &child_freed](
+                   Obj& o, typename TypeParam::Local& local) {
+    if (&o != c) return;
+    ++*cf;
+    if (h->decref(*ch, local)) ++*chf;
   };
   std::barrier step(2);
   std::thread owner([&] {
     typename TypeParam::Local local(hx.shared);
     hx.init(container, local);  // one reference: handed to the other thread
     hx.init(child, local);      // one reference: the container's
-    step.arrive_and_wait();
-    step.arrive_and_wait();  // the other thread dropped the container
-    hx.detach(local, [&](auto& h) {
-      if (&h == &container) free_container(local);
+    hx.blocked(local, [&] {
+      step.arrive_and_wait();
+      step.arrive_and_wait();  // the other thread dropped the container
     });
+    hx.detach(local);
   });
   std::thread other([&] {
     typename TypeParam::Local local(hx.shared);
-    step.arrive_and_wait();
-    if (hx.decref(container, local)) free_container(local);
-    step.arrive_and_wait();
-    hx.detach(local, [](auto&) {});
+    hx.blocked(local, [&] { step.arrive_and_wait(); });
+    hx.decref(container, local);
+    hx.blocked(local, [&] { step.arrive_and_wait(); });
+    hx.detach(local);
   });
   owner.join();
   other.join();
+  hx.settle();
   EXPECT_EQ(container_freed, 1);
-  EXPECT_EQ(child_freed, 1);
-  }
+  EXPECT_EQ(child_freed + child.by(Path::kCommit), 1);
+  EXPECT_EQ(child.frees, 1);
+  hx.on_free = nullptr;  // it points into this test's frame
 }
 
 // Immortal objects (PEP 683): hammered from many threads, the count never
 // moves and decref never reports zero — for every policy the modifier wraps.
 template <class P>
-class ImmortalConformance : public ::testing::Test {
- protected:
-  Harness<P> hx;
-};
-using ImmortalPolicies =
-    ::testing::Types<Immortal<Plain>, Immortal<Atomic>, SharedImmortal, Immortal<Biased>, Deferred<Immortal<Biased>>>;
+struct Immortalizes : std::bool_constant<CanImmortalize<P>> {};
+template <class P>
+class ImmortalConformance : public RefcountConformance<P> {};
+using ImmortalPolicies = ToTypes<Filter<Immortalizes, Policies>>;
 TYPED_TEST_SUITE(ImmortalConformance, ImmortalPolicies);
 
 TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
   static_assert(CanImmortalize<TypeParam>);
   auto& hx = this->hx;
   typename TypeParam::Local main_local(hx.shared);
-  typename TypeParam::Header h;
-  hx.init(h, main_local);
-  TypeParam::make_immortal(h);
-  const std::int64_t marker = hx.count(h);
-  ASSERT_TRUE(TypeParam::is_immortal(h));
+  auto& o = hx.make(1)[0];
+  hx.init(o, main_local);
+  TypeParam::make_immortal(o.h);
+  const std::int64_t marker = hx.count(o);
+  ASSERT_TRUE(TypeParam::is_immortal(o.h));
   std::atomic<int> zero{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       typename TypeParam::Local local(hx.shared);
       for (int i = 0; i < 20000; ++i) {
-        hx.incref(h, local);
-        if (hx.decref(h, local)) ++zero;
-        if (hx.decref(h, local)) ++zero;  // more decrefs than increfs: still nothing
+        hx.incref(o, local);
+        if (hx.decref(o, local)) ++zero;
+        if (hx.decref(o, local)) ++zero;  // more decrefs than increfs: still nothing
       }
     });
   }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(hx.count(h), marker);
-  EXPECT_EQ(zero.load(), 0);
+  hx.blocked(main_local, [&] {
+    for (auto& th : threads) th.join();
+  });
+  hx.settle(main_local);
+  EXPECT_EQ(hx.count(o), marker);
+  EXPECT_EQ(zero.load() + hx.freed(Path::kCommit), 0);
 }
 
 // Remote headers: counts come from pages of 32768 through per-thread

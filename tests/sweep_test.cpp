@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/registry.h"
 #include "experiments/sweep.h"
 
 namespace {
@@ -178,7 +180,9 @@ TEST(Sweep, CtrlCToTheWholeGroupKeepsFinishedPointsOnlyAndLeavesNoProcess) {
   fs::remove(fifo);
 }
 
-TEST(Sweep, TruncatedLastLineIsReportedWithItsNumberAndSkipped) {
+// (Named "...PassedOver", not "...Skipped": a test whose name says Skipped
+// is counted as a skipped test by anyone grepping ctest's output for it.)
+TEST(Sweep, TruncatedLastLineIsReportedWithItsNumberAndPassedOver) {
   const std::string out = temp_path("trunc.jsonl"), err = temp_path("trunc.err");
   fs::remove(out);
   const std::vector<std::string> base = {"sweep", "--configs", "gil", "--threads", "2", "--warmup", "0",
@@ -337,4 +341,23 @@ TEST(SweepStatistics, MedianCiAndTheAdaptiveStop) {
   EXPECT_DOUBLE_EQ(hi5, 5);
   // A bimodal sample (walls of 1.5 s and 3.6 s) never converges.
   EXPECT_FALSE(ci_within({1.5, 3.6, 1.5, 3.7, 1.6, 3.5, 1.5, 3.6, 1.5, 3.6, 1.6, 3.7}, 0.03));
+}
+
+// Every preset runs configurations the registry has, and the calibration
+// preset runs what schema/calibration.json pairs (the file the reports read):
+// each model, and a model read against its baseline brings that along.
+TEST(SweepPresets, EveryPresetsConfigurationsExistAndCalibrationFollowsItsFile) {
+  using rclab::experiments::find_config;
+  using rclab::experiments::find_preset;
+  using rclab::experiments::presets;
+  for (const auto& p : presets())
+    for (const auto& name : p.configs()) EXPECT_NE(find_config(name), nullptr) << p.name << ": " << name;
+  const auto cal = find_preset("calibration")->configs();
+  for (const char* name : {"gil", "gil-ticks", "gilectomy-2016-10", "nogil", "py313"})
+    EXPECT_NE(std::find(cal.begin(), cal.end(), name), cal.end()) << name;
+  const std::string nogil_base(find_config("nogil")->baseline);
+  EXPECT_NE(std::find(cal.begin(), cal.end(), nogil_base), cal.end()) << "nogil's baseline " << nogil_base;
+  const auto py313 = find_preset("py313")->configs();
+  for (const char* name : {"py313", "py313-atomic-gil", "gil"})
+    EXPECT_NE(std::find(py313.begin(), py313.end(), name), py313.end()) << name;
 }

@@ -1,4 +1,5 @@
-// The thread-state lookup conformance suite, typed over every policy: each
+// The thread-state lookup conformance suite, typed over every policy
+// (tstates::AllPolicies, runtime/tstates.h: a new lookup joins there): each
 // thread gets back exactly the state it attached, whatever other threads do.
 #include <gtest/gtest.h>
 
@@ -8,9 +9,7 @@
 #include <vector>
 
 #include "runtime/tstate.h"
-#include "runtime/tstate_explicit.h"
-#include "runtime/tstate_pthread_key.h"
-#include "runtime/tstate_thread_local.h"
+#include "runtime/tstates.h"
 
 namespace rclab::runtime {
 namespace {
@@ -22,7 +21,7 @@ struct FakeTS {
 template <class P>
 class TStateConformance : public ::testing::Test {};
 
-using Policies = ::testing::Types<ExplicitTState, ThreadLocalTState, PthreadKeyTState>;
+using Policies = tstates::AllPolicies<::testing::Types>;
 TYPED_TEST_SUITE(TStateConformance, Policies);
 
 TYPED_TEST(TStateConformance, SatisfiesConcept) { static_assert(ThreadStatePolicy<TypeParam>); }

@@ -5,6 +5,7 @@
 // and fib compiled by 3.6 is the wordcode the unit tests build by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@
 #include "experiments/workload.h"
 #include "experiments/workloads_embedded.h"
 #include "refcount/plain.h"
+#include "runtime/generations.h"
+#include "tests/type_lists.h"
 #include "runtime/gil_interval.h"
-#include "runtime/marshal.h"
+#include "runtime/py36/marshal.h"
 
 namespace rclab::experiments {
 
@@ -63,7 +66,7 @@ TEST_P(EveryConfig, RunsEveryWorkloadRightAndLeavesNothing) {
     EXPECT_EQ(r.live_objects, 0) << w.name;
     EXPECT_EQ(r.live_blocks, 0) << w.name;
     EXPECT_EQ(r.workload, w.name);
-    EXPECT_EQ(r.workload_code_sha256, w.code_sha256);
+    EXPECT_EQ(r.workload_code_sha256, w.code(GetParam()->interp)->sha256);
   }
 }
 
@@ -126,6 +129,25 @@ TEST(Workloads, RefcountOperationsPerIterationAreCPython36s) {
   }
 }
 
+// Every interpreter generation (runtime/generations.h: a new one joins
+// there) has every workload compiled and built in, and its loader accepts
+// each one.
+template <class G>
+class EveryGeneration : public ::testing::Test {};
+using Generations = tests::ToTypes<runtime::generations::AllPolicies<tests::TypeList>>;
+TYPED_TEST_SUITE(EveryGeneration, Generations);
+
+TYPED_TEST(EveryGeneration, HasEveryWorkloadCompiledAndItsLoaderAcceptsThem) {
+  const auto gens = embedded_generations();
+  EXPECT_TRUE(std::any_of(gens.begin(), gens.end(), [](const char* g) { return TypeParam::kName == g; }))
+      << TypeParam::kName << " has no workloads/compiled/" << TypeParam::kName << "/";
+  for (const EmbeddedWorkload& w : embedded_workloads()) {
+    const EmbeddedCode* c = w.code(TypeParam::kName);
+    ASSERT_NE(c, nullptr) << w.name << " is not compiled for " << TypeParam::kName;
+    EXPECT_EQ(std::string_view(c->generation), TypeParam::kName);
+  }
+}
+
 // Every workload but fib has its line above.
 TEST(Workloads, EveryWorkloadHasItsPerIterationCounts) {
   for (const EmbeddedWorkload& w : embedded_workloads()) {
@@ -157,14 +179,14 @@ TEST(Workloads, FibCompiledBy36IsTheHandBuiltWordcode) {
 
 // The marshal bytes of fib.py with one byte changed.
 std::string patched_fib(std::size_t at, char to) {
-  std::string b(find_workload("fib")->bytes());
+  std::string b(find_workload("fib")->code("py36")->bytes());
   b[at] = to;
   return b;
 }
 
 // fib's wordcode starts LOAD_FAST 0, LOAD_CONST 1, COMPARE_OP 0 (<).
 std::size_t fib_code_offset() {
-  const std::string b(find_workload("fib")->bytes());
+  const std::string b(find_workload("fib")->code("py36")->bytes());
   const std::string head("\x7c\x00\x64\x01\x6b\x00", 6);
   const std::size_t at = b.find(head);
   EXPECT_NE(at, std::string::npos);
@@ -184,11 +206,11 @@ TEST(Workloads, AnOpcodeRclabDoesNotRunIsRefusedByNameAndOffset) {
   const std::string why3 = runtime::check_module<GilCfg>(patched_fib(code + 5, 6), "workload fib");
   EXPECT_NE(why3.find("COMPARE_OP at offset 4"), std::string::npos) << why3;
   // The unchanged module passes.
-  EXPECT_EQ(runtime::check_module<GilCfg>(find_workload("fib")->bytes(), "workload fib"), "");
+  EXPECT_EQ(runtime::check_module<GilCfg>(find_workload("fib")->code("py36")->bytes(), "workload fib"), "");
 }
 
 TEST(Workloads, MalformedMarshalIsRefusedNotCrashed) {
-  const std::string good(find_workload("fib")->bytes());
+  const std::string good(find_workload("fib")->code("py36")->bytes());
   for (std::size_t cut : {std::size_t(0), std::size_t(1), std::size_t(10), good.size() / 2, good.size() - 1}) {
     const std::string why = runtime::check_module<GilCfg>(good.substr(0, cut), "workload fib");
     EXPECT_FALSE(why.empty()) << "cut at " << cut;
@@ -200,7 +222,7 @@ TEST(Workloads, MalformedMarshalIsRefusedNotCrashed) {
 // Every workload the binary carries passes the loader's check.
 TEST(Workloads, EveryEmbeddedWorkloadIsAccepted) {
   for (const EmbeddedWorkload& w : embedded_workloads())
-    EXPECT_EQ(runtime::check_module<GilCfg>(w.bytes(), w.name), "") << w.name;
+    EXPECT_EQ(runtime::check_module<GilCfg>(w.code("py36")->bytes(), w.name), "") << w.name;
 }
 
 // A policy whose mortal objects must stay on their thread refuses the

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""tools/dev/compile_workloads.py with pyenv's CPython 3.6.15: `--check` finds
-the committed workloads/compiled/ current; two runs write byte-identical
-files (and the committed bytes); files outside the model's subset are
-refused, naming file, code object, opcode and offset; --check names stale,
-missing and extra files.
+"""tools/dev/compile_workloads.py's py36 generation (the default) with pyenv's
+CPython 3.6.15: `--check` finds the committed workloads/compiled/py36/
+current; two runs (one with the default generation, one with `--generation
+py36`) write byte-identical files (and the committed bytes); files outside
+the model's subset are refused, naming file, code object, opcode and
+offset; --check names stale, missing and extra files; runtime/py36/opcodes.json
+is 3.6's.
 
 Runs when pyenv's 3.6.15 is present (tests/conditions.py "cpython-3.6.15"),
 and must pass there; skipped as a whole otherwise. The checks that need no
-3.6 (the committed files match MANIFEST.json) are tests/workloads_test.py's.
+3.6 (the committed files match MANIFEST.json) are tests/workloads_test.py's;
+the py313 generation's are tests/workloads_generator_py313_test.py's.
 Nothing here is timed.
 
     /usr/bin/python3 tests/workloads_generator_test.py
@@ -26,7 +29,7 @@ import pyrunner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-COMPILED = os.path.join(ROOT, "workloads", "compiled")
+COMPILED = os.path.join(ROOT, "workloads", "compiled", "py36")
 GENERATOR = os.path.join(ROOT, "tools", "dev", "compile_workloads.py")
 TIMEOUT = 300  # a bound on a run that never ends; nothing is timed
 PY36 = conditions.get("cpython-3.6.15").value
@@ -59,9 +62,9 @@ class Generator(unittest.TestCase):
 
     def test_two_runs_write_identical_bytes(self):
         outs = []
-        for i in range(2):
+        for i, gen in enumerate([[], ["--generation", "py36"]]):
             out = os.path.join(self.tmp, "out%d" % i)
-            rc, _, err = run([PY36, GENERATOR, "--out", out])
+            rc, _, err = run([PY36, GENERATOR, "--out", out] + gen)
             self.assertEqual(rc, 0, err)
             outs.append(out)
         names = sorted(os.listdir(outs[0]))
@@ -135,14 +138,15 @@ class Generator(unittest.TestCase):
         self.assertIn("workloads/bad.py: does not compile: SyntaxError", lines[0])
 
     def test_the_one_opcode_list_is_real_3_6s(self):
-        """runtime/py36_opcodes.json, which the C++ loader is generated from
+        """runtime/py36/opcodes.json, which the C++ loader is generated from
         and the generator reads, names 3.6's opcodes by 3.6's numbers."""
-        with open(os.path.join(ROOT, "runtime", "py36_opcodes.json")) as f:
+        with open(os.path.join(ROOT, "runtime", "py36", "opcodes.json")) as f:
             subset = json.load(f)
         probe = ("import dis, json; print(json.dumps({'opmap': dis.opmap, 'cmp_op': dis.cmp_op, "
                  "'have_argument': dis.HAVE_ARGUMENT}))")
         real = json.loads(subprocess.run([PY36, "-I", "-S", "-c", probe], stdout=subprocess.PIPE, check=True,
                                          timeout=TIMEOUT).stdout)
+        self.assertEqual((subset["generation"], subset["python"]), ("py36", "3.6"))
         for name, code in subset["opcodes"].items():
             self.assertEqual(real["opmap"].get(name), code, name)
         self.assertEqual({int(k): v for k, v in subset["opnames"].items()}, {v: k for k, v in real["opmap"].items()})

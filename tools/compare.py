@@ -56,7 +56,7 @@ def _axis_values(points, axis):
     return sorted({p.variant[i] for p in points})
 
 
-def _describe(values):
+def _describe(values, axis):
     if values in ([""], ["unknown"]):
         return "not recorded"
     out = []
@@ -64,7 +64,8 @@ def _describe(values):
         try:
             obj = json.loads(v)
         except ValueError:
-            out.append(v[:16] if v else "not recorded")
+            # a build id is a long digest, its first 16 digits name it; a host id is read whole
+            out.append((v[:16] if axis == "build" else v) if v else "not recorded")
             continue
         out.append(", ".join(f"{k}={obj[k]}" for k in sorted(obj)) if isinstance(obj, dict) else str(obj))
     return " | ".join(out)
@@ -77,14 +78,14 @@ def differing_axes(side_a, side_b):
     for axis in AXES:
         va, vb = _axis_values(side_a, axis), _axis_values(side_b, axis)
         if va == vb:
-            lines.append(f"- same {axis}: {_describe(va)}")
+            lines.append(f"- same {axis}: {_describe(va, axis)}")
         elif len(va) == len(vb) == 1 and va[0].startswith("{") and vb[0].startswith("{"):
             da, db = json.loads(va[0]), json.loads(vb[0])  # one value a side: name only the keys that moved
             moved = [f"{k}: {da.get(k, '(absent)')} → {db.get(k, '(absent)')}" for k in sorted(set(da) | set(db))
                      if da.get(k) != db.get(k)]
             lines.append(f"- **{axis} differ**: " + "; ".join(moved))
         else:
-            lines.append(f"- **{axis} differ**: A {_describe(va)}; B {_describe(vb)}")
+            lines.append(f"- **{axis} differ**: A {_describe(va, axis)}; B {_describe(vb, axis)}")
     return lines
 
 

@@ -3,6 +3,8 @@ models which real interpreter (the calibration pairs). Schema-2 records say
 their family and baseline themselves; this table is only the fallback for
 schema-1 records, which say neither.
 """
+import json
+import os
 
 # Schema 1 only: family by configuration name (docs/records.md's family names).
 SCHEMA1_FAMILY = {
@@ -31,25 +33,15 @@ def family_sort_key(family):
     return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), family)
 
 
-# The calibration pairs, in one place. Each row compares a figure of a model
-# configuration with the same figure of the real system it models. A figure
-# is measured against a base: the model's and the real system's own
-# ("baseline" means the model's `baseline` field (docs/records.md)).
-#   wall1         wall(1), seconds
-#   scale:N       wall(N) / wall(1) of the configuration itself
-#   overhead      wall(1) / wall_base(1) - 1
-#   inflation:N   CPU(N) / (N x CPU_base(1))
-#   speedup:N     N x wall_base(1) / wall(N)
-CALIBRATION = [
-    {"model": "gil", "real": "cpython-3.6", "model_base": None, "real_base": None,
-     "figures": ["wall1", "scale:2"]},
-    {"model": "gil-ticks", "real": "cpython-2.7", "model_base": None, "real_base": None,
-     "figures": ["scale:2", "scale:4"]},
-    {"model": "gilectomy-2016-10", "real": "gilectomy", "model_base": "gil", "real_base": "gilectomy-base",
-     "figures": ["overhead", "inflation:2", "speedup:2"]},
-    {"model": "nogil", "real": "nogil-gil-off", "model_base": "baseline", "real_base": "nogil-gil-on",
-     "figures": ["overhead", "inflation:2", "speedup:2"]},
-]
+# The calibration pairs: schema/calibration.json, the one list, which rclab's
+# calibration presets read too (they run every model and model_base there).
+# Each row compares figures of a model configuration with the same figures
+# of the real system it models, each against its own base; the file's
+# "$comment" defines the figures (wall1, scale:N, overhead, inflation:N,
+# speedup:N).
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schema",
+                       "calibration.json"), encoding="utf-8") as _f:
+    CALIBRATION = json.load(_f)["pairs"]
 
 # The report's "Ranking vs the real interpreters" (tools/per_workload.py): these
 # model configurations ranked by wall time beside the real interpreters

@@ -4,6 +4,7 @@
 
 #include "dictlock/optimistic.h"
 #include "dictlock/recursive.h"
+#include "freelists/datastack.h"
 #include "freelists/global.h"
 #include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
@@ -50,6 +51,11 @@ using ObGlobal = obmalloc::GlobalLock<obmalloc::Pymalloc<>>;
 using ObTwoStage = obmalloc::TwoStage<>;
 using ObPerThread = obmalloc::PerThread<>;
 using FramesPerThread = freelists::PerThread<100>;
+
+// A configuration on 3.13's interpreter generation: its frames are a data
+// stack (freelists/datastack.h) and its dicts are unlocked under the GIL.
+template <class RC, class Gil, class Alloc, class TState = runtime::ExplicitTState, class DictLock = dictlock::None>
+using Config313 = Config<RC, Gil, Alloc, freelists::DataStack, TState, DictLock, runtime::Py313<>>;
 
 constexpr EntryInfo kRoot{"gil-models", ""};
 

@@ -1,35 +1,49 @@
 # -*- coding: utf-8 -*-
-"""Compiles workloads/*.py with a real CPython 3.6 into the marshal files rclab loads.
+"""Compiles workloads/*.py with a real CPython into the marshal files rclab loads, per generation.
 
-    $(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py [--check] [--out DIR] [--workloads-dir DIR]
+    PYTHON tools/dev/compile_workloads.py [--generation GEN] [--check] [--out DIR] [--workloads-dir DIR]
 
-Run it with CPython 3.6 itself (the bytecode rclab's interpreter models is
-3.6's wordcode); any other interpreter is refused with exit 2 and one line.
-For every NAME.py in the workloads folder:
+A generation is one interpreter rclab models and the CPython whose bytecode
+it runs: each is a folder runtime/GEN/ with its opcodes.json (its
+"generation" and "python", major.minor), and that file is the one list of
+generations (py36: 3.6, the default; py313: 3.13). Run it with that CPython
+itself, e.g. `$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py`
+or `$(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py
+--generation py313`; any other interpreter is refused with exit 2 and one
+line, and so is one whose bytecode magic is not the generation's (when
+opcodes.json names one). For every NAME.py in the workloads folder:
 
 - `code = compile(source, "workloads/NAME.py", "exec", dont_inherit=True,
-  optimize=0)` from the file's bytes, in a fresh `python3.6 -I -S` process
-  per file (why: below), and `marshal.dumps(code)` (3.6's marshal version 4);
+  optimize=0)` from the file's bytes, in a fresh `pythonX.Y -I -S` process
+  per file (why: below), and `marshal.dumps(code)` (marshal version 4);
 - every code object, recursively through co_consts, is checked against the
-  subset rclab models (runtime/py36_opcodes.json; COMPARE_OP only <, <=, ==, !=, >, >=,
-  is, is not; MAKE_FUNCTION only with flags 0 or 8), its constants against
-  the values rclab has (ints in 64 bits, str, None, True, False, tuples of
-  those, code), and its global names against what the module stores plus
-  the host's builtins (range, object, len, Queue). A file that breaks the
-  subset is refused — one line per violation naming file, code object,
-  opcode and offset — exit 2, and nothing is written;
+  subset the generation models (runtime/GEN/opcodes.json), its constants
+  against the values rclab has (ints in 64 bits, str, None, True, False,
+  tuples of those, code), and its global names against what the module
+  stores plus the host's builtins (range, object, len, Queue). py36:
+  COMPARE_OP only <, <=, ==, !=, >, >=, is, is not; MAKE_FUNCTION only with
+  flags 0 or 8. py313: COMPARE_OP only the comparisons of
+  compare_op_modelled (dis's argval: the oparg is `(cmp << 5) | flags`),
+  BINARY_OP only the operators of binary_op_modelled, SET_FUNCTION_ATTRIBUTE
+  only the flags listed, LOAD_CONST and RETURN_CONST only the values above,
+  no exception table (co_exceptiontable: not modelled yet), and every
+  instruction followed by exactly opcodes.json's "caches" CACHE units (dis
+  walks instructions without them; co_code is checked unit by unit). A file
+  that breaks the subset is refused — one line per violation naming file,
+  code object (its qualified name), opcode and offset — exit 2, and nothing
+  is written;
 - the module must set N to an int constant and define work and expect.
 
-Writes DIR/NAME.marshal (default workloads/compiled/) and DIR/MANIFEST.json:
-the command, the interpreter's sys.version, marshal's version and 3.6's
-bytecode magic, and per workload its name, N and the sha256 of the .py and
-of the .marshal.
+Writes DIR/NAME.marshal (default workloads/compiled/GEN/) and
+DIR/MANIFEST.json: the generation, the command, the interpreter's
+sys.version, marshal's version and the bytecode magic, and per workload its
+name, N, marshal path and source and the sha256 of each.
 
 --check compiles into a temporary folder and compares: exit 1 naming each
 stale, missing or extra file, 0 when everything is current. The marshal
 files must be byte-identical; MANIFEST.json must be identical except for
-sys.version's build details (a different 3.6 build that writes the same
-bytes is current).
+sys.version past major.minor (another build or bugfix release of the same
+CPython that writes the same bytes is current: 3.13.0 and 3.13.15 are).
 
 Determinism: marshal writes a back-reference flag (FLAG_REF) on an object
 only when its reference count is above 1 at the time of dumping, so the
@@ -38,7 +52,7 @@ strings above all (a workload's name `n` is the same object as any other
 `n` the process interned). A fresh process per file, started with -I -S
 (no site, no user site-packages, no PYTHON* variables) and the same small
 child program, makes those counts the same on every run and every machine
-with a stock 3.6.
+with a stock CPython of that version.
 
 This file parses on Python 2.7 and 3.x so that the refusal is one line
 everywhere (no f-strings).
@@ -46,6 +60,7 @@ everywhere (no f-strings).
 from __future__ import print_function
 
 import argparse
+import glob
 import hashlib
 import json
 import marshal
@@ -57,19 +72,58 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKLOADS = os.path.join(ROOT, "workloads")
-COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py"
+RUNTIME = os.path.join(ROOT, "runtime")
 MANIFEST = "MANIFEST.json"
-
-# What the model runs: runtime/py36_opcodes.json, the one list the C++
-# loader is generated from too.
-with open(os.path.join(ROOT, "runtime", "py36_opcodes.json")) as _f:
-    SUBSET = json.load(_f)
-ALLOWED = frozenset(SUBSET["opcodes"])
-ALLOWED_COMPARE = frozenset(SUBSET["compare_op_modelled"])
-ALLOWED_MAKE_FUNCTION = frozenset(SUBSET["make_function_flags_modelled"])   # 8: a closure; no defaults, annotations
+DEFAULT_GENERATION = "py36"
+# The interpreter each CPython version is compiled with, as the commands
+# say it (MANIFEST.json's "command"); any build of that major.minor is run.
+INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
+                "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
 HOST_NAMES = frozenset(["range", "object", "len", "Queue",
                         "__name__"])          # a class body reads __name__ for __module__
 INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+class Generation(object):
+    """One generation, from runtime/NAME/opcodes.json: what the model runs."""
+
+    def __init__(self, name, path):
+        with open(path) as f:
+            spec = json.load(f)
+        if spec.get("generation") != name:
+            raise ValueError("%s says generation %r, its folder %r" % (path, spec.get("generation"), name))
+        self.name = name
+        self.path = os.path.relpath(path, ROOT)
+        self.python = spec["python"]                          # "3.6", "3.13"
+        self.version = tuple(int(x) for x in self.python.split("."))
+        self.magic = spec.get("magic")                        # the bytecode magic, when the file names it
+        self.allowed = frozenset(spec["opcodes"])
+        self.caches = dict(spec.get("caches", {}))            # name -> CACHE units after it (3.11+)
+        self.compare = frozenset(spec["compare_op_modelled"])
+        self.make_function = frozenset(spec.get("make_function_flags_modelled", []))   # 3.6: 8 is a closure
+        self.binary_op = dict(spec.get("binary_op_modelled", {}))                       # 3.13: NB_* -> oparg
+        self.function_attribute = frozenset(spec.get("set_function_attribute_modelled", []))
+        self.has_caches = "caches" in spec
+        interpreter = INTERPRETERS.get(self.python, "python" + self.python)
+        self.command = "%s tools/dev/compile_workloads.py --generation %s" % (interpreter, name)
+
+
+def generations():
+    """[(name, path of its opcodes.json)] for every runtime/*/opcodes.json,
+    oldest Python first (py36, py313): the one list of generations."""
+    found = []
+    for path in glob.glob(os.path.join(RUNTIME, "*", "opcodes.json")):
+        with open(path) as f:
+            python = json.load(f).get("python", "0")
+        found.append((tuple(int(x) for x in python.split(".")), os.path.basename(os.path.dirname(path)), path))
+    return [(name, path) for _, name, path in sorted(found)]
+
+
+def load_generation(name):
+    paths = dict(generations())
+    if name not in paths:
+        raise KeyError(name)
+    return Generation(name, paths[name])
 
 # The child: compile one file and write its marshal to stdout. The same text
 # every time, so that the interned strings it holds are the same.
@@ -91,15 +145,23 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def instructions(code):
+def instructions(code, gen):
+    """dis's instructions of `code`, without the CACHE units 3.11+ writes
+    after an instruction that has caches."""
     import dis
+    if gen.has_caches:
+        return list(dis.get_instructions(code, show_caches=False))
     return list(dis.get_instructions(code))
 
 
 def code_objects(code, qual=None):
     """(qualified name, code) for `code` and every code object in its
-    constants, depth first."""
-    qual = qual or code.co_name
+    constants, depth first: co_qualname where the code has it (3.11+),
+    else the names joined by dots."""
+    if hasattr(code, "co_qualname"):
+        qual = code.co_qualname
+    else:
+        qual = qual or code.co_name
     yield qual, code
     for c in code.co_consts:
         if isinstance(c, type(code)):
@@ -121,40 +183,109 @@ def const_ok(value, code_type):
     return False
 
 
-def check_code(display, module_code):
-    """Every violation of the subset in the module, as lines; and the
-    module's N. Raises nothing."""
+def nb_op_name(arg):
+    """BINARY_OP's oparg as (NB_ name, symbol): 3.13's opcode._nb_ops."""
+    import opcode
+    ops = getattr(opcode, "_nb_ops", [])
+    if 0 <= arg < len(ops):
+        return ops[arg]
+    return ("NB_%d" % arg, "?")
+
+
+def check_caches(gen, code, ins_list, where):
+    """3.11+: every instruction is followed by exactly the CACHE units
+    opcodes.json says (its "caches"), in dis's cache_info and in co_code
+    itself, and the next instruction starts right after them."""
+    import opcode
+    problems = []
+    raw = code.co_code
+    cache_op = opcode.opmap.get("CACHE", 0)
+    for k, ins in enumerate(ins_list):
+        if ins.opname not in gen.allowed:
+            continue  # refused already
+        at = "%s: %s at offset %d" % (where, ins.opname, ins.offset)
+        want = gen.caches.get(ins.opname, 0)
+        info = sum(size for _, size, _ in (ins.cache_info or []))
+        units = 0
+        pos = ins.offset + 2
+        while pos < len(raw) and raw[pos] == cache_op:
+            units += 1
+            pos += 2
+        nxt = ins_list[k + 1].offset if k + 1 < len(ins_list) else len(raw)  # an EXTENDED_ARG is one of them
+        if info != want or units != want or pos != nxt:
+            problems.append("%s: %d cache entries (%d CACHE units in co_code), %s says %d"
+                            % (at, info, units, gen.path, want))
+    return problems
+
+
+def check_exception_table(code, ins_list, where):
+    """3.11+: a non-empty co_exceptiontable, one line per entry naming the
+    instruction it starts at (not modelled yet)."""
+    table = getattr(code, "co_exceptiontable", b"")
+    if not table:
+        return []
+    import dis
+    by_offset = {}
+    for ins in ins_list:
+        by_offset.setdefault(ins.start_offset, ins.opname)
+        by_offset.setdefault(ins.offset, ins.opname)
+    why = "exception tables are not modelled yet"
+    try:
+        entries = dis._parse_exception_table(code)
+    except Exception:  # a private helper: say what there is without it
+        entries = []
+    if not entries:
+        return ["%s: exception table of %d bytes: %s" % (where, len(table), why)]
+    return ["%s: %s at offset %d: starts an exception table entry (to offset %d, handler at offset %d): %s"
+            % (where, by_offset.get(e.start, "?"), e.start, e.end, e.target, why) for e in entries]
+
+
+def check_code(display, module_code, gen):
+    """Every violation of the generation's subset in the module, as lines;
+    and the module's N. Raises nothing."""
     problems = []
     code_type = type(module_code)
     stored = set()
+    listing = []
     for qual, code in code_objects(module_code):
-        for ins in instructions(code):
+        listing.append((qual, code, instructions(code, gen)))
+    for qual, code, ins_list in listing:
+        for ins in ins_list:
             if ins.opname in ("STORE_NAME", "STORE_GLOBAL") and qual == "<module>":
                 stored.add(ins.argval)
             elif ins.opname == "STORE_GLOBAL":
                 stored.add(ins.argval)
-    for qual, code in code_objects(module_code):
+    host = ", ".join(sorted(HOST_NAMES - set(["__name__"])))
+    for qual, code, ins_list in listing:
         where = "%s: %s" % (display, qual)
-        for ins in instructions(code):
+        local_names = set(i.argval for i in ins_list if i.opname == "STORE_NAME")
+        for ins in ins_list:
             at = "%s: %s at offset %d" % (where, ins.opname, ins.offset)
-            if ins.opname not in ALLOWED:
+            if ins.opname not in gen.allowed:
                 problems.append("%s: opcode not in rclab's subset" % at)
-            elif ins.opname == "COMPARE_OP" and ins.argval not in ALLOWED_COMPARE:
+            elif ins.opname == "COMPARE_OP" and ins.argval not in gen.compare:
                 problems.append("%s: comparison %r not in rclab's subset" % (at, ins.argval))
-            elif ins.opname == "MAKE_FUNCTION" and ins.arg not in ALLOWED_MAKE_FUNCTION:
+            elif ins.opname == "MAKE_FUNCTION" and ins.arg is not None and ins.arg not in gen.make_function:
                 problems.append("%s: flags %d (defaults or annotations) not in rclab's subset" % (at, ins.arg))
-            elif ins.opname == "LOAD_CONST" and not const_ok(ins.argval, code_type):
+            elif ins.opname == "SET_FUNCTION_ATTRIBUTE" and ins.arg not in gen.function_attribute:
+                problems.append("%s: flag %d (%s) not in rclab's subset" % (at, ins.arg, ins.argrepr))
+            elif ins.opname == "BINARY_OP" and ins.arg not in gen.binary_op.values():
+                nb, symbol = nb_op_name(ins.arg)
+                problems.append("%s: operator %s (%s) not in rclab's subset" % (at, nb, symbol))
+            elif ins.opname in ("LOAD_CONST", "RETURN_CONST") and not const_ok(ins.argval, code_type):
                 problems.append("%s: constant %r of type %s not in rclab's values"
                                 % (at, ins.argval, type(ins.argval).__name__))
             elif ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and ins.argval not in stored \
                     and ins.argval not in HOST_NAMES:
                 # a class body's LOAD_NAME of its own earlier names is fine
-                if not (ins.opname == "LOAD_NAME" and qual != "<module>"
-                        and ins.argval in {i.argval for i in instructions(code) if i.opname == "STORE_NAME"}):
+                if not (ins.opname == "LOAD_NAME" and qual != "<module>" and ins.argval in local_names):
                     problems.append("%s: name %r is neither the module's nor the host's (%s)"
-                                    % (at, ins.argval, ", ".join(sorted(HOST_NAMES - {"__name__"}))))
+                                    % (at, ins.argval, host))
+        if gen.has_caches:
+            problems.extend(check_exception_table(code, ins_list, where))
+            problems.extend(check_caches(gen, code, ins_list, where))
     n_value = None
-    module_ins = instructions(module_code)
+    module_ins = listing[0][2]
     for i, ins in enumerate(module_ins):
         if ins.opname == "STORE_NAME" and ins.argval == "N":
             prev = module_ins[i - 1] if i else None
@@ -172,7 +303,7 @@ def check_code(display, module_code):
 
 
 def compile_one(path, display):
-    """marshal bytes of `path` compiled by a fresh 3.6 process."""
+    """marshal bytes of `path` compiled by a fresh process of this interpreter."""
     p = subprocess.Popen([sys.executable, "-I", "-S", "-c", CHILD, path, display],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
@@ -192,9 +323,9 @@ def sources(workloads_dir):
     return names
 
 
-def build(workloads_dir):
+def build(workloads_dir, gen):
     """{file name: bytes} of every output, MANIFEST.json included; refuses
-    (Refused) when any workload breaks the subset."""
+    (Refused) when any workload breaks the generation's subset."""
     import importlib.util
     outputs = {}
     entries = []
@@ -207,16 +338,18 @@ def build(workloads_dir):
             src = f.read()
         data = compile_one(path, display)
         code = marshal.loads(data)
-        found, n_value = check_code(display, code)
+        found, n_value = check_code(display, code, gen)
         problems.extend(found)
         outputs[name + ".marshal"] = data
         entries.append({"name": name, "source": display, "source_sha256": sha256(src),
-                        "marshal": "workloads/compiled/" + name + ".marshal",
+                        "marshal": "workloads/compiled/%s/%s.marshal" % (gen.name, name),
                         "marshal_sha256": sha256(data), "N": n_value})
     if problems:
         raise Refused("\n".join(problems))
     manifest = {
-        "command": COMMAND,
+        "generation": gen.name,
+        "python": gen.python,
+        "command": gen.command,
         "python_version": sys.version,
         "marshal_version": marshal.version,
         "magic": importlib.util.MAGIC_NUMBER.hex(),
@@ -238,10 +371,11 @@ def write(out_dir, outputs):
 
 
 def manifest_for_check(data):
-    """The manifest with sys.version cut to its release (3.6.15): the
-    build date and compiler do not change the bytes."""
+    """The manifest with sys.version cut to major.minor (3.13): the build
+    date, compiler and bugfix release do not change the bytes, which are
+    compared byte for byte."""
     m = json.loads(data.decode("utf-8"))
-    m["python_version"] = m.get("python_version", "").split(" ")[0]
+    m["python_version"] = ".".join(m.get("python_version", "").split(" ")[0].split(".")[:2])
     return m
 
 
@@ -281,28 +415,52 @@ class Parser(argparse.ArgumentParser):
         raise ArgumentError(message)
 
 
+def refuse_interpreter(gen):
+    """The one line refusing this interpreter for `gen`, or None."""
+    if tuple(sys.version_info[:len(gen.version)]) != gen.version:
+        return ("compile_workloads.py: generation %s needs CPython %s (rclab's %s interpreter models %s's "
+                "bytecode), this is %s; run %s" % (gen.name, gen.python, gen.name, gen.python,
+                                                  sys.version.split()[0], gen.command))
+    if gen.magic is not None:
+        import importlib.util
+        magic = importlib.util.MAGIC_NUMBER
+        have = magic[0] | (magic[1] << 8)
+        if have != gen.magic:
+            return ("compile_workloads.py: generation %s needs bytecode magic %d (%s), this %s writes %d; run %s"
+                    % (gen.name, gen.magic, gen.path, sys.version.split()[0], have, gen.command))
+    return None
+
+
 def main(argv):
-    if tuple(sys.version_info[:2]) != (3, 6):
-        sys.stderr.write("compile_workloads.py: needs CPython 3.6 (rclab models 3.6's bytecode), this is %s; "
-                         "run %s\n" % (sys.version.split()[0], COMMAND))
-        return 2
+    known = [name for name, _ in generations()]
     try:
         ap = Parser(prog="compile_workloads.py", description=__doc__.splitlines()[0])
+        ap.add_argument("--generation", default=DEFAULT_GENERATION,
+                        help="the interpreter generation (runtime/GEN/opcodes.json): %s; default %s"
+                        % (", ".join(known), DEFAULT_GENERATION))
         ap.add_argument("--check", action="store_true",
                         help="compile to a temporary folder; exit 1 naming each stale or missing file")
-        ap.add_argument("--out", default=os.path.join(WORKLOADS, "compiled"))
+        ap.add_argument("--out", help="default workloads/compiled/GEN")
         ap.add_argument("--workloads-dir", default=WORKLOADS)
         args = ap.parse_args(argv)
+        if args.generation not in known:
+            raise ArgumentError("no generation %r (runtime/*/opcodes.json has %s)"
+                                % (args.generation, ", ".join(known) or "none"))
     except ArgumentError as e:
         sys.stderr.write("compile_workloads.py: %s\n" % str(e).replace("\n", " "))
         return 2
+    gen = load_generation(args.generation)
+    refusal = refuse_interpreter(gen)
+    if refusal:
+        sys.stderr.write(refusal + "\n")
+        return 2
     try:
-        outputs = build(os.path.abspath(args.workloads_dir))
+        outputs = build(os.path.abspath(args.workloads_dir), gen)
     except Refused as e:
         for line in str(e).splitlines():
             sys.stderr.write("compile_workloads.py: %s\n" % line)
         return 2
-    out_dir = os.path.abspath(args.out)
+    out_dir = os.path.abspath(args.out or os.path.join(WORKLOADS, "compiled", gen.name))
     if args.check:
         tmp = tempfile.mkdtemp(prefix="rclab-workloads-")
         try:
@@ -311,7 +469,7 @@ def main(argv):
         finally:
             shutil.rmtree(tmp)
         for line in stale:
-            sys.stderr.write("compile_workloads.py: %s; regenerate with %s\n" % (line, COMMAND))
+            sys.stderr.write("compile_workloads.py: %s; regenerate with %s\n" % (line, gen.command))
         if stale:
             return 1
         print("compile_workloads.py: %d workloads current in %s" % (len(outputs) - 1, os.path.relpath(out_dir, ROOT)))

@@ -16,7 +16,8 @@ computed iteratively.
 With --workload FILE (one of workloads/*.py, see workloads/README.md) each
 thread calls the module's work(n) instead, and every result is checked
 against its expect(n), computed once before the threads start. The source
-is executed once, on the main thread, in a fresh module dict named
+is compiled, passed through marshal as an import from a .pyc would be, and
+executed once, on the main thread, in a fresh module dict named
 "workload" holding the host's names: `Queue` (_queue.SimpleQueue where it
 exists, 3.7+; else queue.Queue, or Queue.Queue on 2.7) and, on Python 2,
 `range` = xrange. --n defaults to the module's N and may go up to 10**9
@@ -44,6 +45,7 @@ from __future__ import division, print_function
 import argparse
 import hashlib
 import json
+import marshal
 import os
 import platform
 import resource
@@ -423,6 +425,14 @@ def load_workload(path):
     try:
         # dont_inherit: this file's __future__ imports (division) must not leak in
         code = compile(src, path, "exec", 0, True)
+        # Through marshal, as an import from a .pyc loads it and as rclab's
+        # model loads workloads/compiled/: on 3.12+ marshal interns the
+        # constant strings, which makes them immortal, while compile()'s
+        # stay mortal and are counted on every LOAD_CONST (dict_read's work
+        # and expect: 40 increfs per iteration from compile(), 28 through
+        # marshal, on a 3.13.15 --enable-pystats build). Before 3.12 no
+        # object is immortal and the round trip changes no count.
+        code = marshal.loads(marshal.dumps(code))
         exec(code, module)
     except Exception as e:
         raise ArgumentError("--workload %s: %s: %s" % (path, type(e).__name__, str(e).replace("\n", " ")))

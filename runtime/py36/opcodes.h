@@ -1,4 +1,4 @@
-// The opcodes of CPython 3.6 that rclab's interpreter runs, with 3.6's
+// The opcodes of CPython 3.6 that the py36 interpreter runs, with 3.6's
 // numbers, the COMPARE_OP arguments (PyCmp_*), and every 3.6 opcode's name
 // (so that a workload using one rclab does not run is refused by name).
 // Code is 3.6 wordcode: one 16-bit word per instruction, opcode in the low
@@ -10,21 +10,23 @@
 #include <iterator>
 #include <string_view>
 
-#include "runtime/py36_opcodes_generated.h"
+#include "runtime/py36/opcodes_generated.h"
+#include "runtime/richcompare.h"
 
 namespace rclab::runtime {
 
 // The opcodes rclab runs (enum Op, with 3.6's numbers), the loader's
 // allow-list (kSupportedOps), HAVE_ARGUMENT and every 3.6 opcode's name:
-// generated from runtime/py36_opcodes.json, the one list of them.
+// generated from runtime/py36/opcodes.json, the one list of them.
 constexpr bool is_supported(std::uint8_t op) {
   for (Op s : kSupportedOps)
     if (s == op) return true;
   return false;
 }
 
-// COMPARE_OP's arguments: the rich comparisons, then cmp_outcome's own.
-enum Cmp : std::uint8_t { kLt = 0, kLe = 1, kEq = 2, kNe = 3, kGt = 4, kGe = 5, kIn = 6, kNotIn = 7, kIs = 8, kIsNot = 9 };
+// COMPARE_OP's arguments: the rich comparisons (runtime/richcompare.h), then
+// 3.6's cmp_outcome's own.
+enum Cmp36 : std::uint8_t { kIn = 6, kNotIn = 7, kIs = 8, kIsNot = 9 };
 static_assert(kCmpOpNames[kLt] == "<" && kCmpOpNames[kGe] == ">=" && kCmpOpNames[kIn] == "in" &&
               kCmpOpNames[kIs] == "is" && kCmpOpNames[kIsNot] == "is not");
 
@@ -38,7 +40,7 @@ constexpr std::string_view op_name(std::uint8_t op) {
   return {};
 }
 
-// COMPARE_OP arguments the interpreter models (py36_opcodes.json).
+// COMPARE_OP arguments the interpreter models (runtime/py36/opcodes.json).
 constexpr bool compare_op_modelled(std::uint32_t arg) {
   if (arg >= std::size(kCmpOpNames)) return false;
   for (std::string_view m : kCompareOpModelled)
@@ -46,7 +48,7 @@ constexpr bool compare_op_modelled(std::uint32_t arg) {
   return false;
 }
 
-// MAKE_FUNCTION flag sets the interpreter models (py36_opcodes.json).
+// MAKE_FUNCTION flag sets the interpreter models (runtime/py36/opcodes.json).
 constexpr bool make_function_modelled(std::uint32_t arg) {
   for (std::uint32_t m : kMakeFunctionFlagsModelled)
     if (m == arg) return true;

@@ -67,10 +67,11 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 
 #include "common/fatal.h"
 #include "runtime/abstract.h"
-#include "runtime/opcodes.h"
+#include "runtime/py36/opcodes.h"
 #include "runtime/runtime.h"
 
 namespace rclab::runtime {
@@ -369,7 +370,7 @@ struct Interp {
   // (CO_NESTED) is not deferred; the module's functions are deferred once
   // set-up ends (experiments/workload.h).
   static O* make_function(TS& ts, Code<RC>* co, Dict<RC>* globals, Str<RC>* qualname, Tally& t) {
-    auto* fn = static_cast<Function<RC>*>(alloc_block(ts, sizeof(Function<RC>)));
+    auto* fn = ::new (alloc_block(ts, sizeof(Function<RC>))) Function<RC>;  // default members: no builtins, no version
     init_object(ts, &fn->ob, Type::kFunction);
     incref(ts, &co->ob, t);
     fn->code = co;
@@ -902,13 +903,6 @@ fast_block_end:
   f->executing = 0;
   ts.frame = f->back;
   return check_function_result(ts, retval);
-}
-
-// __build_class__ (declared in runtime/builtins.h).
-template <class Cfg>
-Object<typename Cfg::RC>* builtin_build_class(ThreadState<Cfg>& ts, Object<typename Cfg::RC>*,
-                                              Object<typename Cfg::RC>** args, int nargs) {
-  return Interp<Cfg>::build_class(ts, args, nargs);
 }
 
 }  // namespace rclab::runtime

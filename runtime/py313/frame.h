@@ -1,0 +1,91 @@
+// 3.13's interpreter frame (_PyInterpreterFrame, Include/internal/
+// pycore_frame.h) and what pushes and pops it (_PyFrame_Initialize,
+// _PyFrame_ClearLocals, _PyFrame_ClearExceptCode, clear_thread_frame).
+//
+// A frame is not an object: it lives in the thread's frame stack (the
+// frames axis: freelists/datastack.h), holds a strong reference to its code
+// and its function, borrows its globals and builtins (the function keeps
+// them), and has no GC link, no block stack, no f_back and no trashcan. A
+// frame object (PyFrameObject) would be made only when something asks for
+// one (sys._getframe, a traceback); nothing rclab runs does, so frame_obj
+// stays null and is tested where 3.13 tests it.
+//
+// Reference counts, as 3.13's:
+//   init(frame, func, code)   1 incref on the code (f_executable); the
+//                             caller's reference to the function moves into
+//                             f_funcobj; globals and builtins borrowed
+//   clear(frame)              1 decref per non-null local, cell and free
+//                             slot, 1 on the function, 1 on the code
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/object.h"
+#include "runtime/object_ops.h"
+#include "runtime/thread_state.h"
+
+namespace rclab::runtime::py313 {
+
+enum FrameOwner : std::uint8_t { kOwnedByThread = 0, kOwnedByCStack = 3 };
+
+template <class RC>
+struct Frame {
+  Code<RC>* f_executable;  // strong
+  Frame* previous;
+  Function<RC>* f_funcobj;  // strong: the caller's stack reference moved in
+  Dict<RC>* f_globals;      // borrowed from the function
+  Dict<RC>* f_builtins;     // borrowed from the function
+  Object<RC>* f_locals;     // strong; null for a function's frame (a module's: its globals)
+  void* frame_obj;          // the PyFrameObject, never made here
+  std::uint16_t* instr_ptr;  // the instruction executing, or next to execute
+  std::int32_t stacktop;     // top of the value stack, in localsplus slots; -1 while the loop holds it
+  std::uint16_t return_offset;  // where the caller resumes, in code units after its CALL
+  std::uint8_t owner;
+  Object<RC>* localsplus[1];  // locals, cells, frees, then the value stack
+};
+
+// FRAME_SPECIALS_SIZE: the frame's own words before localsplus. A code's
+// co_framesize is this plus its locals and its stack.
+template <class RC>
+inline constexpr std::int32_t kFrameSpecials = std::int32_t((sizeof(Frame<RC>) - sizeof(Object<RC>*)) / sizeof(void*));
+
+// _PyFrame_Initialize: `func`'s reference moves in; the code is increfed;
+// slots from `null_from` up to the locals' end start empty.
+template <class Cfg>
+[[gnu::always_inline]] inline void frame_init(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f,
+                                              Function<typename Cfg::RC>* func, Object<typename Cfg::RC>* locals,
+                                              Code<typename Cfg::RC>* code, int null_from, Tally& t) {
+  f->f_funcobj = func;
+  incref_stack(ts, &code->ob, t);  // Py_NewRef(code)
+  f->f_executable = code;
+  f->f_builtins = func->builtins;
+  f->f_globals = func->globals;
+  f->f_locals = locals;
+  f->stacktop = code->nlocalsplus;
+  f->frame_obj = nullptr;
+  f->instr_ptr = code->code;
+  f->return_offset = 0;
+  f->owner = kOwnedByThread;
+  for (int i = null_from; i < code->nlocalsplus; ++i) f->localsplus[i] = nullptr;
+}
+
+// _PyFrame_ClearExceptCode with _PyFrame_ClearLocals: the locals (and
+// anything left on the stack), the locals mapping and the function. Out of
+// line, as 3.13's.
+template <class Cfg>
+[[gnu::noinline]] void frame_clear_except_code(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f) {
+  Tally& t = ts.counters.rc;
+  if (f->frame_obj != nullptr) [[unlikely]]
+    fatal("py313: a frame object was made; rclab never makes one");
+  for (std::int32_t i = 0; i < f->stacktop; ++i)
+    if (Object<typename Cfg::RC>* v = f->localsplus[i]) decref_stack(ts, v, t);
+  f->stacktop = 0;
+  if (Object<typename Cfg::RC>* l = f->f_locals) {
+    f->f_locals = nullptr;
+    decref(ts, l, t);
+  }
+  decref_stack(ts, &f->f_funcobj->ob, t);
+}
+
+}  // namespace rclab::runtime::py313

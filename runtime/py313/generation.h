@@ -1,0 +1,62 @@
+// The py313 generation's interpreter as the driver calls it
+// (GenerationOps<Py313<S>, Cfg>, runtime/generation.h): check a module's
+// 3.13 marshal, load and run it, and call one of its functions the way a
+// caller's bytecode would.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/fatal.h"
+#include "runtime/generation.h"
+#include "runtime/py313/interp.h"
+#include "runtime/py313/marshal.h"
+
+namespace rclab::runtime {
+
+template <bool kSpecialize, class Cfg>
+struct GenerationOps<Py313<kSpecialize>, Cfg> {
+  using RC = typename Cfg::RC;
+  using O = Object<RC>;
+  using I = py313::Interp<Cfg>;
+
+  static std::string check_module(std::string_view bytes, std::string_view what) {
+    return py313::check_module<Cfg>(bytes, what);
+  }
+
+  // PyEval_EvalCode: the module's code as a function of the globals, run
+  // with the globals as its locals, on the runtime's own thread state.
+  static void run_module(Runtime<Cfg>& rt, std::string_view bytes, std::string_view what) {
+    auto& ts = rt.main;
+    Code<RC>* module = py313::load_module(rt, bytes, what);
+    Function<RC>* fn = I::function_new(ts, module, rt.globals);
+    decref(ts, &module->ob);
+    O* res = I::call_from_c(ts, fn, &rt.globals->ob, nullptr, 0);
+    decref(ts, res);
+    decref(ts, &fn->ob);
+  }
+
+  static O* build_class(ThreadState<Cfg>& ts, O* self, O** args, int nargs) {
+    return I::build_class(ts, self, args, nargs);
+  }
+
+  // `name(n)` as a caller's bytecode would call it: LOAD_GLOBAL name (+NULL),
+  // LOAD_CONST n, CALL 1 (PyObject_Vectorcall from C: _PyFunction_Vectorcall,
+  // _PyEval_Vector), then the int result taken and the reference dropped.
+  static std::int64_t call_global(ThreadState<Cfg>& ts, Str<RC>* name, std::int64_t n) {
+    Tally& t = ts.counters.rc;
+    O* fn = dict_load(ts, ts.rt.globals, name, t);
+    if (fn == nullptr || fn->type != Type::kFunction) fatal("call_global: the function is not defined");
+    O* arg = int_from(ts, n, t);
+    O* res = I::call_from_c(ts, as<Function>(fn), nullptr, &arg, 1);
+    decref_stack(ts, arg, t);
+    decref_stack(ts, fn, t);
+    if (res->type != Type::kInt) fatal("call_global: the function returned a non-int");
+    const std::int64_t v = int_value(as<Int>(res));
+    decref_stack(ts, res, t);
+    return v;
+  }
+};
+
+}  // namespace rclab::runtime

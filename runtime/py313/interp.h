@@ -1,0 +1,1367 @@
+// The py313 interpreter: CPython 3.13's _PyEval_EvalFrameDefault for the
+// instructions in runtime/py313/opcodes.json, base and specialised, with
+// 3.13's increfs and decrefs at the same places (Python/bytecodes.c and the
+// generated_cases.c.h CPython builds from it).
+//
+// What 3.13 does differently from 3.6 (runtime/py36/interp.h), and so this:
+//   - frames live in the thread's frame stack (runtime/py313/frame.h), and a
+//     Python-to-Python call does not recurse on the C stack: CALL pushes the
+//     callee's frame and the loop goes on in it; RETURN pops back;
+//   - the callable, `self` (or the NULL that LOAD_GLOBAL and PUSH_NULL put
+//     there) and the arguments move into the callee's frame uncounted;
+//   - LOAD_ATTR's method form pushes the function and the instance: no bound
+//     method is made;
+//   - globals and builtins are borrowed by the frame, not counted;
+//   - small ints, None and the bools are immortal (PEP 683): C code hands
+//     them out without a reference (runtime/object_ops.h:
+//     new_ref_to_immortal), and Py_INCREF/Py_DECREF on them change nothing;
+//   - every specialisable instruction quickens (runtime/py313/specialize.h)
+//     into guarded forms that deopt back to their base on a miss;
+//   - each instruction stores its address in the frame (frame->instr_ptr)
+//     before it runs, as 3.13's do.
+//
+// Reference counts per instruction, as 3.13's (i = incref, d = decref; on
+// an immortal object the operation is a test that changes nothing; "move"
+// = a reference transferred without a count):
+//   LOAD_FAST, LOAD_CONST              1i
+//   LOAD_FAST_LOAD_FAST                2i
+//   STORE_FAST                         1d (the old value, when there is one)
+//   POP_TOP, END_FOR                   1d
+//   LOAD_GLOBAL_MODULE / _BUILTIN      1i (the value); generic LOAD_GLOBAL:
+//                                      _PyDict_LoadGlobal's 1i
+//   BINARY_OP_ADD_INT / _SUBTRACT_INT  2d (right first; an operand dying is
+//                                      freed directly, PyObject_Free); the
+//                                      result: a small int uncounted, else new
+//   BINARY_OP                          the number protocol's result, then 2d
+//   COMPARE_OP_INT                     2d; the bool uncounted
+//   COMPARE_OP                         PyObject_RichCompare's result, 2d, and
+//                                      with the bool flag 1d on that result
+//   POP_JUMP_IF_FALSE / _TRUE          0 (the bool is not decrefed at all)
+//   CALL_PY_EXACT_ARGS                 1i on the callee's code; callable,
+//                                      self and arguments move into the frame
+//   RETURN_VALUE                       frame clear: 1d per non-null local,
+//                                      cell and free, 1d the function, 1d the
+//                                      code; the value moves to the caller
+//   RETURN_CONST                       1i on the constant, then as RETURN_VALUE
+//   CALL (a Python function)           as CALL_PY_EXACT_ARGS (the frame
+//                                      push takes the references)
+//   CALL, CALL_NON_PY_GENERAL, the C-call forms  the callee's own, then 1d
+//                                      on the callable and 1d per argument
+//                                      (self included)
+//   CALL_LEN                           1d the callable, 1d the argument; the
+//                                      length: a small int uncounted, else new
+//   CALL_LIST_APPEND                   the argument moves into the list; 1d
+//                                      self, 1d the callable
+//   LOAD_ATTR_METHOD_WITH_VALUES / _NO_DICT  1i the descriptor; the owner moves
+//   LOAD_ATTR_INSTANCE_VALUE           1i the value, 1d the owner
+//   LOAD_ATTR                          _PyObject_GetMethod / PyObject_GetAttr's
+//                                      own, 1d the owner unless it moves
+//   GET_ITER                           the iterator's (1i on a list or
+//                                      tuple; none on a range, which dies), 1d
+//   FOR_ITER_LIST / _TUPLE             1i the item; exhausted 1d the sequence,
+//                                      1d the iterator
+//   FOR_ITER_RANGE                     0 (a new int, or a small one uncounted);
+//                                      exhausted 1d the iterator
+//   BINARY_SUBSCR_DICT                 1i the value, 1d the dict, 1d the key
+//   STORE_SUBSCR_DICT                  key and value move in; replacing: 1d
+//                                      the old value, 1d the key; then 1d the dict
+//   STORE_SUBSCR, STORE_NAME, STORE_ATTR  PyDict_SetItem's 2i (replacing:
+//                                      +2d), then 1d per popped item
+//   BUILD_TUPLE, BUILD_LIST            0 (the items move in)
+//   BUILD_CONST_KEY_MAP n              2i per pair, then n+1 d
+//   MAKE_FUNCTION                      PyFunction_New's, then 1d the code
+//   MAKE_CELL                          1i the initial value (into the cell),
+//                                      1d it (out of the slot)
+//   COPY_FREE_VARS n                   n i (the cells)
+//   LOAD_DEREF                         1i the cell's content
+//   PUSH_NULL, JUMP_BACKWARD, RESUME(_CHECK), NOP, SET_FUNCTION_ATTRIBUTE  0
+// tests/py313_test.cpp derives fib's per-call and every workload's
+// per-iteration totals from this table and checks them exactly.
+//
+// The eval breaker is polled where 3.13 polls it: RESUME (RESUME_CHECK
+// deopts into RESUME when anything is pending), JUMP_BACKWARD, the generic
+// CALL, and the C-call forms that end in _CHECK_PERIODIC (CALL_BUILTIN_CLASS,
+// CALL_METHOD_DESCRIPTOR_FAST*, CALL_NON_PY_GENERAL) — not CALL_LEN,
+// CALL_LIST_APPEND or CALL_PY_EXACT_ARGS.
+#pragma once
+
+#include <cstdint>
+#include <new>
+
+#include "common/fatal.h"
+#include "runtime/abstract.h"
+#include "runtime/py313/frame.h"
+#include "runtime/py313/opcodes.h"
+#include "runtime/py313/specialize.h"
+#include "runtime/runtime.h"
+
+namespace rclab::runtime::py313 {
+
+template <SafeConfig Cfg>
+struct Interp {
+  using RC = typename Cfg::RC;
+  using O = Object<RC>;
+  using TS = ThreadState<Cfg>;
+  using F = Frame<RC>;
+  using Stack = typename Cfg::Frames;  // a frame stack (freelists/framestack.h)
+  static_assert(refcount::CanImmortalize<RC>,
+                "py313 needs immortal objects: 3.13's C code hands out small ints and singletons uncounted (PEP 683)");
+
+  // _PyEval_EvalFrameDefault: runs `frame`, already pushed, until it returns
+  // and gives back its result (a new reference).
+  static O* eval(TS& ts, F* frame);
+
+  // _PyEval_Vector: calls a Python function from C with borrowed arguments
+  // (the call takes its own references) and `locals` for a module's or a
+  // class body's code (null for a function).
+  static O* call_from_c(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
+    Tally& t = ts.counters.rc;
+    incref_stack(ts, &func->ob, t);
+    if (locals != nullptr) incref(ts, locals, t);
+    for (int i = 0; i < nargs; ++i) incref_stack(ts, args[i], t);
+    F* f = push_and_init(ts, func, locals, args, nargs);
+    return eval(ts, f);
+  }
+
+  // _PyEvalFramePushAndInit: a new frame for `func`, taking the references
+  // to func, locals and the arguments. Out of line, as 3.13's.
+  [[gnu::noinline]] static F* push_and_init(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
+    Code<RC>* code = func->code;
+    F* f = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
+    frame_init(ts, f, func, locals, code, 0, ts.counters.rc);
+    initialize_locals(ts, f, func, args, nargs);
+    return f;
+  }
+
+  // _PyEval_FrameClearAndPop -> clear_thread_frame. Out of line, as 3.13's.
+  [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
+    --ts.gen.c_recursion_remaining;
+    frame_clear_except_code(ts, f);
+    decref_stack(ts, &f->f_executable->ob, ts.counters.rc);
+    ++ts.gen.c_recursion_remaining;
+    Stack::pop(ts.frames, reinterpret_cast<void**>(f));
+  }
+
+  // PyObject_Vectorcall on anything but a Python function: a builtin, a
+  // builtin type's method descriptor (its self is args[0]) or a class.
+  // Borrows the arguments; a new reference to the result.
+  [[gnu::noinline]] static O* vectorcall(TS& ts, O* callable, O** args, int nargs);
+
+  // __build_class__(func, name, *bases): runs the body in a new namespace,
+  // then makes the class (runtime/builtins.h calls this through
+  // GenerationOps).
+  static O* build_class(TS& ts, O* self, O** args, int nargs);
+
+  // PyFunction_New (MAKE_FUNCTION): a new function for `code` in `globals`.
+  [[gnu::noinline]] static Function<RC>* function_new(TS& ts, Code<RC>* code, Dict<RC>* globals);
+
+ private:
+  // initialize_locals for the positional arguments rclab models (the loader
+  // refuses *args, **kwargs and keyword-only parameters; defaults are never
+  // set): the arguments move into the first slots.
+  static void initialize_locals(TS& ts, F* f, Function<RC>* func, O** args, int nargs) {
+    (void)ts;
+    if (nargs != func->code->argcount) [[unlikely]]
+      fatal("TypeError: a function called with the wrong number of arguments (defaults are not modelled)");
+    for (int i = 0; i < nargs; ++i) f->localsplus[i] = args[i];
+  }
+
+  static void handle_pending(TS& ts) {  // _Py_HandlePending: a GIL drop request
+    if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) Cfg::Gil::yield(ts.rt.gil_shared, ts.gil);
+  }
+
+  // _Py_DECREF_SPECIALIZED(o, PyObject_Free): an int that dies here is freed
+  // directly, not through its type's deallocator.
+  [[gnu::always_inline]] static void decref_int(TS& ts, O* o, Tally& t) {
+    check_alive(o, "use after free: decref of a deallocated object");
+    ++t.decrefs;
+    if constexpr (counts_immortal<Cfg>()) t.immortal_decrefs += RC::is_immortal(o->rc);
+    if (RC::decref(o->rc, ts.rc)) [[unlikely]] {
+      ++ts.counters.objects_destroyed;
+      release_object(ts, o, int_block_size(as<Int>(o)));
+    }
+  }
+
+  // _PyLong_Add / _PyLong_Subtract: compact operands (one digit) take the
+  // fast path, whose result is a small int (uncounted) or a new one-digit
+  // int; others go through the general arithmetic.
+  template <bool kAdd>
+  [[gnu::noinline]] static O* long_add_sub(TS& ts, O* a, O* b) {
+    const Int<RC>* x = as<Int>(a);
+    const Int<RC>* y = as<Int>(b);
+    std::int64_t r;
+    if (compact(a) && compact(b)) [[likely]] {
+      r = kAdd ? medium_value(x) + medium_value(y) : medium_value(x) - medium_value(y);
+    } else if (kAdd ? __builtin_add_overflow(int_value(x), int_value(y), &r)
+                    : __builtin_sub_overflow(int_value(x), int_value(y), &r)) {
+      fatal("OverflowError: rclab ints are 64-bit");
+    }
+    return int_from(ts, r, ts.counters.rc);
+  }
+
+  static bool dict_exact(const Dict<RC>* d) { return d->ob.type == Type::kDict; }
+
+  // _PyObject_GetMethod: true and a new reference to an unbound method (the
+  // owner becomes self), or false and a new reference to the attribute.
+  [[gnu::noinline]] static bool get_method(TS& ts, O* owner, Str<RC>* name, O** out);
+  // PyObject_GetAttr: a new reference.
+  [[gnu::noinline]] static O* get_attr(TS& ts, O* owner, Str<RC>* name);
+  // PyObject_SetAttr on an instance: its inline values (the class's shared
+  // keys), else its dict.
+  [[gnu::noinline]] static void set_attr(TS& ts, O* owner, Str<RC>* name, O* value);
+  // type_call on a heap class: a new instance with its inline values, and
+  // __init__ run on it.
+  [[gnu::noinline]] static O* class_call(TS& ts, Class<RC>* cls, O** args, int nargs);
+  // PyObject_GetIter: a new reference.
+  [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable);
+  // tp_iternext: a new reference, or null at the end.
+  [[gnu::noinline]] static O* iter_next(TS& ts, O* iter);
+  // PyObject_GetItem on a dict (dict_subscript): a new reference.
+  [[gnu::noinline]] static O* dict_subscript(TS& ts, O* container, O* key);
+  // _PyDict_FromItems: a new dict of n pairs, each increfed.
+  [[gnu::noinline]] static O* dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n);
+};
+
+// ---------------------------------------------------------------------------
+
+template <SafeConfig Cfg>
+Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Dict<RC>* globals) {
+  // _PyFunction_FromConstructor: new references to the globals, the code,
+  // the name and qualname, the builtins, the module name and the doc.
+  Tally& t = ts.counters.rc;
+  auto* fn = ::new (alloc_block(ts, sizeof(Function<RC>))) Function<RC>;
+  init_object(ts, &fn->ob, Type::kFunction);
+  incref(ts, &globals->ob, t);
+  fn->globals = globals;
+  incref(ts, &code->ob, t);
+  fn->code = code;
+  incref(ts, &code->name->ob, t);
+  fn->name = code->name;
+  incref(ts, &code->qualname->ob, t);
+  fn->qualname = code->qualname;
+  Dict<RC>* builtins = ts.rt.builtins;  // _PyEval_BuiltinsFromGlobals: the globals' __builtins__
+  incref(ts, &builtins->ob, t);
+  fn->builtins = builtins;
+  fn->module = dict_load(ts, globals, ts.rt.intern_name, t);  // PyDict_GetItemRef(globals, "__name__")
+  fn->doc = new_ref_to_immortal(ts, ts.rt.none, t);           // a function's doc: None (no docstrings here)
+  fn->defaults = nullptr;
+  fn->closure = nullptr;
+  fn->version = code->version;  // _PyFunction_SetVersion(func, co_version)
+  return fn;
+}
+
+template <SafeConfig Cfg>
+bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
+  Tally& t = ts.counters.rc;
+  if (owner->type == Type::kInstance) {
+    Instance<RC>* obj = as<Instance>(owner);
+    O* descr = type_lookup<Cfg>(obj->cls, name);
+    const bool method = descr != nullptr && descr->type == Type::kFunction;
+    if (descr != nullptr) incref(ts, descr, t);
+    // An instance attribute shadows the class's (a function is no data descriptor).
+    const int index = shared_key_index(obj->cls, name);
+    if (index >= 0 && obj->values()[index] != nullptr) {
+      O* attr = obj->values()[index];
+      incref(ts, attr, t);
+      if (descr != nullptr) decref(ts, descr, t);
+      *out = attr;
+      return false;
+    }
+    if (descr == nullptr) fatal("AttributeError: the instance has no such attribute");
+    *out = descr;
+    return method;
+  }
+  // A builtin type's method: its descriptor, shared by every thread.
+  const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
+  if (which == kBuiltinCount) fatal("AttributeError: the object has no such method");
+  O* descr = &ts.rt.method_descrs[which]->ob;
+  incref(ts, descr, t);
+  *out = descr;
+  return true;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name) {
+  // _PyObject_GenericGetAttrWithDict: the class attribute (increfed around
+  // the lookup), then the instance's inline value.
+  O* attr = nullptr;
+  const bool method = get_method(ts, owner, name, &attr);
+  if (method) fatal("py313: a bound method would be made here; rclab never makes one");
+  return attr;
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
+  Tally& t = ts.counters.rc;
+  if (owner->type != Type::kInstance) fatal("AttributeError: only instances take attributes here");
+  Instance<RC>* obj = as<Instance>(owner);
+  Class<RC>* cls = obj->cls;
+  int index = shared_key_index(cls, name);
+  if (index < 0 && cls->nshared < Class<RC>::kMaxSharedKeys && cls->nshared < obj->nvalues) {
+    // insert_into_shared_keys: a new shared key ends the keys' version.
+    cls->shared_keys[cls->nshared] = name;
+    index = int(cls->nshared++);
+    cls->shared_keys_version = 0;
+  }
+  if (index < 0) fatal("py313: more attributes than inline values (an instance dict is not modelled)");
+  // _PyObject_StoreInstanceAttribute: the value increfed in, the old one dropped.
+  incref(ts, value, t);
+  O* old = obj->values()[index];
+  obj->values()[index] = value;
+  if (old != nullptr) decref(ts, old, t);
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** args, int nargs) {
+  Tally& t = ts.counters.rc;
+  // object_new: the instance, with room for every shared key inline, and a
+  // reference to its (heap) class.
+  constexpr std::uint32_t kSlots = Class<RC>::kMaxSharedKeys;
+  auto* obj = ::new (alloc_block(ts, sizeof(Instance<RC>) + kSlots * sizeof(O*))) Instance<RC>;
+  init_object(ts, &obj->ob, Type::kInstance);
+  incref(ts, &cls->ob, t);
+  obj->cls = cls;
+  obj->dict = nullptr;
+  obj->nvalues = kSlots;
+  for (std::uint32_t i = 0; i < kSlots; ++i) obj->values()[i] = nullptr;
+  // slot_tp_init: __init__(self, *args) called from C, its result (None) dropped.
+  if (O* init = type_lookup<Cfg>(cls, ts.rt.intern_init)) {
+    if (init->type != Type::kFunction) fatal("TypeError: __init__ must be a function here");
+    O* argv[8];
+    if (nargs + 1 > 8) fatal("py313: __init__ with more than 7 arguments is not modelled");
+    argv[0] = &obj->ob;
+    for (int i = 0; i < nargs; ++i) argv[i + 1] = args[i];
+    O* res = call_from_c(ts, as<Function>(init), nullptr, argv, nargs + 1);
+    if (res != ts.rt.none) fatal("TypeError: __init__() should return None");
+    decref(ts, res, t);
+  }
+  return &obj->ob;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args, int nargs) {
+  switch (callable->type) {
+    case Type::kBuiltin: {
+      Builtin<RC>* b = as<Builtin>(callable);
+      const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
+      if (def.self_type != Type::kCount) {  // a method descriptor: self is the first argument
+        if (nargs < 1 || args[0]->type != def.self_type) fatal("TypeError: a method descriptor called on the wrong type");
+        if (def.nargs >= 0 && nargs - 1 != def.nargs) fatal("TypeError: wrong number of arguments to a builtin method");
+        return def.fn(ts, args[0], args + 1, nargs - 1);
+      }
+      if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: wrong number of arguments to a builtin");
+      return def.fn(ts, b->self, args, nargs);
+    }
+    case Type::kClass:
+      return class_call(ts, as<Class>(callable), args, nargs);
+    default:
+      fatal("TypeError: the object is not callable here");
+  }
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::build_class(TS& ts, O*, O** args, int nargs) {
+  Tally& t = ts.counters.rc;
+  if (nargs < 2 || args[0]->type != Type::kFunction || args[1]->type != Type::kStr || nargs > 3)
+    fatal("TypeError: __build_class__(func, name[, base]) is all rclab models");
+  Function<RC>* body = as<Function>(args[0]);
+  Str<RC>* name = as<Str>(args[1]);
+  Class<RC>* base = nullptr;
+  if (nargs == 3) {
+    if (args[2]->type != Type::kClass) fatal("TypeError: a base must be a class");
+    base = as<Class>(args[2]);
+  } else {
+    base = ts.rt.object_class;
+  }
+  // type.__prepare__: a new namespace; the body runs with it as its locals.
+  Dict<RC>* ns = dict_new(ts);
+  O* cell = call_from_c(ts, body, &ns->ob, nullptr, 0);
+  decref(ts, cell, t);  // the body returns None (no __class__ cell here)
+  Class<RC>* cls = class_new(ts, name, ns, base);
+  decref(ts, &ns->ob, t);
+  return &cls->ob;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::get_iter(TS& ts, O* iterable) {
+  switch (iterable->type) {
+    case Type::kList: return seq_iter_new(ts, iterable, Type::kListIter);    // list_iter: 1i on the list
+    case Type::kTuple: return seq_iter_new(ts, iterable, Type::kTupleIter);  // tuple_iter: 1i on the tuple
+    case Type::kRange: return range_iter_new(ts, as<Range>(iterable));      // fast_range_iter: no reference kept
+    default: fatal("TypeError: the object is not iterable here");
+  }
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
+  switch (iter->type) {
+    case Type::kListIter:
+    case Type::kTupleIter: return seq_iter_next(ts, as<SeqIter>(iter));
+    case Type::kRangeIter: return range_iter_next(ts, as<RangeIter>(iter));
+    default: fatal("TypeError: not an iterator");
+  }
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::dict_subscript(TS& ts, O* container, O* key) {
+  if (container->type != Type::kDict || key->type != Type::kStr) fatal("TypeError: only str-keyed dicts subscript here");
+  O* v = dict_load(ts, as<Dict>(container), as<Str>(key), ts.counters.rc);  // PyDict_GetItemRef
+  if (v == nullptr) fatal("KeyError");
+  return v;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n) {
+  Dict<RC>* d = dict_new(ts);
+  for (int i = 0; i < n; ++i) {
+    O* k = keys->items()[i];
+    if (k->type != Type::kStr) fatal("TypeError: only str keys are modelled");
+    dict_set(ts, d, as<Str>(k), values[i]);  // insertdict's 2i
+  }
+  return &d->ob;
+}
+
+// ---------------------------------------------------------------------------
+// The eval loop.
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
+  TS& ts = tstate_get(ts_in);  // the thread state, as _PyEval_EvalFrameDefault gets it
+  Tally t;                     // in registers; added to ts.counters on return
+  const EvalBreaker& breaker = ts.rt.breaker;
+  auto& versions = ts.rt.gen.versions;
+  (void)versions;
+
+  // The C stack's entry frame: the callee returns into it, and its one
+  // instruction, INTERPRETER_EXIT, leaves the loop.
+  static std::uint16_t trampoline[1] = {unit(INTERPRETER_EXIT)};
+  F entry{};
+  entry.instr_ptr = trampoline;
+  entry.stacktop = 0;
+  entry.owner = kOwnedByCStack;
+  entry.previous = static_cast<F*>(ts.gen.current_frame);
+  frame->previous = &entry;
+  ts.gen.c_recursion_remaining -= 2 - 1;  // PY_EVAL_C_STACK_UNITS - 1
+  if (--ts.gen.c_recursion_remaining < 0) [[unlikely]]
+    fatal("RecursionError: maximum C recursion depth exceeded");
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+  // Every opcode's label, by number: a full 256-entry table, as CPython's
+  // opcode_targets.h, so that a dispatch is one load and one jump.
+#define RCLAB_L(op) &&op_##op
+#define RCLAB_T(i)                                                                                 \
+  ((i) == LOAD_FAST                                    ? RCLAB_L(LOAD_FAST)                        \
+   : (i) == LOAD_FAST_LOAD_FAST                        ? RCLAB_L(LOAD_FAST_LOAD_FAST)              \
+   : (i) == LOAD_CONST                                 ? RCLAB_L(LOAD_CONST)                       \
+   : (i) == STORE_FAST                                 ? RCLAB_L(STORE_FAST)                       \
+   : (i) == POP_TOP                                    ? RCLAB_L(POP_TOP)                          \
+   : (i) == PUSH_NULL                                  ? RCLAB_L(PUSH_NULL)                        \
+   : (i) == END_FOR                                    ? RCLAB_L(END_FOR)                          \
+   : (i) == NOP                                        ? RCLAB_L(NOP)                              \
+   : (i) == EXTENDED_ARG                               ? RCLAB_L(EXTENDED_ARG)                     \
+   : (i) == RESUME                                     ? RCLAB_L(RESUME)                           \
+   : (i) == RESUME_CHECK                               ? RCLAB_L(RESUME_CHECK)                     \
+   : (i) == LOAD_GLOBAL                                ? RCLAB_L(LOAD_GLOBAL)                      \
+   : (i) == LOAD_GLOBAL_MODULE                         ? RCLAB_L(LOAD_GLOBAL_MODULE)               \
+   : (i) == LOAD_GLOBAL_BUILTIN                        ? RCLAB_L(LOAD_GLOBAL_BUILTIN)              \
+   : (i) == LOAD_NAME                                  ? RCLAB_L(LOAD_NAME)                        \
+   : (i) == STORE_NAME                                 ? RCLAB_L(STORE_NAME)                       \
+   : (i) == LOAD_BUILD_CLASS                           ? RCLAB_L(LOAD_BUILD_CLASS)                 \
+   : (i) == BINARY_OP                                  ? RCLAB_L(BINARY_OP)                        \
+   : (i) == BINARY_OP_ADD_INT                          ? RCLAB_L(BINARY_OP_ADD_INT)                \
+   : (i) == BINARY_OP_SUBTRACT_INT                     ? RCLAB_L(BINARY_OP_SUBTRACT_INT)           \
+   : (i) == COMPARE_OP                                 ? RCLAB_L(COMPARE_OP)                       \
+   : (i) == COMPARE_OP_INT                             ? RCLAB_L(COMPARE_OP_INT)                   \
+   : (i) == POP_JUMP_IF_FALSE                          ? RCLAB_L(POP_JUMP_IF_FALSE)                \
+   : (i) == POP_JUMP_IF_TRUE                           ? RCLAB_L(POP_JUMP_IF_TRUE)                 \
+   : (i) == JUMP_BACKWARD                              ? RCLAB_L(JUMP_BACKWARD)                    \
+   : (i) == CALL                                       ? RCLAB_L(CALL)                             \
+   : (i) == CALL_PY_EXACT_ARGS                         ? RCLAB_L(CALL_PY_EXACT_ARGS)               \
+   : (i) == CALL_BUILTIN_CLASS                         ? RCLAB_L(CALL_BUILTIN_CLASS)               \
+   : (i) == CALL_LEN                                   ? RCLAB_L(CALL_LEN)                         \
+   : (i) == CALL_LIST_APPEND                           ? RCLAB_L(CALL_LIST_APPEND)                 \
+   : (i) == CALL_METHOD_DESCRIPTOR_FAST                ? RCLAB_L(CALL_METHOD_DESCRIPTOR_FAST)      \
+   : (i) == CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS  ? RCLAB_L(CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS) \
+   : (i) == CALL_NON_PY_GENERAL                        ? RCLAB_L(CALL_NON_PY_GENERAL)              \
+   : (i) == RETURN_VALUE                               ? RCLAB_L(RETURN_VALUE)                     \
+   : (i) == RETURN_CONST                               ? RCLAB_L(RETURN_CONST)                     \
+   : (i) == INTERPRETER_EXIT                           ? RCLAB_L(INTERPRETER_EXIT)                 \
+   : (i) == LOAD_ATTR                                  ? RCLAB_L(LOAD_ATTR)                        \
+   : (i) == LOAD_ATTR_INSTANCE_VALUE                   ? RCLAB_L(LOAD_ATTR_INSTANCE_VALUE)         \
+   : (i) == LOAD_ATTR_METHOD_WITH_VALUES               ? RCLAB_L(LOAD_ATTR_METHOD_WITH_VALUES)     \
+   : (i) == LOAD_ATTR_METHOD_NO_DICT                   ? RCLAB_L(LOAD_ATTR_METHOD_NO_DICT)         \
+   : (i) == STORE_ATTR                                 ? RCLAB_L(STORE_ATTR)                       \
+   : (i) == GET_ITER                                   ? RCLAB_L(GET_ITER)                         \
+   : (i) == FOR_ITER                                   ? RCLAB_L(FOR_ITER)                         \
+   : (i) == FOR_ITER_LIST                              ? RCLAB_L(FOR_ITER_LIST)                    \
+   : (i) == FOR_ITER_TUPLE                             ? RCLAB_L(FOR_ITER_TUPLE)                   \
+   : (i) == FOR_ITER_RANGE                             ? RCLAB_L(FOR_ITER_RANGE)                   \
+   : (i) == BINARY_SUBSCR                              ? RCLAB_L(BINARY_SUBSCR)                    \
+   : (i) == BINARY_SUBSCR_DICT                         ? RCLAB_L(BINARY_SUBSCR_DICT)               \
+   : (i) == STORE_SUBSCR                               ? RCLAB_L(STORE_SUBSCR)                     \
+   : (i) == STORE_SUBSCR_DICT                          ? RCLAB_L(STORE_SUBSCR_DICT)                \
+   : (i) == BUILD_TUPLE                                ? RCLAB_L(BUILD_TUPLE)                      \
+   : (i) == BUILD_LIST                                 ? RCLAB_L(BUILD_LIST)                       \
+   : (i) == BUILD_CONST_KEY_MAP                        ? RCLAB_L(BUILD_CONST_KEY_MAP)              \
+   : (i) == MAKE_FUNCTION                              ? RCLAB_L(MAKE_FUNCTION)                    \
+   : (i) == SET_FUNCTION_ATTRIBUTE                     ? RCLAB_L(SET_FUNCTION_ATTRIBUTE)           \
+   : (i) == MAKE_CELL                                  ? RCLAB_L(MAKE_CELL)                        \
+   : (i) == COPY_FREE_VARS                             ? RCLAB_L(COPY_FREE_VARS)                   \
+   : (i) == LOAD_DEREF                                 ? RCLAB_L(LOAD_DEREF)                       \
+                                                       : &&op_unknown)
+#define RCLAB_T4(i) RCLAB_T(i), RCLAB_T(i + 1), RCLAB_T(i + 2), RCLAB_T(i + 3)
+#define RCLAB_T16(i) RCLAB_T4(i), RCLAB_T4(i + 4), RCLAB_T4(i + 8), RCLAB_T4(i + 12)
+#define RCLAB_T64(i) RCLAB_T16(i), RCLAB_T16(i + 16), RCLAB_T16(i + 32), RCLAB_T16(i + 48)
+  static void* const targets[256] = {RCLAB_T64(0), RCLAB_T64(64), RCLAB_T64(128), RCLAB_T64(192)};
+#undef RCLAB_T64
+#undef RCLAB_T16
+#undef RCLAB_T4
+#undef RCLAB_T
+#undef RCLAB_L
+
+  std::uint16_t* next_instr;
+  std::uint16_t* this_instr;
+  O** sp;
+  std::uint32_t oparg;
+  std::uint8_t opcode;
+
+  // NEXTOPARG and DISPATCH_GOTO.
+#define RCLAB_DISPATCH()                  \
+  do {                                    \
+    const std::uint16_t w_ = *next_instr; \
+    opcode = opcode_of(w_);               \
+    oparg = oparg_of(w_);                 \
+    goto* targets[opcode];                \
+  } while (0)
+  // The instruction prologue: its address in the frame, then past it and its caches.
+#define RCLAB_INST(units)           \
+  frame->instr_ptr = next_instr;    \
+  this_instr = next_instr;          \
+  next_instr += (units)
+  // DEOPT_IF: on a miss the base instruction runs, from just past its prologue.
+#define RCLAB_DEOPT_IF(cond, base) \
+  do {                             \
+    if (cond) [[unlikely]]         \
+      goto pred_##base;            \
+  } while (0)
+  // The specialiser rewrote this instruction: run it again, same oparg.
+#define RCLAB_DISPATCH_SAME_OPARG()  \
+  do {                               \
+    next_instr = this_instr;         \
+    opcode = opcode_of(*next_instr); \
+    goto* targets[opcode];           \
+  } while (0)
+#define RCLAB_CHECK_EVAL_BREAKER() \
+  do {                             \
+    poll_rc_safepoint(ts);         \
+    if (breaker.any()) [[unlikely]] \
+      handle_pending(ts);          \
+  } while (0)
+#define RCLAB_CONSTS() (frame->f_executable->consts->items())
+#define RCLAB_NAMES() (frame->f_executable->names->items())
+#define RCLAB_SPECIALIZE(...)                                       \
+  if constexpr (Cfg::Gen::kSpecializes) {                           \
+    if (Counter::triggers(this_instr[1])) {                         \
+      __VA_ARGS__;                                                  \
+      RCLAB_DISPATCH_SAME_OPARG();                                  \
+    }                                                               \
+    this_instr[1] = Counter::advance(this_instr[1]);                \
+  }
+
+  // start_frame: _Py_EnterRecursivePy, then the frame's first instruction.
+start_frame:
+  if (ts.gen.py_recursion_remaining-- <= 0) [[unlikely]]
+    fatal("RecursionError: maximum recursion depth exceeded");
+  ts.gen.current_frame = frame;
+  next_instr = frame->instr_ptr;
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  ++ts.counters.calls;
+  RCLAB_DISPATCH();
+
+op_unknown:
+  fatal("py313: an opcode the loader should have refused");
+
+op_NOP: {
+  RCLAB_INST(1);
+  RCLAB_DISPATCH();
+}
+op_EXTENDED_ARG: {
+  RCLAB_INST(1);
+  const std::uint16_t w = *next_instr;
+  opcode = opcode_of(w);
+  oparg = oparg << 8 | oparg_of(w);
+  goto* targets[opcode];
+}
+op_RESUME: {
+  RCLAB_INST(1);
+pred_RESUME:
+  // No instrumentation (sys.monitoring) here: the code's version always
+  // matches, and the first execution quickens RESUME into RESUME_CHECK.
+  if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
+  if ((oparg & kResumeLocationMask) < kResumeAfterYieldFrom) RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+op_RESUME_CHECK: {
+  RCLAB_INST(1);
+  // The whole eval-breaker word against the code's instrumentation version
+  // (0): anything pending runs RESUME, which handles it.
+  RCLAB_DEOPT_IF(breaker.any(), RESUME);
+  if constexpr (refcount::HasSafepoint<RC>) RCLAB_DEOPT_IF(RC::has_pending(ts.rc), RESUME);
+  RCLAB_DISPATCH();
+}
+
+op_LOAD_FAST: {
+  RCLAB_INST(1);
+  O* v = frame->localsplus[oparg];
+  incref_stack(ts, v, t);
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
+op_LOAD_FAST_LOAD_FAST: {
+  RCLAB_INST(1);
+  O* v1 = frame->localsplus[oparg >> 4];
+  O* v2 = frame->localsplus[oparg & 15];
+  incref_stack(ts, v1, t);
+  incref_stack(ts, v2, t);
+  sp[0] = v1;
+  sp[1] = v2;
+  sp += 2;
+  RCLAB_DISPATCH();
+}
+op_LOAD_CONST: {
+  RCLAB_INST(1);
+  O* v = RCLAB_CONSTS()[oparg];
+  incref_stack(ts, v, t);
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
+op_STORE_FAST: {
+  RCLAB_INST(1);
+  O* old = frame->localsplus[oparg];
+  frame->localsplus[oparg] = *--sp;  // SETLOCAL
+  if (old != nullptr) decref_stack(ts, old, t);
+  RCLAB_DISPATCH();
+}
+op_POP_TOP: {
+  RCLAB_INST(1);
+  decref_stack(ts, *--sp, t);
+  RCLAB_DISPATCH();
+}
+op_END_FOR: {  // never reached: FOR_ITER's exhaustion jumps over it
+  RCLAB_INST(1);
+  decref_stack(ts, *--sp, t);
+  RCLAB_DISPATCH();
+}
+op_PUSH_NULL: {
+  RCLAB_INST(1);
+  *sp++ = nullptr;
+  RCLAB_DISPATCH();
+}
+
+// --- globals and names -------------------------------------------------------
+
+op_LOAD_GLOBAL: {
+  RCLAB_INST(5);
+pred_LOAD_GLOBAL:
+  RCLAB_SPECIALIZE(specialize_load_global(versions, frame->f_globals, frame->f_builtins, this_instr,
+                                          as<Str>(RCLAB_NAMES()[oparg >> 1])))
+  Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg >> 1]);
+  if (!dict_exact(frame->f_globals) || !dict_exact(frame->f_builtins)) [[unlikely]]
+    fatal("LOAD_GLOBAL: only exact dicts are modelled");
+  O* v = dict_load_global(ts, frame->f_globals, frame->f_builtins, name);  // _PyDict_LoadGlobal: a new reference
+  if (v == nullptr) [[unlikely]]
+    fatal("NameError: a global name is not defined");
+  sp[0] = v;
+  if (oparg & 1) sp[1] = nullptr;
+  sp += 1 + (oparg & 1);
+  RCLAB_DISPATCH();
+}
+op_LOAD_GLOBAL_MODULE: {
+  RCLAB_INST(5);
+  Dict<RC>* g = frame->f_globals;
+  RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
+  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
+  O* v = g->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
+  incref_stack(ts, v, t);
+  sp[0] = v;
+  if (oparg & 1) sp[1] = nullptr;
+  sp += 1 + (oparg & 1);
+  RCLAB_DISPATCH();
+}
+op_LOAD_GLOBAL_BUILTIN: {
+  RCLAB_INST(5);
+  Dict<RC>* g = frame->f_globals;
+  RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
+  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
+  Dict<RC>* b = frame->f_builtins;
+  RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
+  RCLAB_DEOPT_IF(b->keys_version != this_instr[3], LOAD_GLOBAL);
+  O* v = b->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
+  incref_stack(ts, v, t);
+  sp[0] = v;
+  if (oparg & 1) sp[1] = nullptr;
+  sp += 1 + (oparg & 1);
+  RCLAB_DISPATCH();
+}
+op_LOAD_NAME: {
+  RCLAB_INST(1);
+  Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg]);
+  O* locals = frame->f_locals;
+  if (locals == nullptr || locals->type != Type::kDict) [[unlikely]]
+    fatal("SystemError: no locals found");
+  O* v = dict_load(ts, as<Dict>(locals), name, t);                       // PyMapping_GetOptionalItem
+  if (v == nullptr) v = dict_load(ts, frame->f_globals, name, t);        // PyDict_GetItemRef
+  if (v == nullptr) v = dict_load(ts, frame->f_builtins, name, t);
+  if (v == nullptr) [[unlikely]]
+    fatal("NameError: a name is not defined");
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
+op_STORE_NAME: {
+  RCLAB_INST(1);
+  Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg]);
+  O* v = *--sp;
+  O* ns = frame->f_locals;
+  if (ns == nullptr || ns->type != Type::kDict) [[unlikely]]
+    fatal("SystemError: no locals found when storing a name");
+  dict_set(ts, as<Dict>(ns), name, v);  // PyDict_SetItem
+  decref_stack(ts, v, t);
+  RCLAB_DISPATCH();
+}
+op_LOAD_BUILD_CLASS: {
+  RCLAB_INST(1);
+  O* bc = dict_load(ts, frame->f_builtins, ts.rt.intern_build_class, t);
+  if (bc == nullptr) [[unlikely]]
+    fatal("NameError: __build_class__ not found");
+  *sp++ = bc;
+  RCLAB_DISPATCH();
+}
+
+// --- arithmetic and comparisons ----------------------------------------------
+
+op_BINARY_OP: {
+  RCLAB_INST(2);
+pred_BINARY_OP:
+  RCLAB_SPECIALIZE(specialize_binary_op(sp[-2], sp[-1], this_instr, oparg))
+  O* rhs = sp[-1];
+  O* lhs = sp[-2];
+  O* res;
+  if (oparg == kNbAdd)
+    res = number_add(ts, lhs, rhs);  // _PyEval_BinaryOps[NB_ADD]: PyNumber_Add
+  else if (oparg == kNbSubtract)
+    res = number_subtract(ts, lhs, rhs);
+  else
+    res = number_inplace_add(ts, lhs, rhs);
+  decref_stack(ts, lhs, t);
+  decref_stack(ts, rhs, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_BINARY_OP_ADD_INT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
+  O* res = long_add_sub<true>(ts, left, right);
+  decref_int(ts, right, t);
+  decref_int(ts, left, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_BINARY_OP_SUBTRACT_INT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
+  O* res = long_add_sub<false>(ts, left, right);
+  decref_int(ts, right, t);
+  decref_int(ts, left, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_COMPARE_OP: {
+  RCLAB_INST(2);
+pred_COMPARE_OP:
+  RCLAB_SPECIALIZE(specialize_compare_op(sp[-2], sp[-1], this_instr))
+  O* right = sp[-1];
+  O* left = sp[-2];
+  O* res = rich_compare(ts, left, right, int(compare_op(oparg)));  // PyObject_RichCompare
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  if (oparg & kCompareToBool) {
+    // PyObject_IsTrue on the result, dropped; the bool itself uncounted.
+    const bool truth = res == ts.rt.true_;
+    if (!truth && res != ts.rt.false_) [[unlikely]]
+      fatal("py313: a comparison returned a non-bool");
+    decref(ts, res, t);
+    res = truth ? ts.rt.true_ : ts.rt.false_;
+  }
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_COMPARE_OP_INT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kInt, COMPARE_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kInt, COMPARE_OP);
+  RCLAB_DEOPT_IF(!compact(left), COMPARE_OP);
+  RCLAB_DEOPT_IF(!compact(right), COMPARE_OP);
+  const std::int64_t l = medium_value(as<Int>(left)), r = medium_value(as<Int>(right));
+  // COMPARISON_BIT: 2 if <, 4 if >, 8 if ==, which the oparg's low bits mask.
+  const std::uint32_t sign_ish = 1u << (2 * (l >= r) + (l <= r));
+  decref_int(ts, left, t);
+  decref_int(ts, right, t);
+  sp[-2] = (sign_ish & oparg) ? ts.rt.true_ : ts.rt.false_;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_POP_JUMP_IF_FALSE: {
+  RCLAB_INST(2);
+  O* cond = *--sp;
+  const bool flag = cond == ts.rt.false_;
+  if constexpr (Cfg::Gen::kSpecializes) this_instr[1] = std::uint16_t(this_instr[1] << 1 | flag);  // branch history
+  next_instr += oparg * flag;
+  RCLAB_DISPATCH();
+}
+op_POP_JUMP_IF_TRUE: {
+  RCLAB_INST(2);
+  O* cond = *--sp;
+  const bool flag = cond == ts.rt.true_;
+  if constexpr (Cfg::Gen::kSpecializes) this_instr[1] = std::uint16_t(this_instr[1] << 1 | flag);
+  next_instr += oparg * flag;
+  RCLAB_DISPATCH();
+}
+op_JUMP_BACKWARD: {
+  RCLAB_INST(2);
+  RCLAB_CHECK_EVAL_BREAKER();
+  next_instr -= oparg;
+  RCLAB_DISPATCH();
+}
+
+// --- calls -------------------------------------------------------------------
+
+op_CALL: {
+  RCLAB_INST(4);
+pred_CALL:
+  RCLAB_SPECIALIZE(specialize_call<Cfg>(sp[-2 - int(oparg)], this_instr, int(oparg) + (sp[-1 - int(oparg)] != nullptr)))
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  if (callable->type == Type::kFunction) {
+    // Inlined: the callee's frame takes the callable and the arguments.
+    Function<RC>* func = as<Function>(callable);
+    O* locals = nullptr;
+    if (!(func->code->flags & kCoOptimized)) {
+      locals = &func->globals->ob;
+      incref(ts, locals, t);
+    }
+    F* callee = push_and_init(ts, func, locals, args, total);
+    sp -= oparg + 2;
+    frame->stacktop = std::int32_t(sp - frame->localsplus);
+    frame->return_offset = std::uint16_t(next_instr - this_instr);
+    callee->previous = frame;
+    frame = callee;
+    goto start_frame;  // DISPATCH_INLINED
+  }
+  O* res = vectorcall(ts, callable, args, total);
+  decref_stack(ts, callable, t);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+op_CALL_PY_EXACT_ARGS: {
+  RCLAB_INST(4);
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  // _CHECK_PEP_523: no eval_frame hook here. _CHECK_FUNCTION_EXACT_ARGS:
+  RCLAB_DEOPT_IF(callable->type != Type::kFunction, CALL);
+  Function<RC>* func = as<Function>(callable);
+  RCLAB_DEOPT_IF(func->version != read_u32(this_instr + 2), CALL);
+  Code<RC>* code = func->code;
+  const int has_self = self_or_null != nullptr;
+  RCLAB_DEOPT_IF(code->argcount != int(oparg) + has_self, CALL);
+  RCLAB_DEOPT_IF(!Stack::has_room(ts.frames, std::size_t(code->framesize)), CALL);  // _CHECK_STACK_SPACE
+  RCLAB_DEOPT_IF(ts.gen.py_recursion_remaining <= 1, CALL);                        // _CHECK_RECURSION_REMAINING
+  // _INIT_CALL_PY_EXACT_ARGS: _PyFrame_PushUnchecked, the arguments moved in.
+  F* callee = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
+  frame_init(ts, callee, func, nullptr, code, int(oparg) + has_self, t);
+  O** args = sp - oparg;
+  O** first = callee->localsplus + has_self;
+  callee->localsplus[0] = self_or_null;
+  for (std::uint32_t i = 0; i < oparg; ++i) first[i] = args[i];
+  frame->return_offset = std::uint16_t(next_instr - this_instr);  // _SAVE_RETURN_OFFSET
+  // _PUSH_FRAME
+  sp -= oparg + 2;
+  frame->stacktop = std::int32_t(sp - frame->localsplus);
+  callee->previous = frame;
+  frame = callee;
+  ts.gen.current_frame = frame;
+  --ts.gen.py_recursion_remaining;
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  next_instr = frame->instr_ptr;
+  ++ts.counters.calls;
+  RCLAB_DISPATCH();
+}
+op_CALL_BUILTIN_CLASS: {
+  RCLAB_INST(4);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
+  const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
+  RCLAB_DEOPT_IF(def.call_kind != CallKind::kBuiltinClass, CALL);  // a type with tp_vectorcall
+  O* res = def.fn(ts, nullptr, args, total);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  decref_stack(ts, callable, t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+op_CALL_LEN: {
+  RCLAB_INST(4);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  RCLAB_DEOPT_IF(total != 1, CALL);
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinLen, CALL);
+  O* arg = args[0];
+  O* res = Builtins<Cfg>::table[kBuiltinLen].fn(ts, nullptr, args, 1);  // PyObject_Length, PyLong_FromSsize_t
+  decref_stack(ts, callable, t);
+  decref_stack(ts, arg, t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_DISPATCH();
+}
+op_CALL_LIST_APPEND: {
+  RCLAB_INST(4);
+  O* arg = sp[-1];
+  O* self = sp[-2];
+  O* callable = sp[-3];
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinListAppend, CALL);
+  RCLAB_DEOPT_IF(self == nullptr, CALL);
+  RCLAB_DEOPT_IF(self->type != Type::kList, CALL);
+  list_append_take(ts, as<List>(self), arg);  // _PyList_AppendTakeRef: the argument moves in
+  decref_stack(ts, self, t);
+  decref_stack(ts, callable, t);
+  sp -= 3;
+  next_instr += 1;  // SKIP_OVER the POP_TOP: nothing was pushed
+  RCLAB_DISPATCH();
+}
+op_CALL_METHOD_DESCRIPTOR_FAST:
+op_CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: {
+  RCLAB_INST(4);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  RCLAB_DEOPT_IF(total == 0, CALL);
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
+  const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
+  const CallKind want = opcode == CALL_METHOD_DESCRIPTOR_FAST ? CallKind::kMethodFast : CallKind::kMethodFastKeywords;
+  RCLAB_DEOPT_IF(def.call_kind != want, CALL);    // the descriptor's flags
+  RCLAB_DEOPT_IF(args[0]->type != def.self_type, CALL);  // self of the descriptor's type
+  O* res = def.fn(ts, args[0], args + 1, total - 1);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  decref_stack(ts, callable, t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+op_CALL_NON_PY_GENERAL: {
+  RCLAB_INST(4);
+  O* callable = sp[-2 - int(oparg)];
+  RCLAB_DEOPT_IF(callable->type == Type::kFunction, CALL);
+  RCLAB_DEOPT_IF(callable->type == Type::kMethod, CALL);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  O* res = vectorcall(ts, callable, args, total);
+  decref_stack(ts, callable, t);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+
+op_RETURN_CONST: {
+  RCLAB_INST(1);
+  O* v = RCLAB_CONSTS()[oparg];
+  incref_stack(ts, v, t);
+  *sp++ = v;
+  goto pop_frame;
+}
+op_RETURN_VALUE: {
+  RCLAB_INST(1);
+pop_frame:
+  O* retval = *--sp;
+  frame->stacktop = std::int32_t(sp - frame->localsplus);
+  ++ts.gen.py_recursion_remaining;  // _Py_LeaveRecursiveCallPy
+  F* dying = frame;
+  frame = dying->previous;  // unlinked before it is cleared (GH-99729)
+  ts.gen.current_frame = frame;
+  clear_and_pop(ts, dying);  // out of line: counts into the thread's counters directly
+  frame->localsplus[frame->stacktop++] = retval;  // _PyFrame_StackPush
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  next_instr = frame->instr_ptr + frame->return_offset;
+  RCLAB_DISPATCH();
+}
+op_INTERPRETER_EXIT: {
+  // The entry frame's one instruction: the callee's result leaves the loop.
+  O* retval = *--sp;
+  ts.gen.current_frame = frame->previous;
+  ts.gen.c_recursion_remaining += 2;  // PY_EVAL_C_STACK_UNITS
+  ts.counters.rc += t;
+  return retval;
+}
+
+// --- attributes ----------------------------------------------------------------
+
+op_LOAD_ATTR: {
+  RCLAB_INST(10);
+pred_LOAD_ATTR:
+  RCLAB_SPECIALIZE({
+    O* owner_ = sp[-1];
+    Str<RC>* name_ = as<Str>(RCLAB_NAMES()[oparg >> 1]);
+    O* descr_ = owner_->type == Type::kInstance ? type_lookup<Cfg>(as<Instance>(owner_)->cls, name_)
+                : (Builtins<Cfg>::find_method(owner_->type, name_->view()) != kBuiltinCount
+                       ? &ts.rt.method_descrs[Builtins<Cfg>::find_method(owner_->type, name_->view())]->ob
+                       : nullptr);
+    specialize_load_attr<Cfg>(versions, owner_, name_, descr_, this_instr, (oparg & 1) != 0);
+  })
+  O* owner = sp[-1];
+  Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg >> 1]);
+  if (oparg & 1) {
+    O* attr = nullptr;
+    if (get_method(ts, owner, name, &attr)) {
+      sp[-1] = attr;
+      sp[0] = owner;  // the owner's reference moves into the self slot
+    } else {
+      decref_stack(ts, owner, t);
+      sp[-1] = attr;
+      sp[0] = nullptr;
+    }
+    ++sp;
+  } else {
+    O* attr = get_attr(ts, owner, name);
+    decref_stack(ts, owner, t);
+    sp[-1] = attr;
+  }
+  RCLAB_DISPATCH();
+}
+op_LOAD_ATTR_INSTANCE_VALUE: {
+  RCLAB_INST(10);
+  O* owner = sp[-1];
+  RCLAB_DEOPT_IF(owner->type != Type::kInstance, LOAD_ATTR);  // _GUARD_TYPE_VERSION
+  Instance<RC>* obj = as<Instance>(owner);
+  RCLAB_DEOPT_IF(obj->cls->version_tag != read_u32(this_instr + 2), LOAD_ATTR);
+  RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);  // _CHECK_MANAGED_OBJECT_HAS_VALUES
+  O* attr = obj->values()[this_instr[4]];
+  RCLAB_DEOPT_IF(attr == nullptr, LOAD_ATTR);
+  incref(ts, attr, t);
+  decref_stack(ts, owner, t);
+  sp[-1] = attr;
+  if (oparg & 1) *sp++ = nullptr;
+  RCLAB_DISPATCH();
+}
+op_LOAD_ATTR_METHOD_WITH_VALUES: {
+  RCLAB_INST(10);
+  O* owner = sp[-1];
+  RCLAB_DEOPT_IF(owner->type != Type::kInstance, LOAD_ATTR);
+  Instance<RC>* obj = as<Instance>(owner);
+  Class<RC>* cls = obj->cls;
+  RCLAB_DEOPT_IF(cls->version_tag != read_u32(this_instr + 2), LOAD_ATTR);  // _GUARD_TYPE_VERSION
+  RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);                               // _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT
+  RCLAB_DEOPT_IF(cls->shared_keys_version != read_u32(this_instr + 4), LOAD_ATTR);  // _GUARD_KEYS_VERSION
+  O* descr = static_cast<O*>(read_ptr(this_instr + 6));
+  incref(ts, descr, t);  // Py_NewRef(descr)
+  sp[-1] = descr;
+  sp[0] = owner;  // self: the owner's reference moves
+  ++sp;
+  RCLAB_DISPATCH();
+}
+op_LOAD_ATTR_METHOD_NO_DICT: {
+  RCLAB_INST(10);
+  O* owner = sp[-1];
+  RCLAB_DEOPT_IF(builtin_type_version(owner->type) != read_u32(this_instr + 2), LOAD_ATTR);
+  O* descr = static_cast<O*>(read_ptr(this_instr + 6));
+  incref(ts, descr, t);
+  sp[-1] = descr;
+  sp[0] = owner;
+  ++sp;
+  RCLAB_DISPATCH();
+}
+op_STORE_ATTR: {
+  RCLAB_INST(5);
+  // STORE_ATTR_INSTANCE_VALUE and friends are not modelled: the specialiser
+  // always fails and backs off (no workload stores attributes in its loop).
+  RCLAB_SPECIALIZE(detail::fail(this_instr))
+  O* owner = sp[-1];
+  O* v = sp[-2];
+  set_attr(ts, owner, as<Str>(RCLAB_NAMES()[oparg]), v);  // PyObject_SetAttr
+  decref_stack(ts, v, t);
+  decref_stack(ts, owner, t);
+  sp -= 2;
+  RCLAB_DISPATCH();
+}
+
+// --- iteration ------------------------------------------------------------------
+
+op_GET_ITER: {
+  RCLAB_INST(1);
+  O* iterable = sp[-1];
+  O* iter = get_iter(ts, iterable);
+  decref_stack(ts, iterable, t);
+  sp[-1] = iter;
+  RCLAB_DISPATCH();
+}
+op_FOR_ITER: {
+  RCLAB_INST(2);
+pred_FOR_ITER:
+  RCLAB_SPECIALIZE(specialize_for_iter(sp[-1], this_instr))
+  O* iter = sp[-1];
+  O* next = iter_next(ts, iter);  // tp_iternext
+  if (next == nullptr) {
+    decref_stack(ts, iter, t);
+    --sp;
+    next_instr += oparg + 2;  // past the END_FOR and the POP_TOP
+    RCLAB_DISPATCH();
+  }
+  *sp++ = next;
+  RCLAB_DISPATCH();
+}
+op_FOR_ITER_LIST:
+op_FOR_ITER_TUPLE: {
+  RCLAB_INST(2);
+  O* iter = sp[-1];
+  const Type want = opcode == FOR_ITER_LIST ? Type::kListIter : Type::kTupleIter;
+  RCLAB_DEOPT_IF(iter->type != want, FOR_ITER);
+  SeqIter<RC>* it = as<SeqIter>(iter);
+  O* seq = it->seq;
+  const std::int64_t size = seq == nullptr ? 0 : want == Type::kListIter ? as<List>(seq)->size : as<Tuple>(seq)->size;
+  if (seq == nullptr || it->index >= size) {
+    it->index = -1;
+    if (seq != nullptr) {
+      it->seq = nullptr;
+      decref(ts, seq, t);
+    }
+    decref_stack(ts, iter, t);
+    --sp;
+    next_instr += oparg + 2;
+    RCLAB_DISPATCH();
+  }
+  O* item = want == Type::kListIter ? as<List>(seq)->items[it->index++] : as<Tuple>(seq)->items()[it->index++];
+  incref(ts, item, t);
+  *sp++ = item;
+  RCLAB_DISPATCH();
+}
+op_FOR_ITER_RANGE: {
+  RCLAB_INST(2);
+  O* iter = sp[-1];
+  RCLAB_DEOPT_IF(iter->type != Type::kRangeIter, FOR_ITER);
+  RangeIter<RC>* r = as<RangeIter>(iter);
+  if (r->index >= r->len) {
+    --sp;
+    decref_stack(ts, iter, t);
+    next_instr += oparg + 2;
+    RCLAB_DISPATCH();
+  }
+  const std::int64_t value = r->start + r->index * r->step;
+  ++r->index;
+  *sp++ = int_from(ts, value, t);  // PyLong_FromLong: a small int uncounted, else a new one
+  RCLAB_DISPATCH();
+}
+
+// --- subscripts and containers --------------------------------------------------
+
+op_BINARY_SUBSCR: {
+  RCLAB_INST(2);
+pred_BINARY_SUBSCR:
+  RCLAB_SPECIALIZE(specialize_binary_subscr(sp[-2], this_instr))
+  O* sub = sp[-1];
+  O* container = sp[-2];
+  O* res = dict_subscript(ts, container, sub);  // PyObject_GetItem
+  decref_stack(ts, container, t);
+  decref_stack(ts, sub, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_BINARY_SUBSCR_DICT: {
+  RCLAB_INST(2);
+  O* sub = sp[-1];
+  O* d = sp[-2];
+  RCLAB_DEOPT_IF(d->type != Type::kDict, BINARY_SUBSCR);
+  if (sub->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str keys are modelled");
+  O* res = dict_load(ts, as<Dict>(d), as<Str>(sub), ts.counters.rc);  // PyDict_GetItemRef (out of line)
+  if (res == nullptr) [[unlikely]]
+    fatal("KeyError");
+  decref_stack(ts, d, t);
+  decref_stack(ts, sub, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_STORE_SUBSCR: {
+  RCLAB_INST(2);
+pred_STORE_SUBSCR:
+  RCLAB_SPECIALIZE(specialize_store_subscr(sp[-2], this_instr))
+  O* sub = sp[-1];
+  O* container = sp[-2];
+  O* v = sp[-3];
+  if (container->type != Type::kDict || sub->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str-keyed dicts are stored into here");
+  dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem
+  decref_stack(ts, v, t);
+  decref_stack(ts, container, t);
+  decref_stack(ts, sub, t);
+  sp -= 3;
+  RCLAB_DISPATCH();
+}
+op_STORE_SUBSCR_DICT: {
+  RCLAB_INST(2);
+  O* sub = sp[-1];
+  O* d = sp[-2];
+  O* v = sp[-3];
+  RCLAB_DEOPT_IF(d->type != Type::kDict, STORE_SUBSCR);
+  if (sub->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str keys are modelled");
+  dict_set_take2(ts, as<Dict>(d), as<Str>(sub), v);  // key and value move in
+  decref_stack(ts, d, t);
+  sp -= 3;
+  RCLAB_DISPATCH();
+}
+op_BUILD_TUPLE: {
+  RCLAB_INST(1);
+  Tuple<RC>* tup = tuple_new(ts, std::int64_t(oparg));  // _PyTuple_FromArraySteal
+  for (std::uint32_t i = 0; i < oparg; ++i) tup->items()[i] = sp[int(i) - int(oparg)];
+  sp -= oparg;
+  *sp++ = &tup->ob;
+  RCLAB_DISPATCH();
+}
+op_BUILD_LIST: {
+  RCLAB_INST(1);
+  List<RC>* l = list_new(ts, std::int64_t(oparg));  // _PyList_FromArraySteal
+  for (std::uint32_t i = 0; i < oparg; ++i) l->items[i] = sp[int(i) - int(oparg)];
+  sp -= oparg;
+  *sp++ = &l->ob;
+  RCLAB_DISPATCH();
+}
+op_BUILD_CONST_KEY_MAP: {
+  RCLAB_INST(1);
+  O* keys = sp[-1];
+  O** values = sp - 1 - oparg;
+  O* map = dict_from_items(ts, as<Tuple>(keys), values, int(oparg));
+  for (int i = int(oparg); --i >= 0;) decref_stack(ts, values[i], t);
+  decref_stack(ts, keys, t);
+  sp[-1 - int(oparg)] = map;
+  sp -= oparg;
+  RCLAB_DISPATCH();
+}
+
+// --- functions and closures -------------------------------------------------------
+
+op_MAKE_FUNCTION: {
+  RCLAB_INST(1);
+  O* codeobj = sp[-1];
+  Function<RC>* fn = function_new(ts, as<Code>(codeobj), frame->f_globals);
+  decref_stack(ts, codeobj, t);
+  sp[-1] = &fn->ob;
+  RCLAB_DISPATCH();
+}
+op_SET_FUNCTION_ATTRIBUTE: {
+  RCLAB_INST(1);
+  O* func = sp[-1];
+  O* attr = sp[-2];
+  // Only MAKE_FUNCTION_CLOSURE (the loader refuses the rest): the tuple of
+  // cells moves into the function.
+  as<Function>(func)->closure = as<Tuple>(attr);
+  sp[-2] = func;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_MAKE_CELL: {
+  RCLAB_INST(1);
+  O* initial = frame->localsplus[oparg];
+  Cell<RC>* cell = cell_new(ts, initial);  // PyCell_New: Py_XNewRef(initial)
+  O* old = frame->localsplus[oparg];
+  frame->localsplus[oparg] = &cell->ob;  // SETLOCAL
+  if (old != nullptr) decref_stack(ts, old, t);
+  RCLAB_DISPATCH();
+}
+op_COPY_FREE_VARS: {
+  RCLAB_INST(1);
+  Code<RC>* co = frame->f_executable;
+  Tuple<RC>* closure = frame->f_funcobj->closure;
+  const int offset = co->nlocalsplus - int(oparg);
+  for (int i = 0; i < int(oparg); ++i) {
+    O* cell = closure->items()[i];
+    incref(ts, cell, t);
+    frame->localsplus[offset + i] = cell;
+  }
+  RCLAB_DISPATCH();
+}
+op_LOAD_DEREF: {
+  RCLAB_INST(1);
+  Cell<RC>* cell = as<Cell>(frame->localsplus[oparg]);
+  O* v = cell->ref;  // PyCell_GetRef: Py_XNewRef of the content
+  if (v == nullptr) [[unlikely]]
+    fatal("NameError: free variable referenced before assignment");
+  incref(ts, v, t);
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
+
+#undef RCLAB_SPECIALIZE
+#undef RCLAB_NAMES
+#undef RCLAB_CONSTS
+#undef RCLAB_CHECK_EVAL_BREAKER
+#undef RCLAB_DISPATCH_SAME_OPARG
+#undef RCLAB_DEOPT_IF
+#undef RCLAB_INST
+#undef RCLAB_DISPATCH
+#pragma GCC diagnostic pop
+}
+
+}  // namespace rclab::runtime::py313

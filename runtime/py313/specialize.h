@@ -1,0 +1,327 @@
+// The specialising adaptive interpreter's half that is not in the eval loop
+// (Python/specialize.c, Include/internal/pycore_backoff.h): quickening,
+// the adaptive counters, and the _Py_Specialize_* functions that rewrite an
+// instruction into one of its specialised forms or back off.
+//
+// Counters. Cache unit 0 of every specialisable instruction is a 16-bit
+// backoff counter: value in the high 12 bits, backoff exponent in the low 4.
+// Quickening writes "warm-up" (value 1, backoff 1) everywhere; the base
+// instruction decrements the value each time it runs generically and calls
+// the specialiser when it finds it at 0 — on the instruction's second
+// execution. A success writes the specialised opcode and "cool-down" (value
+// 52, backoff 0); a failure writes the base opcode back and restarts the
+// counter at 2^(backoff+1) - 1 with backoff + 1 (up to 4095, 12), so an
+// instruction that cannot be specialised is retried exponentially less
+// often. A specialised form that misses its guards (DEOPT_IF) runs its
+// base's body, whose counter then counts misses down from 52: the 53rd
+// re-specialises.
+//
+// Everything here runs under the GIL (a specialising generation needs an
+// exclusive one: runtime/config.h), so the in-place rewrites race with
+// nothing; no pointer written into a cache holds a reference (3.13's caches
+// borrow: a version tag guards every use).
+//
+// Specialised forms modelled (runtime/py313/opcodes.json) and when 3.13
+// picks them:
+//   LOAD_GLOBAL_MODULE / _BUILTIN   the name is in the globals / builtins,
+//                                   whose keys get a version (<= 0xffff)
+//   BINARY_OP_ADD_INT / _SUBTRACT_INT  both operands exact ints
+//   COMPARE_OP_INT                  both exact ints, both compact (one digit)
+//   CALL_PY_EXACT_ARGS              a plain function taking exactly the
+//                                   arguments given, with a version
+//   CALL_BUILTIN_CLASS              a static type with a vectorcall (range)
+//   CALL_LEN, CALL_LIST_APPEND      by identity (list.append only before a POP_TOP)
+//   CALL_METHOD_DESCRIPTOR_FAST(_WITH_KEYWORDS)  by the descriptor's flags
+//   CALL_NON_PY_GENERAL             any other C callable
+//   FOR_ITER_LIST / _TUPLE / _RANGE by the iterator's type
+//   LOAD_ATTR_INSTANCE_VALUE        an inline value of a heap class's instance
+//   LOAD_ATTR_METHOD_WITH_VALUES    a function on the class, not shadowed
+//   LOAD_ATTR_METHOD_NO_DICT        a method of a builtin type
+//   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
+// A case 3.13 would specialise into a form rclab does not have (a float add,
+// a list subscript, a class call) fails here and backs off instead; no
+// workload reaches one.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "runtime/builtins.h"
+#include "runtime/object.h"
+#include "runtime/py313/opcodes.h"
+#include "runtime/runtime.h"
+
+namespace rclab::runtime::py313 {
+
+// --- the backoff counter ------------------------------------------------------
+
+constexpr std::uint16_t make_counter(std::uint16_t value, std::uint16_t backoff) {
+  return std::uint16_t(value << 4 | backoff);
+}
+
+struct Counter {
+  static constexpr std::uint16_t make(std::uint16_t value, std::uint16_t backoff) { return make_counter(value, backoff); }
+  static constexpr std::uint16_t value(std::uint16_t c) { return c >> 4; }
+  static constexpr std::uint16_t backoff(std::uint16_t c) { return c & 0xf; }
+  static constexpr std::uint16_t kWarmup = make_counter(1, 1);     // ADAPTIVE_WARMUP_VALUE, _BACKOFF
+  static constexpr std::uint16_t kCooldown = make_counter(52, 0);  // ADAPTIVE_COOLDOWN_VALUE, _BACKOFF
+  static constexpr std::uint16_t kUnreachable = 0xffff;
+  static constexpr std::uint16_t kJumpBackward = make_counter(16, 4);  // initial_jump_backoff_counter (tier 2 only)
+  static constexpr std::uint16_t kBranchHistory = 0x5555;      // POP_JUMP_IF_*'s initial history bits
+
+  static constexpr bool triggers(std::uint16_t c) { return value(c) == 0; }
+  static constexpr std::uint16_t advance(std::uint16_t c) {
+    return c == kUnreachable ? c : make(std::uint16_t((value(c) - 1) & 0xfff), backoff(c));
+  }
+  static constexpr std::uint16_t restart(std::uint16_t c) {  // adaptive_counter_backoff
+    return backoff(c) < 12 ? make(std::uint16_t((1u << (backoff(c) + 1)) - 1), std::uint16_t(backoff(c) + 1))
+                           : make(0xfff, 12);
+  }
+};
+static_assert(Counter::kWarmup == 0x11 && Counter::kCooldown == 0x340);
+static_assert(Counter::restart(Counter::kWarmup) == Counter::make(3, 2));
+
+// Cache fields: 16-bit units after the instruction, multi-unit ones
+// little-endian (read_u32, read_obj of pycore_code.h).
+inline std::uint32_t read_u32(const std::uint16_t* p) { return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 16; }
+inline void write_u32(std::uint16_t* p, std::uint32_t v) {
+  p[0] = std::uint16_t(v);
+  p[1] = std::uint16_t(v >> 16);
+}
+inline void* read_ptr(const std::uint16_t* p) {
+  void* v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void write_ptr(std::uint16_t* p, void* v) { std::memcpy(p, &v, sizeof v); }
+
+inline void set_opcode(std::uint16_t* instr, std::uint8_t op) { *instr = std::uint16_t((*instr & 0xff00) | op); }
+
+// _PyCode_Quicken: the initial counters, on a code object's adaptive copy.
+inline void quicken(std::uint16_t* code, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint8_t op = kDeopt[opcode_of(code[i])];
+    const std::uint8_t caches = kCaches[op];
+    if (caches != 0) {
+      std::uint16_t c = Counter::kWarmup;
+      if (op == JUMP_BACKWARD) c = Counter::kJumpBackward;
+      if (op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE) c = Counter::kBranchHistory;
+      code[i + 1] = c;
+      i += caches;
+    }
+  }
+}
+
+// --- versions -----------------------------------------------------------------
+
+// The runtime's version counters (runtime/generation.h: Runtime::gen.versions).
+using Versions = Versions313;
+
+// _PyDictKeys_GetVersionForCurrentState: the keys' version, assigned now if
+// they have none.
+template <class RC>
+std::uint32_t keys_version(Versions& v, Dict<RC>* d) {
+  if (d->keys_version == 0) d->keys_version = v.next_keys++;
+  return d->keys_version;
+}
+
+template <class RC>
+std::uint32_t type_version(Versions& v, Class<RC>* c) {
+  if (c->version_tag == 0) c->version_tag = v.next_type++;
+  return c->version_tag;
+}
+
+// A builtin type's version: its tag (static types never change). Kept apart
+// from heap classes' numbers by the top bit.
+inline std::uint32_t builtin_type_version(Type t) { return 0x80000000u | std::uint32_t(t); }
+
+template <class RC>
+std::uint32_t shared_keys_version(Versions& v, Class<RC>* c) {
+  if (c->shared_keys_version == 0) c->shared_keys_version = v.next_keys++;
+  return c->shared_keys_version;
+}
+
+// The index of `name` among a class's shared keys, or -1.
+template <class RC>
+int shared_key_index(const Class<RC>* c, const Str<RC>* name) {
+  for (std::uint32_t i = 0; i < c->nshared; ++i)
+    if (c->shared_keys[i] == name) return int(i);
+  return -1;
+}
+
+// --- the specialisers ---------------------------------------------------------
+
+namespace detail {
+inline void succeed(std::uint16_t* instr, std::uint8_t op) {
+  set_opcode(instr, op);
+  instr[1] = Counter::kCooldown;
+}
+inline void fail(std::uint16_t* instr) {
+  set_opcode(instr, kDeopt[opcode_of(*instr)]);
+  instr[1] = Counter::restart(instr[1]);
+}
+
+// The slot of `name` in `d`'s table, or -1 (the index a LOAD_GLOBAL_* reads).
+template <class RC>
+std::int64_t dict_index(Dict<RC>* d, Str<RC>* name) {
+  for (std::uint64_t i = 0; i <= d->mask; ++i)
+    if (d->table[i].key == name) return std::int64_t(i);
+  return -1;
+}
+}  // namespace detail
+
+// _Py_Specialize_LoadGlobal. Cache: [1] globals' keys version, [2] builtins',
+// [3] the entry's index.
+template <class RC>
+void specialize_load_global(Versions& v, Dict<RC>* globals, Dict<RC>* builtins, std::uint16_t* instr, Str<RC>* name) {
+  const std::int64_t gi = detail::dict_index(globals, name);
+  if (gi >= 0) {
+    const std::uint32_t ver = keys_version(v, globals);
+    if (gi > 0xffff || ver > 0xffff) return detail::fail(instr);
+    instr[2] = std::uint16_t(ver);
+    instr[4] = std::uint16_t(gi);
+    return detail::succeed(instr, LOAD_GLOBAL_MODULE);
+  }
+  const std::int64_t bi = detail::dict_index(builtins, name);
+  if (bi < 0 || bi > 0xffff) return detail::fail(instr);
+  const std::uint32_t gver = keys_version(v, globals), bver = keys_version(v, builtins);
+  if (gver > 0xffff || bver > 0xffff) return detail::fail(instr);
+  instr[2] = std::uint16_t(gver);
+  instr[3] = std::uint16_t(bver);
+  instr[4] = std::uint16_t(bi);
+  detail::succeed(instr, LOAD_GLOBAL_BUILTIN);
+}
+
+template <class RC>
+bool compact(const Object<RC>* o) {  // _PyLong_IsCompact: at most one digit
+  const Int<RC>* i = reinterpret_cast<const Int<RC>*>(o);
+  return i->size >= -1 && i->size <= 1;
+}
+
+// _Py_Specialize_BinaryOp.
+template <class RC>
+void specialize_binary_op(Object<RC>* lhs, Object<RC>* rhs, std::uint16_t* instr, std::uint32_t oparg) {
+  if (lhs->type == Type::kInt && rhs->type == Type::kInt) {
+    if (oparg == kNbAdd || oparg == kNbInplaceAdd) return detail::succeed(instr, BINARY_OP_ADD_INT);
+    if (oparg == kNbSubtract) return detail::succeed(instr, BINARY_OP_SUBTRACT_INT);
+  }
+  detail::fail(instr);
+}
+
+// _Py_Specialize_CompareOp.
+template <class RC>
+void specialize_compare_op(Object<RC>* lhs, Object<RC>* rhs, std::uint16_t* instr) {
+  if (lhs->type == Type::kInt && rhs->type == Type::kInt && compact(lhs) && compact(rhs))
+    return detail::succeed(instr, COMPARE_OP_INT);
+  detail::fail(instr);
+}
+
+// _Py_Specialize_ForIter.
+template <class RC>
+void specialize_for_iter(Object<RC>* iter, std::uint16_t* instr) {
+  switch (iter->type) {
+    case Type::kListIter: return detail::succeed(instr, FOR_ITER_LIST);
+    case Type::kTupleIter: return detail::succeed(instr, FOR_ITER_TUPLE);
+    case Type::kRangeIter: return detail::succeed(instr, FOR_ITER_RANGE);
+    default: return detail::fail(instr);
+  }
+}
+
+template <class RC>
+void specialize_binary_subscr(Object<RC>* container, std::uint16_t* instr) {
+  if (container->type == Type::kDict) return detail::succeed(instr, BINARY_SUBSCR_DICT);
+  detail::fail(instr);
+}
+
+template <class RC>
+void specialize_store_subscr(Object<RC>* container, std::uint16_t* instr) {
+  if (container->type == Type::kDict) return detail::succeed(instr, STORE_SUBSCR_DICT);
+  detail::fail(instr);
+}
+
+// _Py_Specialize_Call: by what the callable is (specialize_py_call,
+// specialize_c_call, specialize_class_call, specialize_method_descriptor).
+// `nargs` counts self. Cache: [1..2] the function's version.
+template <class Cfg>
+void specialize_call(Object<typename Cfg::RC>* callable, std::uint16_t* instr, int nargs) {
+  using RC = typename Cfg::RC;
+  switch (callable->type) {
+    case Type::kFunction: {
+      Function<RC>* f = as<Function>(callable);
+      const Code<RC>* co = f->code;
+      // function_kind: SIMPLE_FUNCTION needs no *args, **kwargs, keyword-only
+      // arguments or defaults; the loader refuses the first three.
+      const bool simple = f->defaults == nullptr;
+      if (f->version == 0 || !simple || !(co->flags & kCoOptimized)) return detail::fail(instr);
+      if (co->argcount != nargs) return detail::fail(instr);  // CALL_PY_GENERAL: not modelled
+      write_u32(instr + 2, f->version);
+      return detail::succeed(instr, CALL_PY_EXACT_ARGS);
+    }
+    case Type::kBuiltin: {
+      const Builtin<RC>* b = as<Builtin>(callable);
+      const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
+      switch (def.call_kind) {
+        case CallKind::kBuiltinClass:
+          return detail::succeed(instr, CALL_BUILTIN_CLASS);
+        case CallKind::kLen:
+          return nargs == 1 ? detail::succeed(instr, CALL_LEN) : detail::fail(instr);
+        case CallKind::kListAppend:
+          // METH_O: two arguments with self; only when the result is dropped.
+          if (nargs != 2) return detail::fail(instr);
+          if (oparg_of(*instr) == 1 && opcode_of(instr[1 + kCaches[CALL]]) == POP_TOP)
+            return detail::succeed(instr, CALL_LIST_APPEND);
+          return detail::succeed(instr, CALL_NON_PY_GENERAL);  // CALL_METHOD_DESCRIPTOR_O: not modelled
+        case CallKind::kMethodFastKeywords:
+          return detail::succeed(instr, CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS);
+        case CallKind::kMethodFast:
+          return detail::succeed(instr, CALL_METHOD_DESCRIPTOR_FAST);
+        case CallKind::kGeneral:
+          // A heap type without a vectorcall (Queue) fails; a builtin
+          // function or a METH_METHOD descriptor is a general call.
+          return def.is_type ? detail::fail(instr) : detail::succeed(instr, CALL_NON_PY_GENERAL);
+      }
+      return detail::fail(instr);
+    }
+    default:
+      // A class call (CALL_ALLOC_AND_ENTER_INIT) is not modelled.
+      return detail::fail(instr);
+  }
+}
+
+// _Py_Specialize_LoadAttr for an instance of a heap class or a builtin
+// type. `descr` is the class attribute _PyType_Lookup found (null if none).
+// Cache (_PyLoadMethodCache): [1..2] the type version, [3..4] the shared
+// keys' version or [3] an inline value's index, [5..8] the descriptor
+// (borrowed).
+template <class Cfg>
+void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name,
+                          Object<typename Cfg::RC>* descr, std::uint16_t* instr, bool method) {
+  using RC = typename Cfg::RC;
+  if (owner->type == Type::kInstance) {
+    Instance<RC>* obj = as<Instance>(owner);
+    Class<RC>* cls = obj->cls;
+    if (obj->nvalues == 0) return detail::fail(instr);  // no inline values: a py36 layout
+    const int index = shared_key_index(cls, name);
+    if (method && descr != nullptr && descr->type == Type::kFunction) {
+      if (index >= 0) return detail::fail(instr);  // shadowed by an instance attribute
+      write_u32(instr + 2, type_version(v, cls));
+      write_u32(instr + 4, shared_keys_version(v, cls));
+      write_ptr(instr + 6, descr);
+      return detail::succeed(instr, LOAD_ATTR_METHOD_WITH_VALUES);
+    }
+    if (!method && descr == nullptr && index >= 0) {
+      write_u32(instr + 2, type_version(v, cls));
+      instr[4] = std::uint16_t(index);
+      return detail::succeed(instr, LOAD_ATTR_INSTANCE_VALUE);
+    }
+    return detail::fail(instr);
+  }
+  if (method && descr != nullptr && descr->type == Type::kBuiltin) {  // a builtin type's method descriptor
+    write_u32(instr + 2, builtin_type_version(owner->type));
+    write_ptr(instr + 6, descr);
+    return detail::succeed(instr, LOAD_ATTR_METHOD_NO_DICT);
+  }
+  detail::fail(instr);
+}
+
+}  // namespace rclab::runtime::py313

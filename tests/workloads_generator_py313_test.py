@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""tools/dev/compile_workloads.py --generation py313 with a real CPython 3.13:
+`--check` finds the committed workloads/compiled/py313/ current with every
+3.13 present (pyenv's 3.13.0 and the built 3.13.15 write the same bytes);
+two runs write byte-identical files (and the committed bytes); files outside
+the py313 subset are refused, naming file, code object, opcode and offset
+(exception tables, BINARY_OP operators, SET_FUNCTION_ATTRIBUTE flags,
+constants, names, comparisons and cache counts included); a 3.13 is refused
+for another generation; runtime/py313/opcodes.json agrees with the real
+3.13's opcode module.
+
+Runs when a real 3.13 is present (tests/conditions.py "cpython-3.13":
+pyenv's 3.13.0, else the 3.13.15 scripts/peers.sh builds; the first found
+runs the tests, and `--check` and the opcode module are checked with each
+one found), and must pass there; skipped as a whole otherwise. The checks
+that need no 3.13 (the committed files match MANIFEST.json, other
+interpreters refused) are tests/workloads_test.py's; py36's generator is
+tests/workloads_generator_test.py's. Nothing here is timed.
+
+    /usr/bin/python3 tests/workloads_generator_py313_test.py
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import conditions
+import pyrunner
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+COMPILED = os.path.join(ROOT, "workloads", "compiled", "py313")
+OPCODES = os.path.join(ROOT, "runtime", "py313", "opcodes.json")
+GENERATOR = os.path.join(ROOT, "tools", "dev", "compile_workloads.py")
+TIMEOUT = 300  # a bound on a run that never ends; nothing is timed
+PY313 = conditions.get("cpython-3.13").value
+ALL313 = conditions.pythons313()
+GEN = ["--generation", "py313"]
+
+
+def sha256_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def run(cmd, cwd=ROOT):
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+# Checks one source in a 3.13 process with the generator's own check_code,
+# against runtime/py313/opcodes.json changed as argv[3] (JSON) says: what a
+# real 3.13 never compiles (a COMPARE_OP outside the six comparisons) or a
+# wrong opcodes.json (a cache count) can only be shown this way.
+IN_PROCESS = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import compile_workloads as cw
+gen = cw.load_generation("py313")
+change = json.loads(sys.argv[3])
+for k, v in change.get("caches", {}).items():
+    gen.caches[k] = v
+if "compare" in change:
+    gen.compare = frozenset(change["compare"])
+if "magic" in change:
+    gen.magic = change["magic"]
+    print(cw.refuse_interpreter(gen))
+    sys.exit(0)
+code = compile(open(sys.argv[2]).read(), "workloads/bad.py", "exec", dont_inherit=True, optimize=0)
+problems, n = cw.check_code("workloads/bad.py", code, gen)
+for line in problems:
+    print(line)
+"""
+
+
+@conditions.needs("cpython-3.13")
+class Generator313(unittest.TestCase):
+    """With a real 3.13: current, deterministic, and strict about the py313 subset."""
+
+    OK = "N = 5\ndef work(n):\n    return n\ndef expect(n):\n    return n\n"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="workloads313_test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_check_says_current_with_every_3_13(self):
+        """The committed bytes are what each 3.13 here writes: pyenv's 3.13.0
+        and the built 3.13.15 agree byte for byte."""
+        self.assertIn(PY313, ALL313)
+        for python in ALL313:
+            with self.subTest(python=python):
+                rc, out, err = run([python, GENERATOR] + GEN + ["--check"])
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(out, "compile_workloads.py: 8 workloads current in workloads/compiled/py313\n")
+
+    def test_two_runs_write_identical_bytes(self):
+        outs = []
+        for i in range(2):
+            out = os.path.join(self.tmp, "out%d" % i)
+            rc, _, err = run([PY313, GENERATOR] + GEN + ["--out", out])
+            self.assertEqual(rc, 0, err)
+            outs.append(out)
+        names = sorted(os.listdir(outs[0]))
+        self.assertEqual(names, sorted(os.listdir(outs[1])))
+        self.assertEqual(len(names), 9)  # eight .marshal and MANIFEST.json
+        for name in names:
+            with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+            if name.endswith(".marshal"):  # and what is committed
+                self.assertEqual(sha256_of(os.path.join(outs[0], name)), sha256_of(os.path.join(COMPILED, name)))
+        with open(os.path.join(outs[0], "MANIFEST.json")) as f:
+            m = json.load(f)
+        self.assertEqual((m["generation"], m["python"], m["magic"]), ("py313", "3.13", "f30d0d0a"))
+        self.assertTrue(m["python_version"].startswith("3.13."))
+
+    def write_bad(self, source):
+        wdir = os.path.join(self.tmp, "w")
+        os.makedirs(wdir, exist_ok=True)
+        with open(os.path.join(wdir, "bad.py"), "w") as f:
+            f.write(source)
+        return wdir
+
+    def bad(self, source):
+        """Runs the generator over one file; returns (rc, stderr lines), and
+        checks nothing was written."""
+        wdir, out = self.write_bad(source), os.path.join(self.tmp, "out")
+        rc, stdout, err = run([PY313, GENERATOR] + GEN + ["--workloads-dir", wdir, "--out", out])
+        self.assertFalse(os.path.exists(out), "nothing is written for a refused file")
+        self.assertEqual(stdout, "")
+        return rc, err.splitlines()
+
+    def test_a_good_file_in_another_folder(self):
+        wdir, out = self.write_bad(self.OK), os.path.join(self.tmp, "out")
+        rc, _, err = run([PY313, GENERATOR] + GEN + ["--workloads-dir", wdir, "--out", out])
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(out, "MANIFEST.json")) as f:
+            m = json.load(f)
+        self.assertEqual([(e["name"], e["N"], e["source"], e["marshal"]) for e in m["workloads"]],
+                         [("bad", 5, "workloads/bad.py", "workloads/compiled/py313/bad.marshal")])
+
+    def test_outside_the_subset_refused(self):
+        ex = "exception tables are not modelled yet"
+        cases = [
+            # (source, a line that must be printed)
+            ("N = 5\ndef work(n):\n    return n * 2\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: BINARY_OP at offset 6: operator NB_MULTIPLY (*) not in rclab's subset"),
+            ("import os\n" + self.OK,
+             "workloads/bad.py: <module>: IMPORT_NAME at offset 6: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
+             "def expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_FAST at offset 4: starts an exception table entry (to offset 6, "
+             "handler at offset 8): " + ex),
+            ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
+             "def expect(n):\n    return n\n",
+             "workloads/bad.py: work: PUSH_EXC_INFO at offset 8: opcode not in rclab's subset"),
+            # 3.13 inlines comprehensions (PEP 709): new opcodes, and an exception table
+            ("N = 5\ndef work(n):\n    x = [i for i in range(n)]\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_FAST_AND_CLEAR at offset 24: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    x = [i for i in range(n)]\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LIST_APPEND at offset 38: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    x = [i for i in range(n)]\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: BUILD_LIST at offset 28: starts an exception table entry (to offset 48, "
+             "handler at offset 56): " + ex),
+            ("N = 5\ndef work(n, k=1):\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: <module>: SET_FUNCTION_ATTRIBUTE at offset 12: flag 1 (defaults) not in rclab's "
+             "subset"),
+            ("N = 5\ndef work(n):\n    return n in (1, 2)\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: CONTAINS_OP at offset 6: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    return n is None\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: IS_OP at offset 6: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    if n:\n        return 1\n    return 0\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: TO_BOOL at offset 4: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    x = 1.5\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_CONST at offset 2: constant 1.5 of type float not in rclab's values"),
+            ("N = 5\ndef work(n):\n    return n\ndef expect(n):\n    return 2.5\n",
+             "workloads/bad.py: expect: RETURN_CONST at offset 2: constant 2.5 of type float not in rclab's values"),
+            # the code object is named by its qualified name
+            ("N = 5\ndef work(n):\n    def g():\n        return 1.5\n    return g\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work.<locals>.g: RETURN_CONST at offset 2: constant 1.5 of type float not in "
+             "rclab's values"),
+            ("N = 5\ndef work(n):\n    return sum(n)\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_GLOBAL at offset 2: name 'sum' is neither the module's nor the "
+             "host's (Queue, len, object, range)"),
+            ("def work(n):\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: <module>: no N (the default argument of work)"),
+            ("N = 5\ndef work(n):\n    return n\n",
+             "workloads/bad.py: <module>: defines no expect"),
+        ]
+        for source, line in cases:
+            with self.subTest(line=line):
+                rc, lines = self.bad(source)
+                self.assertEqual(rc, 2, lines)
+                self.assertIn("compile_workloads.py: " + line, lines)
+                self.assertTrue(all(x.startswith("compile_workloads.py: workloads/bad.py: ") for x in lines), lines)
+
+    def test_a_file_that_does_not_compile(self):
+        rc, lines = self.bad("def work(n)\n")
+        self.assertEqual(rc, 2)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("workloads/bad.py: does not compile: SyntaxError", lines[0])
+
+    def in_process(self, source, change):
+        path = os.path.join(self.write_bad(source), "bad.py")
+        rc, out, err = run([PY313, "-I", "-S", "-c", IN_PROCESS, os.path.dirname(GENERATOR), path,
+                            json.dumps(change)])
+        self.assertEqual(rc, 0, err)
+        return out.splitlines()
+
+    def test_a_comparison_outside_compare_op_modelled(self):
+        """COMPARE_OP's argval (the oparg is (cmp << 5) | flags) against
+        compare_op_modelled: every comparison a real 3.13 compiles is one of
+        the six, so the check is shown with >= taken out of the list."""
+        src = "N = 5\ndef work(n):\n    return n >= 2\ndef expect(n):\n    return n\n"
+        self.assertEqual(self.in_process(src, {}), [])
+        lines = self.in_process(src, {"compare": ["<", "<=", "==", "!=", ">"]})
+        self.assertEqual(lines, ["workloads/bad.py: work: COMPARE_OP at offset 6: comparison '>=' not in rclab's "
+                                 "subset"])
+
+    def test_cache_counts_against_opcodes_json(self):
+        """Each instruction's CACHE units (dis's cache_info and co_code's
+        CACHE code units) must be opcodes.json's "caches"."""
+        src = "N = 5\ndef work(n):\n    return work(n)\ndef expect(n):\n    return n\n"
+        self.assertEqual(self.in_process(src, {}), [])
+        lines = self.in_process(src, {"caches": {"CALL": 2, "LOAD_GLOBAL": 0}})
+        self.assertEqual(lines, [
+            "workloads/bad.py: work: LOAD_GLOBAL at offset 2: 4 cache entries (4 CACHE units in co_code), "
+            "runtime/py313/opcodes.json says 0",
+            "workloads/bad.py: work: CALL at offset 14: 3 cache entries (3 CACHE units in co_code), "
+            "runtime/py313/opcodes.json says 2"])
+
+    def test_another_bytecode_magic_refused(self):
+        lines = self.in_process(self.OK, {"magic": 3570})
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("compile_workloads.py: generation py313 needs bytecode magic 3570 "
+                                            "(runtime/py313/opcodes.json), this 3.13."), lines)
+        self.assertIn(" writes 3571; run ", lines[0])
+
+    def test_a_3_13_is_refused_for_another_generation(self):
+        for args, want in [(["--generation", "py36"], "compile_workloads.py: generation py36 needs CPython 3.6 "),
+                           ([], "compile_workloads.py: generation py36 needs CPython 3.6 "),
+                           (["--generation", "py99"], "compile_workloads.py: no generation 'py99' ")]:
+            with self.subTest(args=args):
+                rc, out, err = run([PY313, GENERATOR, "--check"] + args)
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(out, "")
+                self.assertEqual(err.count("\n"), 1, err)
+                self.assertTrue(err.startswith(want), err)
+
+    def test_check_names_stale_missing_and_extra_files(self):
+        out = os.path.join(self.tmp, "compiled")
+        shutil.copytree(COMPILED, out)
+        with open(os.path.join(out, "churn.marshal"), "ab") as f:
+            f.write(b"\0")
+        os.unlink(os.path.join(out, "queue.marshal"))
+        with open(os.path.join(out, "gone.marshal"), "wb") as f:
+            f.write(b"x")
+        rc, _, err = run([PY313, GENERATOR] + GEN + ["--check", "--out", out])
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(len(err.splitlines()), 3, err)
+        self.assertIn("stale: ", err)
+        self.assertIn("churn.marshal", err)
+        self.assertIn("missing: ", err)
+        self.assertIn("queue.marshal", err)
+        self.assertIn("extra: ", err)
+        self.assertIn("gone.marshal", err)
+        self.assertIn("regenerate with $(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py "
+                      "--generation py313", err)
+
+    def test_the_one_opcode_list_is_real_3_13s(self):
+        """runtime/py313/opcodes.json, which the py313 loader is generated
+        from and the generator reads, against each 3.13's opcode module:
+        numbers, cache entries, specialised forms and their bases, names,
+        HAVE_ARGUMENT, comparisons, BINARY_OP's NB_ operators,
+        SET_FUNCTION_ATTRIBUTE's flags and the bytecode magic."""
+        with open(OPCODES) as f:
+            subset = json.load(f)
+        probe = ("import dis, opcode, json, importlib.util as u; print(json.dumps({"
+                 "'opmap': opcode.opmap, 'specialized': opcode._specialized_opmap, "
+                 "'caches': opcode._inline_cache_entries, 'specializations': opcode._specializations, "
+                 "'have_argument': opcode.HAVE_ARGUMENT, 'cmp_op': list(opcode.cmp_op), "
+                 "'nb_ops': [n for n, _ in opcode._nb_ops], 'function_attr': list(dis.FUNCTION_ATTR_FLAGS), "
+                 "'magic': int.from_bytes(u.MAGIC_NUMBER[:2], 'little')}))")
+        self.assertEqual((subset["generation"], subset["python"]), ("py313", "3.13"))
+        for python in ALL313:
+            with self.subTest(python=python):
+                real = json.loads(subprocess.run([python, "-I", "-S", "-c", probe], stdout=subprocess.PIPE,
+                                                 check=True, timeout=TIMEOUT).stdout)
+                for name, code in subset["opcodes"].items():
+                    self.assertEqual(real["opmap"].get(name), code, name)
+                    self.assertNotIn(name, real["specialized"], "a base opcode: " + name)
+                    self.assertEqual(subset["caches"].get(name, 0), real["caches"].get(name, 0), name)
+                self.assertLessEqual(set(subset["caches"]), set(subset["opcodes"]))
+                for name, spec in subset["specialized"].items():
+                    self.assertEqual(real["specialized"].get(name), spec["code"], name)
+                    self.assertIn(spec["base"], subset["opcodes"], name)
+                    self.assertIn(name, real["specializations"].get(spec["base"], []), name)
+                names = {code: name for name, code in real["opmap"].items() if code < 256}
+                names.update({code: name for name, code in real["specialized"].items()})
+                self.assertEqual({int(k): v for k, v in subset["opnames"].items()}, names)
+                self.assertEqual(subset["have_argument"], real["have_argument"])
+                self.assertEqual(subset["cmp_op"], real["cmp_op"])
+                self.assertLessEqual(set(subset["compare_op_modelled"]), set(real["cmp_op"]))
+                for nb, arg in subset["binary_op_modelled"].items():
+                    self.assertEqual(real["nb_ops"][arg], nb)
+                for flag in subset["set_function_attribute_modelled"]:
+                    self.assertIn(flag, [1 << i for i in range(len(real["function_attr"]))])
+                self.assertEqual(subset["set_function_attribute_modelled"],
+                                 [1 << real["function_attr"].index("closure")])
+                self.assertEqual(subset["magic"], real["magic"])
+
+
+if __name__ == "__main__":
+    sys.exit(pyrunner.main())
