@@ -446,12 +446,23 @@ while True:
     kept = [p for p in kept if p not in gone]
 print("{\"peers\": [\n" + ",\n".join("  " + json.dumps(p) for p in kept) + "\n]}")' "${entries[@]}")
 file=$peers_dir/peers.json
-/usr/bin/python3 -c 'import sys; sys.path.insert(0, "tools"); import peers, json; peers.load_peers(sys.argv[1])' /dev/stdin <<<"$out" ||
-  die "the peers file came out wrong (a bug here):"$'\n'"$out"
+# The one peers-file reader is rclab's (`rclab peers FILE`, the rules
+# `sweep --peers` applies): check what was written with it when rclab is
+# built (RCLAB names another binary), else as JSON only, and say so.
+rclab_bin=${RCLAB:-build/release/experiments/rclab}
+printf '%s\n' "$out" >"$file.tmp"
+if [ -x "$rclab_bin" ]; then
+  "$rclab_bin" peers "$file.tmp" >/dev/null ||
+    die "the peers file came out wrong (a bug here; rclab peers refused it):"$'\n'"$out"
+else
+  /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$file.tmp" ||
+    die "the peers file came out wrong (a bug here):"$'\n'"$out"
+  say "note: rclab is not built ($rclab_bin): the peers file was checked as JSON only; \`rclab peers $file\` checks it whole"
+fi
 if [ -f "$file" ] && [ "$(cat "$file")" = "$out" ]; then
+  rm -f "$file.tmp"
   say "$file: unchanged"
 else
-  printf '%s\n' "$out" >"$file.tmp"
   mv "$file.tmp" "$file"
   say "$file: written ($(grep -c '"name"' "$file") peers)"
 fi
