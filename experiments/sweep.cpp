@@ -517,13 +517,24 @@ int warn_impossible(const std::vector<Cell>& cells, long cores) {
 int run_sweep(const SweepSpec& spec, const std::string& self) {
   namespace fs = std::filesystem;
   const std::string build = build_id();
-  host_probe();  // measured now if this boot has no figures yet, so that no run's child measures it
   const bool exists = fs::exists(spec.out) && fs::file_size(spec.out) > 0;
   if (exists && !spec.resume) {
     std::fprintf(stderr, "rclab: %s already has records; pass --resume to continue it, or choose another --out\n",
                  spec.out.c_str());
     return 2;
   }
+  if (exists) {
+    // Committed results are gzip-compressed (the Python tools read them so);
+    // a sweep appends plain lines, which would corrupt such a file.
+    char magic[2] = {};
+    std::ifstream(spec.out, std::ios::binary).read(magic, 2);
+    if (magic[0] == '\x1f' && magic[1] == '\x8b') {
+      std::fprintf(stderr, "rclab: %s is gzip-compressed; --resume continues plain JSON Lines (gunzip -k it, then "
+                           "--out the plain file)\n", spec.out.c_str());
+      return 2;
+    }
+  }
+  host_probe();  // measured now if this boot has no figures yet, so that no run's child measures it
 
   // The cells, and which of them are baselines (measured twice as often).
   std::vector<Cell> cells;

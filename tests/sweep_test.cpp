@@ -207,6 +207,24 @@ TEST(Sweep, TruncatedLastLineIsReportedWithItsNumberAndPassedOver) {
   EXPECT_TRUE(nlohmann::json::parse(lines[3], nullptr, false).is_object()) << lines[3];
 }
 
+TEST(Sweep, ResumeOfAGzippedFileIsRefusedAndLeavesItAsItWas) {
+  // Committed results are gzip-compressed; appending plain lines to one
+  // would corrupt it.
+  const std::string out = temp_path("gz.jsonl.gz"), err = temp_path("gz.err");
+  const std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20);
+  {
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f << gz;
+  }
+  auto args = sweep_args(out);
+  args.push_back("--resume");
+  const pid_t pid = start(args, err);
+  EXPECT_EQ(wait_status(pid), 2) << slurp(err);
+  EXPECT_NE(slurp(err).find("is gzip-compressed"), std::string::npos) << slurp(err);
+  EXPECT_EQ(lines_of(err).size(), 1u) << slurp(err);
+  EXPECT_EQ(slurp(out), gz);
+}
+
 TEST(Sweep, RunThatTimesOutIsRecordedAsFailedAndTheSweepGoesOn) {
   const std::string out = temp_path("timeout.jsonl"), err = temp_path("timeout.err"), fifo = temp_path("timeout.fifo");
   fs::remove(out);

@@ -560,6 +560,17 @@ class Reading(unittest.TestCase):
         self.assertEqual(len(recs), 12)
         self.assertIn(f"{path}:3: not a JSON record; skipped", warn.getvalue())
 
+    def test_a_gzipped_file_reads_as_its_records(self):
+        import gzip
+        path = self.write(gzip.compress(read(FIXTURE).encode()), mode="wb")
+        plain = self.write(read(FIXTURE))
+        strip = lambda recs: [{k: v for k, v in r.items() if k != "_where"} for r in recs]
+        self.assertEqual(strip(rclab_records.read_records(path, warn=io.StringIO())),
+                         strip(rclab_records.read_records(plain, warn=io.StringIO())))
+        cut = self.write(gzip.compress(read(FIXTURE).encode())[:-20], mode="wb")
+        with self.assertRaisesRegex(rclab_records.BadInput, "does not decompress"):
+            rclab_records.read_records(cut, warn=io.StringIO())
+
     def test_ok_needs_live_blocks_zero(self):
         self.assertTrue(rclab_records.is_ok({"result_ok": True}))
         self.assertFalse(rclab_records.is_ok({"result_ok": True, "live_blocks": 3}))
@@ -569,7 +580,8 @@ class Reading(unittest.TestCase):
 
     def test_every_committed_result_file_is_valid(self):
         import glob
-        files = glob.glob(os.path.join(os.path.dirname(HERE), "results", "*", "*.jsonl"))
+        files = [f for pat in ("*.jsonl", "*.jsonl.gz")
+                 for f in glob.glob(os.path.join(os.path.dirname(HERE), "results", "*", pat))]
         self.assertTrue(files)
         for f in files:
             self.assertTrue(rclab_records.read_records(f, warn=io.StringIO()), f)
