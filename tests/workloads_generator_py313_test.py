@@ -19,37 +19,20 @@ tests/workloads_generator_test.py's. Nothing here is timed.
 
     /usr/bin/python3 tests/workloads_generator_py313_test.py
 """
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import conditions
 import pyrunner
+from generator_cases import GENERATOR, ROOT, TIMEOUT, GeneratorCases, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-COMPILED = os.path.join(ROOT, "workloads", "compiled", "py313")
 OPCODES = os.path.join(ROOT, "runtime", "py313", "opcodes.json")
-GENERATOR = os.path.join(ROOT, "tools", "dev", "compile_workloads.py")
-TIMEOUT = 300  # a bound on a run that never ends; nothing is timed
 PY313 = conditions.get("cpython-3.13").value
 ALL313 = conditions.pythons313()
 GEN = ["--generation", "py313"]
-
-
-def sha256_of(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def run(cmd, cwd=ROOT):
-    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
 # Checks one source in a 3.13 process with the generator's own check_code,
@@ -78,16 +61,12 @@ for line in problems:
 
 
 @conditions.needs("cpython-3.13")
-class Generator313(unittest.TestCase):
+class Generator313(GeneratorCases, unittest.TestCase):
     """With a real 3.13: current, deterministic, and strict about the py313 subset."""
 
-    OK = "N = 5\ndef work(n):\n    return n\ndef expect(n):\n    return n\n"
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="workloads313_test-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
+    PYTHON = PY313
+    GENERATION = "py313"
+    COMMAND = "$(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py --generation py313"
 
     def test_check_says_current_with_every_3_13(self):
         """The committed bytes are what each 3.13 here writes: pyenv's 3.13.0
@@ -100,49 +79,9 @@ class Generator313(unittest.TestCase):
                 self.assertEqual(out, "compile_workloads.py: 8 workloads current in workloads/compiled/py313\n")
 
     def test_two_runs_write_identical_bytes(self):
-        outs = []
-        for i in range(2):
-            out = os.path.join(self.tmp, "out%d" % i)
-            rc, _, err = run([PY313, GENERATOR] + GEN + ["--out", out])
-            self.assertEqual(rc, 0, err)
-            outs.append(out)
-        names = sorted(os.listdir(outs[0]))
-        self.assertEqual(names, sorted(os.listdir(outs[1])))
-        self.assertEqual(len(names), 9)  # eight .marshal and MANIFEST.json
-        for name in names:
-            with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
-                self.assertEqual(a.read(), b.read(), name)
-            if name.endswith(".marshal"):  # and what is committed
-                self.assertEqual(sha256_of(os.path.join(outs[0], name)), sha256_of(os.path.join(COMPILED, name)))
-        with open(os.path.join(outs[0], "MANIFEST.json")) as f:
-            m = json.load(f)
+        m = self.two_runs([self.gen(), self.gen()])
         self.assertEqual((m["generation"], m["python"], m["magic"]), ("py313", "3.13", "f30d0d0a"))
         self.assertTrue(m["python_version"].startswith("3.13."))
-
-    def write_bad(self, source):
-        wdir = os.path.join(self.tmp, "w")
-        os.makedirs(wdir, exist_ok=True)
-        with open(os.path.join(wdir, "bad.py"), "w") as f:
-            f.write(source)
-        return wdir
-
-    def bad(self, source):
-        """Runs the generator over one file; returns (rc, stderr lines), and
-        checks nothing was written."""
-        wdir, out = self.write_bad(source), os.path.join(self.tmp, "out")
-        rc, stdout, err = run([PY313, GENERATOR] + GEN + ["--workloads-dir", wdir, "--out", out])
-        self.assertFalse(os.path.exists(out), "nothing is written for a refused file")
-        self.assertEqual(stdout, "")
-        return rc, err.splitlines()
-
-    def test_a_good_file_in_another_folder(self):
-        wdir, out = self.write_bad(self.OK), os.path.join(self.tmp, "out")
-        rc, _, err = run([PY313, GENERATOR] + GEN + ["--workloads-dir", wdir, "--out", out])
-        self.assertEqual(rc, 0, err)
-        with open(os.path.join(out, "MANIFEST.json")) as f:
-            m = json.load(f)
-        self.assertEqual([(e["name"], e["N"], e["source"], e["marshal"]) for e in m["workloads"]],
-                         [("bad", 5, "workloads/bad.py", "workloads/compiled/py313/bad.marshal")])
 
     def test_outside_the_subset_refused(self):
         ex = "exception tables are not modelled yet"
@@ -192,18 +131,7 @@ class Generator313(unittest.TestCase):
             ("N = 5\ndef work(n):\n    return n\n",
              "workloads/bad.py: <module>: defines no expect"),
         ]
-        for source, line in cases:
-            with self.subTest(line=line):
-                rc, lines = self.bad(source)
-                self.assertEqual(rc, 2, lines)
-                self.assertIn("compile_workloads.py: " + line, lines)
-                self.assertTrue(all(x.startswith("compile_workloads.py: workloads/bad.py: ") for x in lines), lines)
-
-    def test_a_file_that_does_not_compile(self):
-        rc, lines = self.bad("def work(n)\n")
-        self.assertEqual(rc, 2)
-        self.assertEqual(len(lines), 1, lines)
-        self.assertIn("workloads/bad.py: does not compile: SyntaxError", lines[0])
+        self.assert_refused(cases)
 
     def in_process(self, source, change):
         path = os.path.join(self.write_bad(source), "bad.py")
@@ -251,26 +179,6 @@ class Generator313(unittest.TestCase):
                 self.assertEqual(out, "")
                 self.assertEqual(err.count("\n"), 1, err)
                 self.assertTrue(err.startswith(want), err)
-
-    def test_check_names_stale_missing_and_extra_files(self):
-        out = os.path.join(self.tmp, "compiled")
-        shutil.copytree(COMPILED, out)
-        with open(os.path.join(out, "churn.marshal"), "ab") as f:
-            f.write(b"\0")
-        os.unlink(os.path.join(out, "queue.marshal"))
-        with open(os.path.join(out, "gone.marshal"), "wb") as f:
-            f.write(b"x")
-        rc, _, err = run([PY313, GENERATOR] + GEN + ["--check", "--out", out])
-        self.assertEqual(rc, 1, err)
-        self.assertEqual(len(err.splitlines()), 3, err)
-        self.assertIn("stale: ", err)
-        self.assertIn("churn.marshal", err)
-        self.assertIn("missing: ", err)
-        self.assertIn("queue.marshal", err)
-        self.assertIn("extra: ", err)
-        self.assertIn("gone.marshal", err)
-        self.assertIn("regenerate with $(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py "
-                      "--generation py313", err)
 
     def test_the_one_opcode_list_is_real_3_13s(self):
         """runtime/py313/opcodes.json, which the py313 loader is generated
