@@ -6,8 +6,9 @@ A suite mixes `GeneratorCases` into its unittest.TestCase and sets:
 PYTHON (the real interpreter that compiles), GENERATION (its name, as
 `--generation` takes it) and COMMAND (how the MANIFEST says to regenerate).
 What differs by generation (the refusals' opcodes and offsets, the opcode
-list's check against the real `dis`/`opcode`) stays in each suite. Nothing
-here is timed: TIMEOUT only bounds a run that never ends."""
+list's check against the real `dis`/`opcode`) stays in each suite.
+`run` and `sha256_of` serve workloads_test.py too. Nothing here is timed:
+TIMEOUT only bounds a run that never ends."""
 import hashlib
 import json
 import os

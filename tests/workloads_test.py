@@ -24,15 +24,14 @@ Nothing here is timed. Run by ctest with Debian's /usr/bin/python3:
     /usr/bin/python3 tests/workloads_test.py
 """
 import glob
-import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 import pyrunner
+from generator_cases import run, sha256_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -44,19 +43,8 @@ SYSTEM = "/usr/bin/python3"
 PYENV = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
 INTERPRETERS = [SYSTEM] + sorted(p for p in glob.glob(os.path.join(PYENV, "versions", "*", "bin", "python"))
                                  if os.access(p, os.X_OK))
-TIMEOUT = 300  # a bound on a run that never ends; nothing is timed
 SMALL_N = 30   # work's n for the correctness runs; fib's argument for fib.py
 NAMES = ["churn", "closure", "dict_read", "dict_write", "fib", "queue", "shared_list", "shared_method"]
-
-
-def sha256_of(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def run(cmd, cwd=ROOT):
-    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
 def generations():
