@@ -14,6 +14,11 @@ NAMESPACE is "-"):
   kCaches[256]               inline cache entries per opcode (3.11+; all 0 for 3.6);
   kDeopt[256]                each opcode's base (itself for a base opcode);
   kHaveArgument, kOpNames[]  HAVE_ARGUMENT and every opcode's name;
+  RCLAB_GEN_EVERY_OP(X, a)   X(a, NAME) for every opcode of the enum (GEN the
+                             generation's name in capitals), from which the
+                             interpreter's label table is built
+                             (runtime/label_table.h): the table cannot list
+                             an opcode the file does not, nor miss one;
   and one array per "*_modelled" key: strings as string_view, numbers as
   uint32, an object as {name, value} pairs.
 """
@@ -40,6 +45,9 @@ def main(src, out, ns):
     for name, code in sorted(allops.items(), key=lambda kv: kv[1]):
         lines.append("  %s = %d," % (name, code))
     lines += ["};", ""]
+    lines.append("#define RCLAB_%s_EVERY_OP(X, a) %s" % (d["generation"].upper(), " ".join(
+        "X(a, %s)" % name for name, _ in sorted(allops.items(), key=lambda kv: kv[1]))))
+    lines.append("")
     lines.append("inline constexpr Op kSupportedOps[] = {%s};" % ", ".join(sorted(base, key=base.get)))
     lines.append("inline constexpr std::uint8_t kHaveArgument = %d;" % d["have_argument"])
     cache_row = [0] * 256

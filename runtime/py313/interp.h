@@ -90,6 +90,7 @@
 
 #include "common/fatal.h"
 #include "runtime/abstract.h"
+#include "runtime/label_table.h"
 #include "runtime/py313/frame.h"
 #include "runtime/py313/opcodes.h"
 #include "runtime/py313/specialize.h"
@@ -448,77 +449,9 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
   // Every opcode's label, by number: a full 256-entry table, as CPython's
-  // opcode_targets.h, so that a dispatch is one load and one jump.
-#define RCLAB_L(op) &&op_##op
-#define RCLAB_T(i)                                                                                 \
-  ((i) == LOAD_FAST                                    ? RCLAB_L(LOAD_FAST)                        \
-   : (i) == LOAD_FAST_LOAD_FAST                        ? RCLAB_L(LOAD_FAST_LOAD_FAST)              \
-   : (i) == LOAD_CONST                                 ? RCLAB_L(LOAD_CONST)                       \
-   : (i) == STORE_FAST                                 ? RCLAB_L(STORE_FAST)                       \
-   : (i) == POP_TOP                                    ? RCLAB_L(POP_TOP)                          \
-   : (i) == PUSH_NULL                                  ? RCLAB_L(PUSH_NULL)                        \
-   : (i) == END_FOR                                    ? RCLAB_L(END_FOR)                          \
-   : (i) == NOP                                        ? RCLAB_L(NOP)                              \
-   : (i) == EXTENDED_ARG                               ? RCLAB_L(EXTENDED_ARG)                     \
-   : (i) == RESUME                                     ? RCLAB_L(RESUME)                           \
-   : (i) == RESUME_CHECK                               ? RCLAB_L(RESUME_CHECK)                     \
-   : (i) == LOAD_GLOBAL                                ? RCLAB_L(LOAD_GLOBAL)                      \
-   : (i) == LOAD_GLOBAL_MODULE                         ? RCLAB_L(LOAD_GLOBAL_MODULE)               \
-   : (i) == LOAD_GLOBAL_BUILTIN                        ? RCLAB_L(LOAD_GLOBAL_BUILTIN)              \
-   : (i) == LOAD_NAME                                  ? RCLAB_L(LOAD_NAME)                        \
-   : (i) == STORE_NAME                                 ? RCLAB_L(STORE_NAME)                       \
-   : (i) == LOAD_BUILD_CLASS                           ? RCLAB_L(LOAD_BUILD_CLASS)                 \
-   : (i) == BINARY_OP                                  ? RCLAB_L(BINARY_OP)                        \
-   : (i) == BINARY_OP_ADD_INT                          ? RCLAB_L(BINARY_OP_ADD_INT)                \
-   : (i) == BINARY_OP_SUBTRACT_INT                     ? RCLAB_L(BINARY_OP_SUBTRACT_INT)           \
-   : (i) == COMPARE_OP                                 ? RCLAB_L(COMPARE_OP)                       \
-   : (i) == COMPARE_OP_INT                             ? RCLAB_L(COMPARE_OP_INT)                   \
-   : (i) == POP_JUMP_IF_FALSE                          ? RCLAB_L(POP_JUMP_IF_FALSE)                \
-   : (i) == POP_JUMP_IF_TRUE                           ? RCLAB_L(POP_JUMP_IF_TRUE)                 \
-   : (i) == JUMP_BACKWARD                              ? RCLAB_L(JUMP_BACKWARD)                    \
-   : (i) == CALL                                       ? RCLAB_L(CALL)                             \
-   : (i) == CALL_PY_EXACT_ARGS                         ? RCLAB_L(CALL_PY_EXACT_ARGS)               \
-   : (i) == CALL_BUILTIN_CLASS                         ? RCLAB_L(CALL_BUILTIN_CLASS)               \
-   : (i) == CALL_LEN                                   ? RCLAB_L(CALL_LEN)                         \
-   : (i) == CALL_LIST_APPEND                           ? RCLAB_L(CALL_LIST_APPEND)                 \
-   : (i) == CALL_METHOD_DESCRIPTOR_FAST                ? RCLAB_L(CALL_METHOD_DESCRIPTOR_FAST)      \
-   : (i) == CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS  ? RCLAB_L(CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS) \
-   : (i) == CALL_NON_PY_GENERAL                        ? RCLAB_L(CALL_NON_PY_GENERAL)              \
-   : (i) == RETURN_VALUE                               ? RCLAB_L(RETURN_VALUE)                     \
-   : (i) == RETURN_CONST                               ? RCLAB_L(RETURN_CONST)                     \
-   : (i) == INTERPRETER_EXIT                           ? RCLAB_L(INTERPRETER_EXIT)                 \
-   : (i) == LOAD_ATTR                                  ? RCLAB_L(LOAD_ATTR)                        \
-   : (i) == LOAD_ATTR_INSTANCE_VALUE                   ? RCLAB_L(LOAD_ATTR_INSTANCE_VALUE)         \
-   : (i) == LOAD_ATTR_METHOD_WITH_VALUES               ? RCLAB_L(LOAD_ATTR_METHOD_WITH_VALUES)     \
-   : (i) == LOAD_ATTR_METHOD_NO_DICT                   ? RCLAB_L(LOAD_ATTR_METHOD_NO_DICT)         \
-   : (i) == STORE_ATTR                                 ? RCLAB_L(STORE_ATTR)                       \
-   : (i) == GET_ITER                                   ? RCLAB_L(GET_ITER)                         \
-   : (i) == FOR_ITER                                   ? RCLAB_L(FOR_ITER)                         \
-   : (i) == FOR_ITER_LIST                              ? RCLAB_L(FOR_ITER_LIST)                    \
-   : (i) == FOR_ITER_TUPLE                             ? RCLAB_L(FOR_ITER_TUPLE)                   \
-   : (i) == FOR_ITER_RANGE                             ? RCLAB_L(FOR_ITER_RANGE)                   \
-   : (i) == BINARY_SUBSCR                              ? RCLAB_L(BINARY_SUBSCR)                    \
-   : (i) == BINARY_SUBSCR_DICT                         ? RCLAB_L(BINARY_SUBSCR_DICT)               \
-   : (i) == STORE_SUBSCR                               ? RCLAB_L(STORE_SUBSCR)                     \
-   : (i) == STORE_SUBSCR_DICT                          ? RCLAB_L(STORE_SUBSCR_DICT)                \
-   : (i) == BUILD_TUPLE                                ? RCLAB_L(BUILD_TUPLE)                      \
-   : (i) == BUILD_LIST                                 ? RCLAB_L(BUILD_LIST)                       \
-   : (i) == BUILD_CONST_KEY_MAP                        ? RCLAB_L(BUILD_CONST_KEY_MAP)              \
-   : (i) == MAKE_FUNCTION                              ? RCLAB_L(MAKE_FUNCTION)                    \
-   : (i) == SET_FUNCTION_ATTRIBUTE                     ? RCLAB_L(SET_FUNCTION_ATTRIBUTE)           \
-   : (i) == MAKE_CELL                                  ? RCLAB_L(MAKE_CELL)                        \
-   : (i) == COPY_FREE_VARS                             ? RCLAB_L(COPY_FREE_VARS)                   \
-   : (i) == LOAD_DEREF                                 ? RCLAB_L(LOAD_DEREF)                       \
-                                                       : &&op_unknown)
-#define RCLAB_T4(i) RCLAB_T(i), RCLAB_T(i + 1), RCLAB_T(i + 2), RCLAB_T(i + 3)
-#define RCLAB_T16(i) RCLAB_T4(i), RCLAB_T4(i + 4), RCLAB_T4(i + 8), RCLAB_T4(i + 12)
-#define RCLAB_T64(i) RCLAB_T16(i), RCLAB_T16(i + 16), RCLAB_T16(i + 32), RCLAB_T16(i + 48)
-  static void* const targets[256] = {RCLAB_T64(0), RCLAB_T64(64), RCLAB_T64(128), RCLAB_T64(192)};
-#undef RCLAB_T64
-#undef RCLAB_T16
-#undef RCLAB_T4
-#undef RCLAB_T
-#undef RCLAB_L
+  // opcode_targets.h, so that a dispatch is one load and one jump
+  // (runtime/label_table.h).
+  static void* const targets[256] = RCLAB_LABEL_TABLE(RCLAB_PY313_EVERY_OP);
 
   std::uint16_t* next_instr;
   std::uint16_t* this_instr;
@@ -540,6 +473,14 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
   this_instr = next_instr;          \
   next_instr += (units)
   // DEOPT_IF: on a miss the base instruction runs, from just past its prologue.
+// LOAD_GLOBAL's push, every form's: the value and, when oparg's low bit
+// asks, the NULL that CALL expects beside a callable (3.11+).
+#define RCLAB_PUSH_GLOBAL(v)           \
+  do {                                 \
+    sp[0] = (v);                       \
+    if (oparg & 1) sp[1] = nullptr;    \
+    sp += 1 + (oparg & 1);             \
+  } while (0)
 #define RCLAB_DEOPT_IF(cond, base) \
   do {                             \
     if (cond) [[unlikely]]         \
@@ -673,9 +614,7 @@ pred_LOAD_GLOBAL:
   O* v = dict_load_global(ts, frame->f_globals, frame->f_builtins, name);  // _PyDict_LoadGlobal: a new reference
   if (v == nullptr) [[unlikely]]
     fatal("NameError: a global name is not defined");
-  sp[0] = v;
-  if (oparg & 1) sp[1] = nullptr;
-  sp += 1 + (oparg & 1);
+  RCLAB_PUSH_GLOBAL(v);
   RCLAB_DISPATCH();
 }
 op_LOAD_GLOBAL_MODULE: {
@@ -686,9 +625,7 @@ op_LOAD_GLOBAL_MODULE: {
   O* v = g->table[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
-  sp[0] = v;
-  if (oparg & 1) sp[1] = nullptr;
-  sp += 1 + (oparg & 1);
+  RCLAB_PUSH_GLOBAL(v);
   RCLAB_DISPATCH();
 }
 op_LOAD_GLOBAL_BUILTIN: {
@@ -702,9 +639,7 @@ op_LOAD_GLOBAL_BUILTIN: {
   O* v = b->table[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
-  sp[0] = v;
-  if (oparg & 1) sp[1] = nullptr;
-  sp += 1 + (oparg & 1);
+  RCLAB_PUSH_GLOBAL(v);
   RCLAB_DISPATCH();
 }
 op_LOAD_NAME: {
@@ -1359,6 +1294,7 @@ op_LOAD_DEREF: {
 #undef RCLAB_CHECK_EVAL_BREAKER
 #undef RCLAB_DISPATCH_SAME_OPARG
 #undef RCLAB_DEOPT_IF
+#undef RCLAB_PUSH_GLOBAL
 #undef RCLAB_INST
 #undef RCLAB_DISPATCH
 #pragma GCC diagnostic pop

@@ -71,6 +71,7 @@
 
 #include "common/fatal.h"
 #include "runtime/abstract.h"
+#include "runtime/label_table.h"
 #include "runtime/py36/opcodes.h"
 #include "runtime/runtime.h"
 
@@ -468,53 +469,8 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
   // A full 256-entry table, as CPython's opcode_targets.h, so a dispatch is
-  // one load and one jump. Built by macro because label addresses cannot go
-  // through a constexpr function.
-#define RCLAB_T(i)  \
-  ( (i) == LOAD_FAST            ? &&op_LOAD_FAST            \
-   : (i) == LOAD_CONST           ? &&op_LOAD_CONST           \
-   : (i) == LOAD_GLOBAL          ? &&op_LOAD_GLOBAL          \
-   : (i) == COMPARE_OP           ? &&op_COMPARE_OP           \
-   : (i) == POP_JUMP_IF_FALSE    ? &&op_POP_JUMP_IF_FALSE    \
-   : (i) == BINARY_ADD           ? &&op_BINARY_ADD           \
-   : (i) == BINARY_SUBTRACT      ? &&op_BINARY_SUBTRACT      \
-   : (i) == CALL_FUNCTION        ? &&op_CALL_FUNCTION        \
-   : (i) == RETURN_VALUE         ? &&op_RETURN_VALUE         \
-   : (i) == POP_TOP              ? &&op_POP_TOP              \
-   : (i) == STORE_FAST           ? &&op_STORE_FAST           \
-   : (i) == STORE_GLOBAL         ? &&op_STORE_GLOBAL         \
-   : (i) == LOAD_NAME            ? &&op_LOAD_NAME            \
-   : (i) == STORE_NAME           ? &&op_STORE_NAME           \
-   : (i) == LOAD_ATTR            ? &&op_LOAD_ATTR            \
-   : (i) == STORE_ATTR           ? &&op_STORE_ATTR           \
-   : (i) == BINARY_SUBSCR        ? &&op_BINARY_SUBSCR        \
-   : (i) == STORE_SUBSCR         ? &&op_STORE_SUBSCR         \
-   : (i) == INPLACE_ADD          ? &&op_INPLACE_ADD          \
-   : (i) == BUILD_TUPLE          ? &&op_BUILD_TUPLE          \
-   : (i) == BUILD_LIST           ? &&op_BUILD_LIST           \
-   : (i) == BUILD_MAP            ? &&op_BUILD_MAP            \
-   : (i) == BUILD_CONST_KEY_MAP  ? &&op_BUILD_CONST_KEY_MAP  \
-   : (i) == GET_ITER             ? &&op_GET_ITER             \
-   : (i) == FOR_ITER             ? &&op_FOR_ITER             \
-   : (i) == SETUP_LOOP           ? &&op_SETUP_LOOP           \
-   : (i) == POP_BLOCK            ? &&op_POP_BLOCK            \
-   : (i) == JUMP_ABSOLUTE        ? &&op_JUMP_ABSOLUTE        \
-   : (i) == JUMP_FORWARD         ? &&op_JUMP_FORWARD         \
-   : (i) == POP_JUMP_IF_TRUE     ? &&op_POP_JUMP_IF_TRUE     \
-   : (i) == MAKE_FUNCTION        ? &&op_MAKE_FUNCTION        \
-   : (i) == LOAD_CLOSURE         ? &&op_LOAD_CLOSURE         \
-   : (i) == LOAD_DEREF           ? &&op_LOAD_DEREF           \
-   : (i) == LOAD_BUILD_CLASS     ? &&op_LOAD_BUILD_CLASS     \
-   : (i) == EXTENDED_ARG         ? &&op_EXTENDED_ARG         \
-                                 : &&op_unknown)
-#define RCLAB_T4(i) RCLAB_T(i), RCLAB_T(i + 1), RCLAB_T(i + 2), RCLAB_T(i + 3)
-#define RCLAB_T16(i) RCLAB_T4(i), RCLAB_T4(i + 4), RCLAB_T4(i + 8), RCLAB_T4(i + 12)
-#define RCLAB_T64(i) RCLAB_T16(i), RCLAB_T16(i + 16), RCLAB_T16(i + 32), RCLAB_T16(i + 48)
-  static void* const targets[256] = {RCLAB_T64(0), RCLAB_T64(64), RCLAB_T64(128), RCLAB_T64(192)};
-#undef RCLAB_T64
-#undef RCLAB_T16
-#undef RCLAB_T4
-#undef RCLAB_T
+  // one load and one jump (runtime/label_table.h).
+  static void* const targets[256] = RCLAB_LABEL_TABLE(RCLAB_PY36_EVERY_OP);
   std::uint16_t w;
   std::uint32_t oparg;  // EXTENDED_ARG widens it
   // NEXTOPARG() and the jump to the opcode.
