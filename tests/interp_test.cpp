@@ -20,6 +20,7 @@
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
 #include "runtime/gil_ticks.h"
+#include "tests/config_params.h"
 
 namespace rclab::experiments {
 namespace {
@@ -33,14 +34,7 @@ namespace {
 
 // The py36 generation's configurations: this file checks 3.6's interpreter
 // (tests/py313_test.cpp checks 3.13's).
-std::vector<const ConfigEntry*> runnable() {
-  std::vector<const ConfigEntry*> v;
-  // Preloading configurations are `atomic`'s code with another malloc,
-  // which only a process of their own can have: cli_test runs them.
-  for (const auto& e : all_configs())
-    if (e.refused.empty() && e.preload.empty() && e.interp == "py36") v.push_back(&e);
-  return v;
-}
+std::vector<const ConfigEntry*> runnable() { return runnable_configs("py36"); }
 
 RunRecord run(const ConfigEntry& e, int threads, int n) {
   RunParams p;
@@ -59,18 +53,11 @@ std::vector<const ConfigEntry*> runnable_with_ticks_gil() {
   return v;
 }
 
-std::string param_name(const ::testing::TestParamInfo<const ConfigEntry*>& info) {
-  std::string s(info.param->name);
-  for (char& c : s)
-    if (c == '-') c = '_';
-  return s;
-}
-
 class EveryConfig : public ::testing::TestWithParam<const ConfigEntry*> {};
-INSTANTIATE_TEST_SUITE_P(Registry, EveryConfig, ::testing::ValuesIn(runnable()), param_name);
+INSTANTIATE_TEST_SUITE_P(Registry, EveryConfig, ::testing::ValuesIn(runnable()), config_param_name);
 
 class TicksGilConfig : public ::testing::TestWithParam<const ConfigEntry*> {};
-INSTANTIATE_TEST_SUITE_P(Registry, TicksGilConfig, ::testing::ValuesIn(runnable_with_ticks_gil()), param_name);
+INSTANTIATE_TEST_SUITE_P(Registry, TicksGilConfig, ::testing::ValuesIn(runnable_with_ticks_gil()), config_param_name);
 
 TEST_P(EveryConfig, FibIsRightFrom0To25) {
   for (int n = 0; n <= 25; ++n) {

@@ -25,6 +25,7 @@
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/py313/generation.h"
+#include "tests/config_params.h"
 
 namespace rclab::experiments {
 namespace {
@@ -52,21 +53,10 @@ RunRecord run(const std::string& config, const std::string& workload, int n) {
 
 // --- every configuration of the generation ------------------------------------------
 
-std::vector<const ConfigEntry*> py313_configs() {
-  std::vector<const ConfigEntry*> v;
-  for (const auto& e : all_configs())
-    if (e.refused.empty() && e.preload.empty() && e.interp != "py36") v.push_back(&e);
-  return v;
-}
-
 class EveryPy313Config : public ::testing::TestWithParam<const ConfigEntry*> {};
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryPy313Config, ::testing::ValuesIn(py313_configs()), [](const auto& info) {
-  std::string s(info.param->name);
-  for (char& c : s)
-    if (c == '-') c = '_';
-  return s;
-});
+INSTANTIATE_TEST_SUITE_P(Registry, EveryPy313Config, ::testing::ValuesIn(runnable_configs("py313")),
+                         config_param_name);
 
 TEST_P(EveryPy313Config, FibIsRightFrom0To25) {
   for (int n = 0; n <= 25; ++n) {

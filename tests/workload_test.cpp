@@ -19,6 +19,7 @@
 #include "tests/type_lists.h"
 #include "runtime/gil_interval.h"
 #include "runtime/py36/marshal.h"
+#include "tests/config_params.h"
 
 namespace rclab::experiments {
 
@@ -37,21 +38,9 @@ RunRecord run(const ConfigEntry& e, const std::string& workload, int threads, in
   return e.run(p);
 }
 
-std::vector<const ConfigEntry*> runnable() {
-  std::vector<const ConfigEntry*> v;
-  for (const auto& e : all_configs())
-    if (e.refused.empty() && e.preload.empty()) v.push_back(&e);
-  return v;
-}
-
 class EveryConfig : public ::testing::TestWithParam<const ConfigEntry*> {};
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryConfig, ::testing::ValuesIn(runnable()), [](const auto& info) {
-  std::string s(info.param->name);
-  for (char& c : s)
-    if (c == '-') c = '_';
-  return s;
-});
+INSTANTIATE_TEST_SUITE_P(Registry, EveryConfig, ::testing::ValuesIn(runnable_configs()), config_param_name);
 
 // Right result on every thread, every object and block back at teardown
 // (run() checks that each runtime-owned count is exactly 1 at shutdown and
