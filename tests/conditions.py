@@ -17,7 +17,6 @@ from here and nowhere else (`@conditions.needs("chromium")`), so:
 
 Reads the machine only (PATH, pyenv, the cache folder); nothing is timed.
 """
-import glob
 import os
 import shutil
 import subprocess
@@ -59,17 +58,24 @@ class Condition:
         return f"{self.name}: {self.check()[1]} (to run it: {self.satisfy})"
 
 
-def _python36():
-    """pyenv's CPython 3.6.15: `pyenv prefix 3.6.15`, else $PYENV_ROOT/versions/3.6.15."""
+def _pyenv_candidates(version, exe):
+    """Where pyenv's VERSION keeps EXE: `pyenv prefix VERSION`/bin/EXE, then
+    $PYENV_ROOT/versions/VERSION/bin/EXE (whether they exist or not)."""
     candidates = []
     try:
-        p = subprocess.run(["pyenv", "prefix", "3.6.15"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        p = subprocess.run(["pyenv", "prefix", version], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                            timeout=60)
         if p.returncode == 0 and p.stdout.strip():
-            candidates.append(os.path.join(p.stdout.decode().strip(), "bin", "python3.6"))
+            candidates.append(os.path.join(p.stdout.decode().strip(), "bin", exe))
     except (OSError, subprocess.SubprocessError):
         pass
-    candidates.append(os.path.join(PYENV, "versions", "3.6.15", "bin", "python3.6"))
+    candidates.append(os.path.join(PYENV, "versions", version, "bin", exe))
+    return candidates
+
+
+def _python36():
+    """pyenv's CPython 3.6.15: `pyenv prefix 3.6.15`, else $PYENV_ROOT/versions/3.6.15."""
+    candidates = _pyenv_candidates("3.6.15", "python3.6")
     for exe in candidates:
         if os.path.isfile(exe) and os.access(exe, os.X_OK):
             return True, exe
@@ -87,15 +93,7 @@ def pythons313():
     prefers them: pyenv's 3.13.0 (`pyenv prefix 3.13.0`/bin/python3.13, else
     $PYENV_ROOT/versions/3.13.0/bin/python3.13), then the 3.13.15 that
     scripts/peers.sh builds (rclab_cache()/peers/cpython-3.13.15/bin/python3.13)."""
-    candidates = []
-    try:
-        p = subprocess.run(["pyenv", "prefix", "3.13.0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           timeout=60)
-        if p.returncode == 0 and p.stdout.strip():
-            candidates.append(os.path.join(p.stdout.decode().strip(), "bin", "python3.13"))
-    except (OSError, subprocess.SubprocessError):
-        pass
-    candidates.append(os.path.join(PYENV, "versions", "3.13.0", "bin", "python3.13"))
+    candidates = _pyenv_candidates("3.13.0", "python3.13")
     candidates.append(os.path.join(rclab_cache(), "peers", "cpython-3.13.15", "bin", "python3.13"))
     found = []
     for exe in candidates:
