@@ -237,6 +237,7 @@ ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo
   e.tstate = Cfg::TState::kName;
   e.dictlock = Cfg::DictLock::kName;
   e.interp = Cfg::Gen::kName;
+  e.bytecode = Cfg::Gen::kBytecode;
   e.private_only = refcount::kPrivateOnly<typename Cfg::RC>;
   // In kAxes order.
   e.identity = {identity_of<typename Cfg::RC>(),     identity_of<typename Cfg::Gil>(),

@@ -82,6 +82,16 @@ std::vector<std::string> py313_configs() {
   return v;
 }
 
+// The py313t preset's: 3.13t's model and its ablations (family py313t),
+// read against py313 and py313-nospec, the GIL build's model with and
+// without its specialiser.
+std::vector<std::string> py313t_configs() {
+  std::vector<std::string> v{"py313", "py313-nospec"};
+  for (const auto& e : all_configs())
+    if (e.refused.empty() && e.family == "py313t") v.emplace_back(e.name);
+  return v;
+}
+
 // ---------------------------------------------------------------------------
 // Stopping: SIGINT and SIGTERM set a flag; the sweep checks it between
 // points and while waiting on a child, kills the child, keeps what is done.
@@ -275,7 +285,7 @@ nlohmann::json prototype(const Cell& c, const SweepSpec& spec, const std::string
     RunParams p;
     p.pin = spec.pin;
     r["settings"] = settings_json(p);
-    const EmbeddedCode* code = find_workload(c.workload)->code(e->interp);
+    const EmbeddedCode* code = find_workload(c.workload)->code(e->bytecode);
     r["workload_code_sha256"] = code != nullptr ? std::string(code->sha256) : std::string();
   }
   return r;
@@ -431,6 +441,12 @@ const std::vector<Preset>& presets() {
        "their N), 10-15 repeats (20-30 for baselines); run it with --peers naming real 3.13 (scripts/peers.sh) and "
        "3.6 for the calibration of both generations",
        [] { return py313_configs(); }, {1, 2}, 10, 15, 30, "results/latest/py313.jsonl", all_workload_names(), 1.0},
+      {"py313t",
+       "3.13t's model and its ablations (family py313t), py313 and py313-nospec on every workload at 1, 2 and 4 "
+       "threads (fib(27), the others at half their N), 10 repeats (20 for baselines); run it with --peers naming "
+       "real 3.13 and 3.13t (scripts/peers.sh) for the calibration against 3.13t",
+       [] { return py313t_configs(); }, {1, 2, 4}, 10, 10, 27, "results/latest/py313t.jsonl", all_workload_names(),
+       0.5},
   };
   return kPresets;
 }

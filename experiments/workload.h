@@ -42,10 +42,10 @@ using Ops = runtime::GenerationOps<typename Cfg::Gen, Cfg>;
 // std::invalid_argument (one line) when that generation has none.
 template <class Cfg>
 const EmbeddedCode& workload_code(const EmbeddedWorkload& w) {
-  const EmbeddedCode* c = w.code(Cfg::Gen::kName);
+  const EmbeddedCode* c = w.code(Cfg::Gen::kBytecode);
   if (c == nullptr)
     throw std::invalid_argument("workload " + std::string(w.name) + " is not compiled for " +
-                                std::string(Cfg::Gen::kName) + " (workloads/compiled/" + std::string(Cfg::Gen::kName) +
+                                std::string(Cfg::Gen::kName) + " (workloads/compiled/" + std::string(Cfg::Gen::kBytecode) +
                                 "/)");
   return *c;
 }
@@ -105,6 +105,9 @@ InstalledWorkload<Cfg> install_workload(runtime::Runtime<Cfg>& rt, const Embedde
   Ops<Cfg>::run_module(rt, workload_code<Cfg>(w).bytes(), w.name);
   rt.immortalize_new = false;
   detail::defer_module_functions(rt);
+  // 3.13t immortalises what it defers when its first non-main thread
+  // starts (refcount/ft313.h): the workers start next.
+  rt.immortalize_at_thread_start();
 
   auto lookup = [&](const char* name) {
     Str<RC>* s = rt.intern(ts, name);

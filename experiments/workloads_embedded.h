@@ -14,7 +14,7 @@ namespace rclab::experiments {
 
 // One generation's compiled module.
 struct EmbeddedCode {
-  const char* generation;  // "py36", "py313": the generation's name (its Gen::kName)
+  const char* generation;  // "py36", "py313": the compiler's folder (its Gen::kBytecode)
   const unsigned char* data;
   std::size_t size;
   const char* sha256;  // of the marshal bytes: what the model ran

@@ -63,6 +63,10 @@ constexpr std::string_view unsafe_reason() {
   else if constexpr (C::Gen::kNeedsGil && !C::Gil::kExclusive)
     return "its interpreter specialises bytecode in place, which every thread shares, and needs a GIL, but its "
            "GIL excludes nothing (3.13t runs without the specialiser for this reason)";
+  else if constexpr (refcount::defers_stack_refs<typename C::RC>() && !C::Gen::kDefersStackRefs)
+    return "its counting leaves deferred objects' stack references uncounted, and its interpreter generation "
+           "does not route heap-to-stack moves through to_stack/from_stack (runtime/generation.h): counts "
+           "would drift";
   else if constexpr (C::DictLock::kNeedsGil && !C::Gil::kExclusive)
     return "its dicts have no lock and need a GIL, but its GIL excludes nothing: a lookup could read a "
            "table a writer is resizing";

@@ -16,8 +16,11 @@
 // check, load and run a workload.
 //
 // Contract:
-//   kName                "py36", "py313": the axis value, and the name of the
-//                        folder of compiled workloads (workloads/compiled/NAME/)
+//   kName                "py36", "py313", "py313-unspecialized": the axis value
+//   kBytecode            the name of the folder of compiled workloads it runs
+//                        (workloads/compiled/NAME/): the CPython whose
+//                        compiler made them. 3.13t's interpreter runs 3.13's
+//                        bytecode, so both Py313s read "py313".
 //   kNeedsGil            specialisation rewrites bytecode every thread shares:
 //                        refused without an exclusive GIL (runtime/config.h)
 //   frames_fit<F>        whether F (the frames axis) is the kind of frame
@@ -35,6 +38,14 @@
 //                        `return Py_None`, get_small_int increfs nothing);
 //                        3.6 increfs them. Such a generation needs a refcount
 //                        policy with immortal objects (PEP 683 is part of it).
+//   kDefersStackRefs     its interpreter moves every reference between the
+//                        heap and its stack through to_stack/from_stack
+//                        (runtime/object_ops.h), so a policy that leaves
+//                        deferred objects' stack references uncounted
+//                        (refcount/deferred.h, nogil's and 3.14t's) is
+//                        correct on it. py313's is not written that way yet
+//                        (3.14's _PyStackRef steals and borrows would be the
+//                        model): such a configuration is refused.
 #pragma once
 
 #include <cstdint>
@@ -56,10 +67,12 @@ struct Versions313 {
 
 struct Py36 {
   static constexpr std::string_view kName = "py36";
+  static constexpr std::string_view kBytecode = "py36";
   struct Shared {};
   static constexpr bool kNeedsGil = false;
   static constexpr bool kMortalBuiltins = false;
   static constexpr bool kImmortalsUncounted = false;
+  static constexpr bool kDefersStackRefs = true;
   template <class F>
   static constexpr bool frames_fit = freelists::Freelist<F>;
   template <class RC>
@@ -71,6 +84,7 @@ struct Py36 {
 template <bool kSpecialize = true>
 struct Py313 {
   static constexpr std::string_view kName = kSpecialize ? "py313" : "py313-unspecialized";
+  static constexpr std::string_view kBytecode = "py313";
   static constexpr bool kSpecializes = kSpecialize;
   struct Shared {
     Versions313 versions;
@@ -78,6 +92,7 @@ struct Py313 {
   static constexpr bool kNeedsGil = kSpecialize;
   static constexpr bool kMortalBuiltins = true;
   static constexpr bool kImmortalsUncounted = true;
+  static constexpr bool kDefersStackRefs = false;
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
   template <class RC>
@@ -92,9 +107,11 @@ struct Py313 {
 template <class G>
 concept Generation = requires {
   { G::kName } -> std::convertible_to<std::string_view>;
+  { G::kBytecode } -> std::convertible_to<std::string_view>;
   { G::kNeedsGil } -> std::convertible_to<bool>;
   { G::kMortalBuiltins } -> std::convertible_to<bool>;
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
+  { G::kDefersStackRefs } -> std::convertible_to<bool>;
 };
 
 // The generation's interpreter for one configuration: check_module,

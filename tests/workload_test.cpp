@@ -55,7 +55,7 @@ TEST_P(EveryConfig, RunsEveryWorkloadRightAndLeavesNothing) {
     EXPECT_EQ(r.live_objects, 0) << w.name;
     EXPECT_EQ(r.live_blocks, 0) << w.name;
     EXPECT_EQ(r.workload, w.name);
-    EXPECT_EQ(r.workload_code_sha256, w.code(GetParam()->interp)->sha256);
+    EXPECT_EQ(r.workload_code_sha256, w.code(GetParam()->bytecode)->sha256);
   }
 }
 
@@ -128,12 +128,12 @@ TYPED_TEST_SUITE(EveryGeneration, Generations);
 
 TYPED_TEST(EveryGeneration, HasEveryWorkloadCompiledAndItsLoaderAcceptsThem) {
   const auto gens = embedded_generations();
-  EXPECT_TRUE(std::any_of(gens.begin(), gens.end(), [](const char* g) { return TypeParam::kName == g; }))
-      << TypeParam::kName << " has no workloads/compiled/" << TypeParam::kName << "/";
+  EXPECT_TRUE(std::any_of(gens.begin(), gens.end(), [](const char* g) { return TypeParam::kBytecode == g; }))
+      << TypeParam::kName << " has no workloads/compiled/" << TypeParam::kBytecode << "/";
   for (const EmbeddedWorkload& w : embedded_workloads()) {
-    const EmbeddedCode* c = w.code(TypeParam::kName);
+    const EmbeddedCode* c = w.code(TypeParam::kBytecode);
     ASSERT_NE(c, nullptr) << w.name << " is not compiled for " << TypeParam::kName;
-    EXPECT_EQ(std::string_view(c->generation), TypeParam::kName);
+    EXPECT_EQ(std::string_view(c->generation), TypeParam::kBytecode);
   }
 }
 
