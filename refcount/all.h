@@ -11,6 +11,7 @@
 #include "refcount/biased.h"
 #include "refcount/buffered.h"
 #include "refcount/deferred.h"
+#include "refcount/ft313.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "refcount/remote.h"
@@ -21,6 +22,7 @@ namespace rclab::refcount {
 // AllPolicies<std::tuple>, AllPolicies<::testing::Types>, ...
 template <template <class...> class List>
 using AllPolicies = List<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Remote, Buffered, Biased, Immortal<Biased>,
-                         SharedImmortal, Deferred<Immortal<Biased>>>;
+                         SharedImmortal, Deferred<Immortal<Biased>>, Ft313<Immortal<Biased>>,
+                         Ft313<Immortal<Atomic>>>;
 
 }  // namespace rclab::refcount

@@ -38,6 +38,7 @@
 #include "common/eval_breaker.h"
 #include "common/fatal.h"
 #include "refcount/buffered.h"
+#include "refcount/ft313.h"
 #include "refcount/policy.h"
 #include "runtime/builtins.h"
 #include "runtime/classes.h"
@@ -157,6 +158,12 @@ class Runtime {
   // immortalize it, whatever its type; for every other policy it is counted
   // like any object.
   void mark_shared(TS& ts, O* o);
+  // 3.13t's immortalisation (refcount/ft313.h): its code constants, then
+  // everything it defers, made immortal. Called once the workload's module
+  // has run and before the first worker starts, where 3.13t's first
+  // non-main thread would trigger it; does nothing unless the policy asks
+  // for it. Returns how many objects it made immortal.
+  std::size_t immortalize_at_thread_start();
 
   // Drops every entry (runtime/dict.h).
   void dict_clear(TS& ts, Dict<RC>* d) { runtime::dict_clear(ts, d); }
@@ -418,12 +425,83 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
     const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
-    if (!leaf && !kImmortalizeShared) fatal("immortalize: only leaf objects may be immortal under this policy");
+    if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeAtThreadStart<RC>)
+      fatal("immortalize: only leaf objects may be immortal under this policy");
     if (RC::is_immortal(o->rc)) return;  // already (made so at creation, or twice by set-up)
     RC::make_immortal(o->rc);
     immortals_.push_back(o);
   } else {
     (void)o;
+  }
+}
+
+template <SafeConfig Cfg>
+std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
+  if constexpr (!refcount::kImmortalizeAtThreadStart<RC>) {
+    return 0;
+  } else {
+    const std::size_t before = immortals_.size();
+    auto mortal = [](O* o) { return o != nullptr && !RC::is_immortal(o->rc); };
+    // Rule 1: a code object's constants (should_immortalize_constant): str,
+    // int (and float, bytes, complex: rclab's consts have none), and tuples
+    // whose items are already immortal. Nested code objects are deferred,
+    // so rule 2 takes them, and their constants with them.
+    auto code = [&](auto& self, Code<RC>* c) -> void {
+      if (!mortal(&c->ob)) return;
+      immortalize(main, &c->ob);
+      for (std::int64_t i = c->consts->size; i-- > 0;) {
+        O* v = c->consts->items()[i];
+        if (v->type == Type::kCode) self(self, as<Code>(v));
+      }
+      auto constant = [&](auto& rec, O* v) -> bool {
+        if (!mortal(v)) return true;
+        switch (v->type) {
+          case Type::kStr: case Type::kInt: immortalize(main, v); return true;
+          case Type::kTuple: {
+            bool all = true;
+            Tuple<RC>* t = as<Tuple>(v);
+            for (std::int64_t i = 0; i < t->size; ++i) all = rec(rec, t->items()[i]) && all;
+            if (all) immortalize(main, v);
+            return all;
+          }
+          default: return false;
+        }
+      };
+      constant(constant, &c->consts->ob);
+      for (Tuple<RC>* names : {c->names, c->localsplusnames})
+        if (names != nullptr) constant(constant, &names->ob);
+    };
+    // Rule 2: the deferred objects reachable from the module — its dict and
+    // the builtins', module-level functions and their code, classes (heap
+    // types) and the functions in their namespaces, builtin functions and
+    // method descriptors. A class's own dict is not deferred in 3.13t and
+    // stays counted, as do nested functions (closures) and instances.
+    auto value = [&](O* v) {
+      if (!mortal(v)) return;
+      if (v->type == Type::kFunction && (v->flags & kDeferredFlag)) {
+        immortalize(main, v);
+        code(code, as<Function>(v)->code);
+      } else if (v->type == Type::kBuiltin) {
+        immortalize(main, v);
+      }
+    };
+    auto each_value = [](Dict<RC>* d, auto f) {
+      for (std::uint64_t i = 0; i <= d->mask; ++i)
+        if (d->table[i].key != nullptr) f(d->table[i].value);
+    };
+    for (Dict<RC>* module : {globals, builtins}) {
+      immortalize(main, &module->ob);
+      each_value(module, [&](O* v) {
+        value(v);
+        if (v->type == Type::kClass && mortal(v)) {
+          immortalize(main, v);
+          each_value(as<Class>(v)->dict, value);
+        }
+      });
+    }
+    for (Builtin<RC>* d : method_descrs)
+      if (d != nullptr) value(&d->ob);
+    return immortals_.size() - before;
   }
 }
 

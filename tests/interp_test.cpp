@@ -11,11 +11,16 @@
 #include <vector>
 
 #include "dictlock/optimistic.h"
+#include "freelists/datastack.h"
 #include "experiments/fib_workload.h"
 #include "experiments/registry.h"
+#include "experiments/workload.h"
 #include "experiments/workload_run.h"
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
+#include "refcount/deferred.h"
+#include "refcount/ft313.h"
+#include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_none.h"
@@ -259,6 +264,46 @@ static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoG
 // Without a GIL, dicts need a lock of their own: `none` (the default) is refused.
 static_assert(!runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::TicksGil>>);
+// Deferred stack references need an interpreter that routes every heap-stack
+// move through to_stack/from_stack: py36's does, py313's does not yet.
+using DeferredBiased = refcount::Deferred<refcount::Immortal<refcount::Biased>>;
+static_assert(runtime::SafeConfig<runtime::Config<DeferredBiased, runtime::NoGil>::WithDictLock<dictlock::Optimistic>>);
+static_assert(!runtime::SafeConfig<runtime::Config<DeferredBiased, runtime::NoGil>::WithDictLock<
+                  dictlock::Optimistic>::WithGeneration<runtime::Py313<false>, freelists::DataStack>>);
+
+// 3.13t's immortalisation (refcount/ft313.h): once shared_method's module
+// has run, its module-level functions, their code and constants, its class,
+// the module dicts and the builtins are immortal; the class's namespace and
+// the instance the module made stay counted. Without the modifier, the same
+// objects are mortal. Shutdown frees them all (the runtime checks it).
+template <class RC>
+using Cfg313t = runtime::Config<RC, runtime::NoGil>::template WithDictLock<dictlock::Optimistic>::template WithGeneration<
+    runtime::Py313<false>, freelists::DataStack>;
+template <class Cfg>
+void expect_immortal_at_thread_start(bool ft313) {
+  using namespace runtime;
+  using RC = typename Cfg::RC;
+  Runtime<Cfg> rt;
+  experiments::install_workload(rt, *experiments::find_workload("shared_method"));
+  auto global = [&](const char* name) {
+    Str<RC>* s = rt.intern(rt.main, name);
+    decref(rt.main, &s->ob);
+    Object<RC>* v = Runtime<Cfg>::dict_get(rt.globals, s);
+    EXPECT_NE(v, nullptr) << name;
+    return v;
+  };
+  auto* work = as<Function>(global("work"));
+  Object<RC>* cls = global("Box");
+  ASSERT_EQ(cls->type, Type::kClass);
+  for (Object<RC>* o : {&work->ob, &work->code->ob, &work->code->consts->ob, &rt.globals->ob, &rt.builtins->ob, cls})
+    EXPECT_EQ(RC::is_immortal(o->rc), ft313) << "type " << int(o->type);
+  EXPECT_FALSE(RC::is_immortal(as<Class>(cls)->dict->ob.rc)) << "a class's namespace is not deferred in 3.13t";
+  EXPECT_FALSE(RC::is_immortal(global("OBJ")->rc)) << "instances stay counted";
+}
+TEST(Ft313, ImmortalizesWhat313tDefersAtTheFirstThreadStart) {
+  expect_immortal_at_thread_start<Cfg313t<refcount::Ft313<refcount::Immortal<refcount::Biased>>>>(true);
+  expect_immortal_at_thread_start<Cfg313t<refcount::Immortal<refcount::Biased>>>(false);
+}
 
 // Biased counting inside the runtime: an object the runtime's thread made
 // and a worker dropped is queued to its owner and freed at the owner's
