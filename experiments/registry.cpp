@@ -11,7 +11,8 @@ std::span<const ConfigEntry> all_configs() {
   static const std::vector<ConfigEntry> all = [] {
     std::vector<ConfigEntry> v;
     for (auto family : {configs::gil_models_family, configs::refcount_family, configs::nogil_family,
-                        configs::allocators_family, configs::gilectomy_family, configs::py313_family})
+                        configs::allocators_family, configs::gilectomy_family, configs::py313_family,
+                        configs::py313t_family})
       for (const ConfigEntry& e : family()) v.push_back(e);
     return v;
   }();

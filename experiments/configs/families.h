@@ -35,5 +35,6 @@ std::span<const ConfigEntry> nogil_family();
 std::span<const ConfigEntry> allocators_family();
 std::span<const ConfigEntry> gilectomy_family();
 std::span<const ConfigEntry> py313_family();
+std::span<const ConfigEntry> py313t_family();
 
 }  // namespace rclab::experiments::configs

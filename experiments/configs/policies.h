@@ -17,6 +17,7 @@
 #include "refcount/biased.h"
 #include "refcount/buffered.h"
 #include "refcount/deferred.h"
+#include "refcount/ft313.h"
 #include "refcount/immortal.h"
 #include "refcount/shared_immortal.h"
 #include "refcount/plain.h"
@@ -35,6 +36,7 @@ namespace rclab::experiments::configs {
 using refcount::Atomic;
 using refcount::Biased;
 using refcount::Deferred;
+using refcount::Ft313;
 using refcount::Immortal;
 using refcount::Plain;
 using runtime::Config;

@@ -22,6 +22,12 @@ std::span<const ConfigEntry> py313_family() {
           "py313-atomic-gil",
           "atomic counts under the GIL on 3.13's interpreter: the price of lock-prefixed operations there",
           {"py313", "py313"}),
+      make_entry<Config<Immortal<Plain>, IntervalGil, Obmalloc, freelists::DataStack, runtime::ExplicitTState,
+                        dictlock::None, runtime::Py313<false>>>(
+          "py313-nospec",
+          "3.13 with its GIL and without the specialising interpreter (3.13t's interpreter, gh-116013): what "
+          "specialisation is worth on each workload, the first part of 3.13t's single-thread overhead",
+          {"py313", "py313"}),
   };
   return kEntries;
 }

@@ -1,0 +1,48 @@
+// Free-threaded CPython 3.13 (3.13t, PEP 703 as shipped) on the py313
+// generation, and its ablations, each one axis from `py313t`. `py313t` is a
+// milestone read against `py313`, as 3.13t is read against 3.13: it
+// changes the counting, the GIL, the allocator, the dict lock and the
+// interpreter (no specialiser) at once, as the --disable-gil build does.
+// One line per configuration: make_entry<Config<...>>(name, what it models,
+// {family, baseline, milestone, follows}). experiments/configs/policies.h
+// names the types; tests/registry_test.cpp checks every baseline.
+#include "experiments/configs/families.h"
+#include "experiments/configs/policies.h"
+
+namespace rclab::experiments::configs {
+
+namespace {
+// 3.13t's shape: 3.13's frames and thread state, per-thread heaps (3.13t's
+// mimalloc heaps; see docs/design.md), lock-free dict reads with a per-dict
+// mutex for writes, and 3.13's interpreter without its specialiser
+// (gh-116013).
+template <class RC, class Gil = NoGil, class Gen = runtime::Py313<false>>
+using Config313t = Config<RC, Gil, ObPerThread, freelists::DataStack, runtime::ExplicitTState, Optimistic, Gen>;
+
+}  // namespace
+
+std::span<const ConfigEntry> py313t_family() {
+  static const ConfigEntry kEntries[] = {
+      make_entry<Config313t<Ft313<Immortal<Biased>>>>(
+          "py313t",
+          "free-threaded CPython 3.13 (3.13t): biased counting with per-owner merge queues, PEP 683 immortals "
+          "and 3.13t's immortalisation of code constants and deferred objects at the first thread start, no GIL, "
+          "per-thread heaps, lock-free dict reads, 3.13's interpreter without the specialiser",
+          {"py313t", "py313", true, "CPython 3.13.15 --disable-gil: Include/refcount.h, Objects/object.c, "
+                                    "Python/brc.c, Python/gc_free_threading.c, Objects/codeobject.c"}),
+      make_entry<Config313t<Immortal<Biased>>>(
+          "py313t-pep683",
+          "3.13t without its immortalisation at thread start: PEP 683's immortals only (PYTHON_GIL=0 with "
+          "gc.immortalize disabled, as sub-interpreters run)",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ft313<Immortal<Atomic>>>>(
+          "py313t-atomic", "3.13t with atomic counts (every incref and decref lock-prefixed) instead of biased ones",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ft313<Immortal<Biased>>, IntervalGil>>(
+          "py313t-gil", "3.13t with the GIL on (PYTHON_GIL=1): the free-threaded build's costs without its "
+          "parallelism", {"py313t", "py313t"}),
+  };
+  return kEntries;
+}
+
+}  // namespace rclab::experiments::configs
