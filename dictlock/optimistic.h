@@ -14,12 +14,13 @@
 //   that finds it unchanged and even has seen no write at all in between.
 // - nogil makes the reference safe with _Py_TryIncref (which fails on a
 //   freed object) and QSBR (which keeps freed memory mapped until every
-//   reader has passed a quiescent state). rclab has neither; instead
-//   kUnlockedReaders obliges the dict never to free what a reader may have
-//   loaded — runtime/dict.h retires replaced values and outgrown tables to
-//   a per-dict list, kept until the dict is cleared or deallocated, when no
-//   reader can be in it. So keep() (the incref) after the re-check always
-//   counts a live object, and nothing is ever dropped on a retry.
+//   reader has passed a quiescent state). rclab has QSBR (common/qsbr.h)
+//   but not the try-incref: kUnlockedReaders obliges the dict never to
+//   free what a reader may have loaded before every thread has passed a
+//   quiescent state — runtime/dict.h retires replaced values (the dict's
+//   reference to them) and outgrown tables to the writer's QSBR queue. So
+//   keep() (the incref) after the re-check always counts a live object, and
+//   nothing is ever dropped on a retry.
 //
 // Orders: the reader's loads of the version and of the table's fields are
 // acquire, the writer's stores of the fields are release (runtime/dict.h).
@@ -56,7 +57,8 @@ struct Optimistic {
   static bool has_waiters(const State& s) { return s.mutex.has_waiters(); }
 
   // keep() runs after the lookup in both paths, outside the mutex: what it
-  // is given stays alive until the dict's quiescent point (kUnlockedReaders).
+  // is given stays alive until this thread's next quiescent state
+  // (kUnlockedReaders).
   // The fallback gets a copy of the lookup and nothing of keep's, so no
   // address of the caller's locals escapes into an out-of-line call (the
   // eval loop keeps its tally in registers).

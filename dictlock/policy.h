@@ -36,7 +36,7 @@
 //                        store what readers load atomically (release, read
 //                        with acquire), never free what a reader may have
 //                        loaded (replaced values, outgrown tables: they are
-//                        retired, runtime/dict.h) and lookup() must
+//                        retired to QSBR, runtime/dict.h) and lookup() must
 //                        terminate on any mix of old and new fields.
 //   kRecursive           lock() by the thread that holds it nests.
 #pragma once

@@ -224,6 +224,14 @@ RunRecord run_workload(const RunParams& p) {
   r.immortal_decrefs = work.rc.immortal_decrefs;
   r.tstate_lookups = work.tstate_lookups;
 
+  // QSBR's work while the threads ran (runtime/qsbr.h): advances of the
+  // write sequence, scans of the threads, items reclaimed. Read before
+  // shutdown, which reclaims the rest.
+  if constexpr (runtime::kUsesQsbr<Cfg>) {
+    r.policy_stats.emplace_back("qsbr_advances", rt.qsbr_shared.advances.load(std::memory_order_relaxed));
+    r.policy_stats.emplace_back("qsbr_scans", rt.qsbr_shared.scans.load(std::memory_order_relaxed));
+    r.policy_stats.emplace_back("qsbr_reclaimed", rt.qsbr_shared.reclaimed.load(std::memory_order_relaxed));
+  }
   // An isolated worker's state goes before its runtime, which it refers to.
   if constexpr (kIsolated) states.clear();
   for (auto& o : own) {

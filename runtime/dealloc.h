@@ -58,7 +58,6 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
         decref(ts, std::exchange(e.value, nullptr));
       }
       d->used = 0;
-      dict_reclaim(ts, d);  // nobody else holds the dict: a quiescent point
       return;
     }
     case Type::kCode: {
@@ -209,7 +208,10 @@ void release_frame_block(void* ctx, void* p) {
 
 template <SafeConfig Cfg>
 void ThreadState<Cfg>::detach() {
-  // Merges first: a merge may free a frame, which goes to the freelist.
+  // What this thread's dict writes retired first: reclaiming drops
+  // references, and leaves the rest to the threads that remain.
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::detach(qsbr, [this](const Qsbr::Item& it) { qsbr_reclaim(*this, it); });
+  // Merges next: a merge may free a frame, which goes to the freelist.
   if constexpr (refcount::HasSafepoint<RC>)
     RC::detach(rc, [this](typename RC::Header& h) { rc_free_header(*this, h); });
   if constexpr (freelists::Freelist<typename Cfg::Frames>)

@@ -15,19 +15,28 @@
 //
 // Unlocked readers (kUnlockedReaders, `optimistic`) — the invariant:
 //   every pointer a reader can load from a dict (a table, a key, a value)
-//   stays valid until the dict's next quiescent point: dict_clear() or its
-//   deallocation, when by contract no reader is in it.
-// It holds because a writer never frees or overwrites what it unlinks: keys
-// are never removed (no deletions); a value it replaces keeps the dict's
-// reference and is retired to the dict's list; a table it outgrows is
-// retired whole (and tables only grow). Only a quiescent point empties the
-// list. So even a lookup on a stale or half-updated view dereferences live
-// memory (a torn view is then rejected by the version check), and the
-// reader's incref after validation counts an object the dict or its
-// retired list still holds: never a freed one. The price is memory: a
-// value replaced N times keeps N objects alive until then (nogil frees
-// them at its next QSBR quiescent state instead). Fields readers load are
-// stored with release and loaded with acquire (dictlock/optimistic.h).
+//   stays valid until every thread has passed a quiescent state after it
+//   was unlinked (QSBR: common/qsbr.h, runtime/qsbr.h).
+// It holds because a writer never frees what it unlinks: keys are never
+// removed (no deletions); a value it replaces keeps the dict's reference,
+// which is retired to the writing thread's QSBR queue and dropped once
+// every attached thread has passed an eval-breaker check; a table it
+// outgrows is retired whole (and tables only grow). So even a lookup on a
+// stale or half-updated view dereferences live memory (a torn view is then
+// rejected by the version check), and the reader's incref after validation
+// counts an object the dict or a QSBR queue still holds: never a freed one.
+// Fields readers load are stored with release and loaded with acquire
+// (dictlock/optimistic.h).
+//
+// Where this differs from 3.13t: 3.13t frees outgrown keys through QSBR as
+// here, but drops a replaced value at once, and its readers' try-incref
+// (_Py_TryIncrefCompare) fails on an object whose count reached zero and
+// re-checks the slot; that is safe there because mimalloc keeps freed
+// object memory in pages of the same kind until QSBR allows otherwise.
+// rclab's allocators reuse a freed block at once, so the value's last
+// reference is what is delayed instead: the reader's incref never meets a
+// freed object, at the cost of the value living a few eval-breaker checks
+// longer.
 #pragma once
 
 #include <atomic>
@@ -43,30 +52,16 @@
 
 namespace rclab::runtime {
 
-// Something a writer unlinked while readers could still hold it: an object
-// whose reference the dict still owns (size 0), or a table block of `size`
-// bytes. Freed at the dict's next quiescent point.
-struct RetiredBlock {
-  RetiredBlock* next;
-  void* block;
-  std::size_t size;
-};
-
 // What follows a Dict<RC> in its block under dict lock L.
-template <class L, bool = L::kUnlockedReaders>
+template <class L>
 struct DictTail {
   typename L::State lock;
-};
-template <class L>
-struct DictTail<L, true> {
-  typename L::State lock;
-  RetiredBlock* retired = nullptr;  // written under the lock, emptied at quiescent points
 };
 
 namespace detail {
 template <class L>
 constexpr std::size_t dict_tail_size() {
-  return std::is_empty_v<typename L::State> && !L::kUnlockedReaders ? 0 : sizeof(DictTail<L>);
+  return std::is_empty_v<typename L::State> ? 0 : sizeof(DictTail<L>);
 }
 
 // Fields that unlocked readers load: acquire loads and release stores when
@@ -107,7 +102,7 @@ constexpr std::size_t dict_block_size() {
   return sizeof(Dict<typename Cfg::RC>) + detail::dict_tail_size<typename Cfg::DictLock>();
 }
 
-// The dict's lock state and retired list. Only for a policy with a tail.
+// The dict's lock state. Only for a policy with a tail.
 template <class Cfg>
 inline DictTail<typename Cfg::DictLock>& dict_tail(Dict<typename Cfg::RC>* d) {
   using Tail = DictTail<typename Cfg::DictLock>;
@@ -262,39 +257,14 @@ template <class Cfg>
 // --- updates ----------------------------------------------------------------
 
 namespace detail {
-// Hands something unlinked to the dict's retired list (under the lock).
+// Hands something unlinked (size 0: the dict's reference to a value) to the
+// writing thread's QSBR queue, under the dict's lock.
 template <class Cfg>
-void dict_retire(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, void* block, std::size_t size) {
-  auto* r = static_cast<RetiredBlock*>(alloc_block(ts, sizeof(RetiredBlock)));
-  auto& tail = dict_tail<Cfg>(d);
-  *r = {tail.retired, block, size};
-  tail.retired = r;
+void dict_retire(ThreadState<Cfg>& ts, void* block, std::size_t size) {
+  static_assert(kUsesQsbr<Cfg>);
+  Qsbr::retire(ts.qsbr, block, size);
 }
 }  // namespace detail
-
-// A quiescent point: frees what writers retired. The caller guarantees that
-// no thread is reading or writing the dict (dict_clear's caller, or the
-// deallocator: nobody else holds a reference). Nothing to do without
-// unlocked readers.
-template <class Cfg>
-void dict_reclaim(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
-  if constexpr (Cfg::DictLock::kUnlockedReaders) {
-    auto& tail = dict_tail<Cfg>(d);
-    RetiredBlock* r = tail.retired;
-    tail.retired = nullptr;
-    while (r != nullptr) {
-      RetiredBlock* next = r->next;
-      if (r->size == 0)
-        decref(ts, static_cast<Object<typename Cfg::RC>*>(r->block));
-      else
-        free_block(ts, r->block, r->size);
-      free_block(ts, r, sizeof(RetiredBlock));
-      r = next;
-    }
-  } else {
-    (void)ts, (void)d;
-  }
-}
 
 namespace detail {
 // insertdict, one write through the dict lock. kTake: the caller's
@@ -327,7 +297,7 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
       detail::store<kShared>(d->mask, new_cap - 1);
       d->keys_version = 0;
       if constexpr (kShared)
-        detail::dict_retire(ts, d, old, old_cap * sizeof(Entry));
+        detail::dict_retire(ts, old, old_cap * sizeof(Entry));
       else
         free_block(ts, old, old_cap * sizeof(Entry));
     }
@@ -346,7 +316,7 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
       O* old = e->value;
       detail::store<kShared>(e->value, value);
       if constexpr (kShared)
-        detail::dict_retire(ts, d, old, 0);  // keeps the dict's reference
+        detail::dict_retire(ts, old, 0);  // keeps the dict's reference until QSBR drops it
       else
         decref(ts, old);
       decref(ts, &key->ob);
@@ -376,8 +346,8 @@ void dict_set_take2(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typenam
   detail::dict_insert<true>(ts, d, key, value);
 }
 
-// Drops every entry, and is a quiescent point: the caller guarantees no
-// other thread is reading or writing the dict (rclab calls it only at
+// Drops every entry. The caller guarantees no other thread is reading or
+// writing the dict (rclab calls it only at
 // shutdown, after every worker is joined). Module teardown does this to the
 // globals, which otherwise stay alive through the cycle globals -> function
 // -> globals (rclab has no cycle collector).
@@ -400,7 +370,6 @@ void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
     decref(ts, &e.key->ob);
     decref(ts, e.value);
   }
-  dict_reclaim(ts, d);
 }
 
 }  // namespace rclab::runtime

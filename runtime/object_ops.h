@@ -181,14 +181,66 @@ template <class Cfg>
   }
 }
 
-// Around a thread's blocking waits (barriers, joins) under a policy whose
-// helper thread must not wait for it (buffered counting); no-ops otherwise.
+// QSBR (runtime/qsbr.h, common/qsbr.h): what a dict writer retired — a
+// counted reference (size 0) or a table block — reclaimed once every
+// attached thread has passed a quiescent state after it was unlinked.
+template <class Cfg>
+inline void qsbr_reclaim(ThreadState<Cfg>& ts, const Qsbr::Item& it) {
+  if (it.size == 0)
+    decref(ts, static_cast<Object<typename Cfg::RC>*>(it.ptr));
+  else
+    free_block(ts, it.ptr, it.size);
+}
+template <class Cfg>
+[[gnu::noinline]] void qsbr_process(ThreadState<Cfg>& ts) {
+  Qsbr::process(ts.qsbr, [&](const Qsbr::Item& it) { qsbr_reclaim(ts, it); });
+}
+// CHECK_EVAL_BREAKER's QSBR_QUIESCENT_STATE: between two of these a thread
+// may hold pointers it loaded unlocked; here it holds none. A relaxed-cost
+// load of the shared write sequence and a store to the thread's own line;
+// processing, when retiring asked for it, out of line.
+template <class Cfg>
+[[gnu::always_inline]] inline void poll_quiescent(ThreadState<Cfg>& ts) {
+  if constexpr (kUsesQsbr<Cfg>) {
+    Qsbr::quiescent(ts.qsbr);
+    if (Qsbr::has_pending(ts.qsbr)) [[unlikely]]
+      qsbr_process(ts);
+  }
+}
+// Shutdown, with every other thread gone: everything retired is reclaimed.
+template <class Cfg>
+void qsbr_drain(ThreadState<Cfg>& ts) {
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::drain(ts.qsbr, [&](const Qsbr::Item& it) { qsbr_reclaim(ts, it); });
+}
+// A thread that never reads a dict (buffered counting's commit thread).
+template <class Cfg>
+void qsbr_park(ThreadState<Cfg>& ts) {
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::park(ts.qsbr);
+}
+
+// A GIL drop request honoured: the thread hands the GIL over and waits for
+// it detached, as 3.13t's _PyThreadState_Detach/Attach around take_gil do,
+// so QSBR does not wait for a thread that waits for the GIL (it is at a
+// quiescent point: an eval-breaker check).
+template <class Cfg>
+inline void gil_yield(ThreadState<Cfg>& ts) {
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::park(ts.qsbr);
+  Cfg::Gil::yield(ts.rt.gil_shared, ts.gil);
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::unpark(ts.qsbr);
+}
+
+// Around a thread's blocking waits (barriers, joins, a contended dict
+// lock): a policy whose helper thread must not wait for it (buffered
+// counting) is told, and QSBR does not wait for a blocked thread, which
+// holds no unlocked pointer while it waits; no-ops otherwise.
 template <class Cfg>
 inline void park(ThreadState<Cfg>& ts) {
   if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::park(ts.rc);
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::park(ts.qsbr);
 }
 template <class Cfg>
 inline void unpark(ThreadState<Cfg>& ts) {
+  if constexpr (kUsesQsbr<Cfg>) Qsbr::unpark(ts.qsbr);
   if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::unpark(ts.rc);
 }
 // Waits until every count is exact (a policy with a commit thread applies

@@ -93,6 +93,7 @@ class Runtime {
   typename Cfg::Alloc::Shared alloc_shared;
   typename Cfg::Frames::Shared frames_shared;
   typename Cfg::Gil::Shared gil_shared;
+  typename QsbrOf<Cfg>::Shared qsbr_shared;  // retired dict tables and values (runtime/qsbr.h)
 
   // The interpreter generation's per-runtime state (runtime/generation.h).
   typename Cfg::Gen::Shared gen;
@@ -301,6 +302,7 @@ void Runtime<Cfg>::shutdown() {
   // every batch of decrefs below, quiesce again before reading them).
   rc_safepoint(main);
   quiesce(main);
+  qsbr_drain(main);  // what the workers' dict writes retired: every reader is gone
   // Each object the runtime owns must be down to the runtime's own
   // reference now. Checking that exactly, object by object, catches what
   // created-minus-destroyed cannot: one leak and one double free would
@@ -345,6 +347,7 @@ void Runtime<Cfg>::shutdown() {
   // refer to each other in any order, so none is freed before all have).
   for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) free_storage(main, *it);
   immortals_.clear();
+  qsbr_drain(main);
   main.detach();
   stop_commit_thread();
   // Blocks cached in a freelist shared by all threads go back last, when no
@@ -359,6 +362,7 @@ void Runtime<Cfg>::start_commit_thread() {
     commit_thread_ = std::thread([this] {
       helper_ = std::make_unique<TS>(*this);
       TS& ts = *helper_;
+      qsbr_park(ts);  // it never reads a dict: QSBR must not wait for it
       // The commit thread runs deallocators (frame_dealloc fetches the
       // thread state), so a looking-up policy must find this one.
       Cfg::TState::attach(&ts);

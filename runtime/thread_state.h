@@ -8,6 +8,7 @@
 #include "runtime/config.h"
 #include "runtime/counters.h"
 #include "runtime/object.h"
+#include "runtime/qsbr.h"
 
 namespace rclab::runtime {
 
@@ -22,7 +23,8 @@ struct alignas(kCacheLine) ThreadState {
   using RC = typename Cfg::RC;
 
   explicit ThreadState(Runtime<Cfg>& r)
-      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared) {}
+      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
+        qsbr(r.qsbr_shared) {}
   ~ThreadState() { detach(); }
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
@@ -37,6 +39,9 @@ struct alignas(kCacheLine) ThreadState {
   typename Cfg::Alloc::Local alloc;
   typename Cfg::Frames::Local frames;
   typename Cfg::Gil::Local gil;
+  // QSBR (runtime/qsbr.h): attached from here until detach(); reports a
+  // quiescent state at each eval-breaker check.
+  typename QsbrOf<Cfg>::Local qsbr;
   // The generation's own per-thread state (runtime/generation.h): 3.13's
   // current interpreter frame and recursion budgets; nothing for 3.6, whose
   // fields follow.

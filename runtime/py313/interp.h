@@ -168,7 +168,7 @@ struct Interp {
   }
 
   static void handle_pending(TS& ts) {  // _Py_HandlePending: a GIL drop request
-    if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) Cfg::Gil::yield(ts.rt.gil_shared, ts.gil);
+    if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) gil_yield(ts);
   }
 
   // _Py_DECREF_SPECIALIZED(o, PyObject_Free): an int that dies here is freed
@@ -496,6 +496,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
 #define RCLAB_CHECK_EVAL_BREAKER() \
   do {                             \
     poll_rc_safepoint(ts);         \
+    poll_quiescent(ts);            \
     if (breaker.any()) [[unlikely]] \
       handle_pending(ts);          \
   } while (0)

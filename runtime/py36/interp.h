@@ -428,7 +428,7 @@ struct Interp {
   }
 
   static void handle_eval_breaker(TS& ts) {
-    if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) Cfg::Gil::yield(ts.rt.gil_shared, ts.gil);
+    if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) gil_yield(ts);
   }
 
   // _PyDict_LoadGlobal's callers test that both namespaces are exact dicts.
@@ -491,12 +491,13 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
     goto fast_next_opcode;                                    \
   } while (0)
   // DISPATCH(): one relaxed load of the eval breaker; the loop's top takes
-  // it when a request is pending. The ticks GIL counts here, and a policy
-  // with safepoints polls them here.
+  // it when a request is pending. The ticks GIL counts here, a policy
+  // with safepoints polls them here, and QSBR's quiescent state is here.
 #define RCLAB_DISPATCH()                                 \
   do {                                                   \
     Cfg::Gil::tick(ts.rt.gil_shared, ts.gil);            \
     poll_rc_safepoint(ts);                               \
+    poll_quiescent(ts);                                  \
     if (!breaker.any()) [[likely]]                       \
       RCLAB_FAST_DISPATCH();                             \
     goto loop_top;                                       \
