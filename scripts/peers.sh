@@ -59,7 +59,8 @@ peers file for \`rclab sweep --peers FILE\` (\`rclab peers FILE\` checks it).
   - CPython $PY_VERSION from Debian sid's $DEB_SOURCE source package (the
     upstream orig tarball, checked against its sha256), built twice:
     $DEFAULT_NAME (default ./configure) and $FT_NAME
-    (--disable-gil, read against $DEFAULT_NAME, run with PYTHON_GIL=0);
+    (--disable-gil, read against $DEFAULT_NAME, run with PYTHON_GIL=0), and
+    the same build as $FT_NAME-gil, run with PYTHON_GIL=1;
   - each --tree: a CPython source tree at PATH, copied (PATH is left as it
     is), then ./configure --prefix=... CONFIGURE-ARGS, make -j2, make install.
     CONFIGURE-ARGS are split at spaces; a backslash keeps a space inside one
@@ -413,6 +414,7 @@ build "$DEFAULT_NAME" orig
 entry "$DEFAULT_NAME" "$built_python" "" "CPython $PY_VERSION (Debian sid's $DEB_SOURCE orig tarball), default ./configure"
 build "$FT_NAME" orig --disable-gil
 entry "$FT_NAME" "$built_python" "$DEFAULT_NAME" "CPython $PY_VERSION free-threaded (./configure --disable-gil), GIL off (PYTHON_GIL=0)" PYTHON_GIL 0
+entry "$FT_NAME-gil" "$built_python" "$DEFAULT_NAME" "CPython $PY_VERSION free-threaded (./configure --disable-gil), GIL on (PYTHON_GIL=1): the free-threaded build's costs without its parallelism" PYTHON_GIL 1
 
 # The trees given with --tree.
 for i in "${!tree_names[@]}"; do

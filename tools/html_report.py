@@ -7,6 +7,7 @@ import html
 import os
 import re
 
+import attribution
 import per_workload
 import table
 
@@ -82,13 +83,21 @@ def _table(o, header, rows, text_cols=0):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows = summary
+    worst_rows, rank_rows, att_rows = summary
     o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
     o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
     o.append("</ul>")
     _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows), text_cols=2)
     o.append(f"<h2>Ranking vs the real interpreters</h2><p>{_md(per_workload.RANK_EXPLAIN)}</p>")
     _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows), text_cols=6)
+    if att_rows:
+        (header, over), (_, infl) = attribution.tables(att_rows)
+        o.append(f"<h2>Per-mechanism attribution</h2><p>{_md(attribution.EXPLAIN)}</p><p>Change in single-thread "
+                 "overhead:</p>")
+        _table(o, header, over, text_cols=2)
+        o.append("<p>Change in CPU inflation at 2 threads:</p>")
+        _table(o, header, infl, text_cols=2)
+        o.append("<p>Largest overhead change per workload: " + _e("; ".join(attribution.deciding(att_rows))) + ".</p>")
 
 
 def _body(o, rows, cal_rows, plots, counters, title, hl, full=True, fn=""):

@@ -21,6 +21,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attribution  # noqa: E402
 import calibration  # noqa: E402
 import derived as derived_mod  # noqa: E402
 import html_report  # noqa: E402
@@ -99,7 +100,7 @@ def main():
         ceil = {k: p for k, p in points.items() if p.kind == "ceiling"}
         if ceil:
             sections.append(table.Section("", table.build(ceil, derived)))
-        summary = (per_workload.worst(points, derived), per_workload.ranking(points))
+        summary = (per_workload.worst(points, derived), per_workload.ranking(points), attribution.rows(points))
         rows, cal = [], []
     else:
         rows = table.build(points, derived)

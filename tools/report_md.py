@@ -3,6 +3,7 @@ table and provenance."""
 import io
 import os
 
+import attribution
 import per_workload
 import table
 
@@ -53,7 +54,7 @@ def _table(o, header, rows):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows = summary
+    worst_rows, rank_rows, att_rows = summary
     o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
     for line in per_workload.worst_summary(worst_rows):
         o.write(f"- {_esc(line)}\n")
@@ -61,6 +62,13 @@ def _summary(o, summary):
     _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows))
     o.write("\n## Ranking vs the real interpreters\n\n" + per_workload.RANK_EXPLAIN + "\n\n")
     _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows))
+    if att_rows:
+        (header, over), (_, infl) = attribution.tables(att_rows)
+        o.write("\n## Per-mechanism attribution\n\n" + attribution.EXPLAIN + "\n\nChange in single-thread overhead:\n\n")
+        _table(o, header, over)
+        o.write("\nChange in CPU inflation at 2 threads:\n\n")
+        _table(o, header, infl)
+        o.write("\nLargest overhead change per workload: " + "; ".join(attribution.deciding(att_rows)) + ".\n")
 
 
 def _body(o, rows, cal_rows, plots, counters, h, full=True):
