@@ -443,10 +443,10 @@ const std::vector<Preset>& presets() {
        [] { return py313_configs(); }, {1, 2}, 10, 15, 30, "results/latest/py313.jsonl", all_workload_names(), 1.0},
       {"py313t",
        "3.13t's model and its ablations (family py313t), py313 and py313-nospec on every workload at 1, 2 and 4 "
-       "threads (fib(27), the others at half their N), 10 repeats (20 for baselines); run it with --peers naming "
+       "threads (fib(29), the others at their N), 10 repeats (20 for baselines); run it with --peers naming "
        "real 3.13 and 3.13t (scripts/peers.sh) for the calibration against 3.13t",
-       [] { return py313t_configs(); }, {1, 2, 4}, 10, 10, 27, "results/latest/py313t.jsonl", all_workload_names(),
-       0.5},
+       [] { return py313t_configs(); }, {1, 2, 4}, 10, 10, 29, "results/latest/py313t.jsonl", all_workload_names(),
+       1.0},
   };
   return kPresets;
 }
