@@ -105,3 +105,51 @@ def _rows(points, host):
                     row.ratio = stats.ratio(m[0] + r[0], lambda *x, k=k, fm=fm, fr=fr: fm(*x[:k]) / fr(*x[k:]))
                 out.append(row)
     return out
+
+
+ORDER_EXPLAIN = (
+    "For each calibration pair with a scaling figure (scale:N = wall(N)/wall(1)), the workloads ordered by "
+    "that figure on the model and on the real interpreter: the share of workload pairs both put in the same "
+    "order (ties on either side count as agreeing). Medians only, one host at a time.")
+
+
+def order_agreement(points):
+    """[(model, real, figure, host, agreeing, pairs, discordant [(w1, w2)])] for every CALIBRATION pair's
+    scale:N figure, over the workloads where both sides have the figure."""
+    out = []
+    for host in sorted({p.host for p in points.values()}):
+        mine = {k: p for k, p in points.items() if p.host == host}
+        for pair in families.CALIBRATION:
+            for figure in pair["figures"]:
+                if not figure.startswith("scale:"):
+                    continue
+                by_w = {}
+                for w in sorted({p.workload for p in mine.values() if p.kind != "ceiling"}):
+                    sub = {k: p for k, p in mine.items() if p.workload == w}
+                    ns = sorted({p.n for p in sub.values()})
+                    for n in ns:
+                        m = _figure(sub, pair["model"], pair["model_base"], figure, n, "model")
+                        r = _figure(sub, pair["real"], pair["real_base"], figure, n, "peer")
+                        if not isinstance(m, str) and not isinstance(r, str):
+                            mv, rv = stats.ratio(*m), stats.ratio(*r)
+                            if mv and rv:
+                                by_w[w] = (mv.value, rv.value)
+                ws = sorted(by_w)
+                pairs = [(a, b) for i, a in enumerate(ws) for b in ws[i + 1:]]
+                if not pairs:
+                    continue
+                bad = [(a, b) for a, b in pairs
+                       if (by_w[a][0] - by_w[b][0]) * (by_w[a][1] - by_w[b][1]) < 0]
+                out.append((pair["model"], pair["real"], figure, host, len(pairs) - len(bad), len(pairs), bad))
+    return out
+
+
+def order_lines(order_rows):
+    """One line per order_agreement row."""
+    out = []
+    for model, real, figure, host, agree, pairs, bad in order_rows:
+        line = f"{model} vs {real}, {figure} (host {host}): {agree} of {pairs} workload pairs in the same order ({100 * agree / pairs:.0f}%)"
+        if bad:
+            line += "; reversed: " + ", ".join(f"{a}/{b}" for a, b in bad)
+        out.append(line)
+    return out

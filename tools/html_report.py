@@ -8,6 +8,7 @@ import os
 import re
 
 import attribution
+import calibration
 import per_workload
 import table
 
@@ -83,7 +84,7 @@ def _table(o, header, rows, text_cols=0):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows, att_rows = summary
+    worst_rows, rank_rows, att_rows, order_rows = summary
     o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
     o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
     o.append("</ul>")
@@ -98,6 +99,10 @@ def _summary(o, summary):
         o.append("<p>Change in CPU inflation at 2 threads:</p>")
         _table(o, header, infl, text_cols=2)
         o.append("<p>Largest overhead change per workload: " + _e("; ".join(attribution.deciding(att_rows))) + ".</p>")
+    if order_rows:
+        o.append(f"<h2>Calibration: the workloads' order</h2><p>{_md(calibration.ORDER_EXPLAIN)}</p><ul>")
+        o += [f"<li>{_e(line)}</li>" for line in calibration.order_lines(order_rows)]
+        o.append("</ul>")
 
 
 def _body(o, rows, cal_rows, plots, counters, title, hl, full=True, fn=""):

@@ -100,7 +100,8 @@ def main():
         ceil = {k: p for k, p in points.items() if p.kind == "ceiling"}
         if ceil:
             sections.append(table.Section("", table.build(ceil, derived)))
-        summary = (per_workload.worst(points, derived), per_workload.ranking(points), attribution.rows(points))
+        summary = (per_workload.worst(points, derived), per_workload.ranking(points), attribution.rows(points),
+                   calibration.order_agreement(points))
         rows, cal = [], []
     else:
         rows = table.build(points, derived)

@@ -4,6 +4,7 @@ import io
 import os
 
 import attribution
+import calibration
 import per_workload
 import table
 
@@ -54,7 +55,7 @@ def _table(o, header, rows):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows, att_rows = summary
+    worst_rows, rank_rows, att_rows, order_rows = summary
     o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
     for line in per_workload.worst_summary(worst_rows):
         o.write(f"- {_esc(line)}\n")
@@ -69,6 +70,10 @@ def _summary(o, summary):
         o.write("\nChange in CPU inflation at 2 threads:\n\n")
         _table(o, header, infl)
         o.write("\nLargest overhead change per workload: " + "; ".join(attribution.deciding(att_rows)) + ".\n")
+    if order_rows:
+        o.write("\n## Calibration: the workloads' order\n\n" + calibration.ORDER_EXPLAIN + "\n\n")
+        for line in calibration.order_lines(order_rows):
+            o.write(f"- {_esc(line)}\n")
 
 
 def _body(o, rows, cal_rows, plots, counters, h, full=True):
