@@ -76,21 +76,24 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
 
 def _table(o, header, rows, text_cols=0):
     """A plain table; the first `text_cols` columns left-aligned."""
-    o.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>")
+    o.append("<div style=\"overflow-x:auto\"><table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header)
+             + "</tr></thead><tbody>")
     o += ["<tr>" + "".join(f'<td class="t">{_e(c)}</td>' if j < text_cols else f"<td>{_e(c)}</td>"
                            for j, c in enumerate(r)) + "</tr>" for r in rows]
-    o.append("</tbody></table>")
+    o.append("</tbody></table></div>")
 
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
     worst_rows, rank_rows, att_rows, order_rows = summary
-    o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
-    o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
-    o.append("</ul>")
-    _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows), text_cols=2)
-    o.append(f"<h2>Ranking vs the real interpreters</h2><p>{_md(per_workload.RANK_EXPLAIN)}</p>")
-    _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows), text_cols=6)
+    if worst_rows:  # none without `gil` points
+        o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
+        o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
+        o.append("</ul>")
+        _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows), text_cols=2)
+    if rank_rows:  # none when the file has none of the ranked models with their real interpreters
+        o.append(f"<h2>Ranking vs the real interpreters</h2><p>{_md(per_workload.RANK_EXPLAIN)}</p>")
+        _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows), text_cols=6)
     if att_rows:
         (header, over), (_, infl) = attribution.tables(att_rows)
         o.append(f"<h2>Per-mechanism attribution</h2><p>{_md(attribution.EXPLAIN)}</p><p>Change in single-thread "

@@ -41,6 +41,8 @@ def worst(points, derived):
     """[WorstRow], grouped by configuration (table order), workloads in
     workloads_of order; `worst` marks each configuration's largest ratio."""
     wls = workloads_of(points)
+    if not any(p.config == GIL and p.kind == "model" and p.ok for p in points.values()):
+        return []  # nothing to read against: the table would be all "no gil point"
     labels = sorted({(p.family, p.label) for p in points.values() if p.kind == "model" and p.config != GIL and p.ok},
                     key=lambda fl: (families.family_sort_key(fl[0]), fl[1]))
     out = []

@@ -56,13 +56,15 @@ def _table(o, header, rows):
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
     worst_rows, rank_rows, att_rows, order_rows = summary
-    o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
-    for line in per_workload.worst_summary(worst_rows):
-        o.write(f"- {_esc(line)}\n")
-    o.write("\n")
-    _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows))
-    o.write("\n## Ranking vs the real interpreters\n\n" + per_workload.RANK_EXPLAIN + "\n\n")
-    _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows))
+    if worst_rows:  # none without `gil` points
+        o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
+        for line in per_workload.worst_summary(worst_rows):
+            o.write(f"- {_esc(line)}\n")
+        o.write("\n")
+        _table(o, per_workload.WORST_HEADER, per_workload.worst_cells(worst_rows))
+    if rank_rows:  # none when the file has none of the ranked models with their real interpreters
+        o.write("\n## Ranking vs the real interpreters\n\n" + per_workload.RANK_EXPLAIN + "\n\n")
+        _table(o, per_workload.RANK_HEADER, per_workload.rank_cells(rank_rows))
     if att_rows:
         (header, over), (_, infl) = attribution.tables(att_rows)
         o.write("\n## Per-mechanism attribution\n\n" + attribution.EXPLAIN + "\n\nChange in single-thread overhead:\n\n")
