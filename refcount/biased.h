@@ -319,15 +319,22 @@ struct Biased {
   // _Py_ExplicitMergeRefcount: folds local into shared, marks the object
   // merged and returns the resulting count. `extra` is -1 for the queued
   // reference. Only by the owner, or once the owner is gone.
+  // The local count and the owner are cleared BEFORE the compare-exchange
+  // that publishes the merged count (CPython gh-119999): once it is
+  // published, another thread's decrement may free the object, and a store
+  // after it would write freed memory. (Found here by ThreadSanitizer once
+  // QSBR made other threads drop replaced dict values while their owners
+  // merged.)
   static std::int64_t merge(Header& h, std::int64_t extra) {
+    const std::int64_t local = std::int64_t(h.local.load(std::memory_order_relaxed));
+    h.local.store(0, std::memory_order_relaxed);
+    h.tid.store(0, std::memory_order_relaxed);
     std::int64_t s = h.shared.load(std::memory_order_relaxed);
     std::int64_t count, next;
     do {
-      count = (s >> kShift) + std::int64_t(h.local.load(std::memory_order_relaxed)) + extra;
+      count = (s >> kShift) + local + extra;
       next = count * kOne | kMerged;
     } while (!h.shared.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
-    h.local.store(0, std::memory_order_relaxed);
-    h.tid.store(0, std::memory_order_relaxed);
     return count;
   }
 };
