@@ -163,7 +163,7 @@ class Runtime {
   // everything it defers, made immortal. Called once the workload's module
   // has run and before the first worker starts, where 3.13t's first
   // non-main thread would trigger it; does nothing unless the policy asks
-  // for it. Returns how many objects it made immortal.
+  // for it. Returns how many objects it made immortal (the tests read it).
   std::size_t immortalize_at_thread_start();
 
   // Drops every entry (runtime/dict.h).
@@ -485,8 +485,8 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
       if (v->type == Type::kFunction && (v->flags & kDeferredFlag)) {
         immortalize(main, v);
         code(code, as<Function>(v)->code);
-      } else if (v->type == Type::kBuiltin) {
-        immortalize(main, v);
+      } else if (v->type == Type::kBuiltin && as<Builtin>(v)->self == nullptr) {
+        immortalize(main, v);  // a module's function or a heap type; a bound builtin method is not deferred
       }
     };
     auto each_value = [](Dict<RC>* d, auto f) {

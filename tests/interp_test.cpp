@@ -299,6 +299,7 @@ void expect_immortal_at_thread_start(bool ft313) {
     EXPECT_EQ(RC::is_immortal(o->rc), ft313) << "type " << int(o->type);
   EXPECT_FALSE(RC::is_immortal(as<Class>(cls)->dict->ob.rc)) << "a class's namespace is not deferred in 3.13t";
   EXPECT_FALSE(RC::is_immortal(global("OBJ")->rc)) << "instances stay counted";
+  EXPECT_EQ(rt.immortalize_at_thread_start(), 0u) << "once only: a second thread start finds nothing new";
 }
 TEST(Ft313, ImmortalizesWhat313tDefersAtTheFirstThreadStart) {
   expect_immortal_at_thread_start<Cfg313t<refcount::Ft313<refcount::Immortal<refcount::Biased>>>>(true);
