@@ -9,6 +9,10 @@
 //           read it, as the immortal test and a merge do).
 //   shared  everyone else's count, changed with atomic read-modify-writes.
 //           The low two bits are flags (CPython's _Py_REF_SHARED_SHIFT):
+//             kMaybeWeakref  3.13t's _Py_REF_MAYBE_WEAKREF: set by a read
+//                      under a container's lock (incref_with_lock) so that
+//                      later unlocked reads may try the shared count
+//                      (try_incref_shared); otherwise like no flag
 //             kQueued  a decrement was handed to the owner (see below)
 //             kMerged  the counts were merged: local is 0 and unused, tid is
 //                      0, and `shared` alone is the count.
@@ -20,8 +24,8 @@
 //      else ever counted the object: free it now. Otherwise merge: clear
 //      tid, set kMerged keeping the shared count, and free the object if
 //      that count is 0.
-//   2. Another thread's decrement would take an unflagged shared count below
-//      zero. It must not decide alone (the owner may still hold local
+//   2. Another thread's decrement would take an unflagged (or only
+//      kMaybeWeakref) shared count below zero. It must not decide alone (the owner may still hold local
 //      references), so instead of subtracting it sets kQueued — the queue
 //      entry now stands for the reference it dropped — and puts the object
 //      on the owner's merge queue. The owner merges at its next safepoint
@@ -73,8 +77,11 @@ struct Biased {
 
   static constexpr int kShift = 2;
   static constexpr std::int64_t kOne = std::int64_t(1) << kShift;
-  static constexpr std::int64_t kQueued = 1;
-  static constexpr std::int64_t kMerged = 2;
+  // The flags' values are CPython's (Include/object.h): 0 initial,
+  // 1 _Py_REF_MAYBE_WEAKREF, 2 _Py_REF_QUEUED, 3 _Py_REF_MERGED.
+  static constexpr std::int64_t kMaybeWeakref = 1;
+  static constexpr std::int64_t kQueued = 2;
+  static constexpr std::int64_t kMerged = 3;
   static constexpr std::int64_t kFlagMask = 3;
   // The `immortal` modifier's marker (nogil's): a local count no real object
   // reaches. Biased objects keep it where only the owner writes.
@@ -217,6 +224,45 @@ struct Biased {
     return decref_shared(h, l);
   }
 
+  // --- Reads without a lock (3.13t's, Include/internal/pycore_object.h) ---
+  // A reader that loaded a pointer from a container another thread may be
+  // changing takes its reference with these, then re-checks the slot
+  // (runtime/object_ops.h: try_incref_compare).
+
+  // _Py_TryIncrefFast: only where no atomic is needed — an immortal object
+  // (the `immortal` modifier's marker, which 3.13t's local count of
+  // UINT32_MAX is) or one this thread owns.
+  [[gnu::always_inline]] static bool try_incref_fast(Header& h, Local& l) {
+    const std::uint32_t local = h.local.load(std::memory_order_relaxed);
+    if (local == kImmortalLocal) return true;
+    if (!owned_by(h, l)) return false;
+    h.local.store(local + 1, std::memory_order_relaxed);
+    return true;
+  }
+  // _Py_TryIncRefShared: fails on a shared word of exactly 0 (nobody else
+  // ever counted it, and it may not be weakly referenced: its owner may be
+  // freeing it) or exactly kMerged (merged with count 0: dead).
+  static bool try_incref_shared(Header& h) {
+    std::int64_t s = h.shared.load(std::memory_order_relaxed);
+    for (;;) {
+      if (s == 0 || s == kMerged) return false;
+      if (h.shared.compare_exchange_weak(s, s + kOne, std::memory_order_relaxed, std::memory_order_relaxed))
+        return true;
+    }
+  }
+  // _Py_NewRefWithLock: the reference a reader takes under the container's
+  // lock. It also sets kMaybeWeakref on an object whose shared word has no
+  // flag, so that the next unlocked reads' try_incref_shared succeeds.
+  static void incref_with_lock(Header& h, Local& l) {
+    if (try_incref_fast(h, l)) return;
+    std::int64_t s = h.shared.load(std::memory_order_relaxed);
+    for (;;) {
+      std::int64_t next = s + kOne;
+      if ((s & kFlagMask) == 0) next |= kMaybeWeakref;
+      if (h.shared.compare_exchange_weak(s, next, std::memory_order_relaxed, std::memory_order_relaxed)) return;
+    }
+  }
+
   // Marker hooks for the `immortal` modifier.
   static void store_immortal_marker(Header& h) { h.local.store(kImmortalLocal, std::memory_order_relaxed); }
   static bool has_immortal_marker(const Header& h) {
@@ -280,7 +326,9 @@ struct Biased {
     std::int64_t next;
     bool queue;
     do {
-      queue = s == 0;  // no surplus, not queued, not merged: the owner decides
+      // No surplus, not queued, not merged: the owner decides (3.13.15's
+      // _Py_DecRefSharedIsDead: shared == 0 or _Py_REF_MAYBE_WEAKREF).
+      queue = s == 0 || s == kMaybeWeakref;
       next = queue ? kQueued : s - kOne;
     } while (!h.shared.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
     if (queue) return queue_to_owner(h, l);
