@@ -106,6 +106,7 @@ TEST(Qsbr, ReadersNeverSeeAReclaimedBlock) {
   std::atomic<Block*> current{new Block};
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> bad{0}, reads{0};
+  std::atomic<int> reading{0};  // readers past their first batch: the writer starts after all of them
   auto reclaim = [](const Qsbr::Item& it) {
     auto* b = static_cast<Block*>(it.ptr);
     b->magic.store(0xdeadULL, std::memory_order_relaxed);
@@ -115,6 +116,7 @@ TEST(Qsbr, ReadersNeverSeeAReclaimedBlock) {
   for (int r = 0; r < 3; ++r)
     readers.emplace_back([&] {
       Qsbr::Local me(s);
+      bool counted = false;
       while (!stop.load(std::memory_order_relaxed)) {
         for (int i = 0; i < 64; ++i) {
           Block* b = current.load(std::memory_order_acquire);
@@ -122,11 +124,18 @@ TEST(Qsbr, ReadersNeverSeeAReclaimedBlock) {
           reads.fetch_add(1, std::memory_order_relaxed);
         }
         Qsbr::quiescent(me);
+        if (!counted) {
+          counted = true;
+          reading.fetch_add(1, std::memory_order_release);
+        }
       }
       Qsbr::detach(me, reclaim);
     });
   {
     Qsbr::Local w(s);
+    // Otherwise, on a loaded machine, the writer can finish before any
+    // reader has run (seen once under ctest -j2).
+    while (reading.load(std::memory_order_acquire) < 3) std::this_thread::yield();
     for (int i = 0; i < 20000; ++i) {
       Block* old = current.exchange(new Block, std::memory_order_acq_rel);
       Qsbr::retire(w, old, sizeof(Block));
