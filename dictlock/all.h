@@ -4,6 +4,7 @@
 // listed without passing.
 #pragma once
 
+#include "dictlock/ft313.h"
 #include "dictlock/none.h"
 #include "dictlock/optimistic.h"
 #include "dictlock/recursive.h"
@@ -12,6 +13,6 @@ namespace rclab::dictlock {
 
 // AllPolicies<std::tuple>, AllPolicies<::testing::Types>, ...
 template <template <class...> class List>
-using AllPolicies = List<None, Recursive, Optimistic>;
+using AllPolicies = List<None, Recursive, Optimistic, Ft313>;
 
 }  // namespace rclab::dictlock

@@ -232,6 +232,11 @@ RunRecord run_workload(const RunParams& p) {
     r.policy_stats.emplace_back("qsbr_scans", rt.qsbr_shared.scans.load(std::memory_order_relaxed));
     r.policy_stats.emplace_back("qsbr_reclaimed", rt.qsbr_shared.reclaimed.load(std::memory_order_relaxed));
   }
+  // Reads that took the container's critical section (dictlock `ft313`).
+  if constexpr (runtime::detail::try_incref_reads<typename Cfg::DictLock>()) {
+    r.policy_stats.emplace_back("ft313_dict_locked_reads", work.dict_locked_reads);
+    r.policy_stats.emplace_back("ft313_list_locked_reads", work.list_locked_reads);
+  }
   // An isolated worker's state goes before its runtime, which it refers to.
   if constexpr (kIsolated) states.clear();
   for (auto& o : own) {

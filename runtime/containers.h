@@ -10,13 +10,17 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
+#include <new>
 
 #include "common/fatal.h"
+#include "dictlock/critical_section.h"
 #include "runtime/abstract.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
+#include "runtime/qsbr.h"
 #include "runtime/thread_state.h"
 
 namespace rclab::runtime {
@@ -38,44 +42,171 @@ template <class Cfg>
   return t;
 }
 
+// --- List locks (dictlock `ft313`, kLocksLists) ----------------------------
+//
+// Under a dict lock that also locks lists (3.13t's per-object locks), a list
+// carries the lock's state after its fields, as a dict does (runtime/dict.h),
+// and its writes — append, pop, the resize they do — run inside its critical
+// section, while its reads (iteration: list_get_item_ref) take no lock, with
+// 3.13t's try-incref and re-check. For that an items array carries its
+// capacity in a word before its first slot (3.13t's _PyListArray), a reader
+// checks its index against the array it loaded, size and slots are stored
+// with release and loaded with acquire, and what a shared list's writer
+// unlinks — an outgrown array, the list's reference to a popped item — goes
+// through QSBR. Under every other dict lock lists are as before: no lock, no
+// header, plain fields (no workload writes a list another thread reads).
+template <class Cfg>
+inline constexpr bool kLockedLists = [] {
+  using L = typename Cfg::DictLock;
+  if constexpr (requires { L::kLocksLists; })
+    return bool(L::kLocksLists);
+  else
+    return false;
+}();
+
+template <class Cfg>
+struct ListTail {
+  typename Cfg::DictLock::State lock;
+};
+
+template <class Cfg>
+constexpr std::size_t list_block_size() {
+  if constexpr (kLockedLists<Cfg>)
+    return sizeof(List<typename Cfg::RC>) + sizeof(ListTail<Cfg>);
+  else
+    return sizeof(List<typename Cfg::RC>);
+}
+
+template <class Cfg>
+inline typename Cfg::DictLock::State& list_lock_state(List<typename Cfg::RC>* l) {
+  static_assert(kLockedLists<Cfg>);
+  return std::launder(reinterpret_cast<ListTail<Cfg>*>(l + 1))->lock;
+}
+
+namespace detail {
+template <class Cfg>
+constexpr std::size_t items_header() {
+  return kLockedLists<Cfg> ? sizeof(std::int64_t) : 0;
+}
+template <class Cfg>
+constexpr std::size_t items_block_size(std::int64_t n) {
+  return items_header<Cfg>() + std::size_t(n) * sizeof(Object<typename Cfg::RC>*);
+}
+template <class Cfg>
+inline std::int64_t items_capacity(Object<typename Cfg::RC>* const* items) {
+  return reinterpret_cast<const std::int64_t*>(items)[-1];
+}
+template <bool kShared, class T>
+[[gnu::always_inline]] inline T list_load(const T& x) {
+  if constexpr (kShared)
+    return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_acquire);
+  else
+    return x;
+}
+template <bool kShared, class T>
+[[gnu::always_inline]] inline void list_store(T& x, T v) {
+  if constexpr (kShared)
+    std::atomic_ref<T>(x).store(v, std::memory_order_release);
+  else
+    x = v;
+}
+}  // namespace detail
+
+// An items array of n null slots (nullptr for 0), with its capacity header
+// under locked lists; and its release.
+template <class Cfg>
+Object<typename Cfg::RC>** list_items_new(ThreadState<Cfg>& ts, std::int64_t n) {
+  using O = Object<typename Cfg::RC>;
+  if (n == 0) return nullptr;
+  char* block = static_cast<char*>(alloc_block(ts, detail::items_block_size<Cfg>(n)));
+  if constexpr (kLockedLists<Cfg>) *reinterpret_cast<std::int64_t*>(block) = n;
+  O** items = reinterpret_cast<O**>(block + detail::items_header<Cfg>());
+  for (std::int64_t i = 0; i < n; ++i) items[i] = nullptr;
+  return items;
+}
+template <class Cfg>
+void* list_items_block(Object<typename Cfg::RC>** items) {
+  return reinterpret_cast<char*>(items) - detail::items_header<Cfg>();
+}
+template <class Cfg>
+void list_items_free(ThreadState<Cfg>& ts, Object<typename Cfg::RC>** items, std::int64_t allocated) {
+  if (items != nullptr) free_block(ts, list_items_block<Cfg>(items), detail::items_block_size<Cfg>(allocated));
+}
+
+// Whether another thread may read l without its lock: 3.13t's shared mark
+// (set by the first reader that is not the owner, and by a writer that is
+// not: runtime/dict.h says why). Inside l's critical section.
+template <class Cfg>
+[[gnu::always_inline]] inline bool list_read_unlocked(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l) {
+  using L = typename Cfg::DictLock;
+  auto& s = list_lock_state<Cfg>(l);
+  if (!L::is_shared(s) && !owned_by_this_thread(ts, &l->ob)) L::set_shared(s);
+  return L::is_shared(s);
+}
+
+// Runs f inside l's critical section under locked lists, bare otherwise.
+template <class Cfg, class F>
+[[gnu::always_inline]] inline auto list_write(List<typename Cfg::RC>* l, F&& f) {
+  if constexpr (kLockedLists<Cfg>) {
+    dictlock::Section cs(list_lock_state<Cfg>(l).mutex);
+    return f();
+  } else {
+    return f();
+  }
+}
+
 // PyList_New: n null items in an array of exactly n slots.
 template <class Cfg>
 [[gnu::noinline]] List<typename Cfg::RC>* list_new(ThreadState<Cfg>& ts, std::int64_t n) {
   using RC = typename Cfg::RC;
-  auto* l = static_cast<List<RC>*>(alloc_block(ts, sizeof(List<RC>)));
+  auto* l = static_cast<List<RC>*>(alloc_block(ts, list_block_size<Cfg>()));
   init_object(ts, &l->ob, Type::kList);
+  if constexpr (kLockedLists<Cfg>) ::new (static_cast<void*>(l + 1)) ListTail<Cfg>();
   l->size = n;
   l->allocated = n;
-  l->items = n > 0 ? static_cast<Object<RC>**>(alloc_block(ts, std::size_t(n) * sizeof(Object<RC>*))) : nullptr;
-  for (std::int64_t i = 0; i < n; ++i) l->items[i] = nullptr;
+  l->items = list_items_new(ts, n);
   return l;
 }
 
 // list_resize: 3.6's over-allocation, newsize + newsize/8 + (3 or 6).
+// Inside the list's critical section under locked lists.
 template <class Cfg>
 void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t newsize) {
   using O = Object<typename Cfg::RC>;
+  constexpr bool kShared = kLockedLists<Cfg>;
   if (l->allocated >= newsize && newsize >= (l->allocated >> 1)) {
-    l->size = newsize;
+    detail::list_store<kShared>(l->size, newsize);
     return;
   }
   std::int64_t alloc = newsize + (newsize >> 3) + (newsize < 9 ? 3 : 6);
   if (newsize == 0) alloc = 0;
-  O** items = alloc > 0 ? static_cast<O**>(alloc_block(ts, std::size_t(alloc) * sizeof(O*))) : nullptr;
+  O** items = list_items_new(ts, alloc);
   const std::int64_t keep = l->size < newsize ? l->size : newsize;
   for (std::int64_t i = 0; i < keep; ++i) items[i] = l->items[i];
-  if (l->items != nullptr) free_block(ts, l->items, std::size_t(l->allocated) * sizeof(O*));
-  l->items = items;
+  O** old = l->items;
+  const std::int64_t old_alloc = l->allocated;
+  // The array before the size: a reader that sees the new size sees the
+  // new array (a shrinking one is checked against its own capacity).
+  detail::list_store<kShared>(l->items, items);
   l->allocated = alloc;
-  l->size = newsize;
+  detail::list_store<kShared>(l->size, newsize);
+  if constexpr (kShared) {
+    if (old != nullptr && list_read_unlocked(ts, l)) {
+      Qsbr::retire(ts.qsbr, list_items_block<Cfg>(old), detail::items_block_size<Cfg>(old_alloc));
+      return;
+    }
+  }
+  list_items_free(ts, old, old_alloc);
 }
 
 // _PyList_AppendTakeRef: the caller's reference to the item moves in.
 template <class Cfg>
 void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typename Cfg::RC>* v) {
-  const std::int64_t n = l->size;
-  list_resize(ts, l, n + 1);
-  l->items[n] = v;
+  list_write<Cfg>(l, [&] {
+    const std::int64_t n = l->size;
+    list_resize(ts, l, n + 1);
+    detail::list_store<kLockedLists<Cfg>>(l->items[n], v);
+  });
 }
 
 // app1 (list.append): one incref of the item.
@@ -85,13 +216,62 @@ void list_append(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typenam
   list_append_take(ts, l, v);
 }
 
-// list.pop(): the last item; its reference moves to the caller.
+// list.pop(): the last item; its reference moves to the caller. Under
+// locked lists, when other threads may be reading the list unlocked, the
+// caller gets a new reference instead and the list's goes through QSBR:
+// a reader that loaded the item must find it alive (3.13t moves the
+// reference and relies on mimalloc keeping freed objects' memory typed).
 template <class Cfg>
 Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l) {
-  if (l->size == 0) fatal("IndexError: pop from empty list");
-  Object<typename Cfg::RC>* v = l->items[l->size - 1];
-  list_resize(ts, l, l->size - 1);
+  return list_write<Cfg>(l, [&] {
+    if (l->size == 0) fatal("IndexError: pop from empty list");
+    Object<typename Cfg::RC>* v = l->items[l->size - 1];
+    if constexpr (kLockedLists<Cfg>) {
+      if (list_read_unlocked(ts, l)) {
+        incref(ts, v);
+        Qsbr::retire(ts.qsbr, v, 0);
+      }
+    }
+    list_resize(ts, l, l->size - 1);
+    return v;
+  });
+}
+
+// list_get_item_ref (3.13t, Objects/listobject.c): a new reference to item
+// i, or nullptr past the end. Unlocked when the list is this thread's or
+// already shared: size, array and slot loaded with acquire, the index
+// checked against the array's own capacity, the reference tried with
+// try_incref_compare; otherwise, or when the try fails, list_item_impl:
+// the list's critical section, the shared mark, incref_with_lock.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* list_item_locked(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l,
+                                                             std::int64_t i, Tally& t) {
+  using L = typename Cfg::DictLock;
+  ++ts.counters.list_locked_reads;
+  dictlock::Section cs(list_lock_state<Cfg>(l).mutex);
+  auto& s = list_lock_state<Cfg>(l);
+  if (!L::is_shared(s)) L::set_shared(s);
+  if (i >= l->size) return nullptr;
+  Object<typename Cfg::RC>* v = l->items[i];
+  incref_with_lock(ts, v, t);
   return v;
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* list_get_item_ref(ThreadState<Cfg>& ts,
+                                                                         List<typename Cfg::RC>* l, std::int64_t i,
+                                                                         Tally& t) {
+  using L = typename Cfg::DictLock;
+  using O = Object<typename Cfg::RC>;
+  if (!owned_by_this_thread(ts, &l->ob) && !L::is_shared(list_lock_state<Cfg>(l))) [[unlikely]]
+    return list_item_locked(ts, l, i, t);
+  if (i >= detail::list_load<true>(l->size)) return nullptr;
+  O** items = detail::list_load<true>(l->items);
+  if (items == nullptr || i >= detail::items_capacity<Cfg>(items)) return nullptr;
+  O* v = detail::list_load<true>(items[i]);
+  if (v != nullptr && try_incref_compare(ts, &items[i], v, t)) [[likely]]
+    return v;
+  return list_item_locked(ts, l, i, t);
 }
 
 // list_iter / tuple_iter: the iterator takes a reference to its sequence.
@@ -116,7 +296,15 @@ template <class Cfg>
   Object<RC>* item = nullptr;
   if (seq->type == Type::kList) {
     List<RC>* l = as<List>(seq);
-    if (it->index < l->size) item = l->items[it->index++];
+    if constexpr (kLockedLists<Cfg>) {  // listiter_next: list_get_item_ref takes the reference
+      item = list_get_item_ref(ts, l, it->index, ts.counters.rc);
+      if (item != nullptr) {
+        ++it->index;
+        return item;
+      }
+    } else if (it->index < l->size) {
+      item = l->items[it->index++];
+    }
   } else {
     Tuple<RC>* t = as<Tuple>(seq);
     if (it->index < t->size) item = t->items()[it->index++];

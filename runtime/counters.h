@@ -55,6 +55,10 @@ struct Counters {
   std::uint64_t blocks_allocated = 0;
   std::uint64_t blocks_freed = 0;
   std::uint64_t tstate_lookups = 0;  // PyThreadState_GET() calls that did a lookup
+  // Reads of a dict or list that fell back to its critical section
+  // (dictlock `ft313`: 3.13t's read_failed / list_item_impl paths).
+  std::uint64_t dict_locked_reads = 0;
+  std::uint64_t list_locked_reads = 0;
 
   Counters& operator+=(const Counters& o) {
     rc += o.rc;
@@ -64,6 +68,8 @@ struct Counters {
     blocks_allocated += o.blocks_allocated;
     blocks_freed += o.blocks_freed;
     tstate_lookups += o.tstate_lookups;
+    dict_locked_reads += o.dict_locked_reads;
+    list_locked_reads += o.list_locked_reads;
     return *this;
   }
 };

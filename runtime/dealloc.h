@@ -141,13 +141,13 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kTuple: size = tuple_block_size<Cfg>(as<Tuple>(o)->size); break;
     case Type::kList: {
       List<RC>* l = as<List>(o);
-      if (l->items != nullptr) free_block(ts, l->items, std::size_t(l->allocated) * sizeof(Object<RC>*));
-      size = sizeof(List<RC>);
+      list_items_free(ts, l->items, l->allocated);
+      size = list_block_size<Cfg>();  // with its lock's tail (runtime/containers.h)
       break;
     }
     case Type::kDict: {
       Dict<RC>* d = as<Dict>(o);
-      free_block(ts, d->table, (d->mask + 1) * sizeof(typename Dict<RC>::Entry));
+      dict_table_free(ts, d->table, d->mask + 1);
       size = dict_block_size<Cfg>();  // with its lock's tail (runtime/dict.h)
       break;
     }

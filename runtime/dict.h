@@ -45,6 +45,7 @@
 #include <new>
 #include <type_traits>
 
+#include "dictlock/critical_section.h"
 #include "runtime/counters.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -62,6 +63,39 @@ namespace detail {
 template <class L>
 constexpr std::size_t dict_tail_size() {
   return std::is_empty_v<typename L::State> ? 0 : sizeof(DictTail<L>);
+}
+
+template <class L>
+constexpr bool try_incref_reads() {
+  if constexpr (requires { L::kTryIncrefReads; })
+    return L::kTryIncrefReads;
+  else
+    return false;
+}
+
+// A table's block. Under a policy whose readers hold no version to
+// validate with (kTryIncrefReads, `ft313`), the table carries its own mask
+// in a word before its first entry, as 3.13's keys object carries
+// dk_log2_size: one acquire load of the dict's table pointer then gives a
+// reader a table and a mask that belong together. Other policies read the
+// dict's mask field and their tables have no header (the same blocks as
+// before).
+template <class L, class Entry>
+constexpr std::size_t table_header() {
+  return try_incref_reads<L>() ? sizeof(std::uint64_t) : 0;
+}
+template <class L, class Entry>
+constexpr std::size_t table_block_size(std::uint64_t cap) {
+  return table_header<L, Entry>() + cap * sizeof(Entry);
+}
+template <class L, class Entry>
+inline void* table_block(Entry* table) {
+  return reinterpret_cast<char*>(table) - table_header<L, Entry>();
+}
+template <class L, class Entry>
+inline std::uint64_t table_mask(const Entry* table) {
+  static_assert(try_incref_reads<L>());
+  return reinterpret_cast<const std::uint64_t*>(table)[-1];
 }
 
 // Fields that unlocked readers load: acquire loads and release stores when
@@ -96,6 +130,25 @@ Entry* dict_probe(Entry* table, std::uint64_t mask, std::uint64_t hash, Match ma
   }
 }
 }  // namespace detail
+
+// A new table of cap empty slots, with its header where the policy has one.
+template <class Cfg>
+typename Dict<typename Cfg::RC>::Entry* dict_table_new(ThreadState<Cfg>& ts, std::uint64_t cap) {
+  using L = typename Cfg::DictLock;
+  using Entry = typename Dict<typename Cfg::RC>::Entry;
+  char* block = static_cast<char*>(alloc_block(ts, detail::table_block_size<L, Entry>(cap)));
+  if constexpr (detail::table_header<L, Entry>() != 0) *reinterpret_cast<std::uint64_t*>(block) = cap - 1;
+  auto* table = reinterpret_cast<Entry*>(block + detail::table_header<L, Entry>());
+  for (std::uint64_t i = 0; i < cap; ++i) table[i] = {0, nullptr, nullptr};
+  return table;
+}
+
+template <class Cfg>
+void dict_table_free(ThreadState<Cfg>& ts, typename Dict<typename Cfg::RC>::Entry* table, std::uint64_t cap) {
+  using L = typename Cfg::DictLock;
+  using Entry = typename Dict<typename Cfg::RC>::Entry;
+  free_block(ts, detail::table_block<L>(table), detail::table_block_size<L, Entry>(cap));
+}
 
 template <class Cfg>
 constexpr std::size_t dict_block_size() {
@@ -132,8 +185,7 @@ Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
   constexpr std::uint64_t kInitial = 8;  // PyDict_MINSIZE
   auto* d = ::new (alloc_block(ts, dict_block_size<Cfg>())) Dict<RC>;  // default members: keys version 0
   init_object(ts, &d->ob, Type::kDict);
-  d->table = static_cast<typename Dict<RC>::Entry*>(alloc_block(ts, kInitial * sizeof(typename Dict<RC>::Entry)));
-  for (std::uint64_t i = 0; i < kInitial; ++i) d->table[i] = {0, nullptr, nullptr};
+  d->table = dict_table_new(ts, kInitial);
   d->mask = kInitial - 1;
   d->used = 0;
   if constexpr (detail::dict_tail_size<L>() != 0) ::new (static_cast<void*>(d + 1)) DictTail<L>();
@@ -205,6 +257,10 @@ template <bool kShared, class RC>
 template <class L, class RC>
 [[gnu::always_inline]] inline Object<RC>* dict_find(Dict<RC>* d, Str<RC>* key) {
   constexpr bool kShared = L::kUnlockedReaders;
+  if constexpr (detail::try_incref_reads<L>()) {  // one load gives the table and its mask
+    const auto* table = detail::load<true>(d->table);
+    return dict_lookup<true>(table, detail::table_mask<L>(table), key);
+  }
   const std::uint64_t mask = detail::load<kShared>(d->mask);
   const auto* table = detail::load<kShared>(d->table);
   return dict_lookup<kShared>(table, mask, key);
@@ -219,9 +275,81 @@ template <class Cfg>
 inline Object<typename Cfg::RC>* dict_get(Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key) {
   using L = typename Cfg::DictLock;
   using O = Object<typename Cfg::RC>;
+  // 3.13t: a borrowed lookup (the type cache's, _PyType_Lookup; the
+  // builtins a new frame takes) locks nothing; its table view is whole.
+  if constexpr (detail::try_incref_reads<L>()) return dict_find<L>(d, key);
   return L::read(
       dict_lock_state<Cfg>(d), [d, key]() __attribute__((always_inline)) { return dict_find<L>(d, key); },
       [](O*) __attribute__((always_inline)) {});
+}
+
+// --- 3.13t's reads (kTryIncrefReads): _Py_dict_lookup_threadsafe ----------
+//
+// ensure_shared_on_read; one acquire load of the table (its mask in its
+// header); the probe with acquire loads; on a hit the value loaded and a
+// reference tried with try_incref_compare (runtime/object_ops.h), then the
+// table re-checked; any failure — the try, the slot or the table moved —
+// falls back to the lookup inside the dict's critical section with
+// incref_with_lock (3.13.15's read_failed), which marks the value so that
+// the next unlocked try succeeds. A miss returns at once.
+
+// The entry holding `key`, or nullptr: the probe over one whole view.
+template <class RC>
+[[gnu::noinline]] const typename Dict<RC>::Entry* dict_lookup_entry(const typename Dict<RC>::Entry* table,
+                                                                   std::uint64_t mask, Str<RC>* key) {
+  const std::uint64_t h = key->hash;
+  std::uint64_t perturb = h;
+  std::uint64_t i = h & mask;
+  for (;;) {
+    const auto& e = table[i];
+    Str<RC>* k = detail::load<true>(e.key);
+    if (k == nullptr) return nullptr;
+    if (k == key || (detail::load<true>(e.hash) == h && k->view() == key->view())) return &e;
+    perturb >>= 5;
+    i = (i * 5 + perturb + 1) & mask;
+  }
+}
+
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* dict_load_locked(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                             Str<typename Cfg::RC>* key, Tally& t) {
+  using L = typename Cfg::DictLock;
+  Object<typename Cfg::RC>* v;
+  {
+    dictlock::Section cs(dict_lock_state<Cfg>(d).mutex);
+    v = dict_find<L>(d, key);
+    if (v != nullptr) incref_with_lock(ts, v, t);
+  }
+  ++ts.counters.dict_locked_reads;
+  return v;
+}
+
+template <class Cfg>
+[[gnu::noinline]] void dict_mark_shared(Dict<typename Cfg::RC>* d) {
+  using L = typename Cfg::DictLock;
+  auto& s = dict_lock_state<Cfg>(d);
+  dictlock::Section cs(s.mutex);
+  if (!L::is_shared(s)) L::set_shared(s);
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_load_threadsafe(ThreadState<Cfg>& ts,
+                                                                            Dict<typename Cfg::RC>* d,
+                                                                            Str<typename Cfg::RC>* key, Tally& t) {
+  using L = typename Cfg::DictLock;
+  using RC = typename Cfg::RC;
+  if (!owned_by_this_thread(ts, &d->ob) && !L::is_shared(dict_lock_state<Cfg>(d))) [[unlikely]]
+    dict_mark_shared<Cfg>(d);
+  const auto* table = detail::load<true>(d->table);
+  const auto* e = dict_lookup_entry<RC>(table, detail::table_mask<L>(table), key);
+  if (e == nullptr) return nullptr;
+  Object<RC>* v = detail::load<true>(e->value);
+  if (v != nullptr && try_incref_compare(ts, &e->value, v, t)) [[likely]] {
+    if (detail::load<true>(d->table) == table) [[likely]]
+      return v;
+    decref(ts, v, t);
+  }
+  return dict_load_locked(ts, d, key, t);
 }
 
 // One read through the dict lock: a new stack reference to the value stored
@@ -235,6 +363,7 @@ template <class Cfg>
                                                                   Str<typename Cfg::RC>* key, Tally& t) {
   using L = typename Cfg::DictLock;
   using O = Object<typename Cfg::RC>;
+  if constexpr (detail::try_incref_reads<L>()) return dict_load_threadsafe(ts, d, key, t);
   return L::read(
       dict_lock_state<Cfg>(d), [d, key]() __attribute__((always_inline)) { return dict_find<L>(d, key); },
       [&](O* v) __attribute__((always_inline)) {
@@ -257,6 +386,19 @@ template <class Cfg>
 // --- updates ----------------------------------------------------------------
 
 namespace detail {
+// Whether what a writer unlinks from d may still be loaded by an unlocked
+// reader: under `ft313` only once the dict is shared (3.13t frees a
+// private dict's old keys at once); under the other unlocked-reader
+// policies always. Inside the dict's write.
+template <class Cfg>
+[[gnu::always_inline]] inline bool dict_read_unlocked(Dict<typename Cfg::RC>* d) {
+  using L = typename Cfg::DictLock;
+  if constexpr (try_incref_reads<L>())
+    return L::is_shared(dict_lock_state<Cfg>(d));
+  else
+    return true;
+}
+
 // Hands something unlinked (size 0: the dict's reference to a value) to the
 // writing thread's QSBR queue, under the dict's lock.
 template <class Cfg>
@@ -283,12 +425,20 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
   using Entry = typename Dict<RC>::Entry;
   constexpr bool kShared = L::kUnlockedReaders;
   L::write(dict_lock_state<Cfg>(d), [&] {
+    if constexpr (detail::try_incref_reads<L>()) {
+      // A writer other than the owner marks the dict shared (3.13.15 does
+      // so on a resize only, ensure_shared_on_resize): the owner reads its
+      // own dicts unlocked without marking them, and rclab's allocators
+      // would hand a value this write frees at once to the next
+      // allocation while the owner's try-incref may still touch it.
+      if (!L::is_shared(dict_lock_state<Cfg>(d)) && !owned_by_this_thread(ts, &d->ob))
+        L::set_shared(dict_lock_state<Cfg>(d));
+    }
     if ((d->used + 1) * 3 >= (d->mask + 1) * 2) {  // keep the load under 2/3, as CPython
       const std::uint64_t old_cap = d->mask + 1, new_cap = old_cap * 4;
       Entry* old = d->table;
       // Filled while private; published by the release store of its pointer.
-      Entry* table = static_cast<Entry*>(alloc_block(ts, new_cap * sizeof(Entry)));
-      for (std::uint64_t i = 0; i < new_cap; ++i) table[i] = {0, nullptr, nullptr};
+      Entry* table = dict_table_new(ts, new_cap);
       for (std::uint64_t i = 0; i < old_cap; ++i) {
         if (old[i].key == nullptr) continue;
         *detail::dict_probe(table, new_cap - 1, old[i].hash, [](const Entry&) { return false; }) = old[i];
@@ -296,10 +446,14 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
       detail::store<kShared>(d->table, table);  // the table before the mask: see dict_find
       detail::store<kShared>(d->mask, new_cap - 1);
       d->keys_version = 0;
-      if constexpr (kShared)
-        detail::dict_retire(ts, old, old_cap * sizeof(Entry));
-      else
-        free_block(ts, old, old_cap * sizeof(Entry));
+      if constexpr (kShared) {
+        if (detail::dict_read_unlocked<Cfg>(d))
+          detail::dict_retire(ts, detail::table_block<L>(old), detail::table_block_size<L, Entry>(old_cap));
+        else
+          dict_table_free(ts, old, old_cap);
+      } else {
+        dict_table_free(ts, old, old_cap);
+      }
     }
     const std::uint64_t h = key->hash;
     Entry* e = detail::dict_probe(d->table, d->mask, h, [&](const Entry& e) {
@@ -315,10 +469,14 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
     if (e->key != nullptr) {
       O* old = e->value;
       detail::store<kShared>(e->value, value);
-      if constexpr (kShared)
-        detail::dict_retire(ts, old, 0);  // keeps the dict's reference until QSBR drops it
-      else
+      if constexpr (kShared) {
+        if (detail::dict_read_unlocked<Cfg>(d))
+          detail::dict_retire(ts, old, 0);  // keeps the dict's reference until QSBR drops it
+        else
+          decref(ts, old);
+      } else {
         decref(ts, old);
+      }
       decref(ts, &key->ob);
       return;
     }

@@ -3,6 +3,7 @@
 // quiescence). dealloc() is declared here and defined in runtime/dealloc.h.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <type_traits>
 
@@ -132,6 +133,74 @@ template <class Cfg>
     }
   }
   decref(ts, o, t);
+}
+
+// --- References taken without the container's lock (3.13t's readers) ----
+//
+// A reader that loaded `v` from `*slot` while another thread may be storing
+// there takes its stack reference with try_incref_compare
+// (_Py_TryIncrefCompare): the fast try (immortal, or owned by this thread:
+// no atomic, no re-check), else the shared try, after which the slot is
+// loaded again and the reference dropped if it moved. False: no reference
+// taken; the caller falls back to its locked path, which takes it with
+// incref_with_lock (_Py_NewRefWithLock). For a counting policy without
+// these tries (atomic, ...) the incref always succeeds, and the re-check
+// still runs: rclab's readers only ever meet live objects (runtime/dict.h's
+// invariant), so an unconditional incref is safe there.
+template <class Cfg>
+[[gnu::always_inline]] inline bool owned_by_this_thread(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if constexpr (requires { Cfg::RC::owned_by(o->rc, ts.rc); })
+    return Cfg::RC::owned_by(o->rc, ts.rc);
+  else
+    return false;  // no owner: every container is someone else's
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline bool try_incref_compare(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* const* slot,
+                                                      Object<typename Cfg::RC>* v, Tally& t) {
+  using RC = typename Cfg::RC;
+  if constexpr (refcount::defers_stack_refs<RC>()) {
+    if (v->flags & kDeferredFlag) {  // a stack reference to it is uncounted
+      ++t.increfs;
+      ++t.deferred;
+      return true;
+    }
+  }
+  check_alive(v, "use after free: try-incref of a deallocated object");
+  if constexpr (requires { RC::try_incref_fast(v->rc, ts.rc); RC::try_incref_shared(v->rc); }) {
+    if (RC::try_incref_fast(v->rc, ts.rc)) [[likely]] {
+      ++t.increfs;
+      return true;
+    }
+    if (!RC::try_incref_shared(v->rc)) return false;
+    ++t.increfs;
+  } else {
+    incref(ts, v, t);
+  }
+  if (std::atomic_ref<Object<RC>*>(const_cast<Object<RC>*&>(*slot)).load(std::memory_order_acquire) != v) {
+    decref(ts, v, t);
+    return false;
+  }
+  return true;
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline void incref_with_lock(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Tally& t) {
+  using RC = typename Cfg::RC;
+  if constexpr (refcount::defers_stack_refs<RC>()) {
+    if (v->flags & kDeferredFlag) {
+      ++t.increfs;
+      ++t.deferred;
+      return;
+    }
+  }
+  if constexpr (requires { RC::incref_with_lock(v->rc, ts.rc); }) {
+    check_alive(v, "use after free: incref of a deallocated object");
+    ++t.increfs;
+    RC::incref_with_lock(v->rc, ts.rc);
+  } else {
+    incref(ts, v, t);
+  }
 }
 
 // A counted reference that goes onto the value stack (a C function's
