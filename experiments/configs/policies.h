@@ -46,6 +46,7 @@ using runtime::NoGil;
 using runtime::TicksGil;
 using runtime::PthreadKeyTState;
 using Optimistic = dictlock::Optimistic;
+using ObjectLocks313t = dictlock::Ft313;  // `ft313`: 3.13t's per-object PyMutex and try-incref reads
 using Recursive = dictlock::Recursive;
 using System = obmalloc::System;
 using Obmalloc = obmalloc::Unlocked<>;            // CPython's own, under its GIL

@@ -13,11 +13,12 @@ namespace rclab::experiments::configs {
 
 namespace {
 // 3.13t's shape: 3.13's frames and thread state, per-thread heaps (3.13t's
-// mimalloc heaps; see docs/design.md), lock-free dict reads with a per-dict
-// mutex for writes, and 3.13's interpreter without its specialiser
-// (gh-116013).
-template <class RC, class Gil = NoGil, class Gen = runtime::Py313<false>>
-using Config313t = Config<RC, Gil, ObPerThread, freelists::DataStack, runtime::ExplicitTState, Optimistic, Gen>;
+// mimalloc heaps; see docs/design.md), 3.13t's object locks (a one-byte
+// PyMutex per dict and list taken in critical sections by writers,
+// lock-free reads with try-incref and re-check), and 3.13's interpreter
+// without its specialiser (gh-116013).
+template <class RC, class Gil = NoGil, class Gen = runtime::Py313<false>, class Lock = ObjectLocks313t>
+using Config313t = Config<RC, Gil, ObPerThread, freelists::DataStack, runtime::ExplicitTState, Lock, Gen>;
 
 }  // namespace
 
@@ -27,9 +28,12 @@ std::span<const ConfigEntry> py313t_family() {
           "py313t",
           "free-threaded CPython 3.13 (3.13t): biased counting with per-owner merge queues, PEP 683 immortals "
           "and 3.13t's immortalisation of code constants and deferred objects at the first thread start, no GIL, "
-          "per-thread heaps, lock-free dict reads, 3.13's interpreter without the specialiser",
+          "per-thread heaps, per-object locks with lock-free try-incref reads of dicts and lists, 3.13's "
+          "interpreter without the specialiser",
           {"py313t", "py313", true, "CPython 3.13.15 --disable-gil: Include/refcount.h, Objects/object.c, "
-                                    "Python/brc.c, Python/gc_free_threading.c, Objects/codeobject.c"}),
+                                    "Python/brc.c, Python/gc_free_threading.c, Objects/codeobject.c, "
+                                    "Python/lock.c, Python/critical_section.c, Objects/dictobject.c, "
+                                    "Objects/listobject.c"}),
       make_entry<Config313t<Immortal<Biased>>>(
           "py313t-pep683",
           "3.13t without its immortalisation at thread start: PEP 683's immortals only (PYTHON_GIL=0 with "
@@ -37,6 +41,11 @@ std::span<const ConfigEntry> py313t_family() {
           {"py313t", "py313t"}),
       make_entry<Config313t<Ft313<Immortal<Atomic>>>>(
           "py313t-atomic", "3.13t with atomic counts (every incref and decref lock-prefixed) instead of biased ones",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ft313<Immortal<Biased>>, NoGil, runtime::Py313<false>, Optimistic>>(
+          "py313t-seqlock",
+          "3.13t with nogil-3.9's dict reads in place of its object locks: a version-checked unlocked lookup and "
+          "a futex mutex for writers, lists unlocked",
           {"py313t", "py313t"}),
       make_entry<Config313t<Ft313<Immortal<Biased>>, IntervalGil>>(
           "py313t-gil", "3.13t with the GIL on (PYTHON_GIL=1): the free-threaded build's costs without its "
