@@ -1,5 +1,5 @@
 // `ft313`: free-threaded CPython 3.13's object locks, as the dict lock (and,
-// kLocksLists, the list lock): writers take the object's one-byte PyMutex in
+// kLocksContainers, the list lock): writers take the object's one-byte PyMutex in
 // a critical section (Py_BEGIN_CRITICAL_SECTION(mp) around insertdict,
 // Objects/dictobject.c; list appends and pops, Objects/listobject.c), and
 // readers take no lock at all: they load the slot, try to take a reference
@@ -43,7 +43,7 @@ struct Ft313 {
   // runtime/dict.h and runtime/containers.h read with try-incref and
   // re-check (3.13t), and lists take this lock too.
   static constexpr bool kTryIncrefReads = true;
-  static constexpr bool kLocksLists = true;
+  static constexpr bool kLocksContainers = true;
 
   struct State {
     PyMutex mutex;

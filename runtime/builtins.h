@@ -14,8 +14,11 @@
 // The queue stands for a C-implemented queue such as 3.7's
 // _queue.SimpleQueue (tools/peer/peer_fib.py gives the real interpreters that, or
 // queue.Queue where it is missing): a FIFO under its own futex lock, the
-// same in every configuration, so comparisons across configurations see
-// only their own variable. put() takes a reference; get() hands the
+// same in every configuration but one, so comparisons across configurations
+// see only their own variable. The one: under 3.13t's object locks
+// (dictlock `ft313`, kLockedContainers) put and get run in a critical
+// section on the queue's PyMutex, as 3.13t's SimpleQueue methods are
+// declared @critical_section (Modules/_queuemodule.c). put() takes a reference; get() hands the
 // queue's reference to the caller. get() on an empty queue stops the run:
 // the workloads put before they get, so it never waits (a blocking get
 // would need the GIL dropped around the wait, which 3.6's C API does and
@@ -41,6 +44,7 @@ template <class RC>
 struct Queue {
   Object<RC> ob;
   dictlock::FutexMutex lock;
+  dictlock::PyMutex ob_mutex;  // 3.13t's, under kLockedContainers
   Object<RC>** ring;  // `cap` slots; items from head, `count` of them, wrapping
   std::int64_t cap, head, count;
 };
@@ -77,6 +81,7 @@ Queue<typename Cfg::RC>* queue_new(ThreadState<Cfg>& ts) {
   auto* q = static_cast<Queue<RC>*>(alloc_block(ts, sizeof(Queue<RC>)));
   init_object(ts, &q->ob, Type::kQueue);
   new (&q->lock) dictlock::FutexMutex();
+  new (&q->ob_mutex) dictlock::PyMutex();
   q->cap = 16;
   q->ring = static_cast<Object<RC>**>(alloc_block(ts, std::size_t(q->cap) * sizeof(Object<RC>*)));
   q->head = q->count = 0;
@@ -103,7 +108,7 @@ BO<Cfg>* builtin_len(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
   BO<Cfg>* o = args[0];
   std::int64_t n;
   switch (o->type) {
-    case Type::kList: n = detail::list_load<kLockedLists<Cfg>>(as<List>(o)->size); break;  // a relaxed load in 3.13t
+    case Type::kList: n = detail::list_load<kLockedContainers<Cfg>>(as<List>(o)->size); break;  // a relaxed load in 3.13t
     case Type::kTuple: n = as<Tuple>(o)->size; break;
     case Type::kDict: n = std::int64_t(as<Dict>(o)->used); break;
     case Type::kStr: n = as<Str>(o)->size; break;
@@ -128,41 +133,54 @@ BO<Cfg>* builtin_list_pop(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>**, int) {
   return list_pop(ts, as<List>(self));
 }
 
+// The queue's lock around f: its futex mutex, or 3.13t's critical section.
+template <class Cfg, class F>
+auto queue_locked(Queue<typename Cfg::RC>* q, F&& f) {
+  if constexpr (kLockedContainers<Cfg>) {
+    dictlock::Section cs(q->ob_mutex);
+    return f();
+  } else {
+    q->lock.lock();
+    struct Unlock {
+      dictlock::FutexMutex& m;
+      ~Unlock() { m.unlock(); }
+    } unlock{q->lock};
+    return f();
+  }
+}
+
 template <class Cfg>
 BO<Cfg>* builtin_queue_put(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int) {
   using O = BO<Cfg>;
   auto* q = as<Queue>(self);
   O* v = args[0];
   incref(ts, v);
-  q->lock.lock();
-  if (q->count == q->cap) {  // grow: the new ring is private until the lock is released
-    const std::int64_t cap = q->cap * 2;
-    auto* ring = static_cast<O**>(alloc_block(ts, std::size_t(cap) * sizeof(O*)));
-    for (std::int64_t i = 0; i < q->count; ++i) ring[i] = q->ring[(q->head + i) % q->cap];
-    free_block(ts, q->ring, std::size_t(q->cap) * sizeof(O*));
-    q->ring = ring;
-    q->cap = cap;
-    q->head = 0;
-  }
-  q->ring[(q->head + q->count) % q->cap] = v;
-  ++q->count;
-  q->lock.unlock();
+  queue_locked<Cfg>(q, [&] {
+    if (q->count == q->cap) {  // grow: the new ring is private until the lock is released
+      const std::int64_t cap = q->cap * 2;
+      auto* ring = static_cast<O**>(alloc_block(ts, std::size_t(cap) * sizeof(O*)));
+      for (std::int64_t i = 0; i < q->count; ++i) ring[i] = q->ring[(q->head + i) % q->cap];
+      free_block(ts, q->ring, std::size_t(q->cap) * sizeof(O*));
+      q->ring = ring;
+      q->cap = cap;
+      q->head = 0;
+    }
+    q->ring[(q->head + q->count) % q->cap] = v;
+    ++q->count;
+  });
   return none_ref(ts);
 }
 
 template <class Cfg>
 BO<Cfg>* builtin_queue_get(ThreadState<Cfg>&, BO<Cfg>* self, BO<Cfg>**, int) {
   auto* q = as<Queue>(self);
-  q->lock.lock();
-  if (q->count == 0) {
-    q->lock.unlock();
-    fatal("Queue.get on an empty queue: a workload must put before it gets (runtime/builtins.h)");
-  }
-  BO<Cfg>* v = q->ring[q->head];
-  q->head = (q->head + 1) % q->cap;
-  --q->count;
-  q->lock.unlock();
-  return v;  // the queue's reference moves to the caller
+  return queue_locked<Cfg>(q, [&] {
+    if (q->count == 0) fatal("Queue.get on an empty queue: a workload must put before it gets (runtime/builtins.h)");
+    BO<Cfg>* v = q->ring[q->head];
+    q->head = (q->head + 1) % q->cap;
+    --q->count;
+    return v;  // the queue's reference moves to the caller
+  });
 }
 }  // namespace detail
 

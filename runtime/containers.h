@@ -42,7 +42,7 @@ template <class Cfg>
   return t;
 }
 
-// --- List locks (dictlock `ft313`, kLocksLists) ----------------------------
+// --- List locks (dictlock `ft313`, kLocksContainers) ----------------------------
 //
 // Under a dict lock that also locks lists (3.13t's per-object locks), a list
 // carries the lock's state after its fields, as a dict does (runtime/dict.h),
@@ -56,10 +56,10 @@ template <class Cfg>
 // through QSBR. Under every other dict lock lists are as before: no lock, no
 // header, plain fields (no workload writes a list another thread reads).
 template <class Cfg>
-inline constexpr bool kLockedLists = [] {
+inline constexpr bool kLockedContainers = [] {
   using L = typename Cfg::DictLock;
-  if constexpr (requires { L::kLocksLists; })
-    return bool(L::kLocksLists);
+  if constexpr (requires { L::kLocksContainers; })
+    return bool(L::kLocksContainers);
   else
     return false;
 }();
@@ -71,7 +71,7 @@ struct ListTail {
 
 template <class Cfg>
 constexpr std::size_t list_block_size() {
-  if constexpr (kLockedLists<Cfg>)
+  if constexpr (kLockedContainers<Cfg>)
     return sizeof(List<typename Cfg::RC>) + sizeof(ListTail<Cfg>);
   else
     return sizeof(List<typename Cfg::RC>);
@@ -79,14 +79,14 @@ constexpr std::size_t list_block_size() {
 
 template <class Cfg>
 inline typename Cfg::DictLock::State& list_lock_state(List<typename Cfg::RC>* l) {
-  static_assert(kLockedLists<Cfg>);
+  static_assert(kLockedContainers<Cfg>);
   return std::launder(reinterpret_cast<ListTail<Cfg>*>(l + 1))->lock;
 }
 
 namespace detail {
 template <class Cfg>
 constexpr std::size_t items_header() {
-  return kLockedLists<Cfg> ? sizeof(std::int64_t) : 0;
+  return kLockedContainers<Cfg> ? sizeof(std::int64_t) : 0;
 }
 template <class Cfg>
 constexpr std::size_t items_block_size(std::int64_t n) {
@@ -119,7 +119,7 @@ Object<typename Cfg::RC>** list_items_new(ThreadState<Cfg>& ts, std::int64_t n) 
   using O = Object<typename Cfg::RC>;
   if (n == 0) return nullptr;
   char* block = static_cast<char*>(alloc_block(ts, detail::items_block_size<Cfg>(n)));
-  if constexpr (kLockedLists<Cfg>) *reinterpret_cast<std::int64_t*>(block) = n;
+  if constexpr (kLockedContainers<Cfg>) *reinterpret_cast<std::int64_t*>(block) = n;
   O** items = reinterpret_cast<O**>(block + detail::items_header<Cfg>());
   for (std::int64_t i = 0; i < n; ++i) items[i] = nullptr;
   return items;
@@ -147,7 +147,7 @@ template <class Cfg>
 // Runs f inside l's critical section under locked lists, bare otherwise.
 template <class Cfg, class F>
 [[gnu::always_inline]] inline auto list_write(List<typename Cfg::RC>* l, F&& f) {
-  if constexpr (kLockedLists<Cfg>) {
+  if constexpr (kLockedContainers<Cfg>) {
     dictlock::Section cs(list_lock_state<Cfg>(l).mutex);
     return f();
   } else {
@@ -161,7 +161,7 @@ template <class Cfg>
   using RC = typename Cfg::RC;
   auto* l = static_cast<List<RC>*>(alloc_block(ts, list_block_size<Cfg>()));
   init_object(ts, &l->ob, Type::kList);
-  if constexpr (kLockedLists<Cfg>) ::new (static_cast<void*>(l + 1)) ListTail<Cfg>();
+  if constexpr (kLockedContainers<Cfg>) ::new (static_cast<void*>(l + 1)) ListTail<Cfg>();
   l->size = n;
   l->allocated = n;
   l->items = list_items_new(ts, n);
@@ -173,7 +173,7 @@ template <class Cfg>
 template <class Cfg>
 void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t newsize) {
   using O = Object<typename Cfg::RC>;
-  constexpr bool kShared = kLockedLists<Cfg>;
+  constexpr bool kShared = kLockedContainers<Cfg>;
   if (l->allocated >= newsize && newsize >= (l->allocated >> 1)) {
     detail::list_store<kShared>(l->size, newsize);
     return;
@@ -205,7 +205,7 @@ void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<ty
   list_write<Cfg>(l, [&] {
     const std::int64_t n = l->size;
     list_resize(ts, l, n + 1);
-    detail::list_store<kLockedLists<Cfg>>(l->items[n], v);
+    detail::list_store<kLockedContainers<Cfg>>(l->items[n], v);
   });
 }
 
@@ -226,7 +226,7 @@ Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>*
   return list_write<Cfg>(l, [&] {
     if (l->size == 0) fatal("IndexError: pop from empty list");
     Object<typename Cfg::RC>* v = l->items[l->size - 1];
-    if constexpr (kLockedLists<Cfg>) {
+    if constexpr (kLockedContainers<Cfg>) {
       if (list_read_unlocked(ts, l)) {
         incref(ts, v);
         Qsbr::retire(ts.qsbr, v, 0);
@@ -296,7 +296,7 @@ template <class Cfg>
   Object<RC>* item = nullptr;
   if (seq->type == Type::kList) {
     List<RC>* l = as<List>(seq);
-    if constexpr (kLockedLists<Cfg>) {  // listiter_next: list_get_item_ref takes the reference
+    if constexpr (kLockedContainers<Cfg>) {  // listiter_next: list_get_item_ref takes the reference
       item = list_get_item_ref(ts, l, it->index, ts.counters.rc);
       if (item != nullptr) {
         ++it->index;
