@@ -108,7 +108,7 @@ BO<Cfg>* builtin_len(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
   BO<Cfg>* o = args[0];
   std::int64_t n;
   switch (o->type) {
-    case Type::kList: n = detail::list_load<kLockedContainers<Cfg>>(as<List>(o)->size); break;  // a relaxed load in 3.13t
+    case Type::kList: n = detail::load<kLockedContainers<Cfg>>(as<List>(o)->size); break;  // a relaxed load in 3.13t
     case Type::kTuple: n = as<Tuple>(o)->size; break;
     case Type::kDict: n = std::int64_t(as<Dict>(o)->used); break;
     case Type::kStr: n = as<Str>(o)->size; break;

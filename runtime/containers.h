@@ -96,20 +96,6 @@ template <class Cfg>
 inline std::int64_t items_capacity(Object<typename Cfg::RC>* const* items) {
   return reinterpret_cast<const std::int64_t*>(items)[-1];
 }
-template <bool kShared, class T>
-[[gnu::always_inline]] inline T list_load(const T& x) {
-  if constexpr (kShared)
-    return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_acquire);
-  else
-    return x;
-}
-template <bool kShared, class T>
-[[gnu::always_inline]] inline void list_store(T& x, T v) {
-  if constexpr (kShared)
-    std::atomic_ref<T>(x).store(v, std::memory_order_release);
-  else
-    x = v;
-}
 }  // namespace detail
 
 // An items array of n null slots (nullptr for 0), with its capacity header
@@ -175,7 +161,7 @@ void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t n
   using O = Object<typename Cfg::RC>;
   constexpr bool kShared = kLockedContainers<Cfg>;
   if (l->allocated >= newsize && newsize >= (l->allocated >> 1)) {
-    detail::list_store<kShared>(l->size, newsize);
+    detail::store<kShared>(l->size, newsize);
     return;
   }
   std::int64_t alloc = newsize + (newsize >> 3) + (newsize < 9 ? 3 : 6);
@@ -187,9 +173,9 @@ void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t n
   const std::int64_t old_alloc = l->allocated;
   // The array before the size: a reader that sees the new size sees the
   // new array (a shrinking one is checked against its own capacity).
-  detail::list_store<kShared>(l->items, items);
+  detail::store<kShared>(l->items, items);
   l->allocated = alloc;
-  detail::list_store<kShared>(l->size, newsize);
+  detail::store<kShared>(l->size, newsize);
   if constexpr (kShared) {
     if (old != nullptr && list_read_unlocked(ts, l)) {
       Qsbr::retire(ts.qsbr, list_items_block<Cfg>(old), detail::items_block_size<Cfg>(old_alloc));
@@ -205,7 +191,7 @@ void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<ty
   list_write<Cfg>(l, [&] {
     const std::int64_t n = l->size;
     list_resize(ts, l, n + 1);
-    detail::list_store<kLockedContainers<Cfg>>(l->items[n], v);
+    detail::store<kLockedContainers<Cfg>>(l->items[n], v);
   });
 }
 
@@ -265,10 +251,10 @@ template <class Cfg>
   using O = Object<typename Cfg::RC>;
   if (!owned_by_this_thread(ts, &l->ob) && !L::is_shared(list_lock_state<Cfg>(l))) [[unlikely]]
     return list_item_locked(ts, l, i, t);
-  if (i >= detail::list_load<true>(l->size)) return nullptr;
-  O** items = detail::list_load<true>(l->items);
+  if (i >= detail::load<true>(l->size)) return nullptr;
+  O** items = detail::load<true>(l->items);
   if (items == nullptr || i >= detail::items_capacity<Cfg>(items)) return nullptr;
-  O* v = detail::list_load<true>(items[i]);
+  O* v = detail::load<true>(items[i]);
   if (v != nullptr && try_incref_compare(ts, &items[i], v, t)) [[likely]]
     return v;
   return list_item_locked(ts, l, i, t);

@@ -98,24 +98,6 @@ inline std::uint64_t table_mask(const Entry* table) {
   return reinterpret_cast<const std::uint64_t*>(table)[-1];
 }
 
-// Fields that unlocked readers load: acquire loads and release stores when
-// the policy has them, plain accesses otherwise (the same code as before
-// dict locks existed).
-template <bool kShared, class T>
-[[gnu::always_inline]] inline T load(const T& x) {
-  if constexpr (kShared)
-    return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_acquire);
-  else
-    return x;
-}
-template <bool kShared, class T>
-[[gnu::always_inline]] inline void store(T& x, T v) {
-  if constexpr (kShared)
-    std::atomic_ref<T>(x).store(v, std::memory_order_release);
-  else
-    x = v;
-}
-
 // The probe sequence of CPython's dictobject.c: i = 5*i + perturb + 1, with
 // the hash's high bits shifted in, so every slot is eventually visited.
 template <class Entry, class Match>

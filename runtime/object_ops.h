@@ -135,6 +135,27 @@ template <class Cfg>
   decref(ts, o, t);
 }
 
+namespace detail {
+// Fields that unlocked readers load (dicts' tables and entries, lists'
+// sizes, arrays and slots): acquire loads and release stores when the
+// container's lock lets readers in unlocked, plain accesses otherwise (the
+// same code as before container locks existed).
+template <bool kShared, class T>
+[[gnu::always_inline]] inline T load(const T& x) {
+  if constexpr (kShared)
+    return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_acquire);
+  else
+    return x;
+}
+template <bool kShared, class T>
+[[gnu::always_inline]] inline void store(T& x, T v) {
+  if constexpr (kShared)
+    std::atomic_ref<T>(x).store(v, std::memory_order_release);
+  else
+    x = v;
+}
+}  // namespace detail
+
 // --- References taken without the container's lock (3.13t's readers) ----
 //
 // A reader that loaded `v` from `*slot` while another thread may be storing
@@ -177,7 +198,7 @@ template <class Cfg>
   } else {
     incref(ts, v, t);
   }
-  if (std::atomic_ref<Object<RC>*>(const_cast<Object<RC>*&>(*slot)).load(std::memory_order_acquire) != v) {
+  if (detail::load<true>(*slot) != v) {
     decref(ts, v, t);
     return false;
   }
