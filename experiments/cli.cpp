@@ -527,6 +527,7 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
   }
   if (!a.workloads.empty()) {
     if (a.workloads == "all") {
+      s.workloads.clear();  // the spec's default (fib) is replaced, not added to
       for (const EmbeddedWorkload& w : embedded_workloads()) s.workloads.emplace_back(w.name);
     } else if (!split_list("--workloads", a.workloads, s.workloads, why)) {
       return usage_error(why);
