@@ -189,9 +189,18 @@ void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t n
 template <class Cfg>
 void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typename Cfg::RC>* v) {
   list_write<Cfg>(l, [&] {
+    constexpr bool kShared = kLockedContainers<Cfg>;
     const std::int64_t n = l->size;
-    list_resize(ts, l, n + 1);
-    detail::store<kLockedContainers<Cfg>>(l->items[n], v);
+    if (l->allocated > n) {
+      // The item before the size (3.13t's _PyList_AppendTakeRef): a reader
+      // that sees the new size sees the item, never a popped item's stale
+      // pointer still in the slot.
+      detail::store<kShared>(l->items[n], v);
+      detail::store<kShared>(l->size, n + 1);
+      return;
+    }
+    list_resize(ts, l, n + 1);  // a new array: slot n is null until stored, and a null sends a reader to the lock
+    detail::store<kShared>(l->items[n], v);
   });
 }
 

@@ -586,5 +586,81 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
   EXPECT_GT(created, std::uint64_t(kWriters) * kRounds) << "the writers made new values";
 }
 
+// Lists under a lock that locks them (`ft313`: kLocksContainers): writers
+// append and pop under the list's critical section while readers iterate it
+// unlocked (list_get_item_ref: try-incref and re-check, else the locked
+// read). Every item a reader gets is a live int it holds a reference to;
+// nothing is lost or freed twice (ASan and TSan check the rest).
+template <class L>
+struct LocksContainers : std::bool_constant<runtime::kLockedContainers<DictCfg<L>>> {};
+template <class L>
+class ListLockConformance : public ::testing::Test {};
+using ListLockPolicies = tests::ToTypes<tests::Filter<LocksContainers, List>>;
+TYPED_TEST_SUITE(ListLockConformance, ListLockPolicies);
+
+TYPED_TEST(ListLockConformance, ReadersIterateWhileWritersAppendAndPop) {
+  using L = TypeParam;
+  using Cfg = DictCfg<L>;
+  using RC = typename Cfg::RC;
+  using TS = runtime::ThreadState<Cfg>;
+  constexpr int kWriters = 2, kReaders = 2, kRounds = 3000, kBase = 16;
+  runtime::Runtime<Cfg> rt;
+  const runtime::Counters main_before = rt.main.counters;
+  auto* l = runtime::list_new(rt.main, 0);
+  for (int i = 0; i < kBase; ++i) {  // the main thread's items: the readers' tries fail until marked
+    auto* v = runtime::int_from(rt.main, 1000 + i);
+    runtime::list_append_take(rt.main, l, v);
+  }
+  std::vector<runtime::Counters> counters(kWriters + kReaders);
+  std::atomic<int> not_an_int{0}, got{0};
+  runtime::park(rt.main);
+  std::barrier start(kWriters + kReaders);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w)
+    threads.emplace_back([&, w] {
+      TS ts(rt);
+      start.arrive_and_wait();
+      for (int r = 0; r < kRounds; ++r) {
+        for (int k = 0; k < 4; ++k) runtime::list_append_take(ts, l, runtime::int_from(ts, 5000 + r));
+        for (int k = 0; k < 4; ++k) runtime::decref(ts, runtime::list_pop(ts, l));  // the list never drops below kBase
+        runtime::poll_quiescent(ts);
+      }
+      ts.detach();
+      counters[w] = ts.counters;
+    });
+  for (int r = 0; r < kReaders; ++r)
+    threads.emplace_back([&, r] {
+      TS ts(rt);
+      start.arrive_and_wait();
+      for (int round = 0; round < kRounds; ++round) {
+        runtime::incref(ts, &l->ob);
+        auto* it = runtime::as<runtime::SeqIter>(runtime::seq_iter_new(ts, &l->ob, runtime::Type::kListIter));
+        runtime::decref(ts, &l->ob);
+        while (runtime::Object<RC>* o = runtime::seq_iter_next(ts, it)) {
+          if (o->type != runtime::Type::kInt) ++not_an_int;
+          ++got;
+          runtime::decref(ts, o);
+        }
+        runtime::decref(ts, &it->ob);
+        runtime::poll_quiescent(ts);
+        runtime::poll_rc_safepoint(ts);
+      }
+      ts.detach();
+      counters[kWriters + r] = ts.counters;
+    });
+  for (auto& t : threads) t.join();
+  runtime::unpark(rt.main);
+  EXPECT_EQ(not_an_int.load(), 0) << "a reader got a freed or foreign object";
+  EXPECT_GE(got.load(), kReaders * kRounds * kBase) << "every iteration sees at least the base items";
+  EXPECT_EQ(l->size, kBase);
+  runtime::qsbr_drain(rt.main);
+  runtime::poll_rc_safepoint(rt.main);
+  runtime::decref(rt.main, &l->ob);
+  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
+  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
+  for (const auto& c : counters) created += c.objects_created, destroyed += c.objects_destroyed;
+  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+}
+
 }  // namespace
 }  // namespace rclab::dictlock
