@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "common/fatal.h"
+#include "dictlock/critical_section.h"
 #include "dictlock/futex_mutex.h"
 #include "runtime/containers.h"
 #include "runtime/generation.h"

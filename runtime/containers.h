@@ -13,9 +13,9 @@
 #include <atomic>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 
 #include "common/fatal.h"
-#include "dictlock/critical_section.h"
 #include "runtime/abstract.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
@@ -130,14 +130,19 @@ template <class Cfg>
   return L::is_shared(s);
 }
 
-// Runs f inside l's critical section under locked lists, bare otherwise.
+// Runs f as one write through the list's lock (its critical section, under
+// `ft313`) under locked lists, bare otherwise; returns what f returns.
 template <class Cfg, class F>
 [[gnu::always_inline]] inline auto list_write(List<typename Cfg::RC>* l, F&& f) {
-  if constexpr (kLockedContainers<Cfg>) {
-    dictlock::Section cs(list_lock_state<Cfg>(l).mutex);
+  using R = decltype(f());
+  if constexpr (!kLockedContainers<Cfg>) {
     return f();
+  } else if constexpr (std::is_void_v<R>) {
+    Cfg::DictLock::write(list_lock_state<Cfg>(l), f);
   } else {
-    return f();
+    R r{};
+    Cfg::DictLock::write(list_lock_state<Cfg>(l), [&] { r = f(); });
+    return r;
   }
 }
 
@@ -243,13 +248,14 @@ template <class Cfg>
                                                              std::int64_t i, Tally& t) {
   using L = typename Cfg::DictLock;
   ++ts.counters.list_locked_reads;
-  dictlock::Section cs(list_lock_state<Cfg>(l).mutex);
   auto& s = list_lock_state<Cfg>(l);
-  if (!L::is_shared(s)) L::set_shared(s);
-  if (i >= l->size) return nullptr;
-  Object<typename Cfg::RC>* v = l->items[i];
-  incref_with_lock(ts, v, t);
-  return v;
+  return list_write<Cfg>(l, [&]() -> Object<typename Cfg::RC>* {
+    if (!L::is_shared(s)) L::set_shared(s);
+    if (i >= l->size) return nullptr;
+    Object<typename Cfg::RC>* v = l->items[i];
+    incref_with_lock(ts, v, t);
+    return v;
+  });
 }
 
 template <class Cfg>

@@ -45,7 +45,6 @@
 #include <new>
 #include <type_traits>
 
-#include "dictlock/critical_section.h"
 #include "runtime/counters.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -80,17 +79,17 @@ constexpr bool try_incref_reads() {
 // reader a table and a mask that belong together. Other policies read the
 // dict's mask field and their tables have no header (the same blocks as
 // before).
-template <class L, class Entry>
+template <class L>
 constexpr std::size_t table_header() {
   return try_incref_reads<L>() ? sizeof(std::uint64_t) : 0;
 }
 template <class L, class Entry>
 constexpr std::size_t table_block_size(std::uint64_t cap) {
-  return table_header<L, Entry>() + cap * sizeof(Entry);
+  return table_header<L>() + cap * sizeof(Entry);
 }
 template <class L, class Entry>
 inline void* table_block(Entry* table) {
-  return reinterpret_cast<char*>(table) - table_header<L, Entry>();
+  return reinterpret_cast<char*>(table) - table_header<L>();
 }
 template <class L, class Entry>
 inline std::uint64_t table_mask(const Entry* table) {
@@ -119,8 +118,8 @@ typename Dict<typename Cfg::RC>::Entry* dict_table_new(ThreadState<Cfg>& ts, std
   using L = typename Cfg::DictLock;
   using Entry = typename Dict<typename Cfg::RC>::Entry;
   char* block = static_cast<char*>(alloc_block(ts, detail::table_block_size<L, Entry>(cap)));
-  if constexpr (detail::table_header<L, Entry>() != 0) *reinterpret_cast<std::uint64_t*>(block) = cap - 1;
-  auto* table = reinterpret_cast<Entry*>(block + detail::table_header<L, Entry>());
+  if constexpr (detail::table_header<L>() != 0) *reinterpret_cast<std::uint64_t*>(block) = cap - 1;
+  auto* table = reinterpret_cast<Entry*>(block + detail::table_header<L>());
   for (std::uint64_t i = 0; i < cap; ++i) table[i] = {0, nullptr, nullptr};
   return table;
 }
@@ -193,6 +192,28 @@ Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
 template <bool kShared, class RC>
 Object<RC>* dict_lookup_slow(const typename Dict<RC>::Entry* table, std::uint64_t mask, Str<RC>* key);
 
+// The entry holding `key`, or nullptr: CPython's probe over one (table,
+// mask) view, every field loaded with acquire, for readers that run
+// unlocked. The bound is dict_lookup_slow's (below): a torn view
+// (`optimistic`'s, rejected afterwards by its version check) may hold no
+// empty slot; a whole one (`ft313`'s) meets one first.
+template <class RC>
+[[gnu::noinline]] const typename Dict<RC>::Entry* dict_lookup_entry(const typename Dict<RC>::Entry* table,
+                                                                   std::uint64_t mask, Str<RC>* key) {
+  const std::uint64_t h = key->hash;
+  std::uint64_t perturb = h;
+  std::uint64_t i = h & mask;
+  for (std::uint64_t n = 0; n <= mask + 13; ++n) {
+    const auto& e = table[i];
+    Str<RC>* k = detail::load<true>(e.key);
+    if (k == nullptr) return nullptr;
+    if (k == key || (detail::load<true>(e.hash) == h && k->view() == key->view())) return &e;
+    perturb >>= 5;
+    i = (i * 5 + perturb + 1) & mask;
+  }
+  return nullptr;
+}
+
 template <bool kShared, class RC>
 [[gnu::noinline]] Object<RC>* dict_lookup(const typename Dict<RC>::Entry* table, std::uint64_t mask,
                                           Str<RC>* key) {
@@ -220,18 +241,8 @@ template <bool kShared, class RC>
     });
     return e->key == nullptr ? nullptr : e->value;
   } else {
-    std::uint64_t perturb = h;
-    std::uint64_t i = h & mask;
-    for (std::uint64_t n = 0; n <= mask + 13; ++n) {
-      const auto& e = table[i];
-      Str<RC>* k = detail::load<true>(e.key);
-      if (k == nullptr) return nullptr;
-      if (k == key || (detail::load<true>(e.hash) == h && k->view() == key->view()))
-        return detail::load<true>(e.value);
-      perturb >>= 5;
-      i = (i * 5 + perturb + 1) & mask;
-    }
-    return nullptr;
+    const auto* e = dict_lookup_entry<RC>(table, mask, key);
+    return e == nullptr ? nullptr : detail::load<true>(e->value);
   }
 }
 
@@ -275,43 +286,26 @@ inline Object<typename Cfg::RC>* dict_get(Dict<typename Cfg::RC>* d, Str<typenam
 // incref_with_lock (3.13.15's read_failed), which marks the value so that
 // the next unlocked try succeeds. A miss returns at once.
 
-// The entry holding `key`, or nullptr: the probe over one whole view.
-template <class RC>
-[[gnu::noinline]] const typename Dict<RC>::Entry* dict_lookup_entry(const typename Dict<RC>::Entry* table,
-                                                                   std::uint64_t mask, Str<RC>* key) {
-  const std::uint64_t h = key->hash;
-  std::uint64_t perturb = h;
-  std::uint64_t i = h & mask;
-  for (;;) {
-    const auto& e = table[i];
-    Str<RC>* k = detail::load<true>(e.key);
-    if (k == nullptr) return nullptr;
-    if (k == key || (detail::load<true>(e.hash) == h && k->view() == key->view())) return &e;
-    perturb >>= 5;
-    i = (i * 5 + perturb + 1) & mask;
-  }
-}
-
 template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* dict_load_locked(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
                                                              Str<typename Cfg::RC>* key, Tally& t) {
   using L = typename Cfg::DictLock;
-  Object<typename Cfg::RC>* v;
-  {
-    dictlock::Section cs(dict_lock_state<Cfg>(d).mutex);
-    v = dict_find<L>(d, key);
-    if (v != nullptr) incref_with_lock(ts, v, t);
-  }
+  using O = Object<typename Cfg::RC>;
   ++ts.counters.dict_locked_reads;
-  return v;
+  return L::read(  // the policy's own read is this locked lookup (dictlock/ft313.h)
+      dict_lock_state<Cfg>(d), [d, key] { return dict_find<L>(d, key); },
+      [&](O* v) {
+        if (v != nullptr) incref_with_lock(ts, v, t);
+      });
 }
 
 template <class Cfg>
 [[gnu::noinline]] void dict_mark_shared(Dict<typename Cfg::RC>* d) {
   using L = typename Cfg::DictLock;
   auto& s = dict_lock_state<Cfg>(d);
-  dictlock::Section cs(s.mutex);
-  if (!L::is_shared(s)) L::set_shared(s);
+  L::write(s, [&] {
+    if (!L::is_shared(s)) L::set_shared(s);
+  });
 }
 
 template <class Cfg>
