@@ -23,6 +23,7 @@ namespace rclab::refcount {
 template <template <class...> class List>
 using AllPolicies = List<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Remote, Buffered, Biased, Immortal<Biased>,
                          SharedImmortal, Deferred<Immortal<Biased>>, Ft313<Immortal<Biased>>,
-                         Ft313<Immortal<Atomic>>>;
+                         Ft313<Immortal<Atomic>>, Immortal<Buffered>, Immortal<Remote>,
+                         Ft313<Immortal<Buffered>>, Ft313<Immortal<Remote>>>;
 
 }  // namespace rclab::refcount

@@ -219,6 +219,29 @@ struct Buffered {
   }
   static std::int64_t count(const Header& h) { return h.refcnt.load(std::memory_order_relaxed); }
 
+  // --- Immortal objects (under refcount/immortal.h's modifier) --------------
+  //
+  // The marker is Immortal's 2^62, but the test accepts anything from 2^61
+  // up, as CPython 3.12+'s accepts any count in its immortal range: an
+  // object made immortal may still have operations in logs that were handed
+  // over before it was marked, and the commit thread applies them to the
+  // marker afterwards (an incref applied before the marking and its decref
+  // applied after leave 2^62 - 1). Such drift is bounded by the references
+  // the object had when it was marked, so it never leaves the range.
+  //
+  // One race the range cannot absorb: the commit thread applies a count as
+  // a load and a store, so a marker stored between the two is overwritten
+  // by the object's real count. The object is then simply mortal and
+  // counted exactly; the runtime re-marks every immortal once the logs are
+  // quiesced, before any worker starts (runtime/runtime.h:
+  // reseal_immortals), and nothing marks objects after that.
+  static constexpr std::int64_t kImmortalMarker = std::int64_t(1) << 62;
+  static constexpr std::int64_t kImmortalFloor = std::int64_t(1) << 61;
+  static void store_immortal_marker(Header& h) { h.refcnt.store(kImmortalMarker, std::memory_order_relaxed); }
+  [[gnu::always_inline]] static bool has_immortal_marker(const Header& h) {
+    return h.refcnt.load(std::memory_order_relaxed) >= kImmortalFloor;
+  }
+
   // --- Safepoints (HasSafepoint) -------------------------------------------
 
   static bool has_pending(const Local& l) {

@@ -55,6 +55,15 @@ concept CanImmortalize = Policy<P> && requires(typename P::Header& h, const type
   { P::is_immortal(ch) } -> std::same_as<bool>;
 };
 
+// Immortal objects whose header holds a resource of the policy (remote's
+// count cell). The runtime frees immortal objects itself at shutdown, never
+// through decref, so it calls release_immortal(h, local) on each first, on
+// the thread that frees them.
+template <class P>
+concept ReleasesImmortals = CanImmortalize<P> && requires(typename P::Header& h, typename P::Local& l) {
+  { P::release_immortal(h, l) } -> std::same_as<void>;
+};
+
 // Policies whose owner threads must act at safepoints (biased counting's
 // merge queue). The runtime polls has_pending() where the eval loop polls
 // its eval breaker, calls safepoint() when it is set, and detach() once when

@@ -156,6 +156,22 @@ struct Remote {
 
   static std::int64_t count(const Header& h) { return h.count->load(std::memory_order_relaxed); }
 
+  // Immortal objects (under refcount/immortal.h's modifier, for the
+  // generations whose C code hands out small ints uncounted). The marker is
+  // a count of 2^62 in the object's own cell, so the test is the one load
+  // through the header that every operation makes anyway. Wouters' branch
+  // predates PEP 683; this is what his headers would do on 3.12+. Objects
+  // are marked during set-up, before another thread can count them, so a
+  // plain store is enough. An immortal object keeps its cell until the
+  // runtime frees it at shutdown, which gives the cell back
+  // (release_immortal).
+  static constexpr std::int64_t kImmortalMarker = std::int64_t(1) << 62;
+  static void store_immortal_marker(Header& h) { h.count->store(kImmortalMarker, std::memory_order_relaxed); }
+  [[gnu::always_inline]] static bool has_immortal_marker(const Header& h) {
+    return h.count->load(std::memory_order_relaxed) >= kImmortalMarker;
+  }
+  static void release_immortal(Header& h, Local& l) { give(l, h.count); }
+
   static std::vector<PolicyStat> stats(const Shared& s) {
     std::lock_guard g(const_cast<Shared&>(s).lock.value);
     return {{"remote_pages", s.pages.size()}, {"remote_pool_lock_acquisitions", s.lock_acquisitions}};

@@ -164,6 +164,7 @@ class Runtime {
   // has run and before the first worker starts, where 3.13t's first
   // non-main thread would trigger it; does nothing unless the policy asks
   // for it. Returns how many objects it made immortal (the tests read it).
+  // Reseals the immortals first (below), for every policy.
   std::size_t immortalize_at_thread_start();
 
   // Drops every entry (runtime/dict.h).
@@ -179,6 +180,11 @@ class Runtime {
  private:
   void start_commit_thread();
   void stop_commit_thread();
+  // With a commit thread (Immortal<Buffered>), an immortal's marker may have
+  // been overwritten by the commit thread applying an older log to it
+  // (refcount/buffered.h): once every log is applied, every immortal is
+  // marked again. Before the workers start; nothing is marked after.
+  void reseal_immortals();
   Int<RC>* new_small_int(TS& ts, std::int64_t v);
   void install_builtins();
   std::vector<O*> immortals_;  // freed last, by shutdown()
@@ -345,7 +351,10 @@ void Runtime<Cfg>::shutdown() {
   // Immortal objects last: every mortal object that referred to them is
   // gone, and every immortal one dropped its references above (they may
   // refer to each other in any order, so none is freed before all have).
-  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) free_storage(main, *it);
+  for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) {
+    if constexpr (refcount::ReleasesImmortals<RC>) RC::release_immortal((*it)->rc, main.rc);
+    free_storage(main, *it);
+  }
   immortals_.clear();
   qsbr_drain(main);
   main.detach();
@@ -441,6 +450,7 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
 
 template <SafeConfig Cfg>
 std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
+  reseal_immortals();
   if constexpr (!refcount::kImmortalizeAtThreadStart<RC>) {
     return 0;
   } else {
@@ -506,6 +516,14 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
     for (Builtin<RC>* d : method_descrs)
       if (d != nullptr) value(&d->ob);
     return immortals_.size() - before;
+  }
+}
+
+template <SafeConfig Cfg>
+void Runtime<Cfg>::reseal_immortals() {
+  if constexpr (refcount::HasCommitThread<RC> && refcount::CanImmortalize<RC>) {
+    quiesce(main);  // no log holds an operation any more, and only this thread runs
+    for (O* o : immortals_) RC::make_immortal(o->rc);
   }
 }
 

@@ -50,7 +50,6 @@
 namespace rclab::refcount {
 namespace {
 
-using tests::Concat;
 using tests::Filter;
 using tests::ToTypes;
 using tests::TypeList;
@@ -249,10 +248,8 @@ class RefcountConformance : public ::testing::Test {
   Harness<P> hx;
 };
 
-// Every policy a configuration may use (refcount/all.h), and, test-only,
-// the immortal modifier over the bases no configuration wraps with it: a
-// modifier must leave mortal objects' counting exactly as it was.
-using Policies = Concat<AllPolicies<TypeList>, TypeList<Immortal<Buffered>>>;
+// Every policy a configuration may use (refcount/all.h).
+using Policies = AllPolicies<TypeList>;
 TYPED_TEST_SUITE(RefcountConformance, ToTypes<Policies>);
 
 // The cases that move objects across threads, for the policies that allow
@@ -681,6 +678,56 @@ TYPED_TEST(ImmortalConformance, CountsNeverChangeAndNeverReachZero) {
   hx.settle(main_local);
   EXPECT_EQ(hx.count(o), marker);
   EXPECT_EQ(zero.load() + hx.freed(Path::kCommit), 0);
+}
+
+// An object marked immortal while operations on it still wait in logs
+// (buffered counting: set-up counts it, then marks it): those operations
+// are applied to the marker afterwards, and it must stay immortal. The
+// incref is applied before the marking and its decref after, the case that
+// takes an exact marker one below itself.
+template <class P>
+struct ImmortalWithCommitThread : std::bool_constant<CanImmortalize<P> && HasCommitThread<P>> {};
+template <class P>
+class ImmortalCommitConformance : public RefcountConformance<P> {};
+using ImmortalCommitPolicies = ToTypes<Filter<ImmortalWithCommitThread, Policies>>;
+TYPED_TEST_SUITE(ImmortalCommitConformance, ImmortalCommitPolicies);
+
+TYPED_TEST(ImmortalCommitConformance, MarkedWithPendingOperationsStaysImmortal) {
+  auto& hx = this->hx;
+  typename TypeParam::Local main_local(hx.shared);
+  auto& o = hx.make(1)[0];
+  hx.init(o, main_local);
+  hx.incref(o, main_local);
+  hx.settle(main_local);  // the incref is applied: 2
+  ASSERT_EQ(hx.count(o), 2);
+  EXPECT_FALSE(hx.decref(o, main_local));  // logged, not yet applied
+  TypeParam::make_immortal(o.h);
+  hx.settle(main_local);  // the decrement lands on the marker
+  EXPECT_TRUE(TypeParam::is_immortal(o.h));
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(hx.decref(o, main_local));
+  hx.settle(main_local);
+  EXPECT_TRUE(TypeParam::is_immortal(o.h)) << "an immortal's decrefs must never be applied";
+  EXPECT_EQ(hx.freed_total(), 0);
+  hx.detach(main_local);
+}
+
+// An immortal remote object keeps its cell until the runtime frees it at
+// shutdown, which gives the cell back (ReleasesImmortals).
+TEST(RemoteCounts, AnImmortalsCellComesBackWhenItIsReleased) {
+  using P = Immortal<Remote>;
+  static_assert(ReleasesImmortals<P>);
+  P::Shared shared;
+  {
+    P::Local local(shared);
+    P::Header h;
+    P::init(h, local);
+    P::make_immortal(h);
+    for (int i = 0; i < 10; ++i) EXPECT_FALSE(P::decref(h, local));
+    EXPECT_TRUE(P::is_immortal(h));
+    EXPECT_EQ(Remote::cells_out(shared), std::int64_t(Remote::kBatch)) << "one batch in this thread's cache";
+    P::release_immortal(h, local);
+  }
+  EXPECT_EQ(Remote::cells_out(shared), 0) << "the immortal's cell leaked";
 }
 
 // Remote headers: counts come from pages of 32768 through per-thread

@@ -35,10 +35,12 @@ namespace rclab::experiments::configs {
 
 using refcount::Atomic;
 using refcount::Biased;
+using refcount::Buffered;
 using refcount::Deferred;
 using refcount::Ft313;
 using refcount::Immortal;
 using refcount::Plain;
+using refcount::Remote;
 using runtime::Config;
 using runtime::IntervalGil;
 using runtime::IsolatedGil;

@@ -47,6 +47,24 @@ std::span<const ConfigEntry> py313t_family() {
           "3.13t with nogil-3.9's dict reads in place of its object locks: a version-checked unlocked lookup and "
           "a futex mutex for writers, lists unlocked",
           {"py313t", "py313t"}),
+      // The historical strategies on today's interpreter, each one axis from
+      // 3.13t (with 3.13t's immortals, which 3.13's C code needs): no real
+      // system answers how they would do here.
+      make_entry<Config313t<Ft313<Immortal<Buffered>>>>(
+          "py313t-buffered",
+          "3.13t with Hastings' buffered counting (the Gilectomy, October 2016) instead of biased counts: "
+          "per-thread incref/decref logs applied by a commit thread in epochs",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ft313<Immortal<Remote>>>>(
+          "py313t-remote",
+          "3.13t with Wouters' remote headers (2017) instead of biased counts: atomic counts in separate pages "
+          "of 32768, reached through a pointer in the header",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ft313<Immortal<Atomic>>, NoGil, runtime::Py313<false>, Recursive>>(
+          "py313t-gilectomy",
+          "the Gilectomy's strategy on 3.13t's interpreter: atomic counts (py313t-atomic) with its recursive "
+          "lock around every dict lookup and update in place of 3.13t's object locks, lists unlocked",
+          {"py313t", "py313t-atomic"}),
       make_entry<Config313t<Ft313<Immortal<Biased>>, IntervalGil>>(
           "py313t-gil", "3.13t with the GIL on (PYTHON_GIL=1): the free-threaded build's costs without its "
           "parallelism", {"py313t", "py313t"}),
