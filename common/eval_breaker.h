@@ -4,9 +4,10 @@
 // one `eval_breaker` word so the hot loop pays a single relaxed load per check
 // (ceval.c). rclab keeps the same shape so that every policy that needs the
 // running threads to act at a safepoint can use one check. Today only the
-// GIL's drop request lives here: buffered counting's epochs and biased
-// counting's merge queue are polled beside it through their policy's own
-// has_pending() (runtime/object_ops.h: poll_rc_safepoint).
+// GIL's drop request, a stop-the-world request and a scheduled collection
+// live here: buffered counting's epochs and biased counting's merge queue
+// are polled beside it through their policy's own has_pending()
+// (runtime/object_ops.h: poll_rc_safepoint).
 //
 // Threading: any thread may set or clear a bit; the loop reads it relaxed.
 // A request is a hint, not a synchronisation: whoever acts on it takes the
@@ -24,6 +25,8 @@ class alignas(kCacheLine) EvalBreaker {
  public:
   enum Bit : std::uint32_t {
     kGilDropRequest = 1u << 0,
+    kStopTheWorld = 1u << 1,  // suspend at this check (runtime/stop_the_world.h)
+    kGcScheduled = 1u << 2,   // a thread found the collector's threshold crossed (runtime/deferred_gc.h)
   };
 
   bool any() const { return bits_.load(std::memory_order_relaxed) != 0; }

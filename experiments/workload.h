@@ -62,6 +62,8 @@ namespace detail {
 template <runtime::SafeConfig Cfg>
 void defer_module_functions(runtime::Runtime<Cfg>& rt) {
   using namespace runtime;
+  // 3.14t's deferral (refcount/ft314.h) happens at creation, with its bias.
+  if constexpr (kHasDeferredGc<Cfg>) return;
   auto defer = [](Object<typename Cfg::RC>* v) {
     if (v->type == Type::kFunction && !(as<Function>(v)->code->flags & kCoNested)) v->flags |= kDeferredFlag;
   };

@@ -140,8 +140,9 @@ RunRecord run_workload(const RunParams& p) {
         if constexpr (requires { ts.frames.trace; }) ts.frames.trace = buf;
       }
       Cfg::TState::attach(&ts);
-      // A thread asleep on a dict's lock is parked (dictlock/futex_mutex.h).
-      if constexpr (refcount::HasParking<typename Cfg::RC>)
+      // A thread asleep on a dict's lock is parked (dictlock/futex_mutex.h):
+      // buffered counting's epochs and 3.14t's stop-the-world go on without it.
+      if constexpr (refcount::HasParking<typename Cfg::RC> || runtime::kHasDeferredGc<Cfg>)
         dictlock::tls_blocking_hooks = {[](void* t) { runtime::park(*static_cast<TS*>(t)); },
                                         [](void* t) { runtime::unpark(*static_cast<TS*>(t)); }, &ts};
       ThreadCounters counters;  // opened here: perf_event_open costs a system call per counter
@@ -236,6 +237,22 @@ RunRecord run_workload(const RunParams& p) {
   if constexpr (runtime::detail::try_incref_reads<typename Cfg::DictLock>()) {
     r.policy_stats.emplace_back("ft313_dict_locked_reads", work.dict_locked_reads);
     r.policy_stats.emplace_back("ft313_list_locked_reads", work.list_locked_reads);
+  }
+  // 3.14t's collector and per-thread counts while the threads ran
+  // (runtime/deferred_gc.h): collections, deferred objects they freed,
+  // collections that could free none (a thread's stack not saved), stops of
+  // the world, per-thread count operations and merged slots. Read before
+  // shutdown, which collects the rest.
+  if constexpr (runtime::kHasDeferredGc<Cfg>) {
+    {
+      std::lock_guard g(rt.gc_shared.lock);
+      r.policy_stats.emplace_back("gc_collections", rt.gc_shared.collections);
+      r.policy_stats.emplace_back("gc_deferred_freed", rt.gc_shared.freed);
+      r.policy_stats.emplace_back("gc_collections_skipped", rt.gc_shared.skipped);
+      r.policy_stats.emplace_back("ptrc_merged", rt.gc_shared.merged);
+    }
+    r.policy_stats.emplace_back("stw_stops", rt.gc_shared.stw.stops());
+    r.policy_stats.emplace_back("ptrc_ops", work.rc.per_thread);
   }
   // An isolated worker's state goes before its runtime, which it refers to.
   if constexpr (kIsolated) states.clear();

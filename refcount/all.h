@@ -12,8 +12,10 @@
 #include "refcount/buffered.h"
 #include "refcount/deferred.h"
 #include "refcount/ft313.h"
+#include "refcount/ft314.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
+#include "refcount/ptrc.h"
 #include "refcount/remote.h"
 #include "refcount/shared_immortal.h"
 
@@ -24,6 +26,7 @@ template <template <class...> class List>
 using AllPolicies = List<Plain, Atomic, Immortal<Plain>, Immortal<Atomic>, Remote, Buffered, Biased, Immortal<Biased>,
                          SharedImmortal, Deferred<Immortal<Biased>>, Ft313<Immortal<Biased>>,
                          Ft313<Immortal<Atomic>>, Immortal<Buffered>, Immortal<Remote>,
-                         Ft313<Immortal<Buffered>>, Ft313<Immortal<Remote>>>;
+                         Ft313<Immortal<Buffered>>, Ft313<Immortal<Remote>>, Ft314<Immortal<Biased>>,
+                         Ptrc<Ft314<Immortal<Biased>>>>;
 
 }  // namespace rclab::refcount

@@ -41,6 +41,11 @@ struct Atomic {
   static bool decref(Header& h, Local&) { return h.refcnt.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
   static std::int64_t count(const Header& h) { return h.refcnt.load(std::memory_order_relaxed); }
+
+  // Adds `delta` (either sign) from any thread, with no zero test: only for
+  // objects that carry a deferred bias (refcount/ft314.h), whose count this
+  // cannot take to zero.
+  static void add_count(Header& h, std::int64_t delta) { h.refcnt.fetch_add(delta, std::memory_order_relaxed); }
 };
 
 }  // namespace rclab::refcount

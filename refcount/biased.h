@@ -195,6 +195,13 @@ struct Biased {
     return decref_shared(h, l);
   }
 
+  // Adds `delta` (either sign) to the shared word from any thread, with no
+  // zero test, as 3.14t's _PyObject_SetDeferredRefcount sets its bias and
+  // _PyObject_MergePerThreadRefcounts adds a thread's counts: only for
+  // objects that carry a deferred bias (refcount/ft314.h), whose shared
+  // count this cannot take to zero, so the state bits never matter.
+  static void add_count(Header& h, std::int64_t delta) { h.shared.fetch_add(delta * kOne, std::memory_order_relaxed); }
+
   static std::int64_t count(const Header& h) {
     const std::int64_t s = h.shared.load(std::memory_order_relaxed);
     return std::int64_t(h.local.load(std::memory_order_relaxed)) + (s >> kShift) -

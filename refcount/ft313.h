@@ -43,17 +43,8 @@ template <Policy Base>
 struct Ft313 : Base {
   using Inner = Base;
   static constexpr std::string_view kModifier = "ft313";
-  static constexpr bool kImmortalizeAtThreadStart = true;
+  static constexpr bool kImmortalizeConstants = true;      // rule 1
+  static constexpr bool kImmortalizeAtThreadStart = true;  // rule 2
 };
-
-// Whether a policy asks for 3.13t's immortalisation (Ft313 anywhere in its
-// chain: later modifiers inherit the flag).
-template <class P>
-inline constexpr bool kImmortalizeAtThreadStart = [] {
-  if constexpr (requires { P::kImmortalizeAtThreadStart; })
-    return bool(P::kImmortalizeAtThreadStart);
-  else
-    return false;
-}();
 
 }  // namespace rclab::refcount

@@ -117,6 +117,38 @@ constexpr bool defers_stack_refs() {
     return false;
 }
 
+// Flags a modifier sets for the runtime to read (each false unless a policy
+// in the chain says otherwise; modifiers inherit their base's):
+//   kImmortalizeConstants      code constants immortal (3.13t and 3.14t:
+//                              Objects/codeobject.c's intern_constants)
+//   kImmortalizeAtThreadStart  3.13t's deferred objects immortal at the first
+//                              thread start (refcount/ft313.h)
+//   kCollectsDeferred          3.14t's deferral: deferred objects carry a
+//                              bias and only the collector frees them
+//                              (refcount/ft314.h, runtime/deferred_gc.h)
+//   kPerThreadRefcounts        3.14t's per-thread counts of types, code and
+//                              module dicts (refcount/ptrc.h)
+#define RCLAB_POLICY_FLAG(flag)                      \
+  template <class P>                                 \
+  inline constexpr bool flag = [] {                  \
+    if constexpr (requires { P::flag; })             \
+      return bool(P::flag);                          \
+    else                                             \
+      return false;                                  \
+  }();
+RCLAB_POLICY_FLAG(kImmortalizeConstants)
+RCLAB_POLICY_FLAG(kImmortalizeAtThreadStart)
+RCLAB_POLICY_FLAG(kCollectsDeferred)
+RCLAB_POLICY_FLAG(kPerThreadRefcounts)
+#undef RCLAB_POLICY_FLAG
+
+// Policies that can add to a count from any thread without a zero test
+// (the deferred bias, merged per-thread counts).
+template <class P>
+concept AddsCounts = Policy<P> && requires(typename P::Header& h, std::int64_t d) {
+  { P::add_count(h, d) } -> std::same_as<void>;
+};
+
 // A policy whose mortal objects must never be counted from another thread
 // than their creator's (shared_immortal): a workload that hands objects
 // between threads (its CROSSES_THREADS) is refused under it.

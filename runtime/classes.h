@@ -22,6 +22,7 @@
 #include <new>
 
 #include "common/fatal.h"
+#include "runtime/deferred_gc_ops.h"
 #include "runtime/dict.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -118,6 +119,7 @@ Class<typename Cfg::RC>* class_new(ThreadState<Cfg>& ts, Str<typename Cfg::RC>* 
   using RC = typename Cfg::RC;
   auto* c = ::new (alloc_block(ts, sizeof(Class<RC>))) Class<RC>;  // default members: no version, no shared keys
   init_object(ts, &c->ob, Type::kClass);
+  if constexpr (kHasDeferredGc<Cfg>) gc_defer(ts, &c->ob, true);  // 3.14t: type_new_alloc's unique id
   incref(ts, &name->ob);
   c->name = name;
   incref(ts, &ns->ob);

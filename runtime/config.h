@@ -67,6 +67,9 @@ constexpr std::string_view unsafe_reason() {
     return "its counting leaves deferred objects' stack references uncounted, and its interpreter generation "
            "does not route heap-to-stack moves through to_stack/from_stack (runtime/generation.h): counts "
            "would drift";
+  else if constexpr (refcount::kCollectsDeferred<typename C::RC> && !C::Gen::kScansStacks)
+    return "its deferred objects are freed only by 3.14t's collector, which scans every thread's frames, and its "
+           "interpreter generation's frames cannot be scanned (runtime/generation.h: kScansStacks)";
   else if constexpr (C::DictLock::kNeedsGil && !C::Gil::kExclusive)
     return "its dicts have no lock and need a GIL, but its GIL excludes nothing: a lookup could read a "
            "table a writer is resizing";

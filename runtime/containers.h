@@ -301,6 +301,7 @@ template <class Cfg>
       item = list_get_item_ref(ts, l, it->index, ts.counters.rc);
       if (item != nullptr) {
         ++it->index;
+        from_stack(ts, item);  // tp_iternext's reference is counted, deferred or not
         return item;
       }
     } else if (it->index < l->size) {

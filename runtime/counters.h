@@ -25,12 +25,14 @@ struct Tally {
   std::uint64_t increfs = 0;
   std::uint64_t decrefs = 0;
   std::uint64_t deferred = 0;
+  std::uint64_t per_thread = 0;  // among them, 3.14t's per-thread counts (runtime/deferred_gc.h)
   std::uint64_t immortal_increfs = 0;
   std::uint64_t immortal_decrefs = 0;
   Tally& operator+=(const Tally& o) {
     increfs += o.increfs;
     decrefs += o.decrefs;
     deferred += o.deferred;
+    per_thread += o.per_thread;
     immortal_increfs += o.immortal_increfs;
     immortal_decrefs += o.immortal_decrefs;
     return *this;
@@ -39,6 +41,7 @@ struct Tally {
     increfs -= o.increfs;
     decrefs -= o.decrefs;
     deferred -= o.deferred;
+    per_thread -= o.per_thread;
     immortal_increfs -= o.immortal_increfs;
     immortal_decrefs -= o.immortal_decrefs;
     return *this;

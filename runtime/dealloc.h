@@ -11,6 +11,7 @@
 #include "runtime/builtins.h"
 #include "runtime/config.h"
 #include "runtime/containers.h"
+#include "runtime/deferred_gc_ops.h"
 #include "runtime/dict.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -71,14 +72,16 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     }
     case Type::kFunction: {
       Function<RC>* fn = as<Function>(o);
-      decref(ts, &std::exchange(fn->code, nullptr)->ob);
-      decref(ts, &std::exchange(fn->globals, nullptr)->ob);
+      // func_dealloc's _Py_DECREF_CODE, func_clear's _Py_DECREF_DICT and
+      // _Py_DECREF_BUILTINS: per-thread counts under 3.14t's `ptrc`.
+      thread_decref(ts, &std::exchange(fn->code, nullptr)->ob, ts.counters.rc);
+      thread_decref(ts, &std::exchange(fn->globals, nullptr)->ob, ts.counters.rc);
       decref(ts, &std::exchange(fn->name, nullptr)->ob);
       if (fn->closure != nullptr) decref(ts, &std::exchange(fn->closure, nullptr)->ob);
       if (fn->qualname != nullptr) decref(ts, &std::exchange(fn->qualname, nullptr)->ob);
       xdecref(ts, std::exchange(fn->doc, nullptr));
       xdecref(ts, std::exchange(fn->module, nullptr));
-      if (fn->builtins != nullptr) decref(ts, &std::exchange(fn->builtins, nullptr)->ob);
+      if (fn->builtins != nullptr) thread_decref(ts, &std::exchange(fn->builtins, nullptr)->ob, ts.counters.rc);
       return;
     }
     case Type::kListIter:
@@ -104,7 +107,7 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       Instance<RC>* obj = as<Instance>(o);
       for (std::uint32_t i = 0; i < obj->nvalues; ++i) xdecref(ts, std::exchange(obj->values()[i], nullptr));
       if (obj->dict != nullptr) decref(ts, &std::exchange(obj->dict, nullptr)->ob);
-      decref(ts, &std::exchange(obj->cls, nullptr)->ob);
+      thread_decref(ts, &std::exchange(obj->cls, nullptr)->ob, ts.counters.rc);  // _Py_DECREF_TYPE
       return;
     }
     case Type::kMethod: {
@@ -133,6 +136,7 @@ template <class Cfg>
 void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   using RC = typename Cfg::RC;
   ++ts.counters.objects_destroyed;
+  gc_free(ts, o->type);
   std::size_t size = 0;
   switch (o->type) {
     case Type::kNone: case Type::kBool: size = sizeof(Object<RC>); break;
@@ -218,6 +222,9 @@ void ThreadState<Cfg>::detach() {
     Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
   else
     Cfg::Frames::release(frames);  // a frame stack: every frame has been popped
+  // Last, once the frees above have counted: per-thread counts merged for
+  // good, and the collector no longer scans or waits for this thread.
+  gc_thread_end(*this);
 }
 
 }  // namespace rclab::runtime

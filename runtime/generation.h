@@ -73,6 +73,7 @@ struct Py36 {
   static constexpr bool kMortalBuiltins = false;
   static constexpr bool kImmortalsUncounted = false;
   static constexpr bool kDefersStackRefs = true;
+  static constexpr bool kScansStacks = false;
   template <class F>
   static constexpr bool frames_fit = freelists::Freelist<F>;
   template <class RC>
@@ -92,7 +93,8 @@ struct Py313 {
   static constexpr bool kNeedsGil = kSpecialize;
   static constexpr bool kMortalBuiltins = true;
   static constexpr bool kImmortalsUncounted = true;
-  static constexpr bool kDefersStackRefs = false;
+  static constexpr bool kDefersStackRefs = true;
+  static constexpr bool kScansStacks = true;
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
   template <class RC>
@@ -112,6 +114,7 @@ concept Generation = requires {
   { G::kMortalBuiltins } -> std::convertible_to<bool>;
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
   { G::kDefersStackRefs } -> std::convertible_to<bool>;
+  { G::kScansStacks } -> std::convertible_to<bool>;
 };
 
 // The generation's interpreter for one configuration: check_module,

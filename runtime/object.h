@@ -97,6 +97,10 @@ struct Dict {
   // index is valid for as long as the version is: LOAD_GLOBAL_MODULE reads
   // table[index] after comparing it.
   std::uint32_t keys_version = 0;
+  // 3.14t's unique id of a module's dict (runtime/deferred_gc.h): its slot
+  // in every thread's per-thread counts, or 0. In the struct's tail
+  // padding, so the dict's size is unchanged.
+  std::uint32_t unique_id = 0;
 };
 
 // Code flags (CPython's CO_*) that the call path tests.
@@ -146,6 +150,7 @@ struct Code {
   std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (empty for every workload so far)
   std::uint32_t nexceptiontable = 0;
   std::uint32_t version = 0;  // co_version: the version functions made from it get
+  std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
 };
 
 // The block holding a code's localspluskinds: one byte per slot, at least
@@ -235,6 +240,7 @@ struct Class {
   std::uint32_t version_tag = 0;
   std::uint32_t shared_keys_version = 0;
   std::uint32_t nshared = 0;
+  std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
   Str<RC>* shared_keys[kMaxSharedKeys] = {};
 };
 

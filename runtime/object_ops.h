@@ -34,12 +34,66 @@ inline void free_block(ThreadState<Cfg>& ts, void* p, std::size_t size) {
 // Under a policy that makes every object made before the workers run
 // immortal (kImmortalizeShared), objects a workload's module makes at
 // set-up are immortalized here (frames excepted: they stay private).
+// --- 3.14t's young count (runtime/deferred_gc.h) ------------------------------
+// Here, not in runtime/deferred_gc_ops.h, because every object's creation
+// and release runs through it.
+namespace detail {
+// Adds what this thread allocated and freed to the young count; true when
+// a collection should be scheduled (gc_should_collect's first two gates).
+template <class Cfg>
+bool flush_alloc_count(ThreadState<Cfg>& ts) {
+  auto& s = ts.rt.gc_shared;
+  const std::int64_t n = ts.gc.alloc_count;
+  ts.gc.alloc_count = 0;
+  s.net_total.fetch_add(n, std::memory_order_relaxed);
+  const std::int64_t young = s.young.fetch_add(n, std::memory_order_relaxed) + n;
+  return n > 0 && young > DeferredGc::kThreshold && young >= s.long_lived.load(std::memory_order_relaxed) / 4;
+}
+}  // namespace detail
+
+// record_allocation / record_deallocation, for GC-tracked types: a
+// thread-local count, added to the shared one each 512.
+template <class Cfg>
+[[gnu::always_inline]] inline void gc_alloc(ThreadState<Cfg>& ts, Type type) {
+  if constexpr (kHasDeferredGc<Cfg>) {
+    if (!is_gc_type(type)) return;
+    if (++ts.gc.alloc_count >= DeferredGc::kLocalBatch) [[unlikely]]
+      if (detail::flush_alloc_count(ts)) ts.rt.breaker.set(EvalBreaker::kGcScheduled);  // _Py_ScheduleGC
+  } else {
+    (void)ts, (void)type;
+  }
+}
+template <class Cfg>
+[[gnu::always_inline]] inline void gc_free(ThreadState<Cfg>& ts, Type type) {
+  if constexpr (kHasDeferredGc<Cfg>) {
+    if (!is_gc_type(type)) return;
+    if (--ts.gc.alloc_count <= -DeferredGc::kLocalBatch) [[unlikely]]
+      detail::flush_alloc_count(ts);
+  } else {
+    (void)ts, (void)type;
+  }
+}
+
+// A thread leaves and re-enters the interpreter around a blocking wait: a
+// stop-the-world then does not wait for it (runtime/stop_the_world.h).
+template <class Cfg>
+inline void stw_detach(ThreadState<Cfg>& ts) {
+  if constexpr (kHasDeferredGc<Cfg>) ts.rt.gc_shared.stw.detach(ts.gc.stw);
+  else (void)ts;
+}
+template <class Cfg>
+inline void stw_attach(ThreadState<Cfg>& ts) {
+  if constexpr (kHasDeferredGc<Cfg>) ts.rt.gc_shared.stw.attach(ts.gc.stw);
+  else (void)ts;
+}
+
 template <class Cfg>
 inline void init_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Type type) {
   Cfg::RC::init(o->rc, ts.rc);
   o->type = type;
   o->flags = 0;
   ++ts.counters.objects_created;
+  gc_alloc(ts, type);
   if constexpr (requires { Cfg::RC::kImmortalizeShared; }) {
     if (ts.rt.immortalize_new && type != Type::kFrame) ts.rt.immortalize(ts, o);
   }
@@ -315,7 +369,9 @@ void qsbr_park(ThreadState<Cfg>& ts) {
 template <class Cfg>
 inline void gil_yield(ThreadState<Cfg>& ts) {
   if constexpr (kUsesQsbr<Cfg>) Qsbr::park(ts.qsbr);
+  stw_detach(ts);
   Cfg::Gil::yield(ts.rt.gil_shared, ts.gil);
+  stw_attach(ts);
   if constexpr (kUsesQsbr<Cfg>) Qsbr::unpark(ts.qsbr);
 }
 
@@ -327,9 +383,11 @@ template <class Cfg>
 inline void park(ThreadState<Cfg>& ts) {
   if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::park(ts.rc);
   if constexpr (kUsesQsbr<Cfg>) Qsbr::park(ts.qsbr);
+  stw_detach(ts);
 }
 template <class Cfg>
 inline void unpark(ThreadState<Cfg>& ts) {
+  stw_attach(ts);
   if constexpr (kUsesQsbr<Cfg>) Qsbr::unpark(ts.qsbr);
   if constexpr (refcount::HasParking<typename Cfg::RC>) Cfg::RC::unpark(ts.rc);
 }

@@ -46,6 +46,7 @@
 #include "runtime/containers.h"
 #include "runtime/counters.h"
 #include "runtime/dealloc.h"
+#include "runtime/deferred_gc_ops.h"
 #include "runtime/dict.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -94,6 +95,7 @@ class Runtime {
   typename Cfg::Frames::Shared frames_shared;
   typename Cfg::Gil::Shared gil_shared;
   typename QsbrOf<Cfg>::Shared qsbr_shared;  // retired dict tables and values (runtime/qsbr.h)
+  typename DeferredGcOf<Cfg>::Shared gc_shared{breaker};  // 3.14t's collector (runtime/deferred_gc.h)
 
   // The interpreter generation's per-runtime state (runtime/generation.h).
   typename Cfg::Gen::Shared gen;
@@ -241,9 +243,10 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   decref(main, &builtins_name->ob);  // the intern table's reference keeps it
   builtins = new_dict(main);
   globals = new_dict(main);
-  // Module dicts: the frames' globals and builtins (PEP 703 defers them).
-  builtins->ob.flags |= kDeferredFlag;
-  globals->ob.flags |= kDeferredFlag;
+  // Module dicts: the frames' globals and builtins (PEP 703 defers them;
+  // 3.14t gives them unique ids: _PyDict_EnablePerThreadRefcounting).
+  gc_defer(main, &builtins->ob, true);
+  gc_defer(main, &globals->ob, true);
   mark_shared(main, &builtins->ob);
   mark_shared(main, &globals->ob);
   dict_set(main, globals, builtins_name, &builtins->ob);
@@ -262,6 +265,8 @@ void Runtime<Cfg>::install_builtins() {
     // immortal (PEP 683): `len`, the method descriptors and the heap type
     // Queue are counted there (kMortalBuiltins).
     if (!Cfg::Gen::kMortalBuiltins || def.static_type) immortalize(main, &b->ob);
+    // 3.14t defers the rest: module-level C functions and method descriptors.
+    else if constexpr (kHasDeferredGc<Cfg>) gc_defer(main, &b->ob, false);
     if (def.self_type == Type::kCount) {
       Str<RC>* name = intern(main, def.name);
       dict_set(main, builtins, name, &b->ob);
@@ -318,36 +323,46 @@ void Runtime<Cfg>::shutdown() {
     if constexpr (refcount::CanImmortalize<RC>) {
       if (RC::is_immortal(o->rc)) return;  // freed below, with the other immortals
     }
-    if (RC::count(o->rc) != 1) {
+    if (heap_count<Cfg>(o) != 1) {  // a deferred object's bias left out (runtime/deferred_gc_ops.h)
       std::fprintf(stderr, "rclab: fatal: at shutdown %s has %lld references, expected 1\n", what,
-                   (long long)RC::count(o->rc));
+                   (long long)heap_count<Cfg>(o));
       fatal("reference count wrong at shutdown");
     }
     decref(main, o);
   };
+  // Counts exact again after a batch of decrefs: the commit thread's logs
+  // applied, and (3.14t) the deferred objects left with no reference freed
+  // by a collection, which is the only way they go.
+  auto settle = [&] {
+    quiesce(main);
+    gc_collect_at_shutdown(main);
+  };
   dict_clear(main, globals);
-  quiesce(main);  // the function, its code and constants go, and their references to the globals
+  settle();  // the function, its code and constants go, and their references to the globals
   // Immortal containers (under kImmortalizeShared, everything a workload
   // made at set-up) let go of what they refer to now, so the runtime's own
   // objects below are down to its reference; they are freed last.
   for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) drop_refs(main, *it);
-  quiesce(main);
+  settle();
   release(&globals->ob, "the globals dict");
-  quiesce(main);  // the globals' reference to the builtins
+  settle();  // the globals' reference to the builtins
   release(&builtins->ob, "the builtins dict");
-  quiesce(main);  // the builtins dict's references to the builtins and `object`
+  settle();  // the builtins dict's references to the builtins and `object`
   release(&object_class->ob, "the class object");
   release(&empty_tuple->ob, "the empty tuple");
   for (auto*& d : method_descrs)
     if (d != nullptr) release(&d->ob, "a method descriptor");
-  quiesce(main);
+  settle();
   for (auto& [text, str] : interned_) release(&str->ob, "an interned str");
   interned_.clear();
   for (auto*& i : small_ints) release(&i->ob, "a small int");
   release(false_, "False");
   release(true_, "True");
   release(none, "None");
-  quiesce(main);
+  settle();
+  if constexpr (kHasDeferredGc<Cfg>) {
+    if (!gc_shared.deferred.empty()) fatal("a deferred object outlived the runtime: a count it was given was never dropped");
+  }
   // Immortal objects last: every mortal object that referred to them is
   // gone, and every immortal one dropped its references above (they may
   // refer to each other in any order, so none is freed before all have).
@@ -438,7 +453,7 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
     const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
-    if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeAtThreadStart<RC>)
+    if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeConstants<RC>)
       fatal("immortalize: only leaf objects may be immortal under this policy");
     if (RC::is_immortal(o->rc)) return;  // already (made so at creation, or twice by set-up)
     RC::make_immortal(o->rc);
@@ -451,18 +466,17 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
 template <SafeConfig Cfg>
 std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
   reseal_immortals();
-  if constexpr (!refcount::kImmortalizeAtThreadStart<RC>) {
+  if constexpr (!refcount::kImmortalizeConstants<RC>) {
     return 0;
   } else {
     const std::size_t before = immortals_.size();
     auto mortal = [](O* o) { return o != nullptr && !RC::is_immortal(o->rc); };
-    // Rule 1: a code object's constants (should_immortalize_constant): str,
-    // int (and float, bytes, complex: rclab's consts have none), and tuples
-    // whose items are already immortal. Nested code objects are deferred,
-    // so rule 2 takes them, and their constants with them.
-    auto code = [&](auto& self, Code<RC>* c) -> void {
-      if (!mortal(&c->ob)) return;
-      immortalize(main, &c->ob);
+    // Rule 1 (3.13t and 3.14t): a code object's constants
+    // (should_immortalize_constant): str, int (and float, bytes, complex:
+    // rclab's consts have none), and tuples whose items are already
+    // immortal. Nested code objects: their constants too (3.14t leaves the
+    // code objects themselves deferred; 3.13t's rule 2 takes them).
+    auto constants = [&](auto& self, Code<RC>* c) -> void {
       for (std::int64_t i = c->consts->size; i-- > 0;) {
         O* v = c->consts->items()[i];
         if (v->type == Type::kCode) self(self, as<Code>(v));
@@ -485,36 +499,55 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
       for (Tuple<RC>* names : {c->names, c->localsplusnames})
         if (names != nullptr) constant(constant, &names->ob);
     };
-    // Rule 2: the deferred objects reachable from the module — its dict and
-    // the builtins', module-level functions and their code, classes (heap
-    // types) and the functions in their namespaces, builtin functions and
-    // method descriptors. A class's own dict is not deferred in 3.13t and
-    // stays counted, as do nested functions (closures) and instances.
-    auto value = [&](O* v) {
-      if (!mortal(v)) return;
-      if (v->type == Type::kFunction && (v->flags & kDeferredFlag)) {
-        immortalize(main, v);
-        code(code, as<Function>(v)->code);
-      } else if (v->type == Type::kBuiltin && as<Builtin>(v)->self == nullptr) {
-        immortalize(main, v);  // a module's function or a heap type; a bound builtin method is not deferred
-      }
-    };
     auto each_value = [](Dict<RC>* d, auto f) {
       for (std::uint64_t i = 0; i <= d->mask; ++i)
         if (d->table[i].key != nullptr) f(d->table[i].value);
     };
-    for (Dict<RC>* module : {globals, builtins}) {
-      immortalize(main, &module->ob);
-      each_value(module, [&](O* v) {
-        value(v);
-        if (v->type == Type::kClass && mortal(v)) {
-          immortalize(main, v);
-          each_value(as<Class>(v)->dict, value);
+    // The code reachable from the module: its functions' and its classes'.
+    auto code_of = [&](O* v) {
+      if (v->type == Type::kFunction) constants(constants, as<Function>(v)->code);
+    };
+    each_value(globals, [&](O* v) {
+      code_of(v);
+      if (v->type == Type::kClass) each_value(as<Class>(v)->dict, code_of);
+    });
+    if constexpr (refcount::kImmortalizeAtThreadStart<RC>) {
+      // Rule 2 (3.13t only): the deferred objects reachable from the
+      // module — its dict and the builtins', module-level functions and
+      // their code (nested code objects with them), classes (heap types)
+      // and the functions in their namespaces, builtin functions and method
+      // descriptors. A class's own dict is not deferred in 3.13t and stays
+      // counted, as do nested functions (closures) and instances.
+      auto code = [&](auto& self, Code<RC>* c) -> void {
+        if (!mortal(&c->ob)) return;
+        immortalize(main, &c->ob);
+        for (std::int64_t i = c->consts->size; i-- > 0;) {
+          O* v = c->consts->items()[i];
+          if (v->type == Type::kCode) self(self, as<Code>(v));
         }
-      });
+      };
+      auto value = [&](O* v) {
+        if (!mortal(v)) return;
+        if (v->type == Type::kFunction && (v->flags & kDeferredFlag)) {
+          immortalize(main, v);
+          code(code, as<Function>(v)->code);
+        } else if (v->type == Type::kBuiltin && as<Builtin>(v)->self == nullptr) {
+          immortalize(main, v);  // a module's function or a heap type; a bound builtin method is not deferred
+        }
+      };
+      for (Dict<RC>* module : {globals, builtins}) {
+        immortalize(main, &module->ob);
+        each_value(module, [&](O* v) {
+          value(v);
+          if (v->type == Type::kClass && mortal(v)) {
+            immortalize(main, v);
+            each_value(as<Class>(v)->dict, value);
+          }
+        });
+      }
+      for (Builtin<RC>* d : method_descrs)
+        if (d != nullptr) value(&d->ob);
     }
-    for (Builtin<RC>* d : method_descrs)
-      if (d != nullptr) value(&d->ob);
     return immortals_.size() - before;
   }
 }
@@ -549,7 +582,7 @@ Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::uint16_t* words, std
                                                Tuple<RC>* names, Str<RC>* name) {
   auto* c = ::new (alloc_block(ts, sizeof(Code<RC>))) Code<RC>;  // default members: the other generation's fields empty
   init_object(ts, &c->ob, Type::kCode);
-  c->ob.flags |= kDeferredFlag;  // PEP 703 defers code objects
+  gc_defer(ts, &c->ob, true);  // PEP 703 defers code objects (3.14t: with a unique id)
   c->code = words;
   c->ncode = nwords;
   c->argcount = argcount;
@@ -570,7 +603,7 @@ template <SafeConfig Cfg>
 Function<typename Cfg::RC>* Runtime<Cfg>::new_function(TS& ts, Code<RC>* code, Dict<RC>* g, Str<RC>* name) {
   auto* fn = ::new (alloc_block(ts, sizeof(Function<RC>))) Function<RC>;
   init_object(ts, &fn->ob, Type::kFunction);
-  fn->ob.flags |= kDeferredFlag;  // and functions
+  gc_defer(ts, &fn->ob, false);  // and functions
   incref(ts, &code->ob);
   fn->code = code;
   incref(ts, &g->ob);

@@ -7,6 +7,7 @@
 #include "common/cacheline.h"
 #include "runtime/config.h"
 #include "runtime/counters.h"
+#include "runtime/deferred_gc.h"
 #include "runtime/object.h"
 #include "runtime/qsbr.h"
 
@@ -24,7 +25,9 @@ struct alignas(kCacheLine) ThreadState {
 
   explicit ThreadState(Runtime<Cfg>& r)
       : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
-        qsbr(r.qsbr_shared) {}
+        qsbr(r.qsbr_shared) {
+    gc_thread_start(*this);  // 3.14t's collector scans this thread (runtime/deferred_gc_ops.h)
+  }
   ~ThreadState() { detach(); }
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
@@ -42,6 +45,9 @@ struct alignas(kCacheLine) ThreadState {
   // QSBR (runtime/qsbr.h): attached from here until detach(); reports a
   // quiescent state at each eval-breaker check.
   typename QsbrOf<Cfg>::Local qsbr;
+  // 3.14t's collector (runtime/deferred_gc.h): this thread's stop-the-world
+  // state, its unflushed allocation count and its per-thread counts.
+  typename DeferredGcOf<Cfg>::Local gc;
   // The generation's own per-thread state (runtime/generation.h): 3.13's
   // current interpreter frame and recursion budgets; nothing for 3.6, whose
   // fields follow.

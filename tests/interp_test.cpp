@@ -265,11 +265,17 @@ static_assert(!runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::NoG
 static_assert(!runtime::SafeConfig<runtime::Config<refcount::Atomic, runtime::NoGil>>);
 static_assert(runtime::SafeConfig<runtime::Config<refcount::Plain, runtime::TicksGil>>);
 // Deferred stack references need an interpreter that routes every heap-stack
-// move through to_stack/from_stack: py36's does, py313's does not yet.
+// move through to_stack/from_stack: both generations do. 3.14t's deferral
+// (ft314) also needs its frames scanned by the collector: py313's can be,
+// py36's cannot.
 using DeferredBiased = refcount::Deferred<refcount::Immortal<refcount::Biased>>;
+using Ft314Biased = refcount::Ft314<refcount::Immortal<refcount::Biased>>;
 static_assert(runtime::SafeConfig<runtime::Config<DeferredBiased, runtime::NoGil>::WithDictLock<dictlock::Optimistic>>);
-static_assert(!runtime::SafeConfig<runtime::Config<DeferredBiased, runtime::NoGil>::WithDictLock<
+static_assert(runtime::SafeConfig<runtime::Config<DeferredBiased, runtime::NoGil>::WithDictLock<
                   dictlock::Optimistic>::WithGeneration<runtime::Py313<false>, freelists::DataStack>>);
+static_assert(runtime::SafeConfig<runtime::Config<Ft314Biased, runtime::NoGil>::WithDictLock<
+                  dictlock::Optimistic>::WithGeneration<runtime::Py313<false>, freelists::DataStack>>);
+static_assert(!runtime::SafeConfig<runtime::Config<Ft314Biased, runtime::NoGil>::WithDictLock<dictlock::Optimistic>>);
 
 // 3.13t's immortalisation (refcount/ft313.h): once shared_method's module
 // has run, its module-level functions, their code and constants, its class,

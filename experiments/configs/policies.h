@@ -18,9 +18,11 @@
 #include "refcount/buffered.h"
 #include "refcount/deferred.h"
 #include "refcount/ft313.h"
+#include "refcount/ft314.h"
 #include "refcount/immortal.h"
 #include "refcount/shared_immortal.h"
 #include "refcount/plain.h"
+#include "refcount/ptrc.h"
 #include "refcount/remote.h"
 #include "runtime/gil_interval.h"
 #include "runtime/gil_isolated.h"
@@ -38,8 +40,10 @@ using refcount::Biased;
 using refcount::Buffered;
 using refcount::Deferred;
 using refcount::Ft313;
+using refcount::Ft314;
 using refcount::Immortal;
 using refcount::Plain;
+using refcount::Ptrc;
 using refcount::Remote;
 using runtime::Config;
 using runtime::IntervalGil;

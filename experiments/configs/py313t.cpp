@@ -65,6 +65,21 @@ std::span<const ConfigEntry> py313t_family() {
           "the Gilectomy's strategy on 3.13t's interpreter: atomic counts (py313t-atomic) with its recursive "
           "lock around every dict lookup and update in place of 3.13t's object locks, lists unlocked",
           {"py313t", "py313t-atomic"}),
+      // 3.14t's mechanisms on 3.13's interpreter: predictions, each one axis
+      // from the configuration before it.
+      make_entry<Config313t<Ft314<Immortal<Biased>>>>(
+          "py313t-deferred",
+          "3.14t's mechanism, not calibrated here: no 3.14t can be built on this machine kind. 3.13t with 3.14t's "
+          "deferred reference counting in place of its immortalisation at thread start: functions, code, classes, "
+          "module dicts and builtins carry a bias, stack references to them are uncounted, and a stop-the-world "
+          "collection that scans every thread's frames frees them",
+          {"py313t", "py313t"}),
+      make_entry<Config313t<Ptrc<Ft314<Immortal<Biased>>>>>(
+          "py313t-ptrc",
+          "3.14t's mechanism, not calibrated here: no 3.14t can be built on this machine kind. py313t-deferred with "
+          "3.14t's per-thread reference counts: an instance's reference to its class and a function's to its code, "
+          "globals and builtins go to the creating thread's array, merged at collections and thread exit",
+          {"py313t", "py313t-deferred"}),
       make_entry<Config313t<Ft313<Immortal<Biased>>, IntervalGil>>(
           "py313t-gil", "3.13t with the GIL on (PYTHON_GIL=1): the free-threaded build's costs without its "
           "parallelism", {"py313t", "py313t"}),

@@ -54,8 +54,29 @@ struct GenerationOps<Py313<kSpecialize>, Cfg> {
     decref_stack(ts, fn, t);
     if (res->type != Type::kInt) fatal("call_global: the function returned a non-int");
     const std::int64_t v = int_value(as<Int>(res));
-    decref_stack(ts, res, t);
+    decref(ts, res, t);  // call_from_c's result is counted
     return v;
+  }
+
+  // Every object a thread's frames hold as a stack reference (its code, its
+  // function, its locals and value stack up to the saved top), for 3.14t's
+  // collector (runtime/deferred_gc.h). False when a frame's stack top is not
+  // saved (the thread is inside a call): its stack cannot be read.
+  template <class F>
+  static bool visit_stack_refs(ThreadState<Cfg>& ts, F&& f) {
+    bool known = true;
+    for (auto* fr = static_cast<py313::Frame<RC>*>(ts.gen.current_frame); fr != nullptr; fr = fr->previous) {
+      if (fr->owner == py313::kOwnedByCStack) continue;  // a C call's entry frame holds nothing
+      f(&fr->f_executable->ob);
+      f(&fr->f_funcobj->ob);
+      if (fr->stacktop < 0) {
+        known = false;
+        continue;
+      }
+      for (std::int32_t i = 0; i < fr->stacktop; ++i)
+        if (O* v = fr->localsplus[i]) f(v);
+    }
+    return known;
   }
 };
 

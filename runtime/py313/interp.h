@@ -167,8 +167,12 @@ struct Interp {
     for (int i = 0; i < nargs; ++i) f->localsplus[i] = args[i];
   }
 
-  static void handle_pending(TS& ts) {  // _Py_HandlePending: a GIL drop request
+  // _Py_HandlePending: a GIL drop request, a stop-the-world, a scheduled
+  // collection (3.14t's: runtime/deferred_gc.h). The caller has saved the
+  // frame's stack top, which a collection scans.
+  static void handle_pending(TS& ts) {
     if (ts.rt.breaker.test(EvalBreaker::kGilDropRequest)) gil_yield(ts);
+    gc_handle_pending(ts);
   }
 
   // _Py_DECREF_SPECIALIZED(o, PyObject_Free): an int that dies here is freed
@@ -232,18 +236,24 @@ Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Di
   Tally& t = ts.counters.rc;
   auto* fn = ::new (alloc_block(ts, sizeof(Function<RC>))) Function<RC>;
   init_object(ts, &fn->ob, Type::kFunction);
-  incref(ts, &globals->ob, t);
+  // 3.14t defers a function that is not nested (3.13t's rule, kept), and
+  // counts its code and globals per thread (`ptrc`: _Py_INCREF_DICT,
+  // _Py_INCREF_CODE).
+  if constexpr (kHasDeferredGc<Cfg>)
+    if (!(code->flags & kCoNested)) gc_defer(ts, &fn->ob, false);
+  thread_incref(ts, &globals->ob, t);
   fn->globals = globals;
-  incref(ts, &code->ob, t);
+  thread_incref(ts, &code->ob, t);
   fn->code = code;
   incref(ts, &code->name->ob, t);
   fn->name = code->name;
   incref(ts, &code->qualname->ob, t);
   fn->qualname = code->qualname;
   Dict<RC>* builtins = ts.rt.builtins;  // _PyEval_BuiltinsFromGlobals: the globals' __builtins__
-  incref(ts, &builtins->ob, t);
+  thread_incref(ts, &builtins->ob, t);  // _Py_INCREF_BUILTINS
   fn->builtins = builtins;
   fn->module = dict_load(ts, globals, ts.rt.intern_name, t);  // PyDict_GetItemRef(globals, "__name__")
+  from_stack(ts, fn->module);  // dict_load gives a stack reference; this one is the function's
   fn->doc = new_ref_to_immortal(ts, ts.rt.none, t);           // a function's doc: None (no docstrings here)
   fn->defaults = nullptr;
   fn->closure = nullptr;
@@ -258,13 +268,15 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
     Instance<RC>* obj = as<Instance>(owner);
     O* descr = type_lookup<Cfg>(obj->cls, name);
     const bool method = descr != nullptr && descr->type == Type::kFunction;
-    if (descr != nullptr) incref(ts, descr, t);
+    // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
+    // method is pushed uncounted); 3.13's counted ones otherwise.
+    if (descr != nullptr) incref_stack(ts, descr, t);
     // An instance attribute shadows the class's (a function is no data descriptor).
     const int index = shared_key_index(obj->cls, name);
     if (index >= 0 && obj->values()[index] != nullptr) {
       O* attr = obj->values()[index];
-      incref(ts, attr, t);
-      if (descr != nullptr) decref(ts, descr, t);
+      incref_stack(ts, attr, t);
+      if (descr != nullptr) decref_stack(ts, descr, t);
       *out = attr;
       return false;
     }
@@ -276,7 +288,7 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
   if (which == kBuiltinCount) fatal("AttributeError: the object has no such method");
   O* descr = &ts.rt.method_descrs[which]->ob;
-  incref(ts, descr, t);
+  incref_stack(ts, descr, t);
   *out = descr;
   return true;
 }
@@ -306,7 +318,7 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   }
   if (index < 0) fatal("py313: more attributes than inline values (an instance dict is not modelled)");
   // _PyObject_StoreInstanceAttribute: the value increfed in, the old one dropped.
-  incref(ts, value, t);
+  incref(ts, value, t);  // a heap reference: counted, deferred or not
   O* old = obj->values()[index];
   obj->values()[index] = value;
   if (old != nullptr) decref(ts, old, t);
@@ -320,7 +332,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** ar
   constexpr std::uint32_t kSlots = Class<RC>::kMaxSharedKeys;
   auto* obj = ::new (alloc_block(ts, sizeof(Instance<RC>) + kSlots * sizeof(O*))) Instance<RC>;
   init_object(ts, &obj->ob, Type::kInstance);
-  incref(ts, &cls->ob, t);
+  thread_incref(ts, &cls->ob, t);  // _PyObject_Init's _Py_INCREF_TYPE
   obj->cls = cls;
   obj->dict = nullptr;
   obj->nvalues = kSlots;
@@ -493,12 +505,17 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
     opcode = opcode_of(*next_instr); \
     goto* targets[opcode];           \
   } while (0)
-#define RCLAB_CHECK_EVAL_BREAKER() \
-  do {                             \
-    poll_rc_safepoint(ts);         \
-    poll_quiescent(ts);            \
-    if (breaker.any()) [[unlikely]] \
-      handle_pending(ts);          \
+  // The stack top is saved around handle_pending, as 3.13's escaping calls
+  // save it (_PyFrame_SetStackPointer): a collection scans the frame.
+#define RCLAB_CHECK_EVAL_BREAKER()                                  \
+  do {                                                              \
+    poll_rc_safepoint(ts);                                          \
+    poll_quiescent(ts);                                             \
+    if (breaker.any()) [[unlikely]] {                               \
+      frame->stacktop = std::int32_t(sp - frame->localsplus);       \
+      handle_pending(ts);                                           \
+      frame->stacktop = -1;                                         \
+    }                                                               \
   } while (0)
 #define RCLAB_CONSTS() (frame->f_executable->consts->items())
 #define RCLAB_NAMES() (frame->f_executable->names->items())
@@ -692,6 +709,7 @@ pred_BINARY_OP:
     res = number_subtract(ts, lhs, rhs);
   else
     res = number_inplace_add(ts, lhs, rhs);
+  to_stack(ts, res);
   decref_stack(ts, lhs, t);
   decref_stack(ts, rhs, t);
   sp[-2] = res;
@@ -730,7 +748,7 @@ pred_COMPARE_OP:
   RCLAB_SPECIALIZE(specialize_compare_op(sp[-2], sp[-1], this_instr))
   O* right = sp[-1];
   O* left = sp[-2];
-  O* res = rich_compare(ts, left, right, int(compare_op(oparg)));  // PyObject_RichCompare
+  O* res = rich_compare(ts, left, right, int(compare_op(oparg)));  // PyObject_RichCompare: counted
   decref_stack(ts, left, t);
   decref_stack(ts, right, t);
   if (oparg & kCompareToBool) {
@@ -816,6 +834,7 @@ pred_CALL:
     goto start_frame;  // DISPATCH_INLINED
   }
   O* res = vectorcall(ts, callable, args, total);
+  to_stack(ts, res);  // a C function's counted result (PyStackRef_FromPyObjectSteal)
   decref_stack(ts, callable, t);
   for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
   sp[-2 - int(oparg)] = res;
@@ -871,6 +890,7 @@ op_CALL_BUILTIN_CLASS: {
   const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
   RCLAB_DEOPT_IF(def.call_kind != CallKind::kBuiltinClass, CALL);  // a type with tp_vectorcall
   O* res = def.fn(ts, nullptr, args, total);
+  to_stack(ts, res);
   for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
   decref_stack(ts, callable, t);
   sp[-2 - int(oparg)] = res;
@@ -892,6 +912,7 @@ op_CALL_LEN: {
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinLen, CALL);
   O* arg = args[0];
   O* res = Builtins<Cfg>::table[kBuiltinLen].fn(ts, nullptr, args, 1);  // PyObject_Length, PyLong_FromSsize_t
+  to_stack(ts, res);
   decref_stack(ts, callable, t);
   decref_stack(ts, arg, t);
   sp[-2 - int(oparg)] = res;
@@ -906,6 +927,7 @@ op_CALL_LIST_APPEND: {
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinListAppend, CALL);
   RCLAB_DEOPT_IF(self == nullptr, CALL);
   RCLAB_DEOPT_IF(self->type != Type::kList, CALL);
+  from_stack(ts, arg);  // PyStackRef_AsPyObjectSteal: the list's reference is counted
   list_append_take(ts, as<List>(self), arg);  // _PyList_AppendTakeRef: the argument moves in
   decref_stack(ts, self, t);
   decref_stack(ts, callable, t);
@@ -931,6 +953,7 @@ op_CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: {
   RCLAB_DEOPT_IF(def.call_kind != want, CALL);    // the descriptor's flags
   RCLAB_DEOPT_IF(args[0]->type != def.self_type, CALL);  // self of the descriptor's type
   O* res = def.fn(ts, args[0], args + 1, total - 1);
+  to_stack(ts, res);
   for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
   decref_stack(ts, callable, t);
   sp[-2 - int(oparg)] = res;
@@ -951,6 +974,7 @@ op_CALL_NON_PY_GENERAL: {
     ++total;
   }
   O* res = vectorcall(ts, callable, args, total);
+  to_stack(ts, res);  // a C function's counted result (PyStackRef_FromPyObjectSteal)
   decref_stack(ts, callable, t);
   for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
   sp[-2 - int(oparg)] = res;
@@ -985,6 +1009,7 @@ pop_frame:
 op_INTERPRETER_EXIT: {
   // The entry frame's one instruction: the callee's result leaves the loop.
   O* retval = *--sp;
+  from_stack(ts, retval);  // the C caller owns it: a counted reference (PyStackRef_AsPyObjectSteal)
   ts.gen.current_frame = frame->previous;
   ts.gen.c_recursion_remaining += 2;  // PY_EVAL_C_STACK_UNITS
   ts.counters.rc += t;
@@ -1034,7 +1059,7 @@ op_LOAD_ATTR_INSTANCE_VALUE: {
   RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);  // _CHECK_MANAGED_OBJECT_HAS_VALUES
   O* attr = obj->values()[this_instr[4]];
   RCLAB_DEOPT_IF(attr == nullptr, LOAD_ATTR);
-  incref(ts, attr, t);
+  incref_stack(ts, attr, t);
   decref_stack(ts, owner, t);
   sp[-1] = attr;
   if (oparg & 1) *sp++ = nullptr;
@@ -1050,7 +1075,7 @@ op_LOAD_ATTR_METHOD_WITH_VALUES: {
   RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);                               // _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT
   RCLAB_DEOPT_IF(cls->shared_keys_version != read_u32(this_instr + 4), LOAD_ATTR);  // _GUARD_KEYS_VERSION
   O* descr = static_cast<O*>(read_ptr(this_instr + 6));
-  incref(ts, descr, t);  // Py_NewRef(descr)
+  incref_stack(ts, descr, t);  // Py_NewRef(descr); 3.14t: PyStackRef_FromPyObjectNew
   sp[-1] = descr;
   sp[0] = owner;  // self: the owner's reference moves
   ++sp;
@@ -1061,7 +1086,7 @@ op_LOAD_ATTR_METHOD_NO_DICT: {
   O* owner = sp[-1];
   RCLAB_DEOPT_IF(builtin_type_version(owner->type) != read_u32(this_instr + 2), LOAD_ATTR);
   O* descr = static_cast<O*>(read_ptr(this_instr + 6));
-  incref(ts, descr, t);
+  incref_stack(ts, descr, t);
   sp[-1] = descr;
   sp[0] = owner;
   ++sp;
@@ -1087,6 +1112,7 @@ op_GET_ITER: {
   RCLAB_INST(1);
   O* iterable = sp[-1];
   O* iter = get_iter(ts, iterable);
+  to_stack(ts, iter);
   decref_stack(ts, iterable, t);
   sp[-1] = iter;
   RCLAB_DISPATCH();
@@ -1097,6 +1123,7 @@ pred_FOR_ITER:
   RCLAB_SPECIALIZE(specialize_for_iter(sp[-1], this_instr))
   O* iter = sp[-1];
   O* next = iter_next(ts, iter);  // tp_iternext
+  if (next != nullptr) to_stack(ts, next);
   if (next == nullptr) {
     decref_stack(ts, iter, t);
     --sp;
@@ -1127,7 +1154,7 @@ op_FOR_ITER_TUPLE: {
     RCLAB_DISPATCH();
   }
   O* item = want == Type::kListIter ? as<List>(seq)->items[it->index++] : as<Tuple>(seq)->items()[it->index++];
-  incref(ts, item, t);
+  incref_stack(ts, item, t);
   *sp++ = item;
   RCLAB_DISPATCH();
 }
@@ -1203,6 +1230,8 @@ op_STORE_SUBSCR_DICT: {
   RCLAB_DEOPT_IF(d->type != Type::kDict, STORE_SUBSCR);
   if (sub->type != Type::kStr) [[unlikely]]
     fatal("TypeError: only str keys are modelled");
+  from_stack(ts, sub);
+  from_stack(ts, v);
   dict_set_take2(ts, as<Dict>(d), as<Str>(sub), v);  // key and value move in
   decref_stack(ts, d, t);
   sp -= 3;
@@ -1211,7 +1240,10 @@ op_STORE_SUBSCR_DICT: {
 op_BUILD_TUPLE: {
   RCLAB_INST(1);
   Tuple<RC>* tup = tuple_new(ts, std::int64_t(oparg));  // _PyTuple_FromArraySteal
-  for (std::uint32_t i = 0; i < oparg; ++i) tup->items()[i] = sp[int(i) - int(oparg)];
+  for (std::uint32_t i = 0; i < oparg; ++i) {
+    from_stack(ts, sp[int(i) - int(oparg)]);
+    tup->items()[i] = sp[int(i) - int(oparg)];
+  }
   sp -= oparg;
   *sp++ = &tup->ob;
   RCLAB_DISPATCH();
@@ -1219,7 +1251,10 @@ op_BUILD_TUPLE: {
 op_BUILD_LIST: {
   RCLAB_INST(1);
   List<RC>* l = list_new(ts, std::int64_t(oparg));  // _PyList_FromArraySteal
-  for (std::uint32_t i = 0; i < oparg; ++i) l->items[i] = sp[int(i) - int(oparg)];
+  for (std::uint32_t i = 0; i < oparg; ++i) {
+    from_stack(ts, sp[int(i) - int(oparg)]);
+    l->items[i] = sp[int(i) - int(oparg)];
+  }
   sp -= oparg;
   *sp++ = &l->ob;
   RCLAB_DISPATCH();
@@ -1242,6 +1277,7 @@ op_MAKE_FUNCTION: {
   RCLAB_INST(1);
   O* codeobj = sp[-1];
   Function<RC>* fn = function_new(ts, as<Code>(codeobj), frame->f_globals);
+  to_stack(ts, &fn->ob);
   decref_stack(ts, codeobj, t);
   sp[-1] = &fn->ob;
   RCLAB_DISPATCH();
@@ -1252,6 +1288,7 @@ op_SET_FUNCTION_ATTRIBUTE: {
   O* attr = sp[-2];
   // Only MAKE_FUNCTION_CLOSURE (the loader refuses the rest): the tuple of
   // cells moves into the function.
+  from_stack(ts, attr);
   as<Function>(func)->closure = as<Tuple>(attr);
   sp[-2] = func;
   --sp;
@@ -1273,7 +1310,7 @@ op_COPY_FREE_VARS: {
   const int offset = co->nlocalsplus - int(oparg);
   for (int i = 0; i < int(oparg); ++i) {
     O* cell = closure->items()[i];
-    incref(ts, cell, t);
+    incref_stack(ts, cell, t);
     frame->localsplus[offset + i] = cell;
   }
   RCLAB_DISPATCH();
@@ -1284,7 +1321,7 @@ op_LOAD_DEREF: {
   O* v = cell->ref;  // PyCell_GetRef: Py_XNewRef of the content
   if (v == nullptr) [[unlikely]]
     fatal("NameError: free variable referenced before assignment");
-  incref(ts, v, t);
+  incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_DISPATCH();
 }
