@@ -115,20 +115,31 @@ void gc_defer(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, bool with_id) {
   }
 }
 
+// This thread's count of an object with a unique id, or null when it has
+// none (or the thread has ended): the array grows to the pool's size on
+// first need (resize_local_refcounts).
+template <class Cfg>
+[[gnu::always_inline]] inline std::int64_t* per_thread_slot(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  const std::uint32_t* field = unique_id_field(o);
+  const std::uint32_t id = field != nullptr ? *field : 0;
+  if (id == 0 || ts.gc.finalized) return nullptr;
+  auto& counts = ts.gc.refcounts;
+  if (id > counts.size()) [[unlikely]] {
+    std::lock_guard g(ts.rt.gc_shared.lock);
+    counts.resize(ts.rt.gc_shared.ids.size(), 0);
+  }
+  return &counts[id - 1];
+}
+
 // _Py_INCREF_TYPE, _Py_INCREF_CODE, _Py_INCREF_DICT: into this thread's
-// array when the object has an id, else a plain incref.
+// array when the object has an id, else a plain incref; and the decrements,
+// which may take a thread's count below zero (the sum over threads is what
+// counts).
 template <class Cfg>
 [[gnu::always_inline]] inline void thread_incref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
   if constexpr (kHasPerThreadRefcounts<Cfg>) {
-    const std::uint32_t* field = unique_id_field(o);
-    const std::uint32_t id = field != nullptr ? *field : 0;
-    if (id != 0 && !ts.gc.finalized) [[likely]] {
-      auto& counts = ts.gc.refcounts;
-      if (id > counts.size()) [[unlikely]] {  // resize_local_refcounts: to the pool's size
-        std::lock_guard g(ts.rt.gc_shared.lock);
-        counts.resize(ts.rt.gc_shared.ids.size(), 0);
-      }
-      ++counts[id - 1];
+    if (std::int64_t* c = per_thread_slot(ts, o)) [[likely]] {
+      ++*c;
       ++t.increfs;
       ++t.per_thread;
       return;
@@ -139,15 +150,8 @@ template <class Cfg>
 template <class Cfg>
 [[gnu::always_inline]] inline void thread_decref(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, Tally& t) {
   if constexpr (kHasPerThreadRefcounts<Cfg>) {
-    const std::uint32_t* field = unique_id_field(o);
-    const std::uint32_t id = field != nullptr ? *field : 0;
-    if (id != 0 && !ts.gc.finalized) [[likely]] {
-      auto& counts = ts.gc.refcounts;
-      if (id > counts.size()) [[unlikely]] {
-        std::lock_guard g(ts.rt.gc_shared.lock);
-        counts.resize(ts.rt.gc_shared.ids.size(), 0);
-      }
-      --counts[id - 1];  // may go below zero: the sum over threads is what counts
+    if (std::int64_t* c = per_thread_slot(ts, o)) [[likely]] {
+      --*c;
       ++t.decrefs;
       ++t.per_thread;
       return;

@@ -362,7 +362,9 @@ class Workloads(unittest.TestCase):
         return path
 
     def test_every_workload_on_every_interpreter(self):
-        self.assertEqual(len(WORKLOADS), 8, WORKLOADS)
+        # workloads/*.py is the list (tests/workloads_test.py checks the
+        # compiled folders against it): here, that the glob found it.
+        self.assertIn("fib.py", [os.path.basename(p) for p in WORKLOADS])
         for python in INTERPRETERS:
             for path in WORKLOADS:
                 name = os.path.splitext(os.path.basename(path))[0]

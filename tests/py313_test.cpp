@@ -162,6 +162,16 @@ constexpr PerIteration kPerIteration[] = {
      "STORE_FAST i 1d, LOAD_GLOBAL_MODULE ADD 1i, LOAD_FAST total 1i, CALL_PY_EXACT_ARGS 1i (add's code); add: "
      "COPY_FREE_VARS 1i (the cell), LOAD_FAST x 1i, LOAD_DEREF k 0 (1 is immortal), BINARY_OP_ADD_INT 1d (x), "
      "RETURN_VALUE 4d (x, the cell, the function, the code); STORE_FAST total 1d"},
+    {"create_closure", 7, 10,
+     "STORE_FAST i 1d, LOAD_CONST foo's code 1i, MAKE_FUNCTION (PyFunction_New: the globals, the code, the builtins "
+     "3i; the name, qualname and module name interned; doc None) 1d (the code), STORE_FAST foo 1d (the old function "
+     "dies: func_clear/func_dealloc 3d: the globals, the builtins, the code), LOAD_FAST_LOAD_FAST 2i, "
+     "CALL_PY_EXACT_ARGS 1i (foo's code); foo: LOAD_FAST x 0 (1 is immortal), RETURN_VALUE 2d (the function, the "
+     "code); BINARY_OP_ADD_INT 1d, STORE_FAST total 1d"},
+    {"create_instance", 3, 6,
+     "STORE_FAST i 1d, LOAD_GLOBAL_MODULE MyObject 1i, CALL_NON_PY_GENERAL (type_call: object_new's "
+     "PyType_GenericAlloc increfs the class 1i; object_init counts nothing) 1d (the class), STORE_FAST o 1d (the old "
+     "instance dies: subtype_dealloc 1d, the class), LOAD_FAST total 1i, BINARY_OP_ADD_INT 1d, STORE_FAST total 1d"},
 };
 
 TEST(Py313, CountedOperationsPerIterationAreCPython313s) {
@@ -242,6 +252,10 @@ const std::map<std::string, std::set<std::string>> kSpecialised = {
                "BINARY_OP_ADD_INT"}},
     {"closure", {"RESUME_CHECK", "LOAD_GLOBAL_BUILTIN", "CALL_BUILTIN_CLASS", "FOR_ITER_RANGE", "LOAD_GLOBAL_MODULE",
                  "CALL_PY_EXACT_ARGS", "BINARY_OP_ADD_INT"}},
+    {"create_closure", {"RESUME_CHECK", "LOAD_GLOBAL_BUILTIN", "CALL_BUILTIN_CLASS", "FOR_ITER_RANGE",
+                        "CALL_PY_EXACT_ARGS", "BINARY_OP_ADD_INT"}},
+    {"create_instance", {"RESUME_CHECK", "LOAD_GLOBAL_BUILTIN", "CALL_BUILTIN_CLASS", "FOR_ITER_RANGE",
+                         "LOAD_GLOBAL_MODULE", "CALL_NON_PY_GENERAL", "BINARY_OP_ADD_INT"}},
 };
 
 TEST(Py313, WarmedUpWorkloadsRunTheFormsCPython313Picks) {

@@ -104,6 +104,17 @@ constexpr PerIteration kPerIteration[] = {
      "LOAD_GLOBAL ADD, LOAD_FAST total 2i; CALL_FUNCTION 1: func 1i, _PyEval_EvalCodeWithName: frame_new 4i, "
      "x copied 1i, cell copied 1i; add: LOAD_FAST x 1i, LOAD_DEREF k 1i, BINARY_ADD 2d; frame 1d + frame_dealloc "
      "6d (x, the cell, back, builtins, globals, code); func 1d, pops 2d; STORE_FAST total 1d; i 1d"},
+    {"create_closure", 18, 22,
+     "STORE_FAST i 1d, LOAD_CONST foo's code and qualname 2i, MAKE_FUNCTION (PyFunction_NewWithQualName: globals, "
+     "code, name, doc None, module name, qualname 6i) 2d (code, qualname), STORE_FAST foo 1d (the old function dies: "
+     "func_dealloc 6d), LOAD_FAST total, foo, LOAD_CONST 1 3i; CALL_FUNCTION 1: func 1i, _PyFunction_FastCall: "
+     "frame_new 4i, x copied 1i; foo: LOAD_FAST x 1i; frame 1d + frame_dealloc 5d (x, back, builtins, globals, "
+     "code); func 1d, pops 2d; INPLACE_ADD 2d, STORE_FAST total 1d"},
+    {"create_instance", 6, 9,
+     "STORE_FAST i 1d, LOAD_GLOBAL MyObject 1i, CALL_FUNCTION 0: func 1i 1d, _PyObject_FastCallDict's empty args "
+     "tuple 1i 1d, type_call -> object_new's PyType_GenericAlloc increfs the class 1i, object_init nothing; pops 1d "
+     "(the class); STORE_FAST o 1d (the old instance dies: subtype_dealloc 1d, the class), LOAD_FAST total 1i, "
+     "LOAD_CONST 1 1i, INPLACE_ADD 2d, STORE_FAST total 1d"},
 };
 
 TEST(Workloads, RefcountOperationsPerIterationAreCPython36s) {

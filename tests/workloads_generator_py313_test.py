@@ -19,6 +19,7 @@ tests/workloads_generator_test.py's. Nothing here is timed.
 
     /usr/bin/python3 tests/workloads_generator_py313_test.py
 """
+import glob
 import json
 import os
 import subprocess
@@ -76,7 +77,8 @@ class Generator313(GeneratorCases, unittest.TestCase):
             with self.subTest(python=python):
                 rc, out, err = run([python, GENERATOR] + GEN + ["--check"])
                 self.assertEqual(rc, 0, err)
-                self.assertEqual(out, "compile_workloads.py: 8 workloads current in workloads/compiled/py313\n")
+                n = len(glob.glob(os.path.join(ROOT, "workloads", "*.py")))
+                self.assertEqual(out, "compile_workloads.py: %d workloads current in workloads/compiled/py313\n" % n)
 
     def test_two_runs_write_identical_bytes(self):
         m = self.two_runs([self.gen(), self.gen()])

@@ -808,7 +808,8 @@ op_JUMP_BACKWARD: {
 op_CALL: {
   RCLAB_INST(4);
 pred_CALL:
-  RCLAB_SPECIALIZE(specialize_call<Cfg>(sp[-2 - int(oparg)], this_instr, int(oparg) + (sp[-1 - int(oparg)] != nullptr)))
+  RCLAB_SPECIALIZE(specialize_call<Cfg>(versions, ts.rt.intern_init, sp[-2 - int(oparg)], this_instr,
+                                        int(oparg) + (sp[-1 - int(oparg)] != nullptr)))
   O** args = sp - oparg;
   O* self_or_null = sp[-1 - int(oparg)];
   O* callable = sp[-2 - int(oparg)];

@@ -32,15 +32,16 @@
 //   CALL_BUILTIN_CLASS              a static type with a vectorcall (range)
 //   CALL_LEN, CALL_LIST_APPEND      by identity (list.append only before a POP_TOP)
 //   CALL_METHOD_DESCRIPTOR_FAST(_WITH_KEYWORDS)  by the descriptor's flags
-//   CALL_NON_PY_GENERAL             any other C callable
+//   CALL_NON_PY_GENERAL             any other C callable, and a class
+//                                   without a Python __init__
 //   FOR_ITER_LIST / _TUPLE / _RANGE by the iterator's type
 //   LOAD_ATTR_INSTANCE_VALUE        an inline value of a heap class's instance
 //   LOAD_ATTR_METHOD_WITH_VALUES    a function on the class, not shadowed
 //   LOAD_ATTR_METHOD_NO_DICT        a method of a builtin type
 //   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
 // A case 3.13 would specialise into a form rclab does not have (a float add,
-// a list subscript, a class call) fails here and backs off instead; no
-// workload reaches one.
+// a list subscript, a class with a Python __init__) fails here and backs
+// off instead; no counted loop of a workload reaches one.
 #pragma once
 
 #include <cstdint>
@@ -243,7 +244,8 @@ void specialize_store_subscr(Object<RC>* container, std::uint16_t* instr) {
 // specialize_c_call, specialize_class_call, specialize_method_descriptor).
 // `nargs` counts self. Cache: [1..2] the function's version.
 template <class Cfg>
-void specialize_call(Object<typename Cfg::RC>* callable, std::uint16_t* instr, int nargs) {
+void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typename Cfg::RC>* callable,
+                     std::uint16_t* instr, int nargs) {
   using RC = typename Cfg::RC;
   switch (callable->type) {
     case Type::kFunction: {
@@ -282,8 +284,18 @@ void specialize_call(Object<typename Cfg::RC>* callable, std::uint16_t* instr, i
       }
       return detail::fail(instr);
     }
+    case Type::kClass: {
+      // specialize_class_call on a heap class (tp_new is object's): its
+      // version first (type_get_version); with a simple Python __init__,
+      // CALL_ALLOC_AND_ENTER_INIT, which is not modelled, so it fails;
+      // without one, the generic form.
+      Class<RC>* c = as<Class>(callable);
+      const Object<RC>* init = type_lookup<Cfg>(c, init_name);
+      type_version(v, c);
+      if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
+      return detail::succeed(instr, CALL_NON_PY_GENERAL);
+    }
     default:
-      // A class call (CALL_ALLOC_AND_ENTER_INIT) is not modelled.
       return detail::fail(instr);
   }
 }
