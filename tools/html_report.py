@@ -102,6 +102,8 @@ def _summary(o, summary):
         o.append("<p>Change in CPU inflation at 2 threads:</p>")
         _table(o, header, infl, text_cols=2)
         o.append("<p>Largest overhead change per workload: " + _e("; ".join(attribution.deciding(att_rows))) + ".</p>")
+        o.append("<p>Largest inflation change per workload: " + _e("; ".join(attribution.deciding(att_rows, 1))) +
+                 ".</p>")
     if order_rows:
         o.append(f"<h2>Calibration: the workloads' order</h2><p>{_md(calibration.ORDER_EXPLAIN)}</p><ul>")
         o += [f"<li>{_e(line)}</li>" for line in calibration.order_lines(order_rows)]

@@ -72,6 +72,7 @@ def _summary(o, summary):
         o.write("\nChange in CPU inflation at 2 threads:\n\n")
         _table(o, header, infl)
         o.write("\nLargest overhead change per workload: " + "; ".join(attribution.deciding(att_rows)) + ".\n")
+        o.write("\nLargest inflation change per workload: " + "; ".join(attribution.deciding(att_rows, 1)) + ".\n")
     if order_rows:
         o.write("\n## Calibration: the workloads' order\n\n" + calibration.ORDER_EXPLAIN + "\n\n")
         for line in calibration.order_lines(order_rows):
