@@ -86,7 +86,8 @@ def rows(points):
 def _rows(points, host):
     ns = sorted({p.n for p in points.values() if p.kind != "ceiling"}) or [None]  # the ceiling has no n
     out = []
-    for pair in families.CALIBRATION:
+    peers = {p.config for p in points.values() if p.kind == "peer"}
+    for pair in families.calibration_pairs(peers):
         for n in ns:
             for figure in pair["figures"]:
                 row = Row(pair["model"], pair["real"], figure, n, host=host)
@@ -119,7 +120,8 @@ def order_agreement(points):
     out = []
     for host in sorted({p.host for p in points.values()}):
         mine = {k: p for k, p in points.items() if p.host == host}
-        for pair in families.CALIBRATION:
+        peers = {p.config for p in mine.values() if p.kind == "peer"}
+        for pair in families.calibration_pairs(peers):
             for figure in pair["figures"]:
                 if not figure.startswith("scale:"):
                     continue

@@ -50,7 +50,25 @@ with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RANKING = ["gil", "gilectomy-2016-10", "nogil"]
 
 
-def ranking_pairs():
-    """[(model, real)] of RANKING, in RANKING's order, from CALIBRATION."""
-    real = {pair["model"]: pair["real"] for pair in CALIBRATION}
+def calibration_pairs(peers=()):
+    """CALIBRATION with each pair's real side as a file names it: a pair whose
+    own real peer is not among `peers` (the peer names present) takes the
+    first of its "aliases" that is, else keeps its own names."""
+    present = set(peers)
+    out = []
+    for pair in CALIBRATION:
+        p = dict(pair)
+        if p["real"] not in present:
+            for alias in pair.get("aliases", []):
+                if alias["real"] in present:
+                    p.update(alias)
+                    break
+        out.append(p)
+    return out
+
+
+def ranking_pairs(peers=()):
+    """[(model, real)] of RANKING, in RANKING's order, from CALIBRATION (real
+    sides as calibration_pairs(peers) names them)."""
+    real = {pair["model"]: pair["real"] for pair in calibration_pairs(peers)}
     return [(m, real[m]) for m in RANKING]

@@ -99,7 +99,7 @@ def ranking(points):
     """[RankRow] per workload (workloads_of order) and thread count; with
     several hosts, per host too (the workload cell says `@HOST`): a model is
     only ranked beside real interpreters of its own host."""
-    pairs = families.ranking_pairs()
+    pairs = families.ranking_pairs({p.config for p in points.values() if p.kind == "peer"})
     real_of = dict(pairs)
     out = []
     hosts = sorted({p.host for p in points.values()})
