@@ -24,7 +24,9 @@ struct alignas(kCacheLine) ThreadState {
 
   explicit ThreadState(Runtime<Cfg>& r)
       : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
-        qsbr(r.qsbr_shared) {}
+        qsbr(r.qsbr_shared) {
+    Cfg::Gen::thread_start(gen, r.gen);  // 3.14t's TLBC index (runtime/generation.h); nothing elsewhere
+  }
   ~ThreadState() { detach(); }
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;

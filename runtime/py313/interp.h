@@ -103,10 +103,15 @@ struct Interp {
   using RC = typename Cfg::RC;
   using O = Object<RC>;
   using TS = ThreadState<Cfg>;
-  using F = Frame<RC>;
+  using F = FrameOf<Cfg>;
   using Stack = typename Cfg::Frames;  // a frame stack (freelists/framestack.h)
   static_assert(refcount::CanImmortalize<RC>,
                 "py313 needs immortal objects: 3.13's C code hands out small ints and singletons uncounted (PEP 683)");
+  // py313-tlbc: 3.14t's specialisation on thread-local bytecode, with the
+  // free-threaded build's specialised forms (`if constexpr (kTlbc)` below);
+  // the other modes run exactly what they ran before it existed.
+  static constexpr bool kTlbc = Cfg::Gen::kThreadLocalBytecode;
+  static_assert(kTlbc || kFrameSpecials<RC> == 9, "3.13's frame: FRAME_SPECIALS_SIZE is 9 words on 64-bit");
 
   // _PyEval_EvalFrameDefault: runs `frame`, already pushed, until it returns
   // and gives back its result (a new reference).
@@ -539,6 +544,17 @@ op_EXTENDED_ARG: {
 op_RESUME: {
   RCLAB_INST(1);
 pred_RESUME:
+  if constexpr (kTlbc) {
+    // _LOAD_BYTECODE: a frame that is not in its thread's copy of the
+    // bytecode (it started in the main copy, before the thread had one)
+    // moves there, the copy made now if need be, and runs this RESUME again
+    // in it (runtime/py313/tlbc.h). So no thread quickens or specialises a
+    // copy but its own.
+    if (frame->tlbc.index != ts.gen.tlbc_index) [[unlikely]] {
+      next_instr = tlbc_switch(ts, frame, this_instr);
+      RCLAB_DISPATCH();
+    }
+  }
   // No instrumentation (sys.monitoring) here: the code's version always
   // matches, and the first execution quickens RESUME into RESUME_CHECK.
   if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
@@ -551,6 +567,7 @@ op_RESUME_CHECK: {
   // (0): anything pending runs RESUME, which handles it.
   RCLAB_DEOPT_IF(breaker.any(), RESUME);
   if constexpr (refcount::HasSafepoint<RC>) RCLAB_DEOPT_IF(RC::has_pending(ts.rc), RESUME);
+  if constexpr (kTlbc) RCLAB_DEOPT_IF(frame->tlbc.index != ts.gen.tlbc_index, RESUME);  // 3.14t's, too
   RCLAB_DISPATCH();
 }
 
