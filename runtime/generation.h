@@ -74,7 +74,7 @@ namespace rclab::runtime {
 // (dict_state.next_keys_version, types.next_version_tag,
 // func_state.next_version): one per runtime, touched only under the GIL —
 // or, by py313-tlbc's specialiser, with atomic read-modify-writes
-// (runtime/py313/specialize.h: next_version).
+// (runtime/py313/specialize.h: next_version_ft).
 struct Versions313 {
   std::uint32_t next_keys = 2;
   std::uint32_t next_type = 1;
