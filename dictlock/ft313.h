@@ -52,6 +52,11 @@ struct Ft313 {
 
   static void lock(State& s) { lock_unscoped(s.mutex); }
   static void unlock(State& s) { unlock_unscoped(s.mutex); }
+  // 3.14t's LOCK_OBJECT / UNLOCK_OBJECT (Python/ceval_macros.h): the
+  // specialised forms that write a container (CALL_LIST_APPEND) try its
+  // PyMutex once, with no critical section, and deopt when it is held.
+  [[gnu::always_inline]] static bool try_lock_object(State& s) { return s.mutex.try_lock_fast(); }
+  [[gnu::always_inline]] static void unlock_object(State& s) { s.mutex.unlock(); }
   static bool has_waiters(const State& s) { return s.mutex.has_parked(); }
 
   // IS_DICT_SHARED / _PyObject_GC_IS_SHARED: a relaxed load, as 3.13's.

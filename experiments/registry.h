@@ -51,7 +51,7 @@ struct ConfigEntry {
   // slides" when only the talk describes it. Empty: not a model of a real system.
   std::string_view follows;
   std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate, dictlock;
-  std::string_view interp;  // the interpreter generation (runtime/generation.h): "py36", "py313", "py313-unspecialized"
+  std::string_view interp;  // the interpreter generation (runtime/generation.h): "py36", "py313", "py313-unspecialized", "py313-tlbc"
   std::string_view bytecode;  // the CPython whose bytecode it runs (Gen::kBytecode): "py36", "py313"
   std::size_t frames_capacity = 0;
   std::string_view refused;  // non-empty: why this combination cannot run

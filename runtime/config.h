@@ -49,6 +49,17 @@ struct Config {
   using WithDictLock = Config<RC_, Gil_, Alloc_, Frames_, TState_, L, Gen_>;
 };
 
+// Whether a dict lock gives dicts and lists 3.13t's object locks: readers
+// with try-incref and re-check (kTryIncrefReads), lists locked too
+// (kLocksContainers), a per-object PyMutex a specialised form may try-lock.
+template <class L>
+constexpr bool reads_by_try_incref() {
+  if constexpr (requires { L::kTryIncrefReads; L::kLocksContainers; })
+    return L::kTryIncrefReads && L::kLocksContainers;
+  else
+    return false;
+}
+
 // Why a configuration cannot run, or empty when it can. A policy that is only
 // correct under a GIL (kNeedsGil) needs a GIL that excludes other threads.
 template <class C>
@@ -73,6 +84,9 @@ constexpr std::string_view unsafe_reason() {
   else if constexpr (C::DictLock::kNeedsGil && !C::Gil::kExclusive)
     return "its dicts have no lock and need a GIL, but its GIL excludes nothing: a lookup could read a "
            "table a writer is resizing";
+  else if constexpr (C::Gen::kThreadLocalBytecode && !reads_by_try_incref<typename C::DictLock>())
+    return "its interpreter's free-threaded specialised forms (3.14t's, on thread-local bytecode) read dicts and "
+           "lists with 3.13t's try-incref protocol and try-lock a list's PyMutex: they need the ft313 object locks";
   else
     return {};
 }

@@ -190,23 +190,30 @@ void list_resize(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t n
   list_items_free(ts, old, old_alloc);
 }
 
+// _PyList_AppendTakeRef's body: the caller's reference to the item moves
+// in. Inside the list's critical section under locked lists (or with its
+// PyMutex held: CALL_LIST_APPEND's try-lock, runtime/py313/interp.h).
+template <class Cfg>
+[[gnu::always_inline]] inline void list_append_take_lock_held(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l,
+                                                              Object<typename Cfg::RC>* v) {
+  constexpr bool kShared = kLockedContainers<Cfg>;
+  const std::int64_t n = l->size;
+  if (l->allocated > n) {
+    // The item before the size (3.13t's _PyList_AppendTakeRef): a reader
+    // that sees the new size sees the item, never a popped item's stale
+    // pointer still in the slot.
+    detail::store<kShared>(l->items[n], v);
+    detail::store<kShared>(l->size, n + 1);
+    return;
+  }
+  list_resize(ts, l, n + 1);  // a new array: slot n is null until stored, and a null sends a reader to the lock
+  detail::store<kShared>(l->items[n], v);
+}
+
 // _PyList_AppendTakeRef: the caller's reference to the item moves in.
 template <class Cfg>
 void list_append_take(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typename Cfg::RC>* v) {
-  list_write<Cfg>(l, [&] {
-    constexpr bool kShared = kLockedContainers<Cfg>;
-    const std::int64_t n = l->size;
-    if (l->allocated > n) {
-      // The item before the size (3.13t's _PyList_AppendTakeRef): a reader
-      // that sees the new size sees the item, never a popped item's stale
-      // pointer still in the slot.
-      detail::store<kShared>(l->items[n], v);
-      detail::store<kShared>(l->size, n + 1);
-      return;
-    }
-    list_resize(ts, l, n + 1);  // a new array: slot n is null until stored, and a null sends a reader to the lock
-    detail::store<kShared>(l->items[n], v);
-  });
+  list_write<Cfg>(l, [&] { list_append_take_lock_held(ts, l, v); });
 }
 
 // app1 (list.append): one incref of the item.
@@ -258,20 +265,41 @@ template <class Cfg>
   });
 }
 
+// Whether l may be read without its lock: this thread's, or marked shared.
+template <class Cfg>
+[[gnu::always_inline]] inline bool list_readable_unlocked(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l) {
+  return owned_by_this_thread(ts, &l->ob) || Cfg::DictLock::is_shared(list_lock_state<Cfg>(l));
+}
+
+// _PyList_GetItemRefNoLock (3.14t): 1 and a new reference to item i in
+// *out; 0 past the end; -1 when the slot was empty or the try failed, and
+// the caller must take its locked path. Only on a list this thread may
+// read unlocked (list_readable_unlocked).
+template <class Cfg>
+[[gnu::always_inline]] inline int list_get_item_ref_nolock(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l,
+                                                           std::int64_t i, Object<typename Cfg::RC>** out, Tally& t) {
+  using O = Object<typename Cfg::RC>;
+  if (i >= detail::load<true>(l->size)) return 0;
+  O** items = detail::load<true>(l->items);
+  if (items == nullptr || i >= detail::items_capacity<Cfg>(items)) return 0;
+  O* v = detail::load<true>(items[i]);
+  if (v == nullptr || !try_incref_compare(ts, &items[i], v, t)) [[unlikely]]
+    return -1;
+  *out = v;
+  return 1;
+}
+
 template <class Cfg>
 [[gnu::always_inline]] inline Object<typename Cfg::RC>* list_get_item_ref(ThreadState<Cfg>& ts,
                                                                          List<typename Cfg::RC>* l, std::int64_t i,
                                                                          Tally& t) {
-  using L = typename Cfg::DictLock;
-  using O = Object<typename Cfg::RC>;
-  if (!owned_by_this_thread(ts, &l->ob) && !L::is_shared(list_lock_state<Cfg>(l))) [[unlikely]]
+  if (!list_readable_unlocked(ts, l)) [[unlikely]]
     return list_item_locked(ts, l, i, t);
-  if (i >= detail::load<true>(l->size)) return nullptr;
-  O** items = detail::load<true>(l->items);
-  if (items == nullptr || i >= detail::items_capacity<Cfg>(items)) return nullptr;
-  O* v = detail::load<true>(items[i]);
-  if (v != nullptr && try_incref_compare(ts, &items[i], v, t)) [[likely]]
+  Object<typename Cfg::RC>* v = nullptr;
+  const int r = list_get_item_ref_nolock(ts, l, i, &v, t);
+  if (r > 0) [[likely]]
     return v;
+  if (r == 0) return nullptr;
   return list_item_locked(ts, l, i, t);
 }
 

@@ -132,6 +132,19 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   fatal("drop_refs: corrupt type tag");
 }
 
+// py313-tlbc: a code object's per-thread copies of its bytecode (entry 0
+// is the code's own, freed with it) and their array (runtime/py313/tlbc.h).
+// Out of line, so that free_storage, which every dying object goes through,
+// keeps the code it had (its registers and prologue) in the other modes.
+template <class Cfg>
+[[gnu::noinline, gnu::cold]] void free_code_copies(ThreadState<Cfg>& ts, Code<typename Cfg::RC>* c) {
+  CodeArray* a = std::exchange(c->tlbc, nullptr);
+  if (a == nullptr) return;  // a code object not loaded by the py313 loader
+  for (std::int64_t i = 1; i < a->size; ++i)
+    if (std::uint16_t* copy = a->entries()[i]) free_block(ts, copy, c->ncode * sizeof(std::uint16_t));
+  free_block(ts, a, CodeArray::block_size(a->size));
+}
+
 template <class Cfg>
 void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   using RC = typename Cfg::RC;
@@ -161,6 +174,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       if (c->cell2arg != nullptr) free_block(ts, c->cell2arg, std::size_t(c->ncells) * sizeof(std::int32_t));
       if (c->localspluskinds != nullptr) free_block(ts, c->localspluskinds, localspluskinds_block_size(c->nlocalsplus));
       if (c->exceptiontable != nullptr) free_block(ts, c->exceptiontable, c->nexceptiontable);
+      if constexpr (Cfg::Gen::kThreadLocalBytecode) free_code_copies(ts, c);  // py313-tlbc's per-thread copies
       size = sizeof(Code<RC>);
       break;
     }
@@ -222,6 +236,7 @@ void ThreadState<Cfg>::detach() {
     Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
   else
     Cfg::Frames::release(frames);  // a frame stack: every frame has been popped
+  Cfg::Gen::thread_end(gen, rt.gen);  // its TLBC index back to the pool; its copies stay with their code
   // Last, once the frees above have counted: per-thread counts merged for
   // good, and the collector no longer scans or waits for this thread.
   gc_thread_end(*this);

@@ -419,9 +419,13 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
         if (old[i].key == nullptr) continue;
         *detail::dict_probe(table, new_cap - 1, old[i].hash, [](const Entry&) { return false; }) = old[i];
       }
+      // The keys version ends before the new table is published, so that a
+      // reader that finds one version before and after loading the table
+      // has the table that version was given for (py313-tlbc's guards,
+      // runtime/py313/interp.h: guarded_slot).
+      detail::store<kShared>(d->keys_version, 0u);
       detail::store<kShared>(d->table, table);  // the table before the mask: see dict_find
       detail::store<kShared>(d->mask, new_cap - 1);
-      d->keys_version = 0;
       if constexpr (kShared) {
         if (detail::dict_read_unlocked<Cfg>(d))
           detail::dict_retire(ts, detail::table_block<L>(old), detail::table_block_size<L, Entry>(old_cap));
@@ -461,7 +465,7 @@ void dict_insert(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename C
     detail::store<kShared>(e->hash, h);
     detail::store<kShared>(e->key, key);
     ++d->used;
-    d->keys_version = 0;
+    detail::store<kShared>(d->keys_version, 0u);
   });
 }
 }  // namespace detail
@@ -498,7 +502,7 @@ void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
       if (e.key == nullptr) return;
       d->table[i] = {0, nullptr, nullptr};
       --d->used;
-      d->keys_version = 0;
+      detail::store<L::kUnlockedReaders>(d->keys_version, 0u);
     });
     if (e.key == nullptr) continue;
     decref(ts, &e.key->ob);

@@ -9,6 +9,9 @@
 //   py313  CPython 3.13's default build: frames in a per-thread data stack,
 //          LOAD_ATTR's method form, PUSH_NULL/CALL, the specialising adaptive
 //          interpreter (kSpecializes), PEP 683's immortal objects.
+//          Three modes: in place under the GIL (py313), none (3.13t's,
+//          py313-unspecialized) and on thread-local bytecode (3.14t's,
+//          py313-tlbc: kThreadLocalBytecode).
 //
 // A generation tag is light: what it is and what it needs, with no
 // interpreter. Its interpreter is GenerationOps<Gen, Cfg> (declared here,
@@ -16,13 +19,18 @@
 // check, load and run a workload.
 //
 // Contract:
-//   kName                "py36", "py313", "py313-unspecialized": the axis value
+//   kName                "py36", "py313", "py313-unspecialized", "py313-tlbc":
+//                        the axis value
 //   kBytecode            the name of the folder of compiled workloads it runs
 //                        (workloads/compiled/NAME/): the CPython whose
 //                        compiler made them. 3.13t's interpreter runs 3.13's
-//                        bytecode, so both Py313s read "py313".
+//                        bytecode, so every Py313 reads "py313".
 //   kNeedsGil            specialisation rewrites bytecode every thread shares:
 //                        refused without an exclusive GIL (runtime/config.h)
+//   kThreadLocalBytecode each thread specialises its own copy of a code
+//                        object's bytecode (3.14t's TLBC, runtime/py313/
+//                        tlbc.h), with free-threading-safe specialised forms:
+//                        no GIL needed, but 3.13t's object locks (config.h)
 //   frames_fit<F>        whether F (the frames axis) is the kind of frame
 //                        store this generation uses: a freelist of frame
 //                        objects (py36) or a frame stack (py313)
@@ -30,6 +38,9 @@
 //                        (ThreadState::gen), e.g. 3.13's current frame
 //   Shared               its per-runtime state (Runtime::gen), e.g. 3.13's
 //                        version counters
+//   thread_start(l, s)   a thread state is made (on its thread) / ends
+//   thread_end(l, s)     (ThreadState::detach, idempotent): 3.14t's TLBC
+//                        index is reserved and given back here
 //   kMortalBuiltins      builtin functions and method descriptors are mortal
 //                        objects (3.13: `len` is counted; 3.6's are made
 //                        immortal only by an immortal refcount policy)
@@ -50,7 +61,10 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
+#include "common/index_pool.h"
+#include "dictlock/pymutex.h"
 #include "freelists/framestack.h"
 #include "freelists/freelist.h"
 
@@ -58,7 +72,9 @@ namespace rclab::runtime {
 
 // The version counters 3.13's interpreter state keeps for the specialiser
 // (dict_state.next_keys_version, types.next_version_tag,
-// func_state.next_version): one per runtime, touched only under the GIL.
+// func_state.next_version): one per runtime, touched only under the GIL —
+// or, by py313-tlbc's specialiser, with atomic read-modify-writes
+// (runtime/py313/specialize.h: next_version_ft).
 struct Versions313 {
   std::uint32_t next_keys = 2;
   std::uint32_t next_type = 1;
@@ -70,6 +86,7 @@ struct Py36 {
   static constexpr std::string_view kBytecode = "py36";
   struct Shared {};
   static constexpr bool kNeedsGil = false;
+  static constexpr bool kThreadLocalBytecode = false;
   static constexpr bool kMortalBuiltins = false;
   static constexpr bool kImmortalsUncounted = false;
   static constexpr bool kDefersStackRefs = true;
@@ -78,19 +95,53 @@ struct Py36 {
   static constexpr bool frames_fit = freelists::Freelist<F>;
   template <class RC>
   struct Local {};  // 3.6's per-thread fields live in ThreadState itself
+  template <class RC>
+  static void thread_start(Local<RC>&, Shared&) {}
+  template <class RC>
+  static void thread_end(Local<RC>&, Shared&) {}
+};
+
+// What 3.14t's thread-local bytecode adds to the runtime and to each thread
+// (runtime/py313/tlbc.h); nothing for the other modes, so their Shared and
+// Local keep their layout.
+template <bool kThreadLocal>
+struct TlbcShared {};
+template <>
+struct TlbcShared<true> {
+  IndexPool indices;  // interp->tlbc_indices: the per-thread indices, smallest free first
+  // TYPE_LOCK (interp->types.mutex): the free-threaded specialiser assigns a
+  // class's version tag and its shared keys' version under it.
+  dictlock::PyMutex type_lock;
+};
+template <bool kThreadLocal>
+struct TlbcLocal {};
+template <>
+struct TlbcLocal<true> {
+  // _PyThreadStateImpl.tlbc_index: which entry of every code object's
+  // co_tlbc this thread runs; -1 once the thread has ended.
+  std::int32_t tlbc_index = -1;
 };
 
 // 3.13's default build. kSpecializes = false is 3.13t's interpreter (gh-116013:
 // the free-threaded build runs without the specialiser), on the same frames.
-template <bool kSpecialize = true>
+// kThreadLocal = true is 3.14t's way to specialise without a GIL, on 3.13's
+// interpreter: every thread specialises its own copy of each code object's
+// bytecode (runtime/py313/tlbc.h) with the free-threaded build's specialised
+// forms (runtime/py313/interp.h), so no rewrite races with another thread.
+template <bool kSpecialize = true, bool kThreadLocal = false>
 struct Py313 {
-  static constexpr std::string_view kName = kSpecialize ? "py313" : "py313-unspecialized";
+  static_assert(kSpecialize || !kThreadLocal, "thread-local bytecode exists to be specialised");
+  static constexpr std::string_view kName = kThreadLocal ? "py313-tlbc"
+                                            : kSpecialize ? "py313"
+                                                          : "py313-unspecialized";
   static constexpr std::string_view kBytecode = "py313";
   static constexpr bool kSpecializes = kSpecialize;
+  static constexpr bool kThreadLocalBytecode = kThreadLocal;
   struct Shared {
     Versions313 versions;
+    [[no_unique_address]] TlbcShared<kThreadLocal> tlbc;
   };
-  static constexpr bool kNeedsGil = kSpecialize;
+  static constexpr bool kNeedsGil = kSpecialize && !kThreadLocal;
   static constexpr bool kMortalBuiltins = true;
   static constexpr bool kImmortalsUncounted = true;
   static constexpr bool kDefersStackRefs = true;
@@ -98,19 +149,39 @@ struct Py313 {
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
   template <class RC>
-  struct Local {
+  struct Local : TlbcLocal<kThreadLocal> {
     void* current_frame = nullptr;  // the _PyInterpreterFrame executing (tstate->current_frame)
     // Py_DEFAULT_RECURSION_LIMIT and Py_C_RECURSION_LIMIT (3.13, Linux release).
     int py_recursion_remaining = 1000;
     int c_recursion_remaining = 10000;
   };
+  // _Py_ReserveTLBCIndex (new_threadstate) and _Py_ClearTLBCIndex
+  // (PyThreadState_Clear). The copies a thread made stay with their code
+  // objects when it ends, as 3.14t's do: the next thread given the same
+  // index runs them.
+  template <class RC>
+  static void thread_start(Local<RC>& l, Shared& s) {
+    if constexpr (kThreadLocal) l.tlbc_index = s.tlbc.indices.alloc();
+    (void)l, (void)s;
+  }
+  template <class RC>
+  static void thread_end(Local<RC>& l, Shared& s) {
+    if constexpr (kThreadLocal) {
+      if (l.tlbc_index >= 0) s.tlbc.indices.free(std::exchange(l.tlbc_index, -1));
+    }
+    (void)l, (void)s;
+  }
 };
+
+// py313-tlbc: 3.14t's specialisation on thread-local bytecode.
+using Py313Tlbc = Py313<true, true>;
 
 template <class G>
 concept Generation = requires {
   { G::kName } -> std::convertible_to<std::string_view>;
   { G::kBytecode } -> std::convertible_to<std::string_view>;
   { G::kNeedsGil } -> std::convertible_to<bool>;
+  { G::kThreadLocalBytecode } -> std::convertible_to<bool>;
   { G::kMortalBuiltins } -> std::convertible_to<bool>;
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
   { G::kDefersStackRefs } -> std::convertible_to<bool>;

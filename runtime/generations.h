@@ -11,6 +11,6 @@ namespace rclab::runtime::generations {
 
 // AllPolicies<std::tuple>, AllPolicies<::testing::Types>, ...
 template <template <class...> class List>
-using AllPolicies = List<Py36, Py313<true>, Py313<false>>;
+using AllPolicies = List<Py36, Py313<true>, Py313<false>, Py313Tlbc>;
 
 }  // namespace rclab::runtime::generations

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "dictlock/pymutex.h"
+
 namespace rclab::runtime {
 
 enum class Type : std::uint8_t {
@@ -112,6 +114,19 @@ enum CodeFlag : std::int32_t {
 // 3.11+'s kinds of a localsplus slot (co_localspluskinds; pycore_code.h).
 enum LocalKind : std::uint8_t { kFastHidden = 0x10, kFastLocal = 0x20, kFastCell = 0x40, kFastFree = 0x80 };
 
+// _PyCodeArray (3.14t, Include/cpython/code.h): `size` pointers to copies
+// of a code object's bytecode follow it in its block, one per thread-local
+// bytecode index, null until that index's thread makes its copy. Each copy
+// is a block of the code's ncode units. Made and read in runtime/py313/
+// tlbc.h; freed, with the copies, when the code object is (runtime/dealloc.h).
+struct CodeArray {
+  std::int64_t size;
+  std::uint16_t** entries() { return reinterpret_cast<std::uint16_t**>(this + 1); }
+  static constexpr std::size_t block_size(std::int64_t size) {
+    return sizeof(CodeArray) + std::size_t(size) * sizeof(std::uint16_t*);
+  }
+};
+
 // A code object, for either interpreter generation (runtime/generation.h).
 // py36: CPython 3.6 wordcode (opcode in the low byte, argument in the high
 // byte), its constants and names; owns consts, names, name and cell2arg.
@@ -151,6 +166,13 @@ struct Code {
   std::uint32_t nexceptiontable = 0;
   std::uint32_t version = 0;  // co_version: the version functions made from it get
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
+  // --- py313-tlbc only (null, unlocked and unused elsewhere) ---
+  // co_tlbc: the per-thread copies of `code` (a CodeArray; entry 0 is `code`
+  // itself), replaced by a bigger array, published with a release store,
+  // when a thread's index outgrows it (runtime/py313/tlbc.h). And ob_mutex:
+  // the copies are made in a critical section on the code object, as 3.14t's.
+  CodeArray* tlbc = nullptr;
+  dictlock::PyMutex mutex;
 };
 
 // The block holding a code's localspluskinds: one byte per slot, at least

@@ -230,6 +230,19 @@ template <class Cfg>
     return false;  // no owner: every container is someone else's
 }
 
+// _PyObject_IsUniquelyReferenced (3.14t): the caller's reference is the only
+// one, so no other thread can reach the object. Under an owner-biased policy
+// the object must be this thread's with a count of 1 (3.14t: ob_tid is this
+// thread's, ob_ref_local 1, ob_ref_shared 0); under one without owners a
+// count of 1 says the same.
+template <class Cfg>
+[[gnu::always_inline]] inline bool uniquely_referenced(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
+  if constexpr (requires { Cfg::RC::owned_by(o->rc, ts.rc); })
+    return Cfg::RC::owned_by(o->rc, ts.rc) && Cfg::RC::count(o->rc) == 1;
+  else
+    return Cfg::RC::count(o->rc) == 1;
+}
+
 template <class Cfg>
 [[gnu::always_inline]] inline bool try_incref_compare(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* const* slot,
                                                       Object<typename Cfg::RC>* v, Tally& t) {
@@ -245,6 +258,7 @@ template <class Cfg>
   if constexpr (requires { RC::try_incref_fast(v->rc, ts.rc); RC::try_incref_shared(v->rc); }) {
     if (RC::try_incref_fast(v->rc, ts.rc)) [[likely]] {
       ++t.increfs;
+      if constexpr (counts_immortal<Cfg>()) t.immortal_increfs += RC::is_immortal(v->rc);
       return true;
     }
     if (!RC::try_incref_shared(v->rc)) return false;
@@ -272,6 +286,7 @@ template <class Cfg>
   if constexpr (requires { RC::incref_with_lock(v->rc, ts.rc); }) {
     check_alive(v, "use after free: incref of a deallocated object");
     ++t.increfs;
+    if constexpr (counts_immortal<Cfg>()) t.immortal_increfs += RC::is_immortal(v->rc);
     RC::incref_with_lock(v->rc, ts.rc);
   } else {
     incref(ts, v, t);

@@ -27,6 +27,7 @@ struct alignas(kCacheLine) ThreadState {
       : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
         qsbr(r.qsbr_shared) {
     gc_thread_start(*this);  // 3.14t's collector scans this thread (runtime/deferred_gc_ops.h)
+    Cfg::Gen::thread_start(gen, r.gen);  // 3.14t's TLBC index (runtime/generation.h); nothing elsewhere
   }
   ~ThreadState() { detach(); }
   ThreadState(const ThreadState&) = delete;

@@ -6,12 +6,21 @@
 // specialised forms 3.13 picks; a miss deopts and the 53rd re-specialises;
 // the counters back off; and the loader refuses what the generation does
 // not run. (The data stack has its own suite: framestack_conformance_test.)
+// The same for py313-tlbc, 3.14t's specialisation on thread-local bytecode
+// (runtime/py313/tlbc.h), per worker thread and on each one's own copy; and
+// its copies: one per thread index, the main copy never written by a
+// worker, indices smallest free first and reused with the copies they
+// left, the arrays grown past 16 threads, every copy freed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <barrier>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "experiments/fib.h"
@@ -19,11 +28,19 @@
 #include "experiments/workload.h"
 #include "experiments/workload_run.h"
 #include "experiments/workloads_embedded.h"
+#include "common/index_pool.h"
+#include "dictlock/ft313.h"
+#include "dictlock/optimistic.h"
+#include "experiments/entry.h"
 #include "freelists/datastack.h"
+#include "obmalloc/per_thread.h"
 #include "obmalloc/unlocked.h"
+#include "refcount/biased.h"
+#include "refcount/ft313.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
 #include "runtime/gil_interval.h"
+#include "runtime/gil_none.h"
 #include "runtime/py313/generation.h"
 #include "tests/config_params.h"
 
@@ -194,6 +211,38 @@ TEST(Py313, EveryWorkloadHasItsPerIterationCounts) {
 
 // --- specialisation --------------------------------------------------------------
 
+// The code objects of every function the module defined (and of its
+// classes' methods).
+template <class Cfg>
+std::vector<runtime::Code<typename Cfg::RC>*> module_codes(runtime::Runtime<Cfg>& rt) {
+  using namespace runtime;
+  using RC = typename Cfg::RC;
+  std::vector<Code<RC>*> out;
+  auto add = [&](Object<RC>* v) {
+    if (v->type == Type::kFunction) out.push_back(as<Function>(v)->code);
+  };
+  Dict<RC>* g = rt.globals;
+  for (std::uint64_t i = 0; i <= g->mask; ++i) {
+    if (g->table[i].key == nullptr) continue;
+    Object<RC>* v = g->table[i].value;
+    add(v);
+    if (v->type == Type::kClass) {
+      Dict<RC>* d = as<Class>(v)->dict;
+      for (std::uint64_t j = 0; j <= d->mask; ++j)
+        if (d->table[j].key != nullptr) add(d->table[j].value);
+    }
+  }
+  return out;
+}
+
+// The specialised opcodes in `n` code units, by name, added to `out`.
+void add_specialised(const std::uint16_t* units, std::uint32_t n, std::set<std::string>& out) {
+  for (std::uint32_t i = 0; i < n; i += 1 + py313::kCaches[py313::opcode_of(units[i])]) {
+    const std::uint8_t op = py313::opcode_of(units[i]);
+    if (py313::kDeopt[op] != op) out.insert(std::string(py313::op_name(op)));
+  }
+}
+
 // A runtime with a workload installed, its functions callable.
 struct Loaded {
   runtime::Runtime<Cfg313> rt;
@@ -205,27 +254,8 @@ struct Loaded {
   // The specialised opcodes in every function the module defined (and its
   // classes' methods), by name.
   std::set<std::string> specialised() {
-    using namespace runtime;
     std::set<std::string> out;
-    auto scan = [&](Object<Cfg313::RC>* v) {
-      if (v->type != Type::kFunction) return;
-      Code<Cfg313::RC>* co = as<Function>(v)->code;
-      for (std::uint32_t i = 0; i < co->ncode; i += 1 + py313::kCaches[py313::opcode_of(co->code[i])]) {
-        const std::uint8_t op = py313::opcode_of(co->code[i]);
-        if (py313::kDeopt[op] != op) out.insert(std::string(py313::op_name(op)));
-      }
-    };
-    Dict<Cfg313::RC>* g = rt.globals;
-    for (std::uint64_t i = 0; i <= g->mask; ++i) {
-      if (g->table[i].key == nullptr) continue;
-      Object<Cfg313::RC>* v = g->table[i].value;
-      scan(v);
-      if (v->type == Type::kClass) {
-        Dict<Cfg313::RC>* d = as<Class>(v)->dict;
-        for (std::uint64_t j = 0; j <= d->mask; ++j)
-          if (d->table[j].key != nullptr) scan(d->table[j].value);
-      }
-    }
+    for (auto* co : module_codes(rt)) add_specialised(co->code, co->ncode, out);
     return out;
   }
 };
@@ -317,6 +347,266 @@ TEST(Py313, CountersWarmUpSpecialiseAndBackOff) {
   }
   EXPECT_EQ(values, (std::vector<int>{3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 4095, 4095, 4095}));
   EXPECT_EQ(C::advance(C::kUnreachable), C::kUnreachable);
+}
+
+// --- specialisation on thread-local bytecode (py313-tlbc) -------------------------
+
+// `py313t-tlbc`'s policies (the registry's entry: checked below) with the
+// immortal operations counted, and the same interpreter on PEP 683's
+// immortals only (py313t-pep683's counting), whose changed counts are 3.13's.
+using CfgTlbc = runtime::Config<refcount::Ft313<refcount::Immortal<refcount::Biased>>, runtime::NoGil,
+                                obmalloc::PerThread<>, freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313,
+                                runtime::Py313Tlbc>;
+struct CountingTlbc : CfgTlbc {
+  static constexpr bool kCountImmortal = true;
+};
+struct Counting683Tlbc : runtime::Config<refcount::Immortal<refcount::Biased>, runtime::NoGil, obmalloc::PerThread<>,
+                                         freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313,
+                                         runtime::Py313Tlbc> {
+  static constexpr bool kCountImmortal = true;
+};
+
+template <class Cfg>
+RunRecord run_as(const std::string& workload, int n, int threads = 1) {
+  RunParams p;
+  p.threads = threads;
+  p.n = n;
+  p.workload = workload;
+  return run_workload<Cfg>(p);
+}
+
+TEST(Py313Tlbc, TheTestedPoliciesAreTheRegisteredConfigurations) {
+  const ConfigEntry* e = find_config("py313t-tlbc");
+  ASSERT_NE(e, nullptr);
+  using C = CountingTlbc;
+  const std::array<std::string, kAxes.size()> ids = {
+      identity_of<C::RC>(),     identity_of<C::Gil>(),      identity_of<C::Alloc>(), identity_of<C::Frames>(),
+      identity_of<C::TState>(), identity_of<C::DictLock>(), identity_of<C::Gen>()};
+  EXPECT_EQ(e->identity, ids);
+  EXPECT_EQ(e->interp, "py313-tlbc");
+  EXPECT_EQ(e->bytecode, "py313");
+  const ConfigEntry* base = find_config(e->baseline);
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(base->name, "py313t");
+  EXPECT_EQ(differing_axes(*e, *base), std::vector<std::string_view>{"interp"});
+  // Its forms read dicts and lists with 3.13t's protocol: refused without it.
+  using Seqlock = runtime::Config<refcount::Immortal<refcount::Biased>, runtime::NoGil, obmalloc::PerThread<>,
+                                  freelists::DataStack, runtime::ExplicitTState, dictlock::Optimistic,
+                                  runtime::Py313Tlbc>;
+  static_assert(!runtime::SafeConfig<Seqlock>);
+  EXPECT_NE(runtime::unsafe_reason<Seqlock>().find("ft313"), std::string_view::npos);
+  static_assert(!C::Gen::kNeedsGil && runtime::kUsesQsbr<C>);
+}
+
+TEST(Py313Tlbc, IndicesAreHandedOutSmallestFreeFirst) {
+  IndexPool pool;
+  EXPECT_EQ(pool.alloc(), 0);
+  EXPECT_EQ(pool.alloc(), 1);
+  EXPECT_EQ(pool.alloc(), 2);
+  EXPECT_EQ(pool.alloc(), 3);
+  pool.free(2);
+  pool.free(1);
+  EXPECT_EQ(pool.in_use(), 2);
+  EXPECT_EQ(pool.alloc(), 1);
+  EXPECT_EQ(pool.alloc(), 2);
+  EXPECT_EQ(pool.alloc(), 4);
+  pool.free(0);
+  EXPECT_EQ(pool.alloc(), 0);
+  EXPECT_EQ(pool.generation(), 11u);  // every alloc and free
+}
+
+// A runtime with a workload installed, and worker threads that run its
+// work(n) each with a thread state of its own (so a TLBC index of its own),
+// as the driver's workers do (experiments/workload_run.h). The runtime is
+// shut down before the workers' thread states go, and what every thread
+// allocated and freed is summed then.
+struct LoadedTlbc {
+  using Cfg = CountingTlbc;
+  using TS = runtime::ThreadState<Cfg>;
+  using RC = Cfg::RC;
+  runtime::Runtime<Cfg> rt;
+  InstalledWorkload<Cfg> w;
+  std::vector<std::unique_ptr<TS>> states;
+  explicit LoadedTlbc(const std::string& name) : w(install_workload(rt, *find_workload(name))) {}
+  ~LoadedTlbc() { rt.shutdown(); }
+
+  std::int64_t work_on_main(std::int64_t n) {
+    return as_interpreter_thread(rt, [&] { return call_global(rt.main, w.work, n); });
+  }
+
+  // `threads` workers at once (every thread state made before any runs),
+  // each calling work(n) `times` times; each one's results and TLBC index.
+  struct Worker {
+    std::vector<std::int64_t> results;
+    std::int32_t index = -1;
+    TS* ts = nullptr;
+  };
+  std::vector<Worker> run_workers(int threads, int times, std::int64_t n) {
+    std::vector<Worker> out(std::size_t(threads), Worker{});
+    const std::size_t first = states.size();
+    states.resize(first + std::size_t(threads));
+    std::barrier start(threads);
+    std::vector<std::thread> ths;
+    for (int i = 0; i < threads; ++i)
+      ths.emplace_back([&, i] {
+        auto& ts = *(states[first + std::size_t(i)] = std::make_unique<TS>(rt));
+        Worker& me = out[std::size_t(i)];
+        me.ts = &ts;
+        me.index = ts.gen.tlbc_index;
+        runtime::park(ts);  // blocked at the barrier: QSBR does not wait for it
+        start.arrive_and_wait();
+        runtime::unpark(ts);
+        for (int k = 0; k < times; ++k) me.results.push_back(call_global(ts, w.work, n));
+        ts.detach();  // the thread ends: its index goes back to the pool
+      });
+    for (auto& t : ths) t.join();
+    return out;
+  }
+
+  runtime::Code<RC>* module_code_of_work() {
+    return runtime::as<runtime::Function>(runtime::Runtime<Cfg>::dict_get(rt.globals, w.work))->code;
+  }
+  // The copy of `co` a thread index runs, or null.
+  static std::uint16_t* copy_of(runtime::Code<RC>* co, std::int32_t index) {
+    runtime::CodeArray* a = co->tlbc;
+    return index < a->size ? a->entries()[index] : nullptr;
+  }
+  // The specialised forms in the copies of every module function an index
+  // has (a worker runs work(n) and what it calls, never expect()), and how
+  // many copies that index has.
+  std::pair<std::set<std::string>, int> specialised(std::int32_t index) {
+    std::set<std::string> out;
+    int copies = 0;
+    for (auto* co : module_codes(rt))
+      if (const std::uint16_t* c = copy_of(co, index)) {
+        ++copies;
+        add_specialised(c, co->ncode, out);
+      }
+    return {out, copies};
+  }
+  // Every module function's main copy, unit by unit.
+  std::vector<std::vector<std::uint16_t>> main_copies() {
+    std::vector<std::vector<std::uint16_t>> out;
+    for (auto* co : module_codes(rt)) out.emplace_back(co->code, co->code + co->ncode);
+    return out;
+  }
+  // Objects and blocks alive once the runtime is shut down (must be 0).
+  std::pair<std::int64_t, std::int64_t> live_after_shutdown() {
+    rt.shutdown();
+    runtime::Counters all = rt.main.counters;
+    for (auto& s : states) all += s->counters;
+    return {std::int64_t(all.objects_created) - std::int64_t(all.objects_destroyed),
+            std::int64_t(all.blocks_allocated) - std::int64_t(all.blocks_freed)};
+  }
+};
+
+// Each worker specialises its own copy into the forms 3.13 picks under its
+// GIL (kSpecialised), after its own warm-up; the main copy (index 0: the
+// runtime's thread, which ran set-up and its own warm-up) is the same and is
+// never written by a worker; and each worker's index is its own.
+TEST(Py313Tlbc, EachWorkerSpecialisesItsOwnCopyIntoTheFormsCPython313Picks) {
+  for (const auto& [name, forms] : kSpecialised) {
+    LoadedTlbc l(name);
+    const int n = name == "fib" ? 15 : 200;
+    const std::int64_t want = l.work_on_main(n);  // expect() is not run: its loop would specialise too
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(l.work_on_main(n), want) << name;
+    EXPECT_EQ(l.rt.main.gen.tlbc_index, 0);
+    auto [main_forms, main_copies] = l.specialised(0);
+    EXPECT_EQ(main_forms, forms) << name << ": the main copy";
+    const auto before = l.main_copies();
+    const auto workers = l.run_workers(3, 3, n);
+    std::set<std::int32_t> indices;
+    for (const auto& wk : workers) {
+      for (std::int64_t r : wk.results) EXPECT_EQ(r, want) << name;
+      EXPECT_GE(wk.index, 1) << name;
+      indices.insert(wk.index);
+      auto [got, copies] = l.specialised(wk.index);
+      EXPECT_GE(copies, 1) << name << ": worker " << wk.index << " made no copy";
+      EXPECT_EQ(got, forms) << name << ": worker " << wk.index << "'s copy";
+      EXPECT_EQ(wk.ts->gen.tlbc_index, -1) << "given back when the thread ended";
+    }
+    EXPECT_EQ(indices.size(), 3u) << name << ": every worker its own index";
+    EXPECT_EQ(l.main_copies(), before) << name << ": a worker wrote the main copy";
+    EXPECT_EQ(l.rt.gen.tlbc.indices.in_use(), 1) << "only the runtime's thread holds one now";
+    const auto [objects, blocks] = l.live_after_shutdown();
+    EXPECT_EQ(objects, 0) << name;
+    EXPECT_EQ(blocks, 0) << name << ": a copy or an array was not freed";
+  }
+}
+
+// More threads at once than the 16 entries a code's array starts with: the
+// array grows (to 64 for index 40), the outgrown ones through QSBR, every
+// thread has its copy, and nothing is left. Then a new thread gets the
+// smallest free index and runs the copy that index's last thread left,
+// specialised already: it makes none (fib(10)'s ints are all small, so a
+// worker allocates nothing else), where the first thread of an index made
+// one per code object it ran.
+TEST(Py313Tlbc, ArraysGrowPastSixteenThreadsAndAnIndexKeepsItsCopiesForTheNextThread) {
+  LoadedTlbc l("fib");
+  const auto workers = l.run_workers(40, 1, 10);
+  runtime::Code<CountingTlbc::RC>* fib = l.module_code_of_work();
+  EXPECT_EQ(fib->tlbc->size, 64);
+  std::set<std::int32_t> indices;
+  for (const auto& wk : workers) {
+    EXPECT_EQ(wk.results, std::vector<std::int64_t>{fib_value(10)});
+    indices.insert(wk.index);
+    EXPECT_NE(LoadedTlbc::copy_of(fib, wk.index), nullptr) << wk.index;
+    EXPECT_GE(wk.ts->counters.blocks_allocated, 1u) << "its copy of fib";
+  }
+  EXPECT_EQ(indices, (std::set<std::int32_t>{[] {
+              std::set<std::int32_t> s;
+              for (int i = 1; i <= 40; ++i) s.insert(i);
+              return s;
+            }()}));
+  for (std::int32_t i = 41; i < 64; ++i) EXPECT_EQ(LoadedTlbc::copy_of(fib, i), nullptr) << i;
+  std::uint16_t* inherited = LoadedTlbc::copy_of(fib, 1);
+  std::set<std::string> forms;
+  add_specialised(inherited, fib->ncode, forms);
+  EXPECT_TRUE(forms.contains("CALL_PY_EXACT_ARGS"));
+  const auto again = l.run_workers(1, 1, 10);
+  EXPECT_EQ(again[0].index, 1) << "the smallest free index";
+  EXPECT_EQ(again[0].results, std::vector<std::int64_t>{fib_value(10)});
+  EXPECT_EQ(LoadedTlbc::copy_of(fib, 1), inherited);
+  EXPECT_EQ(again[0].ts->counters.blocks_allocated, 0u) << "it ran the copy index 1 left";
+  const auto [objects, blocks] = l.live_after_shutdown();
+  EXPECT_EQ(objects, 0);
+  EXPECT_EQ(blocks, 0) << "copies, arrays and outgrown arrays all freed";
+}
+
+// One worker (TLBC index 1, its own copy), every workload: the operations
+// that change a count per fib call and per iteration are 3.13.15's
+// (kPerIteration), on PEP 683's immortals as py313's; and on the registered
+// configuration's policies, whose immortals are 3.13t's, every operation
+// (immortal or not) is the one py313 makes. Over 2048 iterations, not 2000:
+// under 3.13t's dicts a replaced value's decref waits in QSBR, which
+// advances every 128 retirements (common/qsbr.h), and dict_write replaces 4
+// per iteration, so the values still waiting at the end of two runs are as
+// many only when their iterations differ by a multiple of 32.
+TEST(Py313Tlbc, CountedOperationsPerIterationAreCPython313s) {
+  {
+    const RunRecord a = run_as<Counting683Tlbc>("fib", 15), b = run_as<Counting683Tlbc>("fib", 20);
+    ASSERT_TRUE(a.clean() && b.clean());
+    const std::uint64_t calls = fib_calls(20) - fib_calls(15);
+    EXPECT_EQ(changed_inc(b) - changed_inc(a), 2 * calls);
+    const std::uint64_t dying =
+        (mortal_operands(20) + (fib_value(20) >= 257)) - (mortal_operands(15) + (fib_value(15) >= 257));
+    EXPECT_EQ(changed_dec(b) - changed_dec(a), 2 * calls + dying);
+  }
+  for (const PerIteration& w : kPerIteration) {
+    const RunRecord a = run_as<Counting683Tlbc>(w.workload, 1024), b = run_as<Counting683Tlbc>(w.workload, 3072);
+    ASSERT_TRUE(a.clean() && b.clean()) << w.workload;
+    EXPECT_EQ(changed_inc(b) - changed_inc(a), 2048u * unsigned(w.inc)) << w.workload << ": " << w.derivation;
+    EXPECT_EQ(changed_dec(b) - changed_dec(a), 2048u * unsigned(w.dec)) << w.workload << ": " << w.derivation;
+  }
+  std::vector<std::pair<std::string, std::pair<int, int>>> cases = {{"fib", {15, 20}}};
+  for (const PerIteration& w : kPerIteration) cases.push_back({w.workload, {1024, 3072}});
+  for (const auto& [name, ns] : cases) {
+    const RunRecord a = run_as<CountingTlbc>(name, ns.first), b = run_as<CountingTlbc>(name, ns.second);
+    const RunRecord ga = run(std::string("py313"), name, ns.first), gb = run(std::string("py313"), name, ns.second);
+    ASSERT_TRUE(a.clean() && b.clean() && ga.clean() && gb.clean()) << name;
+    EXPECT_EQ(b.increfs - a.increfs, gb.increfs - ga.increfs) << name;
+    EXPECT_EQ(b.decrefs - a.decrefs, gb.decrefs - ga.decrefs) << name;
+  }
 }
 
 // --- the loader --------------------------------------------------------------------

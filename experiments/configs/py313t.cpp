@@ -1,5 +1,7 @@
 // Free-threaded CPython 3.13 (3.13t, PEP 703 as shipped) on the py313
-// generation, and its ablations, each one axis from `py313t`. `py313t` is a
+// generation, and its ablations, each one axis from `py313t`; and one
+// prediction, `py313t-tlbc`: 3.14t's specialisation on thread-local bytecode
+// in place of 3.13t's unspecialised interpreter. `py313t` is a
 // milestone read against `py313`, as 3.13t is read against 3.13: it
 // changes the counting, the GIL, the allocator, the dict lock and the
 // interpreter (no specialiser) at once, as the --disable-gil build does.
@@ -83,6 +85,17 @@ std::span<const ConfigEntry> py313t_family() {
       make_entry<Config313t<Ft313<Immortal<Biased>>, IntervalGil>>(
           "py313t-gil", "3.13t with the GIL on (PYTHON_GIL=1): the free-threaded build's costs without its "
           "parallelism", {"py313t", "py313t"}),
+      // A prediction, not a model of anything measured here: 3.14t's
+      // mechanism on 3.13t's, the interpreter its only change.
+      make_entry<Config313t<Ft313<Immortal<Biased>>, NoGil, runtime::Py313Tlbc>>(
+          "py313t-tlbc",
+          "3.14t's mechanism, not calibrated here: no 3.14t can be built on this machine kind. 3.13t with "
+          "specialisation on thread-local bytecode: each thread specialises its own copy of every code object's "
+          "bytecode (made at its first RESUME of it), with 3.14t's free-threaded specialised forms (relaxed "
+          "version guards, try-incref reads that deopt, lists owned or shared, uniquely referenced iterators, "
+          "deferred method descriptors, CALL_LIST_APPEND's try-lock)",
+          {"py313t", "py313t", false, "CPython 3.14t as on main in May 2025 (3.14 beta): Objects/codeobject.c (TLBC), "
+                                      "Python/index_pool.c, Python/bytecodes.c, Python/specialize.c"}),
   };
   return kEntries;
 }

@@ -10,6 +10,11 @@
 // one (sys._getframe, a traceback); nothing rclab runs does, so frame_obj
 // stays null and is tested where 3.13 tests it.
 //
+// Under py313-tlbc (3.14t's thread-local bytecode, runtime/py313/tlbc.h) a
+// frame also holds the index of the copy of its code's bytecode it runs,
+// and starts in its thread's copy (_PyFrame_InitializeTLBC); the other modes
+// keep 3.13's frame exactly.
+//
 // Reference counts, as 3.13's:
 //   init(frame, func, code)   1 incref on the code (f_executable); the
 //                             caller's reference to the function moves into
@@ -23,13 +28,25 @@
 
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
+#include "runtime/py313/tlbc.h"
 #include "runtime/thread_state.h"
 
 namespace rclab::runtime::py313 {
 
 enum FrameOwner : std::uint8_t { kOwnedByThread = 0, kOwnedByCStack = 3 };
 
-template <class RC>
+// py313-tlbc's field (3.14t's _PyInterpreterFrame.tlbc_index, under
+// Py_GIL_DISABLED): which thread-local copy of its code's bytecode instr_ptr
+// points into (runtime/py313/tlbc.h). Empty in the other modes, whose frame
+// stays 3.13's (the static_assert below).
+template <bool kTlbc>
+struct FrameTlbc {};
+template <>
+struct FrameTlbc<true> {
+  std::int32_t index;
+};
+
+template <class RC, bool kTlbc = false>
 struct Frame {
   Code<RC>* f_executable;  // strong
   Frame* previous;
@@ -42,18 +59,26 @@ struct Frame {
   std::int32_t stacktop;     // top of the value stack, in localsplus slots; -1 while the loop holds it
   std::uint16_t return_offset;  // where the caller resumes, in code units after its CALL
   std::uint8_t owner;
+  [[no_unique_address]] FrameTlbc<kTlbc> tlbc;
   Object<RC>* localsplus[1];  // locals, cells, frees, then the value stack
 };
 
+// A configuration's frame: with the TLBC index under py313-tlbc.
+template <class Cfg>
+using FrameOf = Frame<typename Cfg::RC, Cfg::Gen::kThreadLocalBytecode>;
+
 // FRAME_SPECIALS_SIZE: the frame's own words before localsplus. A code's
 // co_framesize is this plus its locals and its stack.
-template <class RC>
-inline constexpr std::int32_t kFrameSpecials = std::int32_t((sizeof(Frame<RC>) - sizeof(Object<RC>*)) / sizeof(void*));
+template <class RC, bool kTlbc = false>
+inline constexpr std::int32_t kFrameSpecials =
+    std::int32_t((sizeof(Frame<RC, kTlbc>) - sizeof(Object<RC>*)) / sizeof(void*));
+template <class Cfg>
+inline constexpr std::int32_t kFrameSpecialsOf = kFrameSpecials<typename Cfg::RC, Cfg::Gen::kThreadLocalBytecode>;
 
 // _PyFrame_Initialize: `func`'s reference moves in; the code is increfed;
 // slots from `null_from` up to the locals' end start empty.
 template <class Cfg>
-[[gnu::always_inline]] inline void frame_init(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f,
+[[gnu::always_inline]] inline void frame_init(ThreadState<Cfg>& ts, FrameOf<Cfg>* f,
                                               Function<typename Cfg::RC>* func, Object<typename Cfg::RC>* locals,
                                               Code<typename Cfg::RC>* code, int null_from, Tally& t) {
   f->f_funcobj = func;
@@ -64,7 +89,10 @@ template <class Cfg>
   f->f_locals = locals;
   f->stacktop = code->nlocalsplus;
   f->frame_obj = nullptr;
-  f->instr_ptr = code->code;
+  if constexpr (Cfg::Gen::kThreadLocalBytecode)
+    tlbc_init_frame(ts, f, code);  // the thread's copy if it has one, else the main copy until RESUME
+  else
+    f->instr_ptr = code->code;
   f->return_offset = 0;
   f->owner = kOwnedByThread;
   for (int i = null_from; i < code->nlocalsplus; ++i) f->localsplus[i] = nullptr;
@@ -74,7 +102,7 @@ template <class Cfg>
 // anything left on the stack), the locals mapping and the function. Out of
 // line, as 3.13's.
 template <class Cfg>
-[[gnu::noinline]] void frame_clear_except_code(ThreadState<Cfg>& ts, Frame<typename Cfg::RC>* f) {
+[[gnu::noinline]] void frame_clear_except_code(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
   Tally& t = ts.counters.rc;
   if (f->frame_obj != nullptr) [[unlikely]]
     fatal("py313: a frame object was made; rclab never makes one");

@@ -1,5 +1,5 @@
 // The py313 generation's interpreter as the driver calls it
-// (GenerationOps<Py313<S>, Cfg>, runtime/generation.h): check a module's
+// (GenerationOps<Py313<S, T>, Cfg>, runtime/generation.h): check a module's
 // 3.13 marshal, load and run it, and call one of its functions the way a
 // caller's bytecode would.
 #pragma once
@@ -15,8 +15,8 @@
 
 namespace rclab::runtime {
 
-template <bool kSpecialize, class Cfg>
-struct GenerationOps<Py313<kSpecialize>, Cfg> {
+template <bool kSpecialize, bool kThreadLocal, class Cfg>
+struct GenerationOps<Py313<kSpecialize, kThreadLocal>, Cfg> {
   using RC = typename Cfg::RC;
   using O = Object<RC>;
   using I = py313::Interp<Cfg>;

@@ -78,6 +78,33 @@
 // tests/py313_test.cpp derives fib's per-call and every workload's
 // per-iteration totals from this table and checks them exactly.
 //
+// py313-tlbc (3.14t's specialisation on thread-local bytecode: runtime/
+// py313/tlbc.h) runs the same instructions without a GIL, each thread on its
+// own copy of the bytecode, so its rewrites are plain stores; what its
+// specialised forms read that other threads write is read as 3.14t's
+// free-threaded build reads it (Python/bytecodes.c under Py_GIL_DISABLED),
+// each under `if constexpr (kTlbc)`, the other modes' code untouched:
+//   LOAD_GLOBAL_MODULE/_BUILTIN  keys versions with atomic loads, around
+//                                the table load (guarded_slot); the value
+//                                with a try-incref and re-check; a miss deopts
+//   LOAD_ATTR_INSTANCE_VALUE     type version relaxed; the value as above
+//   LOAD_ATTR_METHOD_WITH_VALUES type and shared keys versions relaxed
+//   FOR_ITER_LIST / _TUPLE       the iterator uniquely referenced; a list
+//                                this thread owns or marked shared, its item
+//                                by _PyList_GetItemRefNoLock; a lost race deopts
+//   FOR_ITER_RANGE               the iterator uniquely referenced
+//   CALL_LIST_APPEND             one try of the list's PyMutex; held, deopt
+// and each takes exactly the references it takes under the GIL (a
+// try-incref counts as the incref it replaces). The base instructions are
+// 3.13t's, as py313-unspecialized runs them, with one exception that 3.13t
+// does not share: STORE_ATTR's generic set_attr stores into an instance's
+// inline values and its class's shared keys with no lock (3.13t takes a
+// critical section on the object, and the keys' lock), so two threads
+// storing attributes on one shared instance would race, without a GIL, in
+// py313t and py313t-tlbc alike. No workload does (their instances are
+// filled at set-up); py313-tlbc only makes the version it resets atomic,
+// for its guards.
+//
 // The eval breaker is polled where 3.13 polls it: RESUME (RESUME_CHECK
 // deopts into RESUME when anything is pending), JUMP_BACKWARD, the generic
 // CALL, and the C-call forms that end in _CHECK_PERIODIC (CALL_BUILTIN_CLASS,
@@ -103,10 +130,15 @@ struct Interp {
   using RC = typename Cfg::RC;
   using O = Object<RC>;
   using TS = ThreadState<Cfg>;
-  using F = Frame<RC>;
+  using F = FrameOf<Cfg>;
   using Stack = typename Cfg::Frames;  // a frame stack (freelists/framestack.h)
   static_assert(refcount::CanImmortalize<RC>,
                 "py313 needs immortal objects: 3.13's C code hands out small ints and singletons uncounted (PEP 683)");
+  // py313-tlbc: 3.14t's specialisation on thread-local bytecode, with the
+  // free-threaded build's specialised forms (`if constexpr (kTlbc)` below);
+  // the other modes run exactly what they ran before it existed.
+  static constexpr bool kTlbc = Cfg::Gen::kThreadLocalBytecode;
+  static_assert(kTlbc || kFrameSpecials<RC> == 9, "3.13's frame: FRAME_SPECIALS_SIZE is 9 words on 64-bit");
 
   // _PyEval_EvalFrameDefault: runs `frame`, already pushed, until it returns
   // and gives back its result (a new reference).
@@ -206,13 +238,31 @@ struct Interp {
 
   static bool dict_exact(const Dict<RC>* d) { return d->ob.type == Type::kDict; }
 
+  // py313-tlbc's keys guard with its entry (3.14t's _GUARD_GLOBALS_VERSION
+  // and _LOAD_GLOBAL_MODULE's entry): the value slot of entry `index` of d
+  // while d's keys still have `version`, else null. 3.14t keeps the version
+  // in the keys object, so one acquire load of ma_keys gives a version and
+  // the entries it describes. rclab's dict holds its version beside its
+  // table pointer, so the version is loaded before the table (acquire: the
+  // table the version was given for, or a later one, is then visible) and
+  // again after it: a writer ends the version before it publishes a new
+  // table (runtime/dict.h), so the same version on both sides means the
+  // table between is the one the cached index belongs to.
+  [[gnu::always_inline]] static O* const* guarded_slot(Dict<RC>* d, std::uint32_t version, std::uint32_t index) {
+    if (runtime::detail::load<true>(d->keys_version) != version) return nullptr;
+    const auto* table = runtime::detail::load<true>(d->table);
+    if (load_relaxed(d->keys_version) != version) return nullptr;
+    return &table[index].value;
+  }
+
   // _PyObject_GetMethod: true and a new reference to an unbound method (the
   // owner becomes self), or false and a new reference to the attribute.
   [[gnu::noinline]] static bool get_method(TS& ts, O* owner, Str<RC>* name, O** out);
   // PyObject_GetAttr: a new reference.
   [[gnu::noinline]] static O* get_attr(TS& ts, O* owner, Str<RC>* name);
   // PyObject_SetAttr on an instance: its inline values (the class's shared
-  // keys), else its dict.
+  // keys), else its dict. Not thread-safe without a GIL: 3.13t stores in a
+  // critical section on the object, rclab does not (see the header).
   [[gnu::noinline]] static void set_attr(TS& ts, O* owner, Str<RC>* name, O* value);
   // type_call on a heap class: a new instance with its inline values, and
   // __init__ run on it.
@@ -314,7 +364,10 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
     // insert_into_shared_keys: a new shared key ends the keys' version.
     cls->shared_keys[cls->nshared] = name;
     index = int(cls->nshared++);
-    cls->shared_keys_version = 0;
+    if constexpr (kTlbc)
+      store_relaxed(cls->shared_keys_version, 0u);  // the guards read it without a lock
+    else
+      cls->shared_keys_version = 0;
   }
   if (index < 0) fatal("py313: more attributes than inline values (an instance dict is not modelled)");
   // _PyObject_StoreInstanceAttribute: the value increfed in, the old one dropped.
@@ -556,6 +609,17 @@ op_EXTENDED_ARG: {
 op_RESUME: {
   RCLAB_INST(1);
 pred_RESUME:
+  if constexpr (kTlbc) {
+    // _LOAD_BYTECODE: a frame that is not in its thread's copy of the
+    // bytecode (it started in the main copy, before the thread had one)
+    // moves there, the copy made now if need be, and runs this RESUME again
+    // in it (runtime/py313/tlbc.h). So no thread quickens or specialises a
+    // copy but its own.
+    if (frame->tlbc.index != ts.gen.tlbc_index) [[unlikely]] {
+      next_instr = tlbc_switch(ts, frame, this_instr);
+      RCLAB_DISPATCH();
+    }
+  }
   // No instrumentation (sys.monitoring) here: the code's version always
   // matches, and the first execution quickens RESUME into RESUME_CHECK.
   if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
@@ -568,6 +632,7 @@ op_RESUME_CHECK: {
   // (0): anything pending runs RESUME, which handles it.
   RCLAB_DEOPT_IF(breaker.any(), RESUME);
   if constexpr (refcount::HasSafepoint<RC>) RCLAB_DEOPT_IF(RC::has_pending(ts.rc), RESUME);
+  if constexpr (kTlbc) RCLAB_DEOPT_IF(frame->tlbc.index != ts.gen.tlbc_index, RESUME);  // 3.14t's, too
   RCLAB_DISPATCH();
 }
 
@@ -624,8 +689,10 @@ op_PUSH_NULL: {
 op_LOAD_GLOBAL: {
   RCLAB_INST(5);
 pred_LOAD_GLOBAL:
-  RCLAB_SPECIALIZE(specialize_load_global(versions, frame->f_globals, frame->f_builtins, this_instr,
-                                          as<Str>(RCLAB_NAMES()[oparg >> 1])))
+  RCLAB_SPECIALIZE(if constexpr (kTlbc) specialize_load_global_ft(ts, versions, frame->f_globals, frame->f_builtins,
+                                                                  this_instr, as<Str>(RCLAB_NAMES()[oparg >> 1]));
+                   else specialize_load_global(versions, frame->f_globals, frame->f_builtins, this_instr,
+                                               as<Str>(RCLAB_NAMES()[oparg >> 1])))
   Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg >> 1]);
   if (!dict_exact(frame->f_globals) || !dict_exact(frame->f_builtins)) [[unlikely]]
     fatal("LOAD_GLOBAL: only exact dicts are modelled");
@@ -639,6 +706,19 @@ op_LOAD_GLOBAL_MODULE: {
   RCLAB_INST(5);
   Dict<RC>* g = frame->f_globals;
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
+  if constexpr (kTlbc) {
+    // _GUARD_GLOBALS_VERSION and _LOAD_GLOBAL_MODULE without a GIL: the
+    // cached entry's slot in the table its version belongs to, the value
+    // loaded and a reference tried on it (_Py_TryIncrefCompareStackRef);
+    // any miss deopts.
+    O* const* slot = guarded_slot(g, this_instr[2], this_instr[4]);
+    RCLAB_DEOPT_IF(slot == nullptr, LOAD_GLOBAL);
+    O* v = runtime::detail::load<true>(*slot);
+    RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
+    RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, v, t), LOAD_GLOBAL);
+    RCLAB_PUSH_GLOBAL(v);
+    RCLAB_DISPATCH();
+  }
   RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
   O* v = g->table[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
@@ -650,6 +730,20 @@ op_LOAD_GLOBAL_BUILTIN: {
   RCLAB_INST(5);
   Dict<RC>* g = frame->f_globals;
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
+  if constexpr (kTlbc) {
+    // The globals' version alone (the name is still not there: a relaxed
+    // load, 3.14t's), then the builtins' entry as LOAD_GLOBAL_MODULE's.
+    RCLAB_DEOPT_IF(load_relaxed(g->keys_version) != this_instr[2], LOAD_GLOBAL);
+    Dict<RC>* b = frame->f_builtins;
+    RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
+    O* const* slot = guarded_slot(b, this_instr[3], this_instr[4]);
+    RCLAB_DEOPT_IF(slot == nullptr, LOAD_GLOBAL);
+    O* v = runtime::detail::load<true>(*slot);
+    RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
+    RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, v, t), LOAD_GLOBAL);
+    RCLAB_PUSH_GLOBAL(v);
+    RCLAB_DISPATCH();
+  }
   RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
   Dict<RC>* b = frame->f_builtins;
   RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
@@ -808,8 +902,10 @@ op_JUMP_BACKWARD: {
 op_CALL: {
   RCLAB_INST(4);
 pred_CALL:
-  RCLAB_SPECIALIZE(specialize_call<Cfg>(versions, ts.rt.intern_init, sp[-2 - int(oparg)], this_instr,
-                                        int(oparg) + (sp[-1 - int(oparg)] != nullptr)))
+  RCLAB_SPECIALIZE(if constexpr (kTlbc) specialize_call_ft<Cfg>(ts, versions, sp[-2 - int(oparg)], this_instr,
+                                                                  int(oparg) + (sp[-1 - int(oparg)] != nullptr));
+                   else specialize_call<Cfg>(versions, ts.rt.intern_init, sp[-2 - int(oparg)], this_instr,
+                                             int(oparg) + (sp[-1 - int(oparg)] != nullptr)))
   O** args = sp - oparg;
   O* self_or_null = sp[-1 - int(oparg)];
   O* callable = sp[-2 - int(oparg)];
@@ -928,8 +1024,18 @@ op_CALL_LIST_APPEND: {
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinListAppend, CALL);
   RCLAB_DEOPT_IF(self == nullptr, CALL);
   RCLAB_DEOPT_IF(self->type != Type::kList, CALL);
-  from_stack(ts, arg);  // PyStackRef_AsPyObjectSteal: the list's reference is counted
-  list_append_take(ts, as<List>(self), arg);  // _PyList_AppendTakeRef: the argument moves in
+  if constexpr (kTlbc) {
+    // 3.14t's LOCK_OBJECT: one try of the list's PyMutex, no critical
+    // section; held by another thread, the generic CALL appends in one.
+    auto& lock = list_lock_state<Cfg>(as<List>(self));
+    RCLAB_DEOPT_IF(!Cfg::DictLock::try_lock_object(lock), CALL);
+    from_stack(ts, arg);  // PyStackRef_AsPyObjectSteal (after the guard: a deopt keeps the stack reference)
+    list_append_take_lock_held(ts, as<List>(self), arg);  // _PyList_AppendTakeRef: the argument moves in
+    Cfg::DictLock::unlock_object(lock);
+  } else {
+    from_stack(ts, arg);  // PyStackRef_AsPyObjectSteal: the list's reference is counted
+    list_append_take(ts, as<List>(self), arg);  // _PyList_AppendTakeRef: the argument moves in
+  }
   decref_stack(ts, self, t);
   decref_stack(ts, callable, t);
   sp -= 3;
@@ -1029,7 +1135,10 @@ pred_LOAD_ATTR:
                 : (Builtins<Cfg>::find_method(owner_->type, name_->view()) != kBuiltinCount
                        ? &ts.rt.method_descrs[Builtins<Cfg>::find_method(owner_->type, name_->view())]->ob
                        : nullptr);
-    specialize_load_attr<Cfg>(versions, owner_, name_, descr_, this_instr, (oparg & 1) != 0);
+    if constexpr (kTlbc)
+      specialize_load_attr_ft<Cfg>(ts, versions, owner_, name_, descr_, this_instr, (oparg & 1) != 0);
+    else
+      specialize_load_attr<Cfg>(versions, owner_, name_, descr_, this_instr, (oparg & 1) != 0);
   })
   O* owner = sp[-1];
   Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg >> 1]);
@@ -1056,6 +1165,20 @@ op_LOAD_ATTR_INSTANCE_VALUE: {
   O* owner = sp[-1];
   RCLAB_DEOPT_IF(owner->type != Type::kInstance, LOAD_ATTR);  // _GUARD_TYPE_VERSION
   Instance<RC>* obj = as<Instance>(owner);
+  if constexpr (kTlbc) {
+    // Without a GIL (3.14t): the type version with a relaxed load, the
+    // value with an acquire load and a reference tried on it; a miss deopts.
+    RCLAB_DEOPT_IF(load_relaxed(obj->cls->version_tag) != read_u32(this_instr + 2), LOAD_ATTR);
+    RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);  // fixed when the instance is made
+    O** slot = &obj->values()[this_instr[4]];
+    O* attr = runtime::detail::load<true>(*slot);
+    RCLAB_DEOPT_IF(attr == nullptr, LOAD_ATTR);
+    RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, attr, t), LOAD_ATTR);
+    decref_stack(ts, owner, t);
+    sp[-1] = attr;
+    if (oparg & 1) *sp++ = nullptr;
+    RCLAB_DISPATCH();
+  }
   RCLAB_DEOPT_IF(obj->cls->version_tag != read_u32(this_instr + 2), LOAD_ATTR);
   RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);  // _CHECK_MANAGED_OBJECT_HAS_VALUES
   O* attr = obj->values()[this_instr[4]];
@@ -1072,9 +1195,15 @@ op_LOAD_ATTR_METHOD_WITH_VALUES: {
   RCLAB_DEOPT_IF(owner->type != Type::kInstance, LOAD_ATTR);
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
-  RCLAB_DEOPT_IF(cls->version_tag != read_u32(this_instr + 2), LOAD_ATTR);  // _GUARD_TYPE_VERSION
-  RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);                               // _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT
-  RCLAB_DEOPT_IF(cls->shared_keys_version != read_u32(this_instr + 4), LOAD_ATTR);  // _GUARD_KEYS_VERSION
+  if constexpr (kTlbc) {  // the same guards, the versions with relaxed loads (3.14t's)
+    RCLAB_DEOPT_IF(load_relaxed(cls->version_tag) != read_u32(this_instr + 2), LOAD_ATTR);
+    RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);
+    RCLAB_DEOPT_IF(load_relaxed(cls->shared_keys_version) != read_u32(this_instr + 4), LOAD_ATTR);
+  } else {
+    RCLAB_DEOPT_IF(cls->version_tag != read_u32(this_instr + 2), LOAD_ATTR);  // _GUARD_TYPE_VERSION
+    RCLAB_DEOPT_IF(obj->nvalues == 0, LOAD_ATTR);                               // _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT
+    RCLAB_DEOPT_IF(cls->shared_keys_version != read_u32(this_instr + 4), LOAD_ATTR);  // _GUARD_KEYS_VERSION
+  }
   O* descr = static_cast<O*>(read_ptr(this_instr + 6));
   incref_stack(ts, descr, t);  // Py_NewRef(descr); 3.14t: PyStackRef_FromPyObjectNew
   sp[-1] = descr;
@@ -1121,7 +1250,8 @@ op_GET_ITER: {
 op_FOR_ITER: {
   RCLAB_INST(2);
 pred_FOR_ITER:
-  RCLAB_SPECIALIZE(specialize_for_iter(sp[-1], this_instr))
+  RCLAB_SPECIALIZE(if constexpr (kTlbc) specialize_for_iter_ft(ts, sp[-1], this_instr);
+                   else specialize_for_iter(sp[-1], this_instr))
   O* iter = sp[-1];
   O* next = iter_next(ts, iter);  // tp_iternext
   if (next != nullptr) to_stack(ts, next);
@@ -1142,6 +1272,33 @@ op_FOR_ITER_TUPLE: {
   RCLAB_DEOPT_IF(iter->type != want, FOR_ITER);
   SeqIter<RC>* it = as<SeqIter>(iter);
   O* seq = it->seq;
+  if constexpr (kTlbc) {
+    // Without a GIL: the iterator this thread's alone (its index is then
+    // too), and a list read as 3.14t's _ITER_CHECK_LIST and _ITER_NEXT_LIST
+    // do: only one this thread owns or that is marked shared, its item taken
+    // with a try-incref (_PyList_GetItemRefNoLock); a lost race deopts, and
+    // the generic FOR_ITER takes the list's lock.
+    RCLAB_DEOPT_IF(!uniquely_referenced(ts, iter), FOR_ITER);
+    if (want == Type::kListIter && seq != nullptr) {
+      List<RC>* l = as<List>(seq);
+      RCLAB_DEOPT_IF(!list_readable_unlocked(ts, l), FOR_ITER);
+      O* item = nullptr;
+      const int got = list_get_item_ref_nolock(ts, l, it->index, &item, t);
+      RCLAB_DEOPT_IF(got < 0, FOR_ITER);
+      if (got > 0) {
+        ++it->index;
+        *sp++ = item;
+        RCLAB_DISPATCH();
+      }
+      it->index = -1;  // exhausted, as below
+      it->seq = nullptr;
+      decref(ts, seq, t);
+      decref_stack(ts, iter, t);
+      --sp;
+      next_instr += oparg + 2;
+      RCLAB_DISPATCH();
+    }
+  }
   const std::int64_t size = seq == nullptr ? 0 : want == Type::kListIter ? as<List>(seq)->size : as<Tuple>(seq)->size;
   if (seq == nullptr || it->index >= size) {
     it->index = -1;
@@ -1163,6 +1320,7 @@ op_FOR_ITER_RANGE: {
   RCLAB_INST(2);
   O* iter = sp[-1];
   RCLAB_DEOPT_IF(iter->type != Type::kRangeIter, FOR_ITER);
+  if constexpr (kTlbc) RCLAB_DEOPT_IF(!uniquely_referenced(ts, iter), FOR_ITER);  // _ITER_CHECK_RANGE, 3.14t's
   RangeIter<RC>* r = as<RangeIter>(iter);
   if (r->index >= r->len) {
     --sp;

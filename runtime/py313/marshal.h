@@ -20,7 +20,8 @@
 //
 // Building also does init_code's work: the counts of locals, cells and
 // frees from the kinds, co_framesize, a version for the functions made from
-// it, and, for a specialising generation, quickening (specialize.h).
+// it, and, for a specialising generation, quickening (specialize.h); for
+// thread-local bytecode, the array of copies (tlbc.h).
 #pragma once
 
 #include <cstdint>
@@ -115,13 +116,14 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     co->ncells = ncells;
     co->nfrees = nfrees;
     co->nlocalsplus = std::int32_t(nlocalsplus);
-    co->framesize = std::int32_t(nlocalsplus) + stacksize + kFrameSpecials<RC>;
+    co->framesize = std::int32_t(nlocalsplus) + stacksize + kFrameSpecialsOf<Cfg>;
     co->localsplusnames = as<Tuple>(lpnames.obj);
     co->localspluskinds = kinds;
     co->qualname = as<Str>(qualname.obj);
     co->filename = as<Str>(filename.obj);
     co->firstlineno = firstlineno;
     co->version = rt_->gen.versions.next_func++;
+    if constexpr (Cfg::Gen::kThreadLocalBytecode) tlbc_init_code(t, co);  // co_tlbc: entry 0 is `units`
     drop(linetable);
     drop(exctable);
     v.obj = &co->ob;

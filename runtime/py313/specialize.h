@@ -19,7 +19,9 @@
 // Everything here runs under the GIL (a specialising generation needs an
 // exclusive one: runtime/config.h), so the in-place rewrites race with
 // nothing; no pointer written into a cache holds a reference (3.13's caches
-// borrow: a version tag guards every use).
+// borrow: a version tag guards every use). Except the free-threaded
+// specialiser at the end (py313-tlbc, 3.14t's), which runs without a GIL on
+// a copy of the bytecode only its own thread runs (runtime/py313/tlbc.h).
 //
 // Specialised forms modelled (runtime/py313/opcodes.json) and when 3.13
 // picks them:
@@ -44,6 +46,7 @@
 // off instead; no counted loop of a workload reaches one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
@@ -334,6 +337,185 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
     return detail::succeed(instr, LOAD_ATTR_METHOD_NO_DICT);
   }
   detail::fail(instr);
+}
+
+// --- the free-threaded specialiser (py313-tlbc) ------------------------------
+//
+// 3.14t's (Python/specialize.c with Py_GIL_DISABLED: every family under
+// ENABLE_SPECIALIZATION_FT). Its rewrites go to the thread's own copy of the
+// bytecode (runtime/py313/tlbc.h) with the plain stores above: no other
+// thread runs that copy. What it reads and assigns that every thread shares
+// is protected as 3.14t protects it, and its refusals are 3.14t's:
+//   - a dict's keys version is assigned inside the dict's critical section
+//     (3.14t: Py_BEGIN_CRITICAL_SECTION2(globals, builtins); here one dict
+//     at a time, rclab's sections taking one object: a globals version is
+//     taken in the same section that saw the name absent, so a
+//     LOAD_GLOBAL_BUILTIN cache never pairs a globals state with the name
+//     in it), stored with a relaxed atomic, and the runtime's counter taken
+//     with an atomic add (get_next_dict_keys_version's CAS); the dict is
+//     marked shared there when another thread owns it, so that what its
+//     writers unlink goes through QSBR while the guarded forms read it
+//     unlocked (3.14t leaves that to the generic path's first lookup,
+//     which the warm-up always runs first);
+//   - a class's version tag and its shared keys' version are assigned under
+//     the runtime's type lock (TYPE_LOCK; 3.14t takes the shared keys' own
+//     lock for the latter), relaxed atomic stores, the counter an atomic add;
+//   - LOAD_ATTR's method forms only for a descriptor with deferred counting
+//     (SPEC_FAIL_ATTR_DESCR_NOT_DEFERRED): the class holds it, and its count
+//     is never contended. rclab's py313t makes such objects immortal at the
+//     first thread start (refcount/ft313.h), so immortal counts as deferred;
+//   - FOR_ITER's forms only on an iterator this thread alone references
+//     (_PyObject_IsUniquelyReferenced): 3.14t asks that of range iterators
+//     and generators, and iterates lists and tuples with no iterator object
+//     at all (an index on the stack); rclab keeps 3.13's iterator objects,
+//     so it asks it of all three, their index being then this thread's; and
+//     FOR_ITER_LIST only on a list this thread owns or that is marked shared.
+// The guards the specialised forms run are in runtime/py313/interp.h.
+
+// Relaxed atomic loads and stores of the version fields other threads' guards
+// read (3.14t's FT_ATOMIC_LOAD/STORE_UINT32_RELAXED).
+template <class T>
+[[gnu::always_inline]] inline T load_relaxed(const T& x) {
+  return std::atomic_ref<T>(const_cast<T&>(x)).load(std::memory_order_relaxed);
+}
+template <class T>
+[[gnu::always_inline]] inline void store_relaxed(T& x, T v) {
+  std::atomic_ref<T>(x).store(v, std::memory_order_relaxed);
+}
+
+namespace detail {
+inline std::uint32_t next_version_ft(std::uint32_t& counter) {
+  return std::atomic_ref<std::uint32_t>(counter).fetch_add(1, std::memory_order_relaxed);
+}
+
+// The keys version, assigned now if the keys have none. Inside d's critical
+// section (its writers reset the version in theirs).
+template <class RC>
+std::uint32_t keys_version_ft(Versions& v, Dict<RC>* d) {
+  std::uint32_t ver = d->keys_version;
+  if (ver == 0) {
+    ver = next_version_ft(v.next_keys);
+    store_relaxed(d->keys_version, ver);
+  }
+  return ver;
+}
+
+// _PyObject_HasDeferredRefcount, with py313t's immortals (above).
+template <class RC>
+bool has_deferred_refcount(const Object<RC>* o) {
+  return (o->flags & kDeferredFlag) != 0 || RC::is_immortal(o->rc);
+}
+
+// The runtime's type lock, held for a scope.
+class TypeLock {
+ public:
+  explicit TypeLock(dictlock::PyMutex& m) : m_(m) { m_.lock(); }
+  ~TypeLock() { m_.unlock(); }
+  TypeLock(const TypeLock&) = delete;
+  TypeLock& operator=(const TypeLock&) = delete;
+
+ private:
+  dictlock::PyMutex& m_;
+};
+}  // namespace detail
+
+// _Py_Specialize_LoadGlobal: as specialize_load_global, each dict read in
+// its critical section. Cache as there.
+template <class Cfg>
+void specialize_load_global_ft(ThreadState<Cfg>& ts, Versions& v, Dict<typename Cfg::RC>* globals,
+                               Dict<typename Cfg::RC>* builtins, std::uint16_t* instr, Str<typename Cfg::RC>* name) {
+  using L = typename Cfg::DictLock;
+  // The name's index in d and d's keys version, in d's critical section.
+  auto look = [&](Dict<typename Cfg::RC>* d, std::int64_t& index, std::uint32_t& ver) {
+    auto& state = dict_lock_state<Cfg>(d);
+    L::write(state, [&] {
+      if (!L::is_shared(state) && !owned_by_this_thread(ts, &d->ob)) L::set_shared(state);
+      index = detail::dict_index(d, name);
+      ver = detail::keys_version_ft(v, d);
+    });
+  };
+  std::int64_t gi = -1, bi = -1;
+  std::uint32_t gver = 0, bver = 0;
+  look(globals, gi, gver);
+  if (gver > 0xffff) return detail::fail(instr);
+  if (gi >= 0) {
+    if (gi > 0xffff) return detail::fail(instr);
+    instr[2] = std::uint16_t(gver);
+    instr[4] = std::uint16_t(gi);
+    return detail::succeed(instr, LOAD_GLOBAL_MODULE);
+  }
+  look(builtins, bi, bver);
+  if (bi < 0 || bi > 0xffff || bver > 0xffff) return detail::fail(instr);
+  instr[2] = std::uint16_t(gver);
+  instr[3] = std::uint16_t(bver);
+  instr[4] = std::uint16_t(bi);
+  detail::succeed(instr, LOAD_GLOBAL_BUILTIN);
+}
+
+// _Py_Specialize_Call without a GIL: specialize_call's forms; a class's
+// version assigned under the type lock, as specialize_load_attr_ft's.
+template <class Cfg>
+void specialize_call_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::RC>* callable, std::uint16_t* instr,
+                        int nargs) {
+  using RC = typename Cfg::RC;
+  if (callable->type != Type::kClass) return specialize_call<Cfg>(v, ts.rt.intern_init, callable, instr, nargs);
+  Class<RC>* c = as<Class>(callable);
+  const Object<RC>* init = type_lookup<Cfg>(c, ts.rt.intern_init);
+  {
+    detail::TypeLock lock(ts.rt.gen.tlbc.type_lock);
+    if (c->version_tag == 0) store_relaxed(c->version_tag, detail::next_version_ft(v.next_type));
+  }
+  if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
+  detail::succeed(instr, CALL_NON_PY_GENERAL);
+}
+
+// _Py_Specialize_ForIter without a GIL.
+template <class Cfg>
+void specialize_for_iter_ft(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* iter, std::uint16_t* instr) {
+  if (!uniquely_referenced(ts, iter)) return detail::fail(instr);
+  if (iter->type == Type::kListIter) {
+    Object<typename Cfg::RC>* seq = as<SeqIter>(iter)->seq;
+    if (seq != nullptr && !list_readable_unlocked(ts, as<List>(seq))) return detail::fail(instr);
+  }
+  specialize_for_iter(iter, instr);
+}
+
+// _Py_Specialize_LoadAttr without a GIL: specialize_load_attr's forms, the
+// versions under the type lock, the method forms only for a deferred
+// descriptor. Cache as there.
+template <class Cfg>
+void specialize_load_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::RC>* owner,
+                             Str<typename Cfg::RC>* name, Object<typename Cfg::RC>* descr, std::uint16_t* instr,
+                             bool method) {
+  using RC = typename Cfg::RC;
+  if (method && descr != nullptr && !detail::has_deferred_refcount(descr)) return detail::fail(instr);
+  if (owner->type == Type::kInstance) {
+    Instance<RC>* obj = as<Instance>(owner);
+    Class<RC>* cls = obj->cls;
+    if (obj->nvalues == 0) return detail::fail(instr);
+    detail::TypeLock lock(ts.rt.gen.tlbc.type_lock);
+    const int index = shared_key_index(cls, name);
+    auto type_version = [&] {
+      if (cls->version_tag == 0) store_relaxed(cls->version_tag, detail::next_version_ft(v.next_type));
+      return cls->version_tag;
+    };
+    if (method && descr != nullptr && descr->type == Type::kFunction) {
+      if (index >= 0) return detail::fail(instr);  // shadowed by an instance attribute
+      write_u32(instr + 2, type_version());
+      if (cls->shared_keys_version == 0) store_relaxed(cls->shared_keys_version, detail::next_version_ft(v.next_keys));
+      write_u32(instr + 4, cls->shared_keys_version);
+      write_ptr(instr + 6, descr);
+      return detail::succeed(instr, LOAD_ATTR_METHOD_WITH_VALUES);
+    }
+    if (!method && descr == nullptr && index >= 0) {
+      write_u32(instr + 2, type_version());
+      instr[4] = std::uint16_t(index);
+      return detail::succeed(instr, LOAD_ATTR_INSTANCE_VALUE);
+    }
+    return detail::fail(instr);
+  }
+  // A builtin type's method descriptor: static types never change their version.
+  specialize_load_attr<Cfg>(v, owner, name, descr, instr, method);
 }
 
 }  // namespace rclab::runtime::py313
