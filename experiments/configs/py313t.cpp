@@ -96,6 +96,16 @@ std::span<const ConfigEntry> py313t_family() {
           "deferred method descriptors, CALL_LIST_APPEND's try-lock)",
           {"py313t", "py313t", false, "CPython 3.14t as on main in May 2025 (3.14 beta): Objects/codeobject.c (TLBC), "
                                       "Python/index_pool.c, Python/bytecodes.c, Python/specialize.c"}),
+      // The three together: 3.14t's model, a milestone read against 3.13t's
+      // as 3.14t would be against 3.13t (refcount and interp change at once).
+      make_entry<Config313t<Ptrc<Ft314<Immortal<Biased>>>, NoGil, runtime::Py313Tlbc>>(
+          "py314t-model",
+          "3.14t's mechanisms, not calibrated here: no 3.14t can be built on this machine kind. 3.13t's model "
+          "with all three of 3.14t's: deferred counting with its stop-the-world collector in place of the "
+          "immortalisation at thread start, per-thread counts of classes, code and module dicts, and "
+          "specialisation on thread-local bytecode; the prediction for 3.14t against 3.13t",
+          {"py313t", "py313t", true, "CPython 3.14t as on main in May 2025 (3.14 beta) and the 3.14 issues "
+                                     "(gh-124218, gh-117783's follow-ups, gh-115999)"}),
   };
   return kEntries;
 }
