@@ -46,6 +46,12 @@
 //                        correct on it. py313's is not written that way yet
 //                        (3.14's _PyStackRef steals and borrows would be the
 //                        model): such a configuration is refused.
+//   kDict                which CPython's compact dict its dicts are
+//                        (runtime/dict.h): 3.6's (entries with their hash,
+//                        every read through the keys' dk_lookup, GROWTH_RATE
+//                        used*2 + size/2) or 3.13's (unicode entries without
+//                        a hash, readers dispatching on dk_kind, _Py_dict_lookup
+//                        and unicodekeys_lookup_unicode, GROWTH_RATE used*3).
 #pragma once
 
 #include <cstdint>
@@ -55,6 +61,8 @@
 #include "freelists/freelist.h"
 
 namespace rclab::runtime {
+
+enum class DictFlavor : std::uint8_t { k36, k313 };
 
 // The version counters 3.13's interpreter state keeps for the specialiser
 // (dict_state.next_keys_version, types.next_version_tag,
@@ -74,6 +82,7 @@ struct Py36 {
   static constexpr bool kImmortalsUncounted = false;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = false;
+  static constexpr DictFlavor kDict = DictFlavor::k36;
   template <class F>
   static constexpr bool frames_fit = freelists::Freelist<F>;
   template <class RC>
@@ -95,6 +104,7 @@ struct Py313 {
   static constexpr bool kImmortalsUncounted = true;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = true;
+  static constexpr DictFlavor kDict = DictFlavor::k313;
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
   template <class RC>
@@ -115,6 +125,7 @@ concept Generation = requires {
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
   { G::kDefersStackRefs } -> std::convertible_to<bool>;
   { G::kScansStacks } -> std::convertible_to<bool>;
+  { G::kDict } -> std::convertible_to<DictFlavor>;
 };
 
 // The generation's interpreter for one configuration: check_module,

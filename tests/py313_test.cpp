@@ -205,17 +205,11 @@ struct Loaded {
         if (py313::kDeopt[op] != op) out.insert(std::string(py313::op_name(op)));
       }
     };
-    Dict<Cfg313::RC>* g = rt.globals;
-    for (std::uint64_t i = 0; i <= g->mask; ++i) {
-      if (g->table[i].key == nullptr) continue;
-      Object<Cfg313::RC>* v = g->table[i].value;
+    dict_for_each<Cfg313>(rt.globals, [&](Str<Cfg313::RC>*, Object<Cfg313::RC>* v) {
       scan(v);
-      if (v->type == Type::kClass) {
-        Dict<Cfg313::RC>* d = as<Class>(v)->dict;
-        for (std::uint64_t j = 0; j <= d->mask; ++j)
-          if (d->table[j].key != nullptr) scan(d->table[j].value);
-      }
-    }
+      if (v->type == Type::kClass)
+        dict_for_each<Cfg313>(as<Class>(v)->dict, [&](Str<Cfg313::RC>*, Object<Cfg313::RC>* cv) { scan(cv); });
+    });
     return out;
   }
 };

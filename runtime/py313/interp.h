@@ -221,8 +221,13 @@ struct Interp {
   [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable);
   // tp_iternext: a new reference, or null at the end.
   [[gnu::noinline]] static O* iter_next(TS& ts, O* iter);
-  // PyObject_GetItem on a dict (dict_subscript): a new reference.
-  [[gnu::noinline]] static O* dict_subscript(TS& ts, O* container, O* key);
+  // PyObject_GetItem: a dict's mapping slot (runtime/dict.h's
+  // dict_subscript, out of line): a new reference.
+  [[gnu::noinline]] static O* object_get_item(TS& ts, O* container, O* key);
+  // PyObject_SetItem: a dict's mapping slot, dict_ass_sub, which calls
+  // PyDict_SetItem (runtime/dict.h's dict_set); each out of line.
+  [[gnu::noinline]] static void object_set_item(TS& ts, O* container, O* key, O* value);
+  [[gnu::noinline]] static void dict_ass_sub(TS& ts, O* container, O* key, O* value);
   // _PyDict_FromItems: a new dict of n pairs, each increfed.
   [[gnu::noinline]] static O* dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n);
 };
@@ -416,16 +421,35 @@ Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::dict_subscript(TS& ts, O* container, O* key) {
-  if (container->type != Type::kDict || key->type != Type::kStr) fatal("TypeError: only str-keyed dicts subscript here");
-  O* v = dict_load(ts, as<Dict>(container), as<Str>(key), ts.counters.rc);  // PyDict_GetItemRef
-  if (v == nullptr) fatal("KeyError");
-  return v;
+Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* key) {
+  if (container == nullptr || key == nullptr) [[unlikely]]
+    fatal("SystemError: null argument to PyObject_GetItem");
+  if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str-keyed dicts subscript here");
+  return runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::object_set_item(TS& ts, O* container, O* key, O* value) {
+  if (container == nullptr || key == nullptr || value == nullptr) [[unlikely]]
+    fatal("SystemError: null argument to PyObject_SetItem");
+  if (container->type != Type::kDict) [[unlikely]]
+    fatal("TypeError: only dicts are stored into here");
+  dict_ass_sub(ts, container, key, value);  // tp_as_mapping->mp_ass_subscript
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::dict_ass_sub(TS& ts, O* container, O* key, O* value) {
+  if (value == nullptr) [[unlikely]]
+    fatal("py313: deleting a key is not modelled");
+  if (key->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str keys are modelled");
+  dict_set(ts, as<Dict>(container), as<Str>(key), value);  // PyDict_SetItem
 }
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n) {
-  Dict<RC>* d = dict_new(ts);
+  Dict<RC>* d = dict_new_presized(ts, n);  // dict_new_presized: room for n without a resize
   for (int i = 0; i < n; ++i) {
     O* k = keys->items()[i];
     if (k->type != Type::kStr) fatal("TypeError: only str keys are modelled");
@@ -639,8 +663,8 @@ op_LOAD_GLOBAL_MODULE: {
   RCLAB_INST(5);
   Dict<RC>* g = frame->f_globals;
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
-  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
-  O* v = g->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(g->keys->version != this_instr[2], LOAD_GLOBAL);
+  O* v = dk_unicode_entries<RC>(g->keys)[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
   RCLAB_PUSH_GLOBAL(v);
@@ -650,11 +674,11 @@ op_LOAD_GLOBAL_BUILTIN: {
   RCLAB_INST(5);
   Dict<RC>* g = frame->f_globals;
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
-  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
+  RCLAB_DEOPT_IF(g->keys->version != this_instr[2], LOAD_GLOBAL);
   Dict<RC>* b = frame->f_builtins;
   RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
-  RCLAB_DEOPT_IF(b->keys_version != this_instr[3], LOAD_GLOBAL);
-  O* v = b->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(b->keys->version != this_instr[3], LOAD_GLOBAL);
+  O* v = dk_unicode_entries<RC>(b->keys)[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
   RCLAB_PUSH_GLOBAL(v);
@@ -1183,7 +1207,7 @@ pred_BINARY_SUBSCR:
   RCLAB_SPECIALIZE(specialize_binary_subscr(sp[-2], this_instr))
   O* sub = sp[-1];
   O* container = sp[-2];
-  O* res = dict_subscript(ts, container, sub);  // PyObject_GetItem
+  O* res = object_get_item(ts, container, sub);  // PyObject_GetItem
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);
   sp[-2] = res;
@@ -1213,9 +1237,7 @@ pred_STORE_SUBSCR:
   O* sub = sp[-1];
   O* container = sp[-2];
   O* v = sp[-3];
-  if (container->type != Type::kDict || sub->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str-keyed dicts are stored into here");
-  dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem
+  object_set_item(ts, container, sub, v);  // PyObject_SetItem
   decref_stack(ts, v, t);
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);

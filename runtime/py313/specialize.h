@@ -121,8 +121,9 @@ using Versions = Versions313;
 // they have none.
 template <class RC>
 std::uint32_t keys_version(Versions& v, Dict<RC>* d) {
-  if (d->keys_version == 0) d->keys_version = v.next_keys++;
-  return d->keys_version;
+  DictKeys* dk = d->keys;
+  if (dk->version == 0) dk->version = v.next_keys++;
+  return dk->version;
 }
 
 template <class RC>
@@ -161,12 +162,11 @@ inline void fail(std::uint16_t* instr) {
   instr[1] = Counter::restart(instr[1]);
 }
 
-// The slot of `name` in `d`'s table, or -1 (the index a LOAD_GLOBAL_* reads).
+// _PyDictKeys_StringLookup: the entry index of `name` in `d`'s keys, or
+// kDkixEmpty (the index a LOAD_GLOBAL_* reads: DK_UNICODE_ENTRIES[index]).
 template <class RC>
 std::int64_t dict_index(Dict<RC>* d, Str<RC>* name) {
-  for (std::uint64_t i = 0; i <= d->mask; ++i)
-    if (d->table[i].key == name) return std::int64_t(i);
-  return -1;
+  return unicodekeys_lookup_unicode<false>(d->keys, name, name->hash);
 }
 }  // namespace detail
 
