@@ -499,9 +499,9 @@ template <class Cfg>
 }
 
 // Whether this is 3.13t's build, for the function boundaries GCC chose
-// differently there: a configuration with its object locks (`ft313`).
+// differently there (runtime/config.h).
 template <class Cfg>
-inline constexpr bool kFreeThreadedBuild = try_incref_reads<typename Cfg::DictLock>();
+inline constexpr bool kFreeThreadedBuild = free_threaded_build<Cfg>();
 
 // Whether what a writer unlinks from d may still be loaded by an unlocked
 // reader: under `ft313` only once the dict is shared (3.13t frees a
@@ -857,28 +857,43 @@ inline Object<typename Cfg::RC>* dict_get(Dict<typename Cfg::RC>* d, const Str<t
 namespace detail {
 // _Py_TryIncrefCompare, out of line as dictobject.c's copy is in 3.13t's
 // build (counts into the thread's counters): the fast try (immortal, or
-// owned by this thread) here, the shared try and the re-check in a second
-// function. 3.13t's is one function, but its Py_DECREF on the re-check's
-// failure calls out (_Py_DecRefShared, _Py_MergeZeroLocalRefcount) where
-// rclab's decref inlines the deallocation, whose register saves would
-// otherwise land on every try.
+// owned by this thread), the shared try, the re-check. The decref on the
+// re-check's failure is a call, as 3.13t's Py_DECREF calls out
+// (_Py_DecRefShared, _Py_MergeZeroLocalRefcount) where rclab's decref
+// inlines the deallocation, whose register saves would otherwise land on
+// every try. A policy without these tries (or with deferred objects)
+// takes try_incref_compare whole, out of line.
 template <class Cfg>
 [[gnu::noinline]] bool try_incref_compare_slow(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* const* slot,
                                                Object<typename Cfg::RC>* v) {
   return try_incref_compare(ts, slot, v, ts.counters.rc);
 }
+// The re-check's failure: the reference just taken dropped again.
+template <class Cfg>
+[[gnu::noinline]] void decref_outlined(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v) {
+  decref(ts, v, ts.counters.rc);
+}
 template <class Cfg>
 [[gnu::noinline]] bool try_incref_compare_outlined(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* const* slot,
                                                    Object<typename Cfg::RC>* v) {
   using RC = typename Cfg::RC;
-  if constexpr (!refcount::defers_stack_refs<RC>() && requires { RC::try_incref_fast(v->rc, ts.rc); }) {
+  if constexpr (!refcount::defers_stack_refs<RC>() &&
+                requires { RC::try_incref_fast(v->rc, ts.rc); RC::try_incref_shared(v->rc); }) {
     check_alive(v, "use after free: try-incref of a deallocated object");
-    if (RC::try_incref_fast(v->rc, ts.rc)) [[likely]] {
+    if (RC::try_incref_fast(v->rc, ts.rc)) [[likely]] {  // _Py_TryIncrefFast
       ++ts.counters.rc.increfs;
       return true;
     }
+    if (!RC::try_incref_shared(v->rc)) return false;  // _Py_TryIncRefShared
+    ++ts.counters.rc.increfs;
+    if (load<true>(*slot) != v) [[unlikely]] {
+      decref_outlined(ts, v);
+      return false;
+    }
+    return true;
+  } else {
+    return try_incref_compare_slow(ts, slot, v);
   }
-  return try_incref_compare_slow(ts, slot, v);
 }
 }  // namespace detail
 

@@ -98,6 +98,9 @@ struct Py313 {
   static constexpr bool kSpecializes = kSpecialize;
   struct Shared {
     Versions313 versions;
+    // interp->eval_frame (PEP 523): a replacement frame evaluator, which
+    // the generic CALL tests before it inlines a Python call. Always null.
+    void* eval_frame = nullptr;
   };
   static constexpr bool kNeedsGil = kSpecialize;
   static constexpr bool kMortalBuiltins = true;

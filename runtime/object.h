@@ -145,7 +145,7 @@ struct Dict {
 
 // Code flags (CPython's CO_*) that the call path tests.
 enum CodeFlag : std::int32_t {
-  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoNested = 0x10, kCoNofree = 0x40,
+  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoVarargs = 0x4, kCoVarkeywords = 0x8, kCoNested = 0x10, kCoNofree = 0x40,
   kCoGenerator = 0x20, kCoCoroutine = 0x80, kCoAsyncGenerator = 0x200,
 };
 
@@ -190,6 +190,10 @@ struct Code {
   std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (empty for every workload so far)
   std::uint32_t nexceptiontable = 0;
   std::uint32_t version = 0;  // co_version: the version functions made from it get
+  // _co_instrumentation_version: the sys.monitoring version its bytecode
+  // was instrumented for, which RESUME compares with the eval-breaker
+  // word's version bits. Always 0: nothing instruments.
+  std::uintptr_t instrumentation_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
 };
 
@@ -216,6 +220,10 @@ struct Function {
   // creation and resets it when __code__ or __defaults__ change).
   Dict<RC>* builtins = nullptr;
   std::uint32_t version = 0;
+  // py313: the function's vectorcall (_PyFunction_Vectorcall unless
+  // something replaced it), which the generic CALL compares before it
+  // inlines the call; null for py36 functions.
+  void (*vectorcall)() = nullptr;
 };
 
 // A list (PyListObject): `size` owned references in a separately allocated

@@ -124,24 +124,56 @@ struct Interp {
     return eval(ts, f);
   }
 
-  // _PyEvalFramePushAndInit: a new frame for `func`, taking the references
-  // to func, locals and the arguments. Out of line, as 3.13's.
+  // _PyEvalFramePushAndInit (Python/ceval.c, out of line): a new frame for
+  // `func`, taking the references to func, locals and the arguments: the
+  // out-of-line push, _PyFrame_Initialize inlined, then the out-of-line
+  // initialize_locals; when that fails, the frame cleared and popped.
   [[gnu::noinline]] static F* push_and_init(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
     Code<RC>* code = func->code;
-    F* f = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
+    F* f = push_frame(ts, std::size_t(code->framesize));
+    if (f == nullptr) [[unlikely]]
+      fatal("MemoryError: no room for a frame");
     frame_init(ts, f, func, locals, code, 0, ts.counters.rc);
-    initialize_locals(ts, f, func, args, nargs);
+    if (initialize_locals(ts, func, f->localsplus, args, nargs, nullptr) != 0) [[unlikely]] {
+      clear_thread_frame(ts, f);
+      return nullptr;
+    }
     return f;
   }
 
-  // _PyEval_FrameClearAndPop -> clear_thread_frame. Out of line, as 3.13's.
-  [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
+  // _PyThreadState_PushFrame (Python/pystate.c, out of line): the data
+  // stack's room test and bump, or a new chunk (out of line behind it).
+  [[gnu::noinline]] static F* push_frame(TS& ts, std::size_t size) {
+    return reinterpret_cast<F*>(Stack::push(ts.frames, size));
+  }
+
+  // clear_thread_frame: the frame cleared but for its code, the code
+  // dropped, the frame popped (_PyThreadState_PopFrame, out of line).
+  [[gnu::always_inline]] static void clear_thread_frame(TS& ts, F* f) {
     --ts.gen.c_recursion_remaining;
     frame_clear_except_code(ts, f);
     decref_stack(ts, &f->f_executable->ob, ts.counters.rc);
     ++ts.gen.c_recursion_remaining;
     Stack::pop(ts.frames, reinterpret_cast<void**>(f));
   }
+
+  // _PyEval_FrameClearAndPop (out of line): a thread's frame is cleared and
+  // popped; a generator's (clear_gen_frame) would be cleared in place, and
+  // there are none here.
+  [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
+    if (f->owner == kOwnedByThread) [[likely]]
+      clear_thread_frame(ts, f);
+    else
+      fatal("py313: a generator's frame (generators are not modelled)");
+  }
+
+  // _PyFunction_Vectorcall's stand-in: what a function's vectorcall is
+  // until something replaces it (nothing does), compared by the generic
+  // CALL; called only from C (call_from_c).
+  static O* function_vectorcall(TS& ts, Function<RC>* func, O** args, int nargs) {
+    return call_from_c(ts, func, nullptr, args, nargs);
+  }
+  static void (*function_vectorcall_ptr())() { return reinterpret_cast<void (*)()>(&function_vectorcall); }
 
   // PyObject_Vectorcall on anything but a Python function: a builtin, a
   // builtin type's method descriptor (its self is args[0]) or a class.
@@ -157,14 +189,47 @@ struct Interp {
   [[gnu::noinline]] static Function<RC>* function_new(TS& ts, Code<RC>* code, Dict<RC>* globals);
 
  private:
-  // initialize_locals for the positional arguments rclab models (the loader
-  // refuses *args, **kwargs and keyword-only parameters; defaults are never
-  // set): the arguments move into the first slots.
-  static void initialize_locals(TS& ts, F* f, Function<RC>* func, O** args, int nargs) {
-    (void)ts;
-    if (nargs != func->code->argcount) [[unlikely]]
-      fatal("TypeError: a function called with the wrong number of arguments (defaults are not modelled)");
-    for (int i = 0; i < nargs; ++i) f->localsplus[i] = args[i];
+  // initialize_locals (Python/ceval.c, out of line): 3.13's general
+  // sequence, every test of it run on every call — **kwargs, the
+  // positional copy, *args, too many, keywords, too few (the defaults),
+  // keyword-only — though the loader refuses *args, **kwargs and
+  // keyword-only parameters and compile_workloads.py refuses defaults and
+  // keywords: those paths end the run. 0, or -1 after a TypeError (fatal
+  // here first).
+  [[gnu::noinline]] static int initialize_locals(TS& ts, Function<RC>* func, O** localsplus, O** args,
+                                                 std::int64_t argcount, Tuple<RC>* kwnames) {
+    Code<RC>* co = func->code;
+    const std::int64_t total_args = std::int64_t(co->argcount) + co->kwonlyargcount;
+    (void)total_args;
+    if (co->flags & kCoVarkeywords) [[unlikely]]
+      fatal("py313: **kwargs is not modelled");
+    const std::int64_t n = argcount > co->argcount ? std::int64_t(co->argcount) : argcount;
+    for (std::int64_t j = 0; j < n; ++j) localsplus[j] = args[j];  // the references move in
+    if (co->flags & kCoVarargs) [[unlikely]] {
+      fatal("py313: *args is not modelled");
+    } else if (argcount > n) [[unlikely]] {
+      for (std::int64_t j = n; j < argcount; ++j) decref_stack(ts, args[j], ts.counters.rc);
+    }
+    if (kwnames != nullptr) [[unlikely]]
+      fatal("py313: keyword arguments are not modelled");
+    if (argcount > co->argcount && !(co->flags & kCoVarargs)) [[unlikely]]
+      fatal("TypeError: a function called with too many positional arguments");
+    if (argcount < co->argcount) [[unlikely]] {
+      const std::int64_t defcount = func->defaults == nullptr ? 0 : func->defaults->size;
+      const std::int64_t m = co->argcount - defcount;
+      std::int64_t missing = 0;
+      for (std::int64_t i = argcount; i < m; ++i) missing += localsplus[i] == nullptr;
+      if (missing) fatal("TypeError: a function called with too few arguments");
+      for (std::int64_t i = n > m ? n - m : 0; i < defcount; ++i)
+        if (localsplus[m + i] == nullptr) {
+          O* def = func->defaults->items()[i];
+          incref_stack(ts, def, ts.counters.rc);  // Py_NewRef(def)
+          localsplus[m + i] = def;
+        }
+    }
+    if (co->kwonlyargcount > 0) [[unlikely]]
+      fatal("py313: keyword-only parameters are not modelled");
+    return 0;
   }
 
   // _Py_HandlePending: a GIL drop request, a stop-the-world, a scheduled
@@ -263,6 +328,7 @@ Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Di
   fn->defaults = nullptr;
   fn->closure = nullptr;
   fn->version = code->version;  // _PyFunction_SetVersion(func, co_version)
+  fn->vectorcall = function_vectorcall_ptr();  // _PyFunction_Vectorcall
   return fn;
 }
 
@@ -580,9 +646,20 @@ op_EXTENDED_ARG: {
 op_RESUME: {
   RCLAB_INST(1);
 pred_RESUME:
-  // No instrumentation (sys.monitoring) here: the code's version always
-  // matches, and the first execution quickens RESUME into RESUME_CHECK.
-  if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
+  // The code's instrumentation version against the eval-breaker word's
+  // (3.13t checks it every time, for thread safety; 3.13 unless tracing).
+  // Nothing instruments here (sys.monitoring is absent), so they always
+  // match; the first execution quickens RESUME into RESUME_CHECK.
+  if (ts.tracing == 0 || !Cfg::Gen::kSpecializes) {
+    const std::uint32_t global_version = breaker.word() & ~EvalBreaker::kEventsMask;
+    const std::uintptr_t code_version =
+        std::atomic_ref<std::uintptr_t>(frame->f_executable->instrumentation_version).load(std::memory_order_acquire);
+    if (code_version != global_version) [[unlikely]]
+      fatal("py313: instrumented code (sys.monitoring is not modelled)");
+    if (opcode_of(*this_instr) == RESUME) {
+      if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
+    }
+  }
   if ((oparg & kResumeLocationMask) < kResumeAfterYieldFrom) RCLAB_CHECK_EVAL_BREAKER();
   RCLAB_DISPATCH();
 }
@@ -840,17 +917,33 @@ pred_CALL:
   if (self_or_null != nullptr) {
     --args;
     ++total;
+  } else if (callable->type == Type::kMethod) [[unlikely]] {  // a bound method: its self and function unpacked
+    Method<RC>* m = as<Method>(callable);
+    --args;
+    ++total;
+    args[0] = m->self;
+    incref_stack(ts, m->self, t);
+    args[-1] = m->func;
+    incref_stack(ts, m->func, t);
+    decref_stack(ts, callable, t);
+    callable = args[-1];
   }
-  if (callable->type == Type::kFunction) {
-    // Inlined: the callee's frame takes the callable and the arguments.
+  // The call is inlined when the callable is a function, no PEP 523 hook
+  // replaces the frame evaluator, and its vectorcall is the function's own.
+  if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
+      as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
+    // The callee's frame takes the callable and the arguments.
     Function<RC>* func = as<Function>(callable);
+    const std::int32_t code_flags = func->code->flags;
     O* locals = nullptr;
-    if (!(func->code->flags & kCoOptimized)) {
+    if (!(code_flags & kCoOptimized)) {
       locals = &func->globals->ob;
       incref(ts, locals, t);
     }
     F* callee = push_and_init(ts, func, locals, args, total);
     sp -= oparg + 2;
+    if (callee == nullptr) [[unlikely]]
+      fatal("py313: a call failed");
     frame->stacktop = std::int32_t(sp - frame->localsplus);
     frame->return_offset = std::uint16_t(next_instr - this_instr);
     callee->previous = frame;
