@@ -160,7 +160,12 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kRange: size = sizeof(Range<RC>); break;
     case Type::kRangeIter: size = sizeof(RangeIter<RC>); break;
     case Type::kCell: size = sizeof(Cell<RC>); break;
-    case Type::kClass: size = sizeof(Class<RC>); break;
+    case Type::kClass: {
+      Class<RC>* c = as<Class>(o);
+      if (c->cached_keys != nullptr) free_split_keys(ts, std::exchange(c->cached_keys, nullptr));  // borrowed names
+      size = sizeof(Class<RC>);
+      break;
+    }
     case Type::kInstance: size = sizeof(Instance<RC>) + as<Instance>(o)->nvalues * sizeof(Object<RC>*); break;
     case Type::kMethod: size = sizeof(Method<RC>); break;
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;

@@ -81,6 +81,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -1116,6 +1117,70 @@ template <class Cfg>
     dict_lookup_threadsafe(ts, builtins, key, hash, &v);
     return v;
   }
+}
+
+// --- shared keys (split tables' keys: a class's instances) -------------------
+//
+// A heap class keeps its instances' attribute names in a DICT_KEYS_SPLIT
+// keys object (ht_cached_keys): 64 index slots, at most 30 names, entries
+// {name, null} in the order instances first stored them; the entry's index
+// is the attribute's slot in every instance's inline values. Readers probe
+// it lock-free (3.13t: unicodekeys_lookup_unicode_threadsafe); a new name
+// is added under a lock (3.13t's dk_mutex; here the runtime's type lock,
+// which the caller holds), its entry stored before its index slot.
+
+// _PyDict_NewKeysForClass.
+template <class Cfg>
+DictKeys* new_split_keys(ThreadState<Cfg>& ts) {
+  DictKeys* dk = detail::new_keys_object(ts, 6);  // NEXT_LOG2_SHARED_KEYS_MAX_SIZE
+  dk->usable = 30;                                // SHARED_KEYS_MAX_SIZE
+  dk->kind = kDictKeysSplit;
+  return dk;
+}
+template <class Cfg>
+void free_split_keys(ThreadState<Cfg>& ts, DictKeys* dk) {
+  detail::free_keys_block(ts, dk);
+}
+
+// _PyDictKeys_StringLookupSplit (out of line) -> unicodekeys_lookup_split:
+// the entry index of `name`, or kDkixEmpty. 3.13t: the lock-free probe,
+// and on kDkixKeyChanged the plain one under the keys' lock (here: with
+// every key an interned, immortal str it is never taken).
+template <class Cfg>
+[[gnu::noinline]] std::int64_t dict_keys_string_lookup_split(ThreadState<Cfg>& ts, const DictKeys* dk,
+                                                             const Str<typename Cfg::RC>* name) {
+  const std::uint64_t hash = name->hash;  // unicode_get_hash
+  if constexpr (free_threaded_build<Cfg>()) {
+    std::int64_t ix = unicodekeys_lookup_unicode_threadsafe(ts, dk, name, hash);
+    if (ix == kDkixKeyChanged) [[unlikely]] {
+      std::lock_guard g(ts.rt.gen.type_lock);
+      ix = unicodekeys_lookup_unicode<false>(dk, name, hash);
+    }
+    return ix;
+  } else {
+    (void)ts;
+    return unicodekeys_lookup_unicode<detail::kSharedFields<Cfg>>(dk, name, hash);
+  }
+}
+
+// insert_split_key: the entry index of `name`, added when absent and there
+// is room (a new key resets the keys' version), or kDkixEmpty when full.
+// The caller holds the type lock.
+template <class Cfg>
+std::int64_t insert_split_key(DictKeys* dk, Str<typename Cfg::RC>* name) {
+  using E = DictUnicodeEntry<typename Cfg::RC>;
+  const std::uint64_t hash = name->hash;
+  std::int64_t ix = unicodekeys_lookup_unicode<false>(dk, name, hash);
+  if (ix == kDkixEmpty && dk->usable > 0) {
+    dk->version = 0;
+    const std::uint64_t hashpos = detail::find_empty_slot<Cfg>(dk, hash);
+    ix = dk->nentries;
+    detail::store<true>(detail::dk_entries<E>(dk)[ix].key, name);  // STORE_SHARED_KEY, before its slot
+    detail::dictkeys_set_index<true>(dk, hashpos, ix);
+    dk->usable -= 1;  // split_keys_entry_added
+    dk->nentries += 1;
+  }
+  return ix;
 }
 
 // --- updates ----------------------------------------------------------------

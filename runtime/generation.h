@@ -54,8 +54,11 @@
 //                        and unicodekeys_lookup_unicode, GROWTH_RATE used*3).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "freelists/framestack.h"
 #include "freelists/freelist.h"
@@ -72,6 +75,20 @@ struct Versions313 {
   std::uint32_t next_type = 1;
   std::uint32_t next_func = 1;
 };
+
+// One entry of 3.13's type attribute cache (Objects/typeobject.c,
+// struct type_cache_entry): the attribute `name` of the type whose
+// tp_version_tag is `version` is `value` (borrowed, or null: absent).
+// `sequence` is 3.13t's seqlock: odd while a writer fills the entry.
+// Every field is read and written through std::atomic_ref
+// (runtime/py313/interp.h: type_lookup_ref).
+struct TypeCacheEntry {
+  std::uint32_t version = 0;  // 0: nothing cached (no type has version 0)
+  std::uint32_t sequence = 0;
+  const void* name = nullptr;
+  void* value = nullptr;
+};
+inline constexpr std::size_t kTypeCacheSize = std::size_t(1) << 12;  // MCACHE_SIZE_EXP
 
 struct Py36 {
   static constexpr std::string_view kName = "py36";
@@ -101,6 +118,11 @@ struct Py313 {
     // interp->eval_frame (PEP 523): a replacement frame evaluator, which
     // the generic CALL tests before it inlines a Python call. Always null.
     void* eval_frame = nullptr;
+    // interp->types.type_cache: one per runtime, shared by every thread;
+    // misses fill it under type_lock (3.13t's TYPE_LOCK), which also
+    // guards a class's version tag and its shared keys' insertions.
+    std::vector<TypeCacheEntry> type_cache = std::vector<TypeCacheEntry>(kTypeCacheSize);
+    std::mutex type_lock;
   };
   static constexpr bool kNeedsGil = kSpecialize;
   static constexpr bool kMortalBuiltins = true;

@@ -278,18 +278,20 @@ struct Class {
   Str<RC>* name;
   Dict<RC>* dict;
   Class* base;
-  // py313: tp_version_tag (0: none yet; assigned by the specialiser, reset
-  // when the class's namespace changes), and the shared keys of its
-  // instances' inline values (ht_cached_keys, PEP 412 and 3.12's managed
-  // dicts): the attribute names in the order instances first stored them,
-  // with a version the method specialisations compare (a new name could
-  // shadow a method). Borrowed names: every one is interned.
+  // py313: tp_version_tag (0: none yet; assigned by the specialiser or by
+  // a type-cache miss, reset when the class's namespace changes), and the
+  // shared keys of its instances' inline values (ht_cached_keys, PEP 412
+  // and 3.12's managed dicts): a DICT_KEYS_SPLIT keys object
+  // (runtime/dict.h: new_split_keys) whose entries are the attribute names
+  // in the order instances first stored them — an entry's index is the
+  // inline value's slot — made at the first store; with a version the
+  // method specialisations compare (a new name could shadow a method).
+  // Borrowed names: every one is interned.
   static constexpr std::uint32_t kMaxSharedKeys = 30;  // SHARED_KEYS_MAX_SIZE
   std::uint32_t version_tag = 0;
   std::uint32_t shared_keys_version = 0;
-  std::uint32_t nshared = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
-  Str<RC>* shared_keys[kMaxSharedKeys] = {};
+  DictKeys* cached_keys = nullptr;
 };
 
 // An instance of a Class. py36: its class and its __dict__ (made at the

@@ -85,8 +85,12 @@
 // CALL_LIST_APPEND or CALL_PY_EXACT_ARGS.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <new>
+#include <thread>
+#include <utility>
 
 #include "common/fatal.h"
 #include "runtime/abstract.h"
@@ -271,11 +275,31 @@ struct Interp {
 
   static bool dict_exact(const Dict<RC>* d) { return d->ob.type == Type::kDict; }
 
-  // _PyObject_GetMethod: true and a new reference to an unbound method (the
-  // owner becomes self), or false and a new reference to the attribute.
+  // _PyObject_GetMethod (Objects/object.c, out of line): true and a new
+  // reference to an unbound method (the owner becomes self), or false and a
+  // new reference to the attribute. The type's attribute through the type
+  // cache (type_lookup_ref), an instance's through its class's shared keys
+  // (try_get_instance_attribute).
   [[gnu::noinline]] static bool get_method(TS& ts, O* owner, Str<RC>* name, O** out);
-  // PyObject_GetAttr: a new reference.
+  // PyObject_GetAttr: a new reference, through the type's tp_getattro,
+  // PyObject_GenericGetAttr -> _PyObject_GenericGetAttrWithDict (out of line).
   [[gnu::noinline]] static O* get_attr(TS& ts, O* owner, Str<RC>* name);
+  [[gnu::noinline]] static O* generic_getattr(TS& ts, O* owner, Str<RC>* name);
+  // _PyType_LookupRef (Objects/typeobject.c, out of line): the attribute
+  // `name` of the owner's type, a new (stack) reference or null, through the
+  // runtime's 4096-entry type cache keyed by (tp_version_tag, name):
+  // 3.13t reads an entry inside its seqlock (out-of-line begin and end);
+  // 3.13 compares it plainly (the GIL). A miss searches the MRO under the
+  // type lock, assigning the class a version tag first, and fills the
+  // entry. Builtin types have their fixed versions.
+  [[gnu::noinline]] static O* type_lookup_ref(TS& ts, O* owner, Str<RC>* name);
+  [[gnu::noinline]] static std::uint32_t seqlock_begin_read(std::uint32_t& sequence);
+  [[gnu::noinline]] static bool seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous);
+  // _PyObject_TryGetInstanceAttribute (Objects/dictobject.c, out of line):
+  // false when the instance's inline values are not valid (never here);
+  // else true with *attr a new reference to the inline value of `name`, or
+  // null. 3.13t: the value loaded with acquire and try-increfed.
+  [[gnu::noinline]] static bool try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>* name, O** attr);
   // PyObject_SetAttr on an instance: its inline values (the class's shared
   // keys), else its dict.
   [[gnu::noinline]] static void set_attr(TS& ts, O* owner, Str<RC>* name, O* value);
@@ -334,46 +358,191 @@ Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Di
   return fn;
 }
 
+// _PySeqLock_BeginRead and _PySeqLock_EndRead (Python/lock.c, out of
+// line): the entry's sequence with acquire, waiting while a writer holds it
+// odd; then, after the reads, an acquire fence and the sequence again.
 template <SafeConfig Cfg>
-bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
-  Tally& t = ts.counters.rc;
-  if (owner->type == Type::kInstance) {
-    Instance<RC>* obj = as<Instance>(owner);
-    O* descr = type_lookup<Cfg>(obj->cls, name);
-    const bool method = descr != nullptr && descr->type == Type::kFunction;
-    // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
-    // method is pushed uncounted); 3.13's counted ones otherwise.
-    if (descr != nullptr) incref_stack(ts, descr, t);
-    // An instance attribute shadows the class's (a function is no data descriptor).
-    const int index = shared_key_index(obj->cls, name);
-    if (index >= 0 && obj->values()[index] != nullptr) {
-      O* attr = obj->values()[index];
-      incref_stack(ts, attr, t);
-      if (descr != nullptr) decref_stack(ts, descr, t);
-      *out = attr;
-      return false;
-    }
-    if (descr == nullptr) fatal("AttributeError: the instance has no such attribute");
-    *out = descr;
-    return method;
+std::uint32_t Interp<Cfg>::seqlock_begin_read(std::uint32_t& sequence) {
+  std::uint32_t seq = std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_acquire);
+  while (seq & 1) [[unlikely]] {
+    std::this_thread::yield();
+    seq = std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_acquire);
   }
-  // A builtin type's method: its descriptor, shared by every thread.
-  const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
-  if (which == kBuiltinCount) fatal("AttributeError: the object has no such method");
-  O* descr = &ts.rt.method_descrs[which]->ob;
-  incref_stack(ts, descr, t);
-  *out = descr;
+  return seq;
+}
+template <SafeConfig Cfg>
+bool Interp<Cfg>::seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous) {
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_relaxed) == previous) return true;
+  std::this_thread::yield();
+  return false;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>* name) {
+  using std::memory_order_acquire, std::memory_order_relaxed, std::memory_order_release;
+  Tally& t = ts.counters.rc;
+  Class<RC>* cls = owner->type == Type::kInstance ? as<Instance>(owner)->cls : nullptr;
+  auto tp_version = [&]() -> std::uint32_t {  // FT_ATOMIC_LOAD_UINT32_RELAXED(type->tp_version_tag)
+    return cls != nullptr ? std::atomic_ref<std::uint32_t>(cls->version_tag).load(memory_order_relaxed)
+                          : builtin_type_version(owner->type);
+  };
+  const std::uint32_t h = (tp_version() ^ std::uint32_t(reinterpret_cast<std::uintptr_t>(name) >> 3)) &
+                          std::uint32_t(kTypeCacheSize - 1);  // MCACHE_HASH_METHOD
+  TypeCacheEntry& entry = ts.rt.gen.type_cache[h];
+  if constexpr (free_threaded_build<Cfg>()) {
+    for (;;) {
+      const std::uint32_t sequence = seqlock_begin_read(entry.sequence);
+      const std::uint32_t entry_version = std::atomic_ref<std::uint32_t>(entry.version).load(memory_order_acquire);
+      if (entry_version != tp_version() ||
+          std::atomic_ref<const void*>(entry.name).load(memory_order_relaxed) != name)
+        break;  // a miss
+      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_relaxed));
+      // _Py_TryIncref: a cached value is its class's (or the runtime's),
+      // alive while the entry can name it, so the try always succeeds here.
+      if (value != nullptr) incref_stack(ts, value, t);
+      if (seqlock_end_read(entry.sequence, sequence)) return value;
+      if (value != nullptr) decref_stack(ts, value, t);
+    }
+  } else {
+    if (std::atomic_ref<std::uint32_t>(entry.version).load(memory_order_relaxed) == tp_version() &&
+        std::atomic_ref<const void*>(entry.name).load(memory_order_relaxed) == name) {
+      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_relaxed));
+      if (value != nullptr) incref_stack(ts, value, t);  // Py_XINCREF
+      return value;
+    }
+  }
+  // The miss (once per type and name): under the type lock, a version tag
+  // assigned if the class has none, the MRO searched, the entry filled
+  // (update_cache: the version last, with release; 3.13t inside the
+  // entry's seqlock write).
+  O* value;
+  std::uint32_t version;
+  {
+    std::lock_guard g(ts.rt.gen.type_lock);
+    if (cls != nullptr) {
+      version = std::atomic_ref<std::uint32_t>(cls->version_tag).load(memory_order_relaxed);
+      if (version == 0) {  // assign_version_tag
+        version = ts.rt.gen.versions.next_type++;
+        std::atomic_ref<std::uint32_t>(cls->version_tag).store(version, memory_order_relaxed);
+      }
+      value = type_lookup<Cfg>(cls, name);  // find_name_in_mro
+    } else {
+      version = builtin_type_version(owner->type);
+      const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
+      value = which == kBuiltinCount ? nullptr : &ts.rt.method_descrs[which]->ob;
+    }
+    std::atomic_ref<std::uint32_t> seq(entry.sequence);
+    const std::uint32_t s0 = seq.load(memory_order_relaxed);
+    seq.store(s0 + 1, memory_order_relaxed);  // _PySeqLock_LockWrite (writers are serialised by the lock)
+    std::atomic_thread_fence(memory_order_release);
+    std::atomic_ref<void*>(entry.value).store(value, memory_order_relaxed);
+    std::atomic_ref<const void*>(entry.name).store(name, memory_order_relaxed);
+    std::atomic_ref<std::uint32_t>(entry.version).store(version, memory_order_release);
+    seq.store(s0 + 2, memory_order_release);  // _PySeqLock_UnlockWrite
+  }
+  if (value != nullptr) incref_stack(ts, value, t);
+  return value;
+}
+
+template <SafeConfig Cfg>
+bool Interp<Cfg>::try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>* name, O** attr) {
+  // The values are valid while no dict was materialised (never here: an
+  // instance that would need one is refused); the class's shared keys.
+  if (obj->nvalues == 0) [[unlikely]]
+    return false;
+  const DictKeys* keys = obj->cls->cached_keys;  // CACHED_KEYS(Py_TYPE(obj))
+  const std::int64_t ix = keys == nullptr ? kDkixEmpty : dict_keys_string_lookup_split(ts, keys, name);
+  if (ix == kDkixEmpty) {
+    *attr = nullptr;
+    return true;
+  }
+  O** slot = &obj->values()[ix];
+  if constexpr (free_threaded_build<Cfg>()) {
+    O* value = std::atomic_ref<O*>(*slot).load(std::memory_order_acquire);
+    if (value == nullptr) {
+      *attr = nullptr;
+      return true;
+    }
+    if (!runtime::detail::try_incref_compare_outlined(ts, slot, value)) [[unlikely]] {
+      // 3.13t takes the object's critical section and _Py_XNewRefWithLock;
+      // rclab's instances have no lock of their own (no workload stores an
+      // attribute while another thread reads it): the reference marked so
+      // that the next tries succeed.
+      incref_with_lock(ts, value, ts.counters.rc);
+    }
+    *attr = value;
+  } else {
+    O* value = *slot;
+    if (value != nullptr) incref_stack(ts, value, ts.counters.rc);  // Py_XNewRef
+    *attr = value;
+  }
   return true;
 }
 
 template <SafeConfig Cfg>
+bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
+  Tally& t = ts.counters.rc;
+  const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
+  // _PyType_IsReady; tp_getattro is PyObject_GenericGetAttr for every type
+  // here; an exact str name.
+  if (!(tp->tp_flags & kTpReady) || name->ob.type != Type::kStr) [[unlikely]]
+    fatal("py313: PyObject_GetAttr's other paths are not modelled");
+  // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
+  // method is pushed uncounted); 3.13's counted ones otherwise.
+  O* descr = type_lookup_ref(ts, owner, name);
+  bool meth_found = false;
+  if (descr != nullptr && (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor)) meth_found = true;
+  // (No data descriptors here: no property, no __slots__.)
+  if (tp->tp_flags & kTpInlineValues) {
+    O* attr;
+    if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &attr)) [[unlikely]]
+      fatal("py313: a materialised instance dict (not modelled)");
+    if (attr != nullptr) {  // an instance attribute shadows the class's (a function is no data descriptor)
+      *out = attr;
+      if (descr != nullptr) decref_stack(ts, descr, t);
+      return false;
+    }
+  }
+  // No __dict__ to read: instances keep theirs inline, builtin types have none.
+  if (descr == nullptr) [[unlikely]]
+    fatal("AttributeError: the object has no such attribute");
+  *out = descr;  // the lookup's reference moves to the result
+  return meth_found;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>* name) {
+  Tally& t = ts.counters.rc;
+  const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
+  incref(ts, &name->ob, t);  // Py_INCREF(name): interned, immortal
+  if (!(tp->tp_flags & kTpReady)) [[unlikely]]
+    fatal("py313: an unready type");
+  O* descr = type_lookup_ref(ts, owner, name);
+  O* res = nullptr;
+  if (tp->tp_flags & kTpInlineValues) {
+    if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &res)) [[unlikely]]
+      fatal("py313: a materialised instance dict (not modelled)");
+  }
+  if (res == nullptr && descr != nullptr) {
+    if (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor) [[unlikely]]
+      fatal("py313: a bound method would be made here; rclab never makes one");
+    res = std::exchange(descr, nullptr);  // a plain class attribute: the lookup's reference moves
+  }
+  if (descr != nullptr) decref_stack(ts, descr, t);  // Py_XDECREF(descr)
+  decref(ts, &name->ob, t);
+  if (res == nullptr) [[unlikely]]
+    fatal("AttributeError: the instance has no such attribute");
+  return res;
+}
+
+template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name) {
-  // _PyObject_GenericGetAttrWithDict: the class attribute (increfed around
-  // the lookup), then the instance's inline value.
-  O* attr = nullptr;
-  const bool method = get_method(ts, owner, name, &attr);
-  if (method) fatal("py313: a bound method would be made here; rclab never makes one");
-  return attr;
+  // PyObject_GetAttr: PyUnicode_Check(name), then the type's tp_getattro,
+  // PyObject_GenericGetAttr for every type here.
+  if (name->ob.type != Type::kStr) [[unlikely]]
+    fatal("TypeError: attribute name must be a string");
+  return generic_getattr(ts, owner, name);
 }
 
 template <SafeConfig Cfg>
@@ -382,18 +551,27 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   if (owner->type != Type::kInstance) fatal("AttributeError: only instances take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
-  int index = shared_key_index(cls, name);
-  if (index < 0 && cls->nshared < Class<RC>::kMaxSharedKeys && cls->nshared < obj->nvalues) {
-    // insert_into_shared_keys: a new shared key ends the keys' version.
-    cls->shared_keys[cls->nshared] = name;
-    index = int(cls->nshared++);
-    cls->shared_keys_version = 0;
+  std::int64_t index;
+  {
+    // insert_split_key, under the type lock (3.13t: the keys' dk_mutex): a
+    // new shared key ends the keys' versions.
+    std::lock_guard g(ts.rt.gen.type_lock);
+    if (cls->cached_keys == nullptr) cls->cached_keys = new_split_keys(ts);
+    const std::int64_t before = cls->cached_keys->nentries;
+    index = insert_split_key<Cfg>(cls->cached_keys, name);
+    if (cls->cached_keys->nentries != before) cls->shared_keys_version = 0;
   }
-  if (index < 0) fatal("py313: more attributes than inline values (an instance dict is not modelled)");
-  // _PyObject_StoreInstanceAttribute: the value increfed in, the old one dropped.
+  if (index < 0 || index >= std::int64_t(obj->nvalues))
+    fatal("py313: more attributes than inline values (an instance dict is not modelled)");
+  // _PyObject_StoreInstanceAttribute: the value increfed in (stored with
+  // release under 3.13t), the old one dropped.
   incref(ts, value, t);  // a heap reference: counted, deferred or not
-  O* old = obj->values()[index];
-  obj->values()[index] = value;
+  O** slot = &obj->values()[index];
+  O* old = *slot;
+  if constexpr (free_threaded_build<Cfg>())
+    std::atomic_ref<O*>(*slot).store(value, std::memory_order_release);
+  else
+    *slot = value;
   if (old != nullptr) decref(ts, old, t);
 }
 

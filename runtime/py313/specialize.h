@@ -142,12 +142,13 @@ std::uint32_t shared_keys_version(Versions& v, Class<RC>* c) {
   return c->shared_keys_version;
 }
 
-// The index of `name` among a class's shared keys, or -1.
+// The index of `name` among a class's shared keys (its inline value's
+// slot), or -1 (_PyDictKeys_StringLookup on ht_cached_keys).
 template <class RC>
 int shared_key_index(const Class<RC>* c, const Str<RC>* name) {
-  for (std::uint32_t i = 0; i < c->nshared; ++i)
-    if (c->shared_keys[i] == name) return int(i);
-  return -1;
+  if (c->cached_keys == nullptr) return -1;
+  const std::int64_t ix = unicodekeys_lookup_unicode<false>(c->cached_keys, name, name->hash);
+  return ix >= 0 ? int(ix) : -1;
 }
 
 // --- the specialisers ---------------------------------------------------------
