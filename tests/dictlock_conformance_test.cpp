@@ -473,7 +473,7 @@ TYPED_TEST(DictLockConformanceUnlockedReaders, ATableOutgrownDuringAnUnlockedLoo
           if (v != nullptr) runtime::incref(ts, v);
         });
     EXPECT_GT(std::uint64_t(1) << d->keys->log2_size, old_capacity) << "the writer did not grow the keys";
-    EXPECT_EQ(lookups, 2) << "the read over the outgrown table was not redone";
+    EXPECT_EQ(lookups, 2) << "the read over the outgrown keys was not redone";
     ASSERT_NE(got, nullptr);
     EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
     runtime::decref(ts, got);

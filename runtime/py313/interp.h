@@ -360,7 +360,11 @@ Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Di
 
 // _PySeqLock_BeginRead and _PySeqLock_EndRead (Python/lock.c, out of
 // line): the entry's sequence with acquire, waiting while a writer holds it
-// odd; then, after the reads, an acquire fence and the sequence again.
+// odd; then, after the reads, the sequence again. 3.13's EndRead issues an
+// acquire fence first; here the reads themselves are acquire loads (the
+// writer's stores release), which orders them before the second load the
+// same way — no fence, which ThreadSanitizer cannot follow, and on x86 the
+// same plain moves.
 template <SafeConfig Cfg>
 std::uint32_t Interp<Cfg>::seqlock_begin_read(std::uint32_t& sequence) {
   std::uint32_t seq = std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_acquire);
@@ -372,7 +376,6 @@ std::uint32_t Interp<Cfg>::seqlock_begin_read(std::uint32_t& sequence) {
 }
 template <SafeConfig Cfg>
 bool Interp<Cfg>::seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous) {
-  std::atomic_thread_fence(std::memory_order_acquire);
   if (std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_relaxed) == previous) return true;
   std::this_thread::yield();
   return false;
@@ -395,9 +398,9 @@ Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>
       const std::uint32_t sequence = seqlock_begin_read(entry.sequence);
       const std::uint32_t entry_version = std::atomic_ref<std::uint32_t>(entry.version).load(memory_order_acquire);
       if (entry_version != tp_version() ||
-          std::atomic_ref<const void*>(entry.name).load(memory_order_relaxed) != name)
+          std::atomic_ref<const void*>(entry.name).load(memory_order_acquire) != name)
         break;  // a miss
-      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_relaxed));
+      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_acquire));
       // _Py_TryIncref: a cached value is its class's (or the runtime's),
       // alive while the entry can name it, so the try always succeeds here.
       if (value != nullptr) incref_stack(ts, value, t);
@@ -432,14 +435,17 @@ Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>
       const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
       value = which == kBuiltinCount ? nullptr : &ts.rt.method_descrs[which]->ob;
     }
+    // _PySeqLock_LockWrite (writers are serialised by the lock): the
+    // sequence odd, then every field stored with release, so a reader that
+    // loads any new field (acquire) also sees the odd sequence afterwards
+    // and retries; _PySeqLock_UnlockWrite: the next even sequence.
     std::atomic_ref<std::uint32_t> seq(entry.sequence);
     const std::uint32_t s0 = seq.load(memory_order_relaxed);
-    seq.store(s0 + 1, memory_order_relaxed);  // _PySeqLock_LockWrite (writers are serialised by the lock)
-    std::atomic_thread_fence(memory_order_release);
-    std::atomic_ref<void*>(entry.value).store(value, memory_order_relaxed);
-    std::atomic_ref<const void*>(entry.name).store(name, memory_order_relaxed);
+    seq.store(s0 + 1, memory_order_relaxed);
+    std::atomic_ref<void*>(entry.value).store(value, memory_order_release);
+    std::atomic_ref<const void*>(entry.name).store(name, memory_order_release);
     std::atomic_ref<std::uint32_t>(entry.version).store(version, memory_order_release);
-    seq.store(s0 + 2, memory_order_release);  // _PySeqLock_UnlockWrite
+    seq.store(s0 + 2, memory_order_release);
   }
   if (value != nullptr) incref_stack(ts, value, t);
   return value;
@@ -451,7 +457,8 @@ bool Interp<Cfg>::try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>*
   // instance that would need one is refused); the class's shared keys.
   if (obj->nvalues == 0) [[unlikely]]
     return false;
-  const DictKeys* keys = obj->cls->cached_keys;  // CACHED_KEYS(Py_TYPE(obj))
+  // CACHED_KEYS(Py_TYPE(obj)), published once with release (set_attr).
+  const DictKeys* keys = std::atomic_ref<DictKeys*>(obj->cls->cached_keys).load(std::memory_order_acquire);
   const std::int64_t ix = keys == nullptr ? kDkixEmpty : dict_keys_string_lookup_split(ts, keys, name);
   if (ix == kDkixEmpty) {
     *attr = nullptr;
@@ -556,7 +563,8 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
     // insert_split_key, under the type lock (3.13t: the keys' dk_mutex): a
     // new shared key ends the keys' versions.
     std::lock_guard g(ts.rt.gen.type_lock);
-    if (cls->cached_keys == nullptr) cls->cached_keys = new_split_keys(ts);
+    if (cls->cached_keys == nullptr)  // made at the first store, published whole (readers load it unlocked)
+      std::atomic_ref<DictKeys*>(cls->cached_keys).store(new_split_keys(ts), std::memory_order_release);
     const std::int64_t before = cls->cached_keys->nentries;
     index = insert_split_key<Cfg>(cls->cached_keys, name);
     if (cls->cached_keys->nentries != before) cls->shared_keys_version = 0;
