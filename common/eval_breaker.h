@@ -29,6 +29,11 @@ class alignas(kCacheLine) EvalBreaker {
     kGcScheduled = 1u << 2,   // a thread found the collector's threshold crossed (runtime/deferred_gc.h)
   };
 
+  // The bits below kEventsMask are events (the bits above them would be
+  // sys.monitoring's global version, always 0 here): RESUME compares the
+  // word without its events against a code's instrumentation version.
+  static constexpr std::uint32_t kEventsMask = 0xff;  // _PY_EVAL_EVENTS_MASK
+  std::uint32_t word() const { return bits_.load(std::memory_order_relaxed); }
   bool any() const { return bits_.load(std::memory_order_relaxed) != 0; }
   bool test(Bit b) const { return (bits_.load(std::memory_order_relaxed) & b) != 0; }
   void set(Bit b) { bits_.fetch_or(b, std::memory_order_relaxed); }

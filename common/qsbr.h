@@ -1,7 +1,7 @@
 // Quiescent-state-based reclamation (QSBR), as free-threaded CPython 3.13
 // has it (Python/qsbr.c, Include/internal/pycore_qsbr.h, and the delayed
 // frees of Objects/obmalloc.c). A writer that unlinks memory an unlocked
-// reader may still be reading (a dict's outgrown table, a value it
+// reader may still be reading (a dict's outgrown keys object, a value it
 // replaced) does not free it: it retires it with a goal, and the memory is
 // reclaimed once every attached thread has reported a quiescent state — a
 // point where it holds no pointer it did not count or lock — at or after

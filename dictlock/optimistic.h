@@ -18,7 +18,7 @@
 //   but not the try-incref: kUnlockedReaders obliges the dict never to
 //   free what a reader may have loaded before every thread has passed a
 //   quiescent state — runtime/dict.h retires replaced values (the dict's
-//   reference to them) and outgrown tables to the writer's QSBR queue. So
+//   reference to them) and outgrown keys objects to the writer's QSBR queue. So
 //   keep() (the incref) after the re-check always counts a live object, and
 //   nothing is ever dropped on a retry.
 //

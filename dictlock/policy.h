@@ -35,7 +35,7 @@
 //                        is inside update(). The dict's writers must then
 //                        store what readers load atomically (release, read
 //                        with acquire), never free what a reader may have
-//                        loaded (replaced values, outgrown tables: they are
+//                        loaded (replaced values, outgrown keys objects: they are
 //                        retired to QSBR, runtime/dict.h) and lookup() must
 //                        terminate on any mix of old and new fields.
 //   kRecursive           lock() by the thread that holds it nests.

@@ -68,8 +68,7 @@ void defer_module_functions(runtime::Runtime<Cfg>& rt) {
     if (v->type == Type::kFunction && !(as<Function>(v)->code->flags & kCoNested)) v->flags |= kDeferredFlag;
   };
   auto each_value = [](Dict<typename Cfg::RC>* d, auto f) {
-    for (std::uint64_t i = 0; i <= d->mask; ++i)
-      if (d->table[i].key != nullptr) f(d->table[i].value);
+    dict_for_each<Cfg>(d, [&](Str<typename Cfg::RC>*, Object<typename Cfg::RC>* v) { f(v); });
   };
   each_value(rt.globals, [&](Object<typename Cfg::RC>* v) {
     defer(v);

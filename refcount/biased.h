@@ -344,7 +344,7 @@ struct Biased {
 
   // Returns true when the owner had exited and the merge done here left the
   // object with no references: the caller frees it.
-  static bool queue_to_owner(Header& h, Local& l) {
+  [[gnu::noinline]] static bool queue_to_owner(Header& h, Local& l) {
     const std::uint64_t owner = h.tid.load(std::memory_order_relaxed);
     Shared& s = *l.shared;
     if (owner != kNoOwner) {

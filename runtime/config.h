@@ -94,4 +94,17 @@ constexpr std::string_view unsafe_reason() {
 template <class C>
 concept SafeConfig = unsafe_reason<C>().empty();
 
+// Whether a configuration is free-threaded CPython 3.13's build: 3.13t's
+// object locks (dictlock `ft313`, kTryIncrefReads). Where GCC inlined
+// differently in the two real builds (nm and callgrind of scripts/peers.sh's
+// 3.13.15 and 3.13.15t: _PyFrame_ClearLocals, insert_combined_dict,
+// find_empty_slot), the model follows the build it models.
+template <class C>
+constexpr bool free_threaded_build() {
+  if constexpr (requires { C::DictLock::kTryIncrefReads; })
+    return C::DictLock::kTryIncrefReads;
+  else
+    return false;
+}
+
 }  // namespace rclab::runtime

@@ -315,37 +315,50 @@ Object<typename Cfg::RC>* seq_iter_new(ThreadState<Cfg>& ts, Object<typename Cfg
   return &it->ob;
 }
 
-// listiter_next / tupleiter_next: a new reference to the next item; at the
-// end the iterator drops its sequence and returns null.
+// listiter_next and tupleiter_next (each its type's tp_iternext, out of
+// line): a new reference to the next item; at the end the iterator drops
+// its sequence and returns null.
 template <class Cfg>
-[[gnu::noinline]] Object<typename Cfg::RC>* seq_iter_next(ThreadState<Cfg>& ts, SeqIter<typename Cfg::RC>* it) {
+[[gnu::noinline]] Object<typename Cfg::RC>* list_iter_next(ThreadState<Cfg>& ts, SeqIter<typename Cfg::RC>* it) {
   using RC = typename Cfg::RC;
   Object<RC>* seq = it->seq;
   if (seq == nullptr) return nullptr;
-  Object<RC>* item = nullptr;
-  if (seq->type == Type::kList) {
-    List<RC>* l = as<List>(seq);
-    if constexpr (kLockedContainers<Cfg>) {  // listiter_next: list_get_item_ref takes the reference
-      item = list_get_item_ref(ts, l, it->index, ts.counters.rc);
-      if (item != nullptr) {
-        ++it->index;
-        from_stack(ts, item);  // tp_iternext's reference is counted, deferred or not
-        return item;
-      }
-    } else if (it->index < l->size) {
-      item = l->items[it->index++];
+  List<RC>* l = as<List>(seq);
+  if constexpr (kLockedContainers<Cfg>) {  // list_get_item_ref takes the reference
+    if (Object<RC>* item = list_get_item_ref(ts, l, it->index, ts.counters.rc)) {
+      ++it->index;
+      from_stack(ts, item);  // tp_iternext's reference is counted, deferred or not
+      return item;
     }
-  } else {
-    Tuple<RC>* t = as<Tuple>(seq);
-    if (it->index < t->size) item = t->items()[it->index++];
-  }
-  if (item != nullptr) {
+  } else if (it->index < l->size) {
+    Object<RC>* item = l->items[it->index++];
     incref(ts, item);
     return item;
   }
   it->seq = nullptr;
   decref(ts, seq);
   return nullptr;
+}
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* tuple_iter_next(ThreadState<Cfg>& ts, SeqIter<typename Cfg::RC>* it) {
+  using RC = typename Cfg::RC;
+  Object<RC>* seq = it->seq;
+  if (seq == nullptr) return nullptr;
+  Tuple<RC>* t = as<Tuple>(seq);
+  if (it->index < t->size) {
+    Object<RC>* item = t->items()[it->index++];
+    incref(ts, item);
+    return item;
+  }
+  it->seq = nullptr;
+  decref(ts, seq);
+  return nullptr;
+}
+// The iterator's type picks its tp_iternext (one call, as Py_TYPE(it)->tp_iternext).
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* seq_iter_next(ThreadState<Cfg>& ts,
+                                                                     SeqIter<typename Cfg::RC>* it) {
+  return it->ob.type == Type::kListIter ? list_iter_next(ts, it) : tuple_iter_next(ts, it);
 }
 
 // compute_range_length for step 1, with 3.6's objects: comparisons through

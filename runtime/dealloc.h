@@ -50,17 +50,9 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       for (std::int64_t i = l->size; i-- > 0;) xdecref(ts, std::exchange(l->items[i], nullptr));
       return;
     }
-    case Type::kDict: {
-      Dict<RC>* d = as<Dict>(o);
-      for (std::uint64_t i = 0; i <= d->mask; ++i) {
-        auto& e = d->table[i];
-        if (e.key == nullptr) continue;
-        decref(ts, &std::exchange(e.key, nullptr)->ob);
-        decref(ts, std::exchange(e.value, nullptr));
-      }
-      d->used = 0;
+    case Type::kDict:  // dict_dealloc: every key and value (runtime/dict.h)
+      dict_drop_refs(ts, as<Dict>(o));
       return;
-    }
     case Type::kCode: {
       Code<RC>* c = as<Code>(o);
       decref(ts, &std::exchange(c->consts, nullptr)->ob);
@@ -163,8 +155,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       break;
     }
     case Type::kDict: {
-      Dict<RC>* d = as<Dict>(o);
-      dict_table_free(ts, d->table, d->mask + 1);
+      dict_free_keys(ts, as<Dict>(o));  // its keys object, unless the shared empty one
       size = dict_block_size<Cfg>();  // with its lock's tail (runtime/dict.h)
       break;
     }
@@ -183,7 +174,12 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kRange: size = sizeof(Range<RC>); break;
     case Type::kRangeIter: size = sizeof(RangeIter<RC>); break;
     case Type::kCell: size = sizeof(Cell<RC>); break;
-    case Type::kClass: size = sizeof(Class<RC>); break;
+    case Type::kClass: {
+      Class<RC>* c = as<Class>(o);
+      if (c->cached_keys != nullptr) free_split_keys(ts, std::exchange(c->cached_keys, nullptr));  // borrowed names
+      size = sizeof(Class<RC>);
+      break;
+    }
     case Type::kInstance: size = sizeof(Instance<RC>) + as<Instance>(o)->nvalues * sizeof(Object<RC>*); break;
     case Type::kMethod: size = sizeof(Method<RC>); break;
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;

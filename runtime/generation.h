@@ -57,11 +57,19 @@
 //                        correct on it. py313's is not written that way yet
 //                        (3.14's _PyStackRef steals and borrows would be the
 //                        model): such a configuration is refused.
+//   kDict                which CPython's compact dict its dicts are
+//                        (runtime/dict.h): 3.6's (entries with their hash,
+//                        every read through the keys' dk_lookup, GROWTH_RATE
+//                        used*2 + size/2) or 3.13's (unicode entries without
+//                        a hash, readers dispatching on dk_kind, _Py_dict_lookup
+//                        and unicodekeys_lookup_unicode, GROWTH_RATE used*3).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/index_pool.h"
 #include "dictlock/pymutex.h"
@@ -70,16 +78,34 @@
 
 namespace rclab::runtime {
 
+enum class DictFlavor : std::uint8_t { k36, k313 };
+
 // The version counters 3.13's interpreter state keeps for the specialiser
 // (dict_state.next_keys_version, types.next_version_tag,
-// func_state.next_version): one per runtime, touched only under the GIL —
-// or, by py313-tlbc's specialiser, with atomic read-modify-writes
-// (runtime/py313/specialize.h: next_version_ft).
+// func_state.next_version): one per runtime, touched under the GIL, or
+// under the type lock (a class's version tag: the type cache's misses,
+// runtime/py313/interp.h), or, by py313-tlbc's specialiser, with atomic
+// read-modify-writes (runtime/py313/specialize.h: next_version_ft; a
+// class's version under the type lock too).
 struct Versions313 {
   std::uint32_t next_keys = 2;
   std::uint32_t next_type = 1;
   std::uint32_t next_func = 1;
 };
+
+// One entry of 3.13's type attribute cache (Objects/typeobject.c,
+// struct type_cache_entry): the attribute `name` of the type whose
+// tp_version_tag is `version` is `value` (borrowed, or null: absent).
+// `sequence` is 3.13t's seqlock: odd while a writer fills the entry.
+// Every field is read and written through std::atomic_ref
+// (runtime/py313/interp.h: type_lookup_ref).
+struct TypeCacheEntry {
+  std::uint32_t version = 0;  // 0: nothing cached (no type has version 0)
+  std::uint32_t sequence = 0;
+  const void* name = nullptr;
+  void* value = nullptr;
+};
+inline constexpr std::size_t kTypeCacheSize = std::size_t(1) << 12;  // MCACHE_SIZE_EXP
 
 struct Py36 {
   static constexpr std::string_view kName = "py36";
@@ -91,6 +117,7 @@ struct Py36 {
   static constexpr bool kImmortalsUncounted = false;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = false;
+  static constexpr DictFlavor kDict = DictFlavor::k36;
   template <class F>
   static constexpr bool frames_fit = freelists::Freelist<F>;
   template <class RC>
@@ -109,9 +136,6 @@ struct TlbcShared {};
 template <>
 struct TlbcShared<true> {
   IndexPool indices;  // interp->tlbc_indices: the per-thread indices, smallest free first
-  // TYPE_LOCK (interp->types.mutex): the free-threaded specialiser assigns a
-  // class's version tag and its shared keys' version under it.
-  dictlock::PyMutex type_lock;
 };
 template <bool kThreadLocal>
 struct TlbcLocal {};
@@ -139,6 +163,18 @@ struct Py313 {
   static constexpr bool kThreadLocalBytecode = kThreadLocal;
   struct Shared {
     Versions313 versions;
+    // interp->eval_frame (PEP 523): a replacement frame evaluator, which
+    // the generic CALL tests before it inlines a Python call. Always null.
+    void* eval_frame = nullptr;
+    // interp->types.type_cache: one per runtime, shared by every thread;
+    // misses fill it under type_lock.
+    std::vector<TypeCacheEntry> type_cache = std::vector<TypeCacheEntry>(kTypeCacheSize);
+    // TYPE_LOCK (interp->types.mutex, a PyMutex in 3.13t and 3.14t): the
+    // one type lock. It guards the type cache's fills, a class's version
+    // tag, the insertions into a class's shared keys (3.13t takes the
+    // keys' own dk_mutex for those) and, under py313-tlbc, the free-
+    // threaded specialiser's assignment of the shared keys' version.
+    dictlock::PyMutex type_lock;
     [[no_unique_address]] TlbcShared<kThreadLocal> tlbc;
   };
   static constexpr bool kNeedsGil = kSpecialize && !kThreadLocal;
@@ -146,6 +182,7 @@ struct Py313 {
   static constexpr bool kImmortalsUncounted = true;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = true;
+  static constexpr DictFlavor kDict = DictFlavor::k313;
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
   template <class RC>
@@ -186,6 +223,7 @@ concept Generation = requires {
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
   { G::kDefersStackRefs } -> std::convertible_to<bool>;
   { G::kScansStacks } -> std::convertible_to<bool>;
+  { G::kDict } -> std::convertible_to<DictFlavor>;
 };
 
 // The generation's interpreter for one configuration: check_module,

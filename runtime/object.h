@@ -80,34 +80,74 @@ struct Tuple {
   Object<RC>** items() { return reinterpret_cast<Object<RC>**>(this + 1); }
 };
 
-// A str-keyed hash table with open addressing (CPython's perturbed probe).
-// Keys and values are owned references. Only Str keys: all fib needs.
+// A dict: CPython's compact dict (3.6+, Objects/dictobject.c). The dict
+// object holds its size, its version tag and a pointer to a keys object;
+// the keys object (PyDictKeysObject) is one block: the header below, then
+// the index table (1 << log2_size slots, each an int8/16/32/64 as the size
+// needs, holding an entry's index, kDkixEmpty or kDkixDummy), then the
+// entries in insertion order. Keys and values are owned references; only
+// Str keys are modelled. runtime/dict.h has the operations; which entry
+// layout a configuration uses (3.6's with the hash, 3.13's unicode entries
+// without it) is its generation's (runtime/generation.h: kDict).
+enum DictKeysKind : std::uint8_t { kDictKeysGeneral = 0, kDictKeysUnicode = 1, kDictKeysSplit = 2 };
+// An index slot's and a lookup's special values (DKIX_*).
+inline constexpr std::int64_t kDkixEmpty = -1, kDkixDummy = -2, kDkixError = -3, kDkixKeyChanged = -4;
+
+struct DictKeys {
+  std::int64_t refcnt;             // dk_refcnt: 1, or immortal for the shared empty keys
+  std::uint8_t log2_size;          // dk_log2_size: log2 of the index table's slots
+  std::uint8_t log2_index_bytes;   // dk_log2_index_bytes: log2 of its bytes (slot width 1, 2, 4 or 8)
+  std::uint8_t kind;               // dk_kind: kDictKeysUnicode here (str keys only)
+  // dk_version (3.11+): 0 until the specialiser asks for one
+  // (runtime/py313/specialize.h), then a number no other keys state had;
+  // back to 0 when a key is added (a new keys object starts at 0). An
+  // entry's index is valid for as long as the version is:
+  // LOAD_GLOBAL_MODULE reads entries[index] after comparing it.
+  std::uint32_t version;
+  std::int64_t usable;             // dk_usable: entries still free before a resize
+  std::int64_t nentries;           // dk_nentries: entries used
+  // 3.6's dk_lookup: the lookup function every read calls through
+  // (lookdict_unicode_nodummy here: str keys, no deletions). Null under
+  // 3.13, whose readers dispatch on `kind`. 3.13's header has no such word:
+  // its indices start 8 bytes earlier.
+  void (*lookup)();
+  char* indices() { return reinterpret_cast<char*>(this + 1); }
+  const char* indices() const { return reinterpret_cast<const char*>(this + 1); }
+};
+
+// 3.13's PyDictUnicodeEntry: no hash, it is read from the str.
+template <class RC>
+struct DictUnicodeEntry {
+  Str<RC>* key;  // nullptr: not yet written
+  Object<RC>* value;
+};
+// 3.6's PyDictKeyEntry (3.13's DICT_KEYS_GENERAL entries).
+template <class RC>
+struct DictKeyEntry {
+  std::uint64_t hash;
+  Str<RC>* key;
+  Object<RC>* value;
+};
+
 template <class RC>
 struct Dict {
-  struct Entry {
-    std::uint64_t hash;
-    Str<RC>* key;  // nullptr: empty slot (no deletions, so no dummies)
-    Object<RC>* value;
-  };
   Object<RC> ob;
-  Entry* table;
-  std::uint64_t mask;  // capacity - 1; capacity is a power of two
-  std::uint64_t used;
-  // CPython 3.11+'s dk_version: 0 until the specialiser asks for one
-  // (runtime/py313/specialize.h), then a number no other keys state had;
-  // back to 0 whenever a key is added or the table is rebuilt. An entry's
-  // index is valid for as long as the version is: LOAD_GLOBAL_MODULE reads
-  // table[index] after comparing it.
-  std::uint32_t keys_version = 0;
+  std::uint64_t used = 0;         // ma_used
+  std::uint64_t version_tag = 0;  // ma_version_tag (PEP 509): a new number at every change
+  DictKeys* keys = nullptr;       // ma_keys
+  Object<RC>** values = nullptr;  // ma_values: always null (split tables are not modelled)
   // 3.14t's unique id of a module's dict (runtime/deferred_gc.h): its slot
-  // in every thread's per-thread counts, or 0. In the struct's tail
-  // padding, so the dict's size is unchanged.
+  // in every thread's per-thread counts, or 0.
   std::uint32_t unique_id = 0;
+  // MAINTAIN_TRACKING's state: the cycle collector would track the dict
+  // once it holds something it could track. Read and written by writers
+  // only, inside the dict's lock (rclab has no collector to read it).
+  std::uint8_t gc_tracked = 0;
 };
 
 // Code flags (CPython's CO_*) that the call path tests.
 enum CodeFlag : std::int32_t {
-  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoNested = 0x10, kCoNofree = 0x40,
+  kCoOptimized = 0x1, kCoNewLocals = 0x2, kCoVarargs = 0x4, kCoVarkeywords = 0x8, kCoNested = 0x10, kCoNofree = 0x40,
   kCoGenerator = 0x20, kCoCoroutine = 0x80, kCoAsyncGenerator = 0x200,
 };
 
@@ -165,6 +205,10 @@ struct Code {
   std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (empty for every workload so far)
   std::uint32_t nexceptiontable = 0;
   std::uint32_t version = 0;  // co_version: the version functions made from it get
+  // _co_instrumentation_version: the sys.monitoring version its bytecode
+  // was instrumented for, which RESUME compares with the eval-breaker
+  // word's version bits. Always 0: nothing instruments.
+  std::uintptr_t instrumentation_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
   // --- py313-tlbc only (null, unlocked and unused elsewhere) ---
   // co_tlbc: the per-thread copies of `code` (a CodeArray; entry 0 is `code`
@@ -198,6 +242,10 @@ struct Function {
   // creation and resets it when __code__ or __defaults__ change).
   Dict<RC>* builtins = nullptr;
   std::uint32_t version = 0;
+  // py313: the function's vectorcall (_PyFunction_Vectorcall unless
+  // something replaced it), which the generic CALL compares before it
+  // inlines the call; null for py36 functions.
+  void (*vectorcall)() = nullptr;
 };
 
 // A list (PyListObject): `size` owned references in a separately allocated
@@ -252,18 +300,20 @@ struct Class {
   Str<RC>* name;
   Dict<RC>* dict;
   Class* base;
-  // py313: tp_version_tag (0: none yet; assigned by the specialiser, reset
-  // when the class's namespace changes), and the shared keys of its
-  // instances' inline values (ht_cached_keys, PEP 412 and 3.12's managed
-  // dicts): the attribute names in the order instances first stored them,
-  // with a version the method specialisations compare (a new name could
-  // shadow a method). Borrowed names: every one is interned.
+  // py313: tp_version_tag (0: none yet; assigned by the specialiser or by
+  // a type-cache miss, reset when the class's namespace changes), and the
+  // shared keys of its instances' inline values (ht_cached_keys, PEP 412
+  // and 3.12's managed dicts): a DICT_KEYS_SPLIT keys object
+  // (runtime/dict.h: new_split_keys) whose entries are the attribute names
+  // in the order instances first stored them — an entry's index is the
+  // inline value's slot — made at the first store; with a version the
+  // method specialisations compare (a new name could shadow a method).
+  // Borrowed names: every one is interned.
   static constexpr std::uint32_t kMaxSharedKeys = 30;  // SHARED_KEYS_MAX_SIZE
   std::uint32_t version_tag = 0;
   std::uint32_t shared_keys_version = 0;
-  std::uint32_t nshared = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
-  Str<RC>* shared_keys[kMaxSharedKeys] = {};
+  DictKeys* cached_keys = nullptr;
 };
 
 // An instance of a Class. py36: its class and its __dict__ (made at the

@@ -21,6 +21,7 @@
 // dealloc.h (runtime/README.md says what each holds).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <new>
 #include <cstdio>
@@ -99,6 +100,12 @@ class Runtime {
 
   // The interpreter generation's per-runtime state (runtime/generation.h).
   typename Cfg::Gen::Shared gen;
+
+  // interp->dict_state.global_version (3.6's pydict_global_version): the
+  // last dict version tag handed out (runtime/dict.h: dict_next_version).
+  // Under a GIL every mutation takes the next one; without one each thread
+  // takes a batch of 256 at a time.
+  std::atomic<std::uint64_t> dict_global_version{0};
 
   // The constructing thread's own thread state: builds and destroys the
   // shared objects; its counters hold set-up and teardown work.
@@ -200,11 +207,46 @@ class Runtime {
 // Runtime construction and shutdown
 
 namespace detail {
-// FNV-1a: any decent string hash will do; CPython's SipHash buys nothing here.
+// A str's hash, CPython's: _Py_HashBytes over its (ASCII, one byte per
+// character) data with SipHash — SipHash-1-3 from 3.11, SipHash-2-4 in 3.6
+// — keyed as PYTHONHASHSEED=0 keys it (both halves 0: no randomisation),
+// which is how tools/peer/peer_fib.py and tools/dev/instr_per_call.py run
+// the real interpreters. So a name has the hash it has there, and a dict
+// probes the slots the real one probes wherever the two hold the same keys
+// (runtime/dict.h): the cost of a lookup is the layout's, not a hash's
+// luck. Python/pyhash.c; a hash of -1 becomes -2, the empty str's is 0.
+template <int kCompressionRounds, int kFinalRounds>
+inline std::uint64_t siphash(std::string_view s) {
+  auto rotl = [](std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); };
+  std::uint64_t v0 = 0x736f6d6570736575ull, v1 = 0x646f72616e646f6dull;  // k0 = k1 = 0
+  std::uint64_t v2 = 0x6c7967656e657261ull, v3 = 0x7465646279746573ull;
+  auto round = [&] {
+    v0 += v1; v2 += v3; v1 = rotl(v1, 13) ^ v0; v3 = rotl(v3, 16) ^ v2; v0 = rotl(v0, 32);
+    v2 += v1; v0 += v3; v1 = rotl(v1, 17) ^ v2; v3 = rotl(v3, 21) ^ v0; v2 = rotl(v2, 32);
+  };
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t n = s.size();
+  std::uint64_t b = std::uint64_t(n) << 56;
+  for (; n >= 8; n -= 8, in += 8) {
+    std::uint64_t m = 0;
+    for (int i = 0; i < 8; ++i) m |= std::uint64_t(in[i]) << (8 * i);  // little-endian
+    v3 ^= m;
+    for (int r = 0; r < kCompressionRounds; ++r) round();
+    v0 ^= m;
+  }
+  for (std::size_t i = 0; i < n; ++i) b |= std::uint64_t(in[i]) << (8 * i);
+  v3 ^= b;
+  for (int r = 0; r < kCompressionRounds; ++r) round();
+  v0 ^= b;
+  v2 ^= 0xff;
+  for (int r = 0; r < kFinalRounds; ++r) round();
+  return (v0 ^ v1) ^ (v2 ^ v3);
+}
+template <DictFlavor kFlavor>
 inline std::uint64_t hash_bytes(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
+  if (s.empty()) return 0;
+  const std::uint64_t h = kFlavor == DictFlavor::k36 ? siphash<2, 4>(s) : siphash<1, 3>(s);
+  return h == ~std::uint64_t(0) ? ~std::uint64_t(1) : h;
 }
 }  // namespace detail
 
@@ -427,7 +469,7 @@ template <SafeConfig Cfg>
 Str<typename Cfg::RC>* Runtime<Cfg>::new_str(TS& ts, std::string_view s) {
   auto* p = static_cast<Str<RC>*>(alloc_block(ts, sizeof(Str<RC>) + s.size() + 1));
   init_object(ts, &p->ob, Type::kStr);
-  p->hash = detail::hash_bytes(s);
+  p->hash = detail::hash_bytes<Cfg::Gen::kDict>(s);  // the generation's CPython's
   p->size = std::uint32_t(s.size());
   char* chars = reinterpret_cast<char*>(p + 1);
   std::memcpy(chars, s.data(), s.size());
@@ -499,10 +541,7 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
       for (Tuple<RC>* names : {c->names, c->localsplusnames})
         if (names != nullptr) constant(constant, &names->ob);
     };
-    auto each_value = [](Dict<RC>* d, auto f) {
-      for (std::uint64_t i = 0; i <= d->mask; ++i)
-        if (d->table[i].key != nullptr) f(d->table[i].value);
-    };
+    auto each_value = [](Dict<RC>* d, auto f) { dict_for_each<Cfg>(d, [&](Str<RC>*, O* v) { f(v); }); };
     // The code reachable from the module: its functions' and its classes'.
     auto code_of = [&](O* v) {
       if (v->type == Type::kFunction) constants(constants, as<Function>(v)->code);

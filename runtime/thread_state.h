@@ -4,6 +4,8 @@
 // be complete where they are instantiated (runtime/runtime.h includes all).
 #pragma once
 
+#include <cstdint>
+
 #include "common/cacheline.h"
 #include "runtime/config.h"
 #include "runtime/counters.h"
@@ -71,6 +73,10 @@ struct alignas(kCacheLine) ThreadState {
   // and never leave their thread, so the per-thread list sees the same
   // operations 3.6's does.
   GcHead gc_generation0{&gc_generation0, &gc_generation0, 0};
+  // 3.13t's tstate->dict_global_version: the dict version tags this thread
+  // hands out, in batches of 256 from the runtime's counter, under a dict
+  // lock that runs without a GIL (runtime/dict.h: dict_next_version).
+  std::uint64_t dict_global_version = 0;
   Counters counters;
 };
 

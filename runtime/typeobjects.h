@@ -26,27 +26,27 @@ inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add
 template <class Cfg>
 const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     // Indexed by Type: kNone, kBool, kInt, kStr, kTuple, kDict, kCode, kFunction, kFrame, then the workloads' types.
-    {"NoneType", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"bool", 0, nullptr, nullptr, &dealloc<Cfg>},  // not an int subclass here: rclab's bools carry no digits
-    {"int", kTpLongSubclass, &kLongAsNumber<Cfg>, &long_richcompare<Cfg>, &dealloc<Cfg>},
-    {"str", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"tuple", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"dict", kTpDictSubclass, nullptr, nullptr, &dealloc<Cfg>},
-    {"code", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"function", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"frame", 0, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
+    {"NoneType", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"bool", kTpReady, nullptr, nullptr, &dealloc<Cfg>},  // not an int subclass here: rclab's bools carry no digits
+    {"int", kTpLongSubclass | kTpReady, &kLongAsNumber<Cfg>, &long_richcompare<Cfg>, &dealloc<Cfg>},
+    {"str", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"tuple", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"dict", kTpDictSubclass | kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"code", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
+    {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue.
-    {"list", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"list_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"tuple_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"range", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"range_iterator", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"cell", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"type", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"object", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"method", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"builtin_function_or_method", 0, nullptr, nullptr, &dealloc<Cfg>},
-    {"Queue", 0, nullptr, nullptr, &dealloc<Cfg>},
+    {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"range", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"range_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"cell", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"type", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"object", kTpReady | kTpInlineValues | kTpManagedDict, nullptr, nullptr, &dealloc<Cfg>},
+    {"method", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"builtin_function_or_method", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
+    {"Queue", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

@@ -17,6 +17,10 @@ namespace rclab::runtime {
 
 // tp_flags bits (Py_TPFLAGS_*) that PyLong_Check and PyDict_CheckExact read.
 enum TypeFlag : std::uint64_t {
+  kTpInlineValues = 1ull << 2,       // Py_TPFLAGS_INLINE_VALUES: instances keep attributes inline (3.13)
+  kTpManagedDict = 1ull << 4,        // Py_TPFLAGS_MANAGED_DICT
+  kTpReady = 1ull << 12,             // Py_TPFLAGS_READY
+  kTpMethodDescriptor = 1ull << 17,  // Py_TPFLAGS_METHOD_DESCRIPTOR: binds like a function (3.7+)
   kTpLongSubclass = 1ull << 24,
   kTpDictSubclass = 1ull << 29,
 };

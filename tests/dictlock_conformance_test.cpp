@@ -33,6 +33,7 @@
 #include "experiments/registry.h"
 #include "tests/type_lists.h"
 #include "experiments/workload_run.h"
+#include "freelists/datastack.h"
 #include "obmalloc/system.h"
 #include "refcount/atomic.h"
 #include "refcount/biased.h"
@@ -296,17 +297,38 @@ TYPED_TEST(DictLockConformance, ReadersNeverReturnATornPair) {
 // Atomic counts, malloc; the interval GIL for a policy that needs one.
 // A policy whose readers try-incref (`ft313`) gets 3.13t's counting, biased
 // with immortals, so that its tries can fail and take the locked path.
+// Every case below runs on both generations' dicts (runtime/generation.h:
+// kDict): 3.6's, with py36's frames, and 3.13's, with py313's data stack
+// and immortal counts (its interpreter hands out small ints uncounted).
+// `ft313`'s lock-free reads are 3.13's dict's only.
+template <class L, runtime::DictFlavor F>
+using DictCfgOf = runtime::Config<
+    std::conditional_t<runtime::detail::try_incref_reads<L>(), refcount::Immortal<refcount::Biased>,
+                       std::conditional_t<F == runtime::DictFlavor::k36, refcount::Atomic,
+                                          refcount::Immortal<refcount::Atomic>>>,
+    std::conditional_t<L::kNeedsGil, runtime::IntervalGil, runtime::NoGil>, obmalloc::System,
+    std::conditional_t<F == runtime::DictFlavor::k36, freelists::PerThread<100>, freelists::DataStack>,
+    runtime::ExplicitTState, L, std::conditional_t<F == runtime::DictFlavor::k36, runtime::Py36, runtime::Py313<false>>>;
 template <class L>
-using DictCfg = runtime::Config<std::conditional_t<runtime::detail::try_incref_reads<L>(),
-                                                   refcount::Immortal<refcount::Biased>, refcount::Atomic>,
-                                std::conditional_t<L::kNeedsGil, runtime::IntervalGil, runtime::NoGil>,
-                                obmalloc::System, freelists::PerThread<100>, runtime::ExplicitTState, L>;
+using DictCfg = DictCfgOf<L, runtime::detail::try_incref_reads<L>() ? runtime::DictFlavor::k313 : runtime::DictFlavor::k36>;
+
+// Runs f.operator()<Cfg>() on each dict a configuration with lock L can have.
+template <class L, class F>
+void on_each_dict(F&& f) {
+  if constexpr (!runtime::detail::try_incref_reads<L>()) {
+    SCOPED_TRACE("3.6's dict");
+    f.template operator()<DictCfgOf<L, runtime::DictFlavor::k36>>();
+  }
+  SCOPED_TRACE("3.13's dict");
+  f.template operator()<DictCfgOf<L, runtime::DictFlavor::k313>>();
+}
 
 TYPED_TEST(DictLockConformance, TheDictKeepsItsLayoutAndANoneLockCostsNoByte) {
   using L = TypeParam;
-  using Cfg = DictCfg<L>;
-  const bool empty = std::is_empty_v<typename L::State>;
-  EXPECT_EQ(runtime::dict_block_size<Cfg>() == sizeof(runtime::Dict<typename Cfg::RC>), empty);
+  on_each_dict<L>([]<class Cfg>() {
+    const bool empty = std::is_empty_v<typename L::State>;
+    EXPECT_EQ(runtime::dict_block_size<Cfg>() == sizeof(runtime::Dict<typename Cfg::RC>), empty);
+  });
 }
 
 // Replacing a value: a locked policy releases it at once; with unlocked
@@ -317,49 +339,50 @@ TYPED_TEST(DictLockConformance, TheDictKeepsItsLayoutAndANoneLockCostsNoByte) {
 // another thread has read it, replaced values retire.
 TYPED_TEST(DictLockConformance, ReplacedValuesLiveUntilTheQuiescentPointIffReadersRunUnlocked) {
   using L = TypeParam;
-  using Cfg = DictCfg<L>;
-  runtime::Runtime<Cfg> rt;
-  auto& ts = rt.main;
-  auto* d = rt.new_dict(ts);
-  auto* key = rt.new_str(ts, "x");
-  auto set = [&](std::int64_t v) {
-    auto* o = runtime::int_from(ts, v);
-    rt.dict_set(ts, d, key, o);
-    runtime::decref(ts, o);  // the dict's reference is the only one
-  };
-  set(1000);
-  set(1001);  // grows nothing; replaces 1000
-  const bool owner_only = runtime::detail::try_incref_reads<L>();
-  const bool retires = L::kUnlockedReaders && !owner_only;
-  const std::uint64_t before = ts.counters.objects_destroyed;
-  set(1002);
-  EXPECT_EQ(ts.counters.objects_destroyed - before, retires ? 0u : 1u);
-  auto* v = runtime::as<runtime::Int>(rt.dict_get(d, key));
-  ASSERT_NE(v, nullptr);
-  EXPECT_EQ(runtime::int_value(v), 1002);
-  runtime::qsbr_drain(ts);  // the quiescent point: the retired values go (nothing for a locked policy)
-  EXPECT_EQ(ts.counters.objects_destroyed - before, retires ? 2u : 1u);
-  if (owner_only) {
-    std::thread([&] {  // another thread reads: the dict is shared from now on
-      runtime::ThreadState<Cfg> rts(rt);
-      runtime::Tally t;
-      auto* o = runtime::dict_load(rts, d, key, t);
-      ASSERT_NE(o, nullptr);
-      runtime::decref_stack(rts, o, t);
-      rts.detach();
-    }).join();
-    runtime::poll_rc_safepoint(ts);  // the reader's decrement was queued to the owner
-    const std::uint64_t shared_before = ts.counters.objects_destroyed;
-    set(1003);
-    EXPECT_EQ(ts.counters.objects_destroyed - shared_before, 0u) << "a shared dict's replaced value retires";
-    runtime::qsbr_drain(ts);
-    EXPECT_EQ(ts.counters.objects_destroyed - shared_before, 1u);
-  }
-  const std::uint64_t before_clear = ts.counters.objects_destroyed;
-  rt.dict_clear(ts, d);
-  EXPECT_EQ(ts.counters.objects_destroyed - before_clear, 1u) << "the last value goes at the clear";
-  runtime::decref(ts, &d->ob);
-  runtime::decref(ts, &key->ob);
+  on_each_dict<L>([]<class Cfg>() {
+    runtime::Runtime<Cfg> rt;
+    auto& ts = rt.main;
+    auto* d = rt.new_dict(ts);
+    auto* key = rt.new_str(ts, "x");
+    auto set = [&](std::int64_t v) {
+      auto* o = runtime::int_from(ts, v);
+      rt.dict_set(ts, d, key, o);
+      runtime::decref(ts, o);  // the dict's reference is the only one
+    };
+    set(1000);
+    set(1001);  // grows nothing; replaces 1000
+    const bool owner_only = runtime::detail::try_incref_reads<L>();
+    const bool retires = L::kUnlockedReaders && !owner_only;
+    const std::uint64_t before = ts.counters.objects_destroyed;
+    set(1002);
+    EXPECT_EQ(ts.counters.objects_destroyed - before, retires ? 0u : 1u);
+    auto* v = runtime::as<runtime::Int>(rt.dict_get(d, key));
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(runtime::int_value(v), 1002);
+    runtime::qsbr_drain(ts);  // the quiescent point: the retired values go (nothing for a locked policy)
+    EXPECT_EQ(ts.counters.objects_destroyed - before, retires ? 2u : 1u);
+    if (owner_only) {
+      std::thread([&] {  // another thread reads: the dict is shared from now on
+        runtime::ThreadState<Cfg> rts(rt);
+        runtime::Tally t;
+        auto* o = runtime::dict_load(rts, d, key, t);
+        ASSERT_NE(o, nullptr);
+        runtime::decref_stack(rts, o, t);
+        rts.detach();
+      }).join();
+      runtime::poll_rc_safepoint(ts);  // the reader's decrement was queued to the owner
+      const std::uint64_t shared_before = ts.counters.objects_destroyed;
+      set(1003);
+      EXPECT_EQ(ts.counters.objects_destroyed - shared_before, 0u) << "a shared dict's replaced value retires";
+      runtime::qsbr_drain(ts);
+      EXPECT_EQ(ts.counters.objects_destroyed - shared_before, 1u);
+    }
+    const std::uint64_t before_clear = ts.counters.objects_destroyed;
+    rt.dict_clear(ts, d);
+    EXPECT_EQ(ts.counters.objects_destroyed - before_clear, 1u) << "the last value goes at the clear";
+    runtime::decref(ts, &d->ob);
+    runtime::decref(ts, &key->ob);
+  });
 }
 
 // The moment that matters, forced: a writer replaces the value (and drops
@@ -370,93 +393,94 @@ TYPED_TEST(DictLockConformance, ReplacedValuesLiveUntilTheQuiescentPointIffReade
 // stop here). A locked read: the writer must wait for the read to end.
 TYPED_TEST(DictLockConformanceLocked, AValueReplacedBeforeTheReaderCountsItIsStillAlive) {
   using L = TypeParam;
-  using Cfg = DictCfg<L>;
-  using RC = typename Cfg::RC;
-  runtime::Runtime<Cfg> rt;
-  auto& ts = rt.main;
-  auto* d = rt.new_dict(ts);
-  auto* key = rt.new_str(ts, "x");
-  auto* first = runtime::int_from(ts, 1000);
-  rt.dict_set(ts, d, key, first);
-  runtime::decref(ts, first);  // the dict's reference is the only one
-  std::thread writer;
-  std::atomic<bool> written{false};
-  runtime::Object<RC>* got = L::read(
-      runtime::dict_lock_state<Cfg>(d), [d, key] { return runtime::dict_find<L>(d, key); },
-      [&](runtime::Object<RC>* v) {
-        writer = std::thread([&] {
-          runtime::ThreadState<Cfg> wts(rt);
-          auto* second = runtime::int_from(wts, 2000);
-          runtime::dict_set(wts, d, key, second);
-          runtime::decref(wts, second);
-          written = true;
-          wts.detach();
+  on_each_dict<L>([]<class Cfg>() {
+    using RC = typename Cfg::RC;
+    runtime::Runtime<Cfg> rt;
+    auto& ts = rt.main;
+    auto* d = rt.new_dict(ts);
+    auto* key = rt.new_str(ts, "x");
+    auto* first = runtime::int_from(ts, 1000);
+    rt.dict_set(ts, d, key, first);
+    runtime::decref(ts, first);  // the dict's reference is the only one
+    std::thread writer;
+    std::atomic<bool> written{false};
+    runtime::Object<RC>* got = L::read(
+        runtime::dict_lock_state<Cfg>(d), [d, key] { return runtime::dict_find<Cfg>(d, key); },
+        [&](runtime::Object<RC>* v) {
+          writer = std::thread([&] {
+            runtime::ThreadState<Cfg> wts(rt);
+            auto* second = runtime::int_from(wts, 2000);
+            runtime::dict_set(wts, d, key, second);
+            runtime::decref(wts, second);
+            written = true;
+            wts.detach();
+          });
+          if constexpr (kGenericReadUnlocked<L>) {
+            writer.join();
+            EXPECT_TRUE(written.load());
+          } else {
+            while (!L::has_waiters(runtime::dict_lock_state<Cfg>(d))) std::this_thread::yield();
+            EXPECT_FALSE(written.load()) << "a writer replaced the value inside a locked read";
+          }
+          runtime::incref(ts, v);
+          EXPECT_EQ(v->type, runtime::Type::kInt);
+          EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(v)), 1000);
         });
-        if constexpr (kGenericReadUnlocked<L>) {
-          writer.join();
-          EXPECT_TRUE(written.load());
-        } else {
-          while (!L::has_waiters(runtime::dict_lock_state<Cfg>(d))) std::this_thread::yield();
-          EXPECT_FALSE(written.load()) << "a writer replaced the value inside a locked read";
-        }
-        runtime::incref(ts, v);
-        EXPECT_EQ(v->type, runtime::Type::kInt);
-        EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(v)), 1000);
-      });
-  if (writer.joinable()) writer.join();
-  ASSERT_EQ(got, first);
-  EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(rt.dict_get(d, key))), 2000);
-  runtime::decref(ts, got);  // under a locked read, the last reference: freed now
-  rt.dict_clear(ts, d);
-  runtime::decref(ts, &d->ob);
-  runtime::decref(ts, &key->ob);
+    if (writer.joinable()) writer.join();
+    ASSERT_EQ(got, first);
+    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(rt.dict_get(d, key))), 2000);
+    runtime::decref(ts, got);  // under a locked read, the last reference: freed now
+    rt.dict_clear(ts, d);
+    runtime::decref(ts, &d->ob);
+    runtime::decref(ts, &key->ob);
+  });
 }
 
-// The same for a table: an unlocked reader has loaded the mask and the
-// table when a writer grows the dict (forced inside the lookup); the probe
-// then runs over the outgrown table, which must still be readable —
+// The same for a keys object: an unlocked reader has loaded the dict's
+// keys when a writer grows the dict (forced inside the lookup); the probe
+// then runs over the outgrown keys object, which must still be readable —
 // retired, not freed — and the read is redone on the new one.
 TYPED_TEST(DictLockConformanceUnlockedReaders, ATableOutgrownDuringAnUnlockedLookupStaysReadable) {
   using L = TypeParam;
-  using Cfg = DictCfg<L>;
-  using RC = typename Cfg::RC;
-  runtime::Runtime<Cfg> rt;
-  auto& ts = rt.main;
-  auto* d = rt.new_dict(ts);
-  std::vector<runtime::Str<RC>*> keys;
-  for (int i = 0; i < 20; ++i) keys.push_back(rt.new_str(ts, std::to_string(i)));
-  auto set = [&](runtime::ThreadState<Cfg>& t, int i) {
-    auto* v = runtime::int_from(t, 1000 + i);
-    runtime::dict_set(t, d, keys[i], v);
-    runtime::decref(t, v);
-  };
-  set(ts, 0);
-  const std::uint64_t old_capacity = d->mask + 1;
-  int lookups = 0;
-  runtime::Object<RC>* got = L::read(
-      runtime::dict_lock_state<Cfg>(d),
-      [&] {
-        const std::uint64_t mask = runtime::detail::load<true>(d->mask);
-        const auto* table = runtime::detail::load<true>(d->table);
-        if (++lookups == 1)
-          std::thread([&] {
-            runtime::ThreadState<Cfg> wts(rt);
-            for (int i = 1; i < 20; ++i) set(wts, i);  // grows the table
-            wts.detach();
-          }).join();
-        return runtime::dict_lookup<true>(table, mask, keys[0]);
-      },
-      [&](runtime::Object<RC>* v) {
-        if (v != nullptr) runtime::incref(ts, v);
-      });
-  EXPECT_GT(d->mask + 1, old_capacity) << "the writer did not grow the table";
-  EXPECT_EQ(lookups, 2) << "the read over the outgrown table was not redone";
-  ASSERT_NE(got, nullptr);
-  EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
-  runtime::decref(ts, got);
-  rt.dict_clear(ts, d);
-  runtime::decref(ts, &d->ob);
-  for (auto* k : keys) runtime::decref(ts, &k->ob);
+  on_each_dict<L>([]<class Cfg>() {
+    using RC = typename Cfg::RC;
+    runtime::Runtime<Cfg> rt;
+    auto& ts = rt.main;
+    auto* d = rt.new_dict(ts);
+    std::vector<runtime::Str<RC>*> keys;
+    for (int i = 0; i < 20; ++i) keys.push_back(rt.new_str(ts, std::to_string(i)));
+    auto set = [&](runtime::ThreadState<Cfg>& t, int i) {
+      auto* v = runtime::int_from(t, 1000 + i);
+      runtime::dict_set(t, d, keys[i], v);
+      runtime::decref(t, v);
+    };
+    set(ts, 0);
+    const std::uint64_t old_capacity = std::uint64_t(1) << d->keys->log2_size;
+    int lookups = 0;
+    runtime::Object<RC>* got = L::read(
+        runtime::dict_lock_state<Cfg>(d),
+        [&] {
+          const runtime::DictKeys* dk = runtime::detail::load<true>(d->keys);
+          if (++lookups == 1)
+            std::thread([&] {
+              runtime::ThreadState<Cfg> wts(rt);
+              for (int i = 1; i < 20; ++i) set(wts, i);  // grows the table
+              wts.detach();
+            }).join();
+          return runtime::detail::keys_find<Cfg>(dk, keys[0]);
+        },
+        [&](runtime::Object<RC>* v) {
+          if (v != nullptr) runtime::incref(ts, v);
+        });
+    EXPECT_GT(std::uint64_t(1) << d->keys->log2_size, old_capacity) << "the writer did not grow the keys";
+    EXPECT_EQ(lookups, 2) << "the read over the outgrown keys was not redone";
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(got)), 1000);
+    runtime::decref(ts, got);
+    rt.dict_clear(ts, d);
+    runtime::decref(ts, &d->ob);
+    for (auto* k : keys) runtime::decref(ts, &k->ob);
+  });
 }
 
 // Readers and writers at once on a real dict: each writer owns some keys,
@@ -467,123 +491,124 @@ TYPED_TEST(DictLockConformanceUnlockedReaders, ATableOutgrownDuringAnUnlockedLoo
 // never goes back, and drop their reference.
 TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
   using L = TypeParam;
-  using Cfg = DictCfg<L>;
-  using RC = typename Cfg::RC;
-  using TS = runtime::ThreadState<Cfg>;
-  constexpr int kKeys = 64, kWriters = 2, kReaders = 2, kRounds = 1000;
-  runtime::RuntimeOptions options;
-  options.settings.set("switch_interval_us", 20);
-  runtime::Runtime<Cfg> rt(options);
-  const runtime::Counters main_before = rt.main.counters;
+  on_each_dict<L>([]<class Cfg>() {
+    using RC = typename Cfg::RC;
+    using TS = runtime::ThreadState<Cfg>;
+    constexpr int kKeys = 64, kWriters = 2, kReaders = 2, kRounds = 1000;
+    runtime::RuntimeOptions options;
+    options.settings.set("switch_interval_us", 20);
+    runtime::Runtime<Cfg> rt(options);
+    const runtime::Counters main_before = rt.main.counters;
 
-  auto* d = rt.new_dict(rt.main);
-  std::vector<runtime::Str<RC>*> keys;
-  for (int i = 0; i < kKeys; ++i) keys.push_back(rt.new_str(rt.main, "key" + std::to_string(i)));
-  auto encode = [](std::int64_t seq, int key) { return (seq << 8) | key; };  // seq >= 2: never a cached small int
-  std::vector<std::int64_t> last_written(kKeys, 0);  // each entry written by its key's writer only
-  for (int i = 0; i < 8; ++i) {  // the first keys, before the threads
-    auto* v = runtime::int_from(rt.main, encode(2, i));
-    rt.dict_set(rt.main, d, keys[i], v);
-    runtime::decref(rt.main, v);
-    last_written[i] = 2;
-  }
+    auto* d = rt.new_dict(rt.main);
+    std::vector<runtime::Str<RC>*> keys;
+    for (int i = 0; i < kKeys; ++i) keys.push_back(rt.new_str(rt.main, "key" + std::to_string(i)));
+    auto encode = [](std::int64_t seq, int key) { return (seq << 8) | key; };  // seq >= 2: never a cached small int
+    std::vector<std::int64_t> last_written(kKeys, 0);  // each entry written by its key's writer only
+    for (int i = 0; i < 8; ++i) {  // the first keys, before the threads
+      auto* v = runtime::int_from(rt.main, encode(2, i));
+      rt.dict_set(rt.main, d, keys[i], v);
+      runtime::decref(rt.main, v);
+      last_written[i] = 2;
+    }
 
-  std::vector<runtime::Counters> worker_counters(kWriters + kReaders);
-  std::atomic<int> wrong_key{0}, backwards{0}, vanished{0}, not_an_int{0};
-  runtime::park(rt.main);  // blocked in the joins, as the driver's: QSBR does not wait for it
-  std::barrier start(kWriters + kReaders);
-  std::vector<std::thread> threads;
-  // Writer w owns the keys i with i % kWriters == w; key w is its hot key,
-  // rewritten between any two other writes and read as often by the
-  // readers, so that a reader's lookup and a writer's replacement of the
-  // same value meet as often as the scheduler lets them. (That meeting is
-  // rare on two cores: with replaced values freed at once under unlocked
-  // readers, ASan catches it here in some runs only; the forced test above
-  // catches it every time.)
-  for (int w = 0; w < kWriters; ++w)
-    threads.emplace_back([&, w] {
-      TS ts(rt);
-      auto write = [&](int i) {
-        const std::int64_t seq = last_written[i] == 0 ? 2 : last_written[i] + 1;
-        Cfg::Gil::take(rt.gil_shared, ts.gil);
-        auto* v = runtime::int_from(ts, encode(seq, i));
-        runtime::dict_set(ts, d, keys[i], v);
-        runtime::decref(ts, v);
-        Cfg::Gil::drop(rt.gil_shared, ts.gil);
-        last_written[i] = seq;
-      };
-      start.arrive_and_wait();
-      for (int round = 0; round < kRounds; ++round) {
-        for (int i = w + kWriters; i < kKeys; i += kWriters) {
-          if (last_written[i] == 0 && i > 8 + round) continue;  // inserted over the first rounds
-          write(i);
-          write(w);
-          runtime::poll_quiescent(ts);
-        }
-      }
-      ts.detach();
-      worker_counters[w] = ts.counters;
-    });
-  for (int r = 0; r < kReaders; ++r)
-    threads.emplace_back([&, r] {
-      TS ts(rt);
-      std::vector<std::int64_t> seen(kKeys, 0);
-      runtime::Tally t;
-      start.arrive_and_wait();
-      for (int round = 0; round < kRounds; ++round) {
-        for (int j = 0; j < 2 * kKeys; ++j) {
-          const int i = j % 2 == 0 ? j / 2 : (j / 2) % kWriters;  // every other read: a hot key
+    std::vector<runtime::Counters> worker_counters(kWriters + kReaders);
+    std::atomic<int> wrong_key{0}, backwards{0}, vanished{0}, not_an_int{0};
+    runtime::park(rt.main);  // blocked in the joins, as the driver's: QSBR does not wait for it
+    std::barrier start(kWriters + kReaders);
+    std::vector<std::thread> threads;
+    // Writer w owns the keys i with i % kWriters == w; key w is its hot key,
+    // rewritten between any two other writes and read as often by the
+    // readers, so that a reader's lookup and a writer's replacement of the
+    // same value meet as often as the scheduler lets them. (That meeting is
+    // rare on two cores: with replaced values freed at once under unlocked
+    // readers, ASan catches it here in some runs only; the forced test above
+    // catches it every time.)
+    for (int w = 0; w < kWriters; ++w)
+      threads.emplace_back([&, w] {
+        TS ts(rt);
+        auto write = [&](int i) {
+          const std::int64_t seq = last_written[i] == 0 ? 2 : last_written[i] + 1;
           Cfg::Gil::take(rt.gil_shared, ts.gil);
-          runtime::Object<RC>* o = runtime::dict_load(ts, d, keys[i], t);
-          if (o == nullptr) {
-            if (seen[i] != 0) ++vanished;
-          } else if (o->type != runtime::Type::kInt) {
-            ++not_an_int;  // a freed value (debug builds poison the tag) or garbage
-          } else {
-            const std::int64_t v = runtime::int_value(runtime::as<runtime::Int>(o));
-            if ((v & 0xff) != i) ++wrong_key;
-            if ((v >> 8) < seen[i]) ++backwards;
-            seen[i] = v >> 8;
-          }
-          if (o != nullptr) runtime::decref_stack(ts, o, t);
+          auto* v = runtime::int_from(ts, encode(seq, i));
+          runtime::dict_set(ts, d, keys[i], v);
+          runtime::decref(ts, v);
           Cfg::Gil::drop(rt.gil_shared, ts.gil);
-          runtime::poll_quiescent(ts);  // as the eval loop's breaker check: QSBR reclaims while readers run
+          last_written[i] = seq;
+        };
+        start.arrive_and_wait();
+        for (int round = 0; round < kRounds; ++round) {
+          for (int i = w + kWriters; i < kKeys; i += kWriters) {
+            if (last_written[i] == 0 && i > 8 + round) continue;  // inserted over the first rounds
+            write(i);
+            write(w);
+            runtime::poll_quiescent(ts);
+          }
         }
-      }
-      ts.counters.rc += t;
-      ts.detach();
-      worker_counters[kWriters + r] = ts.counters;
-    });
-  for (auto& t : threads) t.join();
-  runtime::unpark(rt.main);
+        ts.detach();
+        worker_counters[w] = ts.counters;
+      });
+    for (int r = 0; r < kReaders; ++r)
+      threads.emplace_back([&, r] {
+        TS ts(rt);
+        std::vector<std::int64_t> seen(kKeys, 0);
+        runtime::Tally t;
+        start.arrive_and_wait();
+        for (int round = 0; round < kRounds; ++round) {
+          for (int j = 0; j < 2 * kKeys; ++j) {
+            const int i = j % 2 == 0 ? j / 2 : (j / 2) % kWriters;  // every other read: a hot key
+            Cfg::Gil::take(rt.gil_shared, ts.gil);
+            runtime::Object<RC>* o = runtime::dict_load(ts, d, keys[i], t);
+            if (o == nullptr) {
+              if (seen[i] != 0) ++vanished;
+            } else if (o->type != runtime::Type::kInt) {
+              ++not_an_int;  // a freed value (debug builds poison the tag) or garbage
+            } else {
+              const std::int64_t v = runtime::int_value(runtime::as<runtime::Int>(o));
+              if ((v & 0xff) != i) ++wrong_key;
+              if ((v >> 8) < seen[i]) ++backwards;
+              seen[i] = v >> 8;
+            }
+            if (o != nullptr) runtime::decref_stack(ts, o, t);
+            Cfg::Gil::drop(rt.gil_shared, ts.gil);
+            runtime::poll_quiescent(ts);  // as the eval loop's breaker check: QSBR reclaims while readers run
+          }
+        }
+        ts.counters.rc += t;
+        ts.detach();
+        worker_counters[kWriters + r] = ts.counters;
+      });
+    for (auto& t : threads) t.join();
+    runtime::unpark(rt.main);
 
-  EXPECT_EQ(wrong_key.load(), 0) << "a value read under another key's name: a torn pair";
-  EXPECT_EQ(backwards.load(), 0) << "a reader saw an older value after a newer one";
-  EXPECT_EQ(vanished.load(), 0) << "a key disappeared (nothing deletes)";
-  EXPECT_EQ(not_an_int.load(), 0);
-  EXPECT_EQ(d->used, std::uint64_t(kKeys));
-  EXPECT_GE(d->mask + 1, 128u) << "the table grew under the readers";
-  for (int i = 0; i < kKeys; ++i) {  // no lost writes: each key holds its writer's last value
-    auto* o = rt.dict_get(d, keys[i]);
-    ASSERT_NE(o, nullptr) << i;
-    EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(o)), encode(last_written[i], i)) << i;
-  }
+    EXPECT_EQ(wrong_key.load(), 0) << "a value read under another key's name: a torn pair";
+    EXPECT_EQ(backwards.load(), 0) << "a reader saw an older value after a newer one";
+    EXPECT_EQ(vanished.load(), 0) << "a key disappeared (nothing deletes)";
+    EXPECT_EQ(not_an_int.load(), 0);
+    EXPECT_EQ(d->used, std::uint64_t(kKeys));
+    EXPECT_GE(std::uint64_t(1) << d->keys->log2_size, 128u) << "the keys grew under the readers";
+    for (int i = 0; i < kKeys; ++i) {  // no lost writes: each key holds its writer's last value
+      auto* o = rt.dict_get(d, keys[i]);
+      ASSERT_NE(o, nullptr) << i;
+      EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(o)), encode(last_written[i], i)) << i;
+    }
 
-  if constexpr (runtime::kUsesQsbr<Cfg>) {
-    EXPECT_GT(rt.qsbr_shared.reclaimed.load(), 0u) << "QSBR reclaimed nothing while the threads ran";
-  }
-  runtime::qsbr_drain(rt.main);  // after the joins: what the writers left retired
-  // Biased counting: the first values are the main thread's, and the
-  // readers' last decrements of them were queued to it.
-  runtime::poll_rc_safepoint(rt.main);
-  rt.dict_clear(rt.main, d);
-  runtime::decref(rt.main, &d->ob);
-  for (auto* k : keys) runtime::decref(rt.main, &k->ob);
-  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
-  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
-  for (const auto& c : worker_counters) created += c.objects_created, destroyed += c.objects_destroyed;
-  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
-  EXPECT_GT(created, std::uint64_t(kWriters) * kRounds) << "the writers made new values";
+    if constexpr (runtime::kUsesQsbr<Cfg>) {
+      EXPECT_GT(rt.qsbr_shared.reclaimed.load(), 0u) << "QSBR reclaimed nothing while the threads ran";
+    }
+    runtime::qsbr_drain(rt.main);  // after the joins: what the writers left retired
+    // Biased counting: the first values are the main thread's, and the
+    // readers' last decrements of them were queued to it.
+    runtime::poll_rc_safepoint(rt.main);
+    rt.dict_clear(rt.main, d);
+    runtime::decref(rt.main, &d->ob);
+    for (auto* k : keys) runtime::decref(rt.main, &k->ob);
+    std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
+    std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
+    for (const auto& c : worker_counters) created += c.objects_created, destroyed += c.objects_destroyed;
+    EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+    EXPECT_GT(created, std::uint64_t(kWriters) * kRounds) << "the writers made new values";
+  });
 }
 
 // Lists under a lock that locks them (`ft313`: kLocksContainers): writers

@@ -221,17 +221,10 @@ std::vector<runtime::Code<typename Cfg::RC>*> module_codes(runtime::Runtime<Cfg>
   auto add = [&](Object<RC>* v) {
     if (v->type == Type::kFunction) out.push_back(as<Function>(v)->code);
   };
-  Dict<RC>* g = rt.globals;
-  for (std::uint64_t i = 0; i <= g->mask; ++i) {
-    if (g->table[i].key == nullptr) continue;
-    Object<RC>* v = g->table[i].value;
+  dict_for_each<Cfg>(rt.globals, [&](Str<RC>*, Object<RC>* v) {
     add(v);
-    if (v->type == Type::kClass) {
-      Dict<RC>* d = as<Class>(v)->dict;
-      for (std::uint64_t j = 0; j <= d->mask; ++j)
-        if (d->table[j].key != nullptr) add(d->table[j].value);
-    }
-  }
+    if (v->type == Type::kClass) dict_for_each<Cfg>(as<Class>(v)->dict, [&](Str<RC>*, Object<RC>* cv) { add(cv); });
+  });
   return out;
 }
 

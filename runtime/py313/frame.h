@@ -1,6 +1,7 @@
 // 3.13's interpreter frame (_PyInterpreterFrame, Include/internal/
-// pycore_frame.h) and what pushes and pops it (_PyFrame_Initialize,
-// _PyFrame_ClearLocals, _PyFrame_ClearExceptCode, clear_thread_frame).
+// pycore_frame.h) and what initialises and clears it (_PyFrame_Initialize,
+// _PyFrame_ClearLocals, _PyFrame_ClearExceptCode); the interpreter
+// (runtime/py313/interp.h) pushes and pops it.
 //
 // A frame is not an object: it lives in the thread's frame stack (the
 // frames axis: freelists/datastack.h), holds a strong reference to its code
@@ -98,22 +99,42 @@ template <class Cfg>
   for (int i = null_from; i < code->nlocalsplus; ++i) f->localsplus[i] = nullptr;
 }
 
-// _PyFrame_ClearExceptCode with _PyFrame_ClearLocals: the locals (and
-// anything left on the stack), the locals mapping and the function. Out of
-// line, as 3.13's.
+// _PyFrame_ClearLocals (Python/frame.c): the locals and anything left on
+// the stack, then the locals mapping. Inlined into
+// _PyFrame_ClearExceptCode in 3.13's build, out of line in 3.13t's
+// (runtime/config.h: free_threaded_build).
 template <class Cfg>
-[[gnu::noinline]] void frame_clear_except_code(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
+[[gnu::always_inline]] inline void frame_clear_locals_body(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
   Tally& t = ts.counters.rc;
-  if (f->frame_obj != nullptr) [[unlikely]]
-    fatal("py313: a frame object was made; rclab never makes one");
-  for (std::int32_t i = 0; i < f->stacktop; ++i)
-    if (Object<typename Cfg::RC>* v = f->localsplus[i]) decref_stack(ts, v, t);
+  const std::int32_t stacktop = f->stacktop;
   f->stacktop = 0;
+  for (std::int32_t i = 0; i < stacktop; ++i)
+    if (Object<typename Cfg::RC>* v = f->localsplus[i]) decref_stack(ts, v, t);
   if (Object<typename Cfg::RC>* l = f->f_locals) {
     f->f_locals = nullptr;
     decref(ts, l, t);
   }
-  decref_stack(ts, &f->f_funcobj->ob, t);
+}
+template <class Cfg>
+[[gnu::noinline]] void frame_clear_locals_outlined(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
+  frame_clear_locals_body(ts, f);
+}
+template <class Cfg>
+[[gnu::always_inline]] inline void frame_clear_locals(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
+  if constexpr (free_threaded_build<Cfg>())
+    frame_clear_locals_outlined(ts, f);
+  else
+    frame_clear_locals_body(ts, f);
+}
+
+// _PyFrame_ClearExceptCode (Python/frame.c, out of line): the frame object
+// if one was made (never here), _PyFrame_ClearLocals, then the function.
+template <class Cfg>
+[[gnu::noinline]] void frame_clear_except_code(ThreadState<Cfg>& ts, FrameOf<Cfg>* f) {
+  if (f->frame_obj != nullptr) [[unlikely]]
+    fatal("py313: a frame object was made; rclab never makes one");
+  frame_clear_locals(ts, f);
+  decref_stack(ts, &f->f_funcobj->ob, ts.counters.rc);
 }
 
 }  // namespace rclab::runtime::py313

@@ -84,10 +84,14 @@
 // specialised forms read that other threads write is read as 3.14t's
 // free-threaded build reads it (Python/bytecodes.c under Py_GIL_DISABLED),
 // each under `if constexpr (kTlbc)`, the other modes' code untouched:
-//   LOAD_GLOBAL_MODULE/_BUILTIN  keys versions with atomic loads, around
-//                                the table load (guarded_slot); the value
-//                                with a try-incref and re-check; a miss deopts
-//   LOAD_ATTR_INSTANCE_VALUE     type version relaxed; the value as above
+//   LOAD_GLOBAL_MODULE/_BUILTIN  the dict's keys object loaded once
+//                                (acquire), its dk_version relaxed, the
+//                                cached entry of that same keys object
+//                                (guarded_keys); the value with a try-incref
+//                                and re-check; a miss deopts
+//   LOAD_ATTR_INSTANCE_VALUE     type version relaxed; the inline value (the
+//                                slot of the name's entry in the class's
+//                                split keys) as above
 //   LOAD_ATTR_METHOD_WITH_VALUES type and shared keys versions relaxed
 //   FOR_ITER_LIST / _TUPLE       the iterator uniquely referenced; a list
 //                                this thread owns or marked shared, its item
@@ -97,13 +101,14 @@
 // and each takes exactly the references it takes under the GIL (a
 // try-incref counts as the incref it replaces). The base instructions are
 // 3.13t's, as py313-unspecialized runs them, with one exception that 3.13t
-// does not share: STORE_ATTR's generic set_attr stores into an instance's
-// inline values and its class's shared keys with no lock (3.13t takes a
-// critical section on the object, and the keys' lock), so two threads
-// storing attributes on one shared instance would race, without a GIL, in
-// py313t and py313t-tlbc alike. No workload does (their instances are
-// filled at set-up); py313-tlbc only makes the version it resets atomic,
-// for its guards.
+// does not share: STORE_ATTR's generic set_attr adds a name to its class's
+// split keys under the type lock (3.13t: the keys' dk_mutex) and stores the
+// inline value with release, but takes no critical section on the object
+// (3.13t does), so two threads storing the same attribute of one shared
+// instance would both drop the value it replaced, without a GIL, in py313t
+// and py313t-tlbc alike. No workload does (their instances are filled at
+// set-up, or are private); py313-tlbc only makes the shared keys' version
+// it resets atomic, for its guards.
 //
 // The eval breaker is polled where 3.13 polls it: RESUME (RESUME_CHECK
 // deopts into RESUME when anything is pending), JUMP_BACKWARD, the generic
@@ -112,8 +117,12 @@
 // CALL_LIST_APPEND or CALL_PY_EXACT_ARGS.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <new>
+#include <thread>
+#include <utility>
 
 #include "common/fatal.h"
 #include "runtime/abstract.h"
@@ -156,24 +165,56 @@ struct Interp {
     return eval(ts, f);
   }
 
-  // _PyEvalFramePushAndInit: a new frame for `func`, taking the references
-  // to func, locals and the arguments. Out of line, as 3.13's.
+  // _PyEvalFramePushAndInit (Python/ceval.c, out of line): a new frame for
+  // `func`, taking the references to func, locals and the arguments: the
+  // out-of-line push, _PyFrame_Initialize inlined, then the out-of-line
+  // initialize_locals; when that fails, the frame cleared and popped.
   [[gnu::noinline]] static F* push_and_init(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
     Code<RC>* code = func->code;
-    F* f = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
+    F* f = push_frame(ts, std::size_t(code->framesize));
+    if (f == nullptr) [[unlikely]]
+      fatal("MemoryError: no room for a frame");
     frame_init(ts, f, func, locals, code, 0, ts.counters.rc);
-    initialize_locals(ts, f, func, args, nargs);
+    if (initialize_locals(ts, func, f->localsplus, args, nargs, nullptr) != 0) [[unlikely]] {
+      clear_thread_frame(ts, f);
+      return nullptr;
+    }
     return f;
   }
 
-  // _PyEval_FrameClearAndPop -> clear_thread_frame. Out of line, as 3.13's.
-  [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
+  // _PyThreadState_PushFrame (Python/pystate.c, out of line): the data
+  // stack's room test and bump, or a new chunk (out of line behind it).
+  [[gnu::noinline]] static F* push_frame(TS& ts, std::size_t size) {
+    return reinterpret_cast<F*>(Stack::push(ts.frames, size));
+  }
+
+  // clear_thread_frame: the frame cleared but for its code, the code
+  // dropped, the frame popped (_PyThreadState_PopFrame, out of line).
+  [[gnu::always_inline]] static void clear_thread_frame(TS& ts, F* f) {
     --ts.gen.c_recursion_remaining;
     frame_clear_except_code(ts, f);
     decref_stack(ts, &f->f_executable->ob, ts.counters.rc);
     ++ts.gen.c_recursion_remaining;
     Stack::pop(ts.frames, reinterpret_cast<void**>(f));
   }
+
+  // _PyEval_FrameClearAndPop (out of line): a thread's frame is cleared and
+  // popped; a generator's (clear_gen_frame) would be cleared in place, and
+  // there are none here.
+  [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
+    if (f->owner == kOwnedByThread) [[likely]]
+      clear_thread_frame(ts, f);
+    else
+      fatal("py313: a generator's frame (generators are not modelled)");
+  }
+
+  // _PyFunction_Vectorcall's stand-in: what a function's vectorcall is
+  // until something replaces it (nothing does), compared by the generic
+  // CALL; called only from C (call_from_c).
+  static O* function_vectorcall(TS& ts, Function<RC>* func, O** args, int nargs) {
+    return call_from_c(ts, func, nullptr, args, nargs);
+  }
+  static void (*function_vectorcall_ptr())() { return reinterpret_cast<void (*)()>(&function_vectorcall); }
 
   // PyObject_Vectorcall on anything but a Python function: a builtin, a
   // builtin type's method descriptor (its self is args[0]) or a class.
@@ -189,14 +230,47 @@ struct Interp {
   [[gnu::noinline]] static Function<RC>* function_new(TS& ts, Code<RC>* code, Dict<RC>* globals);
 
  private:
-  // initialize_locals for the positional arguments rclab models (the loader
-  // refuses *args, **kwargs and keyword-only parameters; defaults are never
-  // set): the arguments move into the first slots.
-  static void initialize_locals(TS& ts, F* f, Function<RC>* func, O** args, int nargs) {
-    (void)ts;
-    if (nargs != func->code->argcount) [[unlikely]]
-      fatal("TypeError: a function called with the wrong number of arguments (defaults are not modelled)");
-    for (int i = 0; i < nargs; ++i) f->localsplus[i] = args[i];
+  // initialize_locals (Python/ceval.c, out of line): 3.13's general
+  // sequence, every test of it run on every call — **kwargs, the
+  // positional copy, *args, too many, keywords, too few (the defaults),
+  // keyword-only — though the loader refuses *args, **kwargs and
+  // keyword-only parameters and compile_workloads.py refuses defaults and
+  // keywords: those paths end the run. 0, or -1 after a TypeError (fatal
+  // here first).
+  [[gnu::noinline]] static int initialize_locals(TS& ts, Function<RC>* func, O** localsplus, O** args,
+                                                 std::int64_t argcount, Tuple<RC>* kwnames) {
+    Code<RC>* co = func->code;
+    const std::int64_t total_args = std::int64_t(co->argcount) + co->kwonlyargcount;
+    (void)total_args;
+    if (co->flags & kCoVarkeywords) [[unlikely]]
+      fatal("py313: **kwargs is not modelled");
+    const std::int64_t n = argcount > co->argcount ? std::int64_t(co->argcount) : argcount;
+    for (std::int64_t j = 0; j < n; ++j) localsplus[j] = args[j];  // the references move in
+    if (co->flags & kCoVarargs) [[unlikely]] {
+      fatal("py313: *args is not modelled");
+    } else if (argcount > n) [[unlikely]] {
+      for (std::int64_t j = n; j < argcount; ++j) decref_stack(ts, args[j], ts.counters.rc);
+    }
+    if (kwnames != nullptr) [[unlikely]]
+      fatal("py313: keyword arguments are not modelled");
+    if (argcount > co->argcount && !(co->flags & kCoVarargs)) [[unlikely]]
+      fatal("TypeError: a function called with too many positional arguments");
+    if (argcount < co->argcount) [[unlikely]] {
+      const std::int64_t defcount = func->defaults == nullptr ? 0 : func->defaults->size;
+      const std::int64_t m = co->argcount - defcount;
+      std::int64_t missing = 0;
+      for (std::int64_t i = argcount; i < m; ++i) missing += localsplus[i] == nullptr;
+      if (missing) fatal("TypeError: a function called with too few arguments");
+      for (std::int64_t i = n > m ? n - m : 0; i < defcount; ++i)
+        if (localsplus[m + i] == nullptr) {
+          O* def = func->defaults->items()[i];
+          incref_stack(ts, def, ts.counters.rc);  // Py_NewRef(def)
+          localsplus[m + i] = def;
+        }
+    }
+    if (co->kwonlyargcount > 0) [[unlikely]]
+      fatal("py313: keyword-only parameters are not modelled");
+    return 0;
   }
 
   // _Py_HandlePending: a GIL drop request, a stop-the-world, a scheduled
@@ -238,28 +312,49 @@ struct Interp {
 
   static bool dict_exact(const Dict<RC>* d) { return d->ob.type == Type::kDict; }
 
-  // py313-tlbc's keys guard with its entry (3.14t's _GUARD_GLOBALS_VERSION
-  // and _LOAD_GLOBAL_MODULE's entry): the value slot of entry `index` of d
-  // while d's keys still have `version`, else null. 3.14t keeps the version
-  // in the keys object, so one acquire load of ma_keys gives a version and
-  // the entries it describes. rclab's dict holds its version beside its
-  // table pointer, so the version is loaded before the table (acquire: the
-  // table the version was given for, or a later one, is then visible) and
-  // again after it: a writer ends the version before it publishes a new
-  // table (runtime/dict.h), so the same version on both sides means the
-  // table between is the one the cached index belongs to.
-  [[gnu::always_inline]] static O* const* guarded_slot(Dict<RC>* d, std::uint32_t version, std::uint32_t index) {
-    if (runtime::detail::load<true>(d->keys_version) != version) return nullptr;
-    const auto* table = runtime::detail::load<true>(d->table);
-    if (load_relaxed(d->keys_version) != version) return nullptr;
-    return &table[index].value;
+  // py313-tlbc's keys guard (3.14t's _GUARD_GLOBALS_VERSION and
+  // _GUARD_BUILTINS_VERSION under Py_GIL_DISABLED): one acquire load of
+  // ma_keys, then that keys object's dk_version with a relaxed load; the
+  // keys object when it still has `version`, else null. The caller reads
+  // the cached entry from the same keys object (_LOAD_GLOBAL_MODULE's
+  // DK_UNICODE_ENTRIES(keys)[index]): the version and the entries live in
+  // one block, so the version read describes the entries read, whatever a
+  // writer does meanwhile. A resize publishes a new keys object, whole,
+  // with no version (runtime/dict.h: dictresize), and leaves the old one's
+  // entries as they were, retired to QSBR while another thread may read the
+  // dict; a new key ends the version (a relaxed store) but moves no entry.
+  // So no ordering between a dict's fields is needed here, and the dict's
+  // writers publish a new keys object without ending a version first.
+  [[gnu::always_inline]] static const DictKeys* guarded_keys(Dict<RC>* d, std::uint32_t version) {
+    const DictKeys* dk = runtime::detail::load<true>(d->keys);  // FT_ATOMIC_LOAD_PTR_ACQUIRE(dict->ma_keys)
+    return load_relaxed(dk->version) == version ? dk : nullptr;
   }
 
-  // _PyObject_GetMethod: true and a new reference to an unbound method (the
-  // owner becomes self), or false and a new reference to the attribute.
+  // _PyObject_GetMethod (Objects/object.c, out of line): true and a new
+  // reference to an unbound method (the owner becomes self), or false and a
+  // new reference to the attribute. The type's attribute through the type
+  // cache (type_lookup_ref), an instance's through its class's shared keys
+  // (try_get_instance_attribute).
   [[gnu::noinline]] static bool get_method(TS& ts, O* owner, Str<RC>* name, O** out);
-  // PyObject_GetAttr: a new reference.
+  // PyObject_GetAttr: a new reference, through the type's tp_getattro,
+  // PyObject_GenericGetAttr -> _PyObject_GenericGetAttrWithDict (out of line).
   [[gnu::noinline]] static O* get_attr(TS& ts, O* owner, Str<RC>* name);
+  [[gnu::noinline]] static O* generic_getattr(TS& ts, O* owner, Str<RC>* name);
+  // _PyType_LookupRef (Objects/typeobject.c, out of line): the attribute
+  // `name` of the owner's type, a new (stack) reference or null, through the
+  // runtime's 4096-entry type cache keyed by (tp_version_tag, name):
+  // 3.13t reads an entry inside its seqlock (out-of-line begin and end);
+  // 3.13 compares it plainly (the GIL). A miss searches the MRO under the
+  // type lock, assigning the class a version tag first, and fills the
+  // entry. Builtin types have their fixed versions.
+  [[gnu::noinline]] static O* type_lookup_ref(TS& ts, O* owner, Str<RC>* name);
+  [[gnu::noinline]] static std::uint32_t seqlock_begin_read(std::uint32_t& sequence);
+  [[gnu::noinline]] static bool seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous);
+  // _PyObject_TryGetInstanceAttribute (Objects/dictobject.c, out of line):
+  // false when the instance's inline values are not valid (never here);
+  // else true with *attr a new reference to the inline value of `name`, or
+  // null. 3.13t: the value loaded with acquire and try-increfed.
+  [[gnu::noinline]] static bool try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>* name, O** attr);
   // PyObject_SetAttr on an instance: its inline values (the class's shared
   // keys), else its dict. Not thread-safe without a GIL: 3.13t stores in a
   // critical section on the object, rclab does not (see the header).
@@ -269,10 +364,17 @@ struct Interp {
   [[gnu::noinline]] static O* class_call(TS& ts, Class<RC>* cls, O** args, int nargs);
   // PyObject_GetIter: a new reference.
   [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable);
-  // tp_iternext: a new reference, or null at the end.
-  [[gnu::noinline]] static O* iter_next(TS& ts, O* iter);
-  // PyObject_GetItem on a dict (dict_subscript): a new reference.
-  [[gnu::noinline]] static O* dict_subscript(TS& ts, O* container, O* key);
+  // Py_TYPE(iter)->tp_iternext: a new reference, or null at the end. The
+  // dispatch is inline, one call to the type's own function, as 3.13's
+  // indirect call through the type.
+  [[gnu::always_inline]] static O* iter_next(TS& ts, O* iter);
+  // PyObject_GetItem: a dict's mapping slot (runtime/dict.h's
+  // dict_subscript, out of line): a new reference.
+  [[gnu::noinline]] static O* object_get_item(TS& ts, O* container, O* key);
+  // PyObject_SetItem: a dict's mapping slot, dict_ass_sub, which calls
+  // PyDict_SetItem (runtime/dict.h's dict_set); each out of line.
+  [[gnu::noinline]] static void object_set_item(TS& ts, O* container, O* key, O* value);
+  [[gnu::noinline]] static void dict_ass_sub(TS& ts, O* container, O* key, O* value);
   // _PyDict_FromItems: a new dict of n pairs, each increfed.
   [[gnu::noinline]] static O* dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n);
 };
@@ -308,49 +410,202 @@ Function<typename Cfg::RC>* Interp<Cfg>::function_new(TS& ts, Code<RC>* code, Di
   fn->defaults = nullptr;
   fn->closure = nullptr;
   fn->version = code->version;  // _PyFunction_SetVersion(func, co_version)
+  fn->vectorcall = function_vectorcall_ptr();  // _PyFunction_Vectorcall
   return fn;
+}
+
+// _PySeqLock_BeginRead and _PySeqLock_EndRead (Python/lock.c, out of
+// line): the entry's sequence with acquire, waiting while a writer holds it
+// odd; then, after the reads, the sequence again. 3.13's EndRead issues an
+// acquire fence first; here the reads themselves are acquire loads (the
+// writer's stores release), which orders them before the second load the
+// same way — no fence, which ThreadSanitizer cannot follow, and on x86 the
+// same plain moves.
+template <SafeConfig Cfg>
+std::uint32_t Interp<Cfg>::seqlock_begin_read(std::uint32_t& sequence) {
+  std::uint32_t seq = std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_acquire);
+  while (seq & 1) [[unlikely]] {
+    std::this_thread::yield();
+    seq = std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_acquire);
+  }
+  return seq;
+}
+template <SafeConfig Cfg>
+bool Interp<Cfg>::seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous) {
+  if (std::atomic_ref<std::uint32_t>(sequence).load(std::memory_order_relaxed) == previous) return true;
+  std::this_thread::yield();
+  return false;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>* name) {
+  using std::memory_order_acquire, std::memory_order_relaxed, std::memory_order_release;
+  Tally& t = ts.counters.rc;
+  Class<RC>* cls = owner->type == Type::kInstance ? as<Instance>(owner)->cls : nullptr;
+  auto tp_version = [&]() -> std::uint32_t {  // FT_ATOMIC_LOAD_UINT32_RELAXED(type->tp_version_tag)
+    return cls != nullptr ? std::atomic_ref<std::uint32_t>(cls->version_tag).load(memory_order_relaxed)
+                          : builtin_type_version(owner->type);
+  };
+  const std::uint32_t h = (tp_version() ^ std::uint32_t(reinterpret_cast<std::uintptr_t>(name) >> 3)) &
+                          std::uint32_t(kTypeCacheSize - 1);  // MCACHE_HASH_METHOD
+  TypeCacheEntry& entry = ts.rt.gen.type_cache[h];
+  if constexpr (free_threaded_build<Cfg>()) {
+    for (;;) {
+      const std::uint32_t sequence = seqlock_begin_read(entry.sequence);
+      const std::uint32_t entry_version = std::atomic_ref<std::uint32_t>(entry.version).load(memory_order_acquire);
+      if (entry_version != tp_version() ||
+          std::atomic_ref<const void*>(entry.name).load(memory_order_acquire) != name)
+        break;  // a miss
+      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_acquire));
+      // _Py_TryIncref: a cached value is its class's (or the runtime's),
+      // alive while the entry can name it, so the try always succeeds here.
+      if (value != nullptr) incref_stack(ts, value, t);
+      if (seqlock_end_read(entry.sequence, sequence)) return value;
+      if (value != nullptr) decref_stack(ts, value, t);
+    }
+  } else {
+    if (std::atomic_ref<std::uint32_t>(entry.version).load(memory_order_relaxed) == tp_version() &&
+        std::atomic_ref<const void*>(entry.name).load(memory_order_relaxed) == name) {
+      O* value = static_cast<O*>(std::atomic_ref<void*>(entry.value).load(memory_order_relaxed));
+      if (value != nullptr) incref_stack(ts, value, t);  // Py_XINCREF
+      return value;
+    }
+  }
+  // The miss (once per type and name): under the type lock, a version tag
+  // assigned if the class has none, the MRO searched, the entry filled
+  // (update_cache: the version last, with release; 3.13t inside the
+  // entry's seqlock write).
+  O* value;
+  std::uint32_t version;
+  {
+    std::lock_guard g(ts.rt.gen.type_lock);
+    if (cls != nullptr) {
+      version = std::atomic_ref<std::uint32_t>(cls->version_tag).load(memory_order_relaxed);
+      if (version == 0) {  // assign_version_tag
+        version = ts.rt.gen.versions.next_type++;
+        std::atomic_ref<std::uint32_t>(cls->version_tag).store(version, memory_order_relaxed);
+      }
+      value = type_lookup<Cfg>(cls, name);  // find_name_in_mro
+    } else {
+      version = builtin_type_version(owner->type);
+      const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
+      value = which == kBuiltinCount ? nullptr : &ts.rt.method_descrs[which]->ob;
+    }
+    // _PySeqLock_LockWrite (writers are serialised by the lock): the
+    // sequence odd, then every field stored with release, so a reader that
+    // loads any new field (acquire) also sees the odd sequence afterwards
+    // and retries; _PySeqLock_UnlockWrite: the next even sequence.
+    std::atomic_ref<std::uint32_t> seq(entry.sequence);
+    const std::uint32_t s0 = seq.load(memory_order_relaxed);
+    seq.store(s0 + 1, memory_order_relaxed);
+    std::atomic_ref<void*>(entry.value).store(value, memory_order_release);
+    std::atomic_ref<const void*>(entry.name).store(name, memory_order_release);
+    std::atomic_ref<std::uint32_t>(entry.version).store(version, memory_order_release);
+    seq.store(s0 + 2, memory_order_release);
+  }
+  if (value != nullptr) incref_stack(ts, value, t);
+  return value;
+}
+
+template <SafeConfig Cfg>
+bool Interp<Cfg>::try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>* name, O** attr) {
+  // The values are valid while no dict was materialised (never here: an
+  // instance that would need one is refused); the class's shared keys.
+  if (obj->nvalues == 0) [[unlikely]]
+    return false;
+  // CACHED_KEYS(Py_TYPE(obj)), published once with release (set_attr).
+  const DictKeys* keys = std::atomic_ref<DictKeys*>(obj->cls->cached_keys).load(std::memory_order_acquire);
+  const std::int64_t ix = keys == nullptr ? kDkixEmpty : dict_keys_string_lookup_split(ts, keys, name);
+  if (ix == kDkixEmpty) {
+    *attr = nullptr;
+    return true;
+  }
+  O** slot = &obj->values()[ix];
+  if constexpr (free_threaded_build<Cfg>()) {
+    O* value = std::atomic_ref<O*>(*slot).load(std::memory_order_acquire);
+    if (value == nullptr) {
+      *attr = nullptr;
+      return true;
+    }
+    if (!runtime::detail::try_incref_compare_outlined(ts, slot, value)) [[unlikely]] {
+      // 3.13t takes the object's critical section and _Py_XNewRefWithLock;
+      // rclab's instances have no lock of their own (no workload stores an
+      // attribute while another thread reads it): the reference marked so
+      // that the next tries succeed.
+      incref_with_lock(ts, value, ts.counters.rc);
+    }
+    *attr = value;
+  } else {
+    O* value = *slot;
+    if (value != nullptr) incref_stack(ts, value, ts.counters.rc);  // Py_XNewRef
+    *attr = value;
+  }
+  return true;
 }
 
 template <SafeConfig Cfg>
 bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   Tally& t = ts.counters.rc;
-  if (owner->type == Type::kInstance) {
-    Instance<RC>* obj = as<Instance>(owner);
-    O* descr = type_lookup<Cfg>(obj->cls, name);
-    const bool method = descr != nullptr && descr->type == Type::kFunction;
-    // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
-    // method is pushed uncounted); 3.13's counted ones otherwise.
-    if (descr != nullptr) incref_stack(ts, descr, t);
-    // An instance attribute shadows the class's (a function is no data descriptor).
-    const int index = shared_key_index(obj->cls, name);
-    if (index >= 0 && obj->values()[index] != nullptr) {
-      O* attr = obj->values()[index];
-      incref_stack(ts, attr, t);
-      if (descr != nullptr) decref_stack(ts, descr, t);
+  const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
+  // _PyType_IsReady; tp_getattro is PyObject_GenericGetAttr for every type
+  // here; an exact str name.
+  if (!(tp->tp_flags & kTpReady) || name->ob.type != Type::kStr) [[unlikely]]
+    fatal("py313: PyObject_GetAttr's other paths are not modelled");
+  // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
+  // method is pushed uncounted); 3.13's counted ones otherwise.
+  O* descr = type_lookup_ref(ts, owner, name);
+  bool meth_found = false;
+  if (descr != nullptr && (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor)) meth_found = true;
+  // (No data descriptors here: no property, no __slots__.)
+  if (tp->tp_flags & kTpInlineValues) {
+    O* attr;
+    if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &attr)) [[unlikely]]
+      fatal("py313: a materialised instance dict (not modelled)");
+    if (attr != nullptr) {  // an instance attribute shadows the class's (a function is no data descriptor)
       *out = attr;
+      if (descr != nullptr) decref_stack(ts, descr, t);
       return false;
     }
-    if (descr == nullptr) fatal("AttributeError: the instance has no such attribute");
-    *out = descr;
-    return method;
   }
-  // A builtin type's method: its descriptor, shared by every thread.
-  const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
-  if (which == kBuiltinCount) fatal("AttributeError: the object has no such method");
-  O* descr = &ts.rt.method_descrs[which]->ob;
-  incref_stack(ts, descr, t);
-  *out = descr;
-  return true;
+  // No __dict__ to read: instances keep theirs inline, builtin types have none.
+  if (descr == nullptr) [[unlikely]]
+    fatal("AttributeError: the object has no such attribute");
+  *out = descr;  // the lookup's reference moves to the result
+  return meth_found;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>* name) {
+  Tally& t = ts.counters.rc;
+  const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
+  incref(ts, &name->ob, t);  // Py_INCREF(name): interned, immortal
+  if (!(tp->tp_flags & kTpReady)) [[unlikely]]
+    fatal("py313: an unready type");
+  O* descr = type_lookup_ref(ts, owner, name);
+  O* res = nullptr;
+  if (tp->tp_flags & kTpInlineValues) {
+    if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &res)) [[unlikely]]
+      fatal("py313: a materialised instance dict (not modelled)");
+  }
+  if (res == nullptr && descr != nullptr) {
+    if (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor) [[unlikely]]
+      fatal("py313: a bound method would be made here; rclab never makes one");
+    res = std::exchange(descr, nullptr);  // a plain class attribute: the lookup's reference moves
+  }
+  if (descr != nullptr) decref_stack(ts, descr, t);  // Py_XDECREF(descr)
+  decref(ts, &name->ob, t);
+  if (res == nullptr) [[unlikely]]
+    fatal("AttributeError: the instance has no such attribute");
+  return res;
 }
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name) {
-  // _PyObject_GenericGetAttrWithDict: the class attribute (increfed around
-  // the lookup), then the instance's inline value.
-  O* attr = nullptr;
-  const bool method = get_method(ts, owner, name, &attr);
-  if (method) fatal("py313: a bound method would be made here; rclab never makes one");
-  return attr;
+  // PyObject_GetAttr: PyUnicode_Check(name), then the type's tp_getattro,
+  // PyObject_GenericGetAttr for every type here.
+  if (name->ob.type != Type::kStr) [[unlikely]]
+    fatal("TypeError: attribute name must be a string");
+  return generic_getattr(ts, owner, name);
 }
 
 template <SafeConfig Cfg>
@@ -359,21 +614,33 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   if (owner->type != Type::kInstance) fatal("AttributeError: only instances take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
-  int index = shared_key_index(cls, name);
-  if (index < 0 && cls->nshared < Class<RC>::kMaxSharedKeys && cls->nshared < obj->nvalues) {
-    // insert_into_shared_keys: a new shared key ends the keys' version.
-    cls->shared_keys[cls->nshared] = name;
-    index = int(cls->nshared++);
-    if constexpr (kTlbc)
-      store_relaxed(cls->shared_keys_version, 0u);  // the guards read it without a lock
-    else
-      cls->shared_keys_version = 0;
+  std::int64_t index;
+  {
+    // insert_split_key, under the type lock (3.13t: the keys' dk_mutex): a
+    // new shared key ends the keys' versions.
+    std::lock_guard g(ts.rt.gen.type_lock);
+    if (cls->cached_keys == nullptr)  // made at the first store, published whole (readers load it unlocked)
+      std::atomic_ref<DictKeys*>(cls->cached_keys).store(new_split_keys(ts), std::memory_order_release);
+    const std::int64_t before = cls->cached_keys->nentries;
+    index = insert_split_key<Cfg>(cls->cached_keys, name);
+    if (cls->cached_keys->nentries != before) {
+      if constexpr (kTlbc)
+        store_relaxed(cls->shared_keys_version, 0u);  // py313-tlbc's guards read it without the lock
+      else
+        cls->shared_keys_version = 0;
+    }
   }
-  if (index < 0) fatal("py313: more attributes than inline values (an instance dict is not modelled)");
-  // _PyObject_StoreInstanceAttribute: the value increfed in, the old one dropped.
+  if (index < 0 || index >= std::int64_t(obj->nvalues))
+    fatal("py313: more attributes than inline values (an instance dict is not modelled)");
+  // _PyObject_StoreInstanceAttribute: the value increfed in (stored with
+  // release under 3.13t), the old one dropped.
   incref(ts, value, t);  // a heap reference: counted, deferred or not
-  O* old = obj->values()[index];
-  obj->values()[index] = value;
+  O** slot = &obj->values()[index];
+  O* old = *slot;
+  if constexpr (free_threaded_build<Cfg>())
+    std::atomic_ref<O*>(*slot).store(value, std::memory_order_release);
+  else
+    *slot = value;
   if (old != nullptr) decref(ts, old, t);
 }
 
@@ -459,26 +726,45 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_iter(TS& ts, O* iterable) {
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
+inline Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
   switch (iter->type) {
-    case Type::kListIter:
-    case Type::kTupleIter: return seq_iter_next(ts, as<SeqIter>(iter));
+    case Type::kListIter: return list_iter_next(ts, as<SeqIter>(iter));
+    case Type::kTupleIter: return tuple_iter_next(ts, as<SeqIter>(iter));
     case Type::kRangeIter: return range_iter_next(ts, as<RangeIter>(iter));
     default: fatal("TypeError: not an iterator");
   }
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::dict_subscript(TS& ts, O* container, O* key) {
-  if (container->type != Type::kDict || key->type != Type::kStr) fatal("TypeError: only str-keyed dicts subscript here");
-  O* v = dict_load(ts, as<Dict>(container), as<Str>(key), ts.counters.rc);  // PyDict_GetItemRef
-  if (v == nullptr) fatal("KeyError");
-  return v;
+Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* key) {
+  if (container == nullptr || key == nullptr) [[unlikely]]
+    fatal("SystemError: null argument to PyObject_GetItem");
+  if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str-keyed dicts subscript here");
+  return runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::object_set_item(TS& ts, O* container, O* key, O* value) {
+  if (container == nullptr || key == nullptr || value == nullptr) [[unlikely]]
+    fatal("SystemError: null argument to PyObject_SetItem");
+  if (container->type != Type::kDict) [[unlikely]]
+    fatal("TypeError: only dicts are stored into here");
+  dict_ass_sub(ts, container, key, value);  // tp_as_mapping->mp_ass_subscript
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::dict_ass_sub(TS& ts, O* container, O* key, O* value) {
+  if (value == nullptr) [[unlikely]]
+    fatal("py313: deleting a key is not modelled");
+  if (key->type != Type::kStr) [[unlikely]]
+    fatal("TypeError: only str keys are modelled");
+  dict_set(ts, as<Dict>(container), as<Str>(key), value);  // PyDict_SetItem
 }
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n) {
-  Dict<RC>* d = dict_new(ts);
+  Dict<RC>* d = dict_new_presized(ts, n);  // dict_new_presized: room for n without a resize
   for (int i = 0; i < n; ++i) {
     O* k = keys->items()[i];
     if (k->type != Type::kStr) fatal("TypeError: only str keys are modelled");
@@ -620,9 +906,21 @@ pred_RESUME:
       RCLAB_DISPATCH();
     }
   }
-  // No instrumentation (sys.monitoring) here: the code's version always
-  // matches, and the first execution quickens RESUME into RESUME_CHECK.
-  if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
+  // _MAYBE_INSTRUMENT: the code's instrumentation version against the
+  // eval-breaker word's (3.13t checks it every time, for thread safety; 3.13
+  // unless tracing). Nothing instruments here (sys.monitoring is absent), so
+  // they always match; then _QUICKEN_RESUME: the first execution quickens
+  // RESUME into RESUME_CHECK (py313-tlbc: in this thread's copy).
+  if (ts.tracing == 0 || !Cfg::Gen::kSpecializes) {
+    const std::uint32_t global_version = breaker.word() & ~EvalBreaker::kEventsMask;
+    const std::uintptr_t code_version =
+        std::atomic_ref<std::uintptr_t>(frame->f_executable->instrumentation_version).load(std::memory_order_acquire);
+    if (code_version != global_version) [[unlikely]]
+      fatal("py313: instrumented code (sys.monitoring is not modelled)");
+    if (opcode_of(*this_instr) == RESUME) {
+      if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
+    }
+  }
   if ((oparg & kResumeLocationMask) < kResumeAfterYieldFrom) RCLAB_CHECK_EVAL_BREAKER();
   RCLAB_DISPATCH();
 }
@@ -708,19 +1006,20 @@ op_LOAD_GLOBAL_MODULE: {
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
   if constexpr (kTlbc) {
     // _GUARD_GLOBALS_VERSION and _LOAD_GLOBAL_MODULE without a GIL: the
-    // cached entry's slot in the table its version belongs to, the value
-    // loaded and a reference tried on it (_Py_TryIncrefCompareStackRef);
-    // any miss deopts.
-    O* const* slot = guarded_slot(g, this_instr[2], this_instr[4]);
-    RCLAB_DEOPT_IF(slot == nullptr, LOAD_GLOBAL);
-    O* v = runtime::detail::load<true>(*slot);
+    // keys object once (acquire), its version, and the cached entry of that
+    // same keys object; the value loaded and a reference tried on it
+    // (_Py_TryIncrefCompareStackRef); any miss deopts.
+    const DictKeys* dk = guarded_keys(g, this_instr[2]);
+    RCLAB_DEOPT_IF(dk == nullptr, LOAD_GLOBAL);
+    O* const* slot = &dk_unicode_entries<RC>(dk)[this_instr[4]].value;
+    O* v = runtime::detail::load<true>(*slot);  // 3.14t: relaxed; acquire, a plain move on x86, for TSan
     RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
     RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, v, t), LOAD_GLOBAL);
     RCLAB_PUSH_GLOBAL(v);
     RCLAB_DISPATCH();
   }
-  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
-  O* v = g->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(g->keys->version != this_instr[2], LOAD_GLOBAL);
+  O* v = dk_unicode_entries<RC>(g->keys)[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
   RCLAB_PUSH_GLOBAL(v);
@@ -731,24 +1030,26 @@ op_LOAD_GLOBAL_BUILTIN: {
   Dict<RC>* g = frame->f_globals;
   RCLAB_DEOPT_IF(!dict_exact(g), LOAD_GLOBAL);
   if constexpr (kTlbc) {
-    // The globals' version alone (the name is still not there: a relaxed
-    // load, 3.14t's), then the builtins' entry as LOAD_GLOBAL_MODULE's.
-    RCLAB_DEOPT_IF(load_relaxed(g->keys_version) != this_instr[2], LOAD_GLOBAL);
+    // The globals' version alone (the name is still not there), then the
+    // builtins' entry as LOAD_GLOBAL_MODULE's, from the builtins' keys
+    // object that passed the guard.
+    RCLAB_DEOPT_IF(guarded_keys(g, this_instr[2]) == nullptr, LOAD_GLOBAL);
     Dict<RC>* b = frame->f_builtins;
     RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
-    O* const* slot = guarded_slot(b, this_instr[3], this_instr[4]);
-    RCLAB_DEOPT_IF(slot == nullptr, LOAD_GLOBAL);
+    const DictKeys* dk = guarded_keys(b, this_instr[3]);
+    RCLAB_DEOPT_IF(dk == nullptr, LOAD_GLOBAL);
+    O* const* slot = &dk_unicode_entries<RC>(dk)[this_instr[4]].value;
     O* v = runtime::detail::load<true>(*slot);
     RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
     RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, v, t), LOAD_GLOBAL);
     RCLAB_PUSH_GLOBAL(v);
     RCLAB_DISPATCH();
   }
-  RCLAB_DEOPT_IF(g->keys_version != this_instr[2], LOAD_GLOBAL);
+  RCLAB_DEOPT_IF(g->keys->version != this_instr[2], LOAD_GLOBAL);
   Dict<RC>* b = frame->f_builtins;
   RCLAB_DEOPT_IF(!dict_exact(b), LOAD_GLOBAL);
-  RCLAB_DEOPT_IF(b->keys_version != this_instr[3], LOAD_GLOBAL);
-  O* v = b->table[this_instr[4]].value;
+  RCLAB_DEOPT_IF(b->keys->version != this_instr[3], LOAD_GLOBAL);
+  O* v = dk_unicode_entries<RC>(b->keys)[this_instr[4]].value;
   RCLAB_DEOPT_IF(v == nullptr, LOAD_GLOBAL);
   incref_stack(ts, v, t);
   RCLAB_PUSH_GLOBAL(v);
@@ -913,17 +1214,33 @@ pred_CALL:
   if (self_or_null != nullptr) {
     --args;
     ++total;
+  } else if (callable->type == Type::kMethod) [[unlikely]] {  // a bound method: its self and function unpacked
+    Method<RC>* m = as<Method>(callable);
+    --args;
+    ++total;
+    args[0] = m->self;
+    incref_stack(ts, m->self, t);
+    args[-1] = m->func;
+    incref_stack(ts, m->func, t);
+    decref_stack(ts, callable, t);
+    callable = args[-1];
   }
-  if (callable->type == Type::kFunction) {
-    // Inlined: the callee's frame takes the callable and the arguments.
+  // The call is inlined when the callable is a function, no PEP 523 hook
+  // replaces the frame evaluator, and its vectorcall is the function's own.
+  if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
+      as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
+    // The callee's frame takes the callable and the arguments.
     Function<RC>* func = as<Function>(callable);
+    const std::int32_t code_flags = func->code->flags;
     O* locals = nullptr;
-    if (!(func->code->flags & kCoOptimized)) {
+    if (!(code_flags & kCoOptimized)) {
       locals = &func->globals->ob;
       incref(ts, locals, t);
     }
     F* callee = push_and_init(ts, func, locals, args, total);
     sp -= oparg + 2;
+    if (callee == nullptr) [[unlikely]]
+      fatal("py313: a call failed");
     frame->stacktop = std::int32_t(sp - frame->localsplus);
     frame->return_offset = std::uint16_t(next_instr - this_instr);
     callee->previous = frame;
@@ -1342,7 +1659,7 @@ pred_BINARY_SUBSCR:
   RCLAB_SPECIALIZE(specialize_binary_subscr(sp[-2], this_instr))
   O* sub = sp[-1];
   O* container = sp[-2];
-  O* res = dict_subscript(ts, container, sub);  // PyObject_GetItem
+  O* res = object_get_item(ts, container, sub);  // PyObject_GetItem
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);
   sp[-2] = res;
@@ -1372,9 +1689,7 @@ pred_STORE_SUBSCR:
   O* sub = sp[-1];
   O* container = sp[-2];
   O* v = sp[-3];
-  if (container->type != Type::kDict || sub->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str-keyed dicts are stored into here");
-  dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem
+  object_set_item(ts, container, sub, v);  // PyObject_SetItem
   decref_stack(ts, v, t);
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);

@@ -125,8 +125,9 @@ using Versions = Versions313;
 // they have none.
 template <class RC>
 std::uint32_t keys_version(Versions& v, Dict<RC>* d) {
-  if (d->keys_version == 0) d->keys_version = v.next_keys++;
-  return d->keys_version;
+  DictKeys* dk = d->keys;
+  if (dk->version == 0) dk->version = v.next_keys++;
+  return dk->version;
 }
 
 template <class RC>
@@ -145,12 +146,13 @@ std::uint32_t shared_keys_version(Versions& v, Class<RC>* c) {
   return c->shared_keys_version;
 }
 
-// The index of `name` among a class's shared keys, or -1.
+// The index of `name` among a class's shared keys (its inline value's
+// slot), or -1 (_PyDictKeys_StringLookup on ht_cached_keys).
 template <class RC>
 int shared_key_index(const Class<RC>* c, const Str<RC>* name) {
-  for (std::uint32_t i = 0; i < c->nshared; ++i)
-    if (c->shared_keys[i] == name) return int(i);
-  return -1;
+  if (c->cached_keys == nullptr) return -1;
+  const std::int64_t ix = unicodekeys_lookup_unicode<false>(c->cached_keys, name, name->hash);
+  return ix >= 0 ? int(ix) : -1;
 }
 
 // --- the specialisers ---------------------------------------------------------
@@ -165,12 +167,11 @@ inline void fail(std::uint16_t* instr) {
   instr[1] = Counter::restart(instr[1]);
 }
 
-// The slot of `name` in `d`'s table, or -1 (the index a LOAD_GLOBAL_* reads).
+// _PyDictKeys_StringLookup: the entry index of `name` in `d`'s keys, or
+// kDkixEmpty (the index a LOAD_GLOBAL_* reads: DK_UNICODE_ENTRIES[index]).
 template <class RC>
 std::int64_t dict_index(Dict<RC>* d, Str<RC>* name) {
-  for (std::uint64_t i = 0; i <= d->mask; ++i)
-    if (d->table[i].key == name) return std::int64_t(i);
-  return -1;
+  return unicodekeys_lookup_unicode<false>(d->keys, name, name->hash);
 }
 }  // namespace detail
 
@@ -346,7 +347,9 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
 // bytecode (runtime/py313/tlbc.h) with the plain stores above: no other
 // thread runs that copy. What it reads and assigns that every thread shares
 // is protected as 3.14t protects it, and its refusals are 3.14t's:
-//   - a dict's keys version is assigned inside the dict's critical section
+//   - a dict's keys version (its keys object's dk_version) is assigned
+//     inside the dict's critical section, with the entry's index looked up
+//     in the same keys object
 //     (3.14t: Py_BEGIN_CRITICAL_SECTION2(globals, builtins); here one dict
 //     at a time, rclab's sections taking one object: a globals version is
 //     taken in the same section that saw the name absent, so a
@@ -360,6 +363,9 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
 //   - a class's version tag and its shared keys' version are assigned under
 //     the runtime's type lock (TYPE_LOCK; 3.14t takes the shared keys' own
 //     lock for the latter), relaxed atomic stores, the counter an atomic add;
+//     an attribute's inline slot is its entry index in the class's split
+//     keys (cached_keys), looked up under the same lock, which every
+//     insertion into those keys holds (runtime/py313/interp.h: set_attr);
 //   - LOAD_ATTR's method forms only for a descriptor with deferred counting
 //     (SPEC_FAIL_ATTR_DESCR_NOT_DEFERRED): the class holds it, and its count
 //     is never contended. rclab's py313t makes such objects immortal at the
@@ -388,14 +394,16 @@ inline std::uint32_t next_version_ft(std::uint32_t& counter) {
   return std::atomic_ref<std::uint32_t>(counter).fetch_add(1, std::memory_order_relaxed);
 }
 
-// The keys version, assigned now if the keys have none. Inside d's critical
-// section (its writers reset the version in theirs).
+// _PyDictKeys_GetVersionForCurrentState: the version of d's keys object,
+// assigned now if it has none. Inside d's critical section (its writers
+// reset the version, or publish a new keys object without one, in theirs).
 template <class RC>
 std::uint32_t keys_version_ft(Versions& v, Dict<RC>* d) {
-  std::uint32_t ver = d->keys_version;
+  DictKeys* dk = d->keys;
+  std::uint32_t ver = dk->version;
   if (ver == 0) {
     ver = next_version_ft(v.next_keys);
-    store_relaxed(d->keys_version, ver);
+    store_relaxed(dk->version, ver);
   }
   return ver;
 }
@@ -406,7 +414,9 @@ bool has_deferred_refcount(const Object<RC>* o) {
   return (o->flags & kDeferredFlag) != 0 || RC::is_immortal(o->rc);
 }
 
-// The runtime's type lock, held for a scope.
+// The runtime's type lock (runtime/generation.h: Py313::Shared::type_lock,
+// the one the type cache and the shared keys' insertions take), held for a
+// scope.
 class TypeLock {
  public:
   explicit TypeLock(dictlock::PyMutex& m) : m_(m) { m_.lock(); }
@@ -462,7 +472,7 @@ void specialize_call_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::
   Class<RC>* c = as<Class>(callable);
   const Object<RC>* init = type_lookup<Cfg>(c, ts.rt.intern_init);
   {
-    detail::TypeLock lock(ts.rt.gen.tlbc.type_lock);
+    detail::TypeLock lock(ts.rt.gen.type_lock);
     if (c->version_tag == 0) store_relaxed(c->version_tag, detail::next_version_ft(v.next_type));
   }
   if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
@@ -493,7 +503,7 @@ void specialize_load_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename 
     Instance<RC>* obj = as<Instance>(owner);
     Class<RC>* cls = obj->cls;
     if (obj->nvalues == 0) return detail::fail(instr);
-    detail::TypeLock lock(ts.rt.gen.tlbc.type_lock);
+    detail::TypeLock lock(ts.rt.gen.type_lock);
     const int index = shared_key_index(cls, name);
     auto type_version = [&] {
       if (cls->version_tag == 0) store_relaxed(cls->version_tag, detail::next_version_ft(v.next_type));

@@ -711,7 +711,7 @@ op_BUILD_LIST: {
   RCLAB_DISPATCH();
 }
 op_BUILD_MAP: {  // _PyDict_NewPresized, PyDict_SetItem per pair, then the pairs popped
-  Dict<RC>* d = dict_new(ts);
+  Dict<RC>* d = dict_new_presized(ts, std::int64_t(oparg));
   for (std::uint32_t i = oparg; i > 0; --i) {
     O* key = sp[-2 * std::int64_t(i)];
     O* value = sp[-2 * std::int64_t(i) + 1];
@@ -726,7 +726,7 @@ op_BUILD_CONST_KEY_MAP: {
   O* keys = *--sp;
   if (keys->type != Type::kTuple || as<Tuple>(keys)->size != std::int64_t(oparg))
     fatal("BUILD_CONST_KEY_MAP: bad keys tuple");
-  Dict<RC>* d = dict_new(ts);
+  Dict<RC>* d = dict_new_presized(ts, std::int64_t(oparg));  // _PyDict_NewPresized
   for (std::uint32_t i = 0; i < oparg; ++i) {
     O* key = as<Tuple>(keys)->items()[i];
     if (key->type != Type::kStr) fatal("BUILD_CONST_KEY_MAP: rclab's dicts take str keys only");
