@@ -218,6 +218,10 @@ void ThreadState<Cfg>::detach() {
     Cfg::Frames::drain(frames, &release_frame_block<Cfg>, this);
   else
     Cfg::Frames::release(frames);  // a frame stack: every frame has been popped
+  // Last, with every cached block back: the thread gives up what its
+  // allocator keeps for it (mi_heaps: its mimalloc heap, as 3.13t's
+  // PyThreadState_Clear abandons its heaps). It only frees from here on.
+  if constexpr (obmalloc::HasDetach<typename Cfg::Alloc>) Cfg::Alloc::detach(alloc);
 }
 
 }  // namespace rclab::runtime

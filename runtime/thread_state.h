@@ -29,9 +29,11 @@ struct alignas(kCacheLine) ThreadState {
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
 
-  // Returns cached blocks to the allocator. Call on the owning thread (under
-  // the GIL when the configuration has one) before the thread ends; the
-  // counters stay readable afterwards. Idempotent.
+  // Returns cached blocks to the allocator, then gives up the allocator's
+  // per-thread state (mi_heaps' heap). Call on the owning thread (under the
+  // GIL when the configuration has one) before the thread ends; the
+  // counters stay readable afterwards, and the thread may still free, never
+  // allocate. Idempotent.
   void detach();
 
   Runtime<Cfg>& rt;
