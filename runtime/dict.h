@@ -45,6 +45,7 @@
 #include <new>
 #include <type_traits>
 
+#include "freelists/objects.h"
 #include "runtime/counters.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -112,23 +113,37 @@ Entry* dict_probe(Entry* table, std::uint64_t mask, std::uint64_t hash, Match ma
 }
 }  // namespace detail
 
-// A new table of cap empty slots, with its header where the policy has one.
+// PyDict_MINSIZE: a new dict's table, and the only size the object
+// freelists keep (3.13 keeps keys objects of this size only).
+inline constexpr std::uint64_t kDictMinSize = freelists::objects::kDictKeysSlots;
+
+// A new table of cap empty slots, with its header where the policy has one;
+// one of the minimum size from the dict-keys freelist when it has one
+// (new_keys_object).
 template <class Cfg>
 typename Dict<typename Cfg::RC>::Entry* dict_table_new(ThreadState<Cfg>& ts, std::uint64_t cap) {
   using L = typename Cfg::DictLock;
   using Entry = typename Dict<typename Cfg::RC>::Entry;
-  char* block = static_cast<char*>(alloc_block(ts, detail::table_block_size<L, Entry>(cap)));
+  void* kept = cap == kDictMinSize ? pop_object_block(ts, freelists::objects::kDictKeys) : nullptr;
+  char* block = static_cast<char*>(kept != nullptr ? kept : alloc_block(ts, detail::table_block_size<L, Entry>(cap)));
   if constexpr (detail::table_header<L>() != 0) *reinterpret_cast<std::uint64_t*>(block) = cap - 1;
   auto* table = reinterpret_cast<Entry*>(block + detail::table_header<L>());
   for (std::uint64_t i = 0; i < cap; ++i) table[i] = {0, nullptr, nullptr};
   return table;
 }
 
+// free_keys_object: a table of the minimum size is kept on the dict-keys
+// freelist when there is room, any other freed. Only tables no reader can
+// still see come here: one a shared dict outgrew goes through QSBR and is
+// freed when reclaimed (qsbr_reclaim), never kept, as 3.13t's
+// _PyMem_FreeDelayed bypasses the freelist.
 template <class Cfg>
 void dict_table_free(ThreadState<Cfg>& ts, typename Dict<typename Cfg::RC>::Entry* table, std::uint64_t cap) {
   using L = typename Cfg::DictLock;
   using Entry = typename Dict<typename Cfg::RC>::Entry;
-  free_block(ts, detail::table_block<L>(table), detail::table_block_size<L, Entry>(cap));
+  void* block = detail::table_block<L>(table);
+  if (cap == kDictMinSize && keep_object_block(ts, freelists::objects::kDictKeys, block)) return;
+  free_block(ts, block, detail::table_block_size<L, Entry>(cap));
 }
 
 template <class Cfg>
@@ -158,16 +173,18 @@ inline typename Cfg::DictLock::State& dict_lock_state(Dict<typename Cfg::RC>* d)
   }
 }
 
-// A new empty dict, with one reference.
+// A new empty dict, with one reference: the object from the dict freelist
+// when it has one (new_dict), else allocated.
 template <class Cfg>
 Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
   using RC = typename Cfg::RC;
   using L = typename Cfg::DictLock;
-  constexpr std::uint64_t kInitial = 8;  // PyDict_MINSIZE
-  auto* d = ::new (alloc_block(ts, dict_block_size<Cfg>())) Dict<RC>;  // default members: keys version 0
+  void* block = pop_object_block(ts, freelists::objects::kDict);
+  if (block == nullptr) block = alloc_block(ts, dict_block_size<Cfg>());
+  auto* d = ::new (block) Dict<RC>;  // default members: keys version 0
   init_object(ts, &d->ob, Type::kDict);
-  d->table = dict_table_new(ts, kInitial);
-  d->mask = kInitial - 1;
+  d->table = dict_table_new(ts, kDictMinSize);
+  d->mask = kDictMinSize - 1;
   d->used = 0;
   if constexpr (detail::dict_tail_size<L>() != 0) ::new (static_cast<void*>(d + 1)) DictTail<L>();
   return d;

@@ -23,8 +23,8 @@ struct alignas(kCacheLine) ThreadState {
   using RC = typename Cfg::RC;
 
   explicit ThreadState(Runtime<Cfg>& r)
-      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
-        qsbr(r.qsbr_shared) {}
+      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared),
+        object_freelists(r.object_freelists_shared), gil(r.gil_shared), qsbr(r.qsbr_shared) {}
   ~ThreadState() { detach(); }
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
@@ -40,6 +40,11 @@ struct alignas(kCacheLine) ThreadState {
   typename RC::Local rc;
   typename Cfg::Alloc::Local alloc;
   typename Cfg::Frames::Local frames;
+  // Tuples, lists, dicts and dict tables kept for reuse
+  // (freelists/objects.h): this thread's own under `per_thread`, a handle on
+  // the interpreter's under `per_interp`; under `none` an empty member that
+  // takes no byte, so the other fields keep their places.
+  [[no_unique_address]] typename Cfg::Freelists::Local object_freelists;
   typename Cfg::Gil::Local gil;
   // QSBR (runtime/qsbr.h): attached from here until detach(); reports a
   // quiescent state at each eval-breaker check.
