@@ -20,6 +20,7 @@
 #include "experiments/workload_run.h"
 #include "experiments/workloads_embedded.h"
 #include "freelists/datastack.h"
+#include "freelists/objects_per_interp.h"
 #include "obmalloc/unlocked.h"
 #include "refcount/immortal.h"
 #include "refcount/plain.h"
@@ -31,7 +32,8 @@ namespace rclab::experiments {
 namespace {
 
 using Cfg313 = runtime::Config<refcount::Immortal<refcount::Plain>, runtime::IntervalGil, obmalloc::Unlocked<>,
-                               freelists::DataStack, runtime::ExplicitTState, dictlock::None, runtime::Py313<>>;
+                               freelists::DataStack, runtime::ExplicitTState, dictlock::None, runtime::Py313<>,
+                               freelists::objects::PerInterp<>>;
 namespace py313 = runtime::py313;
 
 // `py313`'s policies, counting the operations that meet an immortal object
@@ -170,6 +172,33 @@ TEST(Py313, CountedOperationsPerIterationAreCPython313s) {
     ASSERT_TRUE(a.clean() && b.clean()) << w.workload;
     EXPECT_EQ(changed_inc(b) - changed_inc(a), 2000u * unsigned(w.inc)) << w.workload << ": " << w.derivation;
     EXPECT_EQ(changed_dec(b) - changed_dec(a), 2000u * unsigned(w.dec)) << w.workload << ": " << w.derivation;
+  }
+}
+
+// 3.13's object freelists per iteration (work(3000) minus work(1000), as
+// above): churn's `[i, i]` (PyList_New(2) through _PyList_FromArraySteal:
+// the list object from its freelist, a new item array) and `(x, i)`
+// (_PyTuple_FromArraySteal: a 2-tuple from its freelist), and the
+// previous pair going back to them; queue's `[i]`, made on one thread and
+// kept by the one that drops it. Nothing else a counted loop allocates is a
+// tuple, list or dict (the ints come from obmalloc: 3.13 has no int
+// freelist).
+std::uint64_t stat(const RunRecord& r, const std::string& name) {
+  for (const auto& [k, v] : r.policy_stats)
+    if (k == name) return v;
+  ADD_FAILURE() << "no policy stat " << name;
+  return 0;
+}
+
+TEST(Py313, ChurnAndQueueTakeTheirContainersFromTheInterpretersFreelists) {
+  const std::map<std::string, std::uint64_t> kPerIteration = {
+      {"shared_list", 0}, {"shared_method", 0}, {"dict_read", 0}, {"dict_write", 0},
+      {"queue", 1},       {"churn", 2},         {"closure", 0}};
+  for (const auto& [workload, per] : kPerIteration) {
+    const RunRecord a = run("py313", workload, 1000), b = run("py313", workload, 3000);
+    ASSERT_TRUE(a.clean() && b.clean()) << workload;
+    EXPECT_EQ(stat(b, "from_freelist") - stat(a, "from_freelist"), 2000 * per) << workload;
+    EXPECT_EQ(stat(b, "to_freelist") - stat(a, "to_freelist"), 2000 * per) << workload;
   }
 }
 
