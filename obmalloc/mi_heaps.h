@@ -71,8 +71,11 @@
 //         unpoisons the bytes asked for, so reading past them is caught too.
 //         Only blocks of up to 128 KiB (mimalloc 2.0's medium objects) are
 //         poisoned: those live in regular 32 MiB segments, which mimalloc
-//         keeps in its segment cache (decommitted, never unmapped) while the
-//         process runs, so no later mapping can inherit their poison; a
+//         keeps in its segment cache (decommitted, not unmapped, unless
+//         its 1,024 slots are full or a forced mi_collect runs, which
+//         rclab never asks for) while the process runs, so no later
+//         mapping can inherit their poison (mimalloc 2.0.9's
+//         mi_segment_os_free and _mi_segment_cache_push); a
 //         larger block may have a segment of its own that goes back to the
 //         kernel, and ASan does not clear shadow on munmap.
 //   TSan  mimalloc's atomics are invisible, so a block one thread freed and
