@@ -34,6 +34,10 @@
 // - Attach and the scan use sequentially consistent atomics instead of
 //   3.13t's seq_cst fence before the scan, so ThreadSanitizer sees the
 //   edge.
+// - The items exiting threads left are reclaimed after their lock is
+//   released, not under it: rclab's reclaim can block (buffered counting's
+//   full log waits for its commit thread), and a thread waiting for that
+//   lock is not parked (see process()).
 //
 // Threading contract: Shared is one per runtime, safe for any thread.
 // Local belongs to one thread: retire(), quiescent(), process(), park(),
@@ -138,17 +142,30 @@ class Qsbr {
 
   // _PyMem_ProcessDelayed: reclaims, through reclaim(item), every item of
   // this thread's queue whose goal is reached, then a share of the
-  // abandoned ones if their lock is free.
+  // abandoned ones if their lock is free. The abandoned items whose goal is
+  // reached are taken out under the lock and reclaimed after it is
+  // released: reclaim may block (a decref under buffered counting waits for
+  // the commit thread when its log is full), and an exiting thread waits
+  // for this lock in detach() without being parked, so reclaiming under it
+  // could wait for a commit thread that waits for that thread.
   template <class Reclaim>
   static void process(Local& l, Reclaim&& reclaim) {
     l.should_process = false;
     process_queue(l, l.queue, reclaim);
     Shared& s = *l.shared;
     if (!s.has_abandoned.load(std::memory_order_relaxed)) return;
-    std::unique_lock g(s.abandoned_mutex, std::try_to_lock);
-    if (!g.owns_lock()) return;
-    process_queue(l, s.abandoned, reclaim);
-    s.has_abandoned.store(!s.abandoned.empty(), std::memory_order_relaxed);
+    std::vector<Item> ready;
+    {
+      std::unique_lock g(s.abandoned_mutex, std::try_to_lock);
+      if (!g.owns_lock()) return;
+      while (!s.abandoned.empty() && poll(l, s.abandoned.front().goal)) {
+        ready.push_back(s.abandoned.front());
+        s.abandoned.pop_front();
+      }
+      s.has_abandoned.store(!s.abandoned.empty(), std::memory_order_relaxed);
+    }
+    for (const Item& it : ready) reclaim(it);
+    if (!ready.empty()) s.reclaimed.fetch_add(ready.size(), std::memory_order_relaxed);
   }
 
   // The thread is ending: reclaims what it can, leaves the rest to the

@@ -15,6 +15,7 @@
 #include "experiments/workload_run.h"
 #include "freelists/all.h"
 #include "freelists/framestacks.h"
+#include "freelists/objects_all.h"
 #include "obmalloc/all.h"
 #include "refcount/all.h"
 #include "runtime/config.h"
@@ -207,6 +208,9 @@ constexpr void check_listed() {
   static_assert(listed<typename Cfg::DictLock, dictlock::AllPolicies>,
                 "this configuration's dict lock is not in dictlock::AllPolicies: add it to dictlock/all.h, "
                 "which tests/dictlock_conformance_test.cpp is typed over");
+  static_assert(listed<typename Cfg::Freelists, freelists::objects::AllPolicies>,
+                "this configuration's object freelists are not in freelists::objects::AllPolicies: add them to "
+                "freelists/objects_all.h, which tests/object_freelist_conformance_test.cpp is typed over");
 }
 
 // What an entry is besides its types: its place among the others.
@@ -237,18 +241,20 @@ ConfigEntry make_entry(std::string_view name, std::string_view models, EntryInfo
   e.tstate = Cfg::TState::kName;
   e.dictlock = Cfg::DictLock::kName;
   e.interp = Cfg::Gen::kName;
+  e.freelists = Cfg::Freelists::kName;
   e.bytecode = Cfg::Gen::kBytecode;
   e.private_only = refcount::kPrivateOnly<typename Cfg::RC>;
   // In kAxes order.
   e.identity = {identity_of<typename Cfg::RC>(),     identity_of<typename Cfg::Gil>(),
                 identity_of<typename Cfg::Alloc>(),  identity_of<typename Cfg::Frames>(),
                 identity_of<typename Cfg::TState>(), identity_of<typename Cfg::DictLock>(),
-                identity_of<typename Cfg::Gen>()};
+                identity_of<typename Cfg::Gen>(),    identity_of<typename Cfg::Freelists>()};
   using S = detail::SettingsOf<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
-                               typename Cfg::TState, typename Cfg::DictLock>;
+                               typename Cfg::TState, typename Cfg::DictLock, typename Cfg::Freelists>;
   e.settings = S::value;
-  e.check_settings = &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc,
-                                             typename Cfg::Frames, typename Cfg::TState, typename Cfg::DictLock>;
+  e.check_settings =
+      &detail::check_settings<typename Cfg::RC, typename Cfg::Gil, typename Cfg::Alloc, typename Cfg::Frames,
+                              typename Cfg::TState, typename Cfg::DictLock, typename Cfg::Freelists>;
   if constexpr (runtime::SafeConfig<Cfg>) {
 #ifndef RCLAB_ENTRIES_WITHOUT_RUN
     e.run = &run_workload<Cfg>;

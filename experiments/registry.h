@@ -26,8 +26,8 @@ namespace rclab::experiments {
 // The axes of a configuration, in the order `rclab list` prints them. Every
 // entry spells out every axis: two entries that differ are read against each
 // other through exactly the axes that differ (differing_axes()).
-inline constexpr std::array<std::string_view, 7> kAxes = {"refcount", "gil",      "alloc", "frames",
-                                                          "tstate",   "dictlock", "interp"};
+inline constexpr std::array<std::string_view, 8> kAxes = {"refcount", "gil",      "alloc",  "frames",
+                                                          "tstate",   "dictlock", "interp", "freelists"};
 
 constexpr std::size_t axis_index(std::string_view axis) {
   for (std::size_t i = 0; i < kAxes.size(); ++i)
@@ -52,6 +52,8 @@ struct ConfigEntry {
   std::string_view follows;
   std::string_view refcount, refcount_modifier, gil, alloc, alloc_backend, frames, tstate, dictlock;
   std::string_view interp;  // the interpreter generation (runtime/generation.h): "py36", "py313", "py313-unspecialized", "py313-tlbc"
+  // The object freelists (freelists/objects.h): "none", "per_interp" (3.13), "per_thread" (3.13t).
+  std::string_view freelists;
   std::string_view bytecode;  // the CPython whose bytecode it runs (Gen::kBytecode): "py36", "py313"
   std::size_t frames_capacity = 0;
   std::string_view refused;  // non-empty: why this combination cannot run
@@ -89,8 +91,8 @@ struct ConfigEntry {
   }
   // The whole tuple, one value per kAxes entry.
   std::array<std::string, kAxes.size()> axes() const {
-    return {refcount_name(), std::string(gil),      alloc_name(),        frames_name(),
-            std::string(tstate), std::string(dictlock), std::string(interp)};
+    return {refcount_name(),     std::string(gil),      alloc_name(),        frames_name(),
+            std::string(tstate), std::string(dictlock), std::string(interp), std::string(freelists)};
   }
 };
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "common/clock.h"
@@ -30,6 +31,7 @@
 #include "dictlock/futex_mutex.h"
 #include "experiments/workload.h"
 #include "experiments/run_record.h"
+#include "freelists/objects_none.h"
 #include "runtime/gil_isolated.h"
 #include "runtime/py36/interp.h"
 
@@ -253,6 +255,12 @@ RunRecord run_workload(const RunParams& p) {
     }
     r.policy_stats.emplace_back("stw_stops", rt.gc_shared.stw.stops());
     r.policy_stats.emplace_back("ptrc_ops", work.rc.per_thread);
+  }
+  // Objects the workers took from and kept on the object freelists
+  // (freelists/objects.h): 3.13's pystats from_freelist / to_freelist.
+  if constexpr (!std::is_same_v<typename Cfg::Freelists, freelists::objects::None>) {
+    r.policy_stats.emplace_back("from_freelist", work.from_freelist);
+    r.policy_stats.emplace_back("to_freelist", work.to_freelist);
   }
   // An isolated worker's state goes before its runtime, which it refers to.
   if constexpr (kIsolated) states.clear();

@@ -9,11 +9,14 @@
 // jemalloc and mimalloc are not here: they replace malloc for the whole
 // process, so their configurations use `System` with the allocator preloaded
 // (experiments/entry.h's with_preload), and the same suite runs over each in
-// a binary of its own (tests/alloc_backend_test.cpp).
+// a binary of its own (tests/alloc_backend_test.cpp). `mi_heaps` is: it opens
+// mimalloc locally (obmalloc/mi_heaps.h), so it leaves malloc alone and runs
+// in every binary and every preset.
 #pragma once
 
 #include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
+#include "obmalloc/mi_heaps.h"
 #include "obmalloc/per_thread.h"
 #include "obmalloc/pymalloc.h"
 #include "obmalloc/system.h"
@@ -26,6 +29,6 @@ namespace rclab::obmalloc {
 // AllPolicies<std::tuple>, AllPolicies<::testing::Types>, ...
 template <template <class...> class List>
 using AllPolicies =
-    List<System, Unlocked<>, GlobalLock<Pymalloc<>>, TwoStage<>, PerThread<>, Tbb, BlockCache<TwoStage<>>>;
+    List<System, Unlocked<>, GlobalLock<Pymalloc<>>, TwoStage<>, PerThread<>, Tbb, BlockCache<TwoStage<>>, MiHeaps>;
 
 }  // namespace rclab::obmalloc

@@ -19,7 +19,11 @@
 //   kNeedsGil             true when the allocator is only safe while a GIL
 //                         serialises all callers (CPython's own obmalloc).
 // Optional: kBackendName (what a lock scheme wraps), kAlignment, and on
-// Shared, arenas() and check_invariants() (the tests use them when present).
+// Shared, arenas() and check_invariants() (the tests use them when present);
+// detach(local): the Local's thread is ending (its thread state detaches,
+// runtime/dealloc.h), called on that thread; afterwards the Local only
+// frees. Idempotent, and the Local's destructor must still be safe on any
+// thread (mi_heaps gives its thread's mimalloc heap up there).
 #pragma once
 
 #include <concepts>
@@ -37,5 +41,11 @@ concept Allocator =
       { A::alloc(local, n) } -> std::same_as<void*>;
       { A::free(local, p, n) } -> std::same_as<void>;
     };
+
+// Allocators with a detach(local) hook.
+template <class A>
+concept HasDetach = Allocator<A> && requires(typename A::Local& local) {
+  { A::detach(local) } -> std::same_as<void>;
+};
 
 }  // namespace rclab::obmalloc

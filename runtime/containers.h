@@ -2,11 +2,15 @@
 // listobject.c, rangeobject.c, cellobject.c): what the workloads' loops and
 // closures reach, with 3.6's reference-count operations at the same places.
 //
-// Not modelled: 3.6's per-size tuple free lists and its list free list (80
-// list objects): every object here comes from, and goes back to, the
-// configuration's allocator; and the cyclic GC's tracking of these
-// containers (only frames are tracked, runtime/frames.h: a container may die
-// on another thread than the one whose list would hold it).
+// Tuples of 1..20 items and list objects come from the configuration's
+// object freelists when it keeps them (its `freelists` axis,
+// freelists/objects.h: 3.13's per-interpreter lists under `per_interp`,
+// 3.13t's per-thread ones under `per_thread`) and from its allocator
+// otherwise; runtime/dealloc.h keeps them there. A list's item array is
+// never kept: 3.13's list_dealloc frees it, and PyList_New makes a new one.
+// Not modelled: the cyclic GC's tracking of these containers (only frames
+// are tracked, runtime/frames.h: a container may die on another thread than
+// the one whose list would hold it).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +20,7 @@
 #include <type_traits>
 
 #include "common/fatal.h"
+#include "freelists/objects.h"
 #include "runtime/abstract.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
@@ -31,11 +36,15 @@ inline std::size_t tuple_block_size(std::int64_t n) {
 }
 
 // PyTuple_New: n null items, filled by the caller (which gives each a
-// reference: BUILD_TUPLE moves the stack's).
+// reference: BUILD_TUPLE moves the stack's). tuple_alloc: from the freelist
+// of its length when there is one (maybe_freelist_pop), else allocated.
 template <class Cfg>
 [[gnu::noinline]] Tuple<typename Cfg::RC>* tuple_new(ThreadState<Cfg>& ts, std::int64_t n) {
   using RC = typename Cfg::RC;
-  auto* t = static_cast<Tuple<RC>*>(alloc_block(ts, tuple_block_size<Cfg>(n)));
+  void* block = nullptr;
+  if (freelists::objects::tuple_kept(n)) block = pop_object_block(ts, freelists::objects::tuple_kind(n));
+  if (block == nullptr) block = alloc_block(ts, tuple_block_size<Cfg>(n));
+  auto* t = static_cast<Tuple<RC>*>(block);
   init_object(ts, &t->ob, Type::kTuple);
   t->size = n;
   for (std::int64_t i = 0; i < n; ++i) t->items()[i] = nullptr;
@@ -146,11 +155,14 @@ template <class Cfg, class F>
   }
 }
 
-// PyList_New: n null items in an array of exactly n slots.
+// PyList_New: n null items in an array of exactly n slots; the list object
+// from the list freelist when it has one.
 template <class Cfg>
 [[gnu::noinline]] List<typename Cfg::RC>* list_new(ThreadState<Cfg>& ts, std::int64_t n) {
   using RC = typename Cfg::RC;
-  auto* l = static_cast<List<RC>*>(alloc_block(ts, list_block_size<Cfg>()));
+  void* block = pop_object_block(ts, freelists::objects::kList);
+  if (block == nullptr) block = alloc_block(ts, list_block_size<Cfg>());
+  auto* l = static_cast<List<RC>*>(block);
   init_object(ts, &l->ob, Type::kList);
   if constexpr (kLockedContainers<Cfg>) ::new (static_cast<void*>(l + 1)) ListTail<Cfg>();
   l->size = n;

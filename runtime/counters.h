@@ -62,6 +62,11 @@ struct Counters {
   // (dictlock `ft313`: 3.13t's read_failed / list_item_impl paths).
   std::uint64_t dict_locked_reads = 0;
   std::uint64_t list_locked_reads = 0;
+  // Objects taken from and kept on the object freelists (freelists/objects.h;
+  // 3.13's pystats from_freelist / to_freelist). Included in
+  // objects_created / objects_destroyed; no block was allocated or freed.
+  std::uint64_t from_freelist = 0;
+  std::uint64_t to_freelist = 0;
 
   Counters& operator+=(const Counters& o) {
     rc += o.rc;
@@ -73,6 +78,8 @@ struct Counters {
     tstate_lookups += o.tstate_lookups;
     dict_locked_reads += o.dict_locked_reads;
     list_locked_reads += o.list_locked_reads;
+    from_freelist += o.from_freelist;
+    to_freelist += o.to_freelist;
     return *this;
   }
 };

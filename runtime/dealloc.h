@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/fatal.h"
+#include "freelists/objects.h"
 #include "refcount/policy.h"
 #include "runtime/builtins.h"
 #include "runtime/config.h"
@@ -26,6 +27,33 @@ template <class Cfg>
 inline void release_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, std::size_t size) {
   poison(o);
   free_block(ts, o, size);
+}
+
+// Keeps a dead object's block on the object freelist of `kind`, poisoned
+// first in debug builds (the link takes its first word, the header; the
+// poisoned type tag stays, so a later incref of it still stops); false
+// when that list is full.
+template <class Cfg>
+inline bool keep_object(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o, std::size_t kind) {
+  poison(o);
+  return keep_object_block(ts, kind, o);
+}
+
+// The size of a block the object freelists keep, by kind.
+template <class Cfg>
+std::size_t object_block_size(std::size_t kind) {
+  namespace fo = freelists::objects;
+  if (kind < fo::kList) return tuple_block_size<Cfg>(std::int64_t(kind) + 1);
+  if (kind == fo::kList) return list_block_size<Cfg>();
+  if (kind == fo::kDict) return dict_block_size<Cfg>();
+  return detail::keys_block_size<Cfg>(detail::kDictLogMinSize);
+}
+
+// The object freelists' release callback (drain, drain_shared): ctx is the
+// thread state whose allocator takes the blocks back.
+template <class Cfg>
+void release_object_block(void* ctx, std::size_t kind, void* p) {
+  free_block(*static_cast<ThreadState<Cfg>*>(ctx), p, object_block_size<Cfg>(kind));
 }
 
 // An object's two halves of deallocation. drop_refs releases every
@@ -147,15 +175,22 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kNone: case Type::kBool: size = sizeof(Object<RC>); break;
     case Type::kInt: size = int_block_size(as<Int>(o)); break;
     case Type::kStr: size = sizeof(Str<RC>) + as<Str>(o)->size + 1; break;
-    case Type::kTuple: size = tuple_block_size<Cfg>(as<Tuple>(o)->size); break;
-    case Type::kList: {
+    case Type::kTuple: {  // tupledealloc: maybe_freelist_push
+      const std::int64_t n = as<Tuple>(o)->size;
+      if (freelists::objects::tuple_kept(n) && keep_object(ts, o, freelists::objects::tuple_kind(n))) return;
+      size = tuple_block_size<Cfg>(n);
+      break;
+    }
+    case Type::kList: {  // list_dealloc: the item array freed, the object kept when there is room
       List<RC>* l = as<List>(o);
       list_items_free(ts, l->items, l->allocated);
+      if (keep_object(ts, o, freelists::objects::kList)) return;
       size = list_block_size<Cfg>();  // with its lock's tail (runtime/containers.h)
       break;
     }
-    case Type::kDict: {
-      dict_free_keys(ts, as<Dict>(o));  // its keys object, unless the shared empty one
+    case Type::kDict: {  // dict_dealloc: its keys object freed (unless the shared empty one), the object kept when there is room
+      dict_free_keys(ts, as<Dict>(o));
+      if (keep_object(ts, o, freelists::objects::kDict)) return;
       size = dict_block_size<Cfg>();  // with its lock's tail (runtime/dict.h)
       break;
     }
@@ -233,9 +268,17 @@ void ThreadState<Cfg>::detach() {
   else
     Cfg::Frames::release(frames);  // a frame stack: every frame has been popped
   Cfg::Gen::thread_end(gen, rt.gen);  // its TLBC index back to the pool; its copies stay with their code
-  // Last, once the frees above have counted: per-thread counts merged for
-  // good, and the collector no longer scans or waits for this thread.
+  // The thread's object freelists (per_thread: 3.13t's
+  // _PyObject_ClearFreeLists at thread exit); the interpreter's stay.
+  Cfg::Freelists::drain(object_freelists, &release_object_block<Cfg>, this);
+  // Once the frees above have counted: per-thread counts merged for good,
+  // and the collector no longer scans or waits for this thread. It frees
+  // nothing (a merge only adds counts; only a collection frees).
   gc_thread_end(*this);
+  // Last, with every cached block back: the thread gives up what its
+  // allocator keeps for it (mi_heaps: its mimalloc heap, as 3.13t's
+  // PyThreadState_Clear abandons its heaps). It only frees from here on.
+  if constexpr (obmalloc::HasDetach<typename Cfg::Alloc>) Cfg::Alloc::detach(alloc);
 }
 
 }  // namespace rclab::runtime

@@ -96,6 +96,7 @@
 #include <utility>
 
 #include "common/fatal.h"
+#include "freelists/objects.h"
 #include "runtime/counters.h"
 #include "runtime/deferred_gc.h"
 #include "runtime/object.h"
@@ -167,6 +168,11 @@ constexpr std::uint8_t calculate_log2_keysize(std::int64_t minsize) {
 }
 // estimate_log2_keysize (3.6's ESTIMATE_SIZE): room for n entries.
 constexpr std::uint8_t estimate_log2_keysize(std::int64_t n) { return calculate_log2_keysize((n * 3 + 1) / 2); }
+
+// PyDict_LOG_MINSIZE: a first key's keys object, and the only size the
+// object freelists keep.
+inline constexpr std::uint8_t kDictLogMinSize = 3;
+static_assert((std::uint64_t(1) << kDictLogMinSize) == freelists::objects::kDictKeysSlots);
 
 template <class Cfg>
 constexpr std::size_t keys_block_size(std::uint8_t log2_size) {
@@ -438,7 +444,10 @@ DictKeys* new_keys_object(ThreadState<Cfg>& ts, std::uint8_t log2_size) {
   using E = DictEntryOf<Cfg>;
   const std::int64_t usable = usable_fraction(std::int64_t(1) << log2_size);
   const std::uint8_t log2_bytes = index_log2_bytes(log2_size);
-  auto* dk = static_cast<DictKeys*>(alloc_block(ts, keys_block_size<Cfg>(log2_size)));
+  // 3.13 keeps only the smallest all-str keys objects (PyDict_LOG_MINSIZE)
+  // on the dict-keys freelist; every keys object here is all-str.
+  void* kept = log2_size == kDictLogMinSize ? pop_object_block(ts, freelists::objects::kDictKeys) : nullptr;
+  auto* dk = static_cast<DictKeys*>(kept != nullptr ? kept : alloc_block(ts, keys_block_size<Cfg>(log2_size)));
   dk->refcnt = 1;
   dk->log2_size = log2_size;
   dk->log2_index_bytes = log2_bytes;
@@ -452,8 +461,14 @@ DictKeys* new_keys_object(ThreadState<Cfg>& ts, std::uint8_t log2_size) {
   return dk;
 }
 
+// free_keys_object's end: a keys object of the minimum size kept on the
+// dict-keys freelist when there is room, any other freed. Only keys no
+// reader can still see come here: keys a shared dict outgrew go through
+// QSBR and are freed when reclaimed (qsbr_reclaim), never kept, as 3.13t's
+// _PyMem_FreeDelayed bypasses the freelist.
 template <class Cfg>
 void free_keys_block(ThreadState<Cfg>& ts, DictKeys* dk) {
+  if (dk->log2_size == kDictLogMinSize && keep_object_block(ts, freelists::objects::kDictKeys, dk)) return;
   free_block(ts, dk, keys_block_size<Cfg>(dk->log2_size));
 }
 
@@ -740,7 +755,7 @@ template <class Cfg>
                                                        Str<typename Cfg::RC>* key, std::uint64_t hash,
                                                        Object<typename Cfg::RC>* value) {
   using E = DictUnicodeEntry<typename Cfg::RC>;
-  DictKeys* newkeys = new_keys_object(ts, 3);  // PyDict_LOG_MINSIZE
+  DictKeys* newkeys = new_keys_object(ts, kDictLogMinSize);
   const std::uint64_t new_version = dict_notify_event(ts, d);
   maintain_tracking<Cfg>(d, &key->ob, value);
   const std::uint64_t hashpos = hash & 7;
@@ -813,14 +828,18 @@ template <class Cfg>
 }
 }  // namespace detail
 
-// A new empty dict on the shared empty keys (PyDict_New), one reference.
+// A new empty dict on the shared empty keys (PyDict_New), one reference:
+// the object from the dict freelist when it has one (new_dict), else
+// allocated.
 template <class Cfg>
 Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
   using RC = typename Cfg::RC;
   using L = typename Cfg::DictLock;
   static_assert(!(detail::kDict36<Cfg> && detail::try_incref_reads<L>()),
                 "3.13t's lock-free reads (`ft313`) are 3.13's dict's: a py36 configuration cannot have them");
-  auto* d = ::new (alloc_block(ts, dict_block_size<Cfg>())) Dict<RC>;
+  void* block = pop_object_block(ts, freelists::objects::kDict);
+  if (block == nullptr) block = alloc_block(ts, dict_block_size<Cfg>());
+  auto* d = ::new (block) Dict<RC>;
   init_object(ts, &d->ob, Type::kDict);
   d->keys = detail::empty_keys_of<Cfg>();
   d->version_tag = detail::dict_next_version(ts);

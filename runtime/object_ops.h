@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common/fatal.h"
+#include "freelists/objects.h"
 #include "refcount/policy.h"
 #include "runtime/counters.h"
 #include "runtime/object.h"
@@ -28,6 +29,26 @@ template <class Cfg>
 inline void free_block(ThreadState<Cfg>& ts, void* p, std::size_t size) {
   ++ts.counters.blocks_freed;
   Cfg::Alloc::free(ts.alloc, p, size);
+}
+
+// The object freelists (freelists/objects.h, the configuration's
+// Freelists): a block of `kind` kept by an earlier deallocation, or nullptr
+// (the caller then allocates one); and keeping a dead object's block, false
+// when that kind's list is full (the caller then frees it). A kept block is
+// raw memory until pop hands it to init_object, which makes the popping
+// thread its owner. Under `none` both fold away.
+template <class Cfg>
+[[gnu::always_inline]] inline void* pop_object_block(ThreadState<Cfg>& ts, std::size_t kind) {
+  void* p = Cfg::Freelists::pop(ts.object_freelists, kind);
+  if (p != nullptr) ++ts.counters.from_freelist;
+  return p;
+}
+
+template <class Cfg>
+[[gnu::always_inline]] inline bool keep_object_block(ThreadState<Cfg>& ts, std::size_t kind, void* p) {
+  if (!Cfg::Freelists::push(ts.object_freelists, kind, p)) return false;
+  ++ts.counters.to_freelist;
+  return true;
 }
 
 // _Py_NewReference: a fresh object with one reference, owned by this thread.

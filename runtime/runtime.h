@@ -94,6 +94,8 @@ class Runtime {
   typename RC::Shared rc_shared;  // from options.settings when the policy declares settings
   typename Cfg::Alloc::Shared alloc_shared;
   typename Cfg::Frames::Shared frames_shared;
+  // The interpreter's object freelists (per_interp); nothing otherwise.
+  [[no_unique_address]] typename Cfg::Freelists::Shared object_freelists_shared;
   typename Cfg::Gil::Shared gil_shared;
   typename QsbrOf<Cfg>::Shared qsbr_shared;  // retired dict tables and values (runtime/qsbr.h)
   typename DeferredGcOf<Cfg>::Shared gc_shared{breaker};  // 3.14t's collector (runtime/deferred_gc.h)
@@ -420,6 +422,7 @@ void Runtime<Cfg>::shutdown() {
   // thread can take one any more.
   if constexpr (freelists::Freelist<typename Cfg::Frames>)
     Cfg::Frames::drain_shared(frames_shared, &release_frame_block<Cfg>, &main);
+  Cfg::Freelists::drain_shared(object_freelists_shared, &release_object_block<Cfg>, &main);
 }
 
 template <SafeConfig Cfg>

@@ -26,8 +26,8 @@ struct alignas(kCacheLine) ThreadState {
   using RC = typename Cfg::RC;
 
   explicit ThreadState(Runtime<Cfg>& r)
-      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared), gil(r.gil_shared),
-        qsbr(r.qsbr_shared) {
+      : rt(r), rc(r.rc_shared), alloc(r.alloc_shared), frames(r.frames_shared),
+        object_freelists(r.object_freelists_shared), gil(r.gil_shared), qsbr(r.qsbr_shared) {
     gc_thread_start(*this);  // 3.14t's collector scans this thread (runtime/deferred_gc_ops.h)
     Cfg::Gen::thread_start(gen, r.gen);  // 3.14t's TLBC index (runtime/generation.h); nothing elsewhere
   }
@@ -35,15 +35,22 @@ struct alignas(kCacheLine) ThreadState {
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
 
-  // Returns cached blocks to the allocator. Call on the owning thread (under
-  // the GIL when the configuration has one) before the thread ends; the
-  // counters stay readable afterwards. Idempotent.
+  // Returns cached blocks to the allocator, then gives up the allocator's
+  // per-thread state (mi_heaps' heap). Call on the owning thread (under the
+  // GIL when the configuration has one) before the thread ends; the
+  // counters stay readable afterwards, and the thread may still free, never
+  // allocate. Idempotent.
   void detach();
 
   Runtime<Cfg>& rt;
   typename RC::Local rc;
   typename Cfg::Alloc::Local alloc;
   typename Cfg::Frames::Local frames;
+  // Tuples, lists, dicts and dict tables kept for reuse
+  // (freelists/objects.h): this thread's own under `per_thread`, a handle on
+  // the interpreter's under `per_interp`; under `none` an empty member that
+  // takes no byte, so the other fields keep their places.
+  [[no_unique_address]] typename Cfg::Freelists::Local object_freelists;
   typename Cfg::Gil::Local gil;
   // QSBR (runtime/qsbr.h): attached from here until detach(); reports a
   // quiescent state at each eval-breaker check.

@@ -4,15 +4,20 @@
 // other backends behind the same schemes and a cache of 3 blocks per class;
 // then pymalloc's own behaviour, case by case against CPython's: lazy
 // carving, size classes, the pool-state transitions, arena order and
-// release, the arena map, the invariant checker, statistics.
+// release, the arena map, the invariant checker, statistics; and mi_heaps'
+// own: mimalloc opened locally leaves malloc alone, a heap per thread given
+// up at detach, ASan's poison on freed blocks.
 // jemalloc and mimalloc run the same suite from alloc_backend_test.cpp.
 #include "tests/alloc_conformance.h"
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -317,6 +322,95 @@ TEST(PerThread, ForeignFreesGoToTheOwnersRemoteList) {
   for (void* p : again) A::free(mine, p, 64);
   EXPECT_EQ(shared.check_invariants(), "");
 }
+
+// ---------------------------------------------------------------------------
+// mi_heaps: mimalloc opened locally leaves malloc alone; a heap per thread,
+// given up at detach; a freed block is poisoned under ASan.
+
+// What the serving-allocator check expects of this build.
+constexpr const char* kProcessMalloc =
+#if defined(__SANITIZE_ADDRESS__)
+    "asan";
+#elif defined(__SANITIZE_THREAD__)
+    "tsan";
+#else
+    "glibc";
+#endif
+
+TEST(MiHeaps, LoadingMimallocLocallyLeavesMallocToTheProcess) {
+  MiHeaps::Shared shared;  // opens libmimalloc.so.2
+  MiHeaps::Local local(shared);
+  void* p = MiHeaps::alloc(local, 40);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+  MiHeaps::free(local, p, 40);
+  EXPECT_GE(shared.api->version(), 200) << "mimalloc 2.x";
+  // RTLD_LOCAL: mimalloc's symbols are not in the global scope, so nothing
+  // binds malloc (or mi_malloc) to it.
+  EXPECT_EQ(dlsym(RTLD_DEFAULT, "mi_heap_new"), nullptr);
+  EXPECT_EQ(serving_allocator().name, kProcessMalloc) << serving_allocator().library;
+}
+
+TEST(MiHeaps, EachThreadGetsItsOwnHeapAndGivesItUpAtDetach) {
+  MiHeaps::Shared shared;
+  MiHeaps::Local mine(shared);
+  const mi::Heap* other_heap = nullptr;
+  std::vector<void*> blocks;
+  std::thread t([&] {
+    MiHeaps::Local l(shared);
+    other_heap = l.heap;
+    for (int i = 0; i < 1000; ++i) blocks.push_back(MiHeaps::alloc(l, 48));
+    MiHeaps::detach(l);  // the thread's end: its blocks stay alive
+    EXPECT_EQ(l.heap, nullptr);
+    MiHeaps::detach(l);  // idempotent
+  });
+  t.join();
+  EXPECT_NE(other_heap, nullptr);
+  EXPECT_NE(other_heap, mine.heap);
+  for (void* p : blocks) MiHeaps::free(mine, p, 48);  // freed after their thread is gone
+}
+
+// A thread state torn down on another thread than its own (a worker's,
+// after its join) must leave the heap alone: mimalloc deleted it when the
+// thread exited.
+TEST(MiHeaps, ALocalDestroyedOffItsThreadLeavesTheHeapAlone) {
+  MiHeaps::Shared shared;
+  std::optional<MiHeaps::Local> orphan;
+  void* p = nullptr;
+  std::thread t([&] {
+    orphan.emplace(shared);
+    p = MiHeaps::alloc(*orphan, 64);
+  });
+  t.join();
+  MiHeaps::free(*orphan, p, 64);
+  orphan.reset();  // on this thread: forgets the heap, deletes nothing
+  MiHeaps::Local mine(shared);
+  MiHeaps::free(mine, MiHeaps::alloc(mine, 64), 64);
+}
+
+#if defined(RCLAB_MI_HEAPS_ASAN)
+TEST(MiHeapsDeathTest, AUseAfterFreeIsCaughtThoughMimallocIsNotInstrumented) {
+  EXPECT_DEATH(
+      {
+        MiHeaps::Shared shared;
+        MiHeaps::Local local(shared);
+        auto* p = static_cast<volatile char*>(MiHeaps::alloc(local, 32));
+        MiHeaps::free(local, const_cast<char*>(p), 32);
+        (void)p[3];
+      },
+      "use-after-poison");
+}
+
+TEST(MiHeapsDeathTest, ReadingPastTheBytesAskedForIsCaught) {
+  EXPECT_DEATH(
+      {
+        MiHeaps::Shared shared;
+        MiHeaps::Local local(shared);
+        auto* p = static_cast<volatile char*>(MiHeaps::alloc(local, 20));  // a 32-byte block
+        (void)p[24];
+      },
+      "use-after-poison");
+}
+#endif
 
 // ---------------------------------------------------------------------------
 

@@ -34,6 +34,9 @@
 #include "experiments/entry.h"
 #include "freelists/datastack.h"
 #include "obmalloc/per_thread.h"
+#include "freelists/objects_per_interp.h"
+#include "freelists/objects_per_thread.h"
+#include "obmalloc/mi_heaps.h"
 #include "obmalloc/unlocked.h"
 #include "refcount/biased.h"
 #include "refcount/ft313.h"
@@ -48,7 +51,8 @@ namespace rclab::experiments {
 namespace {
 
 using Cfg313 = runtime::Config<refcount::Immortal<refcount::Plain>, runtime::IntervalGil, obmalloc::Unlocked<>,
-                               freelists::DataStack, runtime::ExplicitTState, dictlock::None, runtime::Py313<>>;
+                               freelists::DataStack, runtime::ExplicitTState, dictlock::None, runtime::Py313<>,
+                               freelists::objects::PerInterp<>>;
 namespace py313 = runtime::py313;
 
 // `py313`'s policies, counting the operations that meet an immortal object
@@ -200,6 +204,33 @@ TEST(Py313, CountedOperationsPerIterationAreCPython313s) {
   }
 }
 
+// 3.13's object freelists per iteration (work(3000) minus work(1000), as
+// above): churn's `[i, i]` (PyList_New(2) through _PyList_FromArraySteal:
+// the list object from its freelist, a new item array) and `(x, i)`
+// (_PyTuple_FromArraySteal: a 2-tuple from its freelist), and the
+// previous pair going back to them; queue's `[i]`, made on one thread and
+// kept by the one that drops it. Nothing else a counted loop allocates is a
+// tuple, list or dict (the ints come from obmalloc: 3.13 has no int
+// freelist).
+std::uint64_t stat(const RunRecord& r, const std::string& name) {
+  for (const auto& [k, v] : r.policy_stats)
+    if (k == name) return v;
+  ADD_FAILURE() << "no policy stat " << name;
+  return 0;
+}
+
+TEST(Py313, ChurnAndQueueTakeTheirContainersFromTheInterpretersFreelists) {
+  const std::map<std::string, std::uint64_t> kPerIteration = {
+      {"shared_list", 0}, {"shared_method", 0}, {"dict_read", 0}, {"dict_write", 0},
+      {"queue", 1},       {"churn", 2},         {"closure", 0}};
+  for (const auto& [workload, per] : kPerIteration) {
+    const RunRecord a = run("py313", workload, 1000), b = run("py313", workload, 3000);
+    ASSERT_TRUE(a.clean() && b.clean()) << workload;
+    EXPECT_EQ(stat(b, "from_freelist") - stat(a, "from_freelist"), 2000 * per) << workload;
+    EXPECT_EQ(stat(b, "to_freelist") - stat(a, "to_freelist"), 2000 * per) << workload;
+  }
+}
+
 TEST(Py313, EveryWorkloadHasItsPerIterationCounts) {
   for (const EmbeddedWorkload& w : embedded_workloads()) {
     if (std::string(w.name) == "fib") continue;
@@ -348,14 +379,14 @@ TEST(Py313, CountersWarmUpSpecialiseAndBackOff) {
 // immortal operations counted, and the same interpreter on PEP 683's
 // immortals only (py313t-pep683's counting), whose changed counts are 3.13's.
 using CfgTlbc = runtime::Config<refcount::Ft313<refcount::Immortal<refcount::Biased>>, runtime::NoGil,
-                                obmalloc::PerThread<>, freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313,
-                                runtime::Py313Tlbc>;
+                                obmalloc::MiHeaps, freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313,
+                                runtime::Py313Tlbc, freelists::objects::PerThread<>>;
 struct CountingTlbc : CfgTlbc {
   static constexpr bool kCountImmortal = true;
 };
-struct Counting683Tlbc : runtime::Config<refcount::Immortal<refcount::Biased>, runtime::NoGil, obmalloc::PerThread<>,
+struct Counting683Tlbc : runtime::Config<refcount::Immortal<refcount::Biased>, runtime::NoGil, obmalloc::MiHeaps,
                                          freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313,
-                                         runtime::Py313Tlbc> {
+                                         runtime::Py313Tlbc, freelists::objects::PerThread<>> {
   static constexpr bool kCountImmortal = true;
 };
 
@@ -374,7 +405,7 @@ TEST(Py313Tlbc, TheTestedPoliciesAreTheRegisteredConfigurations) {
   using C = CountingTlbc;
   const std::array<std::string, kAxes.size()> ids = {
       identity_of<C::RC>(),     identity_of<C::Gil>(),      identity_of<C::Alloc>(), identity_of<C::Frames>(),
-      identity_of<C::TState>(), identity_of<C::DictLock>(), identity_of<C::Gen>()};
+      identity_of<C::TState>(), identity_of<C::DictLock>(), identity_of<C::Gen>(),  identity_of<C::Freelists>()};
   EXPECT_EQ(e->identity, ids);
   EXPECT_EQ(e->interp, "py313-tlbc");
   EXPECT_EQ(e->bytecode, "py313");

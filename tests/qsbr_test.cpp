@@ -93,6 +93,39 @@ TEST(Qsbr, WhatAnExitingThreadLeavesIsReclaimedByTheOthers) {
   EXPECT_FALSE(s.has_abandoned.load());
 }
 
+// Reclaiming may block (a decref under buffered counting waits for its
+// commit thread), and an exiting thread takes the abandoned items' lock in
+// detach() without being parked: so no lock may be held while an
+// abandoned item is reclaimed. Each reclaim asks another thread whether
+// the lock is free.
+TEST(Qsbr, AbandonedItemsAreReclaimedWithTheirLockReleased) {
+  Qsbr::Shared s;
+  Qsbr::Local stays(s);
+  std::vector<int> items(Qsbr::kDeferredLimit + 1);
+  {
+    Qsbr::Local exits(s);
+    retire_batch(exits, items);
+    Counting none;
+    Qsbr::detach(exits, none);
+  }
+  ASSERT_TRUE(s.has_abandoned.load());
+  int reclaimed = 0, under_lock = 0;
+  auto reclaim = [&](const Qsbr::Item&) {
+    ++reclaimed;
+    std::thread([&] {
+      if (s.abandoned_mutex.try_lock())
+        s.abandoned_mutex.unlock();
+      else
+        ++under_lock;
+    }).join();
+  };
+  Qsbr::quiescent(stays);
+  Qsbr::process(stays, reclaim);
+  EXPECT_EQ(reclaimed, int(items.size()));
+  EXPECT_EQ(under_lock, 0);
+  EXPECT_FALSE(s.has_abandoned.load());
+}
+
 // The protocol under real threads: a writer repeatedly replaces a shared
 // pointer to a heap block and retires the old one; readers load the
 // pointer, read the block, and only then report quiescence. A reclaimed

@@ -97,6 +97,41 @@ TEST(Registry, DictLockIsAnAxisAndNoConfigurationWithoutAGilLeavesDictsUnlocked)
     }
 }
 
+// The object freelists are an axis of their own: `py313-nofreelists` is
+// `py313` without 3.13's, `py313t-pymalloc` is `py313t` on per-thread
+// pymalloc heaps instead of mimalloc's. 3.13 keeps one set for the
+// interpreter, 3.13t one per thread; every configuration that does not
+// model them (the py36 generation's) keeps none, as before the axis.
+TEST(Registry, ObjectFreelistsAreAnAxisAndFollowTheRealBuilds) {
+  const ConfigEntry* py313 = find_config("py313");
+  const ConfigEntry* nofl = find_config("py313-nofreelists");
+  const ConfigEntry* py313t = find_config("py313t");
+  const ConfigEntry* pymalloc = find_config("py313t-pymalloc");
+  ASSERT_TRUE(py313 && nofl && py313t && pymalloc);
+  const auto d = differing_axes(*py313, *nofl);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "freelists");
+  const auto a = differing_axes(*py313t, *pymalloc);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], "alloc");
+  EXPECT_EQ(py313t->alloc_name(), "mi_heaps(mimalloc)");
+  EXPECT_EQ(pymalloc->alloc_name(), "per_thread(pymalloc)");
+  for (const auto& e : all_configs()) {
+    if (e.bytecode == "py36") {
+      EXPECT_EQ(e.freelists, "none") << e.name;
+    }
+    if (e.family == "py313" && e.name != "py313-nofreelists") {
+      EXPECT_EQ(e.freelists, "per_interp") << e.name;
+    }
+    if (e.family == "py313t") {
+      EXPECT_EQ(e.freelists, "per_thread") << e.name;
+    }
+    if (e.freelists == "per_interp") {
+      EXPECT_NE(e.gil, "none") << e.name << ": the interpreter's lists need a GIL";
+    }
+  }
+}
+
 // The axis check compares what a policy is, not what it is called: two
 // allocators of one name but different geometry are different, and so are
 // two GILs whose traits differ.

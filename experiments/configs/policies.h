@@ -6,8 +6,12 @@
 #include "dictlock/recursive.h"
 #include "freelists/datastack.h"
 #include "freelists/global.h"
+#include "freelists/objects_none.h"
+#include "freelists/objects_per_interp.h"
+#include "freelists/objects_per_thread.h"
 #include "obmalloc/block_cache.h"
 #include "obmalloc/global_lock.h"
+#include "obmalloc/mi_heaps.h"
 #include "obmalloc/per_thread.h"
 #include "obmalloc/pymalloc.h"
 #include "obmalloc/tbb.h"
@@ -59,12 +63,19 @@ using Obmalloc = obmalloc::Unlocked<>;            // CPython's own, under its GI
 using ObGlobal = obmalloc::GlobalLock<obmalloc::Pymalloc<>>;
 using ObTwoStage = obmalloc::TwoStage<>;
 using ObPerThread = obmalloc::PerThread<>;
+using MiHeaps = obmalloc::MiHeaps;                // 3.13t's: a mimalloc heap per thread
 using FramesPerThread = freelists::PerThread<100>;
+// Object freelists (tuples, lists, dicts, dict tables: freelists/objects.h).
+using NoFreelists = freelists::objects::None;
+using FreelistsPerInterp = freelists::objects::PerInterp<>;  // 3.13's, under its GIL
+using FreelistsPerThread = freelists::objects::PerThread<>;  // 3.13t's, in the thread state
 
 // A configuration on 3.13's interpreter generation: its frames are a data
-// stack (freelists/datastack.h) and its dicts are unlocked under the GIL.
-template <class RC, class Gil, class Alloc, class TState = runtime::ExplicitTState, class DictLock = dictlock::None>
-using Config313 = Config<RC, Gil, Alloc, freelists::DataStack, TState, DictLock, runtime::Py313<>>;
+// stack (freelists/datastack.h), its dicts are unlocked under the GIL and
+// its object freelists are 3.13's (one set for the interpreter).
+template <class RC, class Gil, class Alloc, class TState = runtime::ExplicitTState, class DictLock = dictlock::None,
+          class Freelists = FreelistsPerInterp, class Gen = runtime::Py313<>>
+using Config313 = Config<RC, Gil, Alloc, freelists::DataStack, TState, DictLock, Gen, Freelists>;
 
 constexpr EntryInfo kRoot{"gil-models", ""};
 

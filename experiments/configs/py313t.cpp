@@ -3,8 +3,9 @@
 // prediction, `py313t-tlbc`: 3.14t's specialisation on thread-local bytecode
 // in place of 3.13t's unspecialised interpreter. `py313t` is a
 // milestone read against `py313`, as 3.13t is read against 3.13: it
-// changes the counting, the GIL, the allocator, the dict lock and the
-// interpreter (no specialiser) at once, as the --disable-gil build does.
+// changes the counting, the GIL, the allocator, the dict lock, the object
+// freelists and the interpreter (no specialiser) at once, as the
+// --disable-gil build does.
 // One line per configuration: make_entry<Config<...>>(name, what it models,
 // {family, baseline, milestone, follows}). experiments/configs/policies.h
 // names the types; tests/registry_test.cpp checks every baseline.
@@ -14,13 +15,15 @@
 namespace rclab::experiments::configs {
 
 namespace {
-// 3.13t's shape: 3.13's frames and thread state, per-thread heaps (3.13t's
-// mimalloc heaps; see docs/design.md), 3.13t's object locks (a one-byte
-// PyMutex per dict and list taken in critical sections by writers,
-// lock-free reads with try-incref and re-check), and 3.13's interpreter
-// without its specialiser (gh-116013).
-template <class RC, class Gil = NoGil, class Gen = runtime::Py313<false>, class Lock = ObjectLocks313t>
-using Config313t = Config<RC, Gil, ObPerThread, freelists::DataStack, runtime::ExplicitTState, Lock, Gen>;
+// 3.13t's shape: 3.13's frames and thread state, mimalloc heaps per thread
+// (obmalloc/mi_heaps.h), 3.13t's object freelists in the thread state,
+// 3.13t's object locks (a one-byte PyMutex per dict and list taken in
+// critical sections by writers, lock-free reads with try-incref and
+// re-check), and 3.13's interpreter without its specialiser (gh-116013).
+template <class RC, class Gil = NoGil, class Gen = runtime::Py313<false>, class Lock = ObjectLocks313t,
+          class Alloc = MiHeaps>
+using Config313t =
+    Config<RC, Gil, Alloc, freelists::DataStack, runtime::ExplicitTState, Lock, Gen, FreelistsPerThread>;
 
 }  // namespace
 
@@ -30,12 +33,13 @@ std::span<const ConfigEntry> py313t_family() {
           "py313t",
           "free-threaded CPython 3.13 (3.13t): biased counting with per-owner merge queues, PEP 683 immortals "
           "and 3.13t's immortalisation of code constants and deferred objects at the first thread start, no GIL, "
-          "per-thread heaps, per-object locks with lock-free try-incref reads of dicts and lists, 3.13's "
-          "interpreter without the specialiser",
+          "mimalloc heaps per thread, object freelists per thread, per-object locks with lock-free try-incref "
+          "reads of dicts and lists, 3.13's interpreter without the specialiser",
           {"py313t", "py313", true, "CPython 3.13.15 --disable-gil: Include/refcount.h, Objects/object.c, "
                                     "Python/brc.c, Python/gc_free_threading.c, Objects/codeobject.c, "
                                     "Python/lock.c, Python/critical_section.c, Objects/dictobject.c, "
-                                    "Objects/listobject.c"}),
+                                    "Objects/listobject.c, Objects/obmalloc.c, Python/pystate.c, "
+                                    "Include/internal/pycore_freelist.h"}),
       make_entry<Config313t<Immortal<Biased>>>(
           "py313t-pep683",
           "3.13t without its immortalisation at thread start: PEP 683's immortals only (PYTHON_GIL=0 with "
@@ -106,6 +110,11 @@ std::span<const ConfigEntry> py313t_family() {
           "specialisation on thread-local bytecode; the prediction for 3.14t against 3.13t",
           {"py313t", "py313t", true, "CPython 3.14t as on main in May 2025 (3.14 beta) and the 3.14 issues "
                                      "(gh-124218, gh-117783's follow-ups, gh-115999)"}),
+      make_entry<Config313t<Ft313<Immortal<Biased>>, NoGil, runtime::Py313<false>, ObjectLocks313t, ObPerThread>>(
+          "py313t-pymalloc",
+          "3.13t with per-thread pymalloc heaps (obmalloc's pools, foreign frees to the owner's remote list) "
+          "instead of mimalloc's heaps: what the allocator is worth",
+          {"py313t", "py313t"}),
   };
   return kEntries;
 }
