@@ -17,8 +17,11 @@ With --workload FILE (one of workloads/*.py, see workloads/README.md) each
 thread calls the module's work(n) instead, and every result is checked
 against its expect(n), computed once before the threads start. The source
 is compiled, passed through marshal as an import from a .pyc would be, and
-executed once, on the main thread, in a fresh module dict named
-"workload" holding the host's names: `Queue` (_queue.SimpleQueue where it
+executed once, on the main thread, in the dict of a fresh module object
+named "workload" (a module's own dict, as an imported module's code runs
+in: 3.13t defers a module dict's count and makes it immortal when a second
+thread starts, so a function made per iteration does not contend on its
+globals; a plain dict would), holding the host's names: `Queue` (_queue.SimpleQueue where it
 exists, 3.7+; else queue.Queue, or Queue.Queue on 2.7) and, on Python 2,
 `range` = xrange. --n defaults to the module's N and may go up to 10**9
 (an iteration count there), except for workloads/fib.py, where n is fib's
@@ -51,6 +54,7 @@ import platform
 import resource
 import signal
 import sys
+import types
 import threading
 import time
 
@@ -403,6 +407,9 @@ def host_queue():
         return Queue.Queue, "Queue.Queue"
 
 
+_MODULES = []
+
+
 def load_workload(path):
     """Executes a workload's source in a fresh module dict with the host's
     names; returns (module dict, name, source sha256, queue name). Raises
@@ -419,7 +426,13 @@ def load_workload(path):
         import builtins
     except ImportError:
         import __builtin__ as builtins
-    module = {"__name__": "workload", "__builtins__": builtins, "Queue": queue_class}
+    # The module object stays alive for the process (_MODULES): Python 2's
+    # module_dealloc would set every value of its dict to None.
+    module_object = types.ModuleType("workload")
+    _MODULES.append(module_object)
+    module = module_object.__dict__
+    module["__builtins__"] = builtins
+    module["Queue"] = queue_class
     if sys.version_info[0] == 2:
         module["range"] = xrange  # noqa: F821 (Python 2 only): a loop must not build a list
     try:
