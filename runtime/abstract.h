@@ -22,7 +22,7 @@ template <class Cfg>
 [[gnu::always_inline]] inline void enter_recursive_call(ThreadState<Cfg>& passed) {
   ThreadState<Cfg>& ts = tstate_get(passed);
   if (++ts.depth > kRecursionLimit) [[unlikely]]
-    fatal("RecursionError: maximum recursion depth exceeded");
+    not_modelled("RecursionError: maximum recursion depth exceeded");
 }
 
 // Py_LeaveRecursiveCall: below the low-water mark, the overflow flag resets.

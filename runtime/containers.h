@@ -389,7 +389,7 @@ Object<typename Cfg::RC>* compute_range_length(ThreadState<Cfg>& ts, Object<type
   O* zero = int_from(ts, 0);
   const bool positive = compare(step, zero, kGt);
   decref(ts, zero);
-  if (!positive) fatal("ValueError: rclab's range() takes a positive step only");
+  if (!positive) not_modelled("ValueError: rclab's range() takes a positive step only");
   incref(ts, step);
   if (compare(lo, hi, kGe)) {
     decref(ts, step);

@@ -224,7 +224,7 @@ template <class RC>
 template <class RC>
 [[gnu::always_inline]] inline std::uint64_t hash_fast(const Str<RC>* key) {
   if (key->ob.type != Type::kStr || key->hash == ~std::uint64_t(0)) [[unlikely]]
-    fatal("dict: only str keys with a cached hash are modelled");
+    not_modelled("dict: only str keys with a cached hash are modelled");
   return key->hash;
 }
 
@@ -291,7 +291,7 @@ template <bool kShared, class RC>
   const DictKeys* dk = detail::load<kShared>(d->keys);
   const std::uint8_t kind = dk->kind;
   if (kind == kDictKeysGeneral || key->ob.type != Type::kStr) [[unlikely]]
-    fatal("dict: only str keys in unicode tables are modelled");
+    not_modelled("dict: only str keys in unicode tables are modelled");
   const std::int64_t ix = unicodekeys_lookup_unicode<kShared>(dk, key, hash);
   if (ix >= 0) {
     if (kind == kDictKeysSplit) [[unlikely]]
@@ -324,7 +324,7 @@ template <bool kShared, class Cfg>
   const std::uint64_t mask = (std::uint64_t(1) << dk->log2_size) - 1;
   E* ep0 = detail::dk_entries<E>(dk);
   if (key->ob.type != Type::kStr) [[unlikely]]
-    fatal("dict: only str keys are modelled (3.6 would switch to lookdict)");
+    not_modelled("dict: only str keys are modelled (3.6 would switch to lookdict)");
   std::uint64_t i = hash & mask;
   for (std::uint64_t perturb = hash;;) {
     const std::int64_t ix = detail::dictkeys_get_index<kShared>(dk, i);
@@ -646,7 +646,7 @@ template <class Cfg>
   DictKeys* newkeys = new_keys_object(ts, log2_newsize);
   const std::int64_t numentries = std::int64_t(d->used);
   if (oldkeys->nentries != numentries) [[unlikely]]
-    fatal("dict: entries without a value (deletions are not modelled)");
+    not_modelled("dict: entries without a value (deletions are not modelled)");
   std::memcpy(static_cast<void*>(dk_entries<E>(newkeys)), dk_entries<E>(oldkeys), std::size_t(numentries) * sizeof(E));
   build_indices<Cfg>(newkeys, numentries);
   store<kSharedFields<Cfg>>(d->keys, newkeys);  // set_keys
@@ -729,7 +729,7 @@ template <class Cfg>
   using RC = typename Cfg::RC;
   maintain_tracking<Cfg>(d, &key->ob, value);
   if (d->values != nullptr) [[unlikely]]
-    fatal("dict: split tables are not modelled");
+    not_modelled("dict: split tables are not modelled");
   Object<RC>* old_value = nullptr;
   const std::int64_t ix = dict_lookup<false>(d, key, hash, &old_value);  // writers are excluded: plain loads
   if (old_value == nullptr) {
@@ -1015,7 +1015,7 @@ template <class Cfg>
     const DictKeys* dk = detail::load<true>(d->keys);
     const std::uint8_t kind = dk->kind;
     if (kind == kDictKeysGeneral || key->ob.type != Type::kStr) [[unlikely]]
-      fatal("dict: only str keys in unicode tables are modelled");
+      not_modelled("dict: only str keys in unicode tables are modelled");
     const std::int64_t ix = unicodekeys_lookup_unicode_threadsafe(ts, dk, key, hash);
     if (ix == kDkixKeyChanged) [[unlikely]]
       return dict_lookup_locked(ts, d, key, hash, value);
@@ -1137,7 +1137,7 @@ template <class Cfg>
   Object<typename Cfg::RC>* v;
   const std::int64_t ix = dict_lookup_threadsafe(ts, d, key, hash, &v);
   if (ix == kDkixEmpty || v == nullptr) [[unlikely]]
-    fatal("KeyError");
+    not_modelled("KeyError");
   return v;
 }
 

@@ -116,7 +116,7 @@ template <class Cfg, bool kAdd>
     r = kAdd ? medium_value(x) + medium_value(y) : medium_value(x) - medium_value(y);
   } else if (kAdd ? __builtin_add_overflow(int_value(x), int_value(y), &r)
                   : __builtin_sub_overflow(int_value(x), int_value(y), &r)) {
-    fatal("OverflowError: rclab ints are 64-bit");
+    not_modelled("OverflowError: rclab ints are 64-bit");
   }
   return int_from(ts, r, ts.counters.rc);
 }

@@ -1,6 +1,6 @@
 // The marshal reader both interpreter generations load their modules with
 // (Python/marshal.c, version 4: what marshal.dumps(compile(...)) writes, and
-// what tools/dev/compile_workloads.py commits under workloads/compiled/).
+// what tools/compile_workloads.py commits under workloads/compiled/).
 // Each generation reads its own code object layout (runtime/py36/marshal.h,
 // runtime/py313/marshal.h); the rest of the format is the same in 3.6 and 3.13.
 //
@@ -161,12 +161,15 @@ class Reader {
         std::int32_t n;
         if (!i32(n)) return false;
         const std::int64_t nd = n < 0 ? -std::int64_t(n) : n;
-        if (nd > 4) return fail("an int constant beyond 64 bits (rclab's ints stop there)");
+        // 63 bits need five digits; the fifth holds bits 60..62 only.
+        if (nd > 5) return fail("an int constant beyond 64 bits (rclab's ints stop there)");
         std::uint64_t x = 0;
         for (std::int64_t i = 0; i < nd; ++i) {
           std::uint8_t lo, hi;
           if (!u8(lo) || !u8(hi)) return false;
-          x |= std::uint64_t(lo | hi << 8) << (15 * i);
+          const std::uint64_t digit = std::uint64_t(lo | hi << 8);
+          if (i == 4 && digit >> 3 != 0) return fail("an int constant beyond 64 bits (rclab's ints stop there)");
+          x |= digit << (15 * i);
         }
         if (x > std::uint64_t(INT64_MAX)) return fail("an int constant beyond 64 bits (rclab's ints stop there)");
         return make_int(n < 0 ? -std::int64_t(x) : std::int64_t(x), v);

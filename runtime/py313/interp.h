@@ -173,7 +173,7 @@ struct Interp {
     Code<RC>* code = func->code;
     F* f = push_frame(ts, std::size_t(code->framesize));
     if (f == nullptr) [[unlikely]]
-      fatal("MemoryError: no room for a frame");
+      not_modelled("MemoryError: no room for a frame");
     frame_init(ts, f, func, locals, code, 0, ts.counters.rc);
     if (initialize_locals(ts, func, f->localsplus, args, nargs, nullptr) != 0) [[unlikely]] {
       clear_thread_frame(ts, f);
@@ -205,7 +205,7 @@ struct Interp {
     if (f->owner == kOwnedByThread) [[likely]]
       clear_thread_frame(ts, f);
     else
-      fatal("py313: a generator's frame (generators are not modelled)");
+      not_modelled("py313: a generator's frame (generators are not modelled)");
   }
 
   // _PyFunction_Vectorcall's stand-in: what a function's vectorcall is
@@ -243,24 +243,24 @@ struct Interp {
     const std::int64_t total_args = std::int64_t(co->argcount) + co->kwonlyargcount;
     (void)total_args;
     if (co->flags & kCoVarkeywords) [[unlikely]]
-      fatal("py313: **kwargs is not modelled");
+      not_modelled("py313: **kwargs is not modelled");
     const std::int64_t n = argcount > co->argcount ? std::int64_t(co->argcount) : argcount;
     for (std::int64_t j = 0; j < n; ++j) localsplus[j] = args[j];  // the references move in
     if (co->flags & kCoVarargs) [[unlikely]] {
-      fatal("py313: *args is not modelled");
+      not_modelled("py313: *args is not modelled");
     } else if (argcount > n) [[unlikely]] {
       for (std::int64_t j = n; j < argcount; ++j) decref_stack(ts, args[j], ts.counters.rc);
     }
     if (kwnames != nullptr) [[unlikely]]
-      fatal("py313: keyword arguments are not modelled");
+      not_modelled("py313: keyword arguments are not modelled");
     if (argcount > co->argcount && !(co->flags & kCoVarargs)) [[unlikely]]
-      fatal("TypeError: a function called with too many positional arguments");
+      not_modelled("TypeError: a function called with too many positional arguments");
     if (argcount < co->argcount) [[unlikely]] {
       const std::int64_t defcount = func->defaults == nullptr ? 0 : func->defaults->size;
       const std::int64_t m = co->argcount - defcount;
       std::int64_t missing = 0;
       for (std::int64_t i = argcount; i < m; ++i) missing += localsplus[i] == nullptr;
-      if (missing) fatal("TypeError: a function called with too few arguments");
+      if (missing) not_modelled("TypeError: a function called with too few arguments");
       for (std::int64_t i = n > m ? n - m : 0; i < defcount; ++i)
         if (localsplus[m + i] == nullptr) {
           O* def = func->defaults->items()[i];
@@ -269,7 +269,7 @@ struct Interp {
         }
     }
     if (co->kwonlyargcount > 0) [[unlikely]]
-      fatal("py313: keyword-only parameters are not modelled");
+      not_modelled("py313: keyword-only parameters are not modelled");
     return 0;
   }
 
@@ -305,7 +305,7 @@ struct Interp {
       r = kAdd ? medium_value(x) + medium_value(y) : medium_value(x) - medium_value(y);
     } else if (kAdd ? __builtin_add_overflow(int_value(x), int_value(y), &r)
                     : __builtin_sub_overflow(int_value(x), int_value(y), &r)) {
-      fatal("OverflowError: rclab ints are 64-bit");
+      not_modelled("OverflowError: rclab ints are 64-bit");
     }
     return int_from(ts, r, ts.counters.rc);
   }
@@ -369,8 +369,10 @@ struct Interp {
   // indirect call through the type.
   [[gnu::always_inline]] static O* iter_next(TS& ts, O* iter);
   // PyObject_GetItem: a dict's mapping slot (runtime/dict.h's
-  // dict_subscript, out of line): a new reference.
+  // dict_subscript, out of line), or a list's or tuple's sequence_subscript:
+  // a new reference.
   [[gnu::noinline]] static O* object_get_item(TS& ts, O* container, O* key);
+  [[gnu::noinline]] static O* sequence_subscript(TS& ts, O* container, O* key);
   // PyObject_SetItem: a dict's mapping slot, dict_ass_sub, which calls
   // PyDict_SetItem (runtime/dict.h's dict_set); each out of line.
   [[gnu::noinline]] static void object_set_item(TS& ts, O* container, O* key, O* value);
@@ -550,7 +552,7 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   // _PyType_IsReady; tp_getattro is PyObject_GenericGetAttr for every type
   // here; an exact str name.
   if (!(tp->tp_flags & kTpReady) || name->ob.type != Type::kStr) [[unlikely]]
-    fatal("py313: PyObject_GetAttr's other paths are not modelled");
+    not_modelled("py313: PyObject_GetAttr's other paths are not modelled");
   // New stack references (3.14t's _PyObject_GetMethodStackRef: a deferred
   // method is pushed uncounted); 3.13's counted ones otherwise.
   O* descr = type_lookup_ref(ts, owner, name);
@@ -560,7 +562,7 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   if (tp->tp_flags & kTpInlineValues) {
     O* attr;
     if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &attr)) [[unlikely]]
-      fatal("py313: a materialised instance dict (not modelled)");
+      not_modelled("py313: a materialised instance dict (not modelled)");
     if (attr != nullptr) {  // an instance attribute shadows the class's (a function is no data descriptor)
       *out = attr;
       if (descr != nullptr) decref_stack(ts, descr, t);
@@ -569,7 +571,7 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   }
   // No __dict__ to read: instances keep theirs inline, builtin types have none.
   if (descr == nullptr) [[unlikely]]
-    fatal("AttributeError: the object has no such attribute");
+    not_modelled("AttributeError: the object has no such attribute");
   *out = descr;  // the lookup's reference moves to the result
   return meth_found;
 }
@@ -585,7 +587,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>
   O* res = nullptr;
   if (tp->tp_flags & kTpInlineValues) {
     if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &res)) [[unlikely]]
-      fatal("py313: a materialised instance dict (not modelled)");
+      not_modelled("py313: a materialised instance dict (not modelled)");
   }
   if (res == nullptr && descr != nullptr) {
     if (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor) [[unlikely]]
@@ -595,7 +597,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>
   if (descr != nullptr) decref_stack(ts, descr, t);  // Py_XDECREF(descr)
   decref(ts, &name->ob, t);
   if (res == nullptr) [[unlikely]]
-    fatal("AttributeError: the instance has no such attribute");
+    not_modelled("AttributeError: the instance has no such attribute");
   return res;
 }
 
@@ -604,14 +606,14 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name)
   // PyObject_GetAttr: PyUnicode_Check(name), then the type's tp_getattro,
   // PyObject_GenericGetAttr for every type here.
   if (name->ob.type != Type::kStr) [[unlikely]]
-    fatal("TypeError: attribute name must be a string");
+    not_modelled("TypeError: attribute name must be a string");
   return generic_getattr(ts, owner, name);
 }
 
 template <SafeConfig Cfg>
 void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   Tally& t = ts.counters.rc;
-  if (owner->type != Type::kInstance) fatal("AttributeError: only instances take attributes here");
+  if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
   std::int64_t index;
@@ -631,7 +633,7 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
     }
   }
   if (index < 0 || index >= std::int64_t(obj->nvalues))
-    fatal("py313: more attributes than inline values (an instance dict is not modelled)");
+    not_modelled("py313: more attributes than inline values (an instance dict is not modelled)");
   // _PyObject_StoreInstanceAttribute: the value increfed in (stored with
   // release under 3.13t), the old one dropped.
   incref(ts, value, t);  // a heap reference: counted, deferred or not
@@ -659,13 +661,13 @@ Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** ar
   for (std::uint32_t i = 0; i < kSlots; ++i) obj->values()[i] = nullptr;
   // slot_tp_init: __init__(self, *args) called from C, its result (None) dropped.
   if (O* init = type_lookup<Cfg>(cls, ts.rt.intern_init)) {
-    if (init->type != Type::kFunction) fatal("TypeError: __init__ must be a function here");
+    if (init->type != Type::kFunction) not_modelled("TypeError: __init__ must be a function here");
     O* argv[8];
-    if (nargs + 1 > 8) fatal("py313: __init__ with more than 7 arguments is not modelled");
+    if (nargs + 1 > 8) not_modelled("py313: __init__ with more than 7 arguments is not modelled");
     argv[0] = &obj->ob;
     for (int i = 0; i < nargs; ++i) argv[i + 1] = args[i];
     O* res = call_from_c(ts, as<Function>(init), nullptr, argv, nargs + 1);
-    if (res != ts.rt.none) fatal("TypeError: __init__() should return None");
+    if (res != ts.rt.none) not_modelled("TypeError: __init__() should return None");
     decref(ts, res, t);
   }
   return &obj->ob;
@@ -678,17 +680,17 @@ Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args,
       Builtin<RC>* b = as<Builtin>(callable);
       const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
       if (def.self_type != Type::kCount) {  // a method descriptor: self is the first argument
-        if (nargs < 1 || args[0]->type != def.self_type) fatal("TypeError: a method descriptor called on the wrong type");
-        if (def.nargs >= 0 && nargs - 1 != def.nargs) fatal("TypeError: wrong number of arguments to a builtin method");
+        if (nargs < 1 || args[0]->type != def.self_type) not_modelled("TypeError: a method descriptor called on the wrong type");
+        if (def.nargs >= 0 && nargs - 1 != def.nargs) not_modelled("TypeError: wrong number of arguments to a builtin method");
         return def.fn(ts, args[0], args + 1, nargs - 1);
       }
-      if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: wrong number of arguments to a builtin");
+      if (def.nargs >= 0 && nargs != def.nargs) not_modelled("TypeError: wrong number of arguments to a builtin");
       return def.fn(ts, b->self, args, nargs);
     }
     case Type::kClass:
       return class_call(ts, as<Class>(callable), args, nargs);
     default:
-      fatal("TypeError: the object is not callable here");
+      not_modelled("TypeError: the object is not callable here");
   }
 }
 
@@ -696,12 +698,12 @@ template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::build_class(TS& ts, O*, O** args, int nargs) {
   Tally& t = ts.counters.rc;
   if (nargs < 2 || args[0]->type != Type::kFunction || args[1]->type != Type::kStr || nargs > 3)
-    fatal("TypeError: __build_class__(func, name[, base]) is all rclab models");
+    not_modelled("TypeError: __build_class__(func, name[, base]) is all rclab models");
   Function<RC>* body = as<Function>(args[0]);
   Str<RC>* name = as<Str>(args[1]);
   Class<RC>* base = nullptr;
   if (nargs == 3) {
-    if (args[2]->type != Type::kClass) fatal("TypeError: a base must be a class");
+    if (args[2]->type != Type::kClass) not_modelled("TypeError: a base must be a class");
     base = as<Class>(args[2]);
   } else {
     base = ts.rt.object_class;
@@ -721,7 +723,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_iter(TS& ts, O* iterable) {
     case Type::kList: return seq_iter_new(ts, iterable, Type::kListIter);    // list_iter: 1i on the list
     case Type::kTuple: return seq_iter_new(ts, iterable, Type::kTupleIter);  // tuple_iter: 1i on the tuple
     case Type::kRange: return range_iter_new(ts, as<Range>(iterable));      // fast_range_iter: no reference kept
-    default: fatal("TypeError: the object is not iterable here");
+    default: not_modelled("TypeError: the object is not iterable here");
   }
 }
 
@@ -731,7 +733,7 @@ inline Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
     case Type::kListIter: return list_iter_next(ts, as<SeqIter>(iter));
     case Type::kTupleIter: return tuple_iter_next(ts, as<SeqIter>(iter));
     case Type::kRangeIter: return range_iter_next(ts, as<RangeIter>(iter));
-    default: fatal("TypeError: not an iterator");
+    default: not_modelled("TypeError: not an iterator");
   }
 }
 
@@ -739,9 +741,50 @@ template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* key) {
   if (container == nullptr || key == nullptr) [[unlikely]]
     fatal("SystemError: null argument to PyObject_GetItem");
+  if (container->type == Type::kList || container->type == Type::kTuple) return sequence_subscript(ts, container, key);
   if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str-keyed dicts subscript here");
+    not_modelled("TypeError: only str-keyed dicts, lists and tuples subscript here");
   return runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+}
+
+// list_subscript and tuplesubscript for an int index (3.13's
+// Objects/listobject.c, tupleobject.c; the generic path: the specialised
+// BINARY_SUBSCR_LIST_INT and _TUPLE_INT are not modelled). PyNumber_AsSsize_t
+// takes and drops a reference to the index (_PyNumber_Index's Py_NewRef; a
+// small int is immortal). The item is a new reference: list_get_item_ref
+// under 3.13t's locked containers, as list iteration reads it; Py_NewRef
+// otherwise.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::sequence_subscript(TS& ts, O* container, O* key) {
+  if (key->type != Type::kInt) [[unlikely]]
+    not_modelled("TypeError: indices must be integers");
+  incref(ts, key);
+  std::int64_t i = int_value(as<Int>(key));
+  decref(ts, key);
+  if (container->type == Type::kTuple) {
+    Tuple<RC>* tup = as<Tuple>(container);
+    if (i < 0) i += tup->size;
+    if (i < 0 || i >= tup->size) [[unlikely]]
+      not_modelled("IndexError: tuple index out of range");
+    incref(ts, tup->items()[i]);
+    return tup->items()[i];
+  }
+  List<RC>* l = as<List>(container);
+  if (i < 0) i += runtime::detail::load<kLockedContainers<Cfg>>(l->size);
+  if (i < 0) [[unlikely]]
+    not_modelled("IndexError: list index out of range");
+  if constexpr (kLockedContainers<Cfg>) {
+    O* item = list_get_item_ref(ts, l, i, ts.counters.rc);
+    if (item == nullptr) [[unlikely]]
+      not_modelled("IndexError: list index out of range");
+    from_stack(ts, item);  // a counted reference, deferred or not (as list_iter_next)
+    return item;
+  } else {
+    if (i >= l->size) [[unlikely]]
+      not_modelled("IndexError: list index out of range");
+    incref(ts, l->items[i]);
+    return l->items[i];
+  }
 }
 
 template <SafeConfig Cfg>
@@ -749,16 +792,16 @@ void Interp<Cfg>::object_set_item(TS& ts, O* container, O* key, O* value) {
   if (container == nullptr || key == nullptr || value == nullptr) [[unlikely]]
     fatal("SystemError: null argument to PyObject_SetItem");
   if (container->type != Type::kDict) [[unlikely]]
-    fatal("TypeError: only dicts are stored into here");
+    not_modelled("TypeError: only dicts are stored into here");
   dict_ass_sub(ts, container, key, value);  // tp_as_mapping->mp_ass_subscript
 }
 
 template <SafeConfig Cfg>
 void Interp<Cfg>::dict_ass_sub(TS& ts, O* container, O* key, O* value) {
   if (value == nullptr) [[unlikely]]
-    fatal("py313: deleting a key is not modelled");
+    not_modelled("py313: deleting a key is not modelled");
   if (key->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str keys are modelled");
+    not_modelled("TypeError: only str keys are modelled");
   dict_set(ts, as<Dict>(container), as<Str>(key), value);  // PyDict_SetItem
 }
 
@@ -767,7 +810,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, Tuple<RC>* keys, 
   Dict<RC>* d = dict_new_presized(ts, n);  // dict_new_presized: room for n without a resize
   for (int i = 0; i < n; ++i) {
     O* k = keys->items()[i];
-    if (k->type != Type::kStr) fatal("TypeError: only str keys are modelled");
+    if (k->type != Type::kStr) not_modelled("TypeError: only str keys are modelled");
     dict_set(ts, d, as<Str>(k), values[i]);  // insertdict's 2i
   }
   return &d->ob;
@@ -795,7 +838,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
   frame->previous = &entry;
   ts.gen.c_recursion_remaining -= 2 - 1;  // PY_EVAL_C_STACK_UNITS - 1
   if (--ts.gen.c_recursion_remaining < 0) [[unlikely]]
-    fatal("RecursionError: maximum C recursion depth exceeded");
+    not_modelled("RecursionError: maximum C recursion depth exceeded");
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
@@ -870,7 +913,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
   // start_frame: _Py_EnterRecursivePy, then the frame's first instruction.
 start_frame:
   if (ts.gen.py_recursion_remaining-- <= 0) [[unlikely]]
-    fatal("RecursionError: maximum recursion depth exceeded");
+    not_modelled("RecursionError: maximum recursion depth exceeded");
   ts.gen.current_frame = frame;
   next_instr = frame->instr_ptr;
   sp = frame->localsplus + frame->stacktop;
@@ -916,7 +959,7 @@ pred_RESUME:
     const std::uintptr_t code_version =
         std::atomic_ref<std::uintptr_t>(frame->f_executable->instrumentation_version).load(std::memory_order_acquire);
     if (code_version != global_version) [[unlikely]]
-      fatal("py313: instrumented code (sys.monitoring is not modelled)");
+      not_modelled("py313: instrumented code (sys.monitoring is not modelled)");
     if (opcode_of(*this_instr) == RESUME) {
       if constexpr (Cfg::Gen::kSpecializes) set_opcode(this_instr, RESUME_CHECK);
     }
@@ -993,10 +1036,10 @@ pred_LOAD_GLOBAL:
                                                as<Str>(RCLAB_NAMES()[oparg >> 1])))
   Str<RC>* name = as<Str>(RCLAB_NAMES()[oparg >> 1]);
   if (!dict_exact(frame->f_globals) || !dict_exact(frame->f_builtins)) [[unlikely]]
-    fatal("LOAD_GLOBAL: only exact dicts are modelled");
+    not_modelled("LOAD_GLOBAL: only exact dicts are modelled");
   O* v = dict_load_global(ts, frame->f_globals, frame->f_builtins, name);  // _PyDict_LoadGlobal: a new reference
   if (v == nullptr) [[unlikely]]
-    fatal("NameError: a global name is not defined");
+    not_modelled("NameError: a global name is not defined");
   RCLAB_PUSH_GLOBAL(v);
   RCLAB_DISPATCH();
 }
@@ -1065,7 +1108,7 @@ op_LOAD_NAME: {
   if (v == nullptr) v = dict_load(ts, frame->f_globals, name, t);        // PyDict_GetItemRef
   if (v == nullptr) v = dict_load(ts, frame->f_builtins, name, t);
   if (v == nullptr) [[unlikely]]
-    fatal("NameError: a name is not defined");
+    not_modelled("NameError: a name is not defined");
   *sp++ = v;
   RCLAB_DISPATCH();
 }
@@ -1084,7 +1127,7 @@ op_LOAD_BUILD_CLASS: {
   RCLAB_INST(1);
   O* bc = dict_load(ts, frame->f_builtins, ts.rt.intern_build_class, t);
   if (bc == nullptr) [[unlikely]]
-    fatal("NameError: __build_class__ not found");
+    not_modelled("NameError: __build_class__ not found");
   *sp++ = bc;
   RCLAB_DISPATCH();
 }
@@ -1672,10 +1715,10 @@ op_BINARY_SUBSCR_DICT: {
   O* d = sp[-2];
   RCLAB_DEOPT_IF(d->type != Type::kDict, BINARY_SUBSCR);
   if (sub->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str keys are modelled");
+    not_modelled("TypeError: only str keys are modelled");
   O* res = dict_load(ts, as<Dict>(d), as<Str>(sub), ts.counters.rc);  // PyDict_GetItemRef (out of line)
   if (res == nullptr) [[unlikely]]
-    fatal("KeyError");
+    not_modelled("KeyError");
   decref_stack(ts, d, t);
   decref_stack(ts, sub, t);
   sp[-2] = res;
@@ -1703,7 +1746,7 @@ op_STORE_SUBSCR_DICT: {
   O* v = sp[-3];
   RCLAB_DEOPT_IF(d->type != Type::kDict, STORE_SUBSCR);
   if (sub->type != Type::kStr) [[unlikely]]
-    fatal("TypeError: only str keys are modelled");
+    not_modelled("TypeError: only str keys are modelled");
   from_stack(ts, sub);
   from_stack(ts, v);
   dict_set_take2(ts, as<Dict>(d), as<Str>(sub), v);  // key and value move in
@@ -1794,7 +1837,7 @@ op_LOAD_DEREF: {
   Cell<RC>* cell = as<Cell>(frame->localsplus[oparg]);
   O* v = cell->ref;  // PyCell_GetRef: Py_XNewRef of the content
   if (v == nullptr) [[unlikely]]
-    fatal("NameError: free variable referenced before assignment");
+    not_modelled("NameError: free variable referenced before assignment");
   incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_DISPATCH();

@@ -122,7 +122,7 @@ struct Interp {
         --stack;
       } else {
         if (func->type == Type::kNone) [[unlikely]]
-          fatal("TypeError: 'NoneType' object is not callable");
+          not_modelled("TypeError: 'NoneType' object is not callable");
         incref_stack(ts, func, t);
       }
       if (func->type == Type::kFunction) [[likely]]
@@ -145,7 +145,7 @@ struct Interp {
                                                   O** args, int nargs, Tuple<RC>* closure) {
     TS& ts = tstate_get(passed);
     Tally& t = ts.counters.rc;
-    if (nargs != co->argcount) fatal("TypeError: wrong number of arguments (only exact positional calls are modelled)");
+    if (nargs != co->argcount) not_modelled("TypeError: wrong number of arguments (only exact positional calls are modelled)");
     Frame<RC>* f = frame_new(ts, co, globals, t, locals);
     O** fastlocals = f->localsplus();
     for (int i = 0; i < nargs; ++i) {
@@ -193,10 +193,10 @@ struct Interp {
   static O* build_class(TS& ts, O** args, int nargs) {
     Tally& t = ts.counters.rc;
     if (nargs < 2 || nargs > 3 || args[0]->type != Type::kFunction || args[1]->type != Type::kStr)
-      fatal("TypeError: __build_class__: only `class Name(base):` with at most one base is modelled");
+      not_modelled("TypeError: __build_class__: only `class Name(base):` with at most one base is modelled");
     Class<RC>* base = ts.rt.object_class;
     if (nargs == 3) {
-      if (args[2]->type != Type::kClass) fatal("TypeError: a base that is not a class");
+      if (args[2]->type != Type::kClass) not_modelled("TypeError: a base that is not a class");
       base = as<Class>(args[2]);
     }
     Function<RC>* body = as<Function>(args[0]);
@@ -222,7 +222,7 @@ struct Interp {
       if (argdefs == nullptr && co->argcount == nargs) [[likely]]
         return function_fast_call(ts, co, stack, nargs, globals);
     }
-    if (argdefs != nullptr) fatal("TypeError: defaults are not modelled");
+    if (argdefs != nullptr) not_modelled("TypeError: defaults are not modelled");
     return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure);
   }
 
@@ -232,7 +232,7 @@ struct Interp {
   static O* cfunction_call(TS& passed, Builtin<RC>* b, O** stack, int nargs) {
     TS& ts = tstate_get(passed);  // C_TRACE's PyThreadState_GET()
     const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
-    if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: a builtin called with the wrong number of arguments");
+    if (def.nargs >= 0 && nargs != def.nargs) not_modelled("TypeError: a builtin called with the wrong number of arguments");
     O* x;
     if (b->which == kBuiltinListPop || b->which == kBuiltinBuildClass) {  // METH_VARARGS
       Tuple<RC>* args = pack_args(ts, stack, nargs);
@@ -257,29 +257,29 @@ struct Interp {
     if (func->type == Type::kBuiltin && Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
       Builtin<RC>* b = as<Builtin>(func);
       const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
-      if (def.nargs >= 0 && nargs != def.nargs) fatal("TypeError: a type called with the wrong number of arguments");
+      if (def.nargs >= 0 && nargs != def.nargs) not_modelled("TypeError: a type called with the wrong number of arguments");
       x = def.fn(ts, nullptr, args->items(), nargs);
     } else if (func->type == Type::kClass) {
       Class<RC>* cls = as<Class>(func);
       Instance<RC>* obj = instance_new(ts, cls);
       O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
       if (init != nullptr) {
-        if (init->type != Type::kFunction) fatal("TypeError: __init__ must be a function");
+        if (init->type != Type::kFunction) not_modelled("TypeError: __init__ must be a function");
         O* meth = method_new(ts, init, &obj->ob);
         O* callargs[8];
-        if (nargs + 1 > 8) fatal("TypeError: too many arguments to __init__");
+        if (nargs + 1 > 8) not_modelled("TypeError: too many arguments to __init__");
         callargs[0] = &obj->ob;
         for (int i = 0; i < nargs; ++i) callargs[i + 1] = args->items()[i];
         O* res = fast_function(ts, init, callargs, nargs + 1);
         decref(ts, meth);
-        if (res->type != Type::kNone) fatal("TypeError: __init__() should return None");
+        if (res->type != Type::kNone) not_modelled("TypeError: __init__() should return None");
         decref_stack(ts, res, ts.counters.rc);
       } else if (nargs != 0) {
-        fatal("TypeError: object() takes no parameters");
+        not_modelled("TypeError: object() takes no parameters");
       }
       x = &obj->ob;
     } else {
-      fatal("TypeError: object is not callable");
+      not_modelled("TypeError: object is not callable");
     }
     decref(ts, &args->ob);
     to_stack(ts, x);
@@ -339,12 +339,12 @@ struct Interp {
   // or tuple's item for an int index; a new (stack) reference.
   static O* subscript(TS& ts, O* container, O* sub) {
     if (container->type == Type::kDict) {
-      if (sub->type != Type::kStr) fatal("KeyError: rclab's dicts take str keys only");
+      if (sub->type != Type::kStr) not_modelled("KeyError: rclab's dicts take str keys only");
       O* v = dict_load(ts, as<Dict>(container), as<Str>(sub), ts.counters.rc);
-      if (v == nullptr) fatal("KeyError");
+      if (v == nullptr) not_modelled("KeyError");
       return v;
     }
-    if (sub->type != Type::kInt) fatal("TypeError: indices must be integers");
+    if (sub->type != Type::kInt) not_modelled("TypeError: indices must be integers");
     incref(ts, sub);  // PyNumber_AsSsize_t's PyNumber_Index
     std::int64_t i = int_value(as<Int>(sub));
     decref(ts, sub);
@@ -357,10 +357,10 @@ struct Interp {
       n = as<Tuple>(container)->size;
       items = as<Tuple>(container)->items();
     } else {
-      fatal("TypeError: object is not subscriptable");
+      not_modelled("TypeError: object is not subscriptable");
     }
     if (i < 0) i += n;
-    if (i < 0 || i >= n) fatal("IndexError: index out of range");
+    if (i < 0 || i >= n) not_modelled("IndexError: index out of range");
     incref_stack(ts, items[i], ts.counters.rc);
     return items[i];
   }
@@ -398,7 +398,7 @@ struct Interp {
   static O* getattr(TS& ts, O* owner, Str<RC>* name) {
     if (owner->type == Type::kInstance) return instance_getattr(ts, as<Instance>(owner), name);
     const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
-    if (which == kBuiltinCount) fatal("AttributeError: no such attribute (rclab models instances' and list/Queue methods)");
+    if (which == kBuiltinCount) not_modelled("AttributeError: no such attribute (rclab models instances' and list/Queue methods)");
     incref(ts, &name->ob);  // PyObject_GenericGetAttr's Py_INCREF(name)
     O* descr = &ts.rt.method_descrs[which]->ob;
     incref(ts, descr);
@@ -442,7 +442,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
   ++ts.counters.calls;
   ts.frame = f;
   if (ts.use_tracing) [[unlikely]]
-    fatal("tracing is not modelled");
+    not_modelled("tracing is not modelled");
 
   Code<RC>* const co = f->code;
   O** const consts = co->consts->items();
@@ -457,7 +457,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
   f->stacktop = nullptr;  // remains null unless a yield suspends the frame
   f->executing = 1;
   if (co->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator)) [[unlikely]]
-    fatal("generators are not modelled");
+    not_modelled("generators are not modelled");
   O* retval;
   Tally t;  // in registers; added to ts.counters on return
   const EvalBreaker& breaker = ts.rt.breaker;
@@ -512,13 +512,13 @@ loop_top:
 fast_next_opcode:
   f->lasti = std::int32_t(2 * (ip - first_instr));
   if (tracing_possible && ts.c_tracefunc != nullptr && !ts.tracing) [[unlikely]]
-    fatal("line tracing is not modelled");
+    not_modelled("line tracing is not modelled");
   RCLAB_NEXT();
 
 op_LOAD_FAST: {
   O* v = fastlocals[oparg];
   if (v == nullptr) [[unlikely]]
-    fatal("UnboundLocalError");
+    not_modelled("UnboundLocalError");
   incref_stack(ts, v, t);
   *sp++ = v;
   RCLAB_FAST_DISPATCH();
@@ -532,13 +532,13 @@ op_LOAD_CONST: {
 op_LOAD_GLOBAL: {
   Str<RC>* name = as<Str>(names[oparg]);
   if (!dict_check_exact(f->globals) || !dict_check_exact(f->builtins)) [[unlikely]]
-    fatal("LOAD_GLOBAL: only exact dicts are modelled");
+    not_modelled("LOAD_GLOBAL: only exact dicts are modelled");
   // _PyDict_LoadGlobal: globals first, then builtins, each one read through
   // the dict lock, which increfs the value where it knows it alive (under a
   // GIL or a `none` lock: right after the lookup, as 3.6).
   O* v = dict_load_global(ts, f->globals, f->builtins, name);
   if (v == nullptr) [[unlikely]]
-    fatal("NameError: global name is not defined");
+    not_modelled("NameError: global name is not defined");
   *sp++ = v;
   RCLAB_DISPATCH();
 }
@@ -571,7 +571,7 @@ op_POP_JUMP_IF_FALSE: {
     ip = first_instr + oparg / 2;  // JUMPTO: 3.6 jump arguments are byte offsets
     RCLAB_FAST_DISPATCH();
   }
-  fatal("POP_JUMP_IF_FALSE: only bools are modelled");
+  not_modelled("POP_JUMP_IF_FALSE: only bools are modelled");
 }
 op_BINARY_ADD: {
   O* right = *--sp;
@@ -627,7 +627,7 @@ op_LOAD_NAME: {  // f_locals, then globals, then builtins (PyDict_GetItem + Py_I
   O* v = dict_load(ts, as<Dict>(f->locals), name, t);
   if (v == nullptr) v = dict_load(ts, f->globals, name, t);
   if (v == nullptr) v = dict_load(ts, f->builtins, name, t);
-  if (v == nullptr) fatal("NameError: name is not defined");
+  if (v == nullptr) not_modelled("NameError: name is not defined");
   *sp++ = v;
   RCLAB_DISPATCH();
 }
@@ -648,7 +648,7 @@ op_LOAD_ATTR: {
 op_STORE_ATTR: {
   O* owner = *--sp;
   O* v = *--sp;
-  if (owner->type != Type::kInstance) fatal("AttributeError: rclab stores attributes on instances only");
+  if (owner->type != Type::kInstance) not_modelled("AttributeError: rclab stores attributes on instances only");
   instance_setattr(ts, as<Instance>(owner), as<Str>(names[oparg]), v);
   decref_stack(ts, v, t);
   decref_stack(ts, owner, t);
@@ -669,7 +669,7 @@ op_STORE_SUBSCR: {
   O* v = sp[-3];
   sp -= 3;
   if (container->type != Type::kDict || sub->type != Type::kStr)
-    fatal("STORE_SUBSCR: rclab stores into dicts with str keys only");
+    not_modelled("STORE_SUBSCR: rclab stores into dicts with str keys only");
   dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem -> dict_ass_sub
   decref_stack(ts, v, t);
   decref_stack(ts, container, t);
@@ -715,7 +715,7 @@ op_BUILD_MAP: {  // _PyDict_NewPresized, PyDict_SetItem per pair, then the pairs
   for (std::uint32_t i = oparg; i > 0; --i) {
     O* key = sp[-2 * std::int64_t(i)];
     O* value = sp[-2 * std::int64_t(i) + 1];
-    if (key->type != Type::kStr) fatal("BUILD_MAP: rclab's dicts take str keys only");
+    if (key->type != Type::kStr) not_modelled("BUILD_MAP: rclab's dicts take str keys only");
     dict_set(ts, d, as<Str>(key), value);
   }
   for (std::uint32_t i = 2 * oparg; i > 0; --i) decref_stack(ts, *--sp, t);
@@ -729,7 +729,7 @@ op_BUILD_CONST_KEY_MAP: {
   Dict<RC>* d = dict_new_presized(ts, std::int64_t(oparg));  // _PyDict_NewPresized
   for (std::uint32_t i = 0; i < oparg; ++i) {
     O* key = as<Tuple>(keys)->items()[i];
-    if (key->type != Type::kStr) fatal("BUILD_CONST_KEY_MAP: rclab's dicts take str keys only");
+    if (key->type != Type::kStr) not_modelled("BUILD_CONST_KEY_MAP: rclab's dicts take str keys only");
     dict_set(ts, d, as<Str>(key), sp[-std::int64_t(oparg) + i]);
   }
   decref_stack(ts, keys, t);
@@ -744,7 +744,7 @@ op_GET_ITER: {  // PyObject_GetIter
     case Type::kList: it = seq_iter_new(ts, iterable, Type::kListIter); break;
     case Type::kTuple: it = seq_iter_new(ts, iterable, Type::kTupleIter); break;
     case Type::kRange: it = range_iter_new(ts, as<Range>(iterable)); break;
-    default: fatal("TypeError: rclab iterates lists, tuples and ranges only");
+    default: not_modelled("TypeError: rclab iterates lists, tuples and ranges only");
   }
   decref_stack(ts, iterable, t);
   sp[-1] = it;
@@ -793,7 +793,7 @@ op_POP_JUMP_IF_TRUE: {
     ip = first_instr + oparg / 2;
     RCLAB_FAST_DISPATCH();
   }
-  fatal("POP_JUMP_IF_TRUE: only bools are modelled");
+  not_modelled("POP_JUMP_IF_TRUE: only bools are modelled");
 }
 op_MAKE_FUNCTION: {
   O* qualname = *--sp;
@@ -818,14 +818,14 @@ op_LOAD_CLOSURE: {
 }
 op_LOAD_DEREF: {
   O* value = as<Cell>(fastlocals[co->nlocals + std::int32_t(oparg)])->ref;
-  if (value == nullptr) fatal("NameError: free variable referenced before assignment");
+  if (value == nullptr) not_modelled("NameError: free variable referenced before assignment");
   incref_stack(ts, value, t);
   *sp++ = value;
   RCLAB_DISPATCH();
 }
 op_LOAD_BUILD_CLASS: {
   O* bc = dict_load(ts, f->builtins, ts.rt.intern_build_class, t);
-  if (bc == nullptr) fatal("NameError: __build_class__ not found");
+  if (bc == nullptr) not_modelled("NameError: __build_class__ not found");
   *sp++ = bc;
   RCLAB_DISPATCH();
 }
@@ -854,7 +854,7 @@ fast_block_end:
     if (v != nullptr) decref_stack(ts, v, t);
   }
   if (ts.use_tracing) [[unlikely]]
-    fatal("tracing is not modelled");
+    not_modelled("tracing is not modelled");
   ts.counters.rc += t;
   leave_recursive_call(ts);  // Py_LeaveRecursiveCall()
   f->executing = 0;
