@@ -94,6 +94,18 @@ int usage_error(const std::string& msg) {
   return kExitUsage;
 }
 
+// Several refusals, one per line (a workload file's violations).
+int usage_errors(const std::string& lines) {
+  std::size_t start = 0;
+  while (start <= lines.size()) {
+    const std::size_t nl = lines.find('\n', start);
+    usage_error(lines.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return kExitUsage;
+}
+
 std::string config_names() {
   std::string s;
   for (const auto& e : all_configs()) {
@@ -213,7 +225,9 @@ struct OneRunArgs {
   int threads = 1;
   int n = 30;             // fib's default; another workload's is its N
   bool n_given = false;   // --n was on the command line
-  std::string workload = "fib";
+  std::string workload = "fib";  // a built-in workload's name, or a file (PATH.py) until load_workload_file_of
+  std::string workload_path;     // the file's absolute path, once loaded; "" for a built-in workload
+  WorkloadFileOptions workload_file;  // --compiler, --workload-cache
   bool allow_long = false;
   // The declared settings given on the command line (all_settings()), by name.
   Settings settings;
@@ -243,6 +257,16 @@ void add_setting_options(CLI::App* cmd, SettingOptions& so) {
     CLI::Option* o = cmd->add_option(option_name(spec), v, help)->check(kWholeNumber)->check(CLI::Range(spec.min, spec.max));
     so.options.emplace_back(spec, o);
   }
+}
+
+// --compiler and --workload-cache: how a workload file (--workload PATH.py) is compiled.
+void add_workload_file_options(CLI::App* cmd, WorkloadFileOptions& o) {
+  cmd->add_option("--compiler", o.compilers,
+                  "With a workload file: the CPython that compiles it for the configuration's generation (3.6 for "
+                  "py36, 3.13 for py313; repeatable, the right one is picked; default: pyenv's, else pythonX.Y on PATH)");
+  cmd->add_option("--workload-cache", o.cache,
+                  "With a workload file: where compiled files are kept by the source's sha256 (default "
+                  "$RCLAB_CACHE/workloads, else ~/.cache/rclab/workloads)");
 }
 
 void collect_settings(const SettingOptions& so, Settings& out) {
@@ -286,6 +310,25 @@ std::string n_problem(int n, bool allow_long) {
     return "--n " + std::to_string(n) + " means " + std::to_string(fib_calls(n)) +
            " calls per thread (tens of seconds or more per thread); the limit is " + std::to_string(kDefaultMaxN) +
            ", pass --long to lift it";
+  return {};
+}
+
+std::string tools_dir();
+
+// --workload PATH.py: compiles the file for the configuration's generation
+// (experiments/workloads_embedded.h) and names the workload by its stem from
+// here on. "" or why not (lines); an unknown configuration is left to
+// one_run_problem. A dry run (the command-line fuzzer) starts no compiler.
+std::string load_workload_file_of(OneRunArgs& a) {
+  if (!is_workload_file(a.workload) || g_dry_run) return {};
+  const ConfigEntry* e = find_config(a.config);
+  if (e == nullptr || !e->refused.empty()) return {};
+  a.workload_file.tools_dir = tools_dir();
+  std::string name;
+  const std::string path = a.workload;
+  if (auto why = load_workload_file(path, {std::string(e->bytecode)}, a.workload_file, name); !why.empty()) return why;
+  a.workload = name;
+  a.workload_path = find_workload(name)->path;
   return {};
 }
 
@@ -427,6 +470,7 @@ struct SweepArgs {
   bool pin = false;
   bool allow_long = false;
   double timeout_s = 3600;
+  WorkloadFileOptions workload_file;  // --compiler, --workload-cache
 };
 
 std::string self_exe() {
@@ -534,6 +578,10 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
     }
     std::set<std::string> seen_w;
     for (const auto& w : s.workloads) {
+      if (is_workload_file(w)) {  // loaded below, once the configurations are known
+        if (!seen_w.insert(w).second) return usage_error("--workloads lists '" + w + "' twice");
+        continue;
+      }
       if (find_workload(w) == nullptr)
         return usage_error("--workloads: unknown workload '" + w + "' (known: " + workload_names() + ", or all)");
       if (!seen_w.insert(w).second) return usage_error("--workloads lists '" + w + "' twice");
@@ -595,6 +643,25 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
   s.allow_long = a.allow_long;
   s.timeout_s = a.timeout_s;
   if (g_dry_run) return 0;
+  // Workload files, compiled for every generation the configurations run
+  // (the newest when only peers run them: it gives the file's name and N).
+  s.workload_file = a.workload_file;
+  s.workload_file.tools_dir = tools_dir();
+  std::vector<std::string> generations;
+  for (const auto& c : s.configs)
+    if (const std::string_view g = find_config(c)->bytecode;
+        std::find(generations.begin(), generations.end(), g) == generations.end())
+      generations.emplace_back(g);
+  if (generations.empty()) generations.emplace_back(embedded_generations().back());
+  std::set<std::string> names;
+  for (auto& w : s.workloads) {
+    if (!is_workload_file(w)) continue;
+    std::string name;
+    if (auto why2 = load_workload_file(w, generations, s.workload_file, name); !why2.empty()) return usage_errors(why2);
+    if (find_workload(name) != nullptr && std::count(s.workloads.begin(), s.workloads.end(), name) > 0)
+      return usage_error("--workloads lists '" + name + "' twice (" + w + ")");
+    w = name;
+  }
   try {
     return run_sweep(s, self_exe());
   } catch (const std::exception& e) {
@@ -724,8 +791,10 @@ int rclab_main(int argc, char** argv, bool dry_run) {
                                            "work(n)'s argument: fib's n (0..40, up to 90 with --long; default 30), "
                                            "or another workload's iterations (default: its N)")
                            ->check(kWholeNumber);
-  run_cmd->add_option("--workload", run.workload, "What every thread runs: " + workload_names() + " (workloads/README.md)")
+  run_cmd->add_option("--workload", run.workload, "What every thread runs: " + workload_names() +
+                                                      " (workloads/README.md), or a file PATH.py (docs/own-workload.md)")
       ->capture_default_str();
+  add_workload_file_options(run_cmd, run.workload_file);
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of text");
   run_cmd->add_flag("--long", run.allow_long, "Allow --n above 40 (long runs)");
   run_cmd->add_flag("--pin", run.pin, "Pin worker i to the i-th CPU this process may use (mod their count)");
@@ -763,7 +832,10 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   sweep_cmd->add_flag("--no-ceiling", sw.no_ceiling, "Do not interleave the machine's ceiling (a share-nothing loop)");
   auto* sweep_n_opt = sweep_cmd->add_option("--n", sw.n, "fib argument (default: the preset's, else 30)")->check(kWholeNumber);
   sweep_cmd->add_option("--workloads", sw.workloads,
-                        "Comma-separated workloads, or all (" + workload_names() + "; default: the preset's, else fib)");
+                        "Comma-separated workloads, or all (" + workload_names() +
+                            "; default: the preset's, else fib); an item PATH.py is a workload file "
+                            "(docs/own-workload.md)");
+  add_workload_file_options(sweep_cmd, sw.workload_file);
   sweep_cmd->add_option("--scale", sw.scale,
                         "Each workload but fib runs its N times this (default: the preset's, else 1)")
       ->check(CLI::Range(0.001, 100.0));
@@ -800,7 +872,9 @@ int rclab_main(int argc, char** argv, bool dry_run) {
       ->capture_default_str();
   CLI::Option* trace_n = trace_cmd->add_option("--n", tr.n, "work(n)'s argument (fib: 0..40, default 25; another workload: its N)")
                              ->check(kWholeNumber);
-  trace_cmd->add_option("--workload", tr.workload, "What every thread runs: " + workload_names())->capture_default_str();
+  trace_cmd->add_option("--workload", tr.workload, "What every thread runs: " + workload_names() + ", or a file PATH.py")
+      ->capture_default_str();
+  add_workload_file_options(trace_cmd, tr.workload_file);
   trace_cmd->add_option("-o,--out", tr.out, "Chrome Trace Event JSON (Perfetto, chrome://tracing, VizTracer)")
       ->required();
   trace_cmd->add_option("--beazley", tr.beazley, "Also write Beazley's text format: thread ticks tick_count EVENT time");
@@ -894,11 +968,13 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   }
   if (app.got_subcommand("run")) {
     collect_settings(run_settings, run.settings);
+    if (auto why = load_workload_file_of(run); !why.empty()) return usage_errors(why);
     settle_n(run, run_n->count() > 0);
     return cmd_run(run);
   }
   if (app.got_subcommand("trace")) {
     collect_settings(trace_settings, tr.settings);
+    if (auto why = load_workload_file_of(tr); !why.empty()) return usage_errors(why);
     settle_n(tr, trace_n->count() > 0);
     return cmd_trace(tr);
   }

@@ -77,6 +77,7 @@ nlohmann::json to_json(const RunRecord& r) {
   j["workload"] = r.workload;
   j["workload_code_sha256"] = r.workload_code_sha256;
   j["workload_source_sha256"] = r.workload_source_sha256;
+  if (!r.workload_path.empty()) j["workload_path"] = r.workload_path;
   j["wall_s"] = r.wall_s;
   j["cpu_s"] = r.cpu_s();
   j["cpu_user_s"] = r.cpu_user_s;

@@ -39,8 +39,9 @@ struct RunRecord {
   int threads = 0;
   int n = 0;
   std::string workload;                // what every thread ran (workloads/NAME.py)
-  std::string workload_code_sha256;    // of the 3.6 marshal bytes the model ran
-  std::string workload_source_sha256;  // of workloads/NAME.py
+  std::string workload_code_sha256;    // of the marshal bytes the model ran (its generation's)
+  std::string workload_source_sha256;  // of workloads/NAME.py, or of the workload file
+  std::string workload_path;           // a workload file's absolute path; "" for a built-in workload
   double wall_s = 0;
   double cpu_user_s = 0;
   double cpu_sys_s = 0;

@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/child.h"
 #include "experiments/host.h"
 #include "experiments/machine.h"
 #include "experiments/schema.h"
@@ -92,142 +93,6 @@ std::vector<std::string> py313t_configs() {
   return v;
 }
 
-// ---------------------------------------------------------------------------
-// Stopping: SIGINT and SIGTERM set a flag; the sweep checks it between
-// points and while waiting on a child, kills the child, keeps what is done.
-
-std::atomic<int> g_stop_signal{0};
-
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR so we notice at once
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-// ---------------------------------------------------------------------------
-// One child process: `rclab run ... --json`, its stdout and stderr captured.
-
-struct Child {
-  int wait_status = 0;
-  bool timed_out = false;
-  bool stopped = false;  // the sweep was interrupted while it ran
-  bool started = true;   // false: the executable could not be started at all
-  double cpu_s = 0;      // the child's own CPU (wait4's rusage)
-  std::string out, err;
-};
-
-// Runs `exe args...` with `env` added to this process's environment,
-// capturing stdout and stderr; kills it at the timeout or on SIGINT/SIGTERM.
-Child run_child(const std::string& exe, const std::vector<std::string>& args, double timeout_s,
-                const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(err));
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(exe.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  // The environment: ours, with the additions replacing same-named entries.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const std::string name = entry.substr(0, entry.find('='));
-    bool replaced = false;
-    for (const auto& [k, v] : env) replaced = replaced || k == name;
-    if (!replaced) env_strings.push_back(entry);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  Child c;
-  if (rc != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    c.started = false;
-    c.err = "cannot start " + exe + ": " + std::strerror(rc);
-    return c;
-  }
-
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&c.out, &c.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    if (g_stop_signal.load() != 0) {
-      c.stopped = true;
-      break;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      c.timed_out = true;
-      break;
-    }
-    const int ready = ::poll(fds, 2, int(std::min<long>(left.count(), 200)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;  // timeout or a signal: revents are stale, re-check the flag and the deadline
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, std::size_t(n));
-      } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  if (c.stopped || c.timed_out) ::kill(pid, SIGKILL);
-  for (auto& p : fds)
-    if (p.fd >= 0) ::close(p.fd);
-  rusage ru{};
-  while (::wait4(pid, &c.wait_status, 0, &ru) < 0 && errno == EINTR) {
-  }
-  c.cpu_s = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-  // Ctrl-C reaches the whole process group: if the child died while we were
-  // being interrupted, its point did not finish; it was not a failure.
-  if (g_stop_signal.load() != 0 && !(WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0)) c.stopped = true;
-  return c;
-}
-
-std::string last_line(const std::string& s) {
-  std::size_t end = s.find_last_not_of("\n ");
-  if (end == std::string::npos) return {};
-  std::size_t start = s.rfind('\n', end);
-  return s.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
-}
-
-std::string describe_status(const Child& c) {
-  if (!c.started) return c.err;
-  if (c.timed_out) return "timed out (killed)";
-  if (WIFSIGNALED(c.wait_status)) {
-    const int sig = WTERMSIG(c.wait_status);
-    return std::string("killed by signal ") + std::to_string(sig) + " (" + sigabbrev_np(sig) + ")";
-  }
-  return "exit status " + std::to_string(WEXITSTATUS(c.wait_status));
-}
-
 std::string hms(double s) {
   const long t = long(s + 0.5);
   char buf[32];
@@ -288,6 +153,10 @@ nlohmann::json prototype(const Cell& c, const SweepSpec& spec, const std::string
     const EmbeddedCode* code = find_workload(c.workload)->code(e->bytecode);
     r["workload_code_sha256"] = code != nullptr ? std::string(code->sha256) : std::string();
   }
+  // A model run names the source its marshal came from; a peer the file it
+  // ran (peer_fib.py runs fib without one).
+  if (c.kind == Kind::kModel || (c.kind == Kind::kPeer && c.workload != "fib"))
+    r["workload_source_sha256"] = find_workload(c.workload)->source_sha256;
   return r;
 }
 
@@ -471,7 +340,10 @@ std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::s
     std::vector<std::string> a = {spec.tools_dir + "/peer/peer_fib.py", "--name", c.config, "--threads", t,
                                   "--n", std::to_string(c.n)};
     // fib is peer_fib.py's own; another workload runs from its source.
-    if (c.workload != "fib") a.insert(a.end(), {"--workload", spec.workloads_dir + "/" + c.workload + ".py"});
+    if (const char* path = find_workload(c.workload)->path; path != nullptr)
+      a.insert(a.end(), {"--workload", path});
+    else if (c.workload != "fib")
+      a.insert(a.end(), {"--workload", spec.workloads_dir + "/" + c.workload + ".py"});
     if (!c.peer->base.empty()) a.insert(a.end(), {"--base", c.peer->base});
     if (spec.allow_long) a.push_back("--long");
     return a;
@@ -479,6 +351,11 @@ std::vector<std::string> child_args(const Cell& c, const SweepSpec& spec, std::s
   exe = self;
   std::vector<std::string> a = {"run",        "--config", c.config, "--workload", c.workload, "--threads", t,
                                 "--n",        std::to_string(c.n),  "--json"};
+  if (const char* path = find_workload(c.workload)->path; path != nullptr) {
+    a[4] = path;  // the file, which the child compiles again (a cache hit)
+    for (const auto& comp : spec.workload_file.compilers) a.insert(a.end(), {"--compiler", comp});
+    if (!spec.workload_file.cache.empty()) a.insert(a.end(), {"--workload-cache", spec.workload_file.cache});
+  }
   if (spec.pin) a.push_back("--pin");
   if (spec.allow_long) a.push_back("--long");
   return a;
@@ -761,16 +638,16 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
                    c.workload.empty() ? "" : " on ", c.workload.c_str(), c.threads,
                    c.recorded, ok ? "" : (": FAILED, " + rec["failure"].get<std::string>()).c_str(), tty ? "" : "\n");
       std::fflush(stderr);
-      if (g_stop_signal.load() != 0) break;
+      if (stop_signal() != 0) break;
     }
-    if (g_stop_signal.load() != 0) break;
+    if (stop_signal() != 0) break;
   }
   if (tty) std::fputc('\n', stderr);
 
-  if (g_stop_signal.load() != 0) {
+  if (stop_signal() != 0) {
     std::fprintf(stderr, "rclab sweep: interrupted (%s); %d runs are in %s — rerun with --resume to finish\n",
-                 sigabbrev_np(g_stop_signal.load()), finished + resumed, spec.out.c_str());
-    return 128 + g_stop_signal.load();
+                 sigabbrev_np(stop_signal()), finished + resumed, spec.out.c_str());
+    return 128 + stop_signal();
   }
   int unconverged = 0;
   for (const auto& c : cells)

@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "experiments/workloads_embedded.h"
+
 #include <nlohmann/json.hpp>
 
 namespace rclab::experiments {
@@ -68,6 +70,10 @@ struct SweepSpec {
   double timeout_s = 3600;  // per run
   std::string tools_dir;    // where tools/peer/peer_fib.py is (peers only)
   std::string workloads_dir;  // where workloads/*.py are (peers of a workload other than fib)
+  // How the workload files among `workloads` (loaded already, named by their
+  // stems) were compiled: every model run compiles the same file again,
+  // from the cache, with these.
+  WorkloadFileOptions workload_file;
 };
 
 struct Preset {

@@ -82,6 +82,7 @@ RunRecord run_workload(const RunParams& p) {
   r.workload = wl->name;
   r.workload_code_sha256 = workload_code<Cfg>(*wl).sha256;
   r.workload_source_sha256 = wl->source_sha256;
+  if (wl->path != nullptr) r.workload_path = wl->path;
   r.expected = call_expect(rt, installed, p.n);
   // Set-up's frames may be freed by the commit thread (buffered counting):
   // what it has done so far is set-up's, not the workers'.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generates a generation's opcode header from its opcodes.json, the one list
 of what that interpreter generation runs (runtime/CMakeLists.txt runs this at
-configure time; tools/dev/compile_workloads.py reads the same file).
+configure time; tools/compile_workloads.py reads the same file).
 
     gen_opcodes.py runtime/GEN/opcodes.json OUT.h NAMESPACE
 

@@ -153,13 +153,13 @@ CONDITIONS = [
               "`pyenv prefix 3.6.15`/bin/python3.6, else $PYENV_ROOT/versions/3.6.15/bin/python3.6 (PYENV_ROOT "
               "defaults to ~/.pyenv), an executable file",
               "install pyenv and run `pyenv install 3.6.15`",
-              ["instr_per_call_test", "workloads_generator_test"], _python36),
+              ["instr_per_call_test", "workloads_generator_test", "workload_file_test"], _python36),
     Condition("cpython-3.13", "a real CPython 3.13, the interpreter the py313 generation is built after",
               "pyenv's 3.13.0 (`pyenv prefix 3.13.0`/bin/python3.13, else $PYENV_ROOT/versions/3.13.0/bin/python3.13), "
               "else the 3.13.15 scripts/peers.sh builds (${RCLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rclab}"
               "/peers/cpython-3.13.15/bin/python3.13), an executable file; the first found is used",
               "run `pyenv install 3.13.0`, or scripts/peers.sh (it builds 3.13.15)",
-              ["workloads_generator_py313_test"], _python313),
+              ["workloads_generator_py313_test", "workload_file_test"], _python313),
     Condition("valgrind", "valgrind's callgrind, to count instructions per call",
               "`valgrind` on PATH", "scripts/install-deps.sh installs it (Debian's valgrind)",
               ["instr_per_call_test", "instr_per_iteration_test"], _which("valgrind")),

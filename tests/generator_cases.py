@@ -1,4 +1,4 @@
-"""What tools/dev/compile_workloads.py must do for every interpreter
+"""What tools/compile_workloads.py must do for every interpreter
 generation, written once: the cases workloads_generator_test.py (py36, with
 3.6.15) and workloads_generator_py313_test.py (py313, with a 3.13) share.
 
@@ -19,7 +19,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-GENERATOR = os.path.join(ROOT, "tools", "dev", "compile_workloads.py")
+GENERATOR = os.path.join(ROOT, "tools", "compile_workloads.py")
 TIMEOUT = 300
 
 
@@ -116,7 +116,7 @@ class GeneratorCases:
         rc, lines = self.bad("def work(n)\n")
         self.assertEqual(rc, 2)
         self.assertEqual(len(lines), 1, lines)
-        self.assertIn("workloads/bad.py: does not compile: SyntaxError", lines[0])
+        self.assertIn("workloads/bad.py: does not compile: line 1: SyntaxError", lines[0])
 
     def test_check_names_stale_missing_and_extra_files(self):
         out = os.path.join(self.tmp, "compiled")

@@ -364,7 +364,7 @@ class PointKey(unittest.TestCase):
     def test_schema_spec_is_the_interface(self):
         self.assertEqual([e["field"] for e in rclab_records.point_key_spec()],
                          ["kind", "config", "policies", "settings", "n", "threads", "build/id", "workload",
-                          "workload_code_sha256", "machine/host_id"])
+                          "workload_code_sha256", "workload_source_sha256", "machine/host_id"])
 
     def test_missing_host_id_is_unknown(self):
         rec = self.record()

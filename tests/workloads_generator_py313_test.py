@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""tools/dev/compile_workloads.py --generation py313 with a real CPython 3.13:
+"""tools/compile_workloads.py --generation py313 with a real CPython 3.13:
 `--check` finds the committed workloads/compiled/py313/ current with every
 3.13 present (pyenv's 3.13.0 and the built 3.13.15 write the same bytes);
 two runs write byte-identical files (and the committed bytes); files outside
@@ -67,7 +67,7 @@ class Generator313(GeneratorCases, unittest.TestCase):
 
     PYTHON = PY313
     GENERATION = "py313"
-    COMMAND = "$(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py --generation py313"
+    COMMAND = "$(pyenv prefix 3.13.0)/bin/python3.13 tools/compile_workloads.py --generation py313"
 
     def test_check_says_current_with_every_3_13(self):
         """The committed bytes are what each 3.13 here writes: pyenv's 3.13.0

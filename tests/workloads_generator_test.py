@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""tools/dev/compile_workloads.py's py36 generation (the default) with pyenv's
+"""tools/compile_workloads.py's py36 generation (the default) with pyenv's
 CPython 3.6.15: `--check` finds the committed workloads/compiled/py36/
 current; two runs (one with the default generation, one with `--generation
 py36`) write byte-identical files (and the committed bytes); files outside
@@ -33,7 +33,7 @@ class Generator(GeneratorCases, unittest.TestCase):
 
     PYTHON = PY36
     GENERATION = "py36"
-    COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py --generation py36"
+    COMMAND = "$(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py --generation py36"
 
     def test_check_says_current(self):
         rc, out, err = run([PY36, GENERATOR, "--check"])

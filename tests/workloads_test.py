@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WORKLOADS = os.path.join(ROOT, "workloads")
 COMPILED = os.path.join(WORKLOADS, "compiled")
-GENERATOR = os.path.join(ROOT, "tools", "dev", "compile_workloads.py")
+GENERATOR = os.path.join(ROOT, "tools", "compile_workloads.py")
 PEER_FIB = os.path.join(ROOT, "tools", "peer", "peer_fib.py")
 SYSTEM = "/usr/bin/python3"
 PYENV = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
@@ -135,7 +135,7 @@ class Manifest(unittest.TestCase):
             with self.subTest(generation=gen):
                 self.assertEqual(m["generation"], gen)
                 self.assertEqual(m["python"], spec["python"])
-                self.assertTrue(m["command"].endswith(" tools/dev/compile_workloads.py --generation " + gen),
+                self.assertTrue(m["command"].endswith(" tools/compile_workloads.py --generation " + gen),
                                 m["command"])
                 self.assertTrue(m["python_version"].startswith(spec["python"] + "."), m["python_version"])
                 self.assertEqual(m["marshal_version"], 4)
@@ -149,11 +149,11 @@ class Manifest(unittest.TestCase):
                     self.assertTrue(src.startswith("# "), "a # comment header, not a docstring")
         py36 = self.manifests["py36"]
         self.assertEqual(py36["command"],
-                         "$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py --generation py36")
+                         "$(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py --generation py36")
         self.assertEqual(py36["magic"], "330d0d0a")  # 3.6's bytecode (3379)
         py313 = self.manifests["py313"]
         self.assertEqual(py313["command"],
-                         "$(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py --generation py313")
+                         "$(pyenv prefix 3.13.0)/bin/python3.13 tools/compile_workloads.py --generation py313")
         self.assertEqual(py313["magic"], "f30d0d0a")  # 3.13's bytecode (3571)
 
     def test_generator_refuses_other_interpreters(self):

@@ -1,14 +1,18 @@
 # -*- coding: utf-8 -*-
 """Compiles workloads/*.py with a real CPython into the marshal files rclab loads, per generation.
 
-    PYTHON tools/dev/compile_workloads.py [--generation GEN] [--check] [--out DIR] [--workloads-dir DIR]
+    PYTHON tools/compile_workloads.py [--generation GEN] [--check] [--out DIR] [--workloads-dir DIR]
+    python3 tools/compile_workloads.py --generation GEN --file PATH.py [--cache DIR] [--compiler PY]...
+
+The second form is what `rclab run|sweep --workload PATH.py` runs (file
+mode, below); the first regenerates the committed workloads/compiled/.
 
 A generation is one interpreter rclab models and the CPython whose bytecode
 it runs: each is a folder runtime/GEN/ with its opcodes.json (its
 "generation" and "python", major.minor), and that file is the one list of
 generations (py36: 3.6, the default; py313: 3.13). Run it with that CPython
-itself, e.g. `$(pyenv prefix 3.6.15)/bin/python3.6 tools/dev/compile_workloads.py`
-or `$(pyenv prefix 3.13.0)/bin/python3.13 tools/dev/compile_workloads.py
+itself, e.g. `$(pyenv prefix 3.6.15)/bin/python3.6 tools/compile_workloads.py`
+or `$(pyenv prefix 3.13.0)/bin/python3.13 tools/compile_workloads.py
 --generation py313`; any other interpreter is refused with exit 2 and one
 line, and so is one whose bytecode magic is not the generation's (when
 opcodes.json names one). For every NAME.py in the workloads folder:
@@ -54,6 +58,25 @@ strings above all (a workload's name `n` is the same object as any other
 child program, makes those counts the same on every run and every machine
 with a stock CPython of that version.
 
+File mode (--file): one workload file outside the tree, compiled for one
+generation and cached. Any Python may start it: it finds the generation's
+CPython (the --compiler given of that major.minor; else pyenv's newest
+X.Y.Z of it; else pythonX.Y on PATH) and runs itself again under it. The
+file is refused, one line each and exit 2, for what the committed
+workloads are refused for, and also when its stem is not a lowercase
+identifier, or when work(k) != expect(k) for k in 0..3 on that real CPython
+(the module run as the peer runner runs it, tools/peer/peer_fib.py's
+load_workload, with the host's names). The code is compiled as
+"workloads/NAME.py", as the committed ones are, so a file compiles to the
+same bytes wherever it lives. Accepted, the marshal goes to
+CACHE/GEN/NAME-SOURCESHA256.marshal with a .json beside it (default CACHE:
+$RCLAB_CACHE/workloads, else ~/.cache/rclab/workloads), and stdout gets one
+JSON object: name, path (absolute), generation, python_version,
+source_sha256, marshal (the cached file), marshal_sha256, N,
+crosses_threads, cached (whether it came from the cache). A cached entry is
+used when its marshal still has its sha256; the model checks the bytes
+again when it loads them.
+
 This file parses on Python 2.7 and 3.x so that the refusal is one line
 everywhere (no f-strings).
 """
@@ -70,7 +93,13 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The peer runner's module: its command-line parser (bad arguments: one line,
+# exit 2) and its loader, which runs a workload as a peer does (file mode's
+# expect check). Both parse on 2.7 and 3.x, as this file does.
+sys.path.insert(0, os.path.join(ROOT, "tools", "peer"))
+import peer_fib  # noqa: E402
+from peer_fib import ArgumentError, Parser  # noqa: E402
 WORKLOADS = os.path.join(ROOT, "workloads")
 RUNTIME = os.path.join(ROOT, "runtime")
 MANIFEST = "MANIFEST.json"
@@ -81,7 +110,7 @@ INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
                 "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
 HOST_NAMES = frozenset(["range", "object", "len", "Queue",
                         "__name__"])          # a class body reads __name__ for __module__
-INT64 = (-(1 << 63), (1 << 63) - 1)
+INT64 = (-((1 << 63) - 1), (1 << 63) - 1)   # runtime/marshal_reader.h: |x| <= INT64_MAX
 
 
 class Generation(object):
@@ -105,7 +134,7 @@ class Generation(object):
         self.function_attribute = frozenset(spec.get("set_function_attribute_modelled", []))
         self.has_caches = "caches" in spec
         interpreter = INTERPRETERS.get(self.python, "python" + self.python)
-        self.command = "%s tools/dev/compile_workloads.py --generation %s" % (interpreter, name)
+        self.command = "%s tools/compile_workloads.py --generation %s" % (interpreter, name)
 
 
 def generations():
@@ -302,14 +331,19 @@ def check_code(display, module_code, gen):
     return problems, n_value
 
 
-def compile_one(path, display):
-    """marshal bytes of `path` compiled by a fresh process of this interpreter."""
+def compile_one(path, display, shown=None):
+    """marshal bytes of `path` compiled by a fresh process of this
+    interpreter, as the file `display` (its co_filename); a refusal names
+    `shown` (default: display) and the line the compiler names."""
+    import re
     p = subprocess.Popen([sys.executable, "-I", "-S", "-c", CHILD, path, display],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
     if p.returncode != 0:
         lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise Refused("%s: does not compile: %s" % (display, lines[-1] if lines else "exit %d" % p.returncode))
+        where = [m.group(1) for m in (re.search(r'^  File ".*", line (\d+)', l) for l in lines) if m]
+        raise Refused("%s: does not compile: %s%s" % (shown or display, "line %s: " % where[-1] if where else "",
+                                                     lines[-1] if lines else "exit %d" % p.returncode))
     return out
 
 
@@ -360,14 +394,21 @@ def build(workloads_dir, gen):
 
 
 def write(out_dir, outputs):
-    if not os.path.isdir(out_dir):
-        os.makedirs(out_dir)
     for fname in sorted(outputs):
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(outputs[fname])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, os.path.join(out_dir, fname))
+        write_atomic(os.path.join(out_dir, fname), outputs[fname])
+
+
+def write_atomic(path, data):
+    """`data` into `path` through a temporary file beside it and a rename:
+    a reader sees the old file or the new one, never half of one."""
+    d = os.path.dirname(path)
+    if not os.path.isdir(d):
+        os.makedirs(d)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
 
 
 def manifest_for_check(data):
@@ -406,15 +447,6 @@ def check(out_dir, outputs):
     return stale
 
 
-class ArgumentError(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise ArgumentError(message)
-
-
 def refuse_interpreter(gen):
     """The one line refusing this interpreter for `gen`, or None."""
     if tuple(sys.version_info[:len(gen.version)]) != gen.version:
@@ -431,6 +463,157 @@ def refuse_interpreter(gen):
     return None
 
 
+# ---- file mode (--file) ------------------------------------------------------
+
+NAME_PATTERN = "^[a-z][a-z0-9_]*$"   # the record schema's "workload" pattern
+EXPECT_KS = (0, 1, 2, 3)             # work(k) == expect(k) is checked for these
+VERSION_PROBE = "import sys; sys.stdout.write('%d.%d' % sys.version_info[:2])"
+
+
+def default_cache():
+    base = os.environ.get("RCLAB_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "rclab")
+    return os.path.join(base, "workloads")
+
+
+def probe_version(python):
+    """'X.Y' of the interpreter at `python`; Refused (one line) when it is
+    missing, not executable or not a Python."""
+    if not os.path.exists(python):
+        raise Refused("--compiler %s: no such file" % python)
+    if os.path.isdir(python) or not os.access(python, os.X_OK):
+        raise Refused("--compiler %s: not an executable file" % python)
+    try:
+        p = subprocess.Popen([python, "-I", "-S", "-c", VERSION_PROBE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        out, _ = p.communicate()
+    except OSError as e:
+        raise Refused("--compiler %s: cannot run: %s" % (python, e.strerror or e))
+    version = out.decode("ascii", "replace").strip()
+    if p.returncode != 0 or not version.replace(".", "").isdigit():
+        raise Refused("--compiler %s: does not run as a CPython (%s)"
+                      % (python, "exit %d" % p.returncode if p.returncode else "printed %r" % version[:40]))
+    return version
+
+
+def pyenv_compiler(gen):
+    """pyenv's newest CPython X.Y.Z of the generation's X.Y, or None."""
+    import re
+    root = os.environ.get("PYENV_ROOT") or os.path.join(os.path.expanduser("~"), ".pyenv")
+    best = None
+    for d in glob.glob(os.path.join(root, "versions", "*")):
+        m = re.match(r"^(\d+)\.(\d+)\.(\d+)$", os.path.basename(d))   # not 3.13t, not 3.13-dev
+        if not m or (int(m.group(1)), int(m.group(2))) != gen.version:
+            continue
+        python = os.path.join(d, "bin", "python" + gen.python)
+        if os.access(python, os.X_OK) and (best is None or int(m.group(3)) > best[0]):
+            best = (int(m.group(3)), python)
+    return best[1] if best else None
+
+
+def find_compiler(gen, given):
+    """The CPython that compiles for `gen`: one of `given` (--compiler) of its
+    major.minor, else pyenv's, else pythonX.Y on PATH. Refused, one line,
+    when there is none."""
+    if given:
+        seen = []
+        for python in given:
+            version = probe_version(python)
+            if version == gen.python:
+                return python
+            seen.append("%s is %s" % (python, version))
+        raise Refused("--compiler: generation %s needs CPython %s (rclab's %s interpreter runs %s's bytecode); "
+                      "%s" % (gen.name, gen.python, gen.name, gen.python, ", ".join(seen)))
+    found = pyenv_compiler(gen)
+    if found is None:
+        for d in os.environ.get("PATH", "").split(os.pathsep):
+            candidate = os.path.join(d, "python" + gen.python)
+            if d and os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+                found = candidate
+                break
+    if found is None:
+        raise Refused("no CPython %s found for generation %s (not in pyenv, no python%s on PATH): "
+                      "pyenv install %s.x, or give --compiler PATH" % (gen.python, gen.name, gen.python, gen.python))
+    return found
+
+
+def check_expect(path, display):
+    """Runs the module on this CPython as the peer runner does and checks
+    work(k) == expect(k) for small k. Refused, one line, when they differ."""
+    try:
+        module = peer_fib.load_workload(path)[0]
+    except peer_fib.ArgumentError as e:
+        raise Refused("%s: %s" % (display, str(e).split(": ", 2)[-1]))
+    for k in EXPECT_KS:
+        got = []
+        for fn in ("work", "expect"):
+            try:
+                got.append(module[fn](k))
+            except Exception as e:
+                raise Refused("%s: %s(%d) raised %s: %s on %s" % (display, fn, k, type(e).__name__,
+                                                                 str(e).replace("\n", " "), sys.version.split()[0]))
+        if got[0] != got[1] or type(got[0]) is not int:
+            raise Refused("%s: work(%d) returned %r, expect(%d) %r, on CPython %s: they must agree (an int)"
+                          % (display, k, got[0], k, got[1], sys.version.split()[0]))
+    return bool(module.get("CROSSES_THREADS") is True)
+
+
+def compile_file(gen, path, cache):
+    """File mode under the generation's own CPython: the entry (a dict),
+    from the cache or compiled, checked and cached now."""
+    import re
+    display = path
+    try:
+        with open(path, "rb") as f:
+            src = f.read()
+    except (IOError, OSError) as e:
+        raise Refused("%s: cannot read: %s" % (display, e.strerror or e))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if not path.endswith(".py") or not re.match(NAME_PATTERN, stem):
+        raise Refused("%s: a workload file is NAME.py with NAME a lowercase identifier (%s), the workload's "
+                      "name in the records" % (display, NAME_PATTERN))
+    source_sha = sha256(src)
+    base = os.path.join(cache, gen.name, "%s-%s" % (stem, source_sha))
+    try:
+        with open(base + ".json") as f:
+            entry = json.load(f)
+        with open(base + ".marshal", "rb") as f:
+            if sha256(f.read()) == entry["marshal_sha256"]:
+                entry.update({"path": os.path.abspath(path), "cached": True})
+                return entry
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        pass  # absent or damaged: compiled again below
+    data = compile_one(path, "workloads/%s.py" % stem, display)
+    problems, n_value = check_code(display, marshal.loads(data), gen)
+    if problems:
+        raise Refused("\n".join(problems))
+    crosses = check_expect(path, display)
+    entry = {"name": stem, "path": os.path.abspath(path), "generation": gen.name,
+             "python_version": sys.version.split()[0], "source_sha256": source_sha,
+             "marshal": base + ".marshal", "marshal_sha256": sha256(data), "N": n_value,
+             "crosses_threads": crosses}
+    write_atomic(base + ".marshal", data)
+    write_atomic(base + ".json", (json.dumps(entry, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    entry["cached"] = False
+    return entry
+
+
+def file_mode(args, gen):
+    """--file: finds the compiler and runs this file again under it (unless
+    this is it), which compiles, checks and prints the entry."""
+    cache = os.path.abspath(args.cache or default_cache())
+    if not args.as_compiler:
+        compiler = find_compiler(gen, args.compiler or [])
+        cmd = [compiler, "-I", "-S", os.path.abspath(__file__), "--generation", gen.name, "--file",
+               args.file, "--cache", cache, "--as-compiler"]
+        return subprocess.call(cmd)   # its stdout and stderr are ours
+    refusal = refuse_interpreter(gen)
+    if refusal:
+        raise Refused(refusal.split(": ", 1)[1])
+    entry = compile_file(gen, args.file, cache)
+    sys.stdout.write(json.dumps(entry, sort_keys=True) + "\n")
+    return 0
+
+
 def main(argv):
     known = [name for name, _ in generations()]
     try:
@@ -442,6 +625,13 @@ def main(argv):
                         help="compile to a temporary folder; exit 1 naming each stale or missing file")
         ap.add_argument("--out", help="default workloads/compiled/GEN")
         ap.add_argument("--workloads-dir", default=WORKLOADS)
+        ap.add_argument("--file", help="file mode: compile this one workload file, check it and cache it")
+        ap.add_argument("--cache", help="file mode: the cache folder (default $RCLAB_CACHE/workloads, "
+                        "else ~/.cache/rclab/workloads)")
+        ap.add_argument("--compiler", action="append",
+                        help="file mode: a CPython to compile with (repeatable; the one of the generation's "
+                        "major.minor is used; default: pyenv's, else pythonX.Y on PATH)")
+        ap.add_argument("--as-compiler", action="store_true", help=argparse.SUPPRESS)
         args = ap.parse_args(argv)
         if args.generation not in known:
             raise ArgumentError("no generation %r (runtime/*/opcodes.json has %s)"
@@ -450,6 +640,13 @@ def main(argv):
         sys.stderr.write("compile_workloads.py: %s\n" % str(e).replace("\n", " "))
         return 2
     gen = load_generation(args.generation)
+    if args.file is not None:
+        try:
+            return file_mode(args, gen)
+        except Refused as e:
+            for line in str(e).splitlines():
+                sys.stderr.write("compile_workloads.py: %s\n" % line)
+            return 2
     refusal = refuse_interpreter(gen)
     if refusal:
         sys.stderr.write(refusal + "\n")

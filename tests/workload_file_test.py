@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""`rclab run|sweep --workload PATH.py`: a workload file written outside the
+tree runs on py36 and py313 with no rebuild, compiled by each generation's
+real CPython (tools/compile_workloads.py's file mode) and cached by its
+source's sha256; its records name the file and both hashes; a sweep resumes
+it only on the same bytes and runs it on a real interpreter too; and every
+bad file or compiler is refused before anything runs, one line, exit 2.
+
+Needs pyenv's 3.6.15 and a real 3.13 (tests/conditions.py), which compile
+the file; skipped as a whole without them. Nothing here is timed.
+
+    /usr/bin/python3 tests/workload_file_test.py [RCLAB_BINARY]
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import conditions
+import pyrunner
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOL = os.path.join(ROOT, "tools", "compile_workloads.py")
+PY36 = conditions.get("cpython-3.6.15").value
+PY313 = conditions.get("cpython-3.13").value
+TIMEOUT = 300
+
+# Runs unchanged on 2.7, 3.6 and 3.13, inside both generations' subsets.
+MINE = """# A user's own pattern: a module-level tuple and list every thread reads.
+SHARED = (1, 2, 3)
+ITEMS = [5, 7]
+N = 2000
+
+
+def work(n):
+    t = 0
+    for i in range(n):
+        t += SHARED[1]
+        t += ITEMS[-1] - ITEMS[0]
+    return t
+
+
+def expect(n):
+    return n + n + n + n
+"""
+
+def sha256_of(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT, **kw)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+@conditions.needs("cpython-3.6.15", "cpython-3.13")
+class WorkloadFile(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="rclab-own-workload-")
+        self.cache = os.path.join(self.dir, "cache")
+        self.rclab = conditions.rclab_bin()
+        self.compilers = ["--compiler", PY36, "--compiler", PY313, "--workload-cache", self.cache]
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def rclab_run(self, config, path, *extra):
+        return run([self.rclab, "run", "--config", config, "--workload", path, "--threads", "2", "--json"]
+                   + self.compilers + list(extra))
+
+    def test_own_file_runs_on_both_generations_without_a_rebuild(self):
+        path = self.write("mine.py", MINE)
+        src_sha = sha256_of(MINE.encode())
+        codes = {}
+        for config in ("gil", "py313", "py313t"):
+            with self.subTest(config=config):
+                rc, out, err = self.rclab_run(config, path)
+                self.assertEqual(rc, 0, err)
+                r = json.loads(out)
+                self.assertEqual(r["workload"], "mine")
+                self.assertEqual(r["workload_path"], path)
+                self.assertEqual(r["workload_source_sha256"], src_sha)
+                self.assertEqual(r["n"], 2000)
+                self.assertTrue(r["result_ok"])
+                self.assertEqual((r["result"], r["expected"]), (8000, 8000))
+                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+                codes[config] = r["workload_code_sha256"]
+        # One marshal per generation, cached under the source's sha256, and
+        # what each run ran.
+        for gen, config in (("py36", "gil"), ("py313", "py313")):
+            cached = os.path.join(self.cache, gen, "mine-%s.marshal" % src_sha)
+            with open(cached, "rb") as f:
+                self.assertEqual(sha256_of(f.read()), codes[config], gen)
+        self.assertEqual(codes["py313"], codes["py313t"])
+        self.assertNotEqual(codes["gil"], codes["py313"])
+        # Again: from the cache, the marshal untouched.
+        stamp = os.stat(os.path.join(self.cache, "py313", "mine-%s.marshal" % src_sha)).st_mtime_ns
+        rc, out, err = run(["/usr/bin/python3", TOOL, "--generation", "py313", "--file", path, "--cache", self.cache])
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(json.loads(out)["cached"])
+        self.assertEqual(os.stat(os.path.join(self.cache, "py313", "mine-%s.marshal" % src_sha)).st_mtime_ns, stamp)
+
+    def test_a_built_in_workload_compiles_to_the_committed_bytes(self):
+        """File mode and the committed workloads/compiled/ are one compiler:
+        the same file gives the same bytes wherever it lives."""
+        for gen, python in (("py36", PY36), ("py313", PY313)):
+            with open(os.path.join(ROOT, "workloads", "compiled", gen, "MANIFEST.json")) as f:
+                manifest = {w["name"]: w for w in json.load(f)["workloads"]}
+            copy = os.path.join(self.dir, "queue.py")
+            shutil.copy(os.path.join(ROOT, "workloads", "queue.py"), copy)
+            rc, out, err = run(["/usr/bin/python3", TOOL, "--generation", gen, "--file", copy, "--cache", self.cache,
+                                "--compiler", python])
+            self.assertEqual(rc, 0, err)
+            entry = json.loads(out)
+            self.assertEqual(entry["marshal_sha256"], manifest["queue"]["marshal_sha256"], gen)
+            self.assertTrue(entry["crosses_threads"])
+            self.assertEqual(entry["N"], manifest["queue"]["N"])
+
+    def test_refusals_are_one_line_and_exit_2_before_anything_runs(self):
+        ok = self.write("fine.py", MINE)
+        os.mkdir(os.path.join(self.dir, "folder.py"))
+        cases = [
+            ("a syntax error", self.write("syntax.py", "N = 3\ndef work(n)\n    return n\n"), [],
+             "syntax.py: does not compile: line 2: SyntaxError"),
+            ("an opcode outside the subset", self.write(
+                "deleting.py", "N = 3\ndef work(n):\n    x = n\n    del x\n    return n\ndef expect(n):\n    return n\n"),
+             [], "deleting.py: work: DELETE_FAST at offset"),
+            ("no work", self.write("nowork.py", "N = 3\ndef expect(n):\n    return n\n"), [],
+             "nowork.py: <module>: defines no work"),
+            ("expect disagrees with work", self.write(
+                "wrong.py", "N = 3\ndef work(n):\n    return n + 1\ndef expect(n):\n    return n\n"), [],
+             "wrong.py: work(0) returned 1, expect(0) 0"),
+            ("no such file", os.path.join(self.dir, "absent.py"), [], "absent.py: cannot read"),
+            ("an unreadable file", os.path.join(self.dir, "folder.py"), [], "folder.py: cannot read"),
+            ("a name that is no identifier", self.write("My-Load.py", MINE), [], "a lowercase identifier"),
+            ("a built-in workload's name", self.write("fib.py", MINE), [], "'fib' is a built-in workload's name"),
+            ("a missing compiler", ok, ["--compiler", os.path.join(self.dir, "python9.9")],
+             "--compiler %s: no such file" % os.path.join(self.dir, "python9.9")),
+            ("a compiler that is no Python", ok, ["--compiler", "/bin/true"], "does not run as a CPython"),
+            ("a compiler of the wrong version", ok, ["--compiler", "/usr/bin/python3"],
+             "generation py313 needs CPython 3.13"),
+        ]
+        for what, path, compilers, says in cases:
+            with self.subTest(what):
+                cmd = [self.rclab, "run", "--config", "py313", "--workload", path, "--json",
+                       "--workload-cache", self.cache] + (compilers or ["--compiler", PY313])
+                rc, out, err = run(cmd)
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(out, "", "nothing ran")
+                lines = err.splitlines()
+                self.assertEqual(len(lines), 1, err)
+                self.assertTrue(lines[0].startswith("rclab: "), err)
+                self.assertIn(says, lines[0])
+                self.assertNotIn("Traceback", err)
+        # py36's compiler refuses for py36 too: the same lines, its own opcode.
+        rc, _, err = run([self.rclab, "run", "--config", "gil", "--workload", cases[1][1]] + self.compilers)
+        self.assertEqual(rc, 2)
+        self.assertIn("deleting.py: work: DELETE_FAST at offset", err)
+
+    def test_what_compiles_but_the_model_does_not_run_is_refused_in_one_line(self):
+        """An int past 64 bits passes the opcode check (values are not seen
+        there) and real CPython computes it; the model stops at the add: one
+        line, exit 2, no record, no abort."""
+        path = self.write("big.py", "BIG = 9223372036854775807\nN = 3\ndef work(n):\n    return BIG + n - BIG\n"
+                                    "def expect(n):\n    return n\n")
+        for config in ("gil", "py313", "py313t"):
+            with self.subTest(config=config):
+                rc, out, err = self.rclab_run(config, path)
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(out, "")
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertTrue(err.startswith("rclab: not modelled: "), err)
+
+    def test_a_sweep_resumes_only_on_the_same_bytes_and_runs_the_peer_too(self):
+        path = self.write("mine.py", MINE)
+        peers = self.write("peers.json", json.dumps({"peers": [{"name": "cpython-3.13", "python": PY313}]}))
+        out = os.path.join(self.dir, "s.jsonl")
+        cmd = [self.rclab, "sweep", "--configs", "gil,py313", "--workloads", path + ",dict_read", "--scale", "0.05",
+               "--threads", "1", "--repeat", "1", "--max-repeats", "1", "--warmup", "0", "--no-ceiling", "--peers",
+               peers, "--out", out, "--seed", "7"] + self.compilers
+        rc, _, err = run(cmd)
+        self.assertEqual(rc, 0, err)
+        with open(out) as f:
+            records = [json.loads(line) for line in f]
+        mine = [r for r in records if r["workload"] == "mine"]
+        self.assertEqual(sorted((r["kind"], r["config"]) for r in mine),
+                         [("model", "gil"), ("model", "gil"), ("model", "py313"), ("peer", "cpython-3.13")])
+        for r in mine:
+            self.assertEqual(r["status"], "ok", r)
+            self.assertEqual(r["workload_source_sha256"], sha256_of(MINE.encode()))
+            self.assertEqual(r["n"], 100)
+        rc, _, err = run(cmd + ["--resume"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("(0 new, 0 failed)", err)
+        # Other bytes, same name: every cell of it runs again; dict_read's do not.
+        with open(path, "a") as f:
+            f.write("# edited\n")
+        rc, _, err = run(cmd + ["--resume"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("(4 new, 0 failed)", err)
+
+
+if __name__ == "__main__":
+    sys.exit(pyrunner.main())
