@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -131,6 +132,11 @@ Child run_child(const std::string& exe, const std::vector<std::string>& args, do
   // being interrupted, its point did not finish; it was not a failure.
   if (stop_signal() != 0 && !(WIFEXITED(c.wait_status) && WEXITSTATUS(c.wait_status) == 0)) c.stopped = true;
   return c;
+}
+
+std::string tools_python() {
+  const char* python = std::getenv("RCLAB_PYTHON");
+  return python != nullptr ? python : "/usr/bin/python3";
 }
 
 std::string last_line(const std::string& s) {

@@ -30,6 +30,10 @@ void install_stop_handlers();
 // The signal that asked this process to stop, or 0.
 int stop_signal();
 
+// The Python that runs rclab's tools (report.py, compile_workloads.py):
+// $RCLAB_PYTHON, else Debian's /usr/bin/python3.
+std::string tools_python();
+
 // The last non-blank line of `s`.
 std::string last_line(const std::string& s);
 // "exit status 3", "killed by signal 9 (KILL)", "timed out (killed)", ...

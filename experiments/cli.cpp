@@ -42,6 +42,7 @@
 #include "experiments/records.h"
 #include "experiments/host.h"
 #include "experiments/registry.h"
+#include "experiments/child.h"
 #include "experiments/workloads_embedded.h"
 #include "obmalloc/which.h"
 #include "experiments/sweep.h"
@@ -226,7 +227,6 @@ struct OneRunArgs {
   int n = 30;             // fib's default; another workload's is its N
   bool n_given = false;   // --n was on the command line
   std::string workload = "fib";  // a built-in workload's name, or a file (PATH.py) until load_workload_file_of
-  std::string workload_path;     // the file's absolute path, once loaded; "" for a built-in workload
   WorkloadFileOptions workload_file;  // --compiler, --workload-cache
   bool allow_long = false;
   // The declared settings given on the command line (all_settings()), by name.
@@ -328,7 +328,6 @@ std::string load_workload_file_of(OneRunArgs& a) {
   const std::string path = a.workload;
   if (auto why = load_workload_file(path, {std::string(e->bytecode)}, a.workload_file, name); !why.empty()) return why;
   a.workload = name;
-  a.workload_path = find_workload(name)->path;
   return {};
 }
 
@@ -653,12 +652,12 @@ int cmd_sweep(SweepArgs a, bool threads_given, bool configs_given, bool n_given)
         std::find(generations.begin(), generations.end(), g) == generations.end())
       generations.emplace_back(g);
   if (generations.empty()) generations.emplace_back(embedded_generations().back());
-  std::set<std::string> names;
   for (auto& w : s.workloads) {
     if (!is_workload_file(w)) continue;
     std::string name;
     if (auto why2 = load_workload_file(w, generations, s.workload_file, name); !why2.empty()) return usage_errors(why2);
-    if (find_workload(name) != nullptr && std::count(s.workloads.begin(), s.workloads.end(), name) > 0)
+    // Two spellings of one file (a.py, ./a.py) load it once, under one name.
+    if (std::count(s.workloads.begin(), s.workloads.end(), name) > 0)
       return usage_error("--workloads lists '" + name + "' twice (" + w + ")");
     w = name;
   }
@@ -722,8 +721,7 @@ int cmd_trace(const TraceArgs& a) {
 // report and compare are Python (matplotlib, scipy): checked here, run there.
 int exec_tool(const char* script, const std::vector<std::string>& args) {
   if (g_dry_run) return 0;
-  const char* python = std::getenv("RCLAB_PYTHON");
-  const std::string py = python != nullptr ? python : "/usr/bin/python3";
+  const std::string py = tools_python();
   const std::string path = tools_dir() + "/" + script;
   std::vector<char*> argv{const_cast<char*>(py.c_str()), const_cast<char*>(path.c_str())};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -1,6 +1,5 @@
 #include <sys/wait.h>
 
-#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -84,8 +83,7 @@ bool is_workload_file(std::string_view spec) {
 
 std::string load_workload_file(const std::string& path, const std::vector<std::string>& generations,
                                const WorkloadFileOptions& options, std::string& name) {
-  const char* python = std::getenv("RCLAB_PYTHON");
-  const std::string py = python != nullptr ? python : "/usr/bin/python3";
+  const std::string py = tools_python();
   // A built-in workload's name is refused before anything is compiled: the
   // records could not tell the two apart.
   if (const std::string stem = std::filesystem::path(path).stem().string(); find_embedded(stem) != nullptr)
