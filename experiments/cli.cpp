@@ -862,6 +862,15 @@ int rclab_main(int argc, char** argv, bool dry_run) {
   report_cmd->add_option("--max-other-cpu", report_max_other_cpu,
                          "Leave out runs during which other processes took more than SHARE (0..1) of the CPUs");
 
+  std::string scaling_file, scaling_threads, scaling_configs;
+  CLI::App* scaling_cmd = app.add_subcommand(
+      "scaling", "ftscalingbench's table from a sweep file: t1*N/tN per workload, configuration and real "
+                 "interpreter, 'faster'/'slower', with 95% intervals");
+  scaling_cmd->add_option("file", scaling_file, "Sweep records (JSON Lines)")->required();
+  scaling_cmd->add_option("--threads", scaling_threads, "Comma-separated thread counts (default: every N > 1 in the file)");
+  scaling_cmd->add_option("--configs", scaling_configs,
+                          "Comma-separated configurations and peers, in the order shown (default: all)");
+
   TraceArgs tr;
   CLI::App* trace_cmd = app.add_subcommand(
       "trace", "Run with the GIL's events recorded in memory; write Chrome Trace JSON and per4m's summary");
@@ -990,6 +999,13 @@ int rclab_main(int argc, char** argv, bool dry_run) {
     }
     if (!report_max_other_cpu.empty()) args.insert(args.end(), {"--max-other-cpu", report_max_other_cpu});
     return exec_tool("report.py", args);
+  }
+  if (app.got_subcommand("scaling")) {
+    if (auto f = missing_file({scaling_file}); !f.empty()) return usage_error("scaling: no such file: " + f);
+    std::vector<std::string> args{scaling_file};
+    if (!scaling_threads.empty()) args.insert(args.end(), {"--threads", scaling_threads});
+    if (!scaling_configs.empty()) args.insert(args.end(), {"--configs", scaling_configs});
+    return exec_tool("scaling.py", args);
   }
   if (app.got_subcommand("agree")) {
     if (auto f = missing_file(agree_files); !f.empty()) return usage_error("agree: no such file: " + f);

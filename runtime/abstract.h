@@ -63,7 +63,7 @@ template <class Cfg>
                                                        Object<typename Cfg::RC>* w) {
   Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_add);
   if (x == nullptr) [[unlikely]]  // 3.6 tries sequence concatenation next; rclab has no sequences
-    fatal("TypeError: unsupported operand type(s) for +");
+    not_modelled("TypeError: unsupported operand type(s) for +");
   return x;
 }
 
@@ -78,7 +78,7 @@ template <class Cfg>
   }
   Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_add);
   if (x == nullptr) [[unlikely]]
-    fatal("TypeError: unsupported operand type(s) for +=");
+    not_modelled("TypeError: unsupported operand type(s) for +=");
   return x;
 }
 
@@ -87,7 +87,7 @@ template <class Cfg>
                                                             Object<typename Cfg::RC>* w) {
   Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_subtract);
   if (x == nullptr) [[unlikely]]
-    fatal("TypeError: unsupported operand type(s) for -");
+    not_modelled("TypeError: unsupported operand type(s) for -");
   return x;
 }
 
@@ -108,7 +108,7 @@ template <class Cfg>
   }
   leave_recursive_call(ts);
   if (res == nullptr) [[unlikely]]  // 3.6 falls back to identity for == and != only
-    fatal("TypeError: comparison not supported between these types");
+    not_modelled("TypeError: comparison not supported between these types");
   return res;
 }
 

@@ -100,7 +100,7 @@ BO<Cfg>* none_ref(ThreadState<Cfg>& ts) {
 
 template <class Cfg>
 BO<Cfg>* builtin_range(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int nargs) {
-  if (nargs < 1 || nargs > 2) fatal("TypeError: range() takes 1 or 2 arguments here");
+  if (nargs < 1 || nargs > 2) not_modelled("TypeError: range() takes 1 or 2 arguments here");
   return range_new(ts, args, nargs);
 }
 
@@ -113,7 +113,7 @@ BO<Cfg>* builtin_len(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
     case Type::kTuple: n = as<Tuple>(o)->size; break;
     case Type::kDict: n = std::int64_t(as<Dict>(o)->used); break;
     case Type::kStr: n = as<Str>(o)->size; break;
-    default: fatal("TypeError: object has no len()");
+    default: not_modelled("TypeError: object has no len()");
   }
   return int_from(ts, n);
 }
@@ -176,7 +176,7 @@ template <class Cfg>
 BO<Cfg>* builtin_queue_get(ThreadState<Cfg>&, BO<Cfg>* self, BO<Cfg>**, int) {
   auto* q = as<Queue>(self);
   return queue_locked<Cfg>(q, [&] {
-    if (q->count == 0) fatal("Queue.get on an empty queue: a workload must put before it gets (runtime/builtins.h)");
+    if (q->count == 0) not_modelled("Queue.get on an empty queue: a workload must put before it gets (runtime/builtins.h)");
     BO<Cfg>* v = q->ring[q->head];
     q->head = (q->head + 1) % q->cap;
     --q->count;

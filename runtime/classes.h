@@ -77,7 +77,7 @@ template <class Cfg>
   }
   if (descr != nullptr) decref(ts, descr);
   decref(ts, &name->ob);
-  if (res == nullptr) fatal("AttributeError: the instance has no such attribute");
+  if (res == nullptr) not_modelled("AttributeError: the instance has no such attribute");
   return res;
 }
 

@@ -243,7 +243,7 @@ void list_append(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typenam
 template <class Cfg>
 Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l) {
   return list_write<Cfg>(l, [&] {
-    if (l->size == 0) fatal("IndexError: pop from empty list");
+    if (l->size == 0) not_modelled("IndexError: pop from empty list");
     Object<typename Cfg::RC>* v = l->items[l->size - 1];
     if constexpr (kLockedContainers<Cfg>) {
       if (list_read_unlocked(ts, l)) {
@@ -410,7 +410,7 @@ template <class Cfg>
 Object<typename Cfg::RC>* range_new(ThreadState<Cfg>& ts, Object<typename Cfg::RC>** args, int nargs) {
   using RC = typename Cfg::RC;
   for (int i = 0; i < nargs; ++i)
-    if (args[i]->type != Type::kInt) fatal("TypeError: range() takes ints");
+    if (args[i]->type != Type::kInt) not_modelled("TypeError: range() takes ints");
   auto* r = static_cast<Range<RC>*>(alloc_block(ts, sizeof(Range<RC>)));
   init_object(ts, &r->ob, Type::kRange);
   if (nargs == 1) {

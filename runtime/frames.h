@@ -99,7 +99,7 @@ template <class Cfg>
   if ((code->flags & (kCoNewLocals | kCoOptimized)) == (kCoNewLocals | kCoOptimized)) [[likely]] {
     f->locals = nullptr;
   } else {
-    if (code->flags & kCoNewLocals) fatal("frame_new: a fresh locals dict for unoptimised code is not modelled");
+    if (code->flags & kCoNewLocals) not_modelled("frame_new: a fresh locals dict for unoptimised code is not modelled");
     Dict<RC>* l = locals != nullptr ? locals : globals;
     incref_stack(ts, &l->ob, t);
     f->locals = &l->ob;
@@ -143,7 +143,7 @@ template <class Cfg>
   ThreadState<Cfg>& ts = tstate_get(passed);  // Py_TRASHCAN_SAFE_BEGIN: PyThreadState_GET()
   constexpr int kTrashUnwindLevel = 50;      // PyTrash_UNWIND_LEVEL
   if (ts.trash_delete_nesting >= kTrashUnwindLevel) [[unlikely]]
-    fatal("frame_dealloc: the trashcan's deferred chain is not modelled (nesting too deep)");
+    not_modelled("frame_dealloc: the trashcan's deferred chain is not modelled (nesting too deep)");
   ++ts.trash_delete_nesting;
   Object<RC>** const valuestack = f->valuestack;
   for (Object<RC>** p = f->localsplus(); p < valuestack; ++p) {  // Py_CLEAR of each local
@@ -172,7 +172,7 @@ template <class Cfg>
   decref_stack(ts, &co->ob, t);
   --ts.trash_delete_nesting;
   if (ts.trash_delete_later != nullptr && ts.trash_delete_nesting <= 0) [[unlikely]]
-    fatal("frame_dealloc: the trashcan's deferred chain is not modelled");
+    not_modelled("frame_dealloc: the trashcan's deferred chain is not modelled");
 }
 
 // The frame type's tp_dealloc.

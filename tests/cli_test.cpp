@@ -194,7 +194,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"AgreeOneFile", "agree " RCLAB_FIXTURE, "files"},
                       BadInput{"AgreeShareAboveOne", "agree " RCLAB_FIXTURE " " RCLAB_FIXTURE " --max-other-cpu 2",
                                "--max-other-cpu"},
-                      BadInput{"ReportOutIsAFile", "report " RCLAB_FIXTURE " -o " RCLAB_FIXTURE, "is a file"}),
+                      BadInput{"ReportOutIsAFile", "report " RCLAB_FIXTURE " -o " RCLAB_FIXTURE, "is a file"},
+                      BadInput{"ScalingMissingFile", "scaling /nonexistent/rclab.jsonl", "no such file"},
+                      BadInput{"ScalingUnknownConfig", "scaling " RCLAB_FIXTURE " --configs gil,nosuch", "nosuch"},
+                      BadInput{"ScalingOneThread", "scaling " RCLAB_FIXTURE " --threads 1", "above 1 thread"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Every declared setting (common/settings.h) is refused below its minimum,

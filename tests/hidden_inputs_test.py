@@ -171,5 +171,25 @@ class Compare(Base):
         self.assertRefused(self.run_tool("compare.py", GOOD, GOOD, "--configs", "gil,atomic"))
 
 
+
+class Scaling(Base):
+    def test_every_bad_file(self):
+        for name, (data, want) in CASES.items():
+            with self.subTest(name):
+                self.assertRefused(self.run_tool("scaling.py", self.file(name, data)))
+
+    def test_missing_file(self):
+        self.assertRefused(self.run_tool("scaling.py", os.path.join(self.dir, "nope.jsonl")), "no such file")
+        self.assertRefused(self.run_tool("scaling.py", "/dev/zero"), "not a regular file")
+
+    def test_bad_arguments(self):
+        self.assertRefused(self.run_tool("scaling.py"))
+        self.assertRefused(self.run_tool("scaling.py", GOOD, "--threads", "1"), "above 1 thread")
+        self.assertRefused(self.run_tool("scaling.py", GOOD, "--threads", "two"), "whole numbers")
+        self.assertRefused(self.run_tool("scaling.py", GOOD, "--threads", "64"), "no point at 64 threads")
+        self.assertRefused(self.run_tool("scaling.py", GOOD, "--configs", "gil,nosuch"), "nosuch not in the file")
+        self.assertRefused(self.run_tool("scaling.py", GOOD, "--configs", "gil,"), "empty item")
+
+
 if __name__ == "__main__":
     sys.exit(pyrunner.main())

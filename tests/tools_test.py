@@ -24,6 +24,7 @@ import per_workload  # noqa: E402
 import table  # noqa: E402
 import points as points_mod  # noqa: E402
 import rclab_records  # noqa: E402
+import scaling  # noqa: E402
 import stats  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "small.jsonl")
@@ -814,6 +815,28 @@ class Compare(unittest.TestCase):
         out = self.run_compare(FIXTURE, "--configs", "gil,nope")
         self.assertEqual(out.returncode, 2)
         self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
+
+
+
+class Scaling(unittest.TestCase):
+    """tools/scaling.py: ftscalingbench's words over the report's own scaling figure."""
+
+    def test_rows_read_like_ftscalingbench(self):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "scaling.py"), V2, "--configs", "gil,biased"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        self.assertIn("At 2 threads", lines)
+        gil = next(ln for ln in lines if ln.strip().startswith("gil "))
+        biased = next(ln for ln in lines if ln.strip().startswith("biased "))
+        self.assertRegex(gil, r"1\.0x slower +1\.00 \[0\.\d\d, 1\.\d\d\]  ~$")  # a GIL: its interval holds 1
+        self.assertRegex(biased, r"1\.8x faster +1\.82 \[1\.\d\d, 1\.\d\d\]$")
+        self.assertLess(lines.index(gil), lines.index(biased), "--configs' order")
+
+    def test_direction_is_ftscalingbenchs(self):
+        self.assertEqual(scaling.direction(2.0), (2.0, "faster"))
+        self.assertEqual(scaling.direction(1.0), (1.0, "faster"))
+        self.assertEqual(scaling.direction(0.5), (2.0, "slower"))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ the file; skipped as a whole without them. Nothing here is timed.
 
     /usr/bin/python3 tests/workload_file_test.py [RCLAB_BINARY]
 """
+import glob
 import hashlib
 import json
 import os
@@ -109,6 +110,20 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertTrue(json.loads(out)["cached"])
         self.assertEqual(os.stat(os.path.join(self.cache, "py313", "mine-%s.marshal" % src_sha)).st_mtime_ns, stamp)
+
+    def test_the_ftscalingbench_ports_run_on_both_generations(self):
+        """workloads/ftscalingbench/: every port, right results and nothing
+        left, under a GIL and free-threaded configuration of each generation."""
+        ports = sorted(glob.glob(os.path.join(ROOT, "workloads", "ftscalingbench", "*.py")))
+        self.assertGreaterEqual(len(ports), 4)
+        for path in ports:
+            for config in ("gil", "nogil", "py313", "py313t"):
+                with self.subTest(port=os.path.basename(path), config=config):
+                    rc, out, err = self.rclab_run(config, path, "--n", "3000")
+                    self.assertEqual(rc, 0, err)
+                    r = json.loads(out)
+                    self.assertTrue(r["result_ok"])
+                    self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
 
     def test_a_built_in_workload_compiles_to_the_committed_bytes(self):
         """File mode and the committed workloads/compiled/ are one compiler:

@@ -19,7 +19,6 @@ skewed timings of a shared machine). With few repeats even a total
 separation cannot reach p < 0.05 (3 against 3: the smallest possible p is
 0.10); such rows are flagged rather than read.
 """
-import argparse
 import json
 import math
 import os
@@ -28,7 +27,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stats  # noqa: E402
 from points import group  # noqa: E402
-from rclab_records import BadInput, check_input, fail, read_records, run_cli  # noqa: E402
+from rclab_records import BadInput, Parser, check_input, read_records, run_cli  # noqa: E402
 
 PROG = "compare"
 ALPHA = 0.05
@@ -111,13 +110,8 @@ def match(side_a, side_b, key):
     return rows
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        fail(PROG, message)
-
-
 def main():
-    ap = Parser(prog="rclab compare", description=__doc__.splitlines()[0])
+    ap = Parser(PROG, description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--configs")
     args = ap.parse_args()

@@ -16,6 +16,7 @@ What is refused and what is skipped:
   file, the line and the field. The tools turn it into that one line on
   stderr and exit status 2, never a traceback.
 """
+import argparse
 import gzip
 import json
 import math
@@ -348,6 +349,19 @@ def fail(prog, msg):
     """One line on stderr and exit status 2: rclab's rule for bad input."""
     print(f"rclab: {prog}: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that refuses bad arguments as rclab refuses bad input: one
+    line, `rclab: PROG: ...`, status 2 (argparse's own error prints usage
+    lines)."""
+
+    def __init__(self, prog, **kw):
+        super().__init__(prog="rclab " + prog, **kw)
+        self._rclab_prog = prog
+
+    def error(self, message):
+        fail(self._rclab_prog, message)
 
 
 def run_cli(prog, main):

@@ -16,7 +16,6 @@ Exit status 2 with one line on stderr for input it refuses (tools/rclab_records.
 Without matplotlib the tables are still written and the plots skipped, with
 one warning.
 """
-import argparse
 import os
 import sys
 
@@ -30,14 +29,10 @@ import provenance  # noqa: E402
 import report_md  # noqa: E402
 import table  # noqa: E402
 from points import cores_of, group, hosts_of, of_workload, workloads_of  # noqa: E402
-from rclab_records import drop_disturbed, BadInput, check_input, fail, prepare_outdir, read_records, run_cli, write_atomically  # noqa: E402
+from rclab_records import (BadInput, Parser, check_input, drop_disturbed, prepare_outdir,  # noqa: E402
+                           read_records, run_cli, write_atomically)
 
 PROG = "report"
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        fail(PROG, message)
 
 
 def analyse(records):
@@ -48,7 +43,7 @@ def analyse(records):
 
 
 def main():
-    ap = Parser(prog="rclab report", description=__doc__.splitlines()[0])
+    ap = Parser(PROG, description=__doc__.splitlines()[0])
     ap.add_argument("file")
     ap.add_argument("-o", "--out-dir")
     ap.add_argument("--max-other-cpu", type=float, default=None, metavar="SHARE",

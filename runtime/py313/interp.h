@@ -69,6 +69,8 @@
 //                                      +2d), then 1d per popped item
 //   BUILD_TUPLE, BUILD_LIST            0 (the items move in)
 //   BUILD_CONST_KEY_MAP n              2i per pair, then n+1 d
+//   BUILD_MAP n                        2i per pair, then 2n d
+//   COPY n                             1i (SWAP: none)
 //   MAKE_FUNCTION                      PyFunction_New's, then 1d the code
 //   MAKE_CELL                          1i the initial value (into the cell),
 //                                      1d it (out of the slot)
@@ -377,8 +379,11 @@ struct Interp {
   // PyDict_SetItem (runtime/dict.h's dict_set); each out of line.
   [[gnu::noinline]] static void object_set_item(TS& ts, O* container, O* key, O* value);
   [[gnu::noinline]] static void dict_ass_sub(TS& ts, O* container, O* key, O* value);
-  // _PyDict_FromItems: a new dict of n pairs, each increfed.
-  [[gnu::noinline]] static O* dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n);
+  // _PyDict_FromItems: a new dict of n pairs, each increfed; keys[i *
+  // key_step] and values[i * value_step] as CPython's (BUILD_CONST_KEY_MAP:
+  // a keys tuple's items, step 1; BUILD_MAP: the stack's pairs, step 2).
+  [[gnu::noinline]] static O* dict_from_items(TS& ts, O* const* keys, int key_step, O* const* values,
+                                              int value_step, int n);
 };
 
 // ---------------------------------------------------------------------------
@@ -806,12 +811,13 @@ void Interp<Cfg>::dict_ass_sub(TS& ts, O* container, O* key, O* value) {
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, Tuple<RC>* keys, O** values, int n) {
+Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, O* const* keys, int key_step, O* const* values,
+                                                       int value_step, int n) {
   Dict<RC>* d = dict_new_presized(ts, n);  // dict_new_presized: room for n without a resize
   for (int i = 0; i < n; ++i) {
-    O* k = keys->items()[i];
+    O* k = keys[i * key_step];
     if (k->type != Type::kStr) not_modelled("TypeError: only str keys are modelled");
-    dict_set(ts, d, as<Str>(k), values[i]);  // insertdict's 2i
+    dict_set(ts, d, as<Str>(k), values[i * value_step]);  // insertdict's 2i
   }
   return &d->ob;
 }
@@ -1012,6 +1018,18 @@ op_STORE_FAST: {
 op_POP_TOP: {
   RCLAB_INST(1);
   decref_stack(ts, *--sp, t);
+  RCLAB_DISPATCH();
+}
+op_COPY: {  // (bottom, unused[oparg-1] -- bottom, unused[oparg-1], top): Py_NewRef
+  RCLAB_INST(1);
+  O* bottom = sp[-int(oparg)];
+  incref_stack(ts, bottom, t);
+  *sp++ = bottom;
+  RCLAB_DISPATCH();
+}
+op_SWAP: {  // (bottom, unused[oparg-2], top -- top, unused[oparg-2], bottom): no count moves
+  RCLAB_INST(1);
+  std::swap(sp[-1], sp[-int(oparg)]);
   RCLAB_DISPATCH();
 }
 op_END_FOR: {  // never reached: FOR_ITER's exhaustion jumps over it
@@ -1780,11 +1798,20 @@ op_BUILD_CONST_KEY_MAP: {
   RCLAB_INST(1);
   O* keys = sp[-1];
   O** values = sp - 1 - oparg;
-  O* map = dict_from_items(ts, as<Tuple>(keys), values, int(oparg));
+  O* map = dict_from_items(ts, as<Tuple>(keys)->items(), 1, values, 1, int(oparg));
   for (int i = int(oparg); --i >= 0;) decref_stack(ts, values[i], t);
   decref_stack(ts, keys, t);
   sp[-1 - int(oparg)] = map;
   sp -= oparg;
+  RCLAB_DISPATCH();
+}
+op_BUILD_MAP: {  // (values[oparg*2] -- map): _PyDict_FromItems, then DECREF_INPUTS
+  RCLAB_INST(1);
+  O** pairs = sp - 2 * int(oparg);
+  O* map = dict_from_items(ts, pairs, 2, pairs + 1, 2, int(oparg));
+  for (int i = 2 * int(oparg); --i >= 0;) decref_stack(ts, pairs[i], t);
+  pairs[0] = map;
+  sp = pairs + 1;
   RCLAB_DISPATCH();
 }
 

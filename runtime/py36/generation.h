@@ -50,7 +50,7 @@ struct GenerationOps<Py36, Cfg> {
     stack[1] = int_from(ts, n);
     O** sp = stack + 2;
     O* res = Interp<Cfg>::call_function(ts, sp, 1);
-    if (res->type != Type::kInt) fatal("call_global: the function returned a non-int");
+    if (res->type != Type::kInt) not_modelled("call_global: the function returned a non-int");
     const std::int64_t v = int_value(as<Int>(res));
     decref_stack(ts, res, ts.counters.rc);
     return v;

@@ -25,6 +25,7 @@
 //                                          globals, code
 // The workloads' opcodes (workloads/README.md), the same way:
 //   POP_TOP, STORE_FAST (of a bound local)  1d
+//   DUP_TOP                                 1i (ROT_TWO: none)
 //   STORE_GLOBAL, STORE_NAME, STORE_SUBSCR  insertdict's 2i (key, value), then 1d for the
 //                                          popped value (and the container and key for
 //                                          STORE_SUBSCR); replacing: +1d old value, +1d key
@@ -606,6 +607,16 @@ op_RETURN_VALUE:
 op_POP_TOP: {
   O* v = *--sp;
   decref_stack(ts, v, t);
+  RCLAB_FAST_DISPATCH();
+}
+op_DUP_TOP: {  // augmented assignment to an attribute or subscript: 1i
+  O* top = sp[-1];
+  incref_stack(ts, top, t);
+  *sp++ = top;
+  RCLAB_FAST_DISPATCH();
+}
+op_ROT_TWO: {  // no count moves
+  std::swap(sp[-1], sp[-2]);
   RCLAB_FAST_DISPATCH();
 }
 op_STORE_FAST: {  // SETLOCAL: the old value released after the store
