@@ -98,17 +98,30 @@ template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* rich_compare(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
                                                          Object<typename Cfg::RC>* w, int op) {
   enter_recursive_call(ts);
+  // A slot's NotImplemented (nullptr here): the slot's Py_RETURN_NOTIMPLEMENTED
+  // (an incref in 3.6, none from 3.12) and do_richcompare's Py_DECREF of it.
+  auto not_implemented = [&ts] {
+    Object<typename Cfg::RC>* ni = new_ref_to_immortal(ts, ts.rt.not_implemented, ts.counters.rc);
+    decref(ts, ni);
+  };
   const TypeObject<Cfg>* tv = type_of<Cfg>(v);
   Object<typename Cfg::RC>* res = nullptr;
-  if (tv->tp_richcompare != nullptr) res = tv->tp_richcompare(ts, v, w, op);
+  if (tv->tp_richcompare != nullptr && (res = tv->tp_richcompare(ts, v, w, op)) == nullptr) not_implemented();
   if (res == nullptr) {
     const TypeObject<Cfg>* tw = type_of<Cfg>(w);
     constexpr int kSwapped[] = {kGt, kGe, kEq, kNe, kLt, kLe};  // _Py_SwappedOp
-    if (tw != tv && tw->tp_richcompare != nullptr) res = tw->tp_richcompare(ts, w, v, kSwapped[op]);
+    if (tw != tv && tw->tp_richcompare != nullptr && (res = tw->tp_richcompare(ts, w, v, kSwapped[op])) == nullptr)
+      not_implemented();
   }
   leave_recursive_call(ts);
-  if (res == nullptr) [[unlikely]]  // 3.6 falls back to identity for == and != only
-    not_modelled("TypeError: comparison not supported between these types");
+  if (res == nullptr) {
+    // Neither slot answered: identity for == and != (Py_NewRef of a bool,
+    // an immortal's incref from 3.12), an error for ordering.
+    if (op != kEq && op != kNe) [[unlikely]]
+      not_modelled("TypeError: comparison not supported between these types");
+    res = ((v == w) == (op == kEq)) ? ts.rt.true_ : ts.rt.false_;
+    incref(ts, res);
+  }
   return res;
 }
 

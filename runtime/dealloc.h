@@ -66,7 +66,8 @@ template <class Cfg>
 void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   using RC = typename Cfg::RC;
   switch (o->type) {
-    case Type::kNone: case Type::kBool: case Type::kInt: case Type::kStr: case Type::kRangeIter:
+    case Type::kNone: case Type::kBool: case Type::kNotImplemented: case Type::kInt: case Type::kStr:
+    case Type::kRangeIter:
       return;
     case Type::kTuple: {
       Tuple<RC>* t = as<Tuple>(o);
@@ -172,7 +173,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   gc_free(ts, o->type);
   std::size_t size = 0;
   switch (o->type) {
-    case Type::kNone: case Type::kBool: size = sizeof(Object<RC>); break;
+    case Type::kNone: case Type::kBool: case Type::kNotImplemented: size = sizeof(Object<RC>); break;
     case Type::kInt: size = int_block_size(as<Int>(o)); break;
     case Type::kStr: size = sizeof(Str<RC>) + as<Str>(o)->size + 1; break;
     case Type::kTuple: {  // tupledealloc: maybe_freelist_push

@@ -24,6 +24,7 @@ enum class Type : std::uint8_t {
   // The workloads' types (workloads/README.md): containers, iterators,
   // closures' cells, classes and their instances, bound methods, builtins.
   kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
+  kNotImplemented,  // the NotImplemented singleton, which a tp_richcompare returns (runtime/abstract.h)
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };

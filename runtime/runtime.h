@@ -118,6 +118,7 @@ class Runtime {
   O* none = nullptr;
   O* true_ = nullptr;
   O* false_ = nullptr;
+  O* not_implemented = nullptr;  // Py_NotImplemented: a static in 3.6, immortal from 3.12
   Int<RC>* small_ints[kSmallIntMax - kSmallIntMin + 1] = {};
   Str<RC>* builtins_name = nullptr;  // "__builtins__", interned
   Dict<RC>* builtins = nullptr;
@@ -277,11 +278,13 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   none = singleton(Type::kNone);
   true_ = singleton(Type::kBool);
   false_ = singleton(Type::kBool);
+  not_implemented = singleton(Type::kNotImplemented);
   for (std::int64_t v = kSmallIntMin; v <= kSmallIntMax; ++v) small_ints[v - kSmallIntMin] = new_small_int(main, v);
   // PEP 683's immortal objects: the singletons, the small ints, interned names.
   immortalize(main, none);
   immortalize(main, true_);
   immortalize(main, false_);
+  immortalize(main, not_implemented);
   for (auto* i : small_ints) immortalize(main, &i->ob);
   builtins_name = intern(main, "__builtins__");
   decref(main, &builtins_name->ob);  // the intern table's reference keeps it
@@ -400,6 +403,7 @@ void Runtime<Cfg>::shutdown() {
   for (auto& [text, str] : interned_) release(&str->ob, "an interned str");
   interned_.clear();
   for (auto*& i : small_ints) release(&i->ob, "a small int");
+  release(not_implemented, "NotImplemented");
   release(false_, "False");
   release(true_, "True");
   release(none, "None");
@@ -495,7 +499,8 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
     // Containers may be immortal only when everything created at set-up is
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
-    const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kInt ||
+    const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kNotImplemented ||
+                      o->type == Type::kInt ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
     if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeConstants<RC>)

@@ -3,6 +3,7 @@
 // generic deallocator (runtime/dealloc.h) for the rest.
 #pragma once
 
+#include "runtime/compare_ops.h"
 #include "runtime/dealloc.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -29,13 +30,14 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"NoneType", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"bool", kTpReady, nullptr, nullptr, &dealloc<Cfg>},  // not an int subclass here: rclab's bools carry no digits
     {"int", kTpLongSubclass | kTpReady, &kLongAsNumber<Cfg>, &long_richcompare<Cfg>, &dealloc<Cfg>},
-    {"str", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
-    {"tuple", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"str", kTpReady, nullptr, &str_richcompare<Cfg>, &dealloc<Cfg>},
+    {"tuple", kTpReady, nullptr, &tuple_richcompare<Cfg>, &dealloc<Cfg>},
     {"dict", kTpDictSubclass | kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"code", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
-    // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue.
+    // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
+    // kNotImplemented.
     {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
@@ -47,6 +49,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"method", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"builtin_function_or_method", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"Queue", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"NotImplementedType", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

@@ -195,10 +195,10 @@ std::size_t fib_code_offset() {
 
 TEST(Workloads, AnOpcodeRclabDoesNotRunIsRefusedByNameAndOffset) {
   const std::size_t code = fib_code_offset();
-  // COMPARE_OP at offset 4 becomes ROT_TWO (2).
-  const std::string why = runtime::check_module<GilCfg>(patched_fib(code + 4, 2), "workload fib");
+  // COMPARE_OP at offset 4 becomes ROT_THREE (3), which rclab does not run.
+  const std::string why = runtime::check_module<GilCfg>(patched_fib(code + 4, 3), "workload fib");
   EXPECT_NE(why.find("code object 'fib'"), std::string::npos) << why;
-  EXPECT_NE(why.find("ROT_TWO at offset 4"), std::string::npos) << why;
+  EXPECT_NE(why.find("ROT_THREE at offset 4"), std::string::npos) << why;
   // An opcode number 3.6 does not have at all.
   const std::string why2 = runtime::check_module<GilCfg>(patched_fib(code + 4, char(200)), "workload fib");
   EXPECT_NE(why2.find("opcode 200 at offset 4"), std::string::npos) << why2;
