@@ -621,10 +621,17 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
-  std::int64_t index;
-  {
-    // insert_split_key, under the type lock (3.13t: the keys' dk_mutex): a
-    // new shared key ends the keys' versions.
+  std::int64_t index = kDkixEmpty;
+  // insert_split_key. 3.13t first probes the shared keys without a lock
+  // (unicodekeys_lookup_unicode_threadsafe): a store to an attribute the
+  // class's instances already have takes no lock. Only a new key is added
+  // under the lock (LOCK_KEYS, the keys' dk_mutex; here the type lock),
+  // which ends the keys' versions.
+  if constexpr (free_threaded_build<Cfg>()) {
+    if (const DictKeys* dk = std::atomic_ref<DictKeys*>(cls->cached_keys).load(std::memory_order_acquire))
+      index = unicodekeys_lookup_unicode_threadsafe(ts, dk, name, name->hash);
+  }
+  if (index < 0) {
     std::lock_guard g(ts.rt.gen.type_lock);
     if (cls->cached_keys == nullptr)  // made at the first store, published whole (readers load it unlocked)
       std::atomic_ref<DictKeys*>(cls->cached_keys).store(new_split_keys(ts), std::memory_order_release);
