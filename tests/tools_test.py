@@ -5,6 +5,7 @@ timing: the fixtures are synthetic and the bootstrap's seed is fixed."""
 import copy
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ import table  # noqa: E402
 import points as points_mod  # noqa: E402
 import rclab_records  # noqa: E402
 import scaling  # noqa: E402
+import heatmap  # noqa: E402
 import stats  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "small.jsonl")
@@ -816,6 +818,63 @@ class Compare(unittest.TestCase):
         self.assertEqual(out.returncode, 2)
         self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
 
+
+
+class Heatmap(unittest.TestCase):
+    """tools/heatmap.py: the strategy x workload matrix at the top of a report of several workloads."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pts, _ = load(WORKLOADS)
+
+    def test_cells_are_speedups_against_the_root_baseline_at_the_largest_n(self):
+        n, workloads, rows, cells = heatmap.matrix(self.pts)
+        self.assertEqual(n, 2)
+        self.assertEqual(workloads, ["fib", "queue"])
+        labels = [label for label, _ in rows]
+        # Model rows first, then the real ones.
+        kinds = [k for _, k in rows]
+        self.assertEqual(kinds, sorted(kinds, key=lambda k: k != "model"))
+        self.assertIn("gilectomy (real)", labels)
+        # nogil on queue: 2 x gil's wall(1) / nogil's wall(2), as derived's speedup against gil.
+        self.assertAlmostEqual(cells[("nogil", "queue")].value, 2 * 0.02 / 0.12, delta=0.01)
+        # A peer against its own base; a root (gil, a base peer) shows its own scaling.
+        g = derived.speedup(find(self.pts, "gilectomy", 2, workload="fib"),
+                            find(self.pts, "gilectomy-base", 1, workload="fib"))
+        self.assertAlmostEqual(cells[("gilectomy (real)", "fib")].value, g.value)
+        self.assertIn(("gil", "fib"), cells)
+
+    def test_best_and_worst_and_the_crossing_mark(self):
+        m = heatmap.matrix(self.pts)
+        lines = heatmap.best_worst(m)
+        self.assertEqual(len(lines), len(m[2]))
+        nogil = next(line for line in lines if line.startswith("nogil:"))
+        self.assertRegex(nogil, r"^nogil: best fib .*, worst queue ")
+        self.assertEqual(heatmap.cell_text(stats.Estimate(1.1, 0.9, 1.3)), "1.10 [0.90, 1.30] ~")
+        self.assertEqual(heatmap.cell_text(stats.Estimate(1.5, 1.2, 1.8)), "1.50 [1.20, 1.80]")
+
+    def test_thirty_rows_by_twenty_eight_workloads_are_drawn(self):
+        """The size the issue asks to stay legible: one PNG, its size grown
+        with the matrix (the picture itself was looked at by hand)."""
+        import random
+        rng = random.Random(7)
+        workloads = [f"workload_{i:02d}" for i in range(28)]
+        rows = [(f"config-{i:02d}", "model") for i in range(24)] + [(f"real-{i}", "peer") for i in range(6)]
+        cells = {}
+        for label, _ in rows:
+            for w in workloads:
+                v = 2 ** rng.uniform(-2.5, 2.5)
+                cells[(label, w)] = stats.Estimate(v, v * 0.9, v * 1.1)
+        out = tempfile.mkdtemp()
+        try:
+            files = heatmap.draw((4, workloads, rows, cells), out)
+            self.assertEqual([os.path.basename(f) for f in files], ["heatmap.png"])
+            from PIL import Image
+            w, h = Image.open(files[0]).size
+            self.assertGreater(w, 1500)
+            self.assertGreater(h, 800)
+        finally:
+            shutil.rmtree(out)
 
 
 class Scaling(unittest.TestCase):

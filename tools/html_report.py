@@ -9,6 +9,7 @@ import re
 
 import attribution
 import calibration
+import heatmap
 import per_workload
 import table
 
@@ -74,6 +75,16 @@ def render(path, prov, systems, disturbance, notes, rows, cal_rows, plots, count
     return "\n".join(o)
 
 
+def _figures(o, pngs):
+    """Each PNG inline (base64), captioned with its file name."""
+    for p in pngs:
+        with open(p, "rb") as f:
+            data = base64.b64encode(f.read()).decode("ascii")
+        name = os.path.basename(p)
+        o.append(f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
+                 f"<figcaption>{_e(name)}</figcaption></figure>")
+
+
 def _table(o, header, rows, text_cols=0):
     """A plain table; the first `text_cols` columns left-aligned."""
     o.append("<div style=\"overflow-x:auto\"><table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header)
@@ -85,7 +96,13 @@ def _table(o, header, rows, text_cols=0):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows, att_rows, order_rows = summary
+    worst_rows, rank_rows, att_rows, order_rows, heat = summary
+    if heat:
+        m, pngs = heat
+        o.append(f"<h2>Which strategy, where</h2><p>{_md(heatmap.EXPLAIN)}</p>")
+        _figures(o, pngs)
+        o.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in heatmap.best_worst(m)) + "</ul>")
+        _table(o, *heatmap.table_cells(m), text_cols=1)
     if worst_rows:  # none without `gil` points
         o.append(f"<h2>Worst workload per configuration</h2><p>{_md(per_workload.WORST_EXPLAIN)}</p><ul>")
         o += [f"<li>{_e(line)}</li>" for line in per_workload.worst_summary(worst_rows)]
@@ -165,9 +182,4 @@ def _body(o, rows, cal_rows, plots, counters, title, hl, full=True, fn=""):
     pngs = [p for p in plots if p.endswith(".png")]
     if pngs:
         o.append(f"<{hl}>Plots</{hl}>")
-    for p in pngs:
-        with open(p, "rb") as f:
-            data = base64.b64encode(f.read()).decode("ascii")
-        name = os.path.basename(p)
-        o.append(f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
-                 f"<figcaption>{_e(name)}</figcaption></figure>")
+    _figures(o, pngs)

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attribution  # noqa: E402
 import calibration  # noqa: E402
 import derived as derived_mod  # noqa: E402
+import heatmap  # noqa: E402
 import html_report  # noqa: E402
 import per_workload  # noqa: E402
 import provenance  # noqa: E402
@@ -95,8 +96,17 @@ def main():
         ceil = {k: p for k, p in points.items() if p.kind == "ceiling"}
         if ceil:
             sections.append(table.Section("", table.build(ceil, derived)))
+        # Which strategy, where: the matrix first, drawn when matplotlib is there.
+        m = heatmap.matrix(points)
+        heat = None
+        if m is not None:
+            try:
+                heat = (m, heatmap.draw(m, outdir))
+            except ImportError:
+                heat = (m, [])
+            written = heat[1] + written
         summary = (per_workload.worst(points, derived), per_workload.ranking(points), attribution.rows(points),
-                   calibration.order_agreement(points))
+                   calibration.order_agreement(points), heat)
         rows, cal = [], []
     else:
         rows = table.build(points, derived)

@@ -5,6 +5,7 @@ import os
 
 import attribution
 import calibration
+import heatmap
 import per_workload
 import table
 
@@ -55,7 +56,16 @@ def _table(o, header, rows):
 
 def _summary(o, summary):
     """The two tables across workloads (tools/per_workload.py)."""
-    worst_rows, rank_rows, att_rows, order_rows = summary
+    worst_rows, rank_rows, att_rows, order_rows, heat = summary
+    if heat:
+        m, pngs = heat
+        o.write("## Which strategy, where\n\n" + heatmap.EXPLAIN + "\n\n")
+        o.write("".join(f"![{os.path.basename(p)}]({os.path.basename(p)})\n\n" for p in pngs))
+        for line in heatmap.best_worst(m):
+            o.write(f"- {_esc(line)}\n")
+        o.write("\n")
+        _table(o, *heatmap.table_cells(m))
+        o.write("\n")
     if worst_rows:  # none without `gil` points
         o.write("## Worst workload per configuration\n\n" + per_workload.WORST_EXPLAIN + "\n\n")
         for line in per_workload.worst_summary(worst_rows):
