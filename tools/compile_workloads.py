@@ -88,6 +88,7 @@ import hashlib
 import json
 import marshal
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -335,7 +336,6 @@ def compile_one(path, display, shown=None):
     """marshal bytes of `path` compiled by a fresh process of this
     interpreter, as the file `display` (its co_filename); a refusal names
     `shown` (default: display) and the line the compiler names."""
-    import re
     p = subprocess.Popen([sys.executable, "-I", "-S", "-c", CHILD, path, display],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
@@ -497,7 +497,6 @@ def probe_version(python):
 
 def pyenv_compiler(gen):
     """pyenv's newest CPython X.Y.Z of the generation's X.Y, or None."""
-    import re
     root = os.environ.get("PYENV_ROOT") or os.path.join(os.path.expanduser("~"), ".pyenv")
     best = None
     for d in glob.glob(os.path.join(root, "versions", "*")):
@@ -560,7 +559,6 @@ def check_expect(path, display):
 def compile_file(gen, path, cache):
     """File mode under the generation's own CPython: the entry (a dict),
     from the cache or compiled, checked and cached now."""
-    import re
     display = path
     try:
         with open(path, "rb") as f:
