@@ -1,11 +1,13 @@
 // The object protocols (abstract.c, object.c) between the eval loop and the
-// types: PyNumber_Add and PyNumber_Subtract through binary_op1, and
+// types: PyNumber_Add, PyNumber_Subtract and PyNumber_Multiply (with
+// sequence repetition) through binary_op1, and
 // PyObject_RichCompare through do_richcompare, each out of line and
 // dispatching through the type objects' slots as 3.6 does; and the
 // recursion guard (Py_EnterRecursiveCall / Py_LeaveRecursiveCall).
 #pragma once
 
 #include "common/fatal.h"
+#include "runtime/ints.h"
 #include "runtime/object.h"
 #include "runtime/richcompare.h"
 #include "runtime/thread_state.h"
@@ -33,6 +35,13 @@ template <class Cfg>
   if (--ts.depth < kLowWater) ts.overflowed = 0;
 }
 
+// A slot's NotImplemented (nullptr here): the slot's Py_RETURN_NOTIMPLEMENTED
+// (an incref in 3.6, none from 3.12) and the caller's Py_DECREF of it.
+template <class Cfg>
+inline void count_not_implemented(ThreadState<Cfg>& ts) {
+  decref(ts, new_ref_to_immortal(ts, ts.rt.not_implemented, ts.counters.rc));
+}
+
 // binary_op1: v's slot, and w's when w's type differs and has its own; the
 // first that does not return NotImplemented (nullptr) wins.
 template <class Cfg>
@@ -50,9 +59,11 @@ template <class Cfg>
   }
   if (slotv != nullptr) {
     if (Object<typename Cfg::RC>* x = slotv(ts, v, w)) return x;
+    count_not_implemented(ts);
   }
   if (slotw != nullptr) {
     if (Object<typename Cfg::RC>* x = slotw(ts, v, w)) return x;
+    count_not_implemented(ts);
   }
   return nullptr;  // NotImplemented
 }
@@ -91,6 +102,32 @@ template <class Cfg>
   return x;
 }
 
+// PyNumber_Multiply: binary_op1's nb_multiply, then, when neither number
+// answers, sequence repetition: v's sq_repeat with w as the count, else w's
+// with v (sequence_repeat: the count through PyNumber_AsSsize_t, no
+// reference taken).
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_multiply(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                            Object<typename Cfg::RC>* w) {
+  if (Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_multiply)) return x;
+  const TypeObject<Cfg>* tv = type_of<Cfg>(v);
+  const TypeObject<Cfg>* tw = type_of<Cfg>(w);
+  if (tv->sq_repeat != nullptr && w->type == Type::kInt) return tv->sq_repeat(ts, v, int_value(as<Int>(w)));
+  if (tw->sq_repeat != nullptr && v->type == Type::kInt) return tw->sq_repeat(ts, w, int_value(as<Int>(v)));
+  not_modelled("TypeError: unsupported operand type(s) for *");
+}
+
+// PyNumber_InPlaceMultiply: binary_iop1 (no type here has an in-place
+// multiply), then as PyNumber_Multiply; a list's in-place repeat
+// (sq_inplace_repeat) is not modelled.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_inplace_multiply(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                                    Object<typename Cfg::RC>* w) {
+  if (Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_multiply)) return x;
+  if (v->type == Type::kList) not_modelled("py: list *= n (sq_inplace_repeat) is not modelled");
+  return number_multiply(ts, v, w);
+}
+
 // PyObject_RichCompare: the recursion guard around do_richcompare, which
 // tries the reflected operation first when w's type is a proper subtype of
 // v's (never, here: rclab has no subtypes), then v's tp_richcompare.
@@ -98,20 +135,14 @@ template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* rich_compare(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
                                                          Object<typename Cfg::RC>* w, int op) {
   enter_recursive_call(ts);
-  // A slot's NotImplemented (nullptr here): the slot's Py_RETURN_NOTIMPLEMENTED
-  // (an incref in 3.6, none from 3.12) and do_richcompare's Py_DECREF of it.
-  auto not_implemented = [&ts] {
-    Object<typename Cfg::RC>* ni = new_ref_to_immortal(ts, ts.rt.not_implemented, ts.counters.rc);
-    decref(ts, ni);
-  };
   const TypeObject<Cfg>* tv = type_of<Cfg>(v);
   Object<typename Cfg::RC>* res = nullptr;
-  if (tv->tp_richcompare != nullptr && (res = tv->tp_richcompare(ts, v, w, op)) == nullptr) not_implemented();
+  if (tv->tp_richcompare != nullptr && (res = tv->tp_richcompare(ts, v, w, op)) == nullptr) count_not_implemented(ts);
   if (res == nullptr) {
     const TypeObject<Cfg>* tw = type_of<Cfg>(w);
     constexpr int kSwapped[] = {kGt, kGe, kEq, kNe, kLt, kLe};  // _Py_SwappedOp
     if (tw != tv && tw->tp_richcompare != nullptr && (res = tw->tp_richcompare(ts, w, v, kSwapped[op])) == nullptr)
-      not_implemented();
+      count_not_implemented(ts);
   }
   leave_recursive_call(ts);
   if (res == nullptr) {

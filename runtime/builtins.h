@@ -1,5 +1,5 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
-// range, len, Queue, list.append, list.pop, Queue.put, Queue.get — and the
+// range, len, Queue, list.append, list.pop([i]), Queue.put, Queue.get — and the
 // thread-safe queue itself. `__build_class__` and calling a class need the
 // interpreter and live in runtime/interp.h.
 //
@@ -129,9 +129,21 @@ BO<Cfg>* builtin_list_append(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args
   return none_ref(ts);
 }
 
+// list.pop([i]). The index goes through PyNumber_Index (3.6's getargs 'n',
+// 3.13's clinic _PyNumber_Index): a new reference to the int, read, then
+// dropped.
 template <class Cfg>
-BO<Cfg>* builtin_list_pop(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>**, int) {
-  return list_pop(ts, as<List>(self));
+BO<Cfg>* builtin_list_pop(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int nargs) {
+  if (nargs > 1) not_modelled("TypeError: pop expected at most 1 argument");
+  std::int64_t i = -1;
+  if (nargs == 1) {
+    BO<Cfg>* index = args[0];
+    if (index->type != Type::kInt) not_modelled("TypeError: list indices must be integers");
+    incref(ts, index);
+    i = int_value(as<Int>(index));
+    decref(ts, index);
+  }
+  return list_pop(ts, as<List>(self), i);
 }
 
 // The queue's lock around f: its futex mutex, or 3.13t's critical section.
@@ -203,7 +215,7 @@ struct Builtins {
       {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount, K::kGeneral, false},
       {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount, K::kGeneral, false},
       {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList, K::kListAppend, false},
-      {"pop", &detail::builtin_list_pop<Cfg>, 0, false, Type::kList, K::kMethodFast, false},
+      {"pop", &detail::builtin_list_pop<Cfg>, -1, false, Type::kList, K::kMethodFast, false},
       {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue, K::kMethodFastKeywords, false},
       {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue, K::kGeneral, false},
   };

@@ -235,24 +235,74 @@ void list_append(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, Object<typenam
   list_append_take(ts, l, v);
 }
 
-// list.pop(): the last item; its reference moves to the caller. Under
-// locked lists, when other threads may be reading the list unlocked, the
-// caller gets a new reference instead and the list's goes through QSBR:
-// a reader that loaded the item must find it alive (3.13t moves the
-// reference and relies on mimalloc keeping freed objects' memory typed).
+// list.pop([i]): item i (the last by default); the list's reference moves
+// to the caller. Under locked lists, when other threads may be reading the
+// list unlocked, the caller gets a new reference instead and the list's goes
+// through QSBR: a reader that loaded the item must find it alive (3.13t
+// moves the reference and relies on mimalloc keeping freed objects' memory
+// typed). The last item is a resize in both generations. Another item:
+//   3.6  listpop increfs it, then deletes it with list_ass_slice (memmove,
+//        list_resize, then the Py_XDECREF of the item it recycled);
+//   3.13 list_pop_impl memmoves and resizes; popping the only item increfs
+//        it and empties the list with list_clear, whose XDECREF drops the
+//        list's reference (the model empties it with a resize).
 template <class Cfg>
-Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l) {
+Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>* l, std::int64_t i = -1) {
+  using O = Object<typename Cfg::RC>;
+  constexpr bool kShared = kLockedContainers<Cfg>;
   return list_write<Cfg>(l, [&] {
-    if (l->size == 0) not_modelled("IndexError: pop from empty list");
-    Object<typename Cfg::RC>* v = l->items[l->size - 1];
-    if constexpr (kLockedContainers<Cfg>) {
+    const std::int64_t n = l->size;
+    if (n == 0) not_modelled("IndexError: pop from empty list");
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) not_modelled("IndexError: pop index out of range");
+    O* v = l->items[i];
+    if constexpr (kShared) {
       if (list_read_unlocked(ts, l)) {
         incref(ts, v);
         Qsbr::retire(ts.qsbr, v, 0);
       }
     }
-    list_resize(ts, l, l->size - 1);
+    constexpr bool k36 = Cfg::Gen::kCApi == 306;
+    if (n == 1 && !k36) {
+      incref(ts, v);
+      list_resize(ts, l, 0);
+      decref(ts, v);
+      return v;
+    }
+    if (i == n - 1) {
+      list_resize(ts, l, n - 1);
+      return v;
+    }
+    if constexpr (k36) incref(ts, v);
+    // Slot by slot, each store atomic under locked lists: a reader may be
+    // loading the slots unlocked (it re-checks its slot after the incref).
+    for (std::int64_t k = i; k < n - 1; ++k) detail::store<kShared>(l->items[k], l->items[k + 1]);
+    list_resize(ts, l, n - 1);
+    if constexpr (k36) decref(ts, v);
     return v;
+  });
+}
+
+// list_repeat (sq_repeat, `list * n`): a new list of n copies of a's items,
+// each copy a reference (3.13 adds n to each item's count in one
+// _Py_RefcntAdd; no policy has such an add, so the model increfs n times:
+// the same count, in more operations — a workload's setup, not its loop).
+// Under a's critical section under locked lists.
+template <class Cfg>
+List<typename Cfg::RC>* list_repeat(ThreadState<Cfg>& ts, List<typename Cfg::RC>* a, std::int64_t n) {
+  return list_write<Cfg>(a, [&] {
+    const std::int64_t size = a->size;
+    if (n < 0) n = 0;
+    if (n > 0 && size > (std::int64_t(1) << 40) / n) not_modelled("MemoryError: a list repeated past 2^40 items");
+    List<typename Cfg::RC>* np = list_new(ts, size * n);
+    for (std::int64_t j = 0; j < size; ++j) {
+      Object<typename Cfg::RC>* elem = a->items[j];
+      for (std::int64_t k = 0; k < n; ++k) {
+        incref(ts, elem);
+        np->items[k * size + j] = elem;
+      }
+    }
+    return np;
   });
 }
 

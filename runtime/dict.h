@@ -1207,13 +1207,22 @@ template <class Cfg>
   }
 }
 
-// insert_split_key: the entry index of `name`, added when absent and there
-// is room (a new key resets the keys' version), or kDkixEmpty when full.
-// The caller holds the type lock.
-template <class Cfg>
-std::int64_t insert_split_key(DictKeys* dk, Str<typename Cfg::RC>* name) {
+// insert_split_key: the entry index of `name` in a class's shared keys,
+// added when absent and there is room (a new key resets the keys' version
+// and calls on_new_key, under the lock), or kDkixEmpty when full. 3.13t
+// first probes the keys without a lock (unicodekeys_lookup_unicode_
+// threadsafe), so a store to an attribute the class's instances already
+// have takes none; the rest runs under LOCK_KEYS (the keys' dk_mutex in
+// 3.13t, nothing under the GIL; here the one type lock in every build).
+template <class Cfg, class F>
+std::int64_t insert_split_key(ThreadState<Cfg>& ts, DictKeys* dk, Str<typename Cfg::RC>* name, F&& on_new_key) {
   using E = DictUnicodeEntry<typename Cfg::RC>;
   const std::uint64_t hash = name->hash;
+  if constexpr (free_threaded_build<Cfg>()) {
+    const std::int64_t ix = unicodekeys_lookup_unicode_threadsafe(ts, dk, name, hash);
+    if (ix >= 0) return ix;
+  }
+  std::lock_guard g(ts.rt.gen.type_lock);
   std::int64_t ix = unicodekeys_lookup_unicode<false>(dk, name, hash);
   if (ix == kDkixEmpty && dk->usable > 0) {
     dk->version = 0;
@@ -1223,6 +1232,7 @@ std::int64_t insert_split_key(DictKeys* dk, Str<typename Cfg::RC>* name) {
     detail::dictkeys_set_index<true>(dk, hashpos, ix);
     dk->usable -= 1;  // split_keys_entry_added
     dk->nentries += 1;
+    on_new_key();
   }
   return ix;
 }

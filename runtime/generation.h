@@ -57,6 +57,11 @@
 //                        correct on it. py313's is not written that way yet
 //                        (3.14's _PyStackRef steals and borrows would be the
 //                        model): such a configuration is refused.
+//   kCApi                which CPython's C functions the builtins follow
+//                        where they differ (306 or 313): list.pop(i)
+//                        deletes through list_ass_slice in 3.6 and
+//                        memmoves in 3.13; list * n increfs once per slot
+//                        in 3.6 and adds n in one _Py_RefcntAdd in 3.13
 //   kDict                which CPython's compact dict its dicts are
 //                        (runtime/dict.h): 3.6's (entries with their hash,
 //                        every read through the keys' dk_lookup, GROWTH_RATE
@@ -117,6 +122,7 @@ struct Py36 {
   static constexpr bool kImmortalsUncounted = false;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = false;
+  static constexpr int kCApi = 306;
   static constexpr DictFlavor kDict = DictFlavor::k36;
   template <class F>
   static constexpr bool frames_fit = freelists::Freelist<F>;
@@ -182,6 +188,7 @@ struct Py313 {
   static constexpr bool kImmortalsUncounted = true;
   static constexpr bool kDefersStackRefs = true;
   static constexpr bool kScansStacks = true;
+  static constexpr int kCApi = 313;
   static constexpr DictFlavor kDict = DictFlavor::k313;
   template <class F>
   static constexpr bool frames_fit = freelists::FrameStack<F>;
@@ -223,6 +230,7 @@ concept Generation = requires {
   { G::kImmortalsUncounted } -> std::convertible_to<bool>;
   { G::kDefersStackRefs } -> std::convertible_to<bool>;
   { G::kScansStacks } -> std::convertible_to<bool>;
+  { G::kCApi } -> std::convertible_to<int>;
   { G::kDict } -> std::convertible_to<DictFlavor>;
 };
 

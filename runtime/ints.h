@@ -1,6 +1,6 @@
 // Ints (longobject.c): PyLong_FromLong with the small-int cache, and the
-// slots fib reaches through int's type object: long_add, long_sub (nb_add,
-// nb_subtract) and long_richcompare (tp_richcompare). Each is out of line,
+// slots the workloads reach through int's type object: long_add, long_sub,
+// long_mul (nb_add, nb_subtract, nb_multiply) and long_richcompare (tp_richcompare). Each is out of line,
 // as in 3.6, and does 3.6's work: the digit representation, the one-digit
 // fast paths, CHECK_BINOP's type tests, the comparison on digits.
 //
@@ -102,8 +102,8 @@ inline std::size_t int_block_size(const Int<RC>* i) {
   return Int<RC>::block_size(i->size < 0 ? -i->size : i->size);
 }
 
-// long_add / long_sub. CHECK_BINOP returns NotImplemented (nullptr here:
-// rclab has no NotImplemented object, binary_op1 treats nullptr as it).
+// long_add / long_sub. CHECK_BINOP returns NotImplemented: nullptr here,
+// which binary_op1 (runtime/abstract.h) counts as the NotImplemented object.
 template <class Cfg, bool kAdd>
 [[gnu::noinline]] Object<typename Cfg::RC>* long_add_sub(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
                                                          Object<typename Cfg::RC>* b) {
@@ -128,6 +128,26 @@ Object<typename Cfg::RC>* long_add(ThreadState<Cfg>& ts, Object<typename Cfg::RC
 template <class Cfg>
 Object<typename Cfg::RC>* long_sub(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a, Object<typename Cfg::RC>* b) {
   return long_add_sub<Cfg, false>(ts, a, b);
+}
+
+// long_mul (3.13's _PyLong_Multiply): two ints of at most one digit
+// multiply in two digits (MEDIUM_VALUE) and go through PyLong_FromLongLong
+// (_PyLong_FromSTwoDigits), small-int cache included; larger ones through
+// a 64-bit value here rather than k_mul's digit loops.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* long_mul(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
+                                                     Object<typename Cfg::RC>* b) {
+  using RC = typename Cfg::RC;
+  if (!long_check<Cfg>(a) || !long_check<Cfg>(b)) return nullptr;  // CHECK_BINOP
+  const Int<RC>* x = as<Int>(a);
+  const Int<RC>* y = as<Int>(b);
+  std::int64_t r;
+  if ((x->size >= -1 && x->size <= 1) && (y->size >= -1 && y->size <= 1)) [[likely]] {
+    r = medium_value(x) * medium_value(y);
+  } else if (__builtin_mul_overflow(int_value(x), int_value(y), &r)) {
+    not_modelled("OverflowError: rclab ints are 64-bit");
+  }
+  return int_from(ts, r, ts.counters.rc);
 }
 
 // long_compare: by sign and digit count first, then digit by digit from the

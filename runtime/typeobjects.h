@@ -1,9 +1,10 @@
 // The type objects themselves (runtime/types.h declares the table): int's
-// number methods and rich comparison, the frame's deallocator, and the
-// generic deallocator (runtime/dealloc.h) for the rest.
+// number methods and rich comparison, list's repeat, the frame's
+// deallocator, and the generic deallocator (runtime/dealloc.h) for the rest.
 #pragma once
 
 #include "runtime/compare_ops.h"
+#include "runtime/containers.h"
 #include "runtime/dealloc.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -22,7 +23,13 @@ constexpr typename TypeObject<Cfg>::destructor frame_tp_dealloc_of() {
 }
 
 template <class Cfg>
-inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr};
+inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>};
+
+// list's sq_repeat (list_repeat, runtime/containers.h).
+template <class Cfg>
+Object<typename Cfg::RC>* list_sq_repeat(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a, std::int64_t n) {
+  return &list_repeat(ts, as<List>(a), n)->ob;
+}
 
 template <class Cfg>
 const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
@@ -38,7 +45,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
     // kNotImplemented.
-    {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>, &list_sq_repeat<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"range", kTpReady, nullptr, nullptr, &dealloc<Cfg>},

@@ -39,12 +39,15 @@ struct TypeObject {
     binaryfunc nb_add;
     binaryfunc nb_subtract;
     binaryfunc nb_inplace_add;  // null for int: INPLACE_ADD falls back to nb_add
+    binaryfunc nb_multiply;
   };
+  using repeatfunc = O* (*)(TS&, O*, std::int64_t);
   const char* tp_name;
   std::uint64_t tp_flags;
   const NumberMethods* tp_as_number;
   richcmpfunc tp_richcompare;
   destructor tp_dealloc;
+  repeatfunc sq_repeat = nullptr;  // tp_as_sequence->sq_repeat: list's, for `list * n`
 };
 
 // The table of type objects, indexed by Type; defined in runtime/typeobjects.h

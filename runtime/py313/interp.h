@@ -32,7 +32,10 @@
 //   BINARY_OP_ADD_INT / _SUBTRACT_INT  2d (right first; an operand dying is
 //                                      freed directly, PyObject_Free); the
 //                                      result: a small int uncounted, else new
+//   BINARY_OP_MULTIPLY_INT             as _ADD_INT
 //   BINARY_OP                          the number protocol's result, then 2d
+//                                      (`list * n`: a NotImplemented, then
+//                                      1i per slot, runtime/containers.h)
 //   COMPARE_OP_INT                     2d; the bool uncounted
 //   COMPARE_OP                         PyObject_RichCompare's result, 2d, and
 //                                      with the bool flag 1d on that result
@@ -63,6 +66,7 @@
 //   FOR_ITER_RANGE                     0 (a new int, or a small one uncounted);
 //                                      exhausted 1d the iterator
 //   BINARY_SUBSCR_DICT                 1i the value, 1d the dict, 1d the key
+//   BINARY_SUBSCR_LIST_INT / _TUPLE_INT  1i the item, 1d the index, 1d the container
 //   STORE_SUBSCR_DICT                  key and value move in; replacing: 1d
 //                                      the old value, 1d the key; then 1d the dict
 //   STORE_SUBSCR, STORE_NAME, STORE_ATTR  PyDict_SetItem's 2i (replacing:
@@ -621,29 +625,23 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
-  std::int64_t index = kDkixEmpty;
-  // insert_split_key. 3.13t first probes the shared keys without a lock
-  // (unicodekeys_lookup_unicode_threadsafe): a store to an attribute the
-  // class's instances already have takes no lock. Only a new key is added
-  // under the lock (LOCK_KEYS, the keys' dk_mutex; here the type lock),
-  // which ends the keys' versions.
-  if constexpr (free_threaded_build<Cfg>()) {
-    if (const DictKeys* dk = std::atomic_ref<DictKeys*>(cls->cached_keys).load(std::memory_order_acquire))
-      index = unicodekeys_lookup_unicode_threadsafe(ts, dk, name, name->hash);
-  }
-  if (index < 0) {
+  // The class's shared keys: made at the first store here (3.13 makes them
+  // with the type), under the type lock, and published whole, for readers
+  // load them unlocked.
+  DictKeys* dk = std::atomic_ref<DictKeys*>(cls->cached_keys).load(std::memory_order_acquire);
+  if (dk == nullptr) {
     std::lock_guard g(ts.rt.gen.type_lock);
-    if (cls->cached_keys == nullptr)  // made at the first store, published whole (readers load it unlocked)
+    if (cls->cached_keys == nullptr)
       std::atomic_ref<DictKeys*>(cls->cached_keys).store(new_split_keys(ts), std::memory_order_release);
-    const std::int64_t before = cls->cached_keys->nentries;
-    index = insert_split_key<Cfg>(cls->cached_keys, name);
-    if (cls->cached_keys->nentries != before) {
-      if constexpr (kTlbc)
-        store_relaxed(cls->shared_keys_version, 0u);  // py313-tlbc's guards read it without the lock
-      else
-        cls->shared_keys_version = 0;
-    }
+    dk = cls->cached_keys;
   }
+  // A new key ends the keys' version, which the class's guards read.
+  const std::int64_t index = insert_split_key(ts, dk, name, [&] {
+    if constexpr (kTlbc)
+      store_relaxed(cls->shared_keys_version, 0u);  // py313-tlbc's guards read it without the lock
+    else
+      cls->shared_keys_version = 0;
+  });
   if (index < 0 || index >= std::int64_t(obj->nvalues))
     not_modelled("py313: more attributes than inline values (an instance dict is not modelled)");
   // _PyObject_StoreInstanceAttribute: the value increfed in (stored with
@@ -760,8 +758,8 @@ Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* 
 }
 
 // list_subscript and tuplesubscript for an int index (3.13's
-// Objects/listobject.c, tupleobject.c; the generic path: the specialised
-// BINARY_SUBSCR_LIST_INT and _TUPLE_INT are not modelled). PyNumber_AsSsize_t
+// Objects/listobject.c, tupleobject.c; the generic path, before the
+// specialiser's BINARY_SUBSCR_LIST_INT and _TUPLE_INT). PyNumber_AsSsize_t
 // takes and drops a reference to the index (_PyNumber_Index's Py_NewRef; a
 // small int is immortal). The item is a new reference: list_get_item_ref
 // under 3.13t's locked containers, as list iteration reads it; Py_NewRef
@@ -1170,8 +1168,12 @@ pred_BINARY_OP:
     res = number_add(ts, lhs, rhs);  // _PyEval_BinaryOps[NB_ADD]: PyNumber_Add
   else if (oparg == kNbSubtract)
     res = number_subtract(ts, lhs, rhs);
-  else
+  else if (oparg == kNbInplaceAdd)
     res = number_inplace_add(ts, lhs, rhs);
+  else if (oparg == kNbMultiply)
+    res = number_multiply(ts, lhs, rhs);
+  else
+    res = number_inplace_multiply(ts, lhs, rhs);
   to_stack(ts, res);
   decref_stack(ts, lhs, t);
   decref_stack(ts, rhs, t);
@@ -1199,6 +1201,19 @@ op_BINARY_OP_SUBTRACT_INT: {
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
   O* res = long_add_sub<false>(ts, left, right);
+  decref_int(ts, right, t);
+  decref_int(ts, left, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_BINARY_OP_MULTIPLY_INT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
+  O* res = long_mul(ts, left, right);  // _PyLong_Multiply
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1724,7 +1739,7 @@ op_FOR_ITER_RANGE: {
 op_BINARY_SUBSCR: {
   RCLAB_INST(2);
 pred_BINARY_SUBSCR:
-  RCLAB_SPECIALIZE(specialize_binary_subscr(sp[-2], this_instr))
+  RCLAB_SPECIALIZE(specialize_binary_subscr(sp[-2], sp[-1], this_instr))
   O* sub = sp[-1];
   O* container = sp[-2];
   O* res = object_get_item(ts, container, sub);  // PyObject_GetItem
@@ -1746,6 +1761,41 @@ op_BINARY_SUBSCR_DICT: {
     not_modelled("KeyError");
   decref_stack(ts, d, t);
   decref_stack(ts, sub, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
+// A list's or tuple's item by a compact int >= 0 within its size: a new
+// reference to it (3.14t's _PyList_GetItemRef under locked lists, when the
+// specialiser runs on thread-local bytecode), 1d the index (freed directly
+// if it dies), 1d the container.
+op_BINARY_SUBSCR_LIST_INT:
+op_BINARY_SUBSCR_TUPLE_INT: {
+  RCLAB_INST(2);
+  O* sub = sp[-1];
+  O* seq = sp[-2];
+  const Type want = opcode == BINARY_SUBSCR_LIST_INT ? Type::kList : Type::kTuple;
+  RCLAB_DEOPT_IF(sub->type != Type::kInt, BINARY_SUBSCR);
+  RCLAB_DEOPT_IF(seq->type != want, BINARY_SUBSCR);
+  const Int<RC>* index_int = as<Int>(sub);
+  RCLAB_DEOPT_IF(index_int->size < 0 || index_int->size > 1, BINARY_SUBSCR);  // _PyLong_IsNonNegativeCompact
+  const std::int64_t index = medium_value(index_int);
+  O* res;
+  if (want == Type::kTuple) {
+    RCLAB_DEOPT_IF(index >= as<Tuple>(seq)->size, BINARY_SUBSCR);
+    res = as<Tuple>(seq)->items()[index];
+    incref(ts, res, t);
+  } else if constexpr (kLockedContainers<Cfg>) {
+    res = list_get_item_ref(ts, as<List>(seq), index, t);
+    RCLAB_DEOPT_IF(res == nullptr, BINARY_SUBSCR);
+    from_stack(ts, res);
+  } else {
+    RCLAB_DEOPT_IF(index >= as<List>(seq)->size, BINARY_SUBSCR);
+    res = as<List>(seq)->items[index];
+    incref(ts, res, t);
+  }
+  decref_int(ts, sub, t);
+  decref_stack(ts, seq, t);
   sp[-2] = res;
   --sp;
   RCLAB_DISPATCH();

@@ -50,7 +50,9 @@ constexpr std::uint32_t binary_op(std::string_view nb) {
 inline constexpr std::uint32_t kNbAdd = binary_op("NB_ADD");
 inline constexpr std::uint32_t kNbSubtract = binary_op("NB_SUBTRACT");
 inline constexpr std::uint32_t kNbInplaceAdd = binary_op("NB_INPLACE_ADD");
-static_assert(kNbAdd == 0 && kNbSubtract == 10 && kNbInplaceAdd == 13);
+inline constexpr std::uint32_t kNbMultiply = binary_op("NB_MULTIPLY");
+inline constexpr std::uint32_t kNbInplaceMultiply = binary_op("NB_INPLACE_MULTIPLY");
+static_assert(kNbAdd == 0 && kNbSubtract == 10 && kNbInplaceAdd == 13 && kNbMultiply == 5 && kNbInplaceMultiply == 18);
 
 constexpr bool binary_op_modelled(std::uint32_t oparg) {
   for (const auto& e : kBinaryOpModelled)

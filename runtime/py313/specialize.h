@@ -27,7 +27,7 @@
 // picks them:
 //   LOAD_GLOBAL_MODULE / _BUILTIN   the name is in the globals / builtins,
 //                                   whose keys get a version (<= 0xffff)
-//   BINARY_OP_ADD_INT / _SUBTRACT_INT  both operands exact ints
+//   BINARY_OP_ADD_INT / _SUBTRACT_INT / _MULTIPLY_INT  both operands exact ints
 //   COMPARE_OP_INT                  both exact ints, both compact (one digit)
 //   CALL_PY_EXACT_ARGS              a plain function taking exactly the
 //                                   arguments given, with a version
@@ -41,8 +41,9 @@
 //   LOAD_ATTR_METHOD_WITH_VALUES    a function on the class, not shadowed
 //   LOAD_ATTR_METHOD_NO_DICT        a method of a builtin type
 //   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
+//   BINARY_SUBSCR_LIST_INT / _TUPLE_INT  a list or tuple by a compact int >= 0
 // A case 3.13 would specialise into a form rclab does not have (a float add,
-// a list subscript, a class with a Python __init__) fails here and backs
+// a class with a Python __init__) fails here and backs
 // off instead; no counted loop of a workload reaches one.
 #pragma once
 
@@ -209,6 +210,7 @@ void specialize_binary_op(Object<RC>* lhs, Object<RC>* rhs, std::uint16_t* instr
   if (lhs->type == Type::kInt && rhs->type == Type::kInt) {
     if (oparg == kNbAdd || oparg == kNbInplaceAdd) return detail::succeed(instr, BINARY_OP_ADD_INT);
     if (oparg == kNbSubtract) return detail::succeed(instr, BINARY_OP_SUBTRACT_INT);
+    if (oparg == kNbMultiply || oparg == kNbInplaceMultiply) return detail::succeed(instr, BINARY_OP_MULTIPLY_INT);
   }
   detail::fail(instr);
 }
@@ -232,8 +234,15 @@ void specialize_for_iter(Object<RC>* iter, std::uint16_t* instr) {
   }
 }
 
+// _Py_Specialize_BinarySubscr: a list or tuple by an exact int that is
+// compact and not negative, or an exact dict.
 template <class RC>
-void specialize_binary_subscr(Object<RC>* container, std::uint16_t* instr) {
+void specialize_binary_subscr(Object<RC>* container, Object<RC>* sub, std::uint16_t* instr) {
+  if (container->type == Type::kList || container->type == Type::kTuple) {
+    if (sub->type != Type::kInt || !compact(sub) || reinterpret_cast<const Int<RC>*>(sub)->size < 0)
+      return detail::fail(instr);
+    return detail::succeed(instr, container->type == Type::kList ? BINARY_SUBSCR_LIST_INT : BINARY_SUBSCR_TUPLE_INT);
+  }
   if (container->type == Type::kDict) return detail::succeed(instr, BINARY_SUBSCR_DICT);
   detail::fail(instr);
 }

@@ -35,6 +35,9 @@
 //   STORE_ATTR                              see runtime/classes.h, then 2d (value, owner)
 //   BINARY_SUBSCR                           1i (the item), 2d (container, index)
 //   INPLACE_ADD                             as BINARY_ADD (int has no nb_inplace_add)
+//   BINARY_MULTIPLY, INPLACE_MULTIPLY       as BINARY_ADD; `list * n`: binary_op1's counted
+//                                          NotImplemented (1i 1d), then 1i per slot
+//                                          (list_repeat)
 //   BUILD_TUPLE, BUILD_LIST                 0    (the stack's references move in)
 //   BUILD_MAP n, BUILD_CONST_KEY_MAP n      2i per pair (insertdict), 2d per pair popped
 //                                          (CONST_KEY_MAP: 1d each value, 1d the keys tuple)
@@ -594,6 +597,15 @@ op_BINARY_SUBTRACT: {
   sp[-1] = diff;
   RCLAB_DISPATCH();
 }
+op_BINARY_MULTIPLY: {
+  O* right = *--sp;
+  O* left = sp[-1];
+  O* res = number_multiply(ts, left, right);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  sp[-1] = res;
+  RCLAB_DISPATCH();
+}
 op_CALL_FUNCTION: {
   O* res = call_function(ts, sp, oparg);
   *sp++ = res;
@@ -694,6 +706,15 @@ op_INPLACE_ADD: {
   decref_stack(ts, left, t);
   decref_stack(ts, right, t);
   sp[-1] = sum;
+  RCLAB_DISPATCH();
+}
+op_INPLACE_MULTIPLY: {
+  O* right = *--sp;
+  O* left = sp[-1];
+  O* res = number_inplace_multiply(ts, left, right);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  sp[-1] = res;
   RCLAB_DISPATCH();
 }
 op_BUILD_TUPLE: {  // the stack's references move into the tuple
