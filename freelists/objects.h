@@ -25,8 +25,9 @@
 //                                        (its keys are always strs). A table retired
 //                                        through QSBR is freed, not kept (3.13t's
 //                                        _PyMem_FreeDelayed bypasses the freelist too).
+//   floats                   100         _PyFloat_ExactDealloc / PyFloat_FromDouble
 //
-// Not here, since rclab does not allocate them as objects: floats, slices,
+// Not here, since rclab does not allocate them as objects: slices,
 // contexts, async generators' values and object-stack chunks.
 //
 // A block on a freelist is raw memory, not an object (freelist.h's rules on
@@ -71,7 +72,8 @@ inline constexpr std::size_t kTupleMaxSaveSize = 20;  // PyTuple_MAXSAVESIZE
 inline constexpr std::size_t kList = kTupleMaxSaveSize;
 inline constexpr std::size_t kDict = kList + 1;
 inline constexpr std::size_t kDictKeys = kDict + 1;
-inline constexpr std::size_t kKinds = kDictKeys + 1;
+inline constexpr std::size_t kFloat = kDictKeys + 1;
+inline constexpr std::size_t kKinds = kFloat + 1;
 inline constexpr std::uint64_t kDictKeysSlots = 8;  // PyDict_MINSIZE: the only keys size kept
 
 // Whether a tuple of n items has a freelist, and its kind.
@@ -84,8 +86,9 @@ using Release = void (*)(void* ctx, std::size_t kind, void* p);
 // 3.13.15's caps (WITH_FREELISTS).
 struct Sizes313 {
   static constexpr std::size_t of(std::size_t kind) {
-    return kind < kList ? 2000  // PyTuple_MAXFREELIST, per length
-                        : 80;   // PyList_MAXFREELIST, PyDict_MAXFREELIST (dicts and keys)
+    return kind < kList      ? 2000  // PyTuple_MAXFREELIST, per length
+           : kind == kFloat ? 100   // PyFloat_MAXFREELIST
+                            : 80;   // PyList_MAXFREELIST, PyDict_MAXFREELIST (dicts and keys)
   }
 };
 

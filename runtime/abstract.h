@@ -1,6 +1,6 @@
 // The object protocols (abstract.c, object.c) between the eval loop and the
 // types: PyNumber_Add, PyNumber_Subtract and PyNumber_Multiply (with
-// sequence repetition) through binary_op1, and
+// sequence repetition) and PyNumber_TrueDivide through binary_op1, and
 // PyObject_RichCompare through do_richcompare, each out of line and
 // dispatching through the type objects' slots as 3.6 does; and the
 // recursion guard (Py_EnterRecursiveCall / Py_LeaveRecursiveCall).
@@ -126,6 +126,17 @@ template <class Cfg>
   if (Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_multiply)) return x;
   if (v->type == Type::kList) not_modelled("py: list *= n (sq_inplace_repeat) is not modelled");
   return number_multiply(ts, v, w);
+}
+
+// PyNumber_TrueDivide, PyNumber_InPlaceTrueDivide (no type here has an
+// in-place true divide): binary_op1's nb_true_divide.
+template <class Cfg>
+[[gnu::noinline]] Object<typename Cfg::RC>* number_true_divide(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v,
+                                                               Object<typename Cfg::RC>* w) {
+  Object<typename Cfg::RC>* x = binary_op1(ts, v, w, &TypeObject<Cfg>::NumberMethods::nb_true_divide);
+  if (x == nullptr) [[unlikely]]
+    not_modelled("TypeError: unsupported operand type(s) for /");
+  return x;
 }
 
 // PyObject_RichCompare: the recursion guard around do_richcompare, which

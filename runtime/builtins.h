@@ -1,6 +1,6 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
-// range, len, Queue, list.append, list.pop([i]), Queue.put, Queue.get — and the
-// thread-safe queue itself. `__build_class__` and calling a class need the
+// range, len, Queue, round, list.append, list.pop([i]), Queue.put, Queue.get,
+// float.__round__ — and the thread-safe queue itself. `__build_class__` and calling a class need the
 // interpreter and live in runtime/interp.h.
 //
 // A builtin is a Builtin object whose `which` indexes the table of
@@ -25,6 +25,7 @@
 // this model does not).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -53,6 +54,7 @@ struct Queue {
 enum BuiltinId : std::uint32_t {
   kBuiltinRange, kBuiltinLen, kBuiltinBuildClass, kBuiltinQueue,
   kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
+  kBuiltinRound, kBuiltinFloatRound,
   kBuiltinCount,
 };
 
@@ -61,8 +63,11 @@ enum BuiltinId : std::uint32_t {
 // which its C implementation's flags decide: range is a static type with a
 // vectorcall; len and list.append are recognised by identity; Queue.put is
 // METH_FASTCALL|METH_KEYWORDS, list.pop METH_FASTCALL; Queue.get
-// (METH_METHOD, as _queue.SimpleQueue.get) and the rest are general calls.
-enum class CallKind : std::uint8_t { kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast };
+// (METH_METHOD, as _queue.SimpleQueue.get) and the rest are general calls;
+// round is METH_FASTCALL|METH_KEYWORDS (CALL_BUILTIN_FAST_WITH_KEYWORDS).
+enum class CallKind : std::uint8_t {
+  kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast, kBuiltinFastKeywords
+};
 
 template <class Cfg>
 struct BuiltinDef {
@@ -74,6 +79,7 @@ struct BuiltinDef {
   Type self_type;  // a method: the type it belongs to (kCount for a module-level builtin)
   CallKind call_kind;  // py313's specialiser
   bool static_type;    // a statically allocated type (range), immortal in 3.12+; Queue is a heap type
+  bool varargs36;      // METH_VARARGS in 3.6: a call packs its arguments into a tuple first
 };
 
 template <class Cfg>
@@ -89,9 +95,43 @@ Queue<typename Cfg::RC>* queue_new(ThreadState<Cfg>& ts) {
   return q;
 }
 
+template <class Cfg>
+struct Builtins;
+template <class Cfg>
+Builtin<typename Cfg::RC>* builtin_new(ThreadState<Cfg>& ts, std::uint32_t which, Object<typename Cfg::RC>* self);
+
 namespace detail {
 template <class Cfg>
 using BO = Object<typename Cfg::RC>;
+
+// _PyObject_LookupSpecial(self, name), a call of what it finds with no
+// arguments, and its Py_DECREF (round(), math.floor()): the method
+// descriptor found on self's type (3.13's _PyType_LookupRef increfs it,
+// 3.6's _PyType_LookupId borrows it), bound by its tp_descr_get (method_get:
+// a new builtin method holding self), the descriptor dropped (3.13's
+// Py_SETREF), the method called (3.6 packs a METH_VARARGS method's
+// arguments: the shared empty tuple), and freed.
+template <class Cfg>
+BO<Cfg>* call_special(ThreadState<Cfg>& ts, BO<Cfg>* self, std::string_view name) {
+  const std::uint32_t which = Builtins<Cfg>::find_method(self->type, name);
+  if (which == kBuiltinCount) not_modelled("TypeError: the type does not define this special method here");
+  constexpr bool k36 = Cfg::Gen::kCApi == 306;
+  BO<Cfg>* descr = &ts.rt.method_descrs[which]->ob;
+  if constexpr (!k36) incref(ts, descr);
+  Builtin<typename Cfg::RC>* bound = builtin_new(ts, which, self);
+  if constexpr (!k36) decref(ts, descr);
+  BO<Cfg>* res;
+  if (k36 && Builtins<Cfg>::table[which].varargs36) {
+    BO<Cfg>* args = &ts.rt.empty_tuple->ob;
+    incref(ts, args);
+    res = Builtins<Cfg>::table[which].fn(ts, self, nullptr, 0);
+    decref(ts, args);
+  } else {
+    res = Builtins<Cfg>::table[which].fn(ts, self, nullptr, 0);
+  }
+  decref(ts, &bound->ob);
+  return res;
+}
 
 template <class Cfg>
 BO<Cfg>* none_ref(ThreadState<Cfg>& ts) {
@@ -144,6 +184,30 @@ BO<Cfg>* builtin_list_pop(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, i
     decref(ts, index);
   }
   return list_pop(ts, as<List>(self), i);
+}
+
+// round(number[, ndigits]): builtin_round_impl. ndigits other than None is
+// not modelled.
+template <class Cfg>
+BO<Cfg>* builtin_round(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int nargs) {
+  if (nargs < 1 || nargs > 2) not_modelled("TypeError: round() takes 1 or 2 arguments");
+  if (nargs == 2 && args[1] != ts.rt.none) not_modelled("round(x, ndigits) is not modelled");
+  return call_special(ts, args[0], "__round__");
+}
+
+// float.__round__() (float___round___impl, 3.6's float_round): round half
+// to even, then PyLong_FromDouble, which rclab makes through PyLong_FromLong
+// (3.13 does for a double within a long; 3.6 builds the digits of values
+// from 1 up in a new int, which the model does not).
+template <class Cfg>
+BO<Cfg>* builtin_float_round(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int nargs) {
+  if (nargs > 1) not_modelled("TypeError: __round__ takes at most 1 argument");
+  if (nargs == 1 && args[0] != ts.rt.none) not_modelled("float.__round__(ndigits) is not modelled");
+  const double x = as<Float>(self)->fval;
+  double rounded = std::round(x);
+  if (std::fabs(x - rounded) == 0.5) rounded = 2.0 * std::round(x / 2.0);  // halfway: to even
+  if (!(std::fabs(rounded) < 9.2e18)) not_modelled("round() of a float beyond rclab's 64-bit ints, inf or nan");
+  return int_from(ts, std::int64_t(rounded));
 }
 
 // The queue's lock around f: its futex mutex, or 3.13t's critical section.
@@ -210,14 +274,16 @@ template <class Cfg>
 struct Builtins {
   using K = CallKind;
   static constexpr BuiltinDef<Cfg> table[kBuiltinCount] = {
-      {"range", &detail::builtin_range<Cfg>, -1, true, Type::kCount, K::kBuiltinClass, true},
-      {"len", &detail::builtin_len<Cfg>, 1, false, Type::kCount, K::kLen, false},
-      {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount, K::kGeneral, false},
-      {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount, K::kGeneral, false},
-      {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList, K::kListAppend, false},
-      {"pop", &detail::builtin_list_pop<Cfg>, -1, false, Type::kList, K::kMethodFast, false},
-      {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue, K::kMethodFastKeywords, false},
-      {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue, K::kGeneral, false},
+      {"range", &detail::builtin_range<Cfg>, -1, true, Type::kCount, K::kBuiltinClass, true, false},
+      {"len", &detail::builtin_len<Cfg>, 1, false, Type::kCount, K::kLen, false, false},
+      {"__build_class__", &builtin_build_class<Cfg>, -1, false, Type::kCount, K::kGeneral, false, true},
+      {"Queue", &detail::builtin_queue<Cfg>, 0, true, Type::kCount, K::kGeneral, false, false},
+      {"append", &detail::builtin_list_append<Cfg>, 1, false, Type::kList, K::kListAppend, false, false},
+      {"pop", &detail::builtin_list_pop<Cfg>, -1, false, Type::kList, K::kMethodFast, false, true},
+      {"put", &detail::builtin_queue_put<Cfg>, 1, false, Type::kQueue, K::kMethodFastKeywords, false, false},
+      {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue, K::kGeneral, false, false},
+      {"round", &detail::builtin_round<Cfg>, -1, false, Type::kCount, K::kBuiltinFastKeywords, false, true},
+      {"__round__", &detail::builtin_float_round<Cfg>, -1, false, Type::kFloat, K::kMethodFast, false, true},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

@@ -46,6 +46,7 @@ std::size_t object_block_size(std::size_t kind) {
   if (kind < fo::kList) return tuple_block_size<Cfg>(std::int64_t(kind) + 1);
   if (kind == fo::kList) return list_block_size<Cfg>();
   if (kind == fo::kDict) return dict_block_size<Cfg>();
+  if (kind == fo::kFloat) return sizeof(Float<typename Cfg::RC>);
   return detail::keys_block_size<Cfg>(detail::kDictLogMinSize);
 }
 
@@ -66,7 +67,7 @@ template <class Cfg>
 void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   using RC = typename Cfg::RC;
   switch (o->type) {
-    case Type::kNone: case Type::kBool: case Type::kNotImplemented: case Type::kInt: case Type::kStr:
+    case Type::kNone: case Type::kBool: case Type::kNotImplemented: case Type::kInt: case Type::kStr: case Type::kFloat:
     case Type::kRangeIter:
       return;
     case Type::kTuple: {
@@ -175,6 +176,10 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
   switch (o->type) {
     case Type::kNone: case Type::kBool: case Type::kNotImplemented: size = sizeof(Object<RC>); break;
     case Type::kInt: size = int_block_size(as<Int>(o)); break;
+    case Type::kFloat:  // float_dealloc: _PyFloat_ExactDealloc keeps it when there is room
+      if (keep_object(ts, o, freelists::objects::kFloat)) return;
+      size = sizeof(Float<RC>);
+      break;
     case Type::kStr: size = sizeof(Str<RC>) + as<Str>(o)->size + 1; break;
     case Type::kTuple: {  // tupledealloc: maybe_freelist_push
       const std::int64_t n = as<Tuple>(o)->size;

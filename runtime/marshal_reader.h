@@ -5,8 +5,8 @@
 // runtime/py313/marshal.h); the rest of the format is the same in 3.6 and 3.13.
 //
 // Two passes over the bytes. The first only reads and checks: the format,
-// the constant types rclab has (None, bools, ints within 64 bits, strs,
-// tuples, code), each code object, and every instruction — an opcode the
+// the constant types rclab has (None, bools, ints within 64 bits, floats,
+// strs, tuples, code), each code object, and every instruction — an opcode the
 // generation does not run is refused here, by name and offset, as is an
 // argument that indexes past its table or a jump out of the code. It
 // creates nothing, so a refusal leaves nothing to free. The second pass,
@@ -30,7 +30,8 @@ namespace marshal {
 enum : std::uint8_t {
   kNull = '0', kNone = 'N', kFalse = 'F', kTrue = 'T', kInt = 'i', kLong = 'l', kString = 's',
   kInterned = 't', kRef = 'r', kTuple = '(', kSmallTuple = ')', kCode = 'c', kUnicode = 'u',
-  kAscii = 'a', kAsciiInterned = 'A', kShortAscii = 'z', kShortAsciiInterned = 'Z', kFlagRef = 0x80,
+  kAscii = 'a', kAsciiInterned = 'A', kShortAscii = 'z', kShortAsciiInterned = 'Z', kBinaryFloat = 'g',
+  kFlagRef = 0x80,
 };
 
 // What reading one object gave: in the checking pass only its kind and, for
@@ -38,7 +39,7 @@ enum : std::uint8_t {
 // reference).
 template <class RC>
 struct Value {
-  char kind = 0;          // 'N', 'T', 'F', 'i' (any int), 's' (bytes), 'u' (str), '(' (tuple), 'c' (code)
+  char kind = 0;          // 'N', 'T', 'F', 'i' (any int), 'g' (float), 's' (bytes), 'u' (str), '(' (tuple), 'c' (code)
   std::string_view text;  // bytes and str
   std::int64_t ival = 0;
   std::vector<std::string_view> strs;  // a tuple of strs (names, varnames, ...)
@@ -174,6 +175,17 @@ class Reader {
         if (x > std::uint64_t(INT64_MAX)) return fail("an int constant beyond 64 bits (rclab's ints stop there)");
         return make_int(n < 0 ? -std::int64_t(x) : std::int64_t(x), v);
       }
+      case kBinaryFloat: {  // w_float_bin: the double's 8 bytes, little-endian
+        std::string_view b;
+        if (!bytes(8, b)) return false;
+        std::uint64_t bits = 0;
+        for (int i = 8; i-- > 0;) bits = bits << 8 | std::uint8_t(b[std::size_t(i)]);
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        v.kind = 'g';
+        if (building()) v.obj = float_from(ts(), d);
+        return true;
+      }
       case kString: {
         std::int32_t n;
         if (!i32(n) || n < 0) return n < 0 ? fail("negative length") : false;
@@ -236,7 +248,7 @@ class Reader {
       default: {
         const char c = char(code);
         std::string what = c >= 32 && c < 127 ? std::string("'") + c + "'" : std::to_string(int(code));
-        return fail("a constant of marshal type " + what + " (rclab runs ints, strs, tuples, None, bools and code)");
+        return fail("a constant of marshal type " + what + " (rclab runs ints, floats, strs, tuples, None, bools and code)");
       }
     }
   }

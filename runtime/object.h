@@ -25,6 +25,7 @@ enum class Type : std::uint8_t {
   // closures' cells, classes and their instances, bound methods, builtins.
   kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
   kNotImplemented,  // the NotImplemented singleton, which a tp_richcompare returns (runtime/abstract.h)
+  kFloat,
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -59,6 +60,13 @@ struct Int {
   static constexpr std::size_t block_size(std::int64_t ndigits) {
     return sizeof(Int) + sizeof(std::uint32_t) * std::size_t(ndigits > 0 ? ndigits : 1);
   }
+};
+
+// A float (PyFloatObject): one double.
+template <class RC>
+struct Float {
+  Object<RC> ob;
+  double fval;
 };
 
 // An immutable string with its hash cached, as CPython's str. The bytes follow

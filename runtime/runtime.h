@@ -49,6 +49,7 @@
 #include "runtime/dealloc.h"
 #include "runtime/deferred_gc_ops.h"
 #include "runtime/dict.h"
+#include "runtime/floats.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
@@ -500,7 +501,7 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
     const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kNotImplemented ||
-                      o->type == Type::kInt ||
+                      o->type == Type::kInt || o->type == Type::kFloat ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
     if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeConstants<RC>)
@@ -522,7 +523,7 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
     const std::size_t before = immortals_.size();
     auto mortal = [](O* o) { return o != nullptr && !RC::is_immortal(o->rc); };
     // Rule 1 (3.13t and 3.14t): a code object's constants
-    // (should_immortalize_constant): str, int (and float, bytes, complex:
+    // (should_immortalize_constant): str, int, float (and bytes, complex:
     // rclab's consts have none), and tuples whose items are already
     // immortal. Nested code objects: their constants too (3.14t leaves the
     // code objects themselves deferred; 3.13t's rule 2 takes them).
@@ -534,7 +535,7 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
       auto constant = [&](auto& rec, O* v) -> bool {
         if (!mortal(v)) return true;
         switch (v->type) {
-          case Type::kStr: case Type::kInt: immortalize(main, v); return true;
+          case Type::kStr: case Type::kInt: case Type::kFloat: immortalize(main, v); return true;
           case Type::kTuple: {
             bool all = true;
             Tuple<RC>* t = as<Tuple>(v);

@@ -1,11 +1,12 @@
 // The type objects themselves (runtime/types.h declares the table): int's
-// number methods and rich comparison, list's repeat, the frame's
+// and float's number methods and rich comparisons, list's repeat, the frame's
 // deallocator, and the generic deallocator (runtime/dealloc.h) for the rest.
 #pragma once
 
 #include "runtime/compare_ops.h"
 #include "runtime/containers.h"
 #include "runtime/dealloc.h"
+#include "runtime/floats.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
 #include "runtime/types.h"
@@ -23,7 +24,11 @@ constexpr typename TypeObject<Cfg>::destructor frame_tp_dealloc_of() {
 }
 
 template <class Cfg>
-inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>};
+inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>,
+                                                                       &long_true_divide<Cfg>};
+template <class Cfg>
+inline constexpr typename TypeObject<Cfg>::NumberMethods kFloatAsNumber{&float_add<Cfg>, &float_sub<Cfg>, nullptr,
+                                                                        &float_mul<Cfg>, &float_div<Cfg>};
 
 // list's sq_repeat (list_repeat, runtime/containers.h).
 template <class Cfg>
@@ -44,7 +49,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
-    // kNotImplemented.
+    // kNotImplemented, kFloat.
     {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>, &list_sq_repeat<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
@@ -57,6 +62,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"builtin_function_or_method", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"Queue", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"NotImplementedType", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"float", kTpReady, &kFloatAsNumber<Cfg>, &float_richcompare<Cfg>, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

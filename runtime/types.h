@@ -40,6 +40,7 @@ struct TypeObject {
     binaryfunc nb_subtract;
     binaryfunc nb_inplace_add;  // null for int: INPLACE_ADD falls back to nb_add
     binaryfunc nb_multiply;
+    binaryfunc nb_true_divide;
   };
   using repeatfunc = O* (*)(TS&, O*, std::int64_t);
   const char* tp_name;

@@ -117,17 +117,17 @@ class Generator313(GeneratorCases, unittest.TestCase):
              "workloads/bad.py: work: IS_OP at offset 6: opcode not in rclab's subset"),
             ("N = 5\ndef work(n):\n    if n:\n        return 1\n    return 0\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: TO_BOOL at offset 4: opcode not in rclab's subset"),
-            ("N = 5\ndef work(n):\n    x = 1.5\n    return n\ndef expect(n):\n    return n\n",
-             "workloads/bad.py: work: LOAD_CONST at offset 2: constant 1.5 of type float not in rclab's values"),
-            ("N = 5\ndef work(n):\n    return n\ndef expect(n):\n    return 2.5\n",
-             "workloads/bad.py: expect: RETURN_CONST at offset 2: constant 2.5 of type float not in rclab's values"),
+            ("N = 5\ndef work(n):\n    x = b'z'\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_CONST at offset 2: constant b'z' of type bytes not in rclab's values"),
+            ("N = 5\ndef work(n):\n    return n\ndef expect(n):\n    return 2j\n",
+             "workloads/bad.py: expect: RETURN_CONST at offset 2: constant 2j of type complex not in rclab's values"),
             # the code object is named by its qualified name
-            ("N = 5\ndef work(n):\n    def g():\n        return 1.5\n    return g\ndef expect(n):\n    return n\n",
-             "workloads/bad.py: work.<locals>.g: RETURN_CONST at offset 2: constant 1.5 of type float not in "
+            ("N = 5\ndef work(n):\n    def g():\n        return 1j\n    return g\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work.<locals>.g: RETURN_CONST at offset 2: constant 1j of type complex not in "
              "rclab's values"),
             ("N = 5\ndef work(n):\n    return sum(n)\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 2: name 'sum' is neither the module's nor the "
-             "host's (Queue, len, object, range)"),
+             "host's (Queue, len, object, range, round)"),
             ("def work(n):\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: <module>: no N (the default argument of work)"),
             ("N = 5\ndef work(n):\n    return n\n",

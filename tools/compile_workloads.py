@@ -109,7 +109,7 @@ DEFAULT_GENERATION = "py36"
 # say it (MANIFEST.json's "command"); any build of that major.minor is run.
 INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
                 "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
-HOST_NAMES = frozenset(["range", "object", "len", "Queue",
+HOST_NAMES = frozenset(["range", "object", "len", "Queue", "round",
                         "__name__"])          # a class body reads __name__ for __module__
 INT64 = (-((1 << 63) - 1), (1 << 63) - 1)   # runtime/marshal_reader.h: |x| <= INT64_MAX
 
@@ -206,6 +206,8 @@ def const_ok(value, code_type):
         return True
     if isinstance(value, int):
         return INT64[0] <= value <= INT64[1]
+    if isinstance(value, float):
+        return True
     if isinstance(value, str) or isinstance(value, code_type):
         return True
     if isinstance(value, tuple):

@@ -33,6 +33,9 @@
 //                                      freed directly, PyObject_Free); the
 //                                      result: a small int uncounted, else new
 //   BINARY_OP_MULTIPLY_INT             as _ADD_INT
+//   BINARY_OP_ADD/_SUBTRACT/_MULTIPLY_FLOAT  an operand of count 1 reused (1d the
+//                                      other), else a new float and 2d
+//   COMPARE_OP_FLOAT                   2d; the bool uncounted
 //   BINARY_OP                          the number protocol's result, then 2d
 //                                      (`list * n`: a NotImplemented, then
 //                                      1i per slot, runtime/containers.h)
@@ -55,6 +58,8 @@
 //                                      length: a small int uncounted, else new
 //   CALL_LIST_APPEND                   the argument moves into the list; 1d
 //                                      self, 1d the callable
+//   CALL_BUILTIN_FAST_WITH_KEYWORDS    the function's result; 1d per argument,
+//                                      1d the callable
 //   LOAD_ATTR_METHOD_WITH_VALUES / _NO_DICT  1i the descriptor; the owner moves
 //   LOAD_ATTR_INSTANCE_VALUE           1i the value, 1d the owner
 //   LOAD_ATTR                          _PyObject_GetMethod / PyObject_GetAttr's
@@ -1164,16 +1169,14 @@ pred_BINARY_OP:
   O* rhs = sp[-1];
   O* lhs = sp[-2];
   O* res;
-  if (oparg == kNbAdd)
-    res = number_add(ts, lhs, rhs);  // _PyEval_BinaryOps[NB_ADD]: PyNumber_Add
-  else if (oparg == kNbSubtract)
-    res = number_subtract(ts, lhs, rhs);
-  else if (oparg == kNbInplaceAdd)
-    res = number_inplace_add(ts, lhs, rhs);
-  else if (oparg == kNbMultiply)
-    res = number_multiply(ts, lhs, rhs);
-  else
-    res = number_inplace_multiply(ts, lhs, rhs);
+  switch (oparg) {  // _PyEval_BinaryOps[oparg]: PyNumber_Add, ...
+    case kNbAdd: res = number_add(ts, lhs, rhs); break;
+    case kNbSubtract: res = number_subtract(ts, lhs, rhs); break;
+    case kNbInplaceAdd: res = number_inplace_add(ts, lhs, rhs); break;
+    case kNbMultiply: res = number_multiply(ts, lhs, rhs); break;
+    case kNbInplaceMultiply: res = number_inplace_multiply(ts, lhs, rhs); break;
+    default: res = number_true_divide(ts, lhs, rhs); break;  // NB_TRUE_DIVIDE, NB_INPLACE_TRUE_DIVIDE (no type has an in-place one)
+  }
   to_stack(ts, res);
   decref_stack(ts, lhs, t);
   decref_stack(ts, rhs, t);
@@ -1220,6 +1223,40 @@ op_BINARY_OP_MULTIPLY_INT: {
   --sp;
   RCLAB_DISPATCH();
 }
+// The float forms: DECREF_INPUTS_AND_REUSE_FLOAT. Under the GIL (in-place
+// specialising), an operand only the stack refers to (count 1) takes the
+// result in place and the other is dropped; otherwise a new float and 2d.
+// On thread-local bytecode (3.14t) always the latter: 3.14t's
+// _PyFloat_FromDouble_ConsumeInputs also reuses a uniquely referenced
+// operand, which the model does not (no 3.14t source here to follow).
+op_BINARY_OP_ADD_FLOAT:
+op_BINARY_OP_SUBTRACT_FLOAT:
+op_BINARY_OP_MULTIPLY_FLOAT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kFloat, BINARY_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kFloat, BINARY_OP);
+  const double a = as<Float>(left)->fval, b = as<Float>(right)->fval;
+  const double dres = opcode == BINARY_OP_ADD_FLOAT ? a + b : opcode == BINARY_OP_SUBTRACT_FLOAT ? a - b : a * b;
+  O* res;
+  if (Cfg::Gen::kNeedsGil && RC::count(left->rc) == 1) {
+    as<Float>(left)->fval = dres;
+    decref_stack(ts, right, t);  // _Py_DECREF_SPECIALIZED(right, _PyFloat_ExactDealloc)
+    res = left;
+  } else if (Cfg::Gen::kNeedsGil && RC::count(right->rc) == 1) {
+    as<Float>(right)->fval = dres;
+    decref_stack(ts, left, t);  // _Py_DECREF_NO_DEALLOC
+    res = right;
+  } else {
+    res = float_from(ts, dres);
+    decref_stack(ts, left, t);
+    decref_stack(ts, right, t);
+  }
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
 op_COMPARE_OP: {
   RCLAB_INST(2);
 pred_COMPARE_OP:
@@ -1254,6 +1291,20 @@ op_COMPARE_OP_INT: {
   const std::uint32_t sign_ish = 1u << (2 * (l >= r) + (l <= r));
   decref_int(ts, left, t);
   decref_int(ts, right, t);
+  sp[-2] = (sign_ish & oparg) ? ts.rt.true_ : ts.rt.false_;
+  --sp;
+  RCLAB_DISPATCH();
+}
+op_COMPARE_OP_FLOAT: {
+  RCLAB_INST(2);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  RCLAB_DEOPT_IF(left->type != Type::kFloat, COMPARE_OP);
+  RCLAB_DEOPT_IF(right->type != Type::kFloat, COMPARE_OP);
+  const double l = as<Float>(left)->fval, r = as<Float>(right)->fval;
+  const std::uint32_t sign_ish = 1u << (2 * (l >= r) + (l <= r));  // COMPARISON_BIT (a NaN sets no bit)
+  decref_stack(ts, left, t);  // _Py_DECREF_SPECIALIZED(left, _PyFloat_ExactDealloc)
+  decref_stack(ts, right, t);
   sp[-2] = (sign_ish & oparg) ? ts.rt.true_ : ts.rt.false_;
   --sp;
   RCLAB_DISPATCH();
@@ -1414,6 +1465,31 @@ op_CALL_LEN: {
   decref_stack(ts, arg, t);
   sp[-2 - int(oparg)] = res;
   sp -= oparg + 1;
+  RCLAB_DISPATCH();
+}
+// A builtin function (a PyCFunction, not a method descriptor) that is
+// METH_FASTCALL|METH_KEYWORDS, called without keywords: its result, 1d per
+// argument, 1d the callable, the eval breaker.
+op_CALL_BUILTIN_FAST_WITH_KEYWORDS: {
+  RCLAB_INST(4);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
+  const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
+  RCLAB_DEOPT_IF(def.self_type != Type::kCount || def.call_kind != CallKind::kBuiltinFastKeywords, CALL);
+  O* res = def.fn(ts, as<Builtin>(callable)->self, args, total);
+  to_stack(ts, res);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  decref_stack(ts, callable, t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
   RCLAB_DISPATCH();
 }
 op_CALL_LIST_APPEND: {

@@ -52,7 +52,10 @@ inline constexpr std::uint32_t kNbSubtract = binary_op("NB_SUBTRACT");
 inline constexpr std::uint32_t kNbInplaceAdd = binary_op("NB_INPLACE_ADD");
 inline constexpr std::uint32_t kNbMultiply = binary_op("NB_MULTIPLY");
 inline constexpr std::uint32_t kNbInplaceMultiply = binary_op("NB_INPLACE_MULTIPLY");
-static_assert(kNbAdd == 0 && kNbSubtract == 10 && kNbInplaceAdd == 13 && kNbMultiply == 5 && kNbInplaceMultiply == 18);
+inline constexpr std::uint32_t kNbTrueDivide = binary_op("NB_TRUE_DIVIDE");
+inline constexpr std::uint32_t kNbInplaceTrueDivide = binary_op("NB_INPLACE_TRUE_DIVIDE");
+static_assert(kNbAdd == 0 && kNbSubtract == 10 && kNbInplaceAdd == 13 && kNbMultiply == 5 && kNbInplaceMultiply == 18 &&
+              kNbTrueDivide == 11 && kNbInplaceTrueDivide == 24);
 
 constexpr bool binary_op_modelled(std::uint32_t oparg) {
   for (const auto& e : kBinaryOpModelled)

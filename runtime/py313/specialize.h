@@ -28,11 +28,15 @@
 //   LOAD_GLOBAL_MODULE / _BUILTIN   the name is in the globals / builtins,
 //                                   whose keys get a version (<= 0xffff)
 //   BINARY_OP_ADD_INT / _SUBTRACT_INT / _MULTIPLY_INT  both operands exact ints
+//   BINARY_OP_ADD_FLOAT / _SUBTRACT_FLOAT / _MULTIPLY_FLOAT  both exact floats
 //   COMPARE_OP_INT                  both exact ints, both compact (one digit)
+//   COMPARE_OP_FLOAT                both exact floats
 //   CALL_PY_EXACT_ARGS              a plain function taking exactly the
 //                                   arguments given, with a version
 //   CALL_BUILTIN_CLASS              a static type with a vectorcall (range)
 //   CALL_LEN, CALL_LIST_APPEND      by identity (list.append only before a POP_TOP)
+//   CALL_BUILTIN_FAST_WITH_KEYWORDS a module's METH_FASTCALL|METH_KEYWORDS
+//                                   function (round)
 //   CALL_METHOD_DESCRIPTOR_FAST(_WITH_KEYWORDS)  by the descriptor's flags
 //   CALL_NON_PY_GENERAL             any other C callable, and a class
 //                                   without a Python __init__
@@ -42,8 +46,8 @@
 //   LOAD_ATTR_METHOD_NO_DICT        a method of a builtin type
 //   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
 //   BINARY_SUBSCR_LIST_INT / _TUPLE_INT  a list or tuple by a compact int >= 0
-// A case 3.13 would specialise into a form rclab does not have (a float add,
-// a class with a Python __init__) fails here and backs
+// A case 3.13 would specialise into a form rclab does not have (a str
+// concatenation, a class with a Python __init__) fails here and backs
 // off instead; no counted loop of a workload reaches one.
 #pragma once
 
@@ -212,6 +216,11 @@ void specialize_binary_op(Object<RC>* lhs, Object<RC>* rhs, std::uint16_t* instr
     if (oparg == kNbSubtract) return detail::succeed(instr, BINARY_OP_SUBTRACT_INT);
     if (oparg == kNbMultiply || oparg == kNbInplaceMultiply) return detail::succeed(instr, BINARY_OP_MULTIPLY_INT);
   }
+  if (lhs->type == Type::kFloat && rhs->type == Type::kFloat) {
+    if (oparg == kNbAdd || oparg == kNbInplaceAdd) return detail::succeed(instr, BINARY_OP_ADD_FLOAT);
+    if (oparg == kNbSubtract) return detail::succeed(instr, BINARY_OP_SUBTRACT_FLOAT);
+    if (oparg == kNbMultiply || oparg == kNbInplaceMultiply) return detail::succeed(instr, BINARY_OP_MULTIPLY_FLOAT);
+  }
   detail::fail(instr);
 }
 
@@ -220,6 +229,7 @@ template <class RC>
 void specialize_compare_op(Object<RC>* lhs, Object<RC>* rhs, std::uint16_t* instr) {
   if (lhs->type == Type::kInt && rhs->type == Type::kInt && compact(lhs) && compact(rhs))
     return detail::succeed(instr, COMPARE_OP_INT);
+  if (lhs->type == Type::kFloat && rhs->type == Type::kFloat) return detail::succeed(instr, COMPARE_OP_FLOAT);
   detail::fail(instr);
 }
 
@@ -290,6 +300,8 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
           return detail::succeed(instr, CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS);
         case CallKind::kMethodFast:
           return detail::succeed(instr, CALL_METHOD_DESCRIPTOR_FAST);
+        case CallKind::kBuiltinFastKeywords:
+          return detail::succeed(instr, CALL_BUILTIN_FAST_WITH_KEYWORDS);
         case CallKind::kGeneral:
           // A heap type without a vectorcall (Queue) fails; a builtin
           // function or a METH_METHOD descriptor is a general call.

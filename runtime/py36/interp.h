@@ -35,7 +35,8 @@
 //   STORE_ATTR                              see runtime/classes.h, then 2d (value, owner)
 //   BINARY_SUBSCR                           1i (the item), 2d (container, index)
 //   INPLACE_ADD                             as BINARY_ADD (int has no nb_inplace_add)
-//   BINARY_MULTIPLY, INPLACE_MULTIPLY       as BINARY_ADD; `list * n`: binary_op1's counted
+//   BINARY_MULTIPLY, INPLACE_MULTIPLY,      as BINARY_ADD (a float result is new, from the
+//   BINARY_TRUE_DIVIDE, INPLACE_TRUE_DIVIDE float freelist when kept); `list * n`: binary_op1's counted
 //                                          NotImplemented (1i 1d), then 1i per slot
 //                                          (list_repeat)
 //   BUILD_TUPLE, BUILD_LIST                 0    (the stack's references move in)
@@ -231,14 +232,15 @@ struct Interp {
   }
 
   // _PyCFunction_FastCallKeywords: METH_O and METH_NOARGS take the stack as
-  // it is; METH_VARARGS (list.pop in 3.6) packs the arguments into a tuple
+  // it is; METH_VARARGS (list.pop, round and float.__round__ in 3.6:
+  // BuiltinDef::varargs36) packs the arguments into a tuple
   // first (with none: the shared empty tuple). Then _Py_CheckFunctionResult.
   static O* cfunction_call(TS& passed, Builtin<RC>* b, O** stack, int nargs) {
     TS& ts = tstate_get(passed);  // C_TRACE's PyThreadState_GET()
     const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
     if (def.nargs >= 0 && nargs != def.nargs) not_modelled("TypeError: a builtin called with the wrong number of arguments");
     O* x;
-    if (b->which == kBuiltinListPop || b->which == kBuiltinBuildClass) {  // METH_VARARGS
+    if (def.varargs36) {  // METH_VARARGS
       Tuple<RC>* args = pack_args(ts, stack, nargs);
       x = def.fn(ts, b->self, args->items(), nargs);
       decref(ts, &args->ob);
@@ -601,6 +603,16 @@ op_BINARY_MULTIPLY: {
   O* right = *--sp;
   O* left = sp[-1];
   O* res = number_multiply(ts, left, right);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  sp[-1] = res;
+  RCLAB_DISPATCH();
+}
+op_BINARY_TRUE_DIVIDE:
+op_INPLACE_TRUE_DIVIDE: {  // PyNumber_TrueDivide / PyNumber_InPlaceTrueDivide: the same slot here
+  O* right = *--sp;
+  O* left = sp[-1];
+  O* res = number_true_divide(ts, left, right);
   decref_stack(ts, left, t);
   decref_stack(ts, right, t);
   sp[-1] = res;
