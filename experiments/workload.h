@@ -6,7 +6,9 @@
 // GenerationOps<Cfg::Gen, Cfg> (runtime/generation.h).
 //
 // Set-up, in order, before any worker exists:
-//   1. the module's globals get `__name__` ("workload"), as a module's do;
+//   1. the module's globals already have `__name__` ("workload"): the
+//      runtime made them the dict of its module `workload`, in sys.modules
+//      (runtime/modules.h);
 //   2. the code is loaded (the generation's marshal.h: refused there, by name
 //      and offset, if it uses anything rclab does not run) and executed: its
 //      `def`s, `class`es and shared objects are made;
@@ -100,9 +102,6 @@ InstalledWorkload<Cfg> install_workload(runtime::Runtime<Cfg>& rt, const Embedde
   auto& ts = rt.main;
   InstalledWorkload<Cfg> out;
   rt.immortalize_new = Runtime<Cfg>::kImmortalizeShared;
-  Str<RC>* module_name = rt.intern(ts, "workload");
-  rt.dict_set(ts, rt.globals, rt.intern_name, &module_name->ob);
-  decref(ts, &module_name->ob);
   Ops<Cfg>::run_module(rt, workload_code<Cfg>(w).bytes(), w.name);
   rt.immortalize_new = false;
   detail::defer_module_functions(rt);

@@ -1,6 +1,8 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
 // range, len, Queue, round, list.append, list.pop([i]), Queue.put, Queue.get,
-// float.__round__ — and the thread-safe queue itself. `__build_class__` and calling a class need the
+// float.__round__, int.__floor__, and the C functions of the modules rclab
+// builds (math.floor, math.cos: runtime/modules.h) — and the thread-safe
+// queue itself. `__build_class__` and calling a class need the
 // interpreter and live in runtime/interp.h.
 //
 // A builtin is a Builtin object whose `which` indexes the table of
@@ -34,6 +36,7 @@
 #include "dictlock/critical_section.h"
 #include "dictlock/futex_mutex.h"
 #include "runtime/containers.h"
+#include "runtime/floats.h"
 #include "runtime/generation.h"
 #include "runtime/ints.h"
 #include "runtime/object.h"
@@ -54,7 +57,7 @@ struct Queue {
 enum BuiltinId : std::uint32_t {
   kBuiltinRange, kBuiltinLen, kBuiltinBuildClass, kBuiltinQueue,
   kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
-  kBuiltinRound, kBuiltinFloatRound,
+  kBuiltinRound, kBuiltinFloatRound, kBuiltinMathFloor, kBuiltinMathCos, kBuiltinIntFloor,
   kBuiltinCount,
 };
 
@@ -64,9 +67,10 @@ enum BuiltinId : std::uint32_t {
 // vectorcall; len and list.append are recognised by identity; Queue.put is
 // METH_FASTCALL|METH_KEYWORDS, list.pop METH_FASTCALL; Queue.get
 // (METH_METHOD, as _queue.SimpleQueue.get) and the rest are general calls;
-// round is METH_FASTCALL|METH_KEYWORDS (CALL_BUILTIN_FAST_WITH_KEYWORDS).
+// round is METH_FASTCALL|METH_KEYWORDS (CALL_BUILTIN_FAST_WITH_KEYWORDS),
+// math.floor and math.cos METH_O (CALL_BUILTIN_O).
 enum class CallKind : std::uint8_t {
-  kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast, kBuiltinFastKeywords
+  kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast, kBuiltinFastKeywords, kBuiltinO
 };
 
 template <class Cfg>
@@ -80,6 +84,7 @@ struct BuiltinDef {
   CallKind call_kind;  // py313's specialiser
   bool static_type;    // a statically allocated type (range), immortal in 3.12+; Queue is a heap type
   bool varargs36;      // METH_VARARGS in 3.6: a call packs its arguments into a tuple first
+  std::string_view module = {};  // a module-level function's module (runtime/modules.h); empty: builtins
 };
 
 template <class Cfg>
@@ -210,6 +215,36 @@ BO<Cfg>* builtin_float_round(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args
   return int_from(ts, std::int64_t(rounded));
 }
 
+// math.floor(x) (math_floor, METH_O): a float's floor as an int; any other
+// object through its type's __floor__ (_PyObject_LookupSpecial): int's
+// returns the int itself.
+template <class Cfg>
+BO<Cfg>* builtin_math_floor(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
+  BO<Cfg>* x = args[0];
+  if (x->type == Type::kFloat) {
+    const double f = std::floor(as<Float>(x)->fval);
+    if (!(std::fabs(f) < 9.2e18)) not_modelled("math.floor() of a float beyond rclab's 64-bit ints, inf or nan");
+    return int_from(ts, std::int64_t(f));  // PyLong_FromDouble
+  }
+  return call_special(ts, x, "__floor__");
+}
+
+// math.cos(x) (math_1: PyFloat_AsDouble, cos, PyFloat_FromDouble).
+template <class Cfg>
+BO<Cfg>* builtin_math_cos(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
+  double x;
+  if (!as_double<Cfg>(args[0], x)) not_modelled("TypeError: must be real number");
+  return float_from(ts, std::cos(x));
+}
+
+// int.__floor__() (3.6's long_long_meth, 3.13's int___floor___impl): an
+// exact int is its own floor, Py_NewRef.
+template <class Cfg>
+BO<Cfg>* builtin_int_floor(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>**, int) {
+  incref(ts, self);
+  return self;
+}
+
 // The queue's lock around f: its futex mutex, or 3.13t's critical section.
 template <class Cfg, class F>
 auto queue_locked(Queue<typename Cfg::RC>* q, F&& f) {
@@ -284,6 +319,9 @@ struct Builtins {
       {"get", &detail::builtin_queue_get<Cfg>, 0, false, Type::kQueue, K::kGeneral, false, false},
       {"round", &detail::builtin_round<Cfg>, -1, false, Type::kCount, K::kBuiltinFastKeywords, false, true},
       {"__round__", &detail::builtin_float_round<Cfg>, -1, false, Type::kFloat, K::kMethodFast, false, true},
+      {"floor", &detail::builtin_math_floor<Cfg>, 1, false, Type::kCount, K::kBuiltinO, false, false, "math"},
+      {"cos", &detail::builtin_math_cos<Cfg>, 1, false, Type::kCount, K::kBuiltinO, false, false, "math"},
+      {"__floor__", &detail::builtin_int_floor<Cfg>, 0, false, Type::kInt, K::kGeneral, false, false},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

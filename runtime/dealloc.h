@@ -141,6 +141,10 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kBuiltin:
       xdecref(ts, std::exchange(as<Builtin>(o)->self, nullptr));
       return;
+    case Type::kModule:  // module_dealloc (whose dict lives on while referred to: 3.6 would clear it first)
+      decref(ts, &std::exchange(as<Module>(o)->dict, nullptr)->ob);
+      decref(ts, &std::exchange(as<Module>(o)->name, nullptr)->ob);
+      return;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       for (; q->count > 0; --q->count, q->head = (q->head + 1) % q->cap) decref(ts, q->ring[q->head]);
@@ -224,6 +228,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kInstance: size = sizeof(Instance<RC>) + as<Instance>(o)->nvalues * sizeof(Object<RC>*); break;
     case Type::kMethod: size = sizeof(Method<RC>); break;
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;
+    case Type::kModule: size = sizeof(Module<RC>); break;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));

@@ -26,6 +26,7 @@ enum class Type : std::uint8_t {
   kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
   kNotImplemented,  // the NotImplemented singleton, which a tp_richcompare returns (runtime/abstract.h)
   kFloat,
+  kModule,  // a module object (runtime/modules.h): its dict is shared by every thread
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -355,6 +356,14 @@ struct Builtin {
   Object<RC> ob;
   std::uint32_t which;
   Object<RC>* self;
+};
+
+// A module (PyModuleObject): its namespace dict (md_dict) and its name.
+template <class RC>
+struct Module {
+  Object<RC> ob;
+  Dict<RC>* dict;
+  Str<RC>* name;
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

@@ -52,6 +52,7 @@
 #include "runtime/floats.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
+#include "runtime/modules.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
 #include "runtime/options.h"
@@ -124,6 +125,7 @@ class Runtime {
   Str<RC>* builtins_name = nullptr;  // "__builtins__", interned
   Dict<RC>* builtins = nullptr;
   Dict<RC>* globals = nullptr;  // the module namespace the workload runs in
+  Dict<RC>* sys_modules = nullptr;  // sys.modules: every module rclab builds (runtime/modules.h)
   Class<RC>* object_class = nullptr;  // `object`, the root of every class
   Tuple<RC>* empty_tuple = nullptr;   // PyTuple_New(0)'s shared empty tuple
   Str<RC>* intern_init = nullptr;     // "__init__" (borrowed from the intern table)
@@ -199,7 +201,9 @@ class Runtime {
   // marked again. Before the workers start; nothing is marked after.
   void reseal_immortals();
   Int<RC>* new_small_int(TS& ts, std::int64_t v);
+  void install_modules();
   void install_builtins();
+  Dict<RC>* module_dict(std::string_view name);  // a module's dict, borrowed
   std::vector<O*> immortals_;  // freed last, by shutdown()
   std::unordered_map<std::string, Str<RC>*> interned_;
   bool shut_down_ = false;
@@ -298,7 +302,50 @@ Runtime<Cfg>::Runtime(const RuntimeOptions& options)
   mark_shared(main, &builtins->ob);
   mark_shared(main, &globals->ob);
   dict_set(main, globals, builtins_name, &builtins->ob);
+  install_modules();
   install_builtins();
+}
+
+// The modules (runtime/modules.h): each with its dict, in sys.modules; the
+// workload's is the globals. Shared by every thread, deferred (PEP 703; 3.14t
+// gives the dicts unique ids, as the globals').
+template <SafeConfig Cfg>
+void Runtime<Cfg>::install_modules() {
+  sys_modules = new_dict(main);
+  mark_shared(main, &sys_modules->ob);
+  Str<RC>* dunder_name = intern(main, "__name__");
+  auto add = [&](std::string_view name, Dict<RC>* dict) {
+    Str<RC>* s = intern(main, name);
+    Module<RC>* m = module_new(main, s, dict, dunder_name);
+    gc_defer(main, &m->ob, false);
+    mark_shared(main, &m->ob);
+    dict_set(main, sys_modules, s, &m->ob);
+    decref(main, &m->ob);
+    decref(main, &s->ob);
+  };
+  add(kWorkloadModule, globals);
+  for (std::string_view name : kModelledModules) {
+    Dict<RC>* d = new_dict(main);
+    gc_defer(main, &d->ob, true);
+    mark_shared(main, &d->ob);
+    if (name == "sys") {
+      Str<RC>* key = intern(main, "modules");
+      dict_set(main, d, key, &sys_modules->ob);
+      decref(main, &key->ob);
+    }
+    add(name, d);
+    decref(main, &d->ob);
+  }
+  decref(main, &dunder_name->ob);
+}
+
+template <SafeConfig Cfg>
+Dict<typename Cfg::RC>* Runtime<Cfg>::module_dict(std::string_view name) {
+  Str<RC>* s = intern(main, name);
+  O* m = dict_get(sys_modules, s);
+  decref(main, &s->ob);
+  if (m == nullptr || m->type != Type::kModule) fatal("module_dict: no such module");
+  return as<Module>(m)->dict;
 }
 
 // The builtins the workloads call (runtime/builtins.h), `object`, and the
@@ -317,7 +364,7 @@ void Runtime<Cfg>::install_builtins() {
     else if constexpr (kHasDeferredGc<Cfg>) gc_defer(main, &b->ob, false);
     if (def.self_type == Type::kCount) {
       Str<RC>* name = intern(main, def.name);
-      dict_set(main, builtins, name, &b->ob);
+      dict_set(main, def.module.empty() ? builtins : module_dict(def.module), name, &b->ob);
       decref(main, &name->ob);
       decref(main, &b->ob);
     } else {
@@ -387,11 +434,14 @@ void Runtime<Cfg>::shutdown() {
   };
   dict_clear(main, globals);
   settle();  // the function, its code and constants go, and their references to the globals
+  dict_clear(main, sys_modules);  // the modules go (sys's dict refers back to sys.modules), and their dicts
+  settle();
   // Immortal containers (under kImmortalizeShared, everything a workload
   // made at set-up) let go of what they refer to now, so the runtime's own
   // objects below are down to its reference; they are freed last.
   for (auto it = immortals_.rbegin(); it != immortals_.rend(); ++it) drop_refs(main, *it);
   settle();
+  release(&sys_modules->ob, "sys.modules");
   release(&globals->ob, "the globals dict");
   settle();  // the globals' reference to the builtins
   release(&builtins->ob, "the builtins dict");
@@ -564,8 +614,9 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
       // module — its dict and the builtins', module-level functions and
       // their code (nested code objects with them), classes (heap types)
       // and the functions in their namespaces, builtin functions and method
-      // descriptors. A class's own dict is not deferred in 3.13t and stays
-      // counted, as do nested functions (closures) and instances.
+      // descriptors, the modules and their dicts. A class's own dict is not
+      // deferred in 3.13t and stays counted, as do nested functions
+      // (closures), instances, and sys.modules itself.
       auto code = [&](auto& self, Code<RC>* c) -> void {
         if (!mortal(&c->ob)) return;
         immortalize(main, &c->ob);
@@ -583,7 +634,8 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
           immortalize(main, v);  // a module's function or a heap type; a bound builtin method is not deferred
         }
       };
-      for (Dict<RC>* module : {globals, builtins}) {
+      auto module_dict = [&](Dict<RC>* module) {
+        if (!mortal(&module->ob)) return;
         immortalize(main, &module->ob);
         each_value(module, [&](O* v) {
           value(v);
@@ -592,7 +644,13 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
             each_value(as<Class>(v)->dict, value);
           }
         });
-      }
+      };
+      module_dict(globals);
+      module_dict(builtins);
+      each_value(sys_modules, [&](O* m) {  // the module objects and their dicts
+        if (mortal(m)) immortalize(main, m);
+        module_dict(as<Module>(m)->dict);
+      });
       for (Builtin<RC>* d : method_descrs)
         if (d != nullptr) value(&d->ob);
     }

@@ -92,7 +92,8 @@ class Generator313(GeneratorCases, unittest.TestCase):
             ("N = 5\ndef work(n):\n    return n % 2\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: BINARY_OP at offset 6: operator NB_REMAINDER (%) not in rclab's subset"),
             ("import os\n" + self.OK,
-             "workloads/bad.py: <module>: IMPORT_NAME at offset 6: opcode not in rclab's subset"),
+             "workloads/bad.py: <module>: IMPORT_NAME at offset 6: module 'os' not among the modules rclab "
+             "builds (sys, math)"),
             ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
              "def expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_FAST at offset 4: starts an exception table entry (to offset 6, "

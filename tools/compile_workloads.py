@@ -133,6 +133,7 @@ class Generation(object):
         self.make_function = frozenset(spec.get("make_function_flags_modelled", []))   # 3.6: 8 is a closure
         self.binary_op = dict(spec.get("binary_op_modelled", {}))                       # 3.13: NB_* -> oparg
         self.function_attribute = frozenset(spec.get("set_function_attribute_modelled", []))
+        self.modules = tuple(spec.get("import_name_modelled", []))                         # runtime/modules.h
         self.has_caches = "caches" in spec
         interpreter = INTERPRETERS.get(self.python, "python" + self.python)
         self.command = "%s tools/compile_workloads.py --generation %s" % (interpreter, name)
@@ -295,6 +296,9 @@ def check_code(display, module_code, gen):
             at = "%s: %s at offset %d" % (where, ins.opname, ins.offset)
             if ins.opname not in gen.allowed:
                 problems.append("%s: opcode not in rclab's subset" % at)
+            elif ins.opname == "IMPORT_NAME" and ins.argval not in gen.modules:
+                problems.append("%s: module %r not among the modules rclab builds (%s)"
+                                % (at, ins.argval, ", ".join(gen.modules)))
             elif ins.opname == "COMPARE_OP" and ins.argval not in gen.compare:
                 problems.append("%s: comparison %r not in rclab's subset" % (at, ins.argval))
             elif ins.opname == "MAKE_FUNCTION" and ins.arg is not None and ins.arg not in gen.make_function:

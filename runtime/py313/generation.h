@@ -15,6 +15,9 @@
 
 namespace rclab::runtime {
 
+static_assert(same_modules(py313::kImportNameModelled, kModelledModules),
+              "runtime/py313/opcodes.json's import_name_modelled must list runtime/modules.h's modules");
+
 template <bool kSpecialize, bool kThreadLocal, class Cfg>
 struct GenerationOps<Py313<kSpecialize, kThreadLocal>, Cfg> {
   using RC = typename Cfg::RC;

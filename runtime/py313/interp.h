@@ -60,6 +60,12 @@
 //                                      self, 1d the callable
 //   CALL_BUILTIN_FAST_WITH_KEYWORDS    the function's result; 1d per argument,
 //                                      1d the callable
+//   CALL_BUILTIN_O                     the function's result; 1d the argument,
+//                                      1d the callable
+//   LOAD_ATTR_MODULE                   1i the value, 1d the module
+//   IMPORT_NAME                        1i the module, 2d (level, fromlist); the
+//                                      import machinery's own counts are not
+//                                      modelled (runtime/modules.h)
 //   LOAD_ATTR_METHOD_WITH_VALUES / _NO_DICT  1i the descriptor; the owner moves
 //   LOAD_ATTR_INSTANCE_VALUE           1i the value, 1d the owner
 //   LOAD_ATTR                          _PyObject_GetMethod / PyObject_GetAttr's
@@ -562,6 +568,10 @@ bool Interp<Cfg>::try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>*
 template <SafeConfig Cfg>
 bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   Tally& t = ts.counters.rc;
+  if (owner->type == Type::kModule) {  // tp_getattro is module_getattro: PyObject_GetAttr, no method
+    *out = module_getattr(ts, as<Module>(owner), name);
+    return false;
+  }
   const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
   // _PyType_IsReady; tp_getattro is PyObject_GenericGetAttr for every type
   // here; an exact str name.
@@ -617,10 +627,11 @@ Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name) {
-  // PyObject_GetAttr: PyUnicode_Check(name), then the type's tp_getattro,
-  // PyObject_GenericGetAttr for every type here.
+  // PyObject_GetAttr: PyUnicode_Check(name), then the type's tp_getattro:
+  // module_getattro for a module, PyObject_GenericGetAttr for the rest.
   if (name->ob.type != Type::kStr) [[unlikely]]
     not_modelled("TypeError: attribute name must be a string");
+  if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);  // module_getattro
   return generic_getattr(ts, owner, name);
 }
 
@@ -1467,6 +1478,32 @@ op_CALL_LEN: {
   sp -= oparg + 1;
   RCLAB_DISPATCH();
 }
+// A builtin function that is METH_O, called with one argument: its result,
+// 1d the argument, 1d the callable, the eval breaker (_CHECK_PERIODIC).
+op_CALL_BUILTIN_O: {
+  RCLAB_INST(4);
+  O** args = sp - oparg;
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  }
+  RCLAB_DEOPT_IF(total != 1, CALL);
+  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
+  const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
+  RCLAB_DEOPT_IF(def.self_type != Type::kCount || def.call_kind != CallKind::kBuiltinO, CALL);
+  O* arg = args[0];
+  O* res = def.fn(ts, as<Builtin>(callable)->self, args, 1);
+  to_stack(ts, res);
+  decref_stack(ts, arg, t);
+  decref_stack(ts, callable, t);
+  sp[-2 - int(oparg)] = res;
+  sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
 // A builtin function (a PyCFunction, not a method descriptor) that is
 // METH_FASTCALL|METH_KEYWORDS, called without keywords: its result, 1d per
 // argument, 1d the callable, the eval breaker.
@@ -1601,6 +1638,17 @@ op_INTERPRETER_EXIT: {
 
 // --- attributes ----------------------------------------------------------------
 
+op_IMPORT_NAME: {  // import_name: a new reference to the module; level and fromlist dropped
+  RCLAB_INST(1);
+  O* fromlist = sp[-1];
+  O* level = sp[-2];
+  O* res = import_name(ts, ts.rt.sys_modules, as<Str>(RCLAB_NAMES()[oparg]), level);
+  decref_stack(ts, level, t);
+  decref_stack(ts, fromlist, t);
+  sp[-2] = res;
+  --sp;
+  RCLAB_DISPATCH();
+}
 op_LOAD_ATTR: {
   RCLAB_INST(10);
 pred_LOAD_ATTR:
@@ -1634,6 +1682,34 @@ pred_LOAD_ATTR:
     decref_stack(ts, owner, t);
     sp[-1] = attr;
   }
+  RCLAB_DISPATCH();
+}
+// A module's attribute: the module exact, its dict's keys at the cached
+// version, the cached entry's value: 1i the value, 1d the module; with the
+// method bit, a NULL self. Without a GIL (3.14t) as LOAD_GLOBAL_MODULE: the
+// keys loaded once, the value tried and re-checked; a miss deopts.
+op_LOAD_ATTR_MODULE: {
+  RCLAB_INST(10);
+  O* owner = sp[-1];
+  RCLAB_DEOPT_IF(owner->type != Type::kModule, LOAD_ATTR);
+  Dict<RC>* d = as<Module>(owner)->dict;
+  O* attr;
+  if constexpr (kTlbc) {
+    const DictKeys* dk = guarded_keys(d, read_u32(this_instr + 2));
+    RCLAB_DEOPT_IF(dk == nullptr, LOAD_ATTR);
+    O* const* slot = &dk_unicode_entries<RC>(dk)[this_instr[4]].value;
+    attr = runtime::detail::load<true>(*slot);
+    RCLAB_DEOPT_IF(attr == nullptr, LOAD_ATTR);
+    RCLAB_DEOPT_IF(!try_incref_compare(ts, slot, attr, t), LOAD_ATTR);
+  } else {
+    RCLAB_DEOPT_IF(d->keys->version != read_u32(this_instr + 2), LOAD_ATTR);
+    attr = dk_unicode_entries<RC>(d->keys)[this_instr[4]].value;
+    RCLAB_DEOPT_IF(attr == nullptr, LOAD_ATTR);
+    incref_stack(ts, attr, t);
+  }
+  decref_stack(ts, owner, t);
+  sp[-1] = attr;
+  if (oparg & 1) *sp++ = nullptr;
   RCLAB_DISPATCH();
 }
 op_LOAD_ATTR_INSTANCE_VALUE: {

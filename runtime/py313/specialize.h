@@ -37,6 +37,10 @@
 //   CALL_LEN, CALL_LIST_APPEND      by identity (list.append only before a POP_TOP)
 //   CALL_BUILTIN_FAST_WITH_KEYWORDS a module's METH_FASTCALL|METH_KEYWORDS
 //                                   function (round)
+//   CALL_BUILTIN_O                  a module's METH_O function, one argument
+//                                   (math.floor)
+//   LOAD_ATTR_MODULE                a module's attribute, found in its dict,
+//                                   whose keys get a version (index <= 0xffff)
 //   CALL_METHOD_DESCRIPTOR_FAST(_WITH_KEYWORDS)  by the descriptor's flags
 //   CALL_NON_PY_GENERAL             any other C callable, and a class
 //                                   without a Python __init__
@@ -302,6 +306,8 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
           return detail::succeed(instr, CALL_METHOD_DESCRIPTOR_FAST);
         case CallKind::kBuiltinFastKeywords:
           return detail::succeed(instr, CALL_BUILTIN_FAST_WITH_KEYWORDS);
+        case CallKind::kBuiltinO:
+          return nargs == 1 ? detail::succeed(instr, CALL_BUILTIN_O) : detail::fail(instr);
         case CallKind::kGeneral:
           // A heap type without a vectorcall (Queue) fails; a builtin
           // function or a METH_METHOD descriptor is a general call.
@@ -334,6 +340,14 @@ template <class Cfg>
 void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name,
                           Object<typename Cfg::RC>* descr, std::uint16_t* instr, bool method) {
   using RC = typename Cfg::RC;
+  if (owner->type == Type::kModule) {  // specialize_module_load_attr
+    Dict<RC>* d = as<Module>(owner)->dict;
+    const std::int64_t index = detail::dict_index(d, name);
+    if (index < 0 || index > 0xffff) return detail::fail(instr);
+    write_u32(instr + 2, keys_version(v, d));
+    instr[4] = std::uint16_t(index);
+    return detail::succeed(instr, LOAD_ATTR_MODULE);
+  }
   if (owner->type == Type::kInstance) {
     Instance<RC>* obj = as<Instance>(owner);
     Class<RC>* cls = obj->cls;
@@ -519,6 +533,22 @@ void specialize_load_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename 
                              Str<typename Cfg::RC>* name, Object<typename Cfg::RC>* descr, std::uint16_t* instr,
                              bool method) {
   using RC = typename Cfg::RC;
+  if (owner->type == Type::kModule) {  // the index and the keys' version in the dict's critical section
+    using L = typename Cfg::DictLock;
+    Dict<RC>* d = as<Module>(owner)->dict;
+    std::int64_t index = -1;
+    std::uint32_t ver = 0;
+    auto& state = dict_lock_state<Cfg>(d);
+    L::write(state, [&] {
+      if (!L::is_shared(state) && !owned_by_this_thread(ts, &d->ob)) L::set_shared(state);
+      index = detail::dict_index(d, name);
+      ver = detail::keys_version_ft(v, d);
+    });
+    if (index < 0 || index > 0xffff) return detail::fail(instr);
+    write_u32(instr + 2, ver);
+    instr[4] = std::uint16_t(index);
+    return detail::succeed(instr, LOAD_ATTR_MODULE);
+  }
   if (method && descr != nullptr && !detail::has_deferred_refcount(descr)) return detail::fail(instr);
   if (owner->type == Type::kInstance) {
     Instance<RC>* obj = as<Instance>(owner);

@@ -15,6 +15,9 @@
 
 namespace rclab::runtime {
 
+static_assert(same_modules(kImportNameModelled, kModelledModules),
+              "runtime/py36/opcodes.json's import_name_modelled must list runtime/modules.h's modules");
+
 template <class Cfg>
 struct GenerationOps<Py36, Cfg> {
   using RC = typename Cfg::RC;

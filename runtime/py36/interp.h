@@ -33,6 +33,9 @@
 //   LOAD_ATTR                               see runtime/classes.h (name, descriptor,
 //                                          instance dict, result), then 1d (the owner)
 //   STORE_ATTR                              see runtime/classes.h, then 2d (value, owner)
+//   IMPORT_NAME                             1i (the module), 2d (level, fromlist); the
+//                                          import machinery's own counts are not modelled
+//                                          (runtime/modules.h)
 //   BINARY_SUBSCR                           1i (the item), 2d (container, index)
 //   INPLACE_ADD                             as BINARY_ADD (int has no nb_inplace_add)
 //   BINARY_MULTIPLY, INPLACE_MULTIPLY,      as BINARY_ADD (a float result is new, from the
@@ -398,11 +401,13 @@ struct Interp {
     return &fn->ob;
   }
 
-  // PyObject_GetAttr (LOAD_ATTR): an instance's attribute, or a builtin
+  // PyObject_GetAttr (LOAD_ATTR): an instance's attribute, a module's
+  // (runtime/modules.h), or a builtin
   // type's method bound to the object (method_get: the descriptor increfed
   // around PyCFunction_NewEx, which increfs the object).
   static O* getattr(TS& ts, O* owner, Str<RC>* name) {
     if (owner->type == Type::kInstance) return instance_getattr(ts, as<Instance>(owner), name);
+    if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);
     const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
     if (which == kBuiltinCount) not_modelled("AttributeError: no such attribute (rclab models instances' and list/Queue methods)");
     incref(ts, &name->ob);  // PyObject_GenericGetAttr's Py_INCREF(name)
@@ -677,6 +682,15 @@ op_LOAD_ATTR: {
   O* owner = sp[-1];
   O* res = getattr(ts, owner, as<Str>(names[oparg]));
   decref_stack(ts, owner, t);
+  sp[-1] = res;
+  RCLAB_DISPATCH();
+}
+op_IMPORT_NAME: {  // import_name: a new reference to the module; level and fromlist dropped
+  O* fromlist = *--sp;
+  O* level = sp[-1];
+  O* res = import_name(ts, ts.rt.sys_modules, as<Str>(names[oparg]), level);
+  decref_stack(ts, level, t);
+  decref_stack(ts, fromlist, t);
   sp[-1] = res;
   RCLAB_DISPATCH();
 }

@@ -430,6 +430,9 @@ def load_workload(path):
     # module_dealloc would set every value of its dict to None.
     module_object = types.ModuleType("workload")
     _MODULES.append(module_object)
+    # In sys.modules, as an imported module is and as rclab's runtime lists
+    # its own (runtime/modules.h): sys.modules[__name__] finds it.
+    sys.modules["workload"] = module_object
     module = module_object.__dict__
     module["__builtins__"] = builtins
     module["Queue"] = queue_class
