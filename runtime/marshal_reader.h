@@ -248,7 +248,8 @@ class Reader {
       default: {
         const char c = char(code);
         std::string what = c >= 32 && c < 127 ? std::string("'") + c + "'" : std::to_string(int(code));
-        return fail("a constant of marshal type " + what + " (rclab runs ints, floats, strs, tuples, None, bools and code)");
+        return fail("a constant of marshal type " + what +
+                    " (rclab runs ints, floats, strs, tuples, None, bools and code)");
       }
     }
   }

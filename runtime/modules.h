@@ -86,7 +86,8 @@ template <class Cfg>
 template <class Cfg>
 Object<typename Cfg::RC>* import_name(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* sys_modules,
                                       Str<typename Cfg::RC>* name, Object<typename Cfg::RC>* level) {
-  if (level->type != Type::kInt || int_value(as<Int>(level)) != 0) not_modelled("ImportError: relative imports are not modelled");
+  if (level->type != Type::kInt || int_value(as<Int>(level)) != 0)
+    not_modelled("ImportError: relative imports are not modelled");
   Object<typename Cfg::RC>* m = dict_load(ts, sys_modules, name, ts.counters.rc);
   if (m == nullptr) not_modelled("ImportError: rclab models the modules sys and math only");
   return m;

@@ -24,11 +24,11 @@ constexpr typename TypeObject<Cfg>::destructor frame_tp_dealloc_of() {
 }
 
 template <class Cfg>
-inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{&long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>,
-                                                                       &long_true_divide<Cfg>};
+inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{
+    &long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>, &long_true_divide<Cfg>};
 template <class Cfg>
-inline constexpr typename TypeObject<Cfg>::NumberMethods kFloatAsNumber{&float_add<Cfg>, &float_sub<Cfg>, nullptr,
-                                                                        &float_mul<Cfg>, &float_div<Cfg>};
+inline constexpr typename TypeObject<Cfg>::NumberMethods kFloatAsNumber{
+    &float_add<Cfg>, &float_sub<Cfg>, nullptr, &float_mul<Cfg>, &float_div<Cfg>};
 
 // list's sq_repeat (list_repeat, runtime/containers.h).
 template <class Cfg>

@@ -217,7 +217,8 @@ TEST(Workloads, MalformedMarshalIsRefusedNotCrashed) {
   }
   EXPECT_NE(runtime::check_module<GilCfg>(good + "N", "x").find("trailing bytes"), std::string::npos);
   // A complex constant ('y', two doubles): a type rclab has no object for.
-  EXPECT_NE(runtime::check_module<GilCfg>(std::string(17, '\0').replace(0, 1, "y"), "x").find("'y'"), std::string::npos);
+  EXPECT_NE(runtime::check_module<GilCfg>(std::string(17, '\0').replace(0, 1, "y"), "x").find("'y'"),
+            std::string::npos);
   // A float ('g') is an object, but not the code object a module must be.
   EXPECT_NE(runtime::check_module<GilCfg>(std::string(9, '\0').replace(0, 1, "g"), "x").find("not a code object"),
             std::string::npos);

@@ -1186,7 +1186,7 @@ pred_BINARY_OP:
     case kNbInplaceAdd: res = number_inplace_add(ts, lhs, rhs); break;
     case kNbMultiply: res = number_multiply(ts, lhs, rhs); break;
     case kNbInplaceMultiply: res = number_inplace_multiply(ts, lhs, rhs); break;
-    default: res = number_true_divide(ts, lhs, rhs); break;  // NB_TRUE_DIVIDE, NB_INPLACE_TRUE_DIVIDE (no type has an in-place one)
+    default: res = number_true_divide(ts, lhs, rhs); break;  // NB_(INPLACE_)TRUE_DIVIDE: no in-place slot here
   }
   to_stack(ts, res);
   decref_stack(ts, lhs, t);
