@@ -1,7 +1,7 @@
 // Floats (floatobject.c): PyFloat_FromDouble with its freelist, and the
 // slots the workloads reach through float's type object: float_add,
-// float_sub, float_mul, float_div (nb_add, nb_subtract, nb_multiply,
-// nb_true_divide) and float_richcompare; and int's nb_true_divide,
+// float_sub, float_mul, float_div (float_binop: nb_add, nb_subtract,
+// nb_multiply, nb_true_divide) and float_richcompare; and int's nb_true_divide,
 // long_true_divide, whose result is a float. 3.6 and 3.13 do the same
 // work here: CONVERT_TO_DOUBLE on each operand (an int converted exactly
 // when it fits a double's mantissa), the C operation, a new float.
@@ -56,6 +56,8 @@ inline bool as_double(Object<typename Cfg::RC>* o, double& out) {
   return true;
 }
 
+// float_add, float_sub, float_mul, float_div: float's nb_add,
+// nb_subtract, nb_multiply and nb_true_divide (runtime/typeobjects.h).
 enum class FloatOp : std::uint8_t { kAdd, kSub, kMul, kDiv };
 
 template <class Cfg, FloatOp kOp>
@@ -75,23 +77,6 @@ template <class Cfg, FloatOp kOp>
       break;
   }
   return float_from(ts, r);
-}
-
-template <class Cfg>
-Object<typename Cfg::RC>* float_add(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w) {
-  return float_binop<Cfg, FloatOp::kAdd>(ts, v, w);
-}
-template <class Cfg>
-Object<typename Cfg::RC>* float_sub(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w) {
-  return float_binop<Cfg, FloatOp::kSub>(ts, v, w);
-}
-template <class Cfg>
-Object<typename Cfg::RC>* float_mul(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w) {
-  return float_binop<Cfg, FloatOp::kMul>(ts, v, w);
-}
-template <class Cfg>
-Object<typename Cfg::RC>* float_div(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w) {
-  return float_binop<Cfg, FloatOp::kDiv>(ts, v, w);
 }
 
 // long_true_divide: two ints whose values fit a double's mantissa divide as

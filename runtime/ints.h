@@ -102,20 +102,28 @@ inline std::size_t int_block_size(const Int<RC>* i) {
   return Int<RC>::block_size(i->size < 0 ? -i->size : i->size);
 }
 
-// long_add / long_sub. CHECK_BINOP returns NotImplemented: nullptr here,
-// which binary_op1 (runtime/abstract.h) counts as the NotImplemented object.
-template <class Cfg, bool kAdd>
-[[gnu::noinline]] Object<typename Cfg::RC>* long_add_sub(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
-                                                         Object<typename Cfg::RC>* b) {
+// long_add, long_sub, long_mul (3.13's _PyLong_Multiply). CHECK_BINOP
+// returns NotImplemented: nullptr here, which binary_op1
+// (runtime/abstract.h) counts as the NotImplemented object. Two ints of at
+// most one digit take the fast path (MEDIUM_VALUE: the result in two
+// digits, through PyLong_FromLongLong's small-int cache); larger ones go
+// through a 64-bit value here rather than x_add/x_sub/k_mul's digit loops.
+enum class LongOp : std::uint8_t { kAdd, kSub, kMul };
+
+template <class Cfg, LongOp kOp>
+[[gnu::noinline]] Object<typename Cfg::RC>* long_arith(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
+                                                       Object<typename Cfg::RC>* b) {
   using RC = typename Cfg::RC;
   if (!long_check<Cfg>(a) || !long_check<Cfg>(b)) return nullptr;  // CHECK_BINOP
   const Int<RC>* x = as<Int>(a);
   const Int<RC>* y = as<Int>(b);
   std::int64_t r;
   if ((x->size >= -1 && x->size <= 1) && (y->size >= -1 && y->size <= 1)) [[likely]] {
-    r = kAdd ? medium_value(x) + medium_value(y) : medium_value(x) - medium_value(y);
-  } else if (kAdd ? __builtin_add_overflow(int_value(x), int_value(y), &r)
-                  : __builtin_sub_overflow(int_value(x), int_value(y), &r)) {
+    const std::int64_t u = medium_value(x), v = medium_value(y);
+    r = kOp == LongOp::kAdd ? u + v : kOp == LongOp::kSub ? u - v : u * v;
+  } else if (kOp == LongOp::kAdd   ? __builtin_add_overflow(int_value(x), int_value(y), &r)
+             : kOp == LongOp::kSub ? __builtin_sub_overflow(int_value(x), int_value(y), &r)
+                                   : __builtin_mul_overflow(int_value(x), int_value(y), &r)) {
     not_modelled("OverflowError: rclab ints are 64-bit");
   }
   return int_from(ts, r, ts.counters.rc);
@@ -123,31 +131,15 @@ template <class Cfg, bool kAdd>
 
 template <class Cfg>
 Object<typename Cfg::RC>* long_add(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a, Object<typename Cfg::RC>* b) {
-  return long_add_sub<Cfg, true>(ts, a, b);
+  return long_arith<Cfg, LongOp::kAdd>(ts, a, b);
 }
 template <class Cfg>
 Object<typename Cfg::RC>* long_sub(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a, Object<typename Cfg::RC>* b) {
-  return long_add_sub<Cfg, false>(ts, a, b);
+  return long_arith<Cfg, LongOp::kSub>(ts, a, b);
 }
-
-// long_mul (3.13's _PyLong_Multiply): two ints of at most one digit
-// multiply in two digits (MEDIUM_VALUE) and go through PyLong_FromLongLong
-// (_PyLong_FromSTwoDigits), small-int cache included; larger ones through
-// a 64-bit value here rather than k_mul's digit loops.
 template <class Cfg>
-[[gnu::noinline]] Object<typename Cfg::RC>* long_mul(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
-                                                     Object<typename Cfg::RC>* b) {
-  using RC = typename Cfg::RC;
-  if (!long_check<Cfg>(a) || !long_check<Cfg>(b)) return nullptr;  // CHECK_BINOP
-  const Int<RC>* x = as<Int>(a);
-  const Int<RC>* y = as<Int>(b);
-  std::int64_t r;
-  if ((x->size >= -1 && x->size <= 1) && (y->size >= -1 && y->size <= 1)) [[likely]] {
-    r = medium_value(x) * medium_value(y);
-  } else if (__builtin_mul_overflow(int_value(x), int_value(y), &r)) {
-    not_modelled("OverflowError: rclab ints are 64-bit");
-  }
-  return int_from(ts, r, ts.counters.rc);
+Object<typename Cfg::RC>* long_mul(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a, Object<typename Cfg::RC>* b) {
+  return long_arith<Cfg, LongOp::kMul>(ts, a, b);
 }
 
 // long_compare: by sign and digit count first, then digit by digit from the

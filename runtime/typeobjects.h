@@ -28,7 +28,8 @@ inline constexpr typename TypeObject<Cfg>::NumberMethods kLongAsNumber{
     &long_add<Cfg>, &long_sub<Cfg>, nullptr, &long_mul<Cfg>, &long_true_divide<Cfg>};
 template <class Cfg>
 inline constexpr typename TypeObject<Cfg>::NumberMethods kFloatAsNumber{
-    &float_add<Cfg>, &float_sub<Cfg>, nullptr, &float_mul<Cfg>, &float_div<Cfg>};
+    &float_binop<Cfg, FloatOp::kAdd>, &float_binop<Cfg, FloatOp::kSub>, nullptr, &float_binop<Cfg, FloatOp::kMul>,
+    &float_binop<Cfg, FloatOp::kDiv>};
 
 // list's sq_repeat (list_repeat, runtime/containers.h).
 template <class Cfg>

@@ -310,18 +310,21 @@ struct Interp {
     }
   }
 
-  // _PyLong_Add / _PyLong_Subtract: compact operands (one digit) take the
-  // fast path, whose result is a small int (uncounted) or a new one-digit
-  // int; others go through the general arithmetic.
-  template <bool kAdd>
-  [[gnu::noinline]] static O* long_add_sub(TS& ts, O* a, O* b) {
+  // _PyLong_Add / _PyLong_Subtract / _PyLong_Multiply, called on two exact
+  // ints (no CHECK_BINOP): compact operands (one digit) take the fast
+  // path, whose result is a small int (uncounted) or a new int; others go
+  // through the general arithmetic.
+  template <LongOp kOp>
+  [[gnu::noinline]] static O* long_op(TS& ts, O* a, O* b) {
     const Int<RC>* x = as<Int>(a);
     const Int<RC>* y = as<Int>(b);
     std::int64_t r;
     if (compact(a) && compact(b)) [[likely]] {
-      r = kAdd ? medium_value(x) + medium_value(y) : medium_value(x) - medium_value(y);
-    } else if (kAdd ? __builtin_add_overflow(int_value(x), int_value(y), &r)
-                    : __builtin_sub_overflow(int_value(x), int_value(y), &r)) {
+      const std::int64_t u = medium_value(x), v = medium_value(y);
+      r = kOp == LongOp::kAdd ? u + v : kOp == LongOp::kSub ? u - v : u * v;
+    } else if (kOp == LongOp::kAdd   ? __builtin_add_overflow(int_value(x), int_value(y), &r)
+               : kOp == LongOp::kSub ? __builtin_sub_overflow(int_value(x), int_value(y), &r)
+                                     : __builtin_mul_overflow(int_value(x), int_value(y), &r)) {
       not_modelled("OverflowError: rclab ints are 64-bit");
     }
     return int_from(ts, r, ts.counters.rc);
@@ -889,6 +892,19 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
     goto* targets[opcode];                \
   } while (0)
   // The instruction prologue: its address in the frame, then past it and its caches.
+// CALL's operands (every form's): the callable, self or NULL, then oparg
+// arguments; with a self, `args` starts at it and `total` counts it (3.13's
+// total_args).
+#define RCLAB_CALL_OPERANDS()               \
+  O** args = sp - oparg;                    \
+  O* self_or_null = sp[-1 - int(oparg)];    \
+  O* callable = sp[-2 - int(oparg)];        \
+  int total = int(oparg);                   \
+  if (self_or_null != nullptr) {            \
+    --args;                                 \
+    ++total;                                \
+  }                                         \
+  static_assert(true)
 #define RCLAB_INST(units)           \
   frame->instr_ptr = next_instr;    \
   this_instr = next_instr;          \
@@ -1201,7 +1217,7 @@ op_BINARY_OP_ADD_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_add_sub<true>(ts, left, right);
+  O* res = long_op<LongOp::kAdd>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1214,7 +1230,7 @@ op_BINARY_OP_SUBTRACT_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_add_sub<false>(ts, left, right);
+  O* res = long_op<LongOp::kSub>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1227,7 +1243,7 @@ op_BINARY_OP_MULTIPLY_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_mul(ts, left, right);  // _PyLong_Multiply
+  O* res = long_op<LongOp::kMul>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1437,14 +1453,7 @@ op_CALL_PY_EXACT_ARGS: {
 }
 op_CALL_BUILTIN_CLASS: {
   RCLAB_INST(4);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  O* callable = sp[-2 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
   const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
   RCLAB_DEOPT_IF(def.call_kind != CallKind::kBuiltinClass, CALL);  // a type with tp_vectorcall
@@ -1459,14 +1468,7 @@ op_CALL_BUILTIN_CLASS: {
 }
 op_CALL_LEN: {
   RCLAB_INST(4);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  O* callable = sp[-2 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(total != 1, CALL);
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinLen, CALL);
   O* arg = args[0];
@@ -1482,14 +1484,7 @@ op_CALL_LEN: {
 // 1d the argument, 1d the callable, the eval breaker (_CHECK_PERIODIC).
 op_CALL_BUILTIN_O: {
   RCLAB_INST(4);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  O* callable = sp[-2 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(total != 1, CALL);
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
   const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
@@ -1509,14 +1504,7 @@ op_CALL_BUILTIN_O: {
 // argument, 1d the callable, the eval breaker.
 op_CALL_BUILTIN_FAST_WITH_KEYWORDS: {
   RCLAB_INST(4);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  O* callable = sp[-2 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
   const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
   RCLAB_DEOPT_IF(def.self_type != Type::kCount || def.call_kind != CallKind::kBuiltinFastKeywords, CALL);
@@ -1558,14 +1546,7 @@ op_CALL_LIST_APPEND: {
 op_CALL_METHOD_DESCRIPTOR_FAST:
 op_CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: {
   RCLAB_INST(4);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  O* callable = sp[-2 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(total == 0, CALL);
   RCLAB_DEOPT_IF(callable->type != Type::kBuiltin, CALL);
   const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[as<Builtin>(callable)->which];
@@ -1583,16 +1564,9 @@ op_CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: {
 }
 op_CALL_NON_PY_GENERAL: {
   RCLAB_INST(4);
-  O* callable = sp[-2 - int(oparg)];
+  RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(callable->type == Type::kFunction, CALL);
   RCLAB_DEOPT_IF(callable->type == Type::kMethod, CALL);
-  O** args = sp - oparg;
-  O* self_or_null = sp[-1 - int(oparg)];
-  int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  }
   O* res = vectorcall(ts, callable, args, total);
   to_stack(ts, res);  // a C function's counted result (PyStackRef_FromPyObjectSteal)
   decref_stack(ts, callable, t);
@@ -2087,6 +2061,7 @@ op_LOAD_DEREF: {
 #undef RCLAB_DEOPT_IF
 #undef RCLAB_PUSH_GLOBAL
 #undef RCLAB_INST
+#undef RCLAB_CALL_OPERANDS
 #undef RCLAB_DISPATCH
 #pragma GCC diagnostic pop
 }
