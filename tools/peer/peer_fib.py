@@ -282,13 +282,19 @@ def run(threads, n, work=None, expected=None, calls=None):
     start = StartBarrier(threads + 1)
 
     def worker(i):
+        # The thread's own n, made by the thread, as rclab's model makes it
+        # (int_from on the worker's thread state): one int object shared by
+        # every worker would be counted by all of them whenever a loop reads
+        # n (object_lookup_special's i / n), contention the model does not
+        # have. A small int is the cached one in both.
+        own_n = int(str(n))
         if not start.wait():
             return
         try:
             c0 = cpu_clock() if cpu_clock else 0.0
             if TEST_FAULT == "raise":
                 raise RuntimeError("RCLAB_PEER_TEST_FAULT=raise")
-            r = work(n)
+            r = work(own_n)
             if TEST_FAULT == "wrong" and i == threads - 1:
                 r += 1
             results[i] = r
