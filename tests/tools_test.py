@@ -844,6 +844,21 @@ class Heatmap(unittest.TestCase):
         self.assertAlmostEqual(cells[("gilectomy (real)", "fib")].value, g.value)
         self.assertIn(("gil", "fib"), cells)
 
+    def test_a_row_whose_baseline_was_not_swept_shows_its_own_scaling(self):
+        """nogil read against nogil-gil, which the file does not have: the row
+        stays, against nogil's own single thread, rather than leaving the matrix."""
+        import copy
+        pts = {}
+        for key, p in self.pts.items():
+            if p.config == "nogil":
+                p = copy.copy(p)
+                p.baseline = "nogil-gil"
+            pts[key] = p
+        n, workloads, rows, cells = heatmap.matrix(pts)
+        self.assertIn(("nogil", "queue"), cells)
+        own = derived.speedup(find(pts, "nogil", 2, workload="queue"), find(pts, "nogil", 1, workload="queue"))
+        self.assertAlmostEqual(cells[("nogil", "queue")].value, own.value)
+
     def test_best_and_worst_and_the_crossing_mark(self):
         m = heatmap.matrix(self.pts)
         lines = heatmap.best_worst(m)

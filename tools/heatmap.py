@@ -18,6 +18,7 @@ cells, the colour is log2 of the speedup (red slower, green faster, white
 1), clipped at 1/4 and 4.
 """
 import math
+import textwrap
 
 import families
 from derived import speedup
@@ -41,11 +42,15 @@ def matrix(points):
     n = max(ns)
     # Each configuration's recorded baseline, followed to its root: py313t-atomic
     # -> py313t -> py313, nogil -> nogil-gil -> gil-heaps -> ... -> gil.
+    # Followed only through configurations the file has: a row whose
+    # baseline was not swept (nogil's nogil-gil) stops at the last one it
+    # has, or at itself (its own scaling), rather than leaving the matrix.
     parent = {p.config: p.baseline for p in pts if p.baseline}
+    have = {p.config for p in pts}
 
     def root(config):
         seen = {config}
-        while parent.get(config) and parent[config] not in seen:
+        while parent.get(config) in have and parent[config] not in seen:
             config = parent[config]
             seen.add(config)
         return config
@@ -147,6 +152,9 @@ def draw(m, outdir):
     cb.set_ticks(ticks)
     cb.set_ticklabels([f"{2 ** t:g}" for t in ticks])
     cb.set_label("speedup against the GIL at 1 thread (log scale)", fontsize=8)
-    ax.set_xlabel(f"speedup at {n} threads against the base at 1 thread; ~: the 95% interval contains 1; "
-                  "rows below the line: real interpreters", fontsize=8)
+    # Wrapped to the figure's width: a matrix of few workloads is narrower
+    # than the caption on one line.
+    caption = (f"speedup at {n} threads against the base at 1 thread; ~: the 95% interval contains 1; "
+               "rows below the line: real interpreters")
+    ax.set_xlabel("\n".join(textwrap.wrap(caption, max(40, int(width * 13)))), fontsize=8)
     return _save(fig, plt, outdir, "heatmap")
