@@ -598,6 +598,10 @@ int run_sweep(const SweepSpec& spec, const std::string& self) {
       // only the CPU's name): model and peer records name hosts alike.
       if (c.peer) {
         rec["peer"]["executable"] = c.peer->python;
+        // The workload file it ran, as a model run records it (a built-in
+        // workload has none): peer_fib.py is handed the path, not told
+        // whether it is a built-in's.
+        if (const char* path = find_workload(c.workload)->path; path != nullptr) rec["workload_path"] = path;
         nlohmann::json m = rec.value("machine", nlohmann::json::object());
         if (!m.is_object()) m = nlohmann::json::object();
         m.update(machine_info());

@@ -213,6 +213,7 @@ class WorkloadFile(unittest.TestCase):
         for r in mine:
             self.assertEqual(r["status"], "ok", r)
             self.assertEqual(r["workload_source_sha256"], sha256_of(MINE.encode()))
+            self.assertEqual(r["workload_path"], path, r["kind"])  # the peer's too
             self.assertEqual(r["n"], 100)
         rc, _, err = run(cmd + ["--resume"])
         self.assertEqual(rc, 0, err)
