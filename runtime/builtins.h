@@ -1,7 +1,7 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
 // range, len, Queue, round, list.append, list.pop([i]), Queue.put, Queue.get,
-// float.__round__, int.__floor__, and the C functions of the modules rclab
-// builds (math.floor, math.cos: runtime/modules.h) — and the thread-safe
+// float.__round__, int.__floor__, and the C functions and types of the
+// modules rclab builds (math.floor, math.cos, threading.local: runtime/modules.h) — and the thread-safe
 // queue itself. `__build_class__` and calling a class need the
 // interpreter and live in runtime/interp.h.
 //
@@ -41,6 +41,7 @@
 #include "runtime/ints.h"
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
+#include "runtime/thread_local.h"
 #include "runtime/thread_state.h"
 
 namespace rclab::runtime {
@@ -58,6 +59,7 @@ enum BuiltinId : std::uint32_t {
   kBuiltinRange, kBuiltinLen, kBuiltinBuildClass, kBuiltinQueue,
   kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
   kBuiltinRound, kBuiltinFloatRound, kBuiltinMathFloor, kBuiltinMathCos, kBuiltinIntFloor,
+  kBuiltinThreadLocal,
   kBuiltinCount,
 };
 
@@ -237,6 +239,13 @@ BO<Cfg>* builtin_math_cos(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
   return float_from(ts, std::cos(x));
 }
 
+// threading.local() (local_new, runtime/thread_local.h): no arguments
+// here (a local's args and kw serve subclasses' __init__, not modelled).
+template <class Cfg>
+BO<Cfg>* builtin_thread_local(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>**, int) {
+  return &local_new(ts)->ob;
+}
+
 // int.__floor__() (3.6's long_long_meth, 3.13's int___floor___impl): an
 // exact int is its own floor, Py_NewRef.
 template <class Cfg>
@@ -322,6 +331,8 @@ struct Builtins {
       {"floor", &detail::builtin_math_floor<Cfg>, 1, false, Type::kCount, K::kBuiltinO, false, false, "math"},
       {"cos", &detail::builtin_math_cos<Cfg>, 1, false, Type::kCount, K::kBuiltinO, false, false, "math"},
       {"__floor__", &detail::builtin_int_floor<Cfg>, 0, false, Type::kInt, K::kGeneral, false, false},
+      // A type, called through type_call (3.13: a heap type, PyType_FromModuleAndSpec).
+      {"local", &detail::builtin_thread_local<Cfg>, 0, true, Type::kCount, K::kGeneral, false, false, "threading"},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

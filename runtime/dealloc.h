@@ -145,6 +145,12 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       decref(ts, &std::exchange(as<Module>(o)->dict, nullptr)->ob);
       decref(ts, &std::exchange(as<Module>(o)->name, nullptr)->ob);
       return;
+    case Type::kLocal: {  // local_dealloc: its key or its thread dicts
+      ThreadLocal<RC>* l = as<ThreadLocal>(o);
+      if (l->key != nullptr) decref(ts, &std::exchange(l->key, nullptr)->ob);
+      if (l->localdicts != nullptr) decref(ts, &std::exchange(l->localdicts, nullptr)->ob);
+      return;
+    }
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       for (; q->count > 0; --q->count, q->head = (q->head + 1) % q->cap) decref(ts, q->ring[q->head]);
@@ -229,6 +235,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kMethod: size = sizeof(Method<RC>); break;
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;
     case Type::kModule: size = sizeof(Module<RC>); break;
+    case Type::kLocal: size = sizeof(ThreadLocal<RC>); break;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));
@@ -268,6 +275,9 @@ void release_frame_block(void* ctx, void* p) {
 
 template <SafeConfig Cfg>
 void ThreadState<Cfg>::detach() {
+  // threading.local's state first: dropping it frees the thread's dicts.
+  if (dict != nullptr) decref(*this, &std::exchange(dict, nullptr)->ob);
+  if (threading_local_key != nullptr) decref(*this, &std::exchange(threading_local_key, nullptr)->ob);
   // What this thread's dict writes retired first: reclaiming drops
   // references, and leaves the rest to the threads that remain.
   if constexpr (kUsesQsbr<Cfg>) Qsbr::detach(qsbr, [this](const Qsbr::Item& it) { qsbr_reclaim(*this, it); });

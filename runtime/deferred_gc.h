@@ -116,7 +116,7 @@ inline bool is_gc_type(Type t) {
   switch (t) {
     case Type::kTuple: case Type::kDict: case Type::kCode: case Type::kFunction: case Type::kList:
     case Type::kListIter: case Type::kTupleIter: case Type::kCell: case Type::kClass: case Type::kInstance:
-    case Type::kMethod: case Type::kBuiltin: case Type::kQueue:
+    case Type::kMethod: case Type::kBuiltin: case Type::kQueue: case Type::kLocal:
       return true;
     default:
       return false;

@@ -27,6 +27,7 @@ enum class Type : std::uint8_t {
   kNotImplemented,  // the NotImplemented singleton, which a tp_richcompare returns (runtime/abstract.h)
   kFloat,
   kModule,  // a module object (runtime/modules.h): its dict is shared by every thread
+  kLocal,   // a threading.local (runtime/thread_local.h)
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -364,6 +365,17 @@ struct Module {
   Object<RC> ob;
   Dict<RC>* dict;
   Str<RC>* name;
+};
+
+// A threading.local (localobject, runtime/thread_local.h): 3.6 finds a
+// thread's dict through its key in the thread state's dict; 3.13 through
+// the thread's key in `localdicts`, which every thread reads. The other is
+// null.
+template <class RC>
+struct ThreadLocal {
+  Object<RC> ob;
+  Str<RC>* key;
+  Dict<RC>* localdicts;
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

@@ -84,6 +84,11 @@ struct alignas(kCacheLine) ThreadState {
   // hands out, in batches of 256 from the runtime's counter, under a dict
   // lock that runs without a GIL (runtime/dict.h: dict_next_version).
   std::uint64_t dict_global_version = 0;
+  // threading.local's per-thread state (runtime/thread_local.h), made at
+  // the thread's first access and dropped by detach(): 3.6's tstate->dict,
+  // 3.13's tstate->threading_local_key.
+  Dict<RC>* dict = nullptr;
+  Str<RC>* threading_local_key = nullptr;
   Counters counters;
 };
 

@@ -50,7 +50,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
-    // kNotImplemented, kFloat, kModule.
+    // kNotImplemented, kFloat, kModule, kLocal.
     {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>, &list_sq_repeat<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
@@ -65,6 +65,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"NotImplementedType", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"float", kTpReady, &kFloatAsNumber<Cfg>, &float_richcompare<Cfg>, &dealloc<Cfg>},
     {"module", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"_thread._local", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

@@ -571,8 +571,8 @@ bool Interp<Cfg>::try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>*
 template <SafeConfig Cfg>
 bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   Tally& t = ts.counters.rc;
-  if (owner->type == Type::kModule) {  // tp_getattro is module_getattro: PyObject_GetAttr, no method
-    *out = module_getattr(ts, as<Module>(owner), name);
+  if (owner->type == Type::kModule || owner->type == Type::kLocal) {  // a tp_getattro of its own: PyObject_GetAttr, no method
+    *out = get_attr(ts, owner, name);
     return false;
   }
   const TypeObject<Cfg>* tp = type_of<Cfg>(owner);
@@ -635,13 +635,15 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name)
   if (name->ob.type != Type::kStr) [[unlikely]]
     not_modelled("TypeError: attribute name must be a string");
   if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);  // module_getattro
+  if (owner->type == Type::kLocal) return local_getattr(ts, as<ThreadLocal>(owner), name);  // local_getattro
   return generic_getattr(ts, owner, name);
 }
 
 template <SafeConfig Cfg>
 void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   Tally& t = ts.counters.rc;
-  if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances take attributes here");
+  if (owner->type == Type::kLocal) return local_setattr(ts, as<ThreadLocal>(owner), name, value);  // local_setattro
+  if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances and locals take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
   // The class's shared keys: made at the first store here (3.13 makes them

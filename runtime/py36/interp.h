@@ -402,12 +402,13 @@ struct Interp {
   }
 
   // PyObject_GetAttr (LOAD_ATTR): an instance's attribute, a module's
-  // (runtime/modules.h), or a builtin
+  // (runtime/modules.h), a threading.local's (runtime/thread_local.h), or a builtin
   // type's method bound to the object (method_get: the descriptor increfed
   // around PyCFunction_NewEx, which increfs the object).
   static O* getattr(TS& ts, O* owner, Str<RC>* name) {
     if (owner->type == Type::kInstance) return instance_getattr(ts, as<Instance>(owner), name);
     if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);
+    if (owner->type == Type::kLocal) return local_getattr(ts, as<ThreadLocal>(owner), name);
     const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
     if (which == kBuiltinCount) not_modelled("AttributeError: no such attribute (rclab models instances' and list/Queue methods)");
     incref(ts, &name->ob);  // PyObject_GenericGetAttr's Py_INCREF(name)
@@ -697,8 +698,12 @@ op_IMPORT_NAME: {  // import_name: a new reference to the module; level and from
 op_STORE_ATTR: {
   O* owner = *--sp;
   O* v = *--sp;
-  if (owner->type != Type::kInstance) not_modelled("AttributeError: rclab stores attributes on instances only");
-  instance_setattr(ts, as<Instance>(owner), as<Str>(names[oparg]), v);
+  if (owner->type == Type::kLocal)
+    local_setattr(ts, as<ThreadLocal>(owner), as<Str>(names[oparg]), v);
+  else if (owner->type == Type::kInstance)
+    instance_setattr(ts, as<Instance>(owner), as<Str>(names[oparg]), v);
+  else
+    not_modelled("AttributeError: rclab stores attributes on instances and locals only");
   decref_stack(ts, v, t);
   decref_stack(ts, owner, t);
   RCLAB_DISPATCH();
