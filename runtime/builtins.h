@@ -1,7 +1,8 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
 // range, len, Queue, round, list.append, list.pop([i]), Queue.put, Queue.get,
 // float.__round__, int.__floor__, and the C functions and types of the
-// modules rclab builds (math.floor, math.cos, threading.local: runtime/modules.h) — and the thread-safe
+// modules rclab builds (math.floor, math.cos, threading.local,
+// operator.methodcaller: runtime/modules.h) — and the thread-safe
 // queue itself. `__build_class__` and calling a class need the
 // interpreter and live in runtime/interp.h.
 //
@@ -59,7 +60,7 @@ enum BuiltinId : std::uint32_t {
   kBuiltinRange, kBuiltinLen, kBuiltinBuildClass, kBuiltinQueue,
   kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
   kBuiltinRound, kBuiltinFloatRound, kBuiltinMathFloor, kBuiltinMathCos, kBuiltinIntFloor,
-  kBuiltinThreadLocal,
+  kBuiltinThreadLocal, kBuiltinMethodCaller,
   kBuiltinCount,
 };
 
@@ -246,6 +247,23 @@ BO<Cfg>* builtin_thread_local(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>**, int) {
   return &local_new(ts)->ob;
 }
 
+// operator.methodcaller(name) (methodcaller_new): the name interned (3.6's
+// PyUnicode_InternInPlace, 3.13's _PyUnicode_InternMortal: every name a
+// workload gives is a constant, interned already) and no extra arguments.
+template <class Cfg>
+BO<Cfg>* builtin_methodcaller(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int nargs) {
+  using RC = typename Cfg::RC;
+  if (nargs != 1) not_modelled("operator.methodcaller with arguments for the method is not modelled");
+  if (args[0]->type != Type::kStr) not_modelled("TypeError: method name must be a string");
+  auto* mc = static_cast<MethodCaller<RC>*>(alloc_block(ts, sizeof(MethodCaller<RC>)));
+  init_object(ts, &mc->ob, Type::kMethodCaller);
+  incref(ts, args[0]);
+  mc->name = as<Str>(args[0]);
+  incref(ts, &ts.rt.empty_tuple->ob);
+  mc->args = ts.rt.empty_tuple;
+  return &mc->ob;
+}
+
 // int.__floor__() (3.6's long_long_meth, 3.13's int___floor___impl): an
 // exact int is its own floor, Py_NewRef.
 template <class Cfg>
@@ -333,6 +351,7 @@ struct Builtins {
       {"__floor__", &detail::builtin_int_floor<Cfg>, 0, false, Type::kInt, K::kGeneral, false, false},
       // A type, called through type_call (3.13: a heap type, PyType_FromModuleAndSpec).
       {"local", &detail::builtin_thread_local<Cfg>, 0, true, Type::kCount, K::kGeneral, false, false, "threading"},
+      {"methodcaller", &detail::builtin_methodcaller<Cfg>, -1, true, Type::kCount, K::kGeneral, false, false, "operator"},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

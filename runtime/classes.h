@@ -92,6 +92,7 @@ template <class Cfg>
   incref(ts, &name->ob);  // _PyObject_GenericSetAttrWithDict
   O* descr = type_lookup<Cfg>(obj->cls, name);
   if (descr != nullptr) incref(ts, descr);  // no __set__: functions and plain values are not data descriptors
+  if (!obj->cls->has_dict) not_modelled("AttributeError: the object has no __dict__ (its class sets __slots__)");
   if (obj->dict == nullptr) obj->dict = dict_new(ts);  // _PyObjectDict_SetItem
   dict_set(ts, obj->dict, name, value);
   if (descr != nullptr) decref(ts, descr);
@@ -126,6 +127,13 @@ Class<typename Cfg::RC>* class_new(ThreadState<Cfg>& ts, Str<typename Cfg::RC>* 
   c->dict = ns;
   if (base != nullptr) incref(ts, &base->ob);
   c->base = base;
+  // type_new's __slots__: `()` on object (or on a class without a
+  // __dict__) leaves the instances without one; naming slots is not modelled.
+  if (Object<RC>* slots = dict_get<Cfg>(ns, ts.rt.intern_slots)) {
+    if (slots->type != Type::kTuple || as<Tuple>(slots)->size != 0)
+      not_modelled("__slots__ naming attributes is not modelled: only __slots__ = ()");
+    c->has_dict = base != nullptr && base != ts.rt.object_class && base->has_dict;
+  }
   return c;
 }
 

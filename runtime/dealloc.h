@@ -145,6 +145,10 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       decref(ts, &std::exchange(as<Module>(o)->dict, nullptr)->ob);
       decref(ts, &std::exchange(as<Module>(o)->name, nullptr)->ob);
       return;
+    case Type::kMethodCaller:  // methodcaller_clear
+      decref(ts, &std::exchange(as<MethodCaller>(o)->name, nullptr)->ob);
+      decref(ts, &std::exchange(as<MethodCaller>(o)->args, nullptr)->ob);
+      return;
     case Type::kLocal: {  // local_dealloc: its key or its thread dicts
       ThreadLocal<RC>* l = as<ThreadLocal>(o);
       if (l->key != nullptr) decref(ts, &std::exchange(l->key, nullptr)->ob);
@@ -236,6 +240,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kBuiltin: size = sizeof(Builtin<RC>); break;
     case Type::kModule: size = sizeof(Module<RC>); break;
     case Type::kLocal: size = sizeof(ThreadLocal<RC>); break;
+    case Type::kMethodCaller: size = sizeof(MethodCaller<RC>); break;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));

@@ -13,7 +13,11 @@
 //     none, so a module and its functions form no cycle);
 //   - `threading`: `local` (runtime/thread_local.h). CPython's threading is
 //     a Python module that re-exports _thread._local; its import runs
-//     threading.py once, which rclab does not.
+//     threading.py once, which rclab does not;
+//   - `operator`: `methodcaller` (its call is each generation's: 3.6 and
+//     3.13t bind the method and call it through a tuple, 3.13 with its GIL
+//     calls PyObject_VectorcallMethod; runtime/py36/interp.h,
+//     runtime/py313/interp.h). operator.py re-exports _operator's.
 // A module and its dict are shared by every thread: PEP 703 defers both,
 // 3.13t immortalises them at the first thread start (refcount/ft313.h).
 //
@@ -39,7 +43,7 @@ namespace rclab::runtime {
 // opcodes.json lists them as IMPORT_NAME's modelled argument, which
 // tools/compile_workloads.py checks a workload against; each generation's
 // generation.h asserts that its list is this one.
-inline constexpr std::string_view kModelledModules[] = {"sys", "math", "threading"};
+inline constexpr std::string_view kModelledModules[] = {"sys", "math", "threading", "operator"};
 
 template <std::size_t N, std::size_t M>
 constexpr bool same_modules(const std::string_view (&a)[N], const std::string_view (&b)[M]) {
@@ -92,7 +96,7 @@ Object<typename Cfg::RC>* import_name(ThreadState<Cfg>& ts, Dict<typename Cfg::R
   if (level->type != Type::kInt || int_value(as<Int>(level)) != 0)
     not_modelled("ImportError: relative imports are not modelled");
   Object<typename Cfg::RC>* m = dict_load(ts, sys_modules, name, ts.counters.rc);
-  if (m == nullptr) not_modelled("ImportError: rclab models the modules sys, math and threading only");
+  if (m == nullptr) not_modelled("ImportError: rclab models the modules sys, math, threading and operator only");
   return m;
 }
 

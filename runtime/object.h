@@ -28,6 +28,7 @@ enum class Type : std::uint8_t {
   kFloat,
   kModule,  // a module object (runtime/modules.h): its dict is shared by every thread
   kLocal,   // a threading.local (runtime/thread_local.h)
+  kMethodCaller,  // an operator.methodcaller (runtime/builtins.h; each generation's interpreter calls it)
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -321,6 +322,11 @@ struct Class {
   // method specialisations compare (a new name could shadow a method).
   // Borrowed names: every one is interned.
   static constexpr std::uint32_t kMaxSharedKeys = 30;  // SHARED_KEYS_MAX_SIZE
+  // False for a class whose body sets `__slots__ = ()` on a base without a
+  // __dict__ (object): its instances have neither a dict nor inline values
+  // (3.13: no Py_TPFLAGS_INLINE_VALUES or MANAGED_DICT), so an attribute
+  // lookup finds the class's attribute without reading one.
+  bool has_dict = true;
   std::uint32_t version_tag = 0;
   std::uint32_t shared_keys_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
@@ -376,6 +382,16 @@ struct ThreadLocal {
   Object<RC> ob;
   Str<RC>* key;
   Dict<RC>* localdicts;
+};
+
+// An operator.methodcaller(name) (methodcallerobject): the method's name,
+// interned as both intern it, and the extra arguments, none here (the
+// runtime's empty tuple).
+template <class RC>
+struct MethodCaller {
+  Object<RC> ob;
+  Str<RC>* name;
+  Tuple<RC>* args;
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

@@ -132,6 +132,7 @@ class Runtime {
   Str<RC>* intern_build_class = nullptr;  // "__build_class__" (borrowed)
   Str<RC>* intern_name = nullptr;         // "__name__" (borrowed)
   Str<RC>* intern_dict = nullptr;         // "__dict__" (borrowed; threading.local compares names with it)
+  Str<RC>* intern_slots = nullptr;        // "__slots__" (borrowed; class_new reads it)
   // The method descriptors of the builtin types (list.append, ...), indexed
   // by BuiltinId; null for module-level builtins. Shared by every thread.
   Builtin<RC>* method_descrs[kBuiltinCount] = {};
@@ -382,6 +383,8 @@ void Runtime<Cfg>::install_builtins() {
   decref(main, &intern_name->ob);
   intern_dict = intern(main, "__dict__");
   decref(main, &intern_dict->ob);
+  intern_slots = intern(main, "__slots__");
+  decref(main, &intern_slots->ob);
   Str<RC>* name = intern(main, "object");
   Dict<RC>* ns = new_dict(main);
   object_class = class_new(main, name, ns, nullptr);

@@ -93,7 +93,7 @@ class Generator313(GeneratorCases, unittest.TestCase):
              "workloads/bad.py: work: BINARY_OP at offset 6: operator NB_REMAINDER (%) not in rclab's subset"),
             ("import os\n" + self.OK,
              "workloads/bad.py: <module>: IMPORT_NAME at offset 6: module 'os' not among the modules rclab "
-             "builds (sys, math, threading)"),
+             "builds (sys, math, threading, operator)"),
             ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
              "def expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_FAST at offset 4: starts an exception table entry (to offset 6, "

@@ -53,7 +53,7 @@ class Generator(GeneratorCases, unittest.TestCase):
              "workloads/bad.py: work.<listcomp>: LIST_APPEND at offset 10: opcode not in rclab's subset"),
             ("import os\n" + self.OK,
              "workloads/bad.py: <module>: IMPORT_NAME at offset 4: module 'os' not among the modules rclab "
-             "builds (sys, math, threading)"),
+             "builds (sys, math, threading, operator)"),
             ("N = 5\ndef work(n, k=1):\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: <module>: MAKE_FUNCTION at offset 10: flags 1 (defaults or annotations) "
              "not in rclab's subset"),

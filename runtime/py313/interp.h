@@ -238,6 +238,10 @@ struct Interp {
   // Borrows the arguments; a new reference to the result.
   [[gnu::noinline]] static O* vectorcall(TS& ts, O* callable, O** args, int nargs);
 
+  // An operator.methodcaller called with one object (its vectorcall in
+  // 3.13, its tp_call in 3.13t): a new reference to the method's result.
+  [[gnu::noinline]] static O* methodcaller_call(TS& ts, MethodCaller<RC>* mc, O** args, int nargs);
+
   // __build_class__(func, name, *bases): runs the body in a new namespace,
   // then makes the class (runtime/builtins.h calls this through
   // GenerationOps).
@@ -585,8 +589,8 @@ bool Interp<Cfg>::get_method(TS& ts, O* owner, Str<RC>* name, O** out) {
   O* descr = type_lookup_ref(ts, owner, name);
   bool meth_found = false;
   if (descr != nullptr && (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor)) meth_found = true;
-  // (No data descriptors here: no property, no __slots__.)
-  if (tp->tp_flags & kTpInlineValues) {
+  // (No data descriptors here: no property, no slot members.)
+  if ((tp->tp_flags & kTpInlineValues) && as<Instance>(owner)->cls->has_dict) {
     O* attr;
     if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &attr)) [[unlikely]]
       not_modelled("py313: a materialised instance dict (not modelled)");
@@ -612,14 +616,18 @@ Object<typename Cfg::RC>* Interp<Cfg>::generic_getattr(TS& ts, O* owner, Str<RC>
     fatal("py313: an unready type");
   O* descr = type_lookup_ref(ts, owner, name);
   O* res = nullptr;
-  if (tp->tp_flags & kTpInlineValues) {
+  if ((tp->tp_flags & kTpInlineValues) && as<Instance>(owner)->cls->has_dict) {
     if (!try_get_instance_attribute(ts, as<Instance>(owner), name, &res)) [[unlikely]]
       not_modelled("py313: a materialised instance dict (not modelled)");
   }
   if (res == nullptr && descr != nullptr) {
-    if (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor) [[unlikely]]
-      fatal("py313: a bound method would be made here; rclab never makes one");
-    res = std::exchange(descr, nullptr);  // a plain class attribute: the lookup's reference moves
+    if (descr->type == Type::kFunction) {
+      res = method_new(ts, descr, owner);  // func_descr_get: PyMethod_New (3.13t's methodcaller_call)
+    } else {
+      if (type_of<Cfg>(descr)->tp_flags & kTpMethodDescriptor) [[unlikely]]
+        not_modelled("py313: a builtin method bound by LOAD_ATTR is not modelled");
+      res = std::exchange(descr, nullptr);  // a plain class attribute: the lookup's reference moves
+    }
   }
   if (descr != nullptr) decref_stack(ts, descr, t);  // Py_XDECREF(descr)
   decref(ts, &name->ob, t);
@@ -646,6 +654,7 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances and locals take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
+  if (!cls->has_dict) not_modelled("AttributeError: the object has no __dict__ (its class sets __slots__)");
   // The class's shared keys: made at the first store here (3.13 makes them
   // with the type), under the type lock, and published whole, for readers
   // load them unlocked.
@@ -680,9 +689,9 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** args, int nargs) {
   Tally& t = ts.counters.rc;
-  // object_new: the instance, with room for every shared key inline, and a
-  // reference to its (heap) class.
-  constexpr std::uint32_t kSlots = Class<RC>::kMaxSharedKeys;
+  // object_new: the instance, with room for every shared key inline
+  // (none under `__slots__ = ()`), and a reference to its (heap) class.
+  const std::uint32_t kSlots = cls->has_dict ? Class<RC>::kMaxSharedKeys : 0;
   auto* obj = ::new (alloc_block(ts, sizeof(Instance<RC>) + kSlots * sizeof(O*))) Instance<RC>;
   init_object(ts, &obj->ob, Type::kInstance);
   thread_incref(ts, &cls->ob, t);  // _PyObject_Init's _Py_INCREF_TYPE
@@ -720,8 +729,48 @@ Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args,
     }
     case Type::kClass:
       return class_call(ts, as<Class>(callable), args, nargs);
+    case Type::kMethodCaller:
+      return methodcaller_call(ts, as<MethodCaller>(callable), args, nargs);
     default:
       not_modelled("TypeError: the object is not callable here");
+  }
+}
+
+// 3.13 (methodcaller_vectorcall): PyObject_VectorcallMethod — the method
+// looked up as LOAD_ATTR's method form does (_PyObject_GetMethod: a
+// function on the class comes back unbound, a new reference), called with
+// the object first, the reference dropped. 3.13t leaves that vectorcall
+// unset (gh-127065: it writes an array every call shares), so the call is
+// _PyObject_MakeTpCall's: the arguments packed into a tuple, then
+// methodcaller_call — PyObject_GetAttr, which binds the function in a new
+// method object, PyTuple_GetSlice's empty tuple (immortal), and
+// PyObject_Call (method_vectorcall puts self first), each dropped after.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::methodcaller_call(TS& ts, MethodCaller<RC>* mc, O** args, int nargs) {
+  Tally& t = ts.counters.rc;
+  if (nargs != 1) not_modelled("TypeError: methodcaller expected 1 argument");
+  O* obj = args[0];
+  if constexpr (!free_threaded_build<Cfg>()) {
+    O* callable = nullptr;
+    if (!get_method(ts, obj, mc->name, &callable) || callable->type != Type::kFunction)
+      not_modelled("operator.methodcaller of what is not a Python method is not modelled");
+    O* res = call_from_c(ts, as<Function>(callable), nullptr, &obj, 1);
+    decref_stack(ts, callable, t);
+    return res;
+  } else {
+    Tuple<RC>* argt = tuple_new(ts, 1);  // _PyTuple_FromArray
+    incref(ts, obj, t);
+    argt->items()[0] = obj;
+    O* method = get_attr(ts, obj, mc->name);
+    if (method->type != Type::kMethod || as<Method>(method)->func->type != Type::kFunction)
+      not_modelled("operator.methodcaller of what is not a Python method is not modelled");
+    O* cargs = new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, t);  // PyTuple_GetSlice(xargs, 1, 1)
+    O* self = as<Method>(method)->self;
+    O* res = call_from_c(ts, as<Function>(as<Method>(method)->func), nullptr, &self, 1);
+    decref(ts, cargs, t);
+    decref(ts, method, t);
+    decref(ts, &argt->ob, t);
+    return res;
   }
 }
 

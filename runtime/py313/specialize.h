@@ -326,6 +326,8 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
       if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
       return detail::succeed(instr, CALL_NON_PY_GENERAL);
     }
+    case Type::kMethodCaller:  // any other callable: the generic C call
+      return detail::succeed(instr, CALL_NON_PY_GENERAL);
     default:
       return detail::fail(instr);
   }

@@ -287,12 +287,30 @@ struct Interp {
         not_modelled("TypeError: object() takes no parameters");
       }
       x = &obj->ob;
+    } else if (func->type == Type::kMethodCaller) {
+      x = methodcaller_call(ts, as<MethodCaller>(func), args->items(), nargs);
     } else {
       not_modelled("TypeError: object is not callable");
     }
     decref(ts, &args->ob);
     to_stack(ts, x);
     return check_function_result(ts, x);
+  }
+
+  // methodcaller_call (its tp_call, from object_fast_call's tuple): the
+  // method got as an attribute of the object — for a function on its class
+  // a new bound method — and called with the methodcaller's extra
+  // arguments (PyObject_Call: method_call, _PyObject_Call_Prepend's stack
+  // with self first, _PyFunction_FastCallDict's fast path), then dropped.
+  static O* methodcaller_call(TS& ts, MethodCaller<RC>* mc, O** args, int nargs) {
+    if (nargs != 1) not_modelled("TypeError: methodcaller expected 1 argument");
+    O* method = getattr(ts, args[0], mc->name);
+    if (method->type != Type::kMethod || as<Method>(method)->func->type != Type::kFunction)
+      not_modelled("operator.methodcaller of what is not a Python method is not modelled");
+    O* stack[1] = {as<Method>(method)->self};
+    O* x = fast_function(ts, as<Method>(method)->func, stack, 1);
+    decref(ts, method);
+    return x;
   }
 
   // _PyStack_AsTuple: a new tuple with a reference to each argument (no
