@@ -210,7 +210,7 @@ struct Code {
   std::int32_t posonlyargcount = 0;
   std::int32_t nlocalsplus = 0;  // locals, cells and frees: len(co_localsplusnames)
   std::int32_t framesize = 0;    // words of its interpreter frame: specials + nlocalsplus + stacksize
-  Tuple<RC>* localsplusnames = nullptr;     // of Str
+  Tuple<RC>* localsplusnames = nullptr;     // of Str (py36: co_varnames, which keywords bind by)
   std::uint8_t* localspluskinds = nullptr;  // nlocalsplus LocalKind bits, in a block of the allocator
   Str<RC>* qualname = nullptr;
   Str<RC>* filename = nullptr;

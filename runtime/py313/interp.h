@@ -173,12 +173,13 @@ struct Interp {
   // _PyEval_Vector: calls a Python function from C with borrowed arguments
   // (the call takes its own references) and `locals` for a module's or a
   // class body's code (null for a function).
-  static O* call_from_c(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
+  static O* call_from_c(TS& ts, Function<RC>* func, O* locals, O** args, int nargs, Tuple<RC>* kwnames = nullptr) {
     Tally& t = ts.counters.rc;
     incref_stack(ts, &func->ob, t);
     if (locals != nullptr) incref(ts, locals, t);
-    for (int i = 0; i < nargs; ++i) incref_stack(ts, args[i], t);
-    F* f = push_and_init(ts, func, locals, args, nargs);
+    const int nkw = kwnames == nullptr ? 0 : int(kwnames->size);
+    for (int i = 0; i < nargs + nkw; ++i) incref_stack(ts, args[i], t);  // _PyEval_Vector: the keywords' values too
+    F* f = push_and_init(ts, func, locals, args, nargs, kwnames);
     return eval(ts, f);
   }
 
@@ -186,13 +187,14 @@ struct Interp {
   // `func`, taking the references to func, locals and the arguments: the
   // out-of-line push, _PyFrame_Initialize inlined, then the out-of-line
   // initialize_locals; when that fails, the frame cleared and popped.
-  [[gnu::noinline]] static F* push_and_init(TS& ts, Function<RC>* func, O* locals, O** args, int nargs) {
+  [[gnu::noinline]] static F* push_and_init(TS& ts, Function<RC>* func, O* locals, O** args, int nargs,
+                                            Tuple<RC>* kwnames = nullptr) {
     Code<RC>* code = func->code;
     F* f = push_frame(ts, std::size_t(code->framesize));
     if (f == nullptr) [[unlikely]]
       not_modelled("MemoryError: no room for a frame");
     frame_init(ts, f, func, locals, code, 0, ts.counters.rc);
-    if (initialize_locals(ts, func, f->localsplus, args, nargs, nullptr) != 0) [[unlikely]] {
+    if (initialize_locals(ts, func, f->localsplus, args, nargs, kwnames) != 0) [[unlikely]] {
       clear_thread_frame(ts, f);
       return nullptr;
     }
@@ -255,14 +257,14 @@ struct Interp {
   // sequence, every test of it run on every call — **kwargs, the
   // positional copy, *args, too many, keywords, too few (the defaults),
   // keyword-only — though the loader refuses *args, **kwargs and
-  // keyword-only parameters and compile_workloads.py refuses defaults and
-  // keywords: those paths end the run. 0, or -1 after a TypeError (fatal
-  // here first).
+  // keyword-only parameters and compile_workloads.py refuses defaults:
+  // those paths end the run. Keywords bind by name, identity first (the
+  // names are interned), each value's reference moving into its slot. 0,
+  // or -1 after a TypeError (fatal here first).
   [[gnu::noinline]] static int initialize_locals(TS& ts, Function<RC>* func, O** localsplus, O** args,
                                                  std::int64_t argcount, Tuple<RC>* kwnames) {
     Code<RC>* co = func->code;
     const std::int64_t total_args = std::int64_t(co->argcount) + co->kwonlyargcount;
-    (void)total_args;
     if (co->flags & kCoVarkeywords) [[unlikely]]
       not_modelled("py313: **kwargs is not modelled");
     const std::int64_t n = argcount > co->argcount ? std::int64_t(co->argcount) : argcount;
@@ -272,8 +274,22 @@ struct Interp {
     } else if (argcount > n) [[unlikely]] {
       for (std::int64_t j = n; j < argcount; ++j) decref_stack(ts, args[j], ts.counters.rc);
     }
-    if (kwnames != nullptr) [[unlikely]]
-      not_modelled("py313: keyword arguments are not modelled");
+    if (kwnames != nullptr) {
+      O** varnames = co->localsplusnames->items();
+      for (std::int64_t i = 0; i < kwnames->size; ++i) {
+        O* keyword = kwnames->items()[i];
+        O* value = args[argcount + i];
+        std::int64_t j = co->posonlyargcount;
+        while (j < total_args && varnames[j] != keyword) ++j;
+        if (j == total_args) {  // the slow fallback: PyObject_RichCompareBool on each name
+          j = co->posonlyargcount;
+          while (j < total_args && as<Str>(varnames[j])->view() != as<Str>(keyword)->view()) ++j;
+          if (j == total_args) not_modelled("TypeError: an unexpected keyword argument");
+        }
+        if (localsplus[j] != nullptr) not_modelled("TypeError: multiple values for an argument");
+        localsplus[j] = value;
+      }
+    }
     if (argcount > co->argcount && !(co->flags & kCoVarargs)) [[unlikely]]
       not_modelled("TypeError: a function called with too many positional arguments");
     if (argcount < co->argcount) [[unlikely]] {
@@ -386,6 +402,11 @@ struct Interp {
   // type_call on a heap class: a new instance with its inline values, and
   // __init__ run on it.
   [[gnu::noinline]] static O* class_call(TS& ts, Class<RC>* cls, O** args, int nargs);
+  // CALL_KW on a class: `nargs` positional arguments, then the values of
+  // `kwnames`. A new reference to the instance.
+  [[gnu::noinline]] static O* class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs, Tuple<RC>* kwnames);
+  // object_new's instance of a heap class (its inline values empty).
+  static Instance<RC>* instance_alloc(TS& ts, Class<RC>* cls);
   // PyObject_GetIter: a new reference.
   [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable);
   // Py_TYPE(iter)->tp_iternext: a new reference, or null at the end. The
@@ -687,18 +708,82 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** args, int nargs) {
-  Tally& t = ts.counters.rc;
+Instance<typename Cfg::RC>* Interp<Cfg>::instance_alloc(TS& ts, Class<RC>* cls) {
   // object_new: the instance, with room for every shared key inline
   // (none under `__slots__ = ()`), and a reference to its (heap) class.
   const std::uint32_t kSlots = cls->has_dict ? Class<RC>::kMaxSharedKeys : 0;
   auto* obj = ::new (alloc_block(ts, sizeof(Instance<RC>) + kSlots * sizeof(O*))) Instance<RC>;
   init_object(ts, &obj->ob, Type::kInstance);
-  thread_incref(ts, &cls->ob, t);  // _PyObject_Init's _Py_INCREF_TYPE
+  thread_incref(ts, &cls->ob, ts.counters.rc);  // _PyObject_Init's _Py_INCREF_TYPE
   obj->cls = cls;
   obj->dict = nullptr;
   obj->nvalues = kSlots;
   for (std::uint32_t i = 0; i < kSlots; ++i) obj->values()[i] = nullptr;
+  return obj;
+}
+
+// _PyObject_MakeTpCall (a heap class has no vectorcall in 3.13): the
+// positional arguments as a tuple (none: the immortal empty one), the
+// keywords as a new dict (_PyStack_AsDict); type_call's object_new and
+// slot_tp_init: `__init__` looked up (a new reference, unbound),
+// _PyObject_Call_Prepend's stack with the instance first, which
+// _PyObject_FastCallDictTstate unpacks (_PyStack_UnpackDict: a new array
+// with every argument increfed, a new tuple of the names) for the
+// function's vectorcall, then frees (each dropped); None dropped, the
+// method, the tuple and the dict dropped.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs,
+                                                     Tuple<RC>* kwnames) {
+  Tally& t = ts.counters.rc;
+  const int nkw = int(kwnames->size);
+  Tuple<RC>* argt;
+  if (nargs == 0) {
+    argt = as<Tuple>(new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, t));
+  } else {
+    argt = tuple_new(ts, nargs);
+    for (int i = 0; i < nargs; ++i) {
+      incref(ts, args[i], t);
+      argt->items()[i] = args[i];
+    }
+  }
+  Dict<RC>* kwdict = dict_new_presized(ts, nkw);
+  for (int i = 0; i < nkw; ++i) dict_set(ts, kwdict, as<Str>(kwnames->items()[i]), args[nargs + i]);
+  Instance<RC>* obj = instance_alloc(ts, cls);
+  O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
+  if (init == nullptr || init->type != Type::kFunction)
+    not_modelled("keyword arguments to a class without a Python __init__ are not modelled");
+  incref(ts, init, t);  // lookup_maybe_method
+  const int n = 1 + nargs + nkw;
+  auto** stack = static_cast<O**>(alloc_block(ts, std::size_t(n + 1) * sizeof(O*)));  // PyMem_Malloc, one spare first
+  O** argv = stack + 1;
+  Tuple<RC>* names = tuple_new(ts, nkw);
+  argv[0] = &obj->ob;
+  for (int i = 0; i < nargs; ++i) argv[1 + i] = argt->items()[i];
+  for (int i = 0; i < 1 + nargs; ++i) incref(ts, argv[i], t);
+  int k = 0;
+  dict_for_each<Cfg>(kwdict, [&](Str<RC>* key, O* value) {
+    incref(ts, &key->ob, t);
+    names->items()[k] = &key->ob;
+    incref(ts, value, t);
+    argv[1 + nargs + k] = value;
+    ++k;
+  });
+  O* res = call_from_c(ts, as<Function>(init), nullptr, argv, 1 + nargs, names);
+  for (int i = 0; i < n; ++i) decref(ts, argv[i], t);  // _PyStack_UnpackDict_Free
+  free_block(ts, stack, std::size_t(n + 1) * sizeof(O*));
+  decref(ts, &names->ob, t);
+  decref(ts, init, t);
+  if (res != ts.rt.none) not_modelled("TypeError: __init__() should return None");
+  decref(ts, res, t);
+  decref(ts, &argt->ob, t);
+  decref(ts, &kwdict->ob, t);
+  return &obj->ob;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** args, int nargs) {
+  Tally& t = ts.counters.rc;
+  Instance<RC>* obj = instance_alloc(ts, cls);
   // slot_tp_init: __init__(self, *args) called from C, its result (None) dropped.
   if (O* init = type_lookup<Cfg>(cls, ts.rt.intern_init)) {
     if (init->type != Type::kFunction) not_modelled("TypeError: __init__ must be a function here");
@@ -1465,6 +1550,65 @@ pred_CALL:
   for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
   sp[-2 - int(oparg)] = res;
   sp -= oparg + 1;
+  RCLAB_CHECK_EVAL_BREAKER();
+  RCLAB_DISPATCH();
+}
+// CALL_KW (no specialised forms in 3.13): the callable, self or NULL,
+// oparg arguments whose last len(kwnames) are the keywords' values, and the
+// names' tuple (a constant) on top. A bound method is unpacked as CALL
+// unpacks it; a Python function's call is inlined, its frame taking the
+// callable and the arguments and binding the keywords by name; a class goes
+// through class_call_kw; the names are dropped.
+op_CALL_KW: {
+  RCLAB_INST(1);
+  O* kwnames = sp[-1];
+  O** args = sp - 1 - oparg;
+  O* self_or_null = sp[-2 - int(oparg)];
+  O* callable = sp[-3 - int(oparg)];
+  int total = int(oparg);
+  if (self_or_null != nullptr) {
+    --args;
+    ++total;
+  } else if (callable->type == Type::kMethod) [[unlikely]] {
+    Method<RC>* m = as<Method>(callable);
+    --args;
+    ++total;
+    args[0] = m->self;
+    incref_stack(ts, m->self, t);
+    args[-1] = m->func;
+    incref_stack(ts, m->func, t);
+    decref_stack(ts, callable, t);
+    callable = args[-1];
+  }
+  const int positional = total - int(as<Tuple>(kwnames)->size);
+  if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
+      as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
+    Function<RC>* func = as<Function>(callable);
+    O* locals = nullptr;
+    if (!(func->code->flags & kCoOptimized)) {
+      locals = &func->globals->ob;
+      incref(ts, locals, t);
+    }
+    F* callee = push_and_init(ts, func, locals, args, positional, as<Tuple>(kwnames));
+    decref_stack(ts, kwnames, t);
+    sp -= oparg + 3;
+    if (callee == nullptr) [[unlikely]]
+      fatal("py313: a call failed");
+    frame->stacktop = std::int32_t(sp - frame->localsplus);
+    frame->return_offset = std::uint16_t(next_instr - this_instr);
+    callee->previous = frame;
+    frame = callee;
+    goto start_frame;  // DISPATCH_INLINED
+  }
+  if (callable->type != Type::kClass) [[unlikely]]
+    not_modelled("keyword arguments to a callable other than a Python function or class are not modelled");
+  O* res = class_call_kw(ts, as<Class>(callable), args, positional, as<Tuple>(kwnames));
+  to_stack(ts, res);
+  decref_stack(ts, kwnames, t);
+  decref_stack(ts, callable, t);
+  for (int i = 0; i < total; ++i) decref_stack(ts, args[i], t);
+  sp[-3 - int(oparg)] = res;
+  sp -= oparg + 2;
   RCLAB_CHECK_EVAL_BREAKER();
   RCLAB_DISPATCH();
 }

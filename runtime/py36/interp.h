@@ -107,13 +107,17 @@ struct Interp {
   // ceval.c's call_function: the callable and `oparg` arguments are the top
   // oparg+1 entries below `sp`; pops and releases them, returns a new
   // (stack) reference to the result. Counts into ts.counters.rc.
-  [[gnu::noinline]] static O* call_function(TS& ts, O**& sp, int oparg) {
+  // With CALL_FUNCTION_KW's `kwnames`, the last len(kwnames) arguments are
+  // the keywords' values.
+  [[gnu::noinline]] static O* call_function(TS& ts, O**& sp, int oparg, Tuple<RC>* kwnames = nullptr) {
     Tally& t = ts.counters.rc;
     O** pfunc = sp - oparg - 1;
     O* func = *pfunc;
     O** stack = sp - oparg;
-    int nargs = oparg;
+    int nargs = oparg - (kwnames != nullptr ? int(kwnames->size) : 0);
     O* x;
+    if (kwnames != nullptr && func->type == Type::kBuiltin) [[unlikely]]
+      not_modelled("keyword arguments to a builtin are not modelled");
     if (func->type == Type::kBuiltin && !Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
       // PyCFunction_Check: no reference taken to the callable
       x = cfunction_call(ts, as<Builtin>(func), stack, nargs);
@@ -134,32 +138,54 @@ struct Interp {
         incref_stack(ts, func, t);
       }
       if (func->type == Type::kFunction) [[likely]]
-        x = fast_function(ts, func, stack, nargs);
+        x = fast_function(ts, func, stack, nargs, kwnames);
       else
-        x = object_fast_call(ts, func, stack, nargs);
+        x = object_fast_call(ts, func, stack, nargs, kwnames);
       decref_stack(ts, func, t);
     }
     while (sp > pfunc) decref_stack(ts, *--sp, t);
     return x;
   }
 
-  // _PyEval_EvalCodeWithName for positional arguments: a frame (with
-  // `locals` for a class body), the arguments copied in, cells made for the
-  // cell variables (an argument that is one moves into its cell), the
-  // closure's cells copied in, the frame evaluated and released. The path
-  // of every call that is not fast_function's fast path, and of module and
-  // class bodies.
+  // _PyEval_EvalCodeWithName: a frame (with `locals` for a class body), the
+  // positional arguments copied in, then the keywords — `kwcount` names
+  // and values in two arrays strided by `kwstep` (1: a call's kwnames
+  // tuple and the stack; 2: _PyFunction_FastCallDict's pairs) — each bound
+  // to its parameter by name (identity first, as interned names always
+  // match), cells made for the cell variables (an argument that is one
+  // moves into its cell), the closure's cells copied in, the frame
+  // evaluated and released. The path of every call that is not
+  // fast_function's fast path, and of module and class bodies. Defaults
+  // are not modelled: every parameter must be given.
   [[gnu::noinline]] static O* eval_code_with_name(TS& passed, Code<RC>* co, Dict<RC>* globals, Dict<RC>* locals,
-                                                  O** args, int nargs, Tuple<RC>* closure) {
+                                                  O** args, int nargs, Tuple<RC>* closure, O** kwnames = nullptr,
+                                                  O** kwargs = nullptr, int kwcount = 0, int kwstep = 1) {
     TS& ts = tstate_get(passed);
     Tally& t = ts.counters.rc;
-    if (nargs != co->argcount) not_modelled("TypeError: wrong number of arguments (only exact positional calls are modelled)");
+    if (nargs > co->argcount) not_modelled("TypeError: too many positional arguments");
     Frame<RC>* f = frame_new(ts, co, globals, t, locals);
     O** fastlocals = f->localsplus();
     for (int i = 0; i < nargs; ++i) {
       incref_stack(ts, args[i], t);
       fastlocals[i] = args[i];
     }
+    for (int i = 0; i < kwcount * kwstep; i += kwstep) {
+      O* keyword = kwnames[i];
+      O* value = kwargs[i];
+      int j = 0;
+      O** varnames = co->localsplusnames->items();
+      while (j < co->argcount && varnames[j] != keyword) ++j;
+      if (j == co->argcount) {  // the slow fallback: PyObject_RichCompareBool on each name
+        j = 0;
+        while (j < co->argcount && as<Str>(varnames[j])->view() != as<Str>(keyword)->view()) ++j;
+        if (j == co->argcount) not_modelled("TypeError: an unexpected keyword argument");
+      }
+      if (fastlocals[j] != nullptr) not_modelled("TypeError: multiple values for an argument");
+      incref_stack(ts, value, t);
+      fastlocals[j] = value;
+    }
+    for (int i = nargs; i < co->argcount; ++i)
+      if (fastlocals[i] == nullptr) not_modelled("TypeError: a missing argument (defaults are not modelled)");
     O** freevars = fastlocals + co->nlocals;
     for (int i = 0; i < co->ncells; ++i) {
       const int arg = co->cell2arg != nullptr ? co->cell2arg[i] : -1;
@@ -221,17 +247,22 @@ struct Interp {
   // the fast path every fib call takes (no keyword-only arguments, plain
   // optimised code without cells, no defaults, as many arguments as
   // parameters); anything else goes to _PyEval_EvalCodeWithName.
-  [[gnu::always_inline]] static O* fast_function(TS& ts, O* func, O** stack, int nargs) {
+  // With keywords (`kwnames`, their values after the positional ones on
+  // the stack), always _PyEval_EvalCodeWithName.
+  [[gnu::always_inline]] static O* fast_function(TS& ts, O* func, O** stack, int nargs,
+                                                 Tuple<RC>* kwnames = nullptr) {
     Function<RC>* fn = as<Function>(func);
     Code<RC>* co = fn->code;
     Dict<RC>* globals = fn->globals;
     Tuple<RC>* argdefs = fn->defaults;
-    if (co->kwonlyargcount == 0 && co->flags == (kCoOptimized | kCoNewLocals | kCoNofree)) [[likely]] {
+    const int nkwargs = kwnames == nullptr ? 0 : int(kwnames->size);
+    if (co->kwonlyargcount == 0 && nkwargs == 0 && co->flags == (kCoOptimized | kCoNewLocals | kCoNofree)) [[likely]] {
       if (argdefs == nullptr && co->argcount == nargs) [[likely]]
         return function_fast_call(ts, co, stack, nargs, globals);
     }
     if (argdefs != nullptr) not_modelled("TypeError: defaults are not modelled");
-    return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure);
+    return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure,
+                               nkwargs ? kwnames->items() : nullptr, stack + nargs, nkwargs, 1);
   }
 
   // _PyCFunction_FastCallKeywords: METH_O and METH_NOARGS take the stack as
@@ -260,7 +291,15 @@ struct Interp {
   // slot_tp_init: the instance, then `__init__` looked up and bound
   // (lookup_method), called with the instance prepended
   // (_PyObject_Call_Prepend -> _PyFunction_FastCallDict), its None dropped.
-  static O* object_fast_call(TS& ts, O* func, O** stack, int nargs) {
+  // Keywords (a class only) are first made a dict (_PyStack_AsDict), which
+  // _PyFunction_FastCallDict turns into a tuple of name, value pairs.
+  static O* object_fast_call(TS& ts, O* func, O** stack, int nargs, Tuple<RC>* kwnames = nullptr) {
+    Dict<RC>* kwdict = nullptr;
+    if (kwnames != nullptr) {
+      if (func->type != Type::kClass) not_modelled("keyword arguments to a type other than a class are not modelled");
+      kwdict = dict_new_presized(ts, kwnames->size);
+      for (std::int64_t i = 0; i < kwnames->size; ++i) dict_set(ts, kwdict, as<Str>(kwnames->items()[i]), stack[nargs + i]);
+    }
     Tuple<RC>* args = pack_args(ts, stack, nargs);
     O* x;
     if (func->type == Type::kBuiltin && Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
@@ -279,7 +318,24 @@ struct Interp {
         if (nargs + 1 > 8) not_modelled("TypeError: too many arguments to __init__");
         callargs[0] = &obj->ob;
         for (int i = 0; i < nargs; ++i) callargs[i + 1] = args->items()[i];
-        O* res = fast_function(ts, init, callargs, nargs + 1);
+        O* res;
+        if (kwdict == nullptr) {
+          res = fast_function(ts, init, callargs, nargs + 1);
+        } else {  // _PyFunction_FastCallDict: the dict's items as a tuple of pairs, each increfed
+          Tuple<RC>* kwtuple = tuple_new(ts, 2 * std::int64_t(kwdict->used));
+          std::int64_t k = 0;
+          dict_for_each<Cfg>(kwdict, [&](Str<RC>* key, O* value) {
+            incref(ts, &key->ob);
+            incref(ts, value);
+            kwtuple->items()[k++] = &key->ob;
+            kwtuple->items()[k++] = value;
+          });
+          Function<RC>* fn = as<Function>(init);
+          if (fn->defaults != nullptr) not_modelled("TypeError: defaults are not modelled");
+          res = eval_code_with_name(ts, fn->code, fn->globals, nullptr, callargs, nargs + 1, fn->closure,
+                                    kwtuple->items(), kwtuple->items() + 1, int(k / 2), 2);
+          decref(ts, &kwtuple->ob);
+        }
         decref(ts, meth);
         if (res->type != Type::kNone) not_modelled("TypeError: __init__() should return None");
         decref_stack(ts, res, ts.counters.rc);
@@ -293,6 +349,7 @@ struct Interp {
       not_modelled("TypeError: object is not callable");
     }
     decref(ts, &args->ob);
+    if (kwdict != nullptr) decref(ts, &kwdict->ob);
     to_stack(ts, x);
     return check_function_result(ts, x);
   }
@@ -645,6 +702,13 @@ op_INPLACE_TRUE_DIVIDE: {  // PyNumber_TrueDivide / PyNumber_InPlaceTrueDivide: 
 op_CALL_FUNCTION: {
   O* res = call_function(ts, sp, oparg);
   *sp++ = res;
+  RCLAB_DISPATCH();
+}
+op_CALL_FUNCTION_KW: {  // the keywords' names (a constant tuple) on top, dropped after the call
+  O* names = *--sp;
+  O* res = call_function(ts, sp, oparg, as<Tuple>(names));
+  *sp++ = res;
+  decref_stack(ts, names, t);
   RCLAB_DISPATCH();
 }
 op_RETURN_VALUE:

@@ -92,7 +92,7 @@ class Reader36 : public Reader<Cfg, Reader36<Cfg>> {
     co->nfrees = std::int32_t(nfrees);
     co->cell2arg = cell2arg;
     co->firstlineno = firstlineno;
-    drop(varnames);
+    co->localsplusnames = as<Tuple>(varnames.obj);  // co_varnames: keyword arguments bind by them
     drop(freevars);
     drop(cellvars);
     drop(filename);
