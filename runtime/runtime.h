@@ -133,6 +133,8 @@ class Runtime {
   Str<RC>* intern_name = nullptr;         // "__name__" (borrowed)
   Str<RC>* intern_dict = nullptr;         // "__dict__" (borrowed; threading.local compares names with it)
   Str<RC>* intern_slots = nullptr;        // "__slots__" (borrowed; class_new reads it)
+  Str<RC>* intern_enter = nullptr;        // "__enter__" and "__exit__" (borrowed; `with` looks them up)
+  Str<RC>* intern_exit = nullptr;
   // The method descriptors of the builtin types (list.append, ...), indexed
   // by BuiltinId; null for module-level builtins. Shared by every thread.
   Builtin<RC>* method_descrs[kBuiltinCount] = {};
@@ -385,6 +387,10 @@ void Runtime<Cfg>::install_builtins() {
   decref(main, &intern_dict->ob);
   intern_slots = intern(main, "__slots__");
   decref(main, &intern_slots->ob);
+  intern_enter = intern(main, "__enter__");
+  decref(main, &intern_enter->ob);
+  intern_exit = intern(main, "__exit__");
+  decref(main, &intern_exit->ob);
   Str<RC>* name = intern(main, "object");
   Dict<RC>* ns = new_dict(main);
   object_class = class_new(main, name, ns, nullptr);

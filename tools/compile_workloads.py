@@ -30,7 +30,8 @@ opcodes.json names one). For every NAME.py in the workloads folder:
   compare_op_modelled (dis's argval: the oparg is `(cmp << 5) | flags`),
   BINARY_OP only the operators of binary_op_modelled, SET_FUNCTION_ATTRIBUTE
   only the flags listed, LOAD_CONST and RETURN_CONST only the values above,
-  no exception table (co_exceptiontable: not modelled yet), and every
+  the exception handlers' opcodes (handler_opcodes_modelled) only in the
+  handlers co_exceptiontable names, and every
   instruction followed by exactly opcodes.json's "caches" CACHE units (dis
   walks instructions without them; co_code is checked unit by unit). A file
   that breaks the subset is refused — one line per violation naming file,
@@ -134,6 +135,7 @@ class Generation(object):
         self.binary_op = dict(spec.get("binary_op_modelled", {}))                       # 3.13: NB_* -> oparg
         self.function_attribute = frozenset(spec.get("set_function_attribute_modelled", []))
         self.modules = tuple(spec.get("import_name_modelled", []))                         # runtime/modules.h
+        self.handler_only = frozenset(spec.get("handler_opcodes_modelled", []))            # 3.13: only in handlers
         self.has_caches = "caches" in spec
         interpreter = INTERPRETERS.get(self.python, "python" + self.python)
         self.command = "%s tools/compile_workloads.py --generation %s" % (interpreter, name)
@@ -251,26 +253,24 @@ def check_caches(gen, code, ins_list, where):
     return problems
 
 
-def check_exception_table(code, ins_list, where):
-    """3.11+: a non-empty co_exceptiontable, one line per entry naming the
-    instruction it starts at (not modelled yet)."""
-    table = getattr(code, "co_exceptiontable", b"")
-    if not table:
-        return []
+def check_exception_table(gen, code, ins_list, where):
+    """3.11+: the exception handlers' own opcodes (opcodes.json's
+    handler_opcodes_modelled) only at or after the first handler
+    co_exceptiontable names — 3.12+ moves handler code to the end of the
+    code object, where only an exception reaches it, and no modelled
+    instruction raises. Anywhere else (TO_BOOL of a bare truth test, a
+    handler without a table) they are refused, one line each."""
     import dis
-    by_offset = {}
-    for ins in ins_list:
-        by_offset.setdefault(ins.start_offset, ins.opname)
-        by_offset.setdefault(ins.offset, ins.opname)
-    why = "exception tables are not modelled yet"
+    table = getattr(code, "co_exceptiontable", b"")
     try:
-        entries = dis._parse_exception_table(code)
-    except Exception:  # a private helper: say what there is without it
-        entries = []
-    if not entries:
-        return ["%s: exception table of %d bytes: %s" % (where, len(table), why)]
-    return ["%s: %s at offset %d: starts an exception table entry (to offset %d, handler at offset %d): %s"
-            % (where, by_offset.get(e.start, "?"), e.start, e.end, e.target, why) for e in entries]
+        entries = dis._parse_exception_table(code) if table else []
+    except Exception:  # a private helper: refuse what cannot be read
+        return ["%s: exception table of %d bytes: unreadable here" % (where, len(table))]
+    handlers = min(e.target for e in entries) if entries else None
+    return ["%s: %s at offset %d: only in exception handlers (after offset %s), which no modelled instruction reaches"
+            % (where, ins.opname, ins.offset, "-" if handlers is None else handlers)
+            for ins in ins_list
+            if ins.opname in gen.handler_only and (handlers is None or ins.offset < handlers)]
 
 
 def check_code(display, module_code, gen):
@@ -318,7 +318,7 @@ def check_code(display, module_code, gen):
                     problems.append("%s: name %r is neither the module's nor the host's (%s)"
                                     % (at, ins.argval, host))
         if gen.has_caches:
-            problems.extend(check_exception_table(code, ins_list, where))
+            problems.extend(check_exception_table(gen, code, ins_list, where))
             problems.extend(check_caches(gen, code, ins_list, where))
     n_value = None
     module_ins = listing[0][2]

@@ -240,6 +240,12 @@ struct Interp {
   // Borrows the arguments; a new reference to the result.
   [[gnu::noinline]] static O* vectorcall(TS& ts, O* callable, O** args, int nargs);
 
+  // _PyObject_LookupSpecial on an instance: the class's attribute
+  // (_PyType_LookupRef: a new reference, through the type cache), a
+  // function bound to the instance by its tp_descr_get (PyMethod_New) and
+  // the function's reference dropped (Py_SETREF). A new reference.
+  static O* lookup_special(TS& ts, O* self, Str<RC>* name);
+
   // An operator.methodcaller called with one object (its vectorcall in
   // 3.13, its tp_call in 3.13t): a new reference to the method's result.
   [[gnu::noinline]] static O* methodcaller_call(TS& ts, MethodCaller<RC>* mc, O** args, int nargs);
@@ -816,9 +822,30 @@ Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args,
       return class_call(ts, as<Class>(callable), args, nargs);
     case Type::kMethodCaller:
       return methodcaller_call(ts, as<MethodCaller>(callable), args, nargs);
+    case Type::kMethod: {  // method_vectorcall: self put first (args[-1] or a small stack: nothing counted)
+      Method<RC>* m = as<Method>(callable);
+      if (m->func->type != Type::kFunction || nargs + 1 > 8) not_modelled("py313: this bound method call is not modelled");
+      O* argv[8];
+      argv[0] = m->self;
+      for (int i = 0; i < nargs; ++i) argv[i + 1] = args[i];
+      return call_from_c(ts, as<Function>(m->func), nullptr, argv, nargs + 1);
+    }
     default:
       not_modelled("TypeError: the object is not callable here");
   }
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::lookup_special(TS& ts, O* self, Str<RC>* name) {
+  if (self->type != Type::kInstance) not_modelled("py313: special methods of builtin types are not modelled here");
+  O* res = type_lookup_ref(ts, self, name);
+  if (res == nullptr) not_modelled("TypeError: the object does not support the context manager protocol");
+  if (res->type == Type::kFunction) {
+    O* bound = method_new(ts, res, self);
+    decref_stack(ts, res, ts.counters.rc);
+    res = bound;
+  }
+  return res;
 }
 
 // 3.13 (methodcaller_vectorcall): PyObject_VectorcallMethod — the method
@@ -1956,6 +1983,39 @@ op_STORE_ATTR: {
   sp -= 2;
   RCLAB_DISPATCH();
 }
+
+// --- with ------------------------------------------------------------------------
+
+// The context manager's __enter__ and __exit__, each looked up and bound
+// (lookup_special), the manager dropped, __enter__ called with no
+// arguments (PyObject_CallNoArgs: method_vectorcall) and dropped; __exit__
+// stays on the stack under __enter__'s result. The with block's end is
+// ordinary code: __exit__ called as `CALL 2` with None as its self slot and
+// two more Nones (method_vectorcall puts the instance first).
+op_BEFORE_WITH: {
+  RCLAB_INST(1);
+  O* mgr = sp[-1];
+  O* enter = lookup_special(ts, mgr, ts.rt.intern_enter);
+  O* exit = lookup_special(ts, mgr, ts.rt.intern_exit);
+  decref_stack(ts, mgr, t);
+  O* res = vectorcall(ts, enter, nullptr, 0);
+  decref(ts, enter, t);
+  to_stack(ts, exit);
+  to_stack(ts, res);
+  sp[-1] = exit;
+  *sp++ = res;
+  RCLAB_DISPATCH();
+}
+// The exception handlers' own opcodes (opcodes.json's
+// handler_opcodes_modelled): the loader accepts them only from the first
+// handler the exception table names on, where 3.12+ places handler code,
+// which only an exception reaches — and no modelled instruction raises.
+op_PUSH_EXC_INFO:
+op_WITH_EXCEPT_START:
+op_TO_BOOL:
+op_RERAISE:
+op_POP_EXCEPT:
+  not_modelled("an exception handler was reached: rclab models no exceptions");
 
 // --- iteration ------------------------------------------------------------------
 

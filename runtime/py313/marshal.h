@@ -10,7 +10,9 @@
 // then cells, then frees); localspluskinds (bytes, one LocalKind per name);
 // filename, name, qualname; firstlineno (int32); the line table (bytes, never
 // read: nothing on the instruction path decodes it); the exception table
-// (bytes; refused unless empty, as no modelled instruction raises).
+// (bytes: read for where its first handler starts — the handlers' own
+// opcodes are accepted from there on only — and dropped, as no modelled
+// instruction raises).
 //
 // Interning and immortality as 3.13's: the reader interns (and so makes
 // immortal) the strings marshal wrote interned ('t', 'A', 'Z': every name and
@@ -24,6 +26,7 @@
 // thread-local bytecode, the array of copies (tlbc.h).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,7 +81,8 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
         "code object '" + std::string(qualname.text) + "' (line " + std::to_string(firstlineno) + ")";
     if (kwonly != 0) return fail(where + ": keyword-only parameters are not modelled");
     if (flags & kRefusedFlags) return fail(where + ": generators, coroutines, *args and **kwargs are not modelled");
-    if (!exctable.text.empty()) return fail(where + ": an exception table (try, with) is not modelled");
+    const std::int64_t handlers = first_handler(exctable.text);
+    if (handlers < 0) return fail(where + ": a malformed exception table");
     const std::int64_t nlocalsplus = lpnames.size;
     if (std::int64_t(names.strs.size()) != names.size || std::int64_t(lpnames.strs.size()) != lpnames.size)
       return fail(where + ": names must be strs");
@@ -88,7 +92,7 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     if (code.text.size() % 2 != 0 || code.text.empty()) return fail(where + ": code units of odd length");
     for (char k : lpkinds.text)
       if (std::uint8_t(k) & kFastHidden) return fail(where + ": hidden locals (inlined comprehensions) are not modelled");
-    if (!check_code(where, code.text, consts.size, names.size, nlocalsplus, lpkinds.text)) return false;
+    if (!check_code(where, code.text, consts.size, names.size, nlocalsplus, lpkinds.text, handlers)) return false;
     v.kind = 'c';
     if (!building()) return true;
 
@@ -132,8 +136,42 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
 
   // Every instruction this generation runs, followed by its cache units,
   // with arguments in range.
+  // The exception table's entries (InternalDocs' exception_handling
+  // notes): start, length, target and depth-and-lasti, each a varint of
+  // 6-bit groups, most significant first, 0x40 marking another group (0x80
+  // marks an entry's first byte). The smallest target, in code units: the
+  // start of the handler code, which 3.12+ places after everything else;
+  // INT64_MAX without entries; -1 if malformed.
+  static std::int64_t first_handler(std::string_view table) {
+    std::size_t i = 0;
+    auto varint = [&](std::int64_t& v) {
+      if (i >= table.size()) return false;
+      std::uint8_t b = std::uint8_t(table[i++]);
+      v = b & 63;
+      while (b & 64) {
+        if (i >= table.size()) return false;
+        b = std::uint8_t(table[i++]);
+        v = (v << 6) | (b & 63);
+      }
+      return true;
+    };
+    std::int64_t first = INT64_MAX;
+    while (i < table.size()) {
+      std::int64_t start, length, target, depth_lasti;
+      if (!varint(start) || !varint(length) || !varint(target) || !varint(depth_lasti)) return -1;
+      first = std::min(first, target);
+    }
+    return first;
+  }
+
+  static bool handler_only(std::uint8_t op) {
+    for (std::string_view name : kHandlerOpcodesModelled)
+      if (name == op_name(op)) return true;
+    return false;
+  }
+
   bool check_code(const std::string& where, std::string_view code, std::int64_t nconsts, std::int64_t nnames,
-                  std::int64_t nlocalsplus, std::string_view kinds) {
+                  std::int64_t nlocalsplus, std::string_view kinds, std::int64_t handlers) {
     const std::size_t n = code.size() / 2;  // code units
     auto unit_at = [&](std::size_t i) {
       return std::uint16_t(std::uint8_t(code[2 * i]) | std::uint8_t(code[2 * i + 1]) << 8);
@@ -150,6 +188,8 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
                     std::to_string(offset) + ": " + why);
       };
       if (!is_supported(op)) return bad("not an opcode rclab runs (runtime/py313/opcodes.json lists them)");
+      if (std::int64_t(i) < handlers && handler_only(op))
+        return bad("only in exception handlers, which no modelled instruction reaches");
       const std::size_t caches = kCaches[op];
       if (caches != 0 && i + caches >= n) return bad("its cache entries run past the code");
       const std::size_t next = i + 1 + caches;  // where a jump counts from

@@ -370,6 +370,35 @@ struct Interp {
     return x;
   }
 
+  // special_lookup (`with`): _PyObject_LookupSpecial — the class's
+  // attribute (_PyType_LookupId: borrowed), a function bound to the
+  // instance by its tp_descr_get (PyMethod_New). A new reference.
+  static O* special_lookup(TS& ts, O* self, Str<RC>* name) {
+    if (self->type != Type::kInstance) not_modelled("special methods of builtin types are not modelled here");
+    O* res = type_lookup<Cfg>(as<Instance>(self)->cls, name);
+    if (res == nullptr) not_modelled("AttributeError: the object is no context manager");
+    if (res->type == Type::kFunction) return method_new(ts, res, self);
+    incref(ts, res);
+    return res;
+  }
+
+  // PyObject_CallFunctionObjArgs on a bound Python method (`with`'s
+  // __enter__ and __exit__): _PyObject_FastCallDict's slow path packs the
+  // arguments into a tuple (_PyStack_AsTuple) for the method's tp_call,
+  // method_call, whose _PyObject_Call_Prepend puts self first on a small
+  // stack for _PyFunction_FastCallDict's fast path; the tuple dropped.
+  static O* call_method_objargs(TS& ts, O* method, O** args, int nargs) {
+    if (method->type != Type::kMethod || as<Method>(method)->func->type != Type::kFunction || nargs > 4)
+      not_modelled("this call of a special method is not modelled");
+    Tuple<RC>* argt = pack_args(ts, args, nargs);
+    O* stack[5];
+    stack[0] = as<Method>(method)->self;
+    for (int i = 0; i < nargs; ++i) stack[i + 1] = argt->items()[i];
+    O* x = fast_function(ts, as<Method>(method)->func, stack, nargs + 1);
+    decref(ts, &argt->ob);
+    return x;
+  }
+
   // _PyStack_AsTuple: a new tuple with a reference to each argument (no
   // arguments: the runtime's empty tuple, increfed, as PyTuple_New(0)).
   static Tuple<RC>* pack_args(TS& ts, O** stack, int nargs) {
@@ -913,6 +942,53 @@ op_SETUP_LOOP: {  // PyFrame_BlockSetup: the loop's end and the stack level
   if (f->iblock >= Frame<RC>::kMaxBlocks) fatal("SystemError: block stack overflow");
   f->blockstack[f->iblock++] = {SETUP_LOOP, std::int32_t(2 * (ip - first_instr) + oparg),
                                 std::int32_t(sp - stack_bottom)};
+  RCLAB_DISPATCH();
+}
+// `with`: SETUP_WITH looks __exit__ and __enter__ up (each a new bound
+// method), leaves __exit__ in the manager's place, calls __enter__ and
+// pushes a SETUP_FINALLY block under its result. At the block's end (no
+// exception, no return: the only end modelled) POP_BLOCK and a None, then
+// WITH_CLEANUP_START calls __exit__(None, None, None), WITH_CLEANUP_FINISH
+// drops the result, END_FINALLY the None.
+op_SETUP_WITH: {
+  O* mgr = sp[-1];
+  O* enter = special_lookup(ts, mgr, ts.rt.intern_enter);
+  O* exit = special_lookup(ts, mgr, ts.rt.intern_exit);
+  to_stack(ts, exit);
+  sp[-1] = exit;
+  decref_stack(ts, mgr, t);
+  O* res = call_method_objargs(ts, enter, nullptr, 0);
+  decref(ts, enter, t);
+  if (f->iblock >= Frame<RC>::kMaxBlocks) fatal("SystemError: block stack overflow");
+  f->blockstack[f->iblock++] = {kSetupFinally, std::int32_t(2 * (ip - first_instr) + oparg), std::int32_t(sp - stack_bottom)};
+  *sp++ = res;
+  RCLAB_DISPATCH();
+}
+op_WITH_CLEANUP_START: {
+  O* exc = sp[-1];
+  if (exc != ts.rt.none) not_modelled("leaving `with` by an exception, return or break is not modelled");
+  O* exit = sp[-2];
+  sp[-2] = exc;  // POP, then SET_TOP(exc): __exit__ leaves the stack
+  --sp;
+  O* nones[3] = {ts.rt.none, ts.rt.none, ts.rt.none};
+  O* res = call_method_objargs(ts, exit, nones, 3);
+  decref_stack(ts, exit, t);
+  incref_stack(ts, exc, t);  // the exception duplicated on the stack
+  *sp++ = exc;
+  *sp++ = res;
+  RCLAB_DISPATCH();
+}
+op_WITH_CLEANUP_FINISH: {  // exc is None: the result is not tested
+  O* res = *--sp;
+  O* exc = *--sp;
+  decref_stack(ts, res, t);
+  decref_stack(ts, exc, t);
+  RCLAB_DISPATCH();
+}
+op_END_FINALLY: {
+  O* status = *--sp;
+  if (status != ts.rt.none) not_modelled("END_FINALLY after an exception or a return is not modelled");
+  decref_stack(ts, status, t);
   RCLAB_DISPATCH();
 }
 op_POP_BLOCK: {  // PyFrame_BlockPop, then UNWIND_BLOCK

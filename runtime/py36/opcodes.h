@@ -26,6 +26,16 @@ constexpr bool is_supported(std::uint8_t op) {
 
 // COMPARE_OP's arguments: the rich comparisons (runtime/richcompare.h), then
 // 3.6's cmp_outcome's own.
+// An opcode's number by its name, from every name 3.6 has (opnames):
+// block types are opcodes that rclab's list need not run (SETUP_FINALLY).
+constexpr std::uint8_t op_number(std::string_view name) {
+  for (const OpName& e : kOpNames)
+    if (e.name == name) return std::uint8_t(e.op);
+  return 0;
+}
+inline constexpr std::int32_t kSetupFinally = op_number("SETUP_FINALLY");
+static_assert(kSetupFinally != 0, "opcodes.json names SETUP_FINALLY");
+
 enum Cmp36 : std::uint8_t { kIn = 6, kNotIn = 7, kIs = 8, kIsNot = 9 };
 static_assert(kCmpOpNames[kLt] == "<" && kCmpOpNames[kGe] == ">=" && kCmpOpNames[kIn] == "in" &&
               kCmpOpNames[kIs] == "is" && kCmpOpNames[kIsNot] == "is not");
