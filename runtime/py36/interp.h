@@ -169,6 +169,7 @@ struct Interp {
       incref_stack(ts, args[i], t);
       fastlocals[i] = args[i];
     }
+    if (kwcount > 0 && co->localsplusnames == nullptr) fatal("keywords to code built without co_varnames");
     for (int i = 0; i < kwcount * kwstep; i += kwstep) {
       O* keyword = kwnames[i];
       O* value = kwargs[i];
