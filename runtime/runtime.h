@@ -33,6 +33,7 @@
 #include <thread>
 #include <unordered_map>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -377,20 +378,13 @@ void Runtime<Cfg>::install_builtins() {
   }
   empty_tuple = tuple_new(main, 0);
   immortalize(main, &empty_tuple->ob);  // 3.12 makes it immortal; it refers to nothing
-  intern_init = intern(main, "__init__");
-  decref(main, &intern_init->ob);
-  intern_build_class = intern(main, "__build_class__");
-  decref(main, &intern_build_class->ob);
-  intern_name = intern(main, "__name__");
-  decref(main, &intern_name->ob);
-  intern_dict = intern(main, "__dict__");
-  decref(main, &intern_dict->ob);
-  intern_slots = intern(main, "__slots__");
-  decref(main, &intern_slots->ob);
-  intern_enter = intern(main, "__enter__");
-  decref(main, &intern_enter->ob);
-  intern_exit = intern(main, "__exit__");
-  decref(main, &intern_exit->ob);
+  // The names the runtime looks up itself, borrowed from the intern table.
+  for (auto [field, text] : {std::pair{&intern_init, "__init__"}, {&intern_build_class, "__build_class__"},
+                             {&intern_name, "__name__"}, {&intern_dict, "__dict__"}, {&intern_slots, "__slots__"},
+                             {&intern_enter, "__enter__"}, {&intern_exit, "__exit__"}}) {
+    *field = intern(main, text);
+    decref(main, &(*field)->ob);
+  }
   Str<RC>* name = intern(main, "object");
   Dict<RC>* ns = new_dict(main);
   object_class = class_new(main, name, ns, nullptr);

@@ -240,6 +240,27 @@ struct Interp {
   // Borrows the arguments; a new reference to the result.
   [[gnu::noinline]] static O* vectorcall(TS& ts, O* callable, O** args, int nargs);
 
+  // CALL's and CALL_KW's prologue: a self in the slot below the arguments
+  // counts as the first of them; with that slot NULL, a bound method is
+  // unpacked into it (its self and function increfed into the two slots,
+  // the method dropped).
+  [[gnu::always_inline]] static void unpack_method(TS& ts, O* self_or_null, O*& callable, O**& args, int& total) {
+    if (self_or_null != nullptr) {
+      --args;
+      ++total;
+    } else if (callable->type == Type::kMethod) [[unlikely]] {
+      Method<RC>* m = as<Method>(callable);
+      --args;
+      ++total;
+      args[0] = m->self;
+      incref_stack(ts, m->self, ts.counters.rc);
+      args[-1] = m->func;
+      incref_stack(ts, m->func, ts.counters.rc);
+      decref_stack(ts, callable, ts.counters.rc);
+      callable = args[-1];
+    }
+  }
+
   // _PyObject_LookupSpecial on an instance: the class's attribute
   // (_PyType_LookupRef: a new reference, through the type cache), a
   // function bound to the instance by its tp_descr_get (PyMethod_New) and
@@ -1068,6 +1089,19 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
     ++total;                                \
   }                                         \
   static_assert(true)
+// DISPATCH_INLINED (CALL, CALL_KW): the caller's stack top and return
+// offset saved, the callee's frame linked and run. `sp` already excludes
+// what the callee took.
+#define RCLAB_DISPATCH_INLINED(callee)                                \
+  do {                                                               \
+    if ((callee) == nullptr) [[unlikely]]                            \
+      fatal("py313: a call failed");                                 \
+    frame->stacktop = std::int32_t(sp - frame->localsplus);          \
+    frame->return_offset = std::uint16_t(next_instr - this_instr);   \
+    (callee)->previous = frame;                                      \
+    frame = (callee);                                                \
+    goto start_frame;                                                \
+  } while (0)
 #define RCLAB_INST(units)           \
   frame->instr_ptr = next_instr;    \
   this_instr = next_instr;          \
@@ -1535,20 +1569,7 @@ pred_CALL:
   O* self_or_null = sp[-1 - int(oparg)];
   O* callable = sp[-2 - int(oparg)];
   int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  } else if (callable->type == Type::kMethod) [[unlikely]] {  // a bound method: its self and function unpacked
-    Method<RC>* m = as<Method>(callable);
-    --args;
-    ++total;
-    args[0] = m->self;
-    incref_stack(ts, m->self, t);
-    args[-1] = m->func;
-    incref_stack(ts, m->func, t);
-    decref_stack(ts, callable, t);
-    callable = args[-1];
-  }
+  unpack_method(ts, self_or_null, callable, args, total);
   // The call is inlined when the callable is a function, no PEP 523 hook
   // replaces the frame evaluator, and its vectorcall is the function's own.
   if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
@@ -1563,13 +1584,7 @@ pred_CALL:
     }
     F* callee = push_and_init(ts, func, locals, args, total);
     sp -= oparg + 2;
-    if (callee == nullptr) [[unlikely]]
-      fatal("py313: a call failed");
-    frame->stacktop = std::int32_t(sp - frame->localsplus);
-    frame->return_offset = std::uint16_t(next_instr - this_instr);
-    callee->previous = frame;
-    frame = callee;
-    goto start_frame;  // DISPATCH_INLINED
+    RCLAB_DISPATCH_INLINED(callee);
   }
   O* res = vectorcall(ts, callable, args, total);
   to_stack(ts, res);  // a C function's counted result (PyStackRef_FromPyObjectSteal)
@@ -1593,20 +1608,7 @@ op_CALL_KW: {
   O* self_or_null = sp[-2 - int(oparg)];
   O* callable = sp[-3 - int(oparg)];
   int total = int(oparg);
-  if (self_or_null != nullptr) {
-    --args;
-    ++total;
-  } else if (callable->type == Type::kMethod) [[unlikely]] {
-    Method<RC>* m = as<Method>(callable);
-    --args;
-    ++total;
-    args[0] = m->self;
-    incref_stack(ts, m->self, t);
-    args[-1] = m->func;
-    incref_stack(ts, m->func, t);
-    decref_stack(ts, callable, t);
-    callable = args[-1];
-  }
+  unpack_method(ts, self_or_null, callable, args, total);
   const int positional = total - int(as<Tuple>(kwnames)->size);
   if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
       as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
@@ -1619,13 +1621,7 @@ op_CALL_KW: {
     F* callee = push_and_init(ts, func, locals, args, positional, as<Tuple>(kwnames));
     decref_stack(ts, kwnames, t);
     sp -= oparg + 3;
-    if (callee == nullptr) [[unlikely]]
-      fatal("py313: a call failed");
-    frame->stacktop = std::int32_t(sp - frame->localsplus);
-    frame->return_offset = std::uint16_t(next_instr - this_instr);
-    callee->previous = frame;
-    frame = callee;
-    goto start_frame;  // DISPATCH_INLINED
+    RCLAB_DISPATCH_INLINED(callee);
   }
   if (callable->type != Type::kClass) [[unlikely]]
     not_modelled("keyword arguments to a callable other than a Python function or class are not modelled");
@@ -2316,6 +2312,7 @@ op_LOAD_DEREF: {
 #undef RCLAB_DEOPT_IF
 #undef RCLAB_PUSH_GLOBAL
 #undef RCLAB_INST
+#undef RCLAB_DISPATCH_INLINED
 #undef RCLAB_CALL_OPERANDS
 #undef RCLAB_DISPATCH
 #pragma GCC diagnostic pop
