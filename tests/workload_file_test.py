@@ -58,6 +58,36 @@ def run(cmd, **kw):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+MC_DEFERRED = """# A methodcaller whose method returns a module-level function.
+import operator
+
+N = 1000
+
+
+def helper():
+    pass
+
+
+class C(object):
+    def get(self):
+        return helper
+
+
+def work(n):
+    mc = operator.methodcaller("get")
+    obj = C()
+    k = 0
+    for i in range(n):
+        f = mc(obj)
+        k += 1
+    return k
+
+
+def expect(n):
+    return n
+"""
+
+
 @conditions.needs("cpython-3.6.15", "cpython-3.13")
 class WorkloadFile(unittest.TestCase):
     def setUp(self):
@@ -110,6 +140,20 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertTrue(json.loads(out)["cached"])
         self.assertEqual(os.stat(os.path.join(self.cache, "py313", "mine-%s.marshal" % src_sha)).st_mtime_ns, stamp)
+
+    def test_a_methodcaller_result_that_is_deferred_is_counted_once(self):
+        """A method called through operator.methodcaller returns a module
+        function, which deferring configurations push uncounted: the
+        method's result is a stack reference already (py36's tp_call path
+        once made it one twice, and shutdown found the globals short)."""
+        path = self.write("mc_deferred.py", MC_DEFERRED)
+        for config in ("gil", "nogil", "py313", "py313t", "py314t-model"):
+            with self.subTest(config=config):
+                rc, out, err = self.rclab_run(config, path)
+                self.assertEqual(rc, 0, err)
+                r = json.loads(out)
+                self.assertTrue(r["result_ok"])
+                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
 
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing

@@ -346,6 +346,8 @@ struct Interp {
       x = &obj->ob;
     } else if (func->type == Type::kMethodCaller) {
       x = methodcaller_call(ts, as<MethodCaller>(func), args->items(), nargs);
+      decref(ts, &args->ob);
+      return check_function_result(ts, x);  // the Python method's result: a stack reference already
     } else {
       not_modelled("TypeError: object is not callable");
     }
