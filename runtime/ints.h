@@ -104,17 +104,20 @@ inline std::size_t int_block_size(const Int<RC>* i) {
 
 // long_add, long_sub, long_mul (3.13's _PyLong_Multiply). CHECK_BINOP
 // returns NotImplemented: nullptr here, which binary_op1
-// (runtime/abstract.h) counts as the NotImplemented object. Two ints of at
+// (runtime/abstract.h) counts as the NotImplemented object; py313's
+// BINARY_OP_*_INT call the same arithmetic without it (kCheckBinop false:
+// _PyLong_Add, _PyLong_Subtract, _PyLong_Multiply on two exact ints). Two ints of at
 // most one digit take the fast path (MEDIUM_VALUE: the result in two
 // digits, through PyLong_FromLongLong's small-int cache); larger ones go
 // through a 64-bit value here rather than x_add/x_sub/k_mul's digit loops.
 enum class LongOp : std::uint8_t { kAdd, kSub, kMul };
 
-template <class Cfg, LongOp kOp>
+template <class Cfg, LongOp kOp, bool kCheckBinop = true>
 [[gnu::noinline]] Object<typename Cfg::RC>* long_arith(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* a,
                                                        Object<typename Cfg::RC>* b) {
   using RC = typename Cfg::RC;
-  if (!long_check<Cfg>(a) || !long_check<Cfg>(b)) return nullptr;  // CHECK_BINOP
+  if constexpr (kCheckBinop)
+    if (!long_check<Cfg>(a) || !long_check<Cfg>(b)) return nullptr;  // CHECK_BINOP
   const Int<RC>* x = as<Int>(a);
   const Int<RC>* y = as<Int>(b);
   std::int64_t r;

@@ -357,26 +357,6 @@ struct Interp {
     }
   }
 
-  // _PyLong_Add / _PyLong_Subtract / _PyLong_Multiply, called on two exact
-  // ints (no CHECK_BINOP): compact operands (one digit) take the fast
-  // path, whose result is a small int (uncounted) or a new int; others go
-  // through the general arithmetic.
-  template <LongOp kOp>
-  [[gnu::noinline]] static O* long_op(TS& ts, O* a, O* b) {
-    const Int<RC>* x = as<Int>(a);
-    const Int<RC>* y = as<Int>(b);
-    std::int64_t r;
-    if (compact(a) && compact(b)) [[likely]] {
-      const std::int64_t u = medium_value(x), v = medium_value(y);
-      r = kOp == LongOp::kAdd ? u + v : kOp == LongOp::kSub ? u - v : u * v;
-    } else if (kOp == LongOp::kAdd   ? __builtin_add_overflow(int_value(x), int_value(y), &r)
-               : kOp == LongOp::kSub ? __builtin_sub_overflow(int_value(x), int_value(y), &r)
-                                     : __builtin_mul_overflow(int_value(x), int_value(y), &r)) {
-      not_modelled("OverflowError: rclab ints are 64-bit");
-    }
-    return int_from(ts, r, ts.counters.rc);
-  }
-
   static bool dict_exact(const Dict<RC>* d) { return d->ob.type == Type::kDict; }
 
   // py313-tlbc's keys guard (3.14t's _GUARD_GLOBALS_VERSION and
@@ -895,11 +875,9 @@ Object<typename Cfg::RC>* Interp<Cfg>::methodcaller_call(TS& ts, MethodCaller<RC
     incref(ts, obj, t);
     argt->items()[0] = obj;
     O* method = get_attr(ts, obj, mc->name);
-    if (method->type != Type::kMethod || as<Method>(method)->func->type != Type::kFunction)
-      not_modelled("operator.methodcaller of what is not a Python method is not modelled");
+    if (method->type != Type::kMethod) not_modelled("operator.methodcaller of what is not a Python method is not modelled");
     O* cargs = new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, t);  // PyTuple_GetSlice(xargs, 1, 1)
-    O* self = as<Method>(method)->self;
-    O* res = call_from_c(ts, as<Function>(as<Method>(method)->func), nullptr, &self, 1);
+    O* res = vectorcall(ts, method, nullptr, 0);  // PyObject_Call: method_vectorcall
     decref(ts, cargs, t);
     decref(ts, method, t);
     decref(ts, &argt->ob, t);
@@ -1414,7 +1392,7 @@ op_BINARY_OP_ADD_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_op<LongOp::kAdd>(ts, left, right);
+  O* res = long_arith<Cfg, LongOp::kAdd, false>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1427,7 +1405,7 @@ op_BINARY_OP_SUBTRACT_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_op<LongOp::kSub>(ts, left, right);
+  O* res = long_arith<Cfg, LongOp::kSub, false>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;
@@ -1440,7 +1418,7 @@ op_BINARY_OP_MULTIPLY_INT: {
   O* left = sp[-2];
   RCLAB_DEOPT_IF(left->type != Type::kInt, BINARY_OP);
   RCLAB_DEOPT_IF(right->type != Type::kInt, BINARY_OP);
-  O* res = long_op<LongOp::kMul>(ts, left, right);
+  O* res = long_arith<Cfg, LongOp::kMul, false>(ts, left, right);
   decref_int(ts, right, t);
   decref_int(ts, left, t);
   sp[-2] = res;

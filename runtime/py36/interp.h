@@ -116,10 +116,10 @@ struct Interp {
     O** stack = sp - oparg;
     int nargs = oparg - (kwnames != nullptr ? int(kwnames->size) : 0);
     O* x;
-    if (kwnames != nullptr && func->type == Type::kBuiltin) [[unlikely]]
-      not_modelled("keyword arguments to a builtin are not modelled");
     if (func->type == Type::kBuiltin && !Builtins<Cfg>::table[as<Builtin>(func)->which].is_type) {
       // PyCFunction_Check: no reference taken to the callable
+      if (kwnames != nullptr) [[unlikely]]
+        not_modelled("keyword arguments to a builtin are not modelled");
       x = cfunction_call(ts, as<Builtin>(func), stack, nargs);
     } else {
       if (func->type == Type::kMethod) {  // PyMethod_Check with a self: unpack it into the stack
