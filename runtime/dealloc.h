@@ -155,6 +155,13 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       if (l->localdicts != nullptr) decref(ts, &std::exchange(l->localdicts, nullptr)->ob);
       return;
     }
+    case Type::kGenerator: {  // gen_dealloc: the frame and the code (the generation's), then the names
+      Generator<RC>* g = as<Generator>(o);
+      g->clear_frame(&ts, g);
+      decref(ts, &std::exchange(g->name, nullptr)->ob);
+      decref(ts, &std::exchange(g->qualname, nullptr)->ob);
+      return;
+    }
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       for (; q->count > 0; --q->count, q->head = (q->head + 1) % q->cap) decref(ts, q->ring[q->head]);
@@ -241,6 +248,7 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kModule: size = sizeof(Module<RC>); break;
     case Type::kLocal: size = sizeof(ThreadLocal<RC>); break;
     case Type::kMethodCaller: size = sizeof(MethodCaller<RC>); break;
+    case Type::kGenerator: size = sizeof(Generator<RC>) + as<Generator>(o)->frame_words * sizeof(void*); break;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));

@@ -29,6 +29,7 @@ enum class Type : std::uint8_t {
   kModule,  // a module object (runtime/modules.h): its dict is shared by every thread
   kLocal,   // a threading.local (runtime/thread_local.h)
   kMethodCaller,  // an operator.methodcaller (runtime/builtins.h; each generation's interpreter calls it)
+  kGenerator,     // a generator (runtime/generator.h; each generation's interpreter runs its frame)
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -392,6 +393,36 @@ struct MethodCaller {
   Object<RC> ob;
   Str<RC>* name;
   Tuple<RC>* args;
+};
+
+// A generator (PyGenObject): its name and qualified name (owned), and its
+// frame. py36: `frame` is the frame object it owns (gi_frame, null once the
+// generator has finished) and `code` its gi_code (owned); `running` is
+// gi_running. py313: the frame is 3.13's _PyInterpreterFrame embedded in
+// the generator's block (gi_iframe: `frame_words` words after the struct),
+// which holds the code (f_executable) until the generator is freed;
+// `frame_state` is gi_frame_state (3.13's FRAME_* numbers). Each
+// generation's interpreter makes, runs and clears its own (py36/interp.h,
+// py313/interp.h): it leaves `clear_frame`, which deallocation calls to
+// release the frame and the code (the thread state passed as void*, since
+// the object model does not know the generations).
+template <class RC>
+struct Generator {
+  Object<RC> ob;
+  Str<RC>* name;
+  Str<RC>* qualname;
+  void* frame = nullptr;          // py36: the Frame<RC> (owned), null once finished
+  Code<RC>* code = nullptr;       // py36's gi_code (owned); null for py313
+  void (*clear_frame)(void* ts, Generator* g) = nullptr;
+  std::int8_t frame_state = 0;    // py313's gi_frame_state
+  std::int8_t running = 0;        // py36's gi_running
+  std::uint32_t frame_words = 0;  // py313: the embedded frame's size in words (co_framesize)
+  void* iframe() { return this + 1; }
+};
+// 3.13's gi_frame_state values (Include/internal/pycore_frame.h).
+enum FrameState : std::int8_t {
+  kFrameCreated = -3, kFrameSuspended = -2, kFrameSuspendedYieldFrom = -1, kFrameExecuting = 0,
+  kFrameCompleted = 1, kFrameCleared = 4,
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

@@ -74,6 +74,7 @@ struct alignas(kCacheLine) ThreadState {
   int trash_delete_nesting = 0;
   void* trash_delete_later = nullptr;
   void* curexc_type = nullptr;  // the pending exception (PyErr_Occurred)
+  void* exc_type = nullptr;     // the exception being handled (a generator's frame saves and restores it)
   // The cyclic GC's youngest generation (generation0's list head), one per
   // thread: 3.6 has one per interpreter under its GIL, which a runtime
   // without a GIL could not share. Frames are the only tracked objects here

@@ -50,7 +50,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
-    // kNotImplemented, kFloat, kModule, kLocal, kMethodCaller.
+    // kNotImplemented, kFloat, kModule, kLocal, kMethodCaller, kGenerator.
     {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>, &list_sq_repeat<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
@@ -67,6 +67,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"module", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"_thread._local", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"operator.methodcaller", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"generator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "runtime/object.h"
 #include "runtime/object_ops.h"
@@ -34,7 +35,7 @@
 
 namespace rclab::runtime::py313 {
 
-enum FrameOwner : std::uint8_t { kOwnedByThread = 0, kOwnedByCStack = 3 };
+enum FrameOwner : std::uint8_t { kOwnedByThread = 0, kOwnedByGenerator = 1, kOwnedByCStack = 3 };
 
 // py313-tlbc's field (3.14t's _PyInterpreterFrame.tlbc_index, under
 // Py_GIL_DISABLED): which thread-local copy of its code's bytecode instr_ptr
@@ -97,6 +98,17 @@ template <class Cfg>
   f->return_offset = 0;
   f->owner = kOwnedByThread;
   for (int i = null_from; i < code->nlocalsplus; ++i) f->localsplus[i] = nullptr;
+}
+
+// _PyFrame_Copy: a frame's specials and its live slots (locals and stack,
+// up to stacktop) into `dest` (a generator's embedded frame); the
+// references move with them, and the copy is unlinked.
+template <class Cfg>
+inline void frame_copy(FrameOf<Cfg>* src, FrameOf<Cfg>* dest) {
+  const std::size_t specials = std::size_t(reinterpret_cast<char*>(src->localsplus) - reinterpret_cast<char*>(src));
+  std::memcpy(static_cast<void*>(dest), static_cast<const void*>(src),
+              specials + std::size_t(src->stacktop) * sizeof(void*));
+  dest->previous = nullptr;
 }
 
 // _PyFrame_ClearLocals (Python/frame.c): the locals and anything left on

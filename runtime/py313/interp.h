@@ -218,14 +218,48 @@ struct Interp {
   }
 
   // _PyEval_FrameClearAndPop (out of line): a thread's frame is cleared and
-  // popped; a generator's (clear_gen_frame) would be cleared in place, and
-  // there are none here.
+  // popped; a generator's is cleared in place (clear_gen_frame), its code
+  // kept until the generator is freed.
   [[gnu::noinline]] static void clear_and_pop(TS& ts, F* f) {
     if (f->owner == kOwnedByThread) [[likely]]
       clear_thread_frame(ts, f);
     else
-      not_modelled("py313: a generator's frame (generators are not modelled)");
+      clear_gen_frame(ts, f);
   }
+
+  // --- generators (Objects/genobject.c) ---
+  // A generator's frame lives in its block, right after the object
+  // (gi_iframe); _PyFrame_GetGenerator finds the generator from it.
+  static F* gen_iframe(Generator<RC>* gen) { return static_cast<F*>(gen->iframe()); }
+  static Generator<RC>* generator_of(F* f) {
+    return reinterpret_cast<Generator<RC>*>(reinterpret_cast<char*>(f) - sizeof(Generator<RC>));
+  }
+  // clear_gen_frame (Python/ceval.c): the generator has finished; its frame
+  // is cleared where it is, the code kept (gen_dealloc drops it).
+  static void clear_gen_frame(TS& ts, F* f) {
+    Generator<RC>* gen = generator_of(f);
+    gen->frame_state = kFrameCleared;
+    --ts.gen.c_recursion_remaining;
+    f->previous = nullptr;
+    frame_clear_except_code(ts, f);
+    ++ts.gen.c_recursion_remaining;
+  }
+  // _Py_MakeCoro -> make_gen (out of line): a new generator for `func`,
+  // with room for its frame (co_framesize words) and new references to
+  // the function's name and qualified name (interned: immortal in 3.13).
+  [[gnu::noinline]] static Generator<RC>* make_gen(TS& ts, Function<RC>* func);
+  // gen_iternext -> gen_send_ex2(gen, NULL): None pushed on the frame
+  // (Py_NewRef, immortal), the frame run from C (_PyEval_EvalFrame, with an
+  // entry frame) to its next yield, whose value is returned; a return
+  // (always None here) is dropped and ends the iteration (NULL, no error).
+  [[gnu::noinline]] static O* gen_iternext(TS& ts, Generator<RC>* gen);
+  // gen_dealloc's frame half, left in every generator as its clear_frame:
+  // _PyGen_Finalize (PyObject_CallFinalizerFromDealloc's temporary
+  // resurrection is two plain stores of the count, not modelled), whose
+  // gen_close clears a frame that never started or that sits at a RESUME
+  // after a yield with only the StopIteration handler around it (3.13's
+  // shortcut); then gen_clear_frame and the code dropped.
+  static void gen_dealloc_frame(void* tsv, Generator<RC>* gen);
 
   // _PyFunction_Vectorcall's stand-in: what a function's vectorcall is
   // until something replaces it (nothing does), compared by the generic
@@ -909,8 +943,71 @@ Object<typename Cfg::RC>* Interp<Cfg>::build_class(TS& ts, O*, O** args, int nar
 }
 
 template <SafeConfig Cfg>
+Generator<typename Cfg::RC>* Interp<Cfg>::make_gen(TS& ts, Function<RC>* func) {
+  Tally& t = ts.counters.rc;
+  Code<RC>* code = func->code;
+  if ((code->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator)) != kCoGenerator) [[unlikely]]
+    not_modelled("py313: coroutines and async generators are not modelled");
+  const std::uint32_t words = std::uint32_t(code->framesize);
+  auto* gen = ::new (alloc_block(ts, sizeof(Generator<RC>) + words * sizeof(void*))) Generator<RC>;
+  init_object(ts, &gen->ob, Type::kGenerator);  // PyObject_GC_NewVar
+  gen->frame_words = words;
+  gen->frame = gen->iframe();
+  gen->frame_state = kFrameCleared;
+  gen->clear_frame = &gen_dealloc_frame;
+  incref(ts, &func->name->ob, t);
+  gen->name = func->name;
+  incref(ts, &func->qualname->ob, t);
+  gen->qualname = func->qualname;
+  return gen;
+}
+
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::gen_iternext(TS& ts, Generator<RC>* gen) {
+  if (gen->frame_state == kFrameExecuting) [[unlikely]]
+    not_modelled("ValueError: generator already executing");
+  if (gen->frame_state >= kFrameCompleted) return nullptr;  // finished: PYGEN_ERROR with no exception
+  F* frame = gen_iframe(gen);
+  incref_stack(ts, ts.rt.none, ts.counters.rc);  // Py_NewRef(Py_None)
+  frame->localsplus[frame->stacktop++] = ts.rt.none;
+  gen->frame_state = kFrameExecuting;
+  O* result = eval(ts, frame);
+  if (gen->frame_state == kFrameSuspended) return result;  // PYGEN_NEXT
+  if (result != ts.rt.none) [[unlikely]]
+    not_modelled("a generator's return value (StopIteration's) is not modelled");
+  decref(ts, result, ts.counters.rc);  // Py_CLEAR(result): NULL to gen_iternext's caller
+  return nullptr;
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::gen_dealloc_frame(void* tsv, Generator<RC>* gen) {
+  TS& ts = *static_cast<TS*>(tsv);
+  F* frame = gen_iframe(gen);
+  if (gen->frame_state == kFrameCreated) {
+    gen->frame_state = kFrameCompleted;  // gen_close of a generator that never ran
+  } else if (gen->frame_state == kFrameSuspended) {
+    const std::uint16_t w = *frame->instr_ptr;
+    constexpr std::uint32_t kResumeDepth1 = 4;  // RESUME_OPARG_DEPTH1_MASK
+    if (kDeopt[opcode_of(w)] != RESUME || !(oparg_of(w) & kResumeDepth1)) [[unlikely]]
+      not_modelled("closing a suspended generator throws GeneratorExit into it: exceptions are not modelled");
+    gen->frame_state = kFrameCompleted;  // gen_close's shortcut after a yield at depth 1
+  } else if (gen->frame_state != kFrameCleared) [[unlikely]] {
+    fatal("gen_dealloc: a generator freed while it runs");
+  }
+  if (gen->frame_state != kFrameCleared) {  // gen_clear_frame
+    gen->frame_state = kFrameCleared;
+    frame->previous = nullptr;
+    frame_clear_except_code(ts, frame);
+  }
+  decref_stack(ts, &frame->f_executable->ob, ts.counters.rc);  // Py_DECREF(_PyGen_GetCode(gen))
+}
+
+template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::get_iter(TS& ts, O* iterable) {
   switch (iterable->type) {
+    case Type::kGenerator:  // PyObject_SelfIter: Py_NewRef(self)
+      incref(ts, iterable, ts.counters.rc);
+      return iterable;
     case Type::kList: return seq_iter_new(ts, iterable, Type::kListIter);    // list_iter: 1i on the list
     case Type::kTuple: return seq_iter_new(ts, iterable, Type::kTupleIter);  // tuple_iter: 1i on the tuple
     case Type::kRange: return range_iter_new(ts, as<Range>(iterable));      // fast_range_iter: no reference kept
@@ -924,6 +1021,7 @@ inline Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
     case Type::kListIter: return list_iter_next(ts, as<SeqIter>(iter));
     case Type::kTupleIter: return tuple_iter_next(ts, as<SeqIter>(iter));
     case Type::kRangeIter: return range_iter_next(ts, as<RangeIter>(iter));
+    case Type::kGenerator: return gen_iternext(ts, as<Generator>(iter));
     default: not_modelled("TypeError: not an iterator");
   }
 }
@@ -1021,7 +1119,10 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
 
   // The C stack's entry frame: the callee returns into it, and its one
   // instruction, INTERPRETER_EXIT, leaves the loop.
-  static std::uint16_t trampoline[1] = {unit(INTERPRETER_EXIT)};
+  // A return resumes it at instr_ptr + 0 (return_offset), a yield at
+  // instr_ptr + 2 (YIELD_VALUE's LOAD_IP(1 + INLINE_CACHE_ENTRIES_SEND)):
+  // both reach an INTERPRETER_EXIT, as 3.13's trampoline instructions do.
+  static std::uint16_t trampoline[3] = {unit(INTERPRETER_EXIT), unit(NOP), unit(INTERPRETER_EXIT)};
   F entry{};
   entry.instr_ptr = trampoline;
   entry.stacktop = 0;
@@ -1244,9 +1345,10 @@ op_SWAP: {  // (bottom, unused[oparg-2], top -- top, unused[oparg-2], bottom): n
   std::swap(sp[-1], sp[-int(oparg)]);
   RCLAB_DISPATCH();
 }
-op_END_FOR: {  // never reached: FOR_ITER's exhaustion jumps over it
+op_END_FOR: {  // POP_TOP: FOR_ITER's exhaustion jumps over it; a generator's return (FOR_ITER_GEN) lands on it with None
   RCLAB_INST(1);
-  decref_stack(ts, *--sp, t);
+  O* v = *--sp;
+  decref_stack(ts, v, t);
   RCLAB_DISPATCH();
 }
 op_PUSH_NULL: {
@@ -1796,6 +1898,80 @@ pop_frame:
   next_instr = frame->instr_ptr + frame->return_offset;
   RCLAB_DISPATCH();
 }
+// --- generators --------------------------------------------------------------------
+
+// A generator function's first instruction: the frame moves into a new
+// generator (its references with it), which is returned to the caller in
+// place of the frame; the frame resumes after this instruction.
+op_RETURN_GENERATOR: {
+  RCLAB_INST(1);
+  Generator<RC>* gen = make_gen(ts, frame->f_funcobj);
+  frame->stacktop = std::int32_t(sp - frame->localsplus);
+  F* gen_frame = gen_iframe(gen);
+  frame->instr_ptr = next_instr;  // frame->instr_ptr++
+  frame_copy<Cfg>(frame, gen_frame);
+  gen->frame_state = kFrameCreated;
+  gen_frame->owner = kOwnedByGenerator;
+  ++ts.gen.py_recursion_remaining;  // _Py_LeaveRecursiveCallPy
+  F* prev = frame->previous;
+  Stack::pop(ts.frames, reinterpret_cast<void**>(frame));  // _PyThreadState_PopFrame
+  frame = prev;
+  ts.gen.current_frame = frame;
+  next_instr = frame->instr_ptr + frame->return_offset;
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  to_stack(ts, &gen->ob);
+  *sp++ = &gen->ob;
+  RCLAB_DISPATCH();
+}
+// The value moves to the caller's stack; the generator's frame is
+// suspended after this instruction and unlinked; the caller resumes past
+// its FOR_ITER (or, called from C, at the entry frame's exit).
+op_YIELD_VALUE: {
+  RCLAB_INST(1);
+  O* retval = *--sp;
+  frame->instr_ptr = next_instr;  // frame->instr_ptr++
+  Generator<RC>* gen = generator_of(frame);
+  gen->frame_state = std::int8_t(kFrameSuspended + int(oparg));
+  frame->stacktop = std::int32_t(sp - frame->localsplus);
+  ++ts.gen.py_recursion_remaining;  // _Py_LeaveRecursiveCallPy
+  F* gen_frame = frame;
+  frame = frame->previous;
+  ts.gen.current_frame = frame;
+  gen_frame->previous = nullptr;
+  next_instr = frame->instr_ptr + 2;  // LOAD_IP(1 + INLINE_CACHE_ENTRIES_SEND)
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  *sp++ = retval;
+  RCLAB_DISPATCH();
+}
+// FOR_ITER over a generator that is not running: None pushed on its frame
+// (uncounted), the frame linked and run inline, as a call is
+// (_PUSH_FRAME); its yield comes back past this instruction, its return
+// to the loop's END_FOR.
+op_FOR_ITER_GEN: {
+  RCLAB_INST(2);
+  O* iter = sp[-1];
+  RCLAB_DEOPT_IF(ts.rt.gen.eval_frame != nullptr, FOR_ITER);  // _CHECK_PEP_523
+  RCLAB_DEOPT_IF(iter->type != Type::kGenerator, FOR_ITER);
+  Generator<RC>* gen = as<Generator>(iter);
+  RCLAB_DEOPT_IF(gen->frame_state >= kFrameExecuting, FOR_ITER);
+  F* gen_frame = gen_iframe(gen);
+  gen_frame->localsplus[gen_frame->stacktop++] = ts.rt.none;  // _PyFrame_StackPush(gen_frame, Py_None)
+  gen->frame_state = kFrameExecuting;
+  frame->return_offset = std::uint16_t(2 + oparg);  // 1 + INLINE_CACHE_ENTRIES_FOR_ITER + oparg
+  frame->stacktop = std::int32_t(sp - frame->localsplus);  // _PUSH_FRAME
+  gen_frame->previous = frame;
+  frame = gen_frame;
+  ts.gen.current_frame = frame;
+  --ts.gen.py_recursion_remaining;
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  next_instr = frame->instr_ptr;
+  ++ts.counters.calls;
+  RCLAB_DISPATCH();
+}
+
 op_INTERPRETER_EXIT: {
   // The entry frame's one instruction: the callee's result leaves the loop.
   O* retval = *--sp;
@@ -1985,6 +2161,7 @@ op_BEFORE_WITH: {
 // handler the exception table names on, where 3.12+ places handler code,
 // which only an exception reaches — and no modelled instruction raises.
 op_PUSH_EXC_INFO:
+op_CALL_INTRINSIC_1:  // a generator's StopIteration handler (INTRINSIC_STOPITERATION_ERROR)
 op_WITH_EXCEPT_START:
 op_TO_BOOL:
 op_RERAISE:

@@ -44,8 +44,9 @@ namespace marshal {
 using runtime::marshal::Reader;
 using runtime::marshal::Value;
 
-// co_flags this generation refuses: *args, **kwargs, generators, coroutines.
-inline constexpr std::int32_t kRefusedFlags = 0x4 | 0x8 | 0x20 | 0x80 | 0x100 | 0x200;
+// co_flags this generation refuses: *args, **kwargs, coroutines and async
+// generators (plain generators, 0x20, run).
+inline constexpr std::int32_t kRefusedFlags = 0x4 | 0x8 | 0x80 | 0x100 | 0x200;
 
 template <SafeConfig Cfg>
 class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
@@ -80,7 +81,7 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     const std::string where =
         "code object '" + std::string(qualname.text) + "' (line " + std::to_string(firstlineno) + ")";
     if (kwonly != 0) return fail(where + ": keyword-only parameters are not modelled");
-    if (flags & kRefusedFlags) return fail(where + ": generators, coroutines, *args and **kwargs are not modelled");
+    if (flags & kRefusedFlags) return fail(where + ": coroutines, *args and **kwargs are not modelled");
     const std::int64_t handlers = first_handler(exctable.text);
     if (handlers < 0) return fail(where + ": a malformed exception table");
     const std::int64_t nlocalsplus = lpnames.size;

@@ -244,6 +244,7 @@ void specialize_for_iter(Object<RC>* iter, std::uint16_t* instr) {
     case Type::kListIter: return detail::succeed(instr, FOR_ITER_LIST);
     case Type::kTupleIter: return detail::succeed(instr, FOR_ITER_TUPLE);
     case Type::kRangeIter: return detail::succeed(instr, FOR_ITER_RANGE);
+    case Type::kGenerator: return detail::succeed(instr, FOR_ITER_GEN);  // no PEP 523 hook here
     default: return detail::fail(instr);
   }
 }

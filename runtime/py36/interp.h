@@ -157,9 +157,12 @@ struct Interp {
   // evaluated and released. The path of every call that is not
   // fast_function's fast path, and of module and class bodies. Defaults
   // are not modelled: every parameter must be given.
+  // A generator function's frame is not run: it goes to a new generator,
+  // named `name` and `qualname` (the function's; null: the code's name).
   [[gnu::noinline]] static O* eval_code_with_name(TS& passed, Code<RC>* co, Dict<RC>* globals, Dict<RC>* locals,
                                                   O** args, int nargs, Tuple<RC>* closure, O** kwnames = nullptr,
-                                                  O** kwargs = nullptr, int kwcount = 0, int kwstep = 1) {
+                                                  O** kwargs = nullptr, int kwcount = 0, int kwstep = 1,
+                                                  Str<RC>* name = nullptr, Str<RC>* qualname = nullptr) {
     TS& ts = tstate_get(passed);
     Tally& t = ts.counters.rc;
     if (nargs > co->argcount) not_modelled("TypeError: too many positional arguments");
@@ -208,6 +211,14 @@ struct Interp {
         incref(ts, cell, t);
         freevars[co->ncells + i] = cell;
       }
+    }
+    if (co->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator)) [[unlikely]] {
+      // f_back is set again at each resumption: Py_CLEAR(f->f_back)
+      if (Frame<RC>* back = f->back) {
+        f->back = nullptr;
+        decref(ts, &back->ob, t);
+      }
+      return &gen_new(ts, f, name, qualname)->ob;
     }
     O* result = eval_frame_ex(ts, f);
     ++ts.depth;
@@ -263,7 +274,8 @@ struct Interp {
     }
     if (argdefs != nullptr) not_modelled("TypeError: defaults are not modelled");
     return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure,
-                               nkwargs ? kwnames->items() : nullptr, stack + nargs, nkwargs, 1);
+                               nkwargs ? kwnames->items() : nullptr, stack + nargs, nkwargs, 1, fn->name,
+                               fn->qualname);
   }
 
   // _PyCFunction_FastCallKeywords: METH_O and METH_NOARGS take the stack as
@@ -527,6 +539,95 @@ struct Interp {
     return res;
   }
 
+  // --- generators (Objects/genobject.c) ---
+
+  // PyGen_NewWithQualName: a generator owning the frame (its reference
+  // moves in), with new references to the code, the name and the
+  // qualified name. 3.6 tracks it in the GC's list; rclab tracks only
+  // frames (the list's other objects would never be collected here).
+  static Generator<RC>* gen_new(TS& ts, Frame<RC>* f, Str<RC>* name, Str<RC>* qualname) {
+    Tally& t = ts.counters.rc;
+    auto* gen = ::new (alloc_block(ts, sizeof(Generator<RC>))) Generator<RC>;
+    init_object(ts, &gen->ob, Type::kGenerator);
+    gen->frame = f;
+    f->gen = &gen->ob;
+    incref(ts, &f->code->ob, t);
+    gen->code = f->code;
+    gen->running = 0;
+    gen->clear_frame = &gen_dealloc_frame;
+    gen->name = name != nullptr ? name : f->code->name;
+    incref(ts, &gen->name->ob, t);
+    gen->qualname = qualname != nullptr ? qualname : gen->name;
+    incref(ts, &gen->qualname->ob, t);
+    return gen;
+  }
+
+  // gen_iternext -> gen_send_ex(gen, NULL, 0, 0): after the first
+  // resumption None is pushed as the yield's result (increfed); the
+  // caller's frame becomes f_back (Py_XINCREF) for the run and is dropped
+  // after it; a return ends the iteration (NULL, no exception: the None
+  // dropped) and releases the frame, its saved exception state cleared
+  // first. A new (stack) reference to the yielded value, or null.
+  [[gnu::noinline]] static O* gen_iternext(TS& passed, Generator<RC>* gen) {
+    TS& ts = tstate_get(passed);  // PyThreadState_GET()
+    Tally& t = ts.counters.rc;
+    Frame<RC>* f = static_cast<Frame<RC>*>(gen->frame);
+    if (gen->running) [[unlikely]]
+      not_modelled("ValueError: generator already executing");
+    if (f == nullptr || f->stacktop == nullptr) return nullptr;  // exhausted: no exception from gen_iternext
+    if (f->lasti != -1) {
+      incref_stack(ts, ts.rt.none, t);
+      *f->stacktop++ = ts.rt.none;
+    }
+    if (ts.frame != nullptr) incref(ts, &ts.frame->ob, t);  // Py_XINCREF(tstate->frame)
+    f->back = ts.frame;
+    gen->running = 1;
+    O* result = eval_frame_ex(ts, f);
+    gen->running = 0;
+    if (Frame<RC>* back = f->back) {  // Py_CLEAR(f->f_back)
+      f->back = nullptr;
+      decref(ts, &back->ob, t);
+    }
+    if (f->stacktop != nullptr) return result;  // yielded
+    if (result != ts.rt.none) [[unlikely]]
+      not_modelled("a generator's return value (StopIteration's) is not modelled");
+    decref_stack(ts, result, t);  // Py_CLEAR(result)
+    clear_field(ts, f->exc_type, t);
+    clear_field(ts, f->exc_value, t);
+    clear_field(ts, f->exc_traceback, t);
+    f->gen = nullptr;
+    gen->frame = nullptr;
+    release_frame(ts, f, t);  // Py_DECREF(f): the generator's was the last reference
+    return nullptr;
+  }
+
+  // gen_dealloc's frame half, left in every generator as its clear_frame:
+  // _PyGen_Finalize returns at once for a generator whose frame is gone or
+  // finished; one that could still run would be closed by throwing
+  // GeneratorExit into it, and rclab models no exceptions. Then
+  // Py_CLEAR(gi_frame) and Py_CLEAR(gi_code).
+  static void gen_dealloc_frame(void* tsv, Generator<RC>* gen) {
+    TS& ts = *static_cast<TS*>(tsv);
+    Frame<RC>* f = static_cast<Frame<RC>*>(gen->frame);
+    if (f != nullptr) {
+      if (f->stacktop != nullptr) [[unlikely]]
+        not_modelled("closing an unfinished generator throws GeneratorExit into it: exceptions are not modelled");
+      f->gen = nullptr;
+      gen->frame = nullptr;
+      decref(ts, &f->ob);
+    }
+    decref(ts, &std::exchange(gen->code, nullptr)->ob);
+  }
+
+  // A generator's frame saves the thread's handled exception on entry and
+  // gives it back when it yields or returns (save_exc_state,
+  // restore_and_clear_exc_state, swap_exc_state): each a load and a test
+  // of three fields here, where nothing raises, so none is ever set.
+  static void gen_exc_state(TS& ts, Frame<RC>* f) {
+    if (ts.exc_type != nullptr || f->exc_type != nullptr) [[unlikely]]
+      not_modelled("a generator's saved exception state (exceptions are not modelled)");
+  }
+
   // PyEval_EvalFrameEx: PyThreadState_GET(), then the eval_frame hook.
   [[gnu::noinline]] static O* eval_frame_ex(TS& passed, Frame<RC>* f) {
     TS& ts = tstate_get(passed);
@@ -569,14 +670,14 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, Frame<RC>* f) {
   O** const fastlocals = f->localsplus();
   const std::uint16_t* const first_instr = co->code;
   const std::uint16_t* ip = first_instr;
-  if (f->lasti >= 0) [[unlikely]]  // resuming (generators): never here
+  if (f->lasti >= 0) [[unlikely]]  // a generator resumed after its yield
     ip += f->lasti / 2 + 1;
   O** sp = f->stacktop;
   O** const stack_bottom = f->valuestack;
   f->stacktop = nullptr;  // remains null unless a yield suspends the frame
   f->executing = 1;
   if (co->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator)) [[unlikely]]
-    not_modelled("generators are not modelled");
+    gen_exc_state(ts, f);  // save_exc_state
   O* retval;
   Tally t;  // in registers; added to ts.counters on return
   const EvalBreaker& breaker = ts.rt.breaker;
@@ -746,6 +847,10 @@ op_CALL_FUNCTION_KW: {  // the keywords' names (a constant tuple) on top, droppe
 op_RETURN_VALUE:
   retval = *--sp;
   goto fast_block_end;
+op_YIELD_VALUE:  // the frame keeps its stack and blocks; f_stacktop marks it suspended
+  retval = *--sp;
+  f->stacktop = sp;
+  goto fast_yield;
 
 // --- the workloads' opcodes --------------------------------------------------
 op_POP_TOP: {
@@ -921,7 +1026,11 @@ op_GET_ITER: {  // PyObject_GetIter
     case Type::kList: it = seq_iter_new(ts, iterable, Type::kListIter); break;
     case Type::kTuple: it = seq_iter_new(ts, iterable, Type::kTupleIter); break;
     case Type::kRange: it = range_iter_new(ts, as<Range>(iterable)); break;
-    default: not_modelled("TypeError: rclab iterates lists, tuples and ranges only");
+    case Type::kGenerator:  // PyObject_SelfIter
+      incref(ts, iterable, t);
+      it = iterable;
+      break;
+    default: not_modelled("TypeError: rclab iterates lists, tuples, ranges and generators only");
   }
   decref_stack(ts, iterable, t);
   sp[-1] = it;
@@ -929,6 +1038,17 @@ op_GET_ITER: {  // PyObject_GetIter
 }
 op_FOR_ITER: {  // tp_iternext; at the end the iterator is popped and released
   O* iter = sp[-1];
+  if (iter->type == Type::kGenerator) [[unlikely]] {
+    O* next = gen_iternext(ts, as<Generator>(iter));  // a stack reference already (the frame's)
+    if (next != nullptr) {
+      *sp++ = next;
+      RCLAB_DISPATCH();
+    }
+    --sp;
+    decref_stack(ts, iter, t);
+    ip += oparg / 2;
+    RCLAB_DISPATCH();
+  }
   O* next = iter->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(iter))
                                            : seq_iter_next(ts, as<SeqIter>(iter));
   if (next != nullptr) {
@@ -1077,6 +1197,9 @@ fast_block_end:
     O* v = *--sp;
     if (v != nullptr) decref_stack(ts, v, t);
   }
+fast_yield:
+  if (co->flags & (kCoGenerator | kCoCoroutine | kCoAsyncGenerator)) [[unlikely]]
+    gen_exc_state(ts, f);  // restore_and_clear_exc_state
   if (ts.use_tracing) [[unlikely]]
     not_modelled("tracing is not modelled");
   ts.counters.rc += t;

@@ -21,8 +21,9 @@ namespace rclab::runtime {
 
 namespace marshal {
 
-// co_flags rclab refuses: generators and coroutines, *args and **kwargs.
-inline constexpr std::int32_t kRefusedFlags = 0x4 | 0x8 | 0x20 | 0x80 | 0x100 | 0x200;
+// co_flags rclab refuses: coroutines and async generators, *args and
+// **kwargs (plain generators, 0x20, run).
+inline constexpr std::int32_t kRefusedFlags = 0x4 | 0x8 | 0x80 | 0x100 | 0x200;
 
 template <SafeConfig Cfg>
 class Reader36 : public Reader<Cfg, Reader36<Cfg>> {
@@ -56,7 +57,7 @@ class Reader36 : public Reader<Cfg, Reader36<Cfg>> {
     const std::string where =
         "code object '" + std::string(name.text) + "' (line " + std::to_string(firstlineno) + ")";
     if (kwonly != 0) return fail(where + ": keyword-only parameters are not modelled");
-    if (flags & kRefusedFlags) return fail(where + ": generators, coroutines, *args and **kwargs are not modelled");
+    if (flags & kRefusedFlags) return fail(where + ": coroutines, *args and **kwargs are not modelled");
     if (argcount < 0 || argcount > nlocals || nlocals < 0 || stacksize < 0 || stacksize > 10000)
       return fail(where + ": inconsistent sizes");
     if (std::int64_t(names.strs.size()) != names.size || std::int64_t(varnames.strs.size()) != varnames.size ||
