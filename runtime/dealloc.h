@@ -99,6 +99,7 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       thread_decref(ts, &std::exchange(fn->code, nullptr)->ob, ts.counters.rc);
       thread_decref(ts, &std::exchange(fn->globals, nullptr)->ob, ts.counters.rc);
       decref(ts, &std::exchange(fn->name, nullptr)->ob);
+      if (fn->defaults != nullptr) decref(ts, &std::exchange(fn->defaults, nullptr)->ob);
       if (fn->closure != nullptr) decref(ts, &std::exchange(fn->closure, nullptr)->ob);
       if (fn->qualname != nullptr) decref(ts, &std::exchange(fn->qualname, nullptr)->ob);
       xdecref(ts, std::exchange(fn->doc, nullptr));

@@ -187,7 +187,7 @@ class Reader {
         return true;
       }
       case kString: {
-        std::int32_t n;
+        std::int32_t n = 0;  // i32 leaves it unset when the input ends: then `false`, not a length test
         if (!i32(n) || n < 0) return n < 0 ? fail("negative length") : false;
         v.kind = 's';
         return bytes(std::size_t(n), v.text);  // co_code, line tables, kinds: never objects here
@@ -196,7 +196,7 @@ class Reader {
       case kInterned:
       case kAscii:
       case kAsciiInterned: {
-        std::int32_t n;
+        std::int32_t n = 0;  // i32 leaves it unset when the input ends: then `false`, not a length test
         if (!i32(n) || n < 0) return n < 0 ? fail("negative length") : false;
         return read_str(std::size_t(n), v, code == kInterned || code == kAsciiInterned);
       }

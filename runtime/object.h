@@ -245,7 +245,7 @@ struct Function {
   Code<RC>* code;
   Dict<RC>* globals;
   Str<RC>* name;
-  Tuple<RC>* defaults = nullptr;  // func_defaults: none here (fast_function tests it)
+  Tuple<RC>* defaults = nullptr;  // func_defaults (owned), or null
   Tuple<RC>* closure = nullptr;   // func_closure: a tuple of cells, or null
   Str<RC>* qualname = nullptr;    // func_qualname (null: the same object as name)
   Object<RC>* doc = nullptr;      // func_doc: None unless co_consts[0] is a str

@@ -54,9 +54,21 @@ class Generator(GeneratorCases, unittest.TestCase):
             ("import os\n" + self.OK,
              "workloads/bad.py: <module>: IMPORT_NAME at offset 4: module 'os' not among the modules rclab "
              "builds (sys, math, threading, operator)"),
-            ("N = 5\ndef work(n, k=1):\n    return n\ndef expect(n):\n    return n\n",
-             "workloads/bad.py: <module>: MAKE_FUNCTION at offset 10: flags 1 (defaults or annotations) "
-             "not in rclab's subset"),
+            ("N = 5\ndef work(n, *, k=1):\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: <module>: MAKE_FUNCTION at offset 14: flags 2 (keyword-only defaults or "
+             "annotations) not in rclab's subset"),
+            # nothing raises: `raise` is outside the subset, and an exception
+            # name outside an except clause is no host name
+            ("N = 5\ndef work(n):\n    raise KeyError\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: RAISE_VARARGS at offset 2: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    raise KeyError\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_GLOBAL at offset 0: name 'KeyError' is neither the module's nor the "
+             "host's (Queue, len, object, range, round)"),
+            # an except clause compiles, but only with a builtin exception's name
+            ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
+             "def expect(n):\n    return n\n",
+             "workloads/bad.py: work: LOAD_GLOBAL at offset 8: name 'E' is neither the module's nor the "
+             "host's (Queue, len, object, range, round)"),
             ("N = 5\ndef work(n):\n    return n in (1, 2)\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: COMPARE_OP at offset 4: comparison 'in' not in rclab's subset"),
             ("N = 5\ndef work(n):\n    x = b'z'\n    return n\ndef expect(n):\n    return n\n",

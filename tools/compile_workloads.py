@@ -24,9 +24,11 @@ opcodes.json names one). For every NAME.py in the workloads folder:
   subset the generation models (runtime/GEN/opcodes.json), its constants
   against the values rclab has (ints in 64 bits, str, None, True, False,
   tuples of those, code), and its global names against what the module
-  stores plus the host's builtins (range, object, len, Queue). py36:
-  COMPARE_OP only <, <=, ==, !=, >, >=, is, is not; MAKE_FUNCTION only with
-  flags 0 or 8. py313: COMPARE_OP only the comparisons of
+  stores plus the host's builtins (range, object, len, Queue, round), and
+  in exception handlers the builtin exception classes (EXCEPTION_NAMES).
+  py36: COMPARE_OP only the comparisons of compare_op_modelled (`exception
+  match` only ever runs in a handler); MAKE_FUNCTION only the flags listed
+  (defaults and a closure). py313: COMPARE_OP only the comparisons of
   compare_op_modelled (dis's argval: the oparg is `(cmp << 5) | flags`),
   BINARY_OP only the operators of binary_op_modelled, SET_FUNCTION_ATTRIBUTE
   only the flags listed, LOAD_CONST and RETURN_CONST only the values above,
@@ -112,6 +114,12 @@ INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
                 "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
 HOST_NAMES = frozenset(["range", "object", "len", "Queue", "round",
                         "__name__"])          # a class body reads __name__ for __module__
+# Builtin exception classes an except clause may name. Only handler code
+# (handler_start) reads them, which only an exception reaches, and the
+# model raises none, so it has no objects for them.
+EXCEPTION_NAMES = frozenset(["BaseException", "Exception", "ArithmeticError", "AttributeError", "IndexError",
+                             "KeyError", "LookupError", "RuntimeError", "StopIteration", "TypeError",
+                             "ValueError", "ZeroDivisionError"])
 INT64 = (-((1 << 63) - 1), (1 << 63) - 1)   # runtime/marshal_reader.h: |x| <= INT64_MAX
 
 
@@ -273,6 +281,22 @@ def check_exception_table(gen, code, ins_list, where):
             if ins.opname in gen.handler_only and (handlers is None or ins.offset < handlers)]
 
 
+def handler_start(gen, code, ins_list):
+    """The offset from which a code object's instructions are exception
+    handlers' (None: it has none): 3.11+'s first handler in
+    co_exceptiontable, which 3.12+ places after the rest; 3.6's first
+    SETUP_EXCEPT target (its handlers are inline, after their try body)."""
+    if gen.has_caches:
+        import dis
+        try:
+            entries = dis._parse_exception_table(code) if getattr(code, "co_exceptiontable", b"") else []
+        except Exception:
+            return None
+        return min(e.target for e in entries) if entries else None
+    targets = [ins.argval for ins in ins_list if ins.opname == "SETUP_EXCEPT"]
+    return min(targets) if targets else None
+
+
 def check_code(display, module_code, gen):
     """Every violation of the generation's subset in the module, as lines;
     and the module's N. Raises nothing."""
@@ -292,6 +316,7 @@ def check_code(display, module_code, gen):
     for qual, code, ins_list in listing:
         where = "%s: %s" % (display, qual)
         local_names = set(i.argval for i in ins_list if i.opname == "STORE_NAME")
+        handlers = handler_start(gen, code, ins_list)
         for ins in ins_list:
             at = "%s: %s at offset %d" % (where, ins.opname, ins.offset)
             if ins.opname not in gen.allowed:
@@ -302,7 +327,8 @@ def check_code(display, module_code, gen):
             elif ins.opname == "COMPARE_OP" and ins.argval not in gen.compare:
                 problems.append("%s: comparison %r not in rclab's subset" % (at, ins.argval))
             elif ins.opname == "MAKE_FUNCTION" and ins.arg is not None and ins.arg not in gen.make_function:
-                problems.append("%s: flags %d (defaults or annotations) not in rclab's subset" % (at, ins.arg))
+                problems.append("%s: flags %d (keyword-only defaults or annotations) not in rclab's subset"
+                                % (at, ins.arg))
             elif ins.opname == "SET_FUNCTION_ATTRIBUTE" and ins.arg not in gen.function_attribute:
                 problems.append("%s: flag %d (%s) not in rclab's subset" % (at, ins.arg, ins.argrepr))
             elif ins.opname == "BINARY_OP" and ins.arg not in gen.binary_op.values():
@@ -312,7 +338,8 @@ def check_code(display, module_code, gen):
                 problems.append("%s: constant %r of type %s not in rclab's values"
                                 % (at, ins.argval, type(ins.argval).__name__))
             elif ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and ins.argval not in stored \
-                    and ins.argval not in HOST_NAMES:
+                    and ins.argval not in HOST_NAMES \
+                    and not (ins.argval in EXCEPTION_NAMES and handlers is not None and ins.offset >= handlers):
                 # a class body's LOAD_NAME of its own earlier names is fine
                 if not (ins.opname == "LOAD_NAME" and qual != "<module>" and ins.argval in local_names):
                     problems.append("%s: name %r is neither the module's nor the host's (%s)"

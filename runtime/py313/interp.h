@@ -92,6 +92,20 @@
 //   COPY_FREE_VARS n                   n i (the cells)
 //   LOAD_DEREF                         1i the cell's content
 //   PUSH_NULL, JUMP_BACKWARD, RESUME(_CHECK), NOP, SET_FUNCTION_ATTRIBUTE  0
+//   CALL_PY_GENERAL                    as CALL (initialize_locals: 1i per
+//                                      default it fills in)
+//   DELETE_FAST                        1d; LOAD_FAST_CHECK as LOAD_FAST
+//   RETURN_GENERATOR                   _Py_MakeCoro's 2i (name, qualname);
+//                                      the frame's references move into the
+//                                      generator
+//   YIELD_VALUE                        0 (the value moves to the caller)
+//   FOR_ITER_GEN                       0 (None pushed uncounted); the
+//                                      generator's return: its frame cleared
+//                                      (as RETURN_VALUE's, but for the code)
+//   FOR_ITER on a generator            gen_send_ex2: 1i None, the frame run;
+//                                      its return's None 1d
+//   GET_ITER on a generator            1i (itself), 1d
+//   a generator's dealloc              1d the code, 2d the names
 // tests/py313_test.cpp derives fib's per-call and every workload's
 // per-iteration totals from this table and checks them exactly.
 //
@@ -1181,6 +1195,22 @@ Object<typename Cfg::RC>* Interp<Cfg>::eval(TS& ts_in, F* frame) {
     frame = (callee);                                                \
     goto start_frame;                                                \
   } while (0)
+// _PUSH_FRAME (CALL_PY_EXACT_ARGS, CALL_PY_GENERAL, FOR_ITER_GEN): the
+// caller's stack top saved, the callee linked and entered without C
+// recursion. The caller's return offset is already set.
+#define RCLAB_PUSH_FRAME(callee)                                \
+  do {                                                          \
+    frame->stacktop = std::int32_t(sp - frame->localsplus);     \
+    (callee)->previous = frame;                                 \
+    frame = (callee);                                           \
+    ts.gen.current_frame = frame;                               \
+    --ts.gen.py_recursion_remaining;                            \
+    sp = frame->localsplus + frame->stacktop;                   \
+    frame->stacktop = -1;                                       \
+    next_instr = frame->instr_ptr;                              \
+    ++ts.counters.calls;                                        \
+    RCLAB_DISPATCH();                                           \
+  } while (0)
 #define RCLAB_INST(units)           \
   frame->instr_ptr = next_instr;    \
   this_instr = next_instr;          \
@@ -1303,6 +1333,15 @@ op_LOAD_FAST: {
   *sp++ = v;
   RCLAB_DISPATCH();
 }
+op_LOAD_FAST_CHECK: {  // a local the compiler cannot prove bound (after an except clause)
+  RCLAB_INST(1);
+  O* v = frame->localsplus[oparg];
+  if (v == nullptr) [[unlikely]]
+    not_modelled("UnboundLocalError");
+  incref_stack(ts, v, t);
+  *sp++ = v;
+  RCLAB_DISPATCH();
+}
 op_LOAD_FAST_LOAD_FAST: {
   RCLAB_INST(1);
   O* v1 = frame->localsplus[oparg >> 4];
@@ -1319,6 +1358,15 @@ op_LOAD_CONST: {
   O* v = RCLAB_CONSTS()[oparg];
   incref_stack(ts, v, t);
   *sp++ = v;
+  RCLAB_DISPATCH();
+}
+op_DELETE_FAST: {  // SETLOCAL(oparg, NULL): `del x`, and an except clause's `as` name
+  RCLAB_INST(1);
+  O* v = frame->localsplus[oparg];
+  if (v == nullptr) [[unlikely]]
+    not_modelled("UnboundLocalError");
+  frame->localsplus[oparg] = nullptr;
+  decref_stack(ts, v, t);
   RCLAB_DISPATCH();
 }
 op_STORE_FAST: {
@@ -1736,18 +1784,36 @@ op_CALL_PY_EXACT_ARGS: {
   callee->localsplus[0] = self_or_null;
   for (std::uint32_t i = 0; i < oparg; ++i) first[i] = args[i];
   frame->return_offset = std::uint16_t(next_instr - this_instr);  // _SAVE_RETURN_OFFSET
-  // _PUSH_FRAME
   sp -= oparg + 2;
-  frame->stacktop = std::int32_t(sp - frame->localsplus);
-  callee->previous = frame;
-  frame = callee;
-  ts.gen.current_frame = frame;
-  --ts.gen.py_recursion_remaining;
-  sp = frame->localsplus + frame->stacktop;
-  frame->stacktop = -1;
-  next_instr = frame->instr_ptr;
-  ++ts.counters.calls;
-  RCLAB_DISPATCH();
+  RCLAB_PUSH_FRAME(callee);
+}
+// A Python function called with other than as many arguments as it has
+// parameters (defaults fill the rest): _PY_FRAME_GENERAL's
+// _PyEvalFramePushAndInit, as the generic CALL's, then _PUSH_FRAME.
+op_CALL_PY_GENERAL: {
+  RCLAB_INST(4);
+  O* callable = sp[-2 - int(oparg)];
+  RCLAB_DEOPT_IF(callable->type != Type::kFunction, CALL);  // _CHECK_FUNCTION_VERSION
+  Function<RC>* func = as<Function>(callable);
+  RCLAB_DEOPT_IF(func->version != read_u32(this_instr + 2), CALL);
+  RCLAB_DEOPT_IF(ts.gen.py_recursion_remaining <= 1, CALL);  // _CHECK_RECURSION_REMAINING
+  O** args = sp - oparg;
+  int total = int(oparg);
+  if (sp[-1 - int(oparg)] != nullptr) {
+    --args;
+    ++total;
+  }
+  O* locals = nullptr;
+  if (!(func->code->flags & kCoOptimized)) {
+    locals = &func->globals->ob;
+    incref(ts, locals, t);
+  }
+  F* callee = push_and_init(ts, func, locals, args, total);
+  if (callee == nullptr) [[unlikely]]
+    fatal("py313: a call failed");
+  frame->return_offset = std::uint16_t(next_instr - this_instr);  // _SAVE_RETURN_OFFSET
+  sp -= oparg + 2;
+  RCLAB_PUSH_FRAME(callee);
 }
 op_CALL_BUILTIN_CLASS: {
   RCLAB_INST(4);
@@ -1960,16 +2026,7 @@ op_FOR_ITER_GEN: {
   gen_frame->localsplus[gen_frame->stacktop++] = ts.rt.none;  // _PyFrame_StackPush(gen_frame, Py_None)
   gen->frame_state = kFrameExecuting;
   frame->return_offset = std::uint16_t(2 + oparg);  // 1 + INLINE_CACHE_ENTRIES_FOR_ITER + oparg
-  frame->stacktop = std::int32_t(sp - frame->localsplus);  // _PUSH_FRAME
-  gen_frame->previous = frame;
-  frame = gen_frame;
-  ts.gen.current_frame = frame;
-  --ts.gen.py_recursion_remaining;
-  sp = frame->localsplus + frame->stacktop;
-  frame->stacktop = -1;
-  next_instr = frame->instr_ptr;
-  ++ts.counters.calls;
-  RCLAB_DISPATCH();
+  RCLAB_PUSH_FRAME(gen_frame);
 }
 
 op_INTERPRETER_EXIT: {
@@ -2161,6 +2218,8 @@ op_BEFORE_WITH: {
 // handler the exception table names on, where 3.12+ places handler code,
 // which only an exception reaches — and no modelled instruction raises.
 op_PUSH_EXC_INFO:
+op_CHECK_EXC_MATCH:             // an except clause's test
+op_JUMP_BACKWARD_NO_INTERRUPT:  // an except clause's way back into a loop
 op_CALL_INTRINSIC_1:  // a generator's StopIteration handler (INTRINSIC_STOPITERATION_ERROR)
 op_WITH_EXCEPT_START:
 op_TO_BOOL:
@@ -2419,10 +2478,13 @@ op_SET_FUNCTION_ATTRIBUTE: {
   RCLAB_INST(1);
   O* func = sp[-1];
   O* attr = sp[-2];
-  // Only MAKE_FUNCTION_CLOSURE (the loader refuses the rest): the tuple of
-  // cells moves into the function.
+  // MAKE_FUNCTION_CLOSURE or MAKE_FUNCTION_DEFAULTS (the loader refuses the
+  // rest): the tuple moves into the function.
   from_stack(ts, attr);
-  as<Function>(func)->closure = as<Tuple>(attr);
+  if (oparg == kFunctionClosure)
+    as<Function>(func)->closure = as<Tuple>(attr);
+  else
+    as<Function>(func)->defaults = as<Tuple>(attr);
   sp[-2] = func;
   --sp;
   RCLAB_DISPATCH();
@@ -2467,6 +2529,7 @@ op_LOAD_DEREF: {
 #undef RCLAB_DEOPT_IF
 #undef RCLAB_PUSH_GLOBAL
 #undef RCLAB_INST
+#undef RCLAB_PUSH_FRAME
 #undef RCLAB_DISPATCH_INLINED
 #undef RCLAB_CALL_OPERANDS
 #undef RCLAB_DISPATCH

@@ -279,13 +279,13 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
     case Type::kFunction: {
       Function<RC>* f = as<Function>(callable);
       const Code<RC>* co = f->code;
-      // function_kind: SIMPLE_FUNCTION needs no *args, **kwargs, keyword-only
-      // arguments or defaults; the loader refuses the first three.
-      const bool simple = f->defaults == nullptr;
-      if (f->version == 0 || !simple || !(co->flags & kCoOptimized)) return detail::fail(instr);
-      if (co->argcount != nargs) return detail::fail(instr);  // CALL_PY_GENERAL: not modelled
+      // function_kind: SIMPLE_FUNCTION needs no *args, **kwargs or
+      // keyword-only arguments (the loader refuses them) and optimised
+      // code; then the exact form when the arguments match the parameters,
+      // else the general one (defaults fill the rest).
+      if (f->version == 0 || !(co->flags & kCoOptimized)) return detail::fail(instr);
       write_u32(instr + 2, f->version);
-      return detail::succeed(instr, CALL_PY_EXACT_ARGS);
+      return detail::succeed(instr, co->argcount == nargs ? CALL_PY_EXACT_ARGS : CALL_PY_GENERAL);
     }
     case Type::kBuiltin: {
       const Builtin<RC>* b = as<Builtin>(callable);

@@ -51,7 +51,18 @@
 //   SETUP_LOOP, POP_BLOCK, jumps            0
 //   COMPARE_OP is / is not                  1i (the bool), 2d
 //   MAKE_FUNCTION                           PyFunction_NewWithQualName's 4i (code, globals,
-//                                          name, qualname), then 2d (code, qualname)
+//                                          name, qualname), then 2d (code, qualname); a
+//                                          closure's and the defaults' tuples move in
+//   SETUP_EXCEPT, SETUP_FINALLY             0; a return through a finally block: 1i (the
+//                                          status int), 1d at its END_FINALLY
+//   DELETE_FAST                             1d
+//   a call of a generator function          the frame's 4i, 1d (f_back), then
+//                                          PyGen_NewWithQualName's 3i (code, name, qualname)
+//   YIELD_VALUE                             0 (the value moves to the caller)
+//   FOR_ITER on a generator                 gen_send_ex: 1i None (after the first
+//                                          resumption), 1i 1d f_back; at the return 1d
+//                                          None and the frame released
+//   a generator's dealloc                   1d the code, 2d the names
 // tests/interp_test.cpp derives the totals per fib call from this table and
 // checks the interpreter's counters against them exactly; tests/workload_test.cpp
 // does the same per iteration of every workload.
@@ -155,14 +166,16 @@ struct Interp {
   // match), cells made for the cell variables (an argument that is one
   // moves into its cell), the closure's cells copied in, the frame
   // evaluated and released. The path of every call that is not
-  // fast_function's fast path, and of module and class bodies. Defaults
-  // are not modelled: every parameter must be given.
+  // fast_function's fast path, and of module and class bodies. A
+  // parameter still empty after the arguments takes its default from
+  // `defs` (the function's __defaults__), increfed.
   // A generator function's frame is not run: it goes to a new generator,
   // named `name` and `qualname` (the function's; null: the code's name).
   [[gnu::noinline]] static O* eval_code_with_name(TS& passed, Code<RC>* co, Dict<RC>* globals, Dict<RC>* locals,
                                                   O** args, int nargs, Tuple<RC>* closure, O** kwnames = nullptr,
                                                   O** kwargs = nullptr, int kwcount = 0, int kwstep = 1,
-                                                  Str<RC>* name = nullptr, Str<RC>* qualname = nullptr) {
+                                                  Str<RC>* name = nullptr, Str<RC>* qualname = nullptr,
+                                                  Tuple<RC>* defs = nullptr) {
     TS& ts = tstate_get(passed);
     Tally& t = ts.counters.rc;
     if (nargs > co->argcount) not_modelled("TypeError: too many positional arguments");
@@ -188,8 +201,18 @@ struct Interp {
       incref_stack(ts, value, t);
       fastlocals[j] = value;
     }
-    for (int i = nargs; i < co->argcount; ++i)
-      if (fastlocals[i] == nullptr) not_modelled("TypeError: a missing argument (defaults are not modelled)");
+    if (nargs < co->argcount) {  // the missing positional arguments, from the defaults
+      const int defcount = defs != nullptr ? int(defs->size) : 0;
+      const int m = co->argcount - defcount;
+      for (int i = nargs; i < m; ++i)
+        if (fastlocals[i] == nullptr) not_modelled("TypeError: a missing argument");
+      for (int i = nargs > m ? nargs - m : 0; i < defcount; ++i)
+        if (fastlocals[m + i] == nullptr) {
+          O* def = defs->items()[i];
+          incref_stack(ts, def, t);
+          fastlocals[m + i] = def;
+        }
+    }
     O** freevars = fastlocals + co->nlocals;
     for (int i = 0; i < co->ncells; ++i) {
       const int arg = co->cell2arg != nullptr ? co->cell2arg[i] : -1;
@@ -258,7 +281,9 @@ struct Interp {
   // fast_function (inlined into call_function, as 3.6's static function):
   // the fast path every fib call takes (no keyword-only arguments, plain
   // optimised code without cells, no defaults, as many arguments as
-  // parameters); anything else goes to _PyEval_EvalCodeWithName.
+  // parameters) and its twin for a call with no arguments where every
+  // parameter has a default; anything else goes to
+  // _PyEval_EvalCodeWithName, with the defaults.
   // With keywords (`kwnames`, their values after the positional ones on
   // the stack), always _PyEval_EvalCodeWithName.
   [[gnu::always_inline]] static O* fast_function(TS& ts, O* func, O** stack, int nargs,
@@ -271,11 +296,12 @@ struct Interp {
     if (co->kwonlyargcount == 0 && nkwargs == 0 && co->flags == (kCoOptimized | kCoNewLocals | kCoNofree)) [[likely]] {
       if (argdefs == nullptr && co->argcount == nargs) [[likely]]
         return function_fast_call(ts, co, stack, nargs, globals);
+      if (nargs == 0 && argdefs != nullptr && co->argcount == argdefs->size)  // every parameter from its default
+        return function_fast_call(ts, co, argdefs->items(), int(argdefs->size), globals);
     }
-    if (argdefs != nullptr) not_modelled("TypeError: defaults are not modelled");
     return eval_code_with_name(ts, co, globals, nullptr, stack, nargs, fn->closure,
                                nkwargs ? kwnames->items() : nullptr, stack + nargs, nkwargs, 1, fn->name,
-                               fn->qualname);
+                               fn->qualname, argdefs);
   }
 
   // _PyCFunction_FastCallKeywords: METH_O and METH_NOARGS take the stack as
@@ -344,9 +370,9 @@ struct Interp {
             kwtuple->items()[k++] = value;
           });
           Function<RC>* fn = as<Function>(init);
-          if (fn->defaults != nullptr) not_modelled("TypeError: defaults are not modelled");
           res = eval_code_with_name(ts, fn->code, fn->globals, nullptr, callargs, nargs + 1, fn->closure,
-                                    kwtuple->items(), kwtuple->items() + 1, int(k / 2), 2);
+                                    kwtuple->items(), kwtuple->items() + 1, int(k / 2), 2, fn->name, fn->qualname,
+                                    fn->defaults);
           decref(ts, &kwtuple->ob);
         }
         decref(ts, meth);
@@ -771,6 +797,8 @@ op_COMPARE_OP: {
   O* res;
   if (oparg <= kGe) [[likely]] {
     res = rich_compare(ts, left, right, int(oparg));
+  } else if (oparg == kExcMatch) [[unlikely]] {  // only in an except clause, which only an exception reaches
+    not_modelled("an exception handler was reached: rclab models no exceptions");
   } else {
     res = ((left == right) == (oparg == kIs)) ? ts.rt.true_ : ts.rt.false_;
     incref(ts, res, t);
@@ -1061,10 +1089,22 @@ op_FOR_ITER: {  // tp_iternext; at the end the iterator is popped and released
   ip += oparg / 2;  // JUMPBY
   RCLAB_DISPATCH();
 }
-op_SETUP_LOOP: {  // PyFrame_BlockSetup: the loop's end and the stack level
+op_SETUP_LOOP:     // PyFrame_BlockSetup: the block's end (or handler) and the stack level
+op_SETUP_EXCEPT:
+op_SETUP_FINALLY: {
   if (f->iblock >= Frame<RC>::kMaxBlocks) fatal("SystemError: block stack overflow");
-  f->blockstack[f->iblock++] = {SETUP_LOOP, std::int32_t(2 * (ip - first_instr) + oparg),
+  f->blockstack[f->iblock++] = {std::int32_t(w & 0xff), std::int32_t(2 * (ip - first_instr) + oparg),
                                 std::int32_t(sp - stack_bottom)};
+  RCLAB_DISPATCH();
+}
+op_POP_EXCEPT:  // ends an except clause, which only an exception reaches
+  not_modelled("an exception handler was reached: rclab models no exceptions");
+op_DELETE_FAST: {
+  O* v = fastlocals[oparg];
+  if (v == nullptr) [[unlikely]]
+    not_modelled("UnboundLocalError");
+  fastlocals[oparg] = nullptr;  // SETLOCAL(oparg, NULL)
+  decref_stack(ts, v, t);
   RCLAB_DISPATCH();
 }
 // `with`: SETUP_WITH looks __exit__ and __enter__ up (each a new bound
@@ -1089,10 +1129,22 @@ op_SETUP_WITH: {
 }
 op_WITH_CLEANUP_START: {
   O* exc = sp[-1];
-  if (exc != ts.rt.none) not_modelled("leaving `with` by an exception, return or break is not modelled");
-  O* exit = sp[-2];
-  sp[-2] = exc;  // POP, then SET_TOP(exc): __exit__ leaves the stack
-  --sp;
+  O* exit;
+  if (exc == ts.rt.none) {
+    exit = sp[-2];
+    sp[-2] = exc;  // POP, then SET_TOP(exc): __exit__ leaves the stack
+    --sp;
+  } else if (exc->type == Type::kInt && int_value(as<Int>(exc)) == kWhyReturn) {
+    // A return through the block: __exit__ (under the result) leaves, the
+    // result and the status move down over it, and __exit__ sees None.
+    --sp;
+    exit = sp[-2];
+    sp[-2] = sp[-1];
+    sp[-1] = exc;
+    exc = ts.rt.none;
+  } else {
+    not_modelled("leaving `with` by an exception or break is not modelled");
+  }
   O* nones[3] = {ts.rt.none, ts.rt.none, ts.rt.none};
   O* res = call_method_objargs(ts, exit, nones, 3);
   decref_stack(ts, exit, t);
@@ -1108,9 +1160,15 @@ op_WITH_CLEANUP_FINISH: {  // exc is None: the result is not tested
   decref_stack(ts, exc, t);
   RCLAB_DISPATCH();
 }
-op_END_FINALLY: {
+op_END_FINALLY: {  // None: the block ended normally; an int: a return went through it and goes on
   O* status = *--sp;
-  if (status != ts.rt.none) not_modelled("END_FINALLY after an exception or a return is not modelled");
+  if (status->type == Type::kInt) {
+    if (int_value(as<Int>(status)) != kWhyReturn) not_modelled("END_FINALLY after a break or continue is not modelled");
+    retval = *--sp;
+    decref_stack(ts, status, t);
+    goto fast_block_end;
+  }
+  if (status != ts.rt.none) not_modelled("END_FINALLY after an exception is not modelled");
   decref_stack(ts, status, t);
   RCLAB_DISPATCH();
 }
@@ -1151,6 +1209,12 @@ op_MAKE_FUNCTION: {
     if (closure->type != Type::kTuple) fatal("MAKE_FUNCTION: the closure is not a tuple");
     as<Function>(func)->closure = as<Tuple>(closure);
   }
+  if (oparg & kMfDefaults) {
+    O* defaults = *--sp;  // its reference moves into the function
+    if (defaults->type != Type::kTuple) fatal("MAKE_FUNCTION: the defaults are not a tuple");
+    from_stack(ts, defaults);
+    as<Function>(func)->defaults = as<Tuple>(defaults);
+  }
   *sp++ = func;
   RCLAB_DISPATCH();
 }
@@ -1187,11 +1251,22 @@ op_unknown:
 #pragma GCC diagnostic pop
 
 fast_block_end:
-  // A return inside loops: each loop block is popped and the stack unwound
-  // to its level (the loops' iterators released), as 3.6's block unwinding.
+  // A return inside blocks: each is popped and the stack unwound to its
+  // level (the loops' iterators released), as 3.6's block unwinding; a
+  // finally block (try/finally, with) runs first, with the result and the
+  // status WHY_RETURN (an int) pushed for its END_FINALLY or
+  // WITH_CLEANUP_START, which come back here.
   while (f->iblock > 0) [[unlikely]] {
     const TryBlock b = f->blockstack[--f->iblock];
     while (sp - stack_bottom > b.level) decref_stack(ts, *--sp, t);
+    if (b.type == kSetupFinally) {
+      *sp++ = retval;
+      O* why = int_from(ts, kWhyReturn);  // PyLong_FromLong((long)why)
+      to_stack(ts, why);
+      *sp++ = why;
+      ip = first_instr + b.handler / 2;
+      goto loop_top;
+    }
   }
   while (sp > stack_bottom) {  // a well-formed return leaves none
     O* v = *--sp;

@@ -36,9 +36,14 @@ constexpr std::uint8_t op_number(std::string_view name) {
 inline constexpr std::int32_t kSetupFinally = op_number("SETUP_FINALLY");
 static_assert(kSetupFinally != 0, "opcodes.json names SETUP_FINALLY");
 
-enum Cmp36 : std::uint8_t { kIn = 6, kNotIn = 7, kIs = 8, kIsNot = 9 };
+enum Cmp36 : std::uint8_t { kIn = 6, kNotIn = 7, kIs = 8, kIsNot = 9, kExcMatch = 10 };
 static_assert(kCmpOpNames[kLt] == "<" && kCmpOpNames[kGe] == ">=" && kCmpOpNames[kIn] == "in" &&
-              kCmpOpNames[kIs] == "is" && kCmpOpNames[kIsNot] == "is not");
+              kCmpOpNames[kIs] == "is" && kCmpOpNames[kIsNot] == "is not" &&
+              kCmpOpNames[kExcMatch] == "exception match");
+
+// ceval.c's why codes that a finally block sees as an int on the stack
+// (a return through it, in rclab: no exception ever unwinds).
+enum Why36 : std::uint8_t { kWhyReturn = 0x0008 };
 
 // MAKE_FUNCTION's flag bits (3.6): the items it pops besides code and name.
 enum MakeFunctionFlag : std::uint8_t { kMfDefaults = 0x1, kMfKwDefaults = 0x2, kMfAnnotations = 0x4, kMfClosure = 0x8 };
