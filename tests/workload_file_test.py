@@ -245,6 +245,16 @@ class WorkloadFile(unittest.TestCase):
         return run([self.rclab, "run", "--config", config, "--workload", path, "--threads", "2", "--json"]
                    + self.compilers + list(extra))
 
+    def assert_runs_right(self, path, configs=("gil", "nogil", "py313", "py313t", "py314t-model"), *extra):
+        """Each configuration runs the file: right result, nothing alive at teardown."""
+        for config in configs:
+            with self.subTest(config=config, path=os.path.basename(path)):
+                rc, out, err = self.rclab_run(config, path, *extra)
+                self.assertEqual(rc, 0, err)
+                r = json.loads(out)
+                self.assertTrue(r["result_ok"], r)
+                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+
     def test_own_file_runs_on_both_generations_without_a_rebuild(self):
         path = self.write("mine.py", MINE)
         src_sha = sha256_of(MINE.encode())
@@ -283,48 +293,24 @@ class WorkloadFile(unittest.TestCase):
         method's result is a stack reference already (py36's tp_call path
         once made it one twice, and shutdown found the globals short)."""
         path = self.write("mc_deferred.py", MC_DEFERRED)
-        for config in ("gil", "nogil", "py313", "py313t", "py314t-model"):
-            with self.subTest(config=config):
-                rc, out, err = self.rclab_run(config, path)
-                self.assertEqual(rc, 0, err)
-                r = json.loads(out)
-                self.assertTrue(r["result_ok"])
-                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+        self.assert_runs_right(path)
 
     def test_defaults_fill_the_missing_arguments(self):
         path = self.write("defaults.py", DEFAULTS)
-        for config in ("gil", "nogil", "py313", "py313t", "py314t-model"):
-            with self.subTest(config=config):
-                rc, out, err = self.rclab_run(config, path)
-                self.assertEqual(rc, 0, err)
-                r = json.loads(out)
-                self.assertTrue(r["result_ok"], r)
-                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+        self.assert_runs_right(path)
 
     def test_try_and_with_paths_without_an_exception(self):
         path = self.write("try_paths.py", TRY_PATHS)
-        for config in ("gil", "nogil", "py313", "py313t", "py314t-model"):
-            with self.subTest(config=config):
-                rc, out, err = self.rclab_run(config, path)
-                self.assertEqual(rc, 0, err)
-                r = json.loads(out)
-                self.assertTrue(r["result_ok"], r)
-                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+        self.assert_runs_right(path)
 
     def test_generators_left_before_their_end(self):
         """3.13 closes a generator that never ran, or that waits at a yield
         with only its StopIteration handler around it, without an
-        exception: it runs there with nothing left alive. 3.6 closes the
-        second by throwing GeneratorExit into it: refused while running,
-        one line, as everything rclab does not model."""
+        exception: it runs there with nothing left alive. 3.6 closes either
+        by throwing GeneratorExit into it: refused while running, one line,
+        as everything rclab does not model."""
         path = self.write("gen_left.py", GEN_LEFT)
-        for config in ("py313", "py313t", "py314t-model", "py313t-tlbc"):
-            with self.subTest(config=config):
-                rc, out, err = self.rclab_run(config, path)
-                self.assertEqual(rc, 0, err)
-                r = json.loads(out)
-                self.assertTrue(r["result_ok"], r)
-                self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+        self.assert_runs_right(path, ("py313", "py313t", "py314t-model", "py313t-tlbc"))
         # 3.6: `break` is BREAK_LOOP, outside the subset; a generator that
         # never ran is closed by throwing GeneratorExit into it.
         rc, out, err = self.rclab_run("gil", path)
@@ -347,13 +333,7 @@ class WorkloadFile(unittest.TestCase):
         ports = sorted(glob.glob(os.path.join(ROOT, "workloads", "ftscalingbench", "*.py")))
         self.assertGreaterEqual(len(ports), 4)
         for path in ports:
-            for config in ("gil", "nogil", "py313", "py313t"):
-                with self.subTest(port=os.path.basename(path), config=config):
-                    rc, out, err = self.rclab_run(config, path, "--n", "3000")
-                    self.assertEqual(rc, 0, err)
-                    r = json.loads(out)
-                    self.assertTrue(r["result_ok"])
-                    self.assertEqual((r["live_objects"], r["live_blocks"]), (0, 0))
+            self.assert_runs_right(path, ("gil", "nogil", "py313", "py313t"), "--n", "3000")
 
     def test_a_built_in_workload_compiles_to_the_committed_bytes(self):
         """File mode and the committed workloads/compiled/ are one compiler:

@@ -997,14 +997,15 @@ template <SafeConfig Cfg>
 void Interp<Cfg>::gen_dealloc_frame(void* tsv, Generator<RC>* gen) {
   TS& ts = *static_cast<TS*>(tsv);
   F* frame = gen_iframe(gen);
-  if (gen->frame_state == kFrameCreated) {
-    gen->frame_state = kFrameCompleted;  // gen_close of a generator that never ran
-  } else if (gen->frame_state == kFrameSuspended) {
-    const std::uint16_t w = *frame->instr_ptr;
-    constexpr std::uint32_t kResumeDepth1 = 4;  // RESUME_OPARG_DEPTH1_MASK
-    if (kDeopt[opcode_of(w)] != RESUME || !(oparg_of(w) & kResumeDepth1)) [[unlikely]]
-      not_modelled("closing a suspended generator throws GeneratorExit into it: exceptions are not modelled");
-    gen->frame_state = kFrameCompleted;  // gen_close's shortcut after a yield at depth 1
+  if (gen->frame_state == kFrameCreated || gen->frame_state == kFrameSuspended) {
+    if (gen->frame_state == kFrameSuspended) {  // gen_close's shortcut after a yield at depth 1, or an exception
+      const std::uint16_t w = *frame->instr_ptr;
+      constexpr std::uint32_t kResumeDepth1 = 4;  // RESUME_OPARG_DEPTH1_MASK
+      if (kDeopt[opcode_of(w)] != RESUME || !(oparg_of(w) & kResumeDepth1)) [[unlikely]]
+        not_modelled("closing a suspended generator throws GeneratorExit into it: exceptions are not modelled");
+    }
+    gen->frame_state = kFrameCompleted;  // gen_close: its frame cleared below, Py_RETURN_NONE
+    decref(ts, ts.rt.none, ts.counters.rc);  // _PyGen_Finalize's Py_DECREF(res)
   } else if (gen->frame_state != kFrameCleared) [[unlikely]] {
     fatal("gen_dealloc: a generator freed while it runs");
   }

@@ -628,20 +628,14 @@ struct Interp {
   }
 
   // gen_dealloc's frame half, left in every generator as its clear_frame:
-  // _PyGen_Finalize returns at once for a generator whose frame is gone or
-  // finished; one that could still run would be closed by throwing
-  // GeneratorExit into it, and rclab models no exceptions. Then
-  // Py_CLEAR(gi_frame) and Py_CLEAR(gi_code).
+  // _PyGen_Finalize returns at once for a generator whose frame is gone
+  // (gen_iternext released it at the return); one that still has a frame
+  // could run again, and would be closed by throwing GeneratorExit into it
+  // — rclab models no exceptions. Then Py_CLEAR(gi_code).
   static void gen_dealloc_frame(void* tsv, Generator<RC>* gen) {
     TS& ts = *static_cast<TS*>(tsv);
-    Frame<RC>* f = static_cast<Frame<RC>*>(gen->frame);
-    if (f != nullptr) {
-      if (f->stacktop != nullptr) [[unlikely]]
-        not_modelled("closing an unfinished generator throws GeneratorExit into it: exceptions are not modelled");
-      f->gen = nullptr;
-      gen->frame = nullptr;
-      decref(ts, &f->ob);
-    }
+    if (gen->frame != nullptr) [[unlikely]]
+      not_modelled("closing an unfinished generator throws GeneratorExit into it: exceptions are not modelled");
     decref(ts, &std::exchange(gen->code, nullptr)->ob);
   }
 
