@@ -261,40 +261,40 @@ def check_caches(gen, code, ins_list, where):
     return problems
 
 
-def check_exception_table(gen, code, ins_list, where):
-    """3.11+: the exception handlers' own opcodes (opcodes.json's
-    handler_opcodes_modelled) only at or after the first handler
-    co_exceptiontable names — 3.12+ moves handler code to the end of the
-    code object, where only an exception reaches it, and no modelled
-    instruction raises. Anywhere else (TO_BOOL of a bare truth test, a
-    handler without a table) they are refused, one line each."""
-    import dis
-    table = getattr(code, "co_exceptiontable", b"")
-    try:
-        entries = dis._parse_exception_table(code) if table else []
-    except Exception:  # a private helper: refuse what cannot be read
-        return ["%s: exception table of %d bytes: unreadable here" % (where, len(table))]
-    handlers = min(e.target for e in entries) if entries else None
-    return ["%s: %s at offset %d: only in exception handlers (after offset %s), which no modelled instruction reaches"
-            % (where, ins.opname, ins.offset, "-" if handlers is None else handlers)
-            for ins in ins_list
-            if ins.opname in gen.handler_only and (handlers is None or ins.offset < handlers)]
+class UnreadableTable(Exception):
+    """co_exceptiontable could not be parsed here."""
 
 
 def handler_start(gen, code, ins_list):
     """The offset from which a code object's instructions are exception
     handlers' (None: it has none): 3.11+'s first handler in
     co_exceptiontable, which 3.12+ places after the rest; 3.6's first
-    SETUP_EXCEPT target (its handlers are inline, after their try body)."""
-    if gen.has_caches:
-        import dis
-        try:
-            entries = dis._parse_exception_table(code) if getattr(code, "co_exceptiontable", b"") else []
-        except Exception:
-            return None
-        return min(e.target for e in entries) if entries else None
-    targets = [ins.argval for ins in ins_list if ins.opname == "SETUP_EXCEPT"]
-    return min(targets) if targets else None
+    SETUP_EXCEPT target (its handlers are inline, after their try body).
+    Raises UnreadableTable when the table cannot be read."""
+    if not gen.has_caches:
+        targets = [ins.argval for ins in ins_list if ins.opname == "SETUP_EXCEPT"]
+        return min(targets) if targets else None
+    import dis
+    if not getattr(code, "co_exceptiontable", b""):
+        return None
+    try:
+        entries = dis._parse_exception_table(code)
+    except Exception:  # a private helper: refuse what cannot be read
+        raise UnreadableTable()
+    return min(e.target for e in entries) if entries else None
+
+
+def check_exception_table(gen, handlers, ins_list, where):
+    """3.11+: the exception handlers' own opcodes (opcodes.json's
+    handler_opcodes_modelled) only at or after the first handler
+    co_exceptiontable names (`handlers`) — 3.12+ moves handler code to the
+    end of the code object, where only an exception reaches it, and no
+    modelled instruction raises. Anywhere else (TO_BOOL of a bare truth
+    test, a handler without a table) they are refused, one line each."""
+    return ["%s: %s at offset %d: only in exception handlers (after offset %s), which no modelled instruction reaches"
+            % (where, ins.opname, ins.offset, "-" if handlers is None else handlers)
+            for ins in ins_list
+            if ins.opname in gen.handler_only and (handlers is None or ins.offset < handlers)]
 
 
 def check_code(display, module_code, gen):
@@ -316,7 +316,13 @@ def check_code(display, module_code, gen):
     for qual, code, ins_list in listing:
         where = "%s: %s" % (display, qual)
         local_names = set(i.argval for i in ins_list if i.opname == "STORE_NAME")
-        handlers = handler_start(gen, code, ins_list)
+        table_ok = True
+        try:
+            handlers = handler_start(gen, code, ins_list)
+        except UnreadableTable:
+            handlers, table_ok = None, False
+            problems.append("%s: exception table of %d bytes: unreadable here"
+                            % (where, len(getattr(code, "co_exceptiontable", b""))))
         for ins in ins_list:
             at = "%s: %s at offset %d" % (where, ins.opname, ins.offset)
             if ins.opname not in gen.allowed:
@@ -345,7 +351,8 @@ def check_code(display, module_code, gen):
                     problems.append("%s: name %r is neither the module's nor the host's (%s)"
                                     % (at, ins.argval, host))
         if gen.has_caches:
-            problems.extend(check_exception_table(gen, code, ins_list, where))
+            if table_ok:
+                problems.extend(check_exception_table(gen, handlers, ins_list, where))
             problems.extend(check_caches(gen, code, ins_list, where))
     n_value = None
     module_ins = listing[0][2]
