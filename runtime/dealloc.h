@@ -163,6 +163,35 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       decref(ts, &std::exchange(g->qualname, nullptr)->ob);
       return;
     }
+    case Type::kExcClass: {  // static types live until shutdown, which drops these
+      ExcClass<RC>* c = as<ExcClass>(o);
+      decref(ts, &std::exchange(c->name, nullptr)->ob);
+      if (c->base != nullptr) decref(ts, &std::exchange(c->base, nullptr)->ob);
+      return;
+    }
+    case Type::kException: {  // BaseException_dealloc -> BaseException_clear, its order
+      Exception<RC>* e = as<Exception>(o);
+      xdecref(ts, std::exchange(e->dict, nullptr));
+      if (e->args != nullptr) decref(ts, &std::exchange(e->args, nullptr)->ob);
+      xdecref(ts, std::exchange(e->notes, nullptr));
+      xdecref(ts, std::exchange(e->traceback, nullptr));
+      xdecref(ts, std::exchange(e->cause, nullptr));
+      xdecref(ts, std::exchange(e->context, nullptr));
+      return;
+    }
+    case Type::kTraceback: {  // tb_dealloc
+      Traceback<RC>* tb = as<Traceback>(o);
+      if (tb->next != nullptr) decref(ts, &std::exchange(tb->next, nullptr)->ob);
+      xdecref(ts, std::exchange(tb->frame, nullptr));
+      return;
+    }
+    case Type::kFrameObject: {  // frame_dealloc: an owned copy's references, f_back, then the code
+      FrameObject<RC>* f = as<FrameObject>(o);
+      Object<RC>* code = f->drop_frame(&ts, f);
+      if (f->back != nullptr) decref(ts, &std::exchange(f->back, nullptr)->ob);
+      xdecref(ts, code);
+      return;
+    }
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       for (; q->count > 0; --q->count, q->head = (q->head + 1) % q->cap) decref(ts, q->ring[q->head]);
@@ -250,6 +279,10 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
     case Type::kLocal: size = sizeof(ThreadLocal<RC>); break;
     case Type::kMethodCaller: size = sizeof(MethodCaller<RC>); break;
     case Type::kGenerator: size = sizeof(Generator<RC>) + as<Generator>(o)->frame_words * sizeof(void*); break;
+    case Type::kExcClass: size = sizeof(ExcClass<RC>); break;
+    case Type::kException: size = sizeof(Exception<RC>); break;
+    case Type::kTraceback: size = sizeof(Traceback<RC>); break;
+    case Type::kFrameObject: size = sizeof(FrameObject<RC>) + as<FrameObject>(o)->data_words * sizeof(void*); break;
     case Type::kQueue: {
       Queue<RC>* q = as<Queue>(o);
       free_block(ts, q->ring, std::size_t(q->cap) * sizeof(Object<RC>*));

@@ -117,7 +117,8 @@ inline bool is_gc_type(Type t) {
     case Type::kTuple: case Type::kDict: case Type::kCode: case Type::kFunction: case Type::kList:
     case Type::kListIter: case Type::kTupleIter: case Type::kCell: case Type::kClass: case Type::kInstance:
     case Type::kMethod: case Type::kBuiltin: case Type::kQueue: case Type::kLocal:
-    case Type::kMethodCaller: case Type::kGenerator:
+    case Type::kMethodCaller: case Type::kGenerator: case Type::kException: case Type::kTraceback:
+    case Type::kFrameObject:
       return true;
     default:
       return false;

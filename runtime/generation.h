@@ -198,6 +198,13 @@ struct Py313 {
     // Py_DEFAULT_RECURSION_LIMIT and Py_C_RECURSION_LIMIT (3.13, Linux release).
     int py_recursion_remaining = 1000;
     int c_recursion_remaining = 10000;
+    // tstate->current_exception: the exception being raised (an owned
+    // Exception, or null); and tstate->exc_info->exc_value: the one being
+    // handled (owned; null or an Exception). A generator's own exc_state is
+    // not modelled (runtime/py313/interp.h refuses a handler in a
+    // generator), so exc_info is always the thread's base item.
+    void* current_exception = nullptr;
+    void* exc_value = nullptr;
   };
   // _Py_ReserveTLBCIndex (new_threadstate) and _Py_ClearTLBCIndex
   // (PyThreadState_Clear). The copies a thread made stay with their code

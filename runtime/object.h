@@ -30,6 +30,10 @@ enum class Type : std::uint8_t {
   kLocal,   // a threading.local (runtime/thread_local.h)
   kMethodCaller,  // an operator.methodcaller (runtime/builtins.h; each generation's interpreter calls it)
   kGenerator,     // a generator (runtime/generator.h; each generation's interpreter runs its frame)
+  kExcClass,      // a builtin exception class (runtime/exceptions.h): static, immortal from 3.12
+  kException,     // an exception instance (PyBaseExceptionObject)
+  kTraceback,     // a traceback entry (PyTracebackObject)
+  kFrameObject,   // py313's PyFrameObject, made for a traceback (py36's frames are objects: kFrame)
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -215,7 +219,7 @@ struct Code {
   std::uint8_t* localspluskinds = nullptr;  // nlocalsplus LocalKind bits, in a block of the allocator
   Str<RC>* qualname = nullptr;
   Str<RC>* filename = nullptr;
-  std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (empty for every workload so far)
+  std::uint8_t* exceptiontable = nullptr;  // co_exceptiontable's bytes (py313/exception_table.h reads them)
   std::uint32_t nexceptiontable = 0;
   std::uint32_t version = 0;  // co_version: the version functions made from it get
   // _co_instrumentation_version: the sys.monitoring version its bytecode
@@ -423,6 +427,66 @@ struct Generator {
 enum FrameState : std::int8_t {
   kFrameCreated = -3, kFrameSuspended = -2, kFrameSuspendedYieldFrom = -1, kFrameExecuting = 0,
   kFrameCompleted = 1, kFrameCleared = 4,
+};
+
+// A builtin exception class (a static PyTypeObject such as PyExc_KeyError):
+// its name and its base (both owned; BaseException's base is null). Made
+// once per runtime from the generation's list (runtime/exceptions.h) and
+// immortal where the generation's static types are.
+template <class RC>
+struct ExcClass {
+  Object<RC> ob;
+  Str<RC>* name;
+  ExcClass* base;
+};
+
+// An exception (PyBaseExceptionObject, 3.13's field order): its class
+// (static, so not counted: type_call's tp_alloc increfs only heap types)
+// and the owned fields BaseException_clear drops, in its order. `dict` and
+// `notes` stay null here (nothing sets an attribute or adds a note).
+template <class RC>
+struct Exception {
+  Object<RC> ob;
+  ExcClass<RC>* cls;
+  Object<RC>* dict = nullptr;
+  Tuple<RC>* args = nullptr;
+  Object<RC>* notes = nullptr;
+  Object<RC>* traceback = nullptr;  // a Traceback, or null
+  Object<RC>* cause = nullptr;
+  Object<RC>* context = nullptr;
+  bool suppress_context = false;
+};
+
+// A traceback entry (PyTracebackObject): the next entry (towards the
+// frame that raised) and the frame object, both owned; the instruction's
+// byte offset (tb_lasti) and tb_lineno (-1: computed lazily, as 3.11+).
+template <class RC>
+struct Traceback {
+  Object<RC> ob;
+  Traceback* next;
+  Object<RC>* frame;
+  std::int32_t lasti;
+  std::int32_t lineno;
+};
+
+// py313's frame object (PyFrameObject, 3.13): made when a traceback needs
+// one for an interpreter frame (_PyFrame_GetFrameObject), which then holds
+// it (frame_obj, a strong reference). `f_frame` points at that interpreter
+// frame while it runs; if the frame object outlives it, the frame's specials
+// and slots are copied into the block after this struct (`data_words` words:
+// _f_frame_data, sized for the code's frame) and f_frame points there
+// (take_ownership). `back` is f_back (owned), set only then. The interpreter
+// generation leaves `drop_frame`, which deallocation calls to release what
+// an owned copy holds (its function, locals and stack) and which returns
+// its code, dropped last as frame_dealloc drops it.
+template <class RC>
+struct FrameObject {
+  Object<RC> ob;
+  FrameObject* back = nullptr;
+  void* f_frame = nullptr;
+  Object<RC>* (*drop_frame)(void* ts, FrameObject* f) = nullptr;
+  std::uint32_t data_words = 0;
+  void* data() { return this + 1; }
 };
 
 // PyGC_Head: the cyclic GC's link in a generation's list. 3.6 puts it before

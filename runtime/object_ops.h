@@ -148,13 +148,21 @@ inline void check_alive(const Object<RC>* o, const char* what) {
 // object (Tally::immortal_increfs, immortal_decrefs). A configuration says
 // so with kCountImmortal (tests/py313_test.cpp's counting configurations);
 // every registered one leaves it out, since the test and the add would
-// cost a measured run about 8% of its instructions on py313's fib.
+// cost a measured run about 8% of its instructions on py313's fib. A build
+// with RCLAB_COUNT_IMMORTAL defined counts them in every configuration, so
+// that a run's mortal counts (increfs - immortal_increfs) can be checked
+// against a --enable-pystats CPython's (tools/dev/pystats_per_iteration.py);
+// its timings are not the registered configurations'.
 template <class Cfg>
 constexpr bool counts_immortal() {
+#ifdef RCLAB_COUNT_IMMORTAL
+  return refcount::CanImmortalize<typename Cfg::RC>;
+#else
   if constexpr (requires { Cfg::kCountImmortal; })
     return Cfg::kCountImmortal && refcount::CanImmortalize<typename Cfg::RC>;
   else
     return false;
+#endif
 }
 
 // Forced inline: GCC's size heuristics once moved decref

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -50,6 +51,7 @@
 #include "runtime/dealloc.h"
 #include "runtime/deferred_gc_ops.h"
 #include "runtime/dict.h"
+#include "runtime/exceptions.h"
 #include "runtime/floats.h"
 #include "runtime/frames.h"
 #include "runtime/ints.h"
@@ -139,6 +141,13 @@ class Runtime {
   // The method descriptors of the builtin types (list.append, ...), indexed
   // by BuiltinId; null for module-level builtins. Shared by every thread.
   Builtin<RC>* method_descrs[kBuiltinCount] = {};
+  // The builtin exception classes, in builtins, made by a generation that
+  // raises (install_exception_classes); KeyError is the one C code raises.
+  ExcClass<RC>* exc_key_error = nullptr;
+  // Makes the exception classes `specs` lists (runtime/exceptions.h's
+  // format, bases first), static and so immortal, and puts each in
+  // builtins. Once, at set-up, before any worker runs.
+  void install_exception_classes(std::span<const std::string_view> specs);
 
   // Set while a workload's module runs at set-up (experiments/workload.h):
   // under a policy that makes every object made before the workers run
@@ -394,6 +403,30 @@ void Runtime<Cfg>::install_builtins() {
 }
 
 template <SafeConfig Cfg>
+void Runtime<Cfg>::install_exception_classes(std::span<const std::string_view> specs) {
+  if (exc_key_error != nullptr) return;  // made already (a second module on this runtime)
+  std::vector<ExcClass<RC>*> made;
+  for (std::string_view entry : specs) {
+    const ExcClassSpec spec = parse_exc_class_spec(entry);
+    ExcClass<RC>* base = nullptr;
+    if (!spec.base.empty()) {
+      for (ExcClass<RC>* c : made)
+        if (c->name->view() == spec.base) base = c;
+      if (base == nullptr) fatal("install_exception_classes: a base listed after its subclass");
+    }
+    Str<RC>* name = intern(main, spec.name);
+    ExcClass<RC>* cls = exc_class_new(main, name, base);
+    immortalize(main, &cls->ob);  // a static type: immortal from 3.12 (PEP 683)
+    dict_set(main, builtins, name, &cls->ob);
+    decref(main, &name->ob);
+    decref(main, &cls->ob);
+    made.push_back(cls);
+    if (spec.name == "KeyError") exc_key_error = cls;
+  }
+  if (exc_key_error == nullptr) fatal("install_exception_classes: no KeyError");
+}
+
+template <SafeConfig Cfg>
 Str<typename Cfg::RC>* Runtime<Cfg>::intern(TS& ts, std::string_view s) {
   auto it = interned_.find(std::string(s));
   if (it == interned_.end()) {
@@ -552,14 +585,16 @@ Tuple<typename Cfg::RC>* Runtime<Cfg>::new_tuple(TS& ts, std::initializer_list<O
 template <SafeConfig Cfg>
 void Runtime<Cfg>::immortalize(TS&, O* o) {
   if constexpr (refcount::CanImmortalize<RC>) {
-    // A leaf refers to nothing, so freeing it last (shutdown) is always safe.
+    // A leaf refers to nothing (an exception class only to other immortals),
+    // so freeing it last (shutdown) is always safe.
     // Containers may be immortal only when everything created at set-up is
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
     const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kNotImplemented ||
                       o->type == Type::kInt || o->type == Type::kFloat ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
-                      (o->type == Type::kTuple && as<Tuple>(o)->size == 0);
+                      (o->type == Type::kTuple && as<Tuple>(o)->size == 0) ||
+                      o->type == Type::kExcClass;  // refers only to immortals: its interned name, its base
     if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeConstants<RC>)
       fatal("immortalize: only leaf objects may be immortal under this policy");
     if (RC::is_immortal(o->rc)) return;  // already (made so at creation, or twice by set-up)

@@ -50,7 +50,7 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"function", kTpReady | kTpMethodDescriptor, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, frame_tp_dealloc_of<Cfg>()},
     // kList, kListIter, kTupleIter, kRange, kRangeIter, kCell, kClass, kInstance, kMethod, kBuiltin, kQueue,
-    // kNotImplemented, kFloat, kModule, kLocal, kMethodCaller, kGenerator.
+    // kNotImplemented, kFloat, kModule, kLocal, kMethodCaller, kGenerator, then the exceptions' types.
     {"list", kTpReady, nullptr, nullptr, &dealloc<Cfg>, &list_sq_repeat<Cfg>},
     {"list_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple_iterator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
@@ -68,6 +68,11 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"_thread._local", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"operator.methodcaller", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"generator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    // kExcClass, kException, kTraceback, kFrameObject.
+    {"type", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"BaseException", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"traceback", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"frame", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
 };
 
 }  // namespace rclab::runtime

@@ -204,6 +204,38 @@ TEST(Py313, CountedOperationsPerIterationAreCPython313s) {
   }
 }
 
+// Exceptions (runtime/py313/interp.h's exception section, runtime/
+// exceptions.h, the frame objects of runtime/py313/frame.h), per iteration of
+// each file in tests/fixtures/exceptions/ (each says what it raises and how it
+// unwinds): loaded as a workload file (compiled by pyenv's 3.13, as `rclab
+// run --workload` does), work(3000) minus work(1000). The numbers are what
+// tools/dev/pystats_per_iteration.py printed for the same files on the
+// Py_STATS build of 3.13.15 (the mortal operations, interpreter + the rest).
+TEST(Py313, ExceptionPathsCountAsCPython313s) {
+  const struct {
+    const char* file;
+    int inc, dec;
+  } kCases[] = {
+      {"caught_here", 15, 21},
+      {"caught_by_caller", 53, 72},
+      {"finally_reraise_chain", 62, 84},
+      {"with_and_escaping", 45, 58},
+  };
+  WorkloadFileOptions options;
+  options.tools_dir = RCLAB_SOURCE_DIR "/tools";
+  options.cache = ::testing::TempDir() + "rclab-exception-fixtures";
+  for (const auto& c : kCases) {
+    std::string name;
+    const std::string path = std::string(RCLAB_SOURCE_DIR "/tests/fixtures/exceptions/") + c.file + ".py";
+    ASSERT_EQ(load_workload_file(path, {"py313"}, options, name), "") << path;
+    ASSERT_EQ(name, c.file);
+    const RunRecord a = run("py313", name, 1000), b = run("py313", name, 3000);
+    ASSERT_TRUE(a.clean() && b.clean()) << name;
+    EXPECT_EQ(changed_inc(b) - changed_inc(a), 2000u * unsigned(c.inc)) << name;
+    EXPECT_EQ(changed_dec(b) - changed_dec(a), 2000u * unsigned(c.dec)) << name;
+  }
+}
+
 // 3.13's object freelists per iteration (work(3000) minus work(1000), as
 // above): churn's `[i, i]` (PyList_New(2) through _PyList_FromArraySteal:
 // the list object from its freelist, a new item array) and `(x, i)`

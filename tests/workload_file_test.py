@@ -327,6 +327,36 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("GeneratorExit", err)
 
+    def test_exceptions_raise_and_unwind_on_py313_and_stop_py36_in_one_line(self):
+        """tests/fixtures/exceptions/: raised, caught, re-raised, chained, through
+        finally and with, out of frames, on every mechanism py313 has (their
+        counts are tests/py313_test.cpp's), at 2 threads: right results and
+        nothing left. py36 raises nothing yet: `raise` is refused by its
+        compiler check, and a dict's KeyError stops the run, one line each."""
+        fixtures = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "exceptions", "*.py")))
+        self.assertEqual(len(fixtures), 4)
+        for path in fixtures:
+            self.assert_runs_right(path, ("py313", "py313-nospec", "py313t", "py313t-tlbc", "py313t-buffered",
+                                          "py313t-pep683", "py314t-model"), "--n", "300")
+        here = [p for p in fixtures if p.endswith("caught_here.py")][0]
+        rc, out, err = self.rclab_run("gil", here)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertTrue(err.startswith("rclab: not modelled: KeyError ("), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        raising = [p for p in fixtures if p.endswith("caught_by_caller.py")][0]
+        rc, out, err = self.rclab_run("gil", raising)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertIn("RAISE_VARARGS at offset", err)
+        # An exception nothing catches stops the run where it leaves the
+        # workload, with its class (work(0..3), which the compiler's check
+        # runs on the real CPython, return normally).
+        uncaught = self.write("uncaught.py", "N = 30\ndef work(n):\n    d = {}\n    if n > 10:\n        return d['x']\n"
+                                             "    return n\ndef expect(n):\n    return n\n")
+        rc, out, err = self.rclab_run("py313", uncaught)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("KeyError left a Python function called from C", err)
+
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing
         left, under a GIL and free-threaded configuration of each generation."""

@@ -25,7 +25,8 @@ opcodes.json names one). For every NAME.py in the workloads folder:
   against the values rclab has (ints in 64 bits, str, None, True, False,
   tuples of those, code), and its global names against what the module
   stores plus the host's builtins (range, object, len, Queue, round), and
-  in exception handlers the builtin exception classes (EXCEPTION_NAMES).
+  the builtin exception classes (opcodes.json's exception_classes_modelled):
+  anywhere on a generation that raises (py313), in handler code on py36.
   py36: COMPARE_OP only the comparisons of compare_op_modelled (`exception
   match` only ever runs in a handler); MAKE_FUNCTION only the flags listed
   (defaults and a closure). py313: COMPARE_OP only the comparisons of
@@ -114,12 +115,6 @@ INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
                 "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
 HOST_NAMES = frozenset(["range", "object", "len", "Queue", "round",
                         "__name__"])          # a class body reads __name__ for __module__
-# Builtin exception classes an except clause may name. Only handler code
-# (handler_start) reads them, which only an exception reaches, and the
-# model raises none, so it has no objects for them.
-EXCEPTION_NAMES = frozenset(["BaseException", "Exception", "ArithmeticError", "AttributeError", "IndexError",
-                             "KeyError", "LookupError", "RuntimeError", "StopIteration", "TypeError",
-                             "ValueError", "ZeroDivisionError"])
 INT64 = (-((1 << 63) - 1), (1 << 63) - 1)   # runtime/marshal_reader.h: |x| <= INT64_MAX
 
 
@@ -144,6 +139,11 @@ class Generation(object):
         self.function_attribute = frozenset(spec.get("set_function_attribute_modelled", []))
         self.modules = tuple(spec.get("import_name_modelled", []))                         # runtime/modules.h
         self.handler_only = frozenset(spec.get("handler_opcodes_modelled", []))            # 3.13: only in handlers
+        # The builtin exception classes (runtime/exceptions.h): any code may
+        # name them where the generation raises (runs RAISE_VARARGS);
+        # elsewhere only handler code (handler_start), which nothing reaches.
+        self.exception_names = frozenset(e.split(":")[0] for e in spec.get("exception_classes_modelled", []))
+        self.raises = "RAISE_VARARGS" in self.allowed
         self.has_caches = "caches" in spec
         interpreter = INTERPRETERS.get(self.python, "python" + self.python)
         self.command = "%s tools/compile_workloads.py --generation %s" % (interpreter, name)
@@ -288,10 +288,10 @@ def check_exception_table(gen, handlers, ins_list, where):
     """3.11+: the exception handlers' own opcodes (opcodes.json's
     handler_opcodes_modelled) only at or after the first handler
     co_exceptiontable names (`handlers`) — 3.12+ moves handler code to the
-    end of the code object, where only an exception reaches it, and no
-    modelled instruction raises. Anywhere else (TO_BOOL of a bare truth
-    test, a handler without a table) they are refused, one line each."""
-    return ["%s: %s at offset %d: only in exception handlers (after offset %s), which no modelled instruction reaches"
+    end of the code object, where only an exception reaches it. Anywhere
+    else (TO_BOOL of a bare truth test, a handler without a table) they are
+    refused, one line each."""
+    return ["%s: %s at offset %d: only in exception handlers (from offset %s, the first the exception table names)"
             % (where, ins.opname, ins.offset, "-" if handlers is None else handlers)
             for ins in ins_list
             if ins.opname in gen.handler_only and (handlers is None or ins.offset < handlers)]
@@ -345,7 +345,8 @@ def check_code(display, module_code, gen):
                                 % (at, ins.argval, type(ins.argval).__name__))
             elif ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and ins.argval not in stored \
                     and ins.argval not in HOST_NAMES \
-                    and not (ins.argval in EXCEPTION_NAMES and handlers is not None and ins.offset >= handlers):
+                    and not (ins.argval in gen.exception_names
+                             and (gen.raises or (handlers is not None and ins.offset >= handlers))):
                 # a class body's LOAD_NAME of its own earlier names is fine
                 if not (ins.opname == "LOAD_NAME" and qual != "<module>" and ins.argval in local_names):
                     problems.append("%s: name %r is neither the module's nor the host's (%s)"

@@ -30,8 +30,11 @@ struct GenerationOps<Py313<kSpecialize, kThreadLocal>, Cfg> {
 
   // PyEval_EvalCode: the module's code as a function of the globals, run
   // with the globals as its locals, on the runtime's own thread state.
+  // 3.13's builtin exception classes are made first (static types,
+  // immortal), from runtime/py313/opcodes.json's list.
   static void run_module(Runtime<Cfg>& rt, std::string_view bytes, std::string_view what) {
     auto& ts = rt.main;
+    rt.install_exception_classes(py313::kExceptionClassesModelled);
     Code<RC>* module = py313::load_module(rt, bytes, what);
     Function<RC>* fn = I::function_new(ts, module, rt.globals);
     decref(ts, &module->ob);

@@ -158,6 +158,8 @@
 #include "common/fatal.h"
 #include "runtime/abstract.h"
 #include "runtime/label_table.h"
+#include "runtime/exceptions.h"
+#include "runtime/py313/exception_table.h"
 #include "runtime/py313/frame.h"
 #include "runtime/py313/opcodes.h"
 #include "runtime/py313/specialize.h"
@@ -326,6 +328,81 @@ struct Interp {
 
   // PyFunction_New (MAKE_FUNCTION): a new function for `code` in `globals`.
   [[gnu::noinline]] static Function<RC>* function_new(TS& ts, Code<RC>* code, Dict<RC>* globals);
+
+  // --- exceptions (Python/errors.c, Python/ceval.c, Python/traceback.c) ---
+  // The thread's raised exception (tstate->current_exception) and the one
+  // its handler is handling (exc_info->exc_value) live in ts.gen; the
+  // objects are runtime/exceptions.h's. What is modelled: `raise` of a
+  // builtin exception class or instance (with `from`), the KeyError of a
+  // dict subscript, except clauses (3.13's exception table), finally
+  // blocks and `with` blocks an exception runs through, and an exception
+  // unwinding through Python frames. What stops the run, one line: an
+  // exception in a generator's frame (its own exc_state is not modelled),
+  // or one leaving a Python function called from C (__init__, __exit__, a
+  // methodcaller, the workload's own entry).
+  using Exc = Exception<RC>;
+  static Exc* raised(TS& ts) { return static_cast<Exc*>(ts.gen.current_exception); }
+  // _PyErr_SetRaisedException: `e` (owned, or null) becomes the raised
+  // exception; the one it replaces is dropped.
+  static void set_raised(TS& ts, Exc* e) {
+    if (void* old = std::exchange(ts.gen.current_exception, e)) decref(ts, &static_cast<Exc*>(old)->ob);
+  }
+  // _PyErr_CreateException: the class called with no arguments (value
+  // null), with a tuple as its arguments (PyObject_Call: type_call
+  // directly), or with one argument (PyObject_CallOneArg: a temporary
+  // tuple, _PyObject_MakeTpCall). A new reference.
+  static Exc* create_exception(TS& ts, ExcClass<RC>* cls, O* value) {
+    if (value != nullptr && value->type == Type::kTuple) return exception_new(ts, cls, as<Tuple>(value));
+    return as<Exception>(exc_class_call(ts, cls, value == nullptr ? nullptr : &value, value == nullptr ? 0 : 1));
+  }
+  // _PyObject_MakeTpCall on an exception class: _PyTuple_FromArray (1i per
+  // argument; no arguments: the empty tuple, uncounted), type_call, the
+  // tuple dropped. A new reference.
+  static O* exc_class_call(TS& ts, ExcClass<RC>* cls, O** args, int nargs) {
+    Tuple<RC>* argstuple = ts.rt.empty_tuple;
+    if (nargs > 0) {
+      argstuple = tuple_new(ts, nargs);
+      for (int i = 0; i < nargs; ++i) {
+        incref(ts, args[i]);
+        argstuple->items()[i] = args[i];
+      }
+    }
+    Exc* e = exception_new(ts, cls, argstuple);
+    decref(ts, &argstuple->ob);
+    return &e->ob;
+  }
+  // _PyErr_SetObject(type, value), `value` borrowed: an instance of `type`
+  // is raised as it is, anything else normalised into one
+  // (_PyErr_CreateException); the exception being handled, if any, becomes
+  // its __context__ (implicit chaining, with 3.13's cycle check); its
+  // traceback kept (_PyErr_Restore).
+  [[gnu::noinline]] static void set_object(TS& ts, ExcClass<RC>* type, O* value);
+  // _PyErr_SetKeyError: the key packed in a 1-tuple (1i), set as KeyError's
+  // value, the tuple dropped.
+  [[gnu::noinline]] static void raise_key_error(TS& ts, O* key) {
+    Tuple<RC>* tup = tuple_new(ts, 1);
+    incref(ts, key);
+    tup->items()[0] = key;
+    set_object(ts, ts.rt.exc_key_error, &tup->ob);
+    decref(ts, &tup->ob);
+  }
+  // do_raise: `exc` and `cause` (owned, or null) are consumed. True for a
+  // bare `raise`, which re-raises the exception being handled (no new
+  // traceback entry: RAISE_VARARGS goes straight to exception_unwind).
+  [[gnu::noinline]] static bool do_raise(TS& ts, O* exc, O* cause);
+  // PyTraceBack_Here(_PyFrame_GetFrameObject(frame)): a traceback entry
+  // for the frame, in front of the raised exception's traceback.
+  [[gnu::noinline]] static void traceback_here(TS& ts, F* frame);
+  // The first code unit of the bytecode the frame runs (its thread's copy
+  // under py313-tlbc): what instruction offsets count from.
+  static std::uint16_t* bytecode_of(F* f) {
+    if constexpr (kTlbc)
+      return frame_bytecode(f);
+    else
+      return f->f_executable->code;
+  }
+  // The run stops with one line naming the exception's class.
+  [[noreturn, gnu::cold]] static void exception_escapes(TS& ts, const char* where);
 
  private:
   // initialize_locals (Python/ceval.c, out of line): 3.13's general
@@ -871,6 +948,8 @@ Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args,
       return class_call(ts, as<Class>(callable), args, nargs);
     case Type::kMethodCaller:
       return methodcaller_call(ts, as<MethodCaller>(callable), args, nargs);
+    case Type::kExcClass:  // no tp_vectorcall: _PyObject_MakeTpCall
+      return exc_class_call(ts, as<ExcClass>(callable), args, nargs);
     case Type::kMethod: {  // method_vectorcall: self put first (args[-1] or a small stack: nothing counted)
       Method<RC>* m = as<Method>(callable);
       if (m->func->type != Type::kFunction || nargs + 1 > 8) not_modelled("py313: this bound method call is not modelled");
@@ -1002,7 +1081,7 @@ void Interp<Cfg>::gen_dealloc_frame(void* tsv, Generator<RC>* gen) {
       const std::uint16_t w = *frame->instr_ptr;
       constexpr std::uint32_t kResumeDepth1 = 4;  // RESUME_OPARG_DEPTH1_MASK
       if (kDeopt[opcode_of(w)] != RESUME || !(oparg_of(w) & kResumeDepth1)) [[unlikely]]
-        not_modelled("closing a suspended generator throws GeneratorExit into it: exceptions are not modelled");
+        not_modelled("closing a suspended generator throws GeneratorExit into it: exceptions in generators are not modelled");
     }
     gen->frame_state = kFrameCompleted;  // gen_close: its frame cleared below, Py_RETURN_NONE
     decref(ts, ts.rt.none, ts.counters.rc);  // _PyGen_Finalize's Py_DECREF(res)
@@ -1041,6 +1120,127 @@ inline Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Exceptions.
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::set_object(TS& ts, ExcClass<RC>* type, O* value) {
+  bool is_subclass = false;
+  if (value != nullptr && value->type == Type::kException)
+    is_subclass = exc_class_is_subtype(as<Exception>(value)->cls, type);  // PyObject_IsSubclass: no counts
+  if (value != nullptr) incref(ts, value);  // Py_XINCREF(value)
+  if (!is_subclass) {
+    set_raised(ts, nullptr);  // _PyErr_Clear
+    Exc* fixed = create_exception(ts, type, value);
+    if (value != nullptr) decref(ts, value);  // Py_XSETREF(value, fixed_value)
+    value = &fixed->ob;
+  }
+  Exc* v = as<Exception>(value);
+  if (O* exc_value = static_cast<O*>(ts.gen.exc_value)) {  // _PyErr_GetTopmostException: the base item
+    incref(ts, exc_value);
+    if (exc_value != value) {
+      // Floyd's cycle check along the handled exception's __context__
+      // chain; each PyException_GetContext is a new reference, dropped.
+      O* o = exc_value;
+      O* slow_o = o;
+      bool slow_update_toggle = false;
+      while (O* context = as<Exception>(o)->context) {
+        incref(ts, context);
+        decref(ts, context);
+        if (context == value) {
+          xdecref(ts, std::exchange(as<Exception>(o)->context, nullptr));  // PyException_SetContext(o, NULL)
+          break;
+        }
+        o = context;
+        if (o == slow_o) break;
+        if (slow_update_toggle) {
+          slow_o = as<Exception>(slow_o)->context;
+          incref(ts, slow_o);
+          decref(ts, slow_o);
+        }
+        slow_update_toggle = !slow_update_toggle;
+      }
+      xdecref(ts, std::exchange(v->context, exc_value));  // PyException_SetContext steals exc_value
+    } else {
+      decref(ts, exc_value);
+    }
+  }
+  O* tb = v->traceback;  // PyException_GetTraceback: Py_XNewRef
+  if (tb != nullptr) incref(ts, tb);
+  // _PyErr_Restore(Py_NewRef(Py_TYPE(value)), value, tb): already normalised.
+  incref(ts, &v->cls->ob);
+  xdecref(ts, std::exchange(v->traceback, tb));
+  set_raised(ts, v);
+  decref(ts, &v->cls->ob);
+}
+
+template <SafeConfig Cfg>
+bool Interp<Cfg>::do_raise(TS& ts, O* exc, O* cause) {
+  if (exc == nullptr) {  // a bare `raise`: the exception being handled, again
+    O* handled = static_cast<O*>(ts.gen.exc_value);
+    if (handled == nullptr) not_modelled("RuntimeError: No active exception to reraise");
+    incref(ts, handled);
+    set_raised(ts, as<Exception>(handled));
+    return true;
+  }
+  ExcClass<RC>* type;
+  O* value;
+  if (exc->type == Type::kExcClass) {  // raise <class>: _PyObject_CallNoArgs(exc)
+    type = as<ExcClass>(exc);
+    value = exc_class_call(ts, type, nullptr, 0);
+  } else if (exc->type == Type::kException) {  // raise <instance>
+    value = exc;
+    type = as<Exception>(exc)->cls;
+    incref(ts, &type->ob);
+  } else {
+    not_modelled("TypeError: exceptions must derive from BaseException");
+  }
+  if (cause != nullptr) {
+    O* fixed_cause;
+    if (cause->type == Type::kExcClass) {
+      fixed_cause = exc_class_call(ts, as<ExcClass>(cause), nullptr, 0);
+      decref(ts, cause);
+    } else if (cause->type == Type::kException) {
+      fixed_cause = cause;
+    } else if (cause == ts.rt.none) {
+      decref(ts, cause);
+      fixed_cause = nullptr;
+    } else {
+      not_modelled("TypeError: exception causes must derive from BaseException");
+    }
+    Exc* v = as<Exception>(value);  // PyException_SetCause: steals fixed_cause
+    v->suppress_context = true;
+    xdecref(ts, std::exchange(v->cause, fixed_cause));
+  }
+  set_object(ts, type, value);
+  decref(ts, value);  // _PyErr_SetObject increfed its arguments
+  decref(ts, &type->ob);
+  return false;
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::traceback_here(TS& ts, F* frame) {
+  FrameObject<RC>* f = frame_get_object(ts, frame);
+  Exc* exc = raised(ts);  // PyErr_GetRaisedException: moved out, put back below
+  ts.gen.current_exception = nullptr;
+  Traceback<RC>* tb = exc->traceback != nullptr ? as<Traceback>(exc->traceback) : nullptr;  // PyException_GetTraceback
+  if (tb != nullptr) incref(ts, &tb->ob);
+  // _PyTraceBack_FromFrame: tb_lasti in bytes (_PyInterpreterFrame_LASTI * 2).
+  const auto lasti = std::int32_t((frame->instr_ptr - bytecode_of(frame)) * std::int32_t(sizeof(std::uint16_t)));
+  Traceback<RC>* newtb = traceback_new(ts, tb, &f->ob, lasti);
+  if (tb != nullptr) decref(ts, &tb->ob);
+  exception_set_traceback(ts, exc, newtb);
+  decref(ts, &newtb->ob);
+  set_raised(ts, exc);
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::exception_escapes(TS& ts, const char* where) {
+  const Exc* e = raised(ts);
+  const std::string what = std::string(e != nullptr ? e->cls->name->view() : std::string_view("?")) + " " + where;
+  not_modelled(what.c_str());
+}
+
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* key) {
   if (container == nullptr || key == nullptr) [[unlikely]]
@@ -1048,7 +1248,10 @@ Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* 
   if (container->type == Type::kList || container->type == Type::kTuple) return sequence_subscript(ts, container, key);
   if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
     not_modelled("TypeError: only str-keyed dicts, lists and tuples subscript here");
-  return runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+  O* v = runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+  if (v == nullptr) [[unlikely]]
+    raise_key_error(ts, key);
+  return v;
 }
 
 // list_subscript and tuplesubscript for an int index (3.13's
@@ -2214,19 +2417,172 @@ op_BEFORE_WITH: {
   *sp++ = res;
   RCLAB_DISPATCH();
 }
-// The exception handlers' own opcodes (opcodes.json's
-// handler_opcodes_modelled): the loader accepts them only from the first
-// handler the exception table names on, where 3.12+ places handler code,
-// which only an exception reaches — and no modelled instruction raises.
-op_PUSH_EXC_INFO:
-op_CHECK_EXC_MATCH:             // an except clause's test
-op_JUMP_BACKWARD_NO_INTERRUPT:  // an except clause's way back into a loop
+// --- exceptions -------------------------------------------------------------------
+// The handlers' own opcodes (opcodes.json's handler_opcodes_modelled: the
+// loader accepts them only from the first handler the exception table
+// names, where 3.12+ places handler code) and the unwinding that reaches
+// them, as 3.13's (Python/bytecodes.c, ceval.c's error labels).
+//   PUSH_EXC_INFO        1i the new exception (into exc_info); the one it
+//                        replaces (or None, uncounted) moves to the stack
+//   POP_EXCEPT           exc_info's exception dropped (1d), the popped one
+//                        moves in (None: none)
+//   CHECK_EXC_MATCH      1d the class (or tuple); the bool uncounted
+//   RERAISE              1i the exception (raised again), which the
+//                        unwinding pops (1d) with the rest
+//   RAISE_VARARGS        do_raise's (above); the operands are consumed
+//   WITH_EXCEPT_START    1i and 1d the traceback (PyException_GetTraceback),
+//                        then __exit__(type, value, tb)'s call
+//   TO_BOOL              PyObject_IsTrue, 1d the value (3.13 specialises it
+//                        by type: the same counts, not modelled)
+//   an instruction raising: a traceback entry (its frame's frame object
+//                        made once, 1i it; 1i, 1d the entry), then per
+//                        frame unwound to a handler: 1d per value popped,
+//                        the lasti int pushed (a small one uncounted), the
+//                        exception moved to the stack; a frame left as a
+//                        return leaves it (runtime/py313/frame.h), 1d each
+//                        slot, unless a traceback keeps its frame object
+op_PUSH_EXC_INFO: {
+  RCLAB_INST(1);
+  if (frame->owner == kOwnedByGenerator) [[unlikely]]
+    not_modelled("py313: an exception handler in a generator (its exc_state is not modelled)");
+  O* new_exc = sp[-1];
+  O* prev_exc = ts.gen.exc_value != nullptr ? static_cast<O*>(ts.gen.exc_value) : ts.rt.none;
+  incref(ts, new_exc, t);  // exc_info->exc_value = Py_NewRef(new_exc)
+  ts.gen.exc_value = new_exc;
+  sp[-1] = prev_exc;
+  *sp++ = new_exc;
+  RCLAB_DISPATCH();
+}
+op_POP_EXCEPT: {
+  RCLAB_INST(1);
+  O* exc_value = *--sp;
+  O* old = static_cast<O*>(std::exchange(ts.gen.exc_value, exc_value == ts.rt.none ? nullptr : exc_value));
+  if (old != nullptr) decref(ts, old, t);  // Py_XSETREF
+  RCLAB_DISPATCH();
+}
+op_CHECK_EXC_MATCH: {  // an except clause's test
+  RCLAB_INST(1);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  if (!valid_except_type(right)) [[unlikely]]
+    not_modelled("TypeError: catching classes that do not inherit from BaseException is not allowed");
+  const bool res = exc_matches(as<Exception>(left), right);  // PyErr_GivenExceptionMatches
+  decref_stack(ts, right, t);
+  sp[-1] = res ? ts.rt.true_ : ts.rt.false_;
+  RCLAB_DISPATCH();
+}
+op_RERAISE: {
+  RCLAB_INST(1);
+  O* exc = sp[-1];
+  if (oparg != 0) {  // the offset the exception was raised at, back in the frame
+    O* lasti = sp[-1 - int(oparg)];
+    if (lasti->type != Type::kInt) [[unlikely]]
+      fatal("py313: RERAISE: lasti is not an int");
+    frame->instr_ptr = bytecode_of(frame) + int_value(as<Int>(lasti));
+  }
+  incref(ts, exc, t);
+  set_raised(ts, as<Exception>(exc));
+  goto exception_unwind;  // the stack still holds exc: the unwinding pops it
+}
+op_RAISE_VARARGS: {
+  RCLAB_INST(1);
+  O* cause = nullptr;
+  O* exc = nullptr;
+  if (oparg == 2) cause = sp[-1];
+  if (oparg >= 1) exc = sp[-int(oparg)];
+  sp -= oparg;  // do_raise consumes them
+  if (oparg != 0) from_stack(ts, exc);
+  if (oparg == 2) from_stack(ts, cause);
+  if (do_raise(ts, exc, cause)) goto exception_unwind;
+  goto error;
+}
+op_WITH_EXCEPT_START: {  // __exit__(type, value, traceback) for an exception leaving a with block
+  RCLAB_INST(1);
+  O* val = sp[-1];
+  O* exit_func = sp[-4];
+  O* tb = as<Exception>(val)->traceback;  // PyException_GetTraceback: a new reference, dropped at once
+  if (tb == nullptr) {
+    tb = ts.rt.none;
+  } else {
+    incref(ts, tb, t);
+    decref(ts, tb, t);
+  }
+  O* stack[3] = {&as<Exception>(val)->cls->ob, val, tb};
+  O* res = vectorcall(ts, exit_func, stack, 3);
+  to_stack(ts, res);
+  *sp++ = res;
+  RCLAB_DISPATCH();
+}
+op_TO_BOOL: {  // PyObject_IsTrue, the value dropped
+  RCLAB_INST(4);
+  O* value = sp[-1];
+  bool truth;
+  switch (value->type) {
+    case Type::kNone: truth = false; break;
+    case Type::kBool: truth = value == ts.rt.true_; break;
+    case Type::kInt: truth = as<Int>(value)->size != 0; break;
+    default: not_modelled("py313: TO_BOOL of this type is not modelled");
+  }
+  decref_stack(ts, value, t);
+  sp[-1] = truth ? ts.rt.true_ : ts.rt.false_;
+  RCLAB_DISPATCH();
+}
+op_JUMP_BACKWARD_NO_INTERRUPT: {  // an except clause's way back into a loop: no eval-breaker check
+  RCLAB_INST(1);
+  next_instr -= oparg;
+  RCLAB_DISPATCH();
+}
 op_CALL_INTRINSIC_1:  // a generator's StopIteration handler (INTRINSIC_STOPITERATION_ERROR)
-op_WITH_EXCEPT_START:
-op_TO_BOOL:
-op_RERAISE:
-op_POP_EXCEPT:
-  not_modelled("an exception handler was reached: rclab models no exceptions");
+  not_modelled("py313: an exception in a generator is not modelled");
+
+// An instruction raised: the exception is set (ts.gen.current_exception)
+// and the instruction's inputs are off the stack.
+error:
+  if (frame->owner == kOwnedByGenerator) [[unlikely]]
+    not_modelled("py313: an exception raised in a generator (its exc_state is not modelled)");
+  traceback_here(ts, frame);  // the frame is complete: every raise comes after its RESUME
+exception_unwind: {
+  // The handler covering the instruction (RERAISE may have moved instr_ptr:
+  // the lookup uses next_instr, the lasti pushed uses instr_ptr).
+  if (frame->owner == kOwnedByGenerator) [[unlikely]]
+    not_modelled("py313: an exception raised in a generator (its exc_state is not modelled)");
+  Code<RC>* co = frame->f_executable;
+  std::uint16_t* const bytecode = bytecode_of(frame);
+  O** const stackbase = frame->localsplus + co->nlocalsplus;
+  ExceptionHandler h;
+  if (!get_exception_handler(co->exceptiontable, co->nexceptiontable, int(next_instr - bytecode) - 1, &h)) {
+    while (sp > stackbase)  // no handler: the stack emptied, the frame left
+      if (O* o = *--sp) decref_stack(ts, o, t);
+    frame->stacktop = std::int32_t(sp - frame->localsplus);
+    goto exit_unwind;
+  }
+  O** const new_top = stackbase + h.depth;
+  while (sp > new_top)
+    if (O* v = *--sp) decref_stack(ts, v, t);
+  if (h.lasti) *sp++ = int_from(ts, std::int64_t(frame->instr_ptr - bytecode), t);  // PyLong_FromLong
+  O* exc = &raised(ts)->ob;  // _PyErr_GetRaisedException: moved to the stack
+  ts.gen.current_exception = nullptr;
+  to_stack(ts, exc);
+  *sp++ = exc;
+  next_instr = bytecode + h.target;
+  RCLAB_DISPATCH();
+}
+exit_unwind: {
+  // The frame unlinked, then cleared and popped (GH-99729); the caller
+  // resumes with the error at its call.
+  ++ts.gen.py_recursion_remaining;  // _Py_LeaveRecursiveCallPy
+  F* dying = frame;
+  frame = dying->previous;
+  ts.gen.current_frame = frame;
+  clear_and_pop(ts, dying);
+  frame->return_offset = 0;
+  if (frame->owner == kOwnedByCStack) [[unlikely]]
+    exception_escapes(ts, "left a Python function called from C: rclab stops there");
+  next_instr = frame->instr_ptr;  // resume_with_error
+  sp = frame->localsplus + frame->stacktop;
+  frame->stacktop = -1;
+  goto error;
+}
 
 // --- iteration ------------------------------------------------------------------
 
@@ -2337,6 +2693,10 @@ pred_BINARY_SUBSCR:
   O* res = object_get_item(ts, container, sub);  // PyObject_GetItem
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);
+  if (res == nullptr) [[unlikely]] {  // ERROR_IF(res == NULL, error): its inputs popped
+    sp -= 2;
+    goto error;
+  }
   sp[-2] = res;
   --sp;
   RCLAB_DISPATCH();
@@ -2350,9 +2710,13 @@ op_BINARY_SUBSCR_DICT: {
     not_modelled("TypeError: only str keys are modelled");
   O* res = dict_load(ts, as<Dict>(d), as<Str>(sub), ts.counters.rc);  // PyDict_GetItemRef (out of line)
   if (res == nullptr) [[unlikely]]
-    not_modelled("KeyError");
+    raise_key_error(ts, sub);  // _PyErr_SetKeyError, before the inputs go
   decref_stack(ts, d, t);
   decref_stack(ts, sub, t);
+  if (res == nullptr) [[unlikely]] {  // ERROR_IF(rc <= 0, error)
+    sp -= 2;
+    goto error;
+  }
   sp[-2] = res;
   --sp;
   RCLAB_DISPATCH();

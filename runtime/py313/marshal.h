@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -82,7 +83,7 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
         "code object '" + std::string(qualname.text) + "' (line " + std::to_string(firstlineno) + ")";
     if (kwonly != 0) return fail(where + ": keyword-only parameters are not modelled");
     if (flags & kRefusedFlags) return fail(where + ": coroutines, *args and **kwargs are not modelled");
-    const std::int64_t handlers = first_handler(exctable.text);
+    const std::int64_t handlers = first_handler(exctable.text, std::int64_t(code.text.size() / 2), stacksize);
     if (handlers < 0) return fail(where + ": a malformed exception table");
     const std::int64_t nlocalsplus = lpnames.size;
     if (std::int64_t(names.strs.size()) != names.size || std::int64_t(lpnames.strs.size()) != lpnames.size)
@@ -97,8 +98,8 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     v.kind = 'c';
     if (!building()) return true;
 
-    // Build: consts, names, localsplusnames, name, qualname and filename
-    // are kept; the line table and the (empty) exception table are dropped.
+    // Build: consts, names, localsplusnames, name, qualname, filename and
+    // the exception table's bytes are kept; the line table is dropped.
     auto& t = ts();
     const std::size_t nunits = code.text.size() / 2;
     auto* units = static_cast<std::uint16_t*>(alloc_block(t, nunits * sizeof(std::uint16_t)));
@@ -129,6 +130,11 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     co->firstlineno = firstlineno;
     co->version = rt_->gen.versions.next_func++;
     if constexpr (Cfg::Gen::kThreadLocalBytecode) tlbc_init_code(t, co);  // co_tlbc: entry 0 is `units`
+    if (!exctable.text.empty()) {
+      co->nexceptiontable = std::uint32_t(exctable.text.size());
+      co->exceptiontable = static_cast<std::uint8_t*>(alloc_block(t, co->nexceptiontable));
+      std::memcpy(co->exceptiontable, exctable.text.data(), co->nexceptiontable);
+    }
     drop(linetable);
     drop(exctable);
     v.obj = &co->ob;
@@ -140,18 +146,23 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
   // The exception table's entries (InternalDocs' exception_handling
   // notes): start, length, target and depth-and-lasti, each a varint of
   // 6-bit groups, most significant first, 0x40 marking another group (0x80
-  // marks an entry's first byte). The smallest target, in code units: the
-  // start of the handler code, which 3.12+ places after everything else;
-  // INT64_MAX without entries; -1 if malformed.
-  static std::int64_t first_handler(std::string_view table) {
+  // marks an entry's first byte, and only that byte: the interpreter's
+  // bisection scans back to it, runtime/py313/exception_table.h). The
+  // smallest target, in code units: the start of the handler code, which
+  // 3.12+ places after everything else; INT64_MAX without entries; -1 if
+  // malformed: a byte out of place, a range or target outside the `ncode`
+  // units, a depth above `stacksize`.
+  static std::int64_t first_handler(std::string_view table, std::int64_t ncode, std::int64_t stacksize) {
     std::size_t i = 0;
-    auto varint = [&](std::int64_t& v) {
+    auto varint = [&](std::int64_t& v, bool first) {
       if (i >= table.size()) return false;
       std::uint8_t b = std::uint8_t(table[i++]);
+      if (bool(b & 128) != first) return false;
       v = b & 63;
       while (b & 64) {
-        if (i >= table.size()) return false;
+        if (i >= table.size() || v > (INT32_MAX >> 6)) return false;
         b = std::uint8_t(table[i++]);
+        if (b & 128) return false;
         v = (v << 6) | (b & 63);
       }
       return true;
@@ -159,7 +170,9 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
     std::int64_t first = INT64_MAX;
     while (i < table.size()) {
       std::int64_t start, length, target, depth_lasti;
-      if (!varint(start) || !varint(length) || !varint(target) || !varint(depth_lasti)) return -1;
+      if (!varint(start, true) || !varint(length, false) || !varint(target, false) || !varint(depth_lasti, false))
+        return -1;
+      if (start + length > ncode || target >= ncode || (depth_lasti >> 1) > stacksize) return -1;
       first = std::min(first, target);
     }
     return first;
@@ -190,7 +203,7 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
       };
       if (!is_supported(op)) return bad("not an opcode rclab runs (runtime/py313/opcodes.json lists them)");
       if (std::int64_t(i) < handlers && handler_only(op))
-        return bad("only in exception handlers, which no modelled instruction reaches");
+        return bad("only in exception handlers (from the first one the exception table names)");
       const std::size_t caches = kCaches[op];
       if (caches != 0 && i + caches >= n) return bad("its cache entries run past the code");
       const std::size_t next = i + 1 + caches;  // where a jump counts from
@@ -243,6 +256,9 @@ class Reader313 : public Reader<Cfg, Reader313<Cfg>> {
           break;
         case EXTENDED_ARG:
           if (i + 1 >= n) return bad("EXTENDED_ARG at the end of the code");
+          break;
+        case RAISE_VARARGS: case RERAISE:
+          if (arg > 2) return bad("oparg above 2");
           break;
         default:
           break;

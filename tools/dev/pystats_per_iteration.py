@@ -12,6 +12,15 @@ counts only the operations on mortal objects, in two groups (the eval loop's
 "interpreter" ones and the rest): the figure is their sum.
 
     tools/dev/pystats_per_iteration.py --python PYSTATS_PYTHON workloads/ftscalingbench/*.py
+
+The model's side of the comparison: a build with RCLAB_COUNT_IMMORTAL
+defined (runtime/object_ops.h) counts the operations on immortal objects
+in every configuration, so a run record's increfs - immortal_increfs (and
+decrefs - immortal_decrefs) over `rclab run --config py313 --threads 1
+--n N` for two N are the same figures:
+
+    cmake -S . -B /tmp/build-count -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_CXX_FLAGS=-DRCLAB_COUNT_IMMORTAL && cmake --build /tmp/build-count --target rclab
 """
 
 import argparse
