@@ -22,8 +22,9 @@ runs of work(n), at n = N1 < N2 < N3. The figure is (I(N3) - I(N1)) / (N3 -
 N1) iterations; the check is the same from (N1, N2), and when the two differ
 by more than 2% a warning says the run is not in its steady state (exit
 status unchanged). The model runs `rclab run --config C --threads 1
---workload NAME --n K` (the model's own compiled copy of NAME; a path names
-it by its stem); a real interpreter runs the file the way the peers do,
+--workload NAME --n K` (the model's own compiled copy of NAME; a path into
+workloads/ names it by its stem, any other path is given to rclab as a
+workload file); a real interpreter runs the file the way the peers do,
 `PY tools/peer/peer_fib.py --name instr --threads 1 --workload FILE --n K`
 (one thread: the thread's fixed cost cancels in the difference). For fib,
 n is fib's argument and the figure is per call (2*fib(n) - 1 calls).
@@ -426,9 +427,15 @@ def run_workloads(a, extra_env):
     results, status = [], 0
     for name, path, ns in plans:
         if a.rclab:
-            cmd = lambda n, name=name: [a.rclab, "run", "--config", a.config, "--threads", "1",
-                                        "--workload", name, "--n", str(n)] + a.rclab_arg
-            command = "rclab run --config %s --workload %s" % (a.config, name)
+            # A built-in workload by its name; any other file (a port in a
+            # subfolder, a user's own) by its path, which rclab compiles and
+            # caches outside the measured process (callgrind does not
+            # follow the compiler's child).
+            builtin = path is None or os.path.dirname(os.path.abspath(path)) == os.path.abspath(a.workloads_dir)
+            spec = name if builtin else path
+            cmd = lambda n, spec=spec: [a.rclab, "run", "--config", a.config, "--threads", "1",
+                                        "--workload", spec, "--n", str(n)] + a.rclab_arg
+            command = "rclab run --config %s --workload %s" % (a.config, spec)
         else:
             cmd = lambda n, path=path: [a.python, PEER_FIB, "--name", "instr", "--threads", "1",
                                         "--workload", path, "--n", str(n)]
