@@ -51,6 +51,22 @@ template <class Cfg>
   return t;
 }
 
+// _PyTuple_FromArray: a new tuple with a new reference to each of the n
+// items (1i each). No items: the shared empty tuple, immortal, which 3.13's
+// tuple_get_empty hands out uncounted and 3.6's PyTuple_New(0) increfs
+// (new_ref_to_immortal says which).
+template <class Cfg>
+Tuple<typename Cfg::RC>* tuple_from_array(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* const* items,
+                                          std::int64_t n) {
+  if (n == 0) return as<Tuple>(new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, ts.counters.rc));
+  Tuple<typename Cfg::RC>* t = tuple_new(ts, n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    incref(ts, items[i]);
+    t->items()[i] = items[i];
+  }
+  return t;
+}
+
 // --- List locks (dictlock `ft313`, kLocksContainers) ----------------------------
 //
 // Under a dict lock that also locks lists (3.13t's per-object locks), a list

@@ -20,8 +20,10 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "common/fatal.h"
 #include "runtime/containers.h"

@@ -356,6 +356,15 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual((rc, out), (2, ""), err)
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("KeyError left a Python function called from C", err)
+        # One raised inside a generator's frame stops there (a generator's
+        # own exc_state is not modelled), whether it is caught or not.
+        in_gen = self.write("in_gen.py", "N = 30\ndef gen(n):\n    d = {}\n    if n > 10:\n        yield d['x']\n"
+                                         "    yield n\ndef work(n):\n    for v in gen(n):\n        return v\n"
+                                         "def expect(n):\n    return n\n")
+        rc, out, err = self.rclab_run("py313", in_gen)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("an exception raised in a generator", err)
 
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing

@@ -342,6 +342,9 @@ struct Interp {
   // methodcaller, the workload's own entry).
   using Exc = Exception<RC>;
   static Exc* raised(TS& ts) { return static_cast<Exc*>(ts.gen.current_exception); }
+  // _PyErr_GetRaisedException: the raised exception moved out (owned),
+  // the slot left empty.
+  static Exc* take_raised(TS& ts) { return static_cast<Exc*>(std::exchange(ts.gen.current_exception, nullptr)); }
   // _PyErr_SetRaisedException: `e` (owned, or null) becomes the raised
   // exception; the one it replaces is dropped.
   static void set_raised(TS& ts, Exc* e) {
@@ -359,14 +362,7 @@ struct Interp {
   // argument; no arguments: the empty tuple, uncounted), type_call, the
   // tuple dropped. A new reference.
   static O* exc_class_call(TS& ts, ExcClass<RC>* cls, O** args, int nargs) {
-    Tuple<RC>* argstuple = ts.rt.empty_tuple;
-    if (nargs > 0) {
-      argstuple = tuple_new(ts, nargs);
-      for (int i = 0; i < nargs; ++i) {
-        incref(ts, args[i]);
-        argstuple->items()[i] = args[i];
-      }
-    }
+    Tuple<RC>* argstuple = tuple_from_array(ts, args, nargs);
     Exc* e = exception_new(ts, cls, argstuple);
     decref(ts, &argstuple->ob);
     return &e->ob;
@@ -380,9 +376,7 @@ struct Interp {
   // _PyErr_SetKeyError: the key packed in a 1-tuple (1i), set as KeyError's
   // value, the tuple dropped.
   [[gnu::noinline]] static void raise_key_error(TS& ts, O* key) {
-    Tuple<RC>* tup = tuple_new(ts, 1);
-    incref(ts, key);
-    tup->items()[0] = key;
+    Tuple<RC>* tup = tuple_from_array(ts, &key, 1);
     set_object(ts, ts.rt.exc_key_error, &tup->ob);
     decref(ts, &tup->ob);
   }
@@ -868,16 +862,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::class_call_kw(TS& ts, Class<RC>* cls, O**
                                                      Tuple<RC>* kwnames) {
   Tally& t = ts.counters.rc;
   const int nkw = int(kwnames->size);
-  Tuple<RC>* argt;
-  if (nargs == 0) {
-    argt = as<Tuple>(new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, t));
-  } else {
-    argt = tuple_new(ts, nargs);
-    for (int i = 0; i < nargs; ++i) {
-      incref(ts, args[i], t);
-      argt->items()[i] = args[i];
-    }
-  }
+  Tuple<RC>* argt = tuple_from_array(ts, args, nargs);
   Dict<RC>* kwdict = dict_new_presized(ts, nkw);
   for (int i = 0; i < nkw; ++i) dict_set(ts, kwdict, as<Str>(kwnames->items()[i]), args[nargs + i]);
   Instance<RC>* obj = instance_alloc(ts, cls);
@@ -998,9 +983,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::methodcaller_call(TS& ts, MethodCaller<RC
     decref_stack(ts, callable, t);
     return res;
   } else {
-    Tuple<RC>* argt = tuple_new(ts, 1);  // _PyTuple_FromArray
-    incref(ts, obj, t);
-    argt->items()[0] = obj;
+    Tuple<RC>* argt = tuple_from_array(ts, &obj, 1);
     O* method = get_attr(ts, obj, mc->name);
     if (method->type != Type::kMethod) not_modelled("operator.methodcaller of what is not a Python method is not modelled");
     O* cargs = new_ref_to_immortal(ts, &ts.rt.empty_tuple->ob, t);  // PyTuple_GetSlice(xargs, 1, 1)
@@ -1221,8 +1204,7 @@ bool Interp<Cfg>::do_raise(TS& ts, O* exc, O* cause) {
 template <SafeConfig Cfg>
 void Interp<Cfg>::traceback_here(TS& ts, F* frame) {
   FrameObject<RC>* f = frame_get_object(ts, frame);
-  Exc* exc = raised(ts);  // PyErr_GetRaisedException: moved out, put back below
-  ts.gen.current_exception = nullptr;
+  Exc* exc = take_raised(ts);  // put back below
   Traceback<RC>* tb = exc->traceback != nullptr ? as<Traceback>(exc->traceback) : nullptr;  // PyException_GetTraceback
   if (tb != nullptr) incref(ts, &tb->ob);
   // _PyTraceBack_FromFrame: tb_lasti in bytes (_PyInterpreterFrame_LASTI * 2).
@@ -2538,12 +2520,11 @@ op_CALL_INTRINSIC_1:  // a generator's StopIteration handler (INTRINSIC_STOPITER
 // An instruction raised: the exception is set (ts.gen.current_exception)
 // and the instruction's inputs are off the stack.
 error:
-  if (frame->owner == kOwnedByGenerator) [[unlikely]]
-    not_modelled("py313: an exception raised in a generator (its exc_state is not modelled)");
   traceback_here(ts, frame);  // the frame is complete: every raise comes after its RESUME
 exception_unwind: {
   // The handler covering the instruction (RERAISE may have moved instr_ptr:
-  // the lookup uses next_instr, the lasti pushed uses instr_ptr).
+  // the lookup uses next_instr, the lasti pushed uses instr_ptr). A
+  // generator's frame stops the run here, whichever way it came.
   if (frame->owner == kOwnedByGenerator) [[unlikely]]
     not_modelled("py313: an exception raised in a generator (its exc_state is not modelled)");
   Code<RC>* co = frame->f_executable;
@@ -2560,8 +2541,7 @@ exception_unwind: {
   while (sp > new_top)
     if (O* v = *--sp) decref_stack(ts, v, t);
   if (h.lasti) *sp++ = int_from(ts, std::int64_t(frame->instr_ptr - bytecode), t);  // PyLong_FromLong
-  O* exc = &raised(ts)->ob;  // _PyErr_GetRaisedException: moved to the stack
-  ts.gen.current_exception = nullptr;
+  O* exc = &take_raised(ts)->ob;  // moved to the stack
   to_stack(ts, exc);
   *sp++ = exc;
   next_instr = bytecode + h.target;
