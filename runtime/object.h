@@ -349,6 +349,9 @@ struct Instance {
   Class<RC>* cls;
   Dict<RC>* dict;
   std::uint32_t nvalues = 0;  // slots after the struct (0 for py36 instances)
+  // ob_mutex: 3.13t's generic attribute store runs in a critical section on
+  // the instance (_PyObject_StoreInstanceAttribute); unused elsewhere.
+  dictlock::PyMutex mutex;
   Object<RC>** values() { return reinterpret_cast<Object<RC>**>(this + 1); }
 };
 

@@ -204,13 +204,26 @@ TEST(Py313, CountedOperationsPerIterationAreCPython313s) {
   }
 }
 
+// A workload file's counted operations per iteration: loaded as `rclab run
+// --workload` loads it (compiled by pyenv's 3.13), work(3000) minus
+// work(1000). The expected numbers are what tools/dev/pystats_per_iteration.py
+// printed for the same file on the Py_STATS build of 3.13.15 (the mortal
+// operations, interpreter + the rest).
+void expect_file_counts_as_cpython313(const std::string& path, double inc, double dec) {
+  WorkloadFileOptions options;
+  options.tools_dir = RCLAB_SOURCE_DIR "/tools";
+  options.cache = ::testing::TempDir() + "rclab-count-fixtures";
+  std::string name;
+  ASSERT_EQ(load_workload_file(path, {"py313"}, options, name), "") << path;
+  const RunRecord a = run("py313", name, 1000), b = run("py313", name, 3000);
+  ASSERT_TRUE(a.clean() && b.clean()) << name;
+  EXPECT_EQ(changed_inc(b) - changed_inc(a), std::uint64_t(2000 * inc)) << name;
+  EXPECT_EQ(changed_dec(b) - changed_dec(a), std::uint64_t(2000 * dec)) << name;
+}
+
 // Exceptions (runtime/py313/interp.h's exception section, runtime/
-// exceptions.h, the frame objects of runtime/py313/frame.h), per iteration of
-// each file in tests/fixtures/exceptions/ (each says what it raises and how it
-// unwinds): loaded as a workload file (compiled by pyenv's 3.13, as `rclab
-// run --workload` does), work(3000) minus work(1000). The numbers are what
-// tools/dev/pystats_per_iteration.py printed for the same files on the
-// Py_STATS build of 3.13.15 (the mortal operations, interpreter + the rest).
+// exceptions.h, the frame objects of runtime/py313/frame.h): each file in
+// tests/fixtures/exceptions/ says what it raises and how it unwinds.
 TEST(Py313, ExceptionPathsCountAsCPython313s) {
   const struct {
     const char* file;
@@ -221,19 +234,32 @@ TEST(Py313, ExceptionPathsCountAsCPython313s) {
       {"finally_reraise_chain", 62, 84},
       {"with_and_escaping", 45, 58},
   };
-  WorkloadFileOptions options;
-  options.tools_dir = RCLAB_SOURCE_DIR "/tools";
-  options.cache = ::testing::TempDir() + "rclab-exception-fixtures";
-  for (const auto& c : kCases) {
-    std::string name;
-    const std::string path = std::string(RCLAB_SOURCE_DIR "/tests/fixtures/exceptions/") + c.file + ".py";
-    ASSERT_EQ(load_workload_file(path, {"py313"}, options, name), "") << path;
-    ASSERT_EQ(name, c.file);
-    const RunRecord a = run("py313", name, 1000), b = run("py313", name, 3000);
-    ASSERT_TRUE(a.clean() && b.clean()) << name;
-    EXPECT_EQ(changed_inc(b) - changed_inc(a), 2000u * unsigned(c.inc)) << name;
-    EXPECT_EQ(changed_dec(b) - changed_dec(a), 2000u * unsigned(c.dec)) << name;
-  }
+  for (const auto& c : kCases)
+    expect_file_counts_as_cpython313(std::string(RCLAB_SOURCE_DIR "/tests/fixtures/exceptions/") + c.file + ".py",
+                                     c.inc, c.dec);
+}
+
+// Every ftscalingbench port (workloads/ftscalingbench/), per iteration.
+// pymethod and instantiate_dataclass store attributes:
+// STORE_ATTR_INSTANCE_VALUE moves the value's stack reference into the
+// instance, where the generic STORE_ATTR increfs it in, drops the stack's,
+// and increfs and drops the class (_PyObject_GenericSetAttrWithDict's
+// Py_INCREF(tp)). object_lookup_special's 5.5 is 11 per two iterations.
+TEST(Py313, FtscalingbenchPortsCountAsCPython313s) {
+  const struct {
+    const char* file;
+    double inc, dec;
+  } kCases[] = {
+      {"cmodule_function", 8, 12},    {"context_manager", 14, 18},      {"create_dict", 3, 6},
+      {"create_pyobject", 3, 6},      {"generator", 13, 27},            {"instantiate_dataclass", 11, 15},
+      {"load_string_const", 3, 5},    {"load_tuple_const", 3, 5},       {"method_caller", 6, 7},
+      {"module_function", 7, 10},     {"mult_constant", 2, 4},          {"object_cfunction", 8, 10},
+      {"object_lookup_special", 5.5, 9}, {"pyfunction", 4, 6},          {"pymethod", 8, 10},
+      {"thread_local_read", 10, 11},
+  };
+  for (const auto& c : kCases)
+    expect_file_counts_as_cpython313(std::string(RCLAB_SOURCE_DIR "/workloads/ftscalingbench/") + c.file + ".py",
+                                     c.inc, c.dec);
 }
 
 // 3.13's object freelists per iteration (work(3000) minus work(1000), as

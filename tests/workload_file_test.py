@@ -366,6 +366,15 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("an exception raised in a generator", err)
 
+    def test_attribute_stores_that_miss_their_specialisation(self):
+        """tests/fixtures/attributes/: a store site that sees two classes
+        (STORE_ATTR_INSTANCE_VALUE misses, deopts, re-specialises) on every
+        py313 configuration, at 2 threads: right results and nothing left;
+        and on py36, which has no specialiser."""
+        path = os.path.join(ROOT, "tests", "fixtures", "attributes", "polymorphic_store.py")
+        self.assert_runs_right(path, ("py313", "py313-nospec", "py313t", "py313t-tlbc", "py313t-buffered",
+                                      "py313t-pep683", "py314t-model", "gil", "nogil"), "--n", "3000")
+
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing
         left, under a GIL and free-threaded configuration of each generation."""

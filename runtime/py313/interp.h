@@ -131,15 +131,17 @@
 //   CALL_LIST_APPEND             one try of the list's PyMutex; held, deopt
 // and each takes exactly the references it takes under the GIL (a
 // try-incref counts as the incref it replaces). The base instructions are
-// 3.13t's, as py313-unspecialized runs them, with one exception that 3.13t
-// does not share: STORE_ATTR's generic set_attr adds a name to its class's
-// split keys under the type lock (3.13t: the keys' dk_mutex) and stores the
-// inline value with release, but takes no critical section on the object
-// (3.13t does), so two threads storing the same attribute of one shared
-// instance would both drop the value it replaced, without a GIL, in py313t
-// and py313t-tlbc alike. No workload does (their instances are filled at
-// set-up, or are private); py313-tlbc only makes the shared keys' version
-// it resets atomic, for its guards.
+// 3.13t's, as py313-unspecialized runs them. STORE_ATTR's generic set_attr
+// adds a name to its class's split keys under the type lock (3.13t: the
+// keys' dk_mutex) and stores the inline value with release in a critical
+// section on the instance, as 3.13t does, under the ft313 object locks;
+// under the other dict locks a free-threaded configuration has
+// (py313t-seqlock's optimistic one, py313t-gilectomy's recursive one) it
+// takes no lock, so two threads storing the same attribute of one shared
+// instance would both drop the value it replaced. No workload does (their
+// instances are filled at set-up, or are private); py313-tlbc does not
+// specialise STORE_ATTR and only makes the shared keys' version it resets
+// atomic, for its guards.
 //
 // The eval breaker is polled where 3.13 polls it: RESUME (RESUME_CHECK
 // deopts into RESUME when anything is pending), JUMP_BACKWARD, the generic
@@ -522,8 +524,8 @@ struct Interp {
   // null. 3.13t: the value loaded with acquire and try-increfed.
   [[gnu::noinline]] static bool try_get_instance_attribute(TS& ts, Instance<RC>* obj, Str<RC>* name, O** attr);
   // PyObject_SetAttr on an instance: its inline values (the class's shared
-  // keys), else its dict. Not thread-safe without a GIL: 3.13t stores in a
-  // critical section on the object, rclab does not (see the header).
+  // keys), in a critical section on the instance under 3.13t's object locks
+  // (see the header for the other free-threaded dict locks); or a local's.
   [[gnu::noinline]] static void set_attr(TS& ts, O* owner, Str<RC>* name, O* value);
   // type_call on a heap class: a new instance with its inline values, and
   // __init__ run on it.
@@ -797,11 +799,25 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name)
 template <SafeConfig Cfg>
 void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   Tally& t = ts.counters.rc;
-  if (owner->type == Type::kLocal) return local_setattr(ts, as<ThreadLocal>(owner), name, value);  // local_setattro
+  // PyObject_SetAttr: the name increfed around the type's tp_setattro (and
+  // interned in place: it already is, immortal).
+  incref(ts, &name->ob, t);
+  if (owner->type == Type::kLocal) {
+    local_setattr(ts, as<ThreadLocal>(owner), name, value);  // local_setattro
+    decref(ts, &name->ob, t);
+    return;
+  }
   if (owner->type != Type::kInstance) not_modelled("AttributeError: only instances and locals take attributes here");
   Instance<RC>* obj = as<Instance>(owner);
   Class<RC>* cls = obj->cls;
   if (!cls->has_dict) not_modelled("AttributeError: the object has no __dict__ (its class sets __slots__)");
+  // _PyObject_GenericSetAttrWithDict: the name and the (heap) type increfed
+  // around it, a class attribute of that name looked up with a reference
+  // (no data descriptors here: a function or a plain value is overridden by
+  // the instance's attribute), all dropped at its end.
+  incref(ts, &name->ob, t);
+  incref(ts, &cls->ob, t);
+  O* descr = type_lookup_ref(ts, owner, name);
   // The class's shared keys: made at the first store here (3.13 makes them
   // with the type), under the type lock, and published whole, for readers
   // load them unlocked.
@@ -821,16 +837,31 @@ void Interp<Cfg>::set_attr(TS& ts, O* owner, Str<RC>* name, O* value) {
   });
   if (index < 0 || index >= std::int64_t(obj->nvalues))
     not_modelled("py313: more attributes than inline values (an instance dict is not modelled)");
-  // _PyObject_StoreInstanceAttribute: the value increfed in (stored with
-  // release under 3.13t), the old one dropped.
-  incref(ts, value, t);  // a heap reference: counted, deferred or not
-  O** slot = &obj->values()[index];
-  O* old = *slot;
-  if constexpr (free_threaded_build<Cfg>())
-    std::atomic_ref<O*>(*slot).store(value, std::memory_order_release);
-  else
-    *slot = value;
-  if (old != nullptr) decref(ts, old, t);
+  // _PyObject_StoreInstanceAttribute (store_instance_attr_lock_held): the
+  // value increfed in (stored with release under 3.13t), the old one
+  // dropped. Under 3.13t's object locks all of it runs in a critical
+  // section on the instance (Py_BEGIN_CRITICAL_SECTION(obj)), which keeps
+  // the inline values from being detached into a dict meanwhile.
+  auto store = [&] {
+    incref(ts, value, t);  // a heap reference: counted, deferred or not
+    O** slot = &obj->values()[index];
+    O* old = *slot;
+    if constexpr (free_threaded_build<Cfg>())
+      std::atomic_ref<O*>(*slot).store(value, std::memory_order_release);
+    else
+      *slot = value;
+    if (old != nullptr) decref(ts, old, t);
+  };
+  if constexpr (kLockedContainers<Cfg>) {
+    dictlock::Section cs(obj->mutex);
+    store();
+  } else {
+    store();
+  }
+  if (descr != nullptr) decref_stack(ts, descr, t);  // Py_XDECREF(descr): type_lookup_ref's kind of reference
+  decref(ts, &cls->ob, t);
+  decref(ts, &name->ob, t);
+  decref(ts, &name->ob, t);  // PyObject_SetAttr's
 }
 
 template <SafeConfig Cfg>
@@ -2365,13 +2396,40 @@ op_LOAD_ATTR_METHOD_NO_DICT: {
 }
 op_STORE_ATTR: {
   RCLAB_INST(5);
-  // STORE_ATTR_INSTANCE_VALUE and friends are not modelled: the specialiser
-  // always fails and backs off (no workload stores attributes in its loop).
-  RCLAB_SPECIALIZE(detail::fail(this_instr))
+pred_STORE_ATTR:
+  // STORE_ATTR_INSTANCE_VALUE is modelled; STORE_ATTR_SLOT and _WITH_HINT
+  // are not (no `__slots__` store, no instance dict): those fail and back
+  // off. py313-tlbc does not specialise STORE_ATTR (3.14t does, with the
+  // object locked around the store: not modelled), so its stores run the
+  // generic path, in its critical section.
+  RCLAB_SPECIALIZE(if constexpr (kTlbc) detail::fail(this_instr);
+                   else specialize_store_attr<Cfg>(versions, sp[-1], as<Str>(RCLAB_NAMES()[oparg]), this_instr))
   O* owner = sp[-1];
   O* v = sp[-2];
   set_attr(ts, owner, as<Str>(RCLAB_NAMES()[oparg]), v);  // PyObject_SetAttr
   decref_stack(ts, v, t);
+  decref_stack(ts, owner, t);
+  sp -= 2;
+  RCLAB_DISPATCH();
+}
+// _GUARD_TYPE_VERSION, _GUARD_DORV_NO_DICT, _STORE_ATTR_INSTANCE_VALUE: the
+// value's stack reference moves into the inline slot (no incref, where the
+// generic path increfs it in and drops the stack's), the old value and the
+// owner dropped. 3.13 also appends the index to the values' insertion order
+// when the slot was empty: rclab keeps no insertion order (nothing iterates
+// an instance's attributes), which changes no count.
+op_STORE_ATTR_INSTANCE_VALUE: {
+  RCLAB_INST(5);
+  O* owner = sp[-1];
+  RCLAB_DEOPT_IF(owner->type != Type::kInstance, STORE_ATTR);
+  Instance<RC>* obj = as<Instance>(owner);
+  RCLAB_DEOPT_IF(obj->cls->version_tag != read_u32(this_instr + 2), STORE_ATTR);
+  RCLAB_DEOPT_IF(obj->nvalues == 0, STORE_ATTR);  // no inline values (rclab never makes an instance dict)
+  O* v = sp[-2];
+  from_stack(ts, v);
+  O** slot = &obj->values()[this_instr[4]];
+  O* old = std::exchange(*slot, v);
+  if (old != nullptr) decref(ts, old, t);
   decref_stack(ts, owner, t);
   sp -= 2;
   RCLAB_DISPATCH();

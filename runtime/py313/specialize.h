@@ -46,6 +46,8 @@
 //                                   without a Python __init__
 //   FOR_ITER_LIST / _TUPLE / _RANGE by the iterator's type
 //   LOAD_ATTR_INSTANCE_VALUE        an inline value of a heap class's instance
+//   STORE_ATTR_INSTANCE_VALUE       the same, stored, its name already in the
+//                                   class's shared keys
 //   LOAD_ATTR_METHOD_WITH_VALUES    a function on the class, not shadowed
 //   LOAD_ATTR_METHOD_NO_DICT        a method of a builtin type
 //   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
@@ -376,6 +378,30 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
     return detail::succeed(instr, LOAD_ATTR_METHOD_NO_DICT);
   }
   detail::fail(instr);
+}
+
+// _Py_Specialize_StoreAttr for an instance of a heap class whose class has
+// no attribute of that name (analyze_descriptor: ABSENT), with inline
+// values, and the name already in the class's shared keys
+// (specialize_dict_access: SPEC_FAIL_ATTR_NOT_IN_KEYS otherwise, so an
+// attribute's first store on a class stays generic). Cache
+// (_PyAttrCache): [1..2] the type version, [3] the value's index (3.13
+// stores its byte offset from the object; the same guard). Anything else
+// fails: a module, a thread-local (their own tp_setattro), a class
+// attribute, `__slots__`.
+template <class Cfg>
+void specialize_store_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name,
+                           std::uint16_t* instr) {
+  using RC = typename Cfg::RC;
+  if (owner->type != Type::kInstance) return detail::fail(instr);
+  Instance<RC>* obj = as<Instance>(owner);
+  Class<RC>* cls = obj->cls;
+  if (obj->nvalues == 0 || type_lookup<Cfg>(cls, name) != nullptr) return detail::fail(instr);
+  const int index = shared_key_index(cls, name);
+  if (index < 0 || index >= int(obj->nvalues)) return detail::fail(instr);
+  write_u32(instr + 2, type_version(v, cls));
+  instr[4] = std::uint16_t(index);
+  detail::succeed(instr, STORE_ATTR_INSTANCE_VALUE);
 }
 
 // --- the free-threaded specialiser (py313-tlbc) ------------------------------
