@@ -129,6 +129,7 @@
 //                                by _PyList_GetItemRefNoLock; a lost race deopts
 //   FOR_ITER_RANGE               the iterator uniquely referenced
 //   CALL_LIST_APPEND             one try of the list's PyMutex; held, deopt
+//   STORE_ATTR_INSTANCE_VALUE    one try of the instance's PyMutex; held, deopt
 // and each takes exactly the references it takes under the GIL (a
 // try-incref counts as the incref it replaces). The base instructions are
 // 3.13t's, as py313-unspecialized runs them. STORE_ATTR's generic set_attr
@@ -139,9 +140,8 @@
 // (py313t-seqlock's optimistic one, py313t-gilectomy's recursive one) it
 // takes no lock, so two threads storing the same attribute of one shared
 // instance would both drop the value it replaced. No workload does (their
-// instances are filled at set-up, or are private); py313-tlbc does not
-// specialise STORE_ATTR and only makes the shared keys' version it resets
-// atomic, for its guards.
+// instances are filled at set-up, or are private); py313-tlbc makes the
+// shared keys' version it resets atomic, for its guards.
 //
 // The eval breaker is polled where 3.13 polls it: RESUME (RESUME_CHECK
 // deopts into RESUME when anything is pending), JUMP_BACKWARD, the generic
@@ -2399,10 +2399,9 @@ op_STORE_ATTR: {
 pred_STORE_ATTR:
   // STORE_ATTR_INSTANCE_VALUE is modelled; STORE_ATTR_SLOT and _WITH_HINT
   // are not (no `__slots__` store, no instance dict): those fail and back
-  // off. py313-tlbc does not specialise STORE_ATTR (3.14t does, with the
-  // object locked around the store: not modelled), so its stores run the
-  // generic path, in its critical section.
-  RCLAB_SPECIALIZE(if constexpr (kTlbc) detail::fail(this_instr);
+  // off.
+  RCLAB_SPECIALIZE(if constexpr (kTlbc)
+                       specialize_store_attr_ft<Cfg>(ts, versions, sp[-1], as<Str>(RCLAB_NAMES()[oparg]), this_instr);
                    else specialize_store_attr<Cfg>(versions, sp[-1], as<Str>(RCLAB_NAMES()[oparg]), this_instr))
   O* owner = sp[-1];
   O* v = sp[-2];
@@ -2423,6 +2422,28 @@ op_STORE_ATTR_INSTANCE_VALUE: {
   O* owner = sp[-1];
   RCLAB_DEOPT_IF(owner->type != Type::kInstance, STORE_ATTR);
   Instance<RC>* obj = as<Instance>(owner);
+  if constexpr (kTlbc) {
+    // 3.14t's (_GUARD_TYPE_VERSION_AND_LOCK): one try of the instance's
+    // PyMutex (LOCK_OBJECT: PyMutex_LockFast; held by another thread, the
+    // instruction deopts to the generic store, which waits in its critical
+    // section), the version read relaxed; the value stored with release and
+    // the lock released before the owner and the old value are dropped.
+    RCLAB_DEOPT_IF(!obj->mutex.try_lock_fast(), STORE_ATTR);
+    if (load_relaxed(obj->cls->version_tag) != read_u32(this_instr + 2) || obj->nvalues == 0) [[unlikely]] {
+      obj->mutex.unlock();
+      goto pred_STORE_ATTR;
+    }
+    O* v = sp[-2];
+    from_stack(ts, v);
+    O** slot = &obj->values()[this_instr[4]];
+    O* old = *slot;
+    std::atomic_ref<O*>(*slot).store(v, std::memory_order_release);
+    obj->mutex.unlock();
+    decref_stack(ts, owner, t);
+    if (old != nullptr) decref(ts, old, t);
+    sp -= 2;
+    RCLAB_DISPATCH();
+  }
   RCLAB_DEOPT_IF(obj->cls->version_tag != read_u32(this_instr + 2), STORE_ATTR);
   RCLAB_DEOPT_IF(obj->nvalues == 0, STORE_ATTR);  // no inline values (rclab never makes an instance dict)
   O* v = sp[-2];

@@ -608,4 +608,25 @@ void specialize_load_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename 
   specialize_load_attr<Cfg>(v, owner, name, descr, instr, method);
 }
 
+// 3.14t's _Py_Specialize_StoreAttr: as specialize_store_attr, the shared
+// key's index and the class's version read and assigned under the type
+// lock (3.14t: the keys' lock and TYPE_LOCK), the version stored relaxed.
+template <class Cfg>
+void specialize_store_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::RC>* owner,
+                              Str<typename Cfg::RC>* name, std::uint16_t* instr) {
+  using RC = typename Cfg::RC;
+  if (owner->type != Type::kInstance) return detail::fail(instr);
+  Instance<RC>* obj = as<Instance>(owner);
+  Class<RC>* cls = obj->cls;
+  if (obj->nvalues == 0) return detail::fail(instr);
+  detail::TypeLock lock(ts.rt.gen.type_lock);
+  if (type_lookup<Cfg>(cls, name) != nullptr) return detail::fail(instr);
+  const int index = shared_key_index(cls, name);
+  if (index < 0 || index >= int(obj->nvalues)) return detail::fail(instr);
+  if (cls->version_tag == 0) store_relaxed(cls->version_tag, detail::next_version_ft(v.next_type));
+  write_u32(instr + 2, cls->version_tag);
+  instr[4] = std::uint16_t(index);
+  detail::succeed(instr, STORE_ATTR_INSTANCE_VALUE);
+}
+
 }  // namespace rclab::runtime::py313
