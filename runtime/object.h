@@ -227,6 +227,12 @@ struct Code {
   // word's version bits. Always 0: nothing instruments.
   std::uintptr_t instrumentation_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
+  // _co_firsttraceable, in code units: a frame before it is incomplete (no
+  // traceback entry, no frame object; runtime/py313/frame.h). 0 for every
+  // loaded code (the model's raises all come after RESUME); past the end
+  // for the __init__ shim's code (runtime/py313/interp.h), whose frame is
+  // never complete, as 3.13's _Py_InitCleanup's is not.
+  std::int32_t firsttraceable = 0;
   // --- py313-tlbc only (null, unlocked and unused elsewhere) ---
   // co_tlbc: the per-thread copies of `code` (a CodeArray; entry 0 is `code`
   // itself), replaced by a bigger array, published with a release store,
@@ -336,6 +342,10 @@ struct Class {
   std::uint32_t shared_keys_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
   DictKeys* cached_keys = nullptr;
+  // _spec_cache.init: the Python __init__ CALL_ALLOC_AND_ENTER_INIT enters
+  // (borrowed: the class's dict holds it; read only under the version the
+  // instruction's cache holds, which ends when the namespace changes).
+  Function<RC>* spec_init = nullptr;
 };
 
 // An instance of a Class. py36: its class and its __dict__ (made at the

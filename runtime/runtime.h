@@ -144,6 +144,11 @@ class Runtime {
   // The builtin exception classes, in builtins, made by a generation that
   // raises (install_exception_classes); KeyError is the one C code raises.
   ExcClass<RC>* exc_key_error = nullptr;
+  // py313: the code of the shim frame CALL_ALLOC_AND_ENTER_INIT pushes under
+  // a class's __init__ (3.13's _Py_InitCleanup: EXIT_INIT_CHECK,
+  // RETURN_VALUE, RESUME); immortal, made with the exception classes
+  // (runtime/py313/generation.h). Null under py36.
+  Code<RC>* init_cleanup = nullptr;
   // Makes the exception classes `specs` lists (runtime/exceptions.h's
   // format, bases first), static and so immortal, and puts each in
   // builtins. Once, at set-up, before any worker runs.
@@ -167,9 +172,11 @@ class Runtime {
   Code<RC>* new_code(TS& ts, std::initializer_list<std::uint16_t> words, int argcount, int nlocals,
                      int stacksize, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);  // steals the objects
   // The same from `nwords` words in a block of this runtime's allocator;
-  // steals the block and the objects.
+  // steals the block and the objects. `deferred`: PEP 703's deferred
+  // counting, as every code object a module makes has; not a static code
+  // object's (the __init__ shim's), which is immortal instead.
   Code<RC>* new_code(TS& ts, std::uint16_t* words, std::uint32_t nwords, int argcount, int nlocals, int stacksize,
-                     int flags, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name);
+                     int flags, Tuple<RC>* consts, Tuple<RC>* names, Str<RC>* name, bool deferred = true);
   Function<RC>* new_function(TS& ts, Code<RC>* code, Dict<RC>* globals, Str<RC>* name);  // borrows
 
   // Dict operations (runtime/dict.h), through the configuration's dict
@@ -486,6 +493,7 @@ void Runtime<Cfg>::shutdown() {
   release(&builtins->ob, "the builtins dict");
   settle();  // the builtins dict's references to the builtins and `object`
   release(&object_class->ob, "the class object");
+  if (init_cleanup != nullptr) release(&init_cleanup->ob, "the __init__ shim's code");
   release(&empty_tuple->ob, "the empty tuple");
   for (auto*& d : method_descrs)
     if (d != nullptr) release(&d->ob, "a method descriptor");
@@ -585,8 +593,9 @@ Tuple<typename Cfg::RC>* Runtime<Cfg>::new_tuple(TS& ts, std::initializer_list<O
 template <SafeConfig Cfg>
 void Runtime<Cfg>::immortalize(TS&, O* o) {
   if constexpr (refcount::CanImmortalize<RC>) {
-    // A leaf refers to nothing (an exception class only to other immortals),
-    // so freeing it last (shutdown) is always safe.
+    // A leaf refers to nothing (an exception class and the __init__ shim's
+    // code only to other immortals), so freeing it last (shutdown) is
+    // always safe.
     // Containers may be immortal only when everything created at set-up is
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
@@ -594,7 +603,8 @@ void Runtime<Cfg>::immortalize(TS&, O* o) {
                       o->type == Type::kInt || o->type == Type::kFloat ||
                       o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0) ||
-                      o->type == Type::kExcClass;  // refers only to immortals: its interned name, its base
+                      o->type == Type::kExcClass ||  // refers only to immortals: its interned name, its base
+                      (init_cleanup != nullptr && o == &init_cleanup->ob);  // the empty tuple, "__init__"
     if (!leaf && !kImmortalizeShared && !refcount::kImmortalizeConstants<RC>)
       fatal("immortalize: only leaf objects may be immortal under this policy");
     if (RC::is_immortal(o->rc)) return;  // already (made so at creation, or twice by set-up)
@@ -726,10 +736,10 @@ Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::initializer_list<std
 template <SafeConfig Cfg>
 Code<typename Cfg::RC>* Runtime<Cfg>::new_code(TS& ts, std::uint16_t* words, std::uint32_t nwords, int argcount,
                                                int nlocals, int stacksize, int flags, Tuple<RC>* consts,
-                                               Tuple<RC>* names, Str<RC>* name) {
+                                               Tuple<RC>* names, Str<RC>* name, bool deferred) {
   auto* c = ::new (alloc_block(ts, sizeof(Code<RC>))) Code<RC>;  // default members: the other generation's fields empty
   init_object(ts, &c->ob, Type::kCode);
-  gc_defer(ts, &c->ob, true);  // PEP 703 defers code objects (3.14t: with a unique id)
+  if (deferred) gc_defer(ts, &c->ob, true);  // PEP 703 defers code objects (3.14t: with a unique id)
   c->code = words;
   c->ncode = nwords;
   c->argcount = argcount;

@@ -375,6 +375,24 @@ class WorkloadFile(unittest.TestCase):
         self.assert_runs_right(path, ("py313", "py313-nospec", "py313t", "py313t-tlbc", "py313t-buffered",
                                       "py313t-pep683", "py314t-model", "gil", "nogil"), "--n", "3000")
 
+    def test_class_calls_entering_init(self):
+        """tests/fixtures/calls/: a class with a Python __init__ called in the
+        loop (py313: CALL_ALLOC_AND_ENTER_INIT and its shim frame) runs right
+        with nothing left on seven py313 and two py36 configurations; one
+        whose __init__ raises into the caller's handler runs right on the
+        specialising py313 configurations and stops in one line where
+        __init__ is called from C (3.13t's interpreter)."""
+        calls = os.path.join(ROOT, "tests", "fixtures", "calls")
+        self.assert_runs_right(os.path.join(calls, "class_with_init.py"),
+                               ("py313", "py313-nospec", "py313t", "py313t-tlbc", "py313t-buffered", "py313t-pep683",
+                                "py314t-model", "gil", "nogil"), "--n", "3000")
+        raising = os.path.join(calls, "init_raises.py")
+        self.assert_runs_right(raising, ("py313", "py313-atomic-gil", "py313-nofreelists"), "--n", "3000")
+        rc, out, err = self.rclab_run("py313t", raising)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("ValueError left a Python function called from C", err)
+
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing
         left, under a GIL and free-threaded configuration of each generation."""

@@ -214,10 +214,24 @@ inline bool frame_object_shared(FrameObject<typename Cfg::RC>* fo) {
     return Cfg::RC::count(fo->ob.rc) > 1;
 }
 
+// _PyFrame_IsIncomplete: a C call's entry frame, or a frame before its
+// code's first traceable instruction: only the __init__ shim's, whose
+// firsttraceable lies past its end (every loaded code's is 0, so the
+// pointer comparison, meaningless on a thread's own copy of the bytecode,
+// is never made for one). No traceback entry is made for an incomplete
+// frame, and a frame object's f_back skips it.
+template <class Cfg>
+inline bool frame_is_incomplete(const FrameOf<Cfg>* f) {
+  if (f->owner == kOwnedByCStack) return true;
+  const Code<typename Cfg::RC>* co = f->f_executable;
+  return f->owner != kOwnedByGenerator && co->firsttraceable != 0 && f->instr_ptr < co->code + co->firsttraceable;
+}
+
 // take_ownership (Python/frame.c): the frame's specials and live slots
 // copied into the frame object, which now owns them and the code (1i);
-// the frame's first complete caller (entry frames are incomplete) gets a
-// frame object too, which this one's f_back holds (1i).
+// the frame's first complete caller (entry frames and the __init__ shim's
+// are incomplete) gets a frame object too, which this one's f_back holds
+// (1i).
 template <class Cfg>
 [[gnu::noinline]] void frame_take_ownership(ThreadState<Cfg>& ts, FrameObject<typename Cfg::RC>* fo, FrameOf<Cfg>* f) {
   using F = FrameOf<Cfg>;
@@ -231,7 +245,7 @@ template <class Cfg>
   for (std::int32_t i = 0; i < copy->stacktop; ++i)
     if (Object<typename Cfg::RC>* v = copy->localsplus[i]) from_stack(ts, v);
   F* prev = f->previous;
-  while (prev != nullptr && prev->owner == kOwnedByCStack) prev = prev->previous;  // _PyFrame_GetFirstComplete
+  while (prev != nullptr && frame_is_incomplete<Cfg>(prev)) prev = prev->previous;  // _PyFrame_GetFirstComplete
   copy->previous = nullptr;
   if (prev != nullptr) {
     FrameObject<typename Cfg::RC>* back = frame_get_object(ts, prev);

@@ -35,6 +35,8 @@ struct GenerationOps<Py313<kSpecialize, kThreadLocal>, Cfg> {
   static void run_module(Runtime<Cfg>& rt, std::string_view bytes, std::string_view what) {
     auto& ts = rt.main;
     rt.install_exception_classes(py313::kExceptionClassesModelled);
+    rt.init_cleanup = I::init_cleanup_new(ts);
+    rt.immortalize(ts, &rt.init_cleanup->ob);  // a static code object in 3.13
     Code<RC>* module = py313::load_module(rt, bytes, what);
     Function<RC>* fn = I::function_new(ts, module, rt.globals);
     decref(ts, &module->ob);

@@ -152,6 +152,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -330,6 +332,28 @@ struct Interp {
 
   // PyFunction_New (MAKE_FUNCTION): a new function for `code` in `globals`.
   [[gnu::noinline]] static Function<RC>* function_new(TS& ts, Code<RC>* code, Dict<RC>* globals);
+  // _Py_InitCleanup (Python/specialize.c): the code of the shim frame
+  // CALL_ALLOC_AND_ENTER_INIT pushes between its caller and __init__'s
+  // frame. EXIT_INIT_CHECK pops __init__'s result (None), RETURN_VALUE
+  // returns the instance the shim's stack holds, and the RESUME after them
+  // puts its first traceable instruction past the end: the shim's frame is
+  // never complete. No locals, a stack of 2, no exception table (an
+  // exception unwinds through it to the caller), named __init__.
+  static Code<RC>* init_cleanup_new(TS& ts) {
+    Runtime<Cfg>& rt = ts.rt;
+    incref(ts, &rt.empty_tuple->ob);
+    incref(ts, &rt.empty_tuple->ob);
+    incref(ts, &rt.intern_init->ob);
+    constexpr std::uint16_t kUnits[] = {unit(EXIT_INIT_CHECK), unit(RETURN_VALUE), unit(RESUME)};
+    auto* words = static_cast<std::uint16_t*>(alloc_block(ts, sizeof kUnits));
+    std::memcpy(words, kUnits, sizeof kUnits);
+    Code<RC>* c = rt.new_code(ts, words, std::uint32_t(std::size(kUnits)), 0, 0, 2, kCoOptimized, rt.empty_tuple,
+                              rt.empty_tuple, rt.intern_init, /*deferred=*/false);  // static: immortal, not deferred
+    c->nlocalsplus = 0;
+    c->framesize = kFrameSpecialsOf<Cfg> + c->stacksize;
+    c->firsttraceable = std::int32_t(c->ncode) + 1;
+    return c;
+  }
 
   // --- exceptions (Python/errors.c, Python/ceval.c, Python/traceback.c) ---
   // The thread's raised exception (tstate->current_exception) and the one
@@ -2004,6 +2028,73 @@ op_CALL_PY_EXACT_ARGS: {
   sp -= oparg + 2;
   RCLAB_PUSH_FRAME(callee);
 }
+// A class whose __init__ is a simple Python function, called with as many
+// arguments as it takes after self (3.13's CALL_ALLOC_AND_ENTER_INIT): the
+// instance made here (_PyType_NewManagedObject: 1i the class), the class's
+// stack reference dropped (1d), a shim frame pushed whose stack holds the
+// instance (1i), __init__'s frame pushed above it (1i the function, 1i its
+// code) with the instance's own reference and the arguments moved in.
+// __init__ returns into the shim, whose EXIT_INIT_CHECK drops the None and
+// whose RETURN_VALUE returns the instance here. The generic path (type_call,
+// slot_tp_init, __init__ called from C) costs 2 increfs and 2 decrefs more.
+op_CALL_ALLOC_AND_ENTER_INIT: {
+  RCLAB_INST(4);
+  O* self_or_null = sp[-1 - int(oparg)];
+  O* callable = sp[-2 - int(oparg)];
+  RCLAB_DEOPT_IF(self_or_null != nullptr, CALL);
+  RCLAB_DEOPT_IF(callable->type != Type::kClass, CALL);
+  Class<RC>* cls = as<Class>(callable);
+  RCLAB_DEOPT_IF(cls->version_tag != read_u32(this_instr + 2), CALL);
+  Function<RC>* init = cls->spec_init;
+  Code<RC>* code = init->code;
+  RCLAB_DEOPT_IF(code->argcount != int(oparg) + 1, CALL);
+  RCLAB_DEOPT_IF((code->flags & kCoOptimized) == 0, CALL);  // no *args, **kwargs or keyword-only here (the loader)
+  Code<RC>* shim_code = ts.rt.init_cleanup;
+  RCLAB_DEOPT_IF(!Stack::has_room(ts.frames, std::size_t(code->framesize + shim_code->framesize)), CALL);
+  Instance<RC>* self = instance_alloc(ts, cls);  // _PyType_NewManagedObject
+  decref_stack(ts, callable, t);                 // Py_DECREF(tp)
+  // _PyFrame_PushTrampolineUnchecked: f_funcobj None, the code's new
+  // reference (immortal), the instance on its stack.
+  F* shim = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(shim_code->framesize)));
+  shim->f_funcobj = reinterpret_cast<Function<RC>*>(ts.rt.none);  // only its object header is ever read (Py_None)
+  incref_stack(ts, &shim_code->ob, t);
+  shim->f_executable = shim_code;
+  shim->f_globals = nullptr;
+  shim->f_builtins = nullptr;
+  shim->f_locals = nullptr;
+  shim->frame_obj = nullptr;
+  shim->instr_ptr = shim_code->code;
+  shim->owner = kOwnedByThread;
+  shim->return_offset = 0;
+  incref(ts, &self->ob, t);
+  shim->localsplus[0] = &self->ob;
+  incref_stack(ts, &init->ob, t);  // Py_INCREF(init): the frame's f_funcobj
+  F* callee = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
+  frame_init(ts, callee, init, nullptr, code, int(oparg) + 1, t);
+  callee->localsplus[0] = &self->ob;
+  O** args = sp - oparg;
+  for (std::uint32_t i = 0; i < oparg; ++i) callee->localsplus[1 + i] = args[i];
+  frame->return_offset = std::uint16_t(next_instr - this_instr);
+  sp -= oparg + 2;
+  // The caller's stack saved and the shim linked above it, as if it had
+  // been pushed; then __init__'s frame pushed above the shim (its stack top
+  // saved past the instance).
+  frame->stacktop = std::int32_t(sp - frame->localsplus);
+  shim->previous = frame;
+  frame = shim;
+  sp = shim->localsplus + 1;
+  --ts.gen.py_recursion_remaining;  // the shim's frame: not checked here, as 3.13
+  RCLAB_PUSH_FRAME(callee);
+}
+// The shim's first instruction: __init__'s result must be None (immortal:
+// popped without a count, as 3.13's generated code does).
+op_EXIT_INIT_CHECK: {
+  RCLAB_INST(1);
+  if (sp[-1] != ts.rt.none) [[unlikely]]
+    not_modelled("TypeError: __init__() should return None");
+  --sp;
+  RCLAB_DISPATCH();
+}
 // A Python function called with other than as many arguments as it has
 // parameters (defaults fill the rest): _PY_FRAME_GENERAL's
 // _PyEvalFramePushAndInit, as the generic CALL's, then _PUSH_FRAME.
@@ -2599,7 +2690,10 @@ op_CALL_INTRINSIC_1:  // a generator's StopIteration handler (INTRINSIC_STOPITER
 // An instruction raised: the exception is set (ts.gen.current_exception)
 // and the instruction's inputs are off the stack.
 error:
-  traceback_here(ts, frame);  // the frame is complete: every raise comes after its RESUME
+  // Every raise comes after its frame's RESUME; the __init__ shim's frame
+  // is never complete (an exception from __init__ passes through it).
+  if (!frame_is_incomplete<Cfg>(frame)) [[likely]]
+    traceback_here(ts, frame);
 exception_unwind: {
   // The handler covering the instruction (RERAISE may have moved instr_ptr:
   // the lookup uses next_instr, the lasti pushed uses instr_ptr). A

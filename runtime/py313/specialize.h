@@ -42,8 +42,11 @@
 //   LOAD_ATTR_MODULE                a module's attribute, found in its dict,
 //                                   whose keys get a version (index <= 0xffff)
 //   CALL_METHOD_DESCRIPTOR_FAST(_WITH_KEYWORDS)  by the descriptor's flags
+//   CALL_ALLOC_AND_ENTER_INIT       a class with a simple Python __init__
+//                                   taking the arguments given after self
 //   CALL_NON_PY_GENERAL             any other C callable, and a class
-//                                   without a Python __init__
+//                                   without a Python __init__ (or one
+//                                   whose instances have no inline values)
 //   FOR_ITER_LIST / _TUPLE / _RANGE by the iterator's type
 //   LOAD_ATTR_INSTANCE_VALUE        an inline value of a heap class's instance
 //   STORE_ATTR_INSTANCE_VALUE       the same, stored, its name already in the
@@ -53,7 +56,7 @@
 //   BINARY_SUBSCR_DICT, STORE_SUBSCR_DICT  an exact dict
 //   BINARY_SUBSCR_LIST_INT / _TUPLE_INT  a list or tuple by a compact int >= 0
 // A case 3.13 would specialise into a form rclab does not have (a str
-// concatenation, a class with a Python __init__) fails here and backs
+// concatenation, list.append whose result is used) fails here and backs
 // off instead; no counted loop of a workload reaches one.
 #pragma once
 
@@ -319,15 +322,24 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
       return detail::fail(instr);
     }
     case Type::kClass: {
-      // specialize_class_call on a heap class (tp_new is object's): its
-      // version first (type_get_version); with a simple Python __init__,
-      // CALL_ALLOC_AND_ENTER_INIT, which is not modelled, so it fails;
-      // without one, the generic form.
+      // specialize_class_call on a heap class (tp_new is object's):
+      // get_init_for_simple_managed_python_class (inline values, a Python
+      // __init__ of SIMPLE_FUNCTION kind: optimised, and the loader refuses
+      // *args, **kwargs and keyword-only parameters), then its version
+      // (type_get_version). With such an __init__ taking the arguments
+      // given after self, CALL_ALLOC_AND_ENTER_INIT (the __init__ cached in
+      // the class, as _spec_cache.init; the cache holds the class version);
+      // with one taking another number, a failure; else the generic form.
       Class<RC>* c = as<Class>(callable);
-      const Object<RC>* init = type_lookup<Cfg>(c, init_name);
-      type_version(v, c);
-      if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
-      return detail::succeed(instr, CALL_NON_PY_GENERAL);
+      Object<RC>* init = type_lookup<Cfg>(c, init_name);
+      const bool simple_init = c->has_dict && init != nullptr && init->type == Type::kFunction &&
+                               (as<Function>(init)->code->flags & kCoOptimized);
+      if (simple_init) c->spec_init = as<Function>(init);
+      const std::uint32_t version = type_version(v, c);
+      if (!simple_init) return detail::succeed(instr, CALL_NON_PY_GENERAL);
+      if (as<Function>(init)->code->argcount != nargs + 1) return detail::fail(instr);
+      write_u32(instr + 2, version);
+      return detail::succeed(instr, CALL_ALLOC_AND_ENTER_INIT);
     }
     case Type::kMethodCaller:  // any other callable: the generic C call
       return detail::succeed(instr, CALL_NON_PY_GENERAL);
@@ -539,6 +551,8 @@ void specialize_call_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::
     detail::TypeLock lock(ts.rt.gen.type_lock);
     if (c->version_tag == 0) store_relaxed(c->version_tag, detail::next_version_ft(v.next_type));
   }
+  // 3.14t's CALL_ALLOC_AND_ENTER_INIT is not modelled on thread-local
+  // bytecode: a class with a Python __init__ fails and backs off.
   if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
   detail::succeed(instr, CALL_NON_PY_GENERAL);
 }
