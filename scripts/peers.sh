@@ -102,16 +102,17 @@ say() { echo "peers: $*"; }
 # --- arguments: all checked before any work -----------------------------------
 name_re='^[A-Za-z0-9][A-Za-z0-9._+-]*$'
 # Names rclab refuses for a peer: every configuration (from this tree's
-# registry, and from a built rclab when there is one) and "ceiling".
+# registry and its families' files, and from a built rclab when there is
+# one) and "ceiling".
 reserved_names() {
-  perl -0777 -ne 'print "$1\n" while /make_entry<[^(]*\(\s*"([^"]+)"/g' experiments/registry.cpp
+  perl -0777 -ne 'print "$1\n" while /make_entry<[^(]*\(\s*"([^"]+)"/g' experiments/registry.cpp experiments/configs/*.cpp
   if [ -x build/release/experiments/rclab ]; then
     build/release/experiments/rclab list 2>/dev/null | awk 'NR > 1 && /^[^ ]/ { print $1 }' || true
   fi
   echo ceiling
 }
 mapfile -t reserved < <(reserved_names | sort -u)
-[ "${#reserved[@]}" -gt 20 ] || die "could not read the configuration names from experiments/registry.cpp"
+[ "${#reserved[@]}" -gt 20 ] || die "could not read the configuration names from experiments/registry.cpp and experiments/configs/"
 is_reserved() { local r; for r in "${reserved[@]}"; do [ "$r" = "$1" ] && return 0; done; return 1; }
 builtin_names=(cpython-2.7 cpython-3.6 "$DEFAULT_NAME" "$FT_NAME")  # cpython-X.Y: /usr/bin/python3's
 
