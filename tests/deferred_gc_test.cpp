@@ -31,6 +31,9 @@ namespace {
 using namespace runtime;
 using RC = refcount::Ptrc<refcount::Ft314<refcount::Immortal<refcount::Biased>>>;
 using Cfg = Config<RC, NoGil, obmalloc::PerThread<>, freelists::DataStack, ExplicitTState, dictlock::Ft313, Py313<false>>;
+// py314t-model's generation: thread-local bytecode, whose frames hold the
+// index of their copy (a longer frame: the collector must read it as one).
+using CfgTlbc = Config<RC, NoGil, obmalloc::PerThread<>, freelists::DataStack, ExplicitTState, dictlock::Ft313, Py313Tlbc>;
 using O = Object<RC>;
 constexpr std::int64_t kBias = refcount::deferred_bias<RC>();
 
@@ -143,8 +146,9 @@ TEST(DeferredGc, WhatThreePointFourteenDefersCarriesTheBias) {
 // A deferred object with no heap reference left is freed by a collection,
 // unless a frame holds it; a frame whose stack top is not saved makes the
 // collection free nothing deferred (3.14t's skip_deferred_objects).
-TEST(DeferredGc, FreesAnUnreferencedDeferredObjectUnlessAFrameHoldsIt) {
-  Runtime<Cfg> rt;
+template <class C>
+void frees_unless_a_frame_holds_it() {
+  Runtime<C> rt;
   experiments::install_workload(rt, *experiments::find_workload("shared_method"));
   auto& ts = rt.main;
   gc_collect_at_shutdown(ts);  // the module's own garbage first (its function and code object)
@@ -156,16 +160,16 @@ TEST(DeferredGc, FreesAnUnreferencedDeferredObjectUnlessAFrameHoldsIt) {
   decref(ts, &name->ob);
   ASSERT_TRUE(cls->ob.flags & kDeferredFlag);
   decref(ts, &cls->ob);  // the bias keeps it: only a collection frees it
-  EXPECT_EQ(heap_count<Cfg>(&cls->ob), 0);
+  EXPECT_EQ(heap_count<C>(&cls->ob), 0);
 
   // A frame of this thread holds it on its value stack.
   Str<RC>* work_name = rt.intern(ts, "work");
   decref(ts, &work_name->ob);  // the intern table keeps it
-  auto* work = as<Function>(Runtime<Cfg>::dict_get(rt.globals, work_name));
+  auto* work = as<Function>(Runtime<C>::dict_get(rt.globals, work_name));
   std::vector<void*> storage(64);
-  auto* f = reinterpret_cast<py313::Frame<RC>*>(storage.data());
+  auto* f = reinterpret_cast<py313::FrameOf<C>*>(storage.data());
   f->f_executable = work->code;
-  f->f_funcobj = work;
+  f->f_funcobj = &work->ob;
   f->previous = nullptr;
   f->owner = py313::kOwnedByThread;
   f->stacktop = 1;
@@ -187,6 +191,14 @@ TEST(DeferredGc, FreesAnUnreferencedDeferredObjectUnlessAFrameHoldsIt) {
   gc_collect_at_shutdown(ts);
   EXPECT_EQ(rt.gc_shared.freed, freed0 + 1) << "the unreferenced class was not freed";
   ts.gen.current_frame = nullptr;
+}
+
+TEST(DeferredGc, FreesAnUnreferencedDeferredObjectUnlessAFrameHoldsIt) { frees_unless_a_frame_holds_it<Cfg>(); }
+
+// The same with thread-local bytecode's frame, whose value stack starts a
+// word later: read as 3.13's frame, the collector missed the class there.
+TEST(DeferredGc, FreesAnUnreferencedDeferredObjectUnlessAThreadLocalBytecodeFrameHoldsIt) {
+  frees_unless_a_frame_holds_it<CfgTlbc>();
 }
 
 // Per-thread counts: a worker's references to a class (through instances)

@@ -70,7 +70,10 @@ template <class RC, bool kTlbc = false>
 struct Frame {
   Code<RC>* f_executable;  // strong
   Frame* previous;
-  Function<RC>* f_funcobj;  // strong: the caller's stack reference moved in
+  // strong: the caller's stack reference moved in. A function's, but for
+  // the __init__ shim's frame (None): typed as 3.13 types it (PyObject*),
+  // and cast where a function is known (COPY_FREE_VARS, RETURN_GENERATOR).
+  Object<RC>* f_funcobj;
   Dict<RC>* f_globals;      // borrowed from the function
   Dict<RC>* f_builtins;     // borrowed from the function
   Object<RC>* f_locals;     // strong; null for a function's frame (a module's: its globals)
@@ -101,7 +104,7 @@ template <class Cfg>
 [[gnu::always_inline]] inline void frame_init(ThreadState<Cfg>& ts, FrameOf<Cfg>* f,
                                               Function<typename Cfg::RC>* func, Object<typename Cfg::RC>* locals,
                                               Code<typename Cfg::RC>* code, int null_from, Tally& t) {
-  f->f_funcobj = func;
+  f->f_funcobj = &func->ob;
   incref_stack(ts, &code->ob, t);  // Py_NewRef(code)
   f->f_executable = code;
   f->f_builtins = func->builtins;
@@ -116,6 +119,35 @@ template <class Cfg>
   f->return_offset = 0;
   f->owner = kOwnedByThread;
   for (int i = null_from; i < code->nlocalsplus; ++i) f->localsplus[i] = nullptr;
+}
+
+// _PyFrame_PushTrampolineUnchecked: a frame for `code` that no function
+// runs (the __init__ shim's), pushed on the thread's frame stack, which has
+// room (the caller checked): f_funcobj None (immortal: no count), the
+// code's new reference, no globals, builtins or locals, the first
+// instruction next (under py313-tlbc in the thread's copy of the bytecode,
+// as _PyFrame_Initialize's), and `stackdepth` value slots in use, which the
+// caller fills. The caller links it (previous) when it pushes the next frame.
+template <class Cfg>
+[[gnu::always_inline]] inline FrameOf<Cfg>* frame_push_trampoline(ThreadState<Cfg>& ts,
+                                                                  Code<typename Cfg::RC>* code,
+                                                                  int stackdepth, Tally& t) {
+  auto* f = reinterpret_cast<FrameOf<Cfg>*>(Cfg::Frames::push(ts.frames, std::size_t(code->framesize)));
+  f->f_funcobj = ts.rt.none;
+  incref_stack(ts, &code->ob, t);  // Py_NewRef(code): immortal, as 3.13's static _Py_InitCleanup
+  f->f_executable = code;
+  f->f_globals = nullptr;
+  f->f_builtins = nullptr;
+  f->f_locals = nullptr;
+  f->stacktop = code->nlocalsplus + stackdepth;
+  f->frame_obj = nullptr;
+  if constexpr (Cfg::Gen::kThreadLocalBytecode)
+    tlbc_init_frame(ts, f, code);
+  else
+    f->instr_ptr = code->code;
+  f->owner = kOwnedByThread;
+  f->return_offset = 0;
+  return f;
 }
 
 // _PyFrame_Copy: a frame's specials and its live slots (locals and stack,
@@ -169,7 +201,7 @@ Object<typename Cfg::RC>* frame_object_drop(void* tsv, FrameObject<typename Cfg:
   if (fo->f_frame != f || f->owner != kOwnedByFrameObject) return nullptr;
   auto& ts = *static_cast<ThreadState<Cfg>*>(tsv);
   O* code = &std::exchange(f->f_executable, nullptr)->ob;
-  decref(ts, &std::exchange(f->f_funcobj, nullptr)->ob);
+  decref(ts, std::exchange(f->f_funcobj, nullptr));
   xdecref(ts, std::exchange(f->f_locals, nullptr));
   for (std::int32_t i = 0; i < f->stacktop; ++i) xdecref(ts, std::exchange(f->localsplus[i], nullptr));
   return code;
@@ -217,14 +249,20 @@ inline bool frame_object_shared(FrameObject<typename Cfg::RC>* fo) {
 // _PyFrame_IsIncomplete: a C call's entry frame, or a frame before its
 // code's first traceable instruction: only the __init__ shim's, whose
 // firsttraceable lies past its end (every loaded code's is 0, so the
-// pointer comparison, meaningless on a thread's own copy of the bytecode,
-// is never made for one). No traceback entry is made for an incomplete
-// frame, and a frame object's f_back skips it.
+// offset is computed for the shim's frames only, in the copy of the
+// bytecode the frame runs under py313-tlbc). No traceback entry is made for
+// an incomplete frame, and a frame object's f_back skips it.
 template <class Cfg>
-inline bool frame_is_incomplete(const FrameOf<Cfg>* f) {
+inline bool frame_is_incomplete(FrameOf<Cfg>* f) {
   if (f->owner == kOwnedByCStack) return true;
   const Code<typename Cfg::RC>* co = f->f_executable;
-  return f->owner != kOwnedByGenerator && co->firsttraceable != 0 && f->instr_ptr < co->code + co->firsttraceable;
+  if (f->owner == kOwnedByGenerator || co->firsttraceable == 0) return false;
+  const std::uint16_t* base;
+  if constexpr (Cfg::Gen::kThreadLocalBytecode)
+    base = frame_bytecode(f);
+  else
+    base = co->code;
+  return f->instr_ptr < base + co->firsttraceable;
 }
 
 // take_ownership (Python/frame.c): the frame's specials and live slots
@@ -241,7 +279,7 @@ template <class Cfg>
   F* copy = static_cast<F*>(fo->data());
   fo->f_frame = copy;
   copy->owner = kOwnedByFrameObject;
-  from_stack(ts, &copy->f_funcobj->ob);
+  from_stack(ts, copy->f_funcobj);
   for (std::int32_t i = 0; i < copy->stacktop; ++i)
     if (Object<typename Cfg::RC>* v = copy->localsplus[i]) from_stack(ts, v);
   F* prev = f->previous;
@@ -269,7 +307,7 @@ template <class Cfg>
     decref(ts, &fo->ob);
   }
   frame_clear_locals(ts, f);
-  decref_stack(ts, &f->f_funcobj->ob, ts.counters.rc);
+  decref_stack(ts, f->f_funcobj, ts.counters.rc);
 }
 
 }  // namespace rclab::runtime::py313

@@ -73,10 +73,10 @@ struct GenerationOps<Py313<kSpecialize, kThreadLocal>, Cfg> {
   template <class F>
   static bool visit_stack_refs(ThreadState<Cfg>& ts, F&& f) {
     bool known = true;
-    for (auto* fr = static_cast<py313::Frame<RC>*>(ts.gen.current_frame); fr != nullptr; fr = fr->previous) {
+    for (auto* fr = static_cast<py313::FrameOf<Cfg>*>(ts.gen.current_frame); fr != nullptr; fr = fr->previous) {
       if (fr->owner == py313::kOwnedByCStack) continue;  // a C call's entry frame holds nothing
       f(&fr->f_executable->ob);
-      f(&fr->f_funcobj->ob);
+      f(fr->f_funcobj);
       if (fr->stacktop < 0) {
         known = false;
         continue;

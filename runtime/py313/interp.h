@@ -221,6 +221,16 @@ struct Interp {
     return f;
   }
 
+  // The new frame's f_locals at an inlined call: null for optimised code,
+  // else (a class body run as a function) its globals, a new reference —
+  // 3.13's `co_flags & CO_OPTIMIZED ? NULL : Py_NewRef(PyFunction_GET_GLOBALS(func))`
+  // in CALL, CALL_KW and _PY_FRAME_GENERAL.
+  [[gnu::always_inline]] static O* call_locals(TS& ts, Function<RC>* func) {
+    if (func->code->flags & kCoOptimized) return nullptr;
+    incref(ts, &func->globals->ob, ts.counters.rc);
+    return &func->globals->ob;
+  }
+
   // _PyThreadState_PushFrame (Python/pystate.c, out of line): the data
   // stack's room test and bump, or a new chunk (out of line behind it).
   [[gnu::noinline]] static F* push_frame(TS& ts, std::size_t size) {
@@ -1945,13 +1955,7 @@ pred_CALL:
       as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
     // The callee's frame takes the callable and the arguments.
     Function<RC>* func = as<Function>(callable);
-    const std::int32_t code_flags = func->code->flags;
-    O* locals = nullptr;
-    if (!(code_flags & kCoOptimized)) {
-      locals = &func->globals->ob;
-      incref(ts, locals, t);
-    }
-    F* callee = push_and_init(ts, func, locals, args, total);
+    F* callee = push_and_init(ts, func, call_locals(ts, func), args, total);
     sp -= oparg + 2;
     RCLAB_DISPATCH_INLINED(callee);
   }
@@ -1982,12 +1986,7 @@ op_CALL_KW: {
   if (callable->type == Type::kFunction && ts.rt.gen.eval_frame == nullptr &&
       as<Function>(callable)->vectorcall == function_vectorcall_ptr()) {
     Function<RC>* func = as<Function>(callable);
-    O* locals = nullptr;
-    if (!(func->code->flags & kCoOptimized)) {
-      locals = &func->globals->ob;
-      incref(ts, locals, t);
-    }
-    F* callee = push_and_init(ts, func, locals, args, positional, as<Tuple>(kwnames));
+    F* callee = push_and_init(ts, func, call_locals(ts, func), args, positional, as<Tuple>(kwnames));
     decref_stack(ts, kwnames, t);
     sp -= oparg + 3;
     RCLAB_DISPATCH_INLINED(callee);
@@ -2037,6 +2036,11 @@ op_CALL_PY_EXACT_ARGS: {
 // __init__ returns into the shim, whose EXIT_INIT_CHECK drops the None and
 // whose RETURN_VALUE returns the instance here. The generic path (type_call,
 // slot_tp_init, __init__ called from C) costs 2 increfs and 2 decrefs more.
+// 3.14t's form (py313-tlbc) reads the class version relaxed and the cached
+// __init__ with acquire (the free-threaded specialiser stores it with
+// release, under the type lock), and takes the function's reference as a
+// stack reference (PyStackRef_FromPyObjectNew: none under deferred
+// counting, which 3.14t requires of a cached __init__).
 op_CALL_ALLOC_AND_ENTER_INIT: {
   RCLAB_INST(4);
   O* self_or_null = sp[-1 - int(oparg)];
@@ -2044,8 +2048,12 @@ op_CALL_ALLOC_AND_ENTER_INIT: {
   RCLAB_DEOPT_IF(self_or_null != nullptr, CALL);
   RCLAB_DEOPT_IF(callable->type != Type::kClass, CALL);
   Class<RC>* cls = as<Class>(callable);
-  RCLAB_DEOPT_IF(cls->version_tag != read_u32(this_instr + 2), CALL);
-  Function<RC>* init = cls->spec_init;
+  RCLAB_DEOPT_IF(load_relaxed(cls->version_tag) != read_u32(this_instr + 2), CALL);
+  Function<RC>* init;
+  if constexpr (kTlbc)
+    init = std::atomic_ref<Function<RC>*>(cls->spec_init).load(std::memory_order_acquire);
+  else
+    init = cls->spec_init;
   Code<RC>* code = init->code;
   RCLAB_DEOPT_IF(code->argcount != int(oparg) + 1, CALL);
   RCLAB_DEOPT_IF((code->flags & kCoOptimized) == 0, CALL);  // no *args, **kwargs or keyword-only here (the loader)
@@ -2053,22 +2061,10 @@ op_CALL_ALLOC_AND_ENTER_INIT: {
   RCLAB_DEOPT_IF(!Stack::has_room(ts.frames, std::size_t(code->framesize + shim_code->framesize)), CALL);
   Instance<RC>* self = instance_alloc(ts, cls);  // _PyType_NewManagedObject
   decref_stack(ts, callable, t);                 // Py_DECREF(tp)
-  // _PyFrame_PushTrampolineUnchecked: f_funcobj None, the code's new
-  // reference (immortal), the instance on its stack.
-  F* shim = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(shim_code->framesize)));
-  shim->f_funcobj = reinterpret_cast<Function<RC>*>(ts.rt.none);  // only its object header is ever read (Py_None)
-  incref_stack(ts, &shim_code->ob, t);
-  shim->f_executable = shim_code;
-  shim->f_globals = nullptr;
-  shim->f_builtins = nullptr;
-  shim->f_locals = nullptr;
-  shim->frame_obj = nullptr;
-  shim->instr_ptr = shim_code->code;
-  shim->owner = kOwnedByThread;
-  shim->return_offset = 0;
+  incref_stack(ts, &init->ob, t);                // the frame's f_funcobj: Py_NewRef(init)
+  F* shim = frame_push_trampoline(ts, shim_code, 1, t);
   incref(ts, &self->ob, t);
   shim->localsplus[0] = &self->ob;
-  incref_stack(ts, &init->ob, t);  // Py_INCREF(init): the frame's f_funcobj
   F* callee = reinterpret_cast<F*>(Stack::push(ts.frames, std::size_t(code->framesize)));
   frame_init(ts, callee, init, nullptr, code, int(oparg) + 1, t);
   callee->localsplus[0] = &self->ob;
@@ -2082,7 +2078,7 @@ op_CALL_ALLOC_AND_ENTER_INIT: {
   frame->stacktop = std::int32_t(sp - frame->localsplus);
   shim->previous = frame;
   frame = shim;
-  sp = shim->localsplus + 1;
+  sp = shim->localsplus + shim->stacktop;
   --ts.gen.py_recursion_remaining;  // the shim's frame: not checked here, as 3.13
   RCLAB_PUSH_FRAME(callee);
 }
@@ -2111,12 +2107,7 @@ op_CALL_PY_GENERAL: {
     --args;
     ++total;
   }
-  O* locals = nullptr;
-  if (!(func->code->flags & kCoOptimized)) {
-    locals = &func->globals->ob;
-    incref(ts, locals, t);
-  }
-  F* callee = push_and_init(ts, func, locals, args, total);
+  F* callee = push_and_init(ts, func, call_locals(ts, func), args, total);
   if (callee == nullptr) [[unlikely]]
     fatal("py313: a call failed");
   frame->return_offset = std::uint16_t(next_instr - this_instr);  // _SAVE_RETURN_OFFSET
@@ -2279,7 +2270,7 @@ pop_frame:
 // place of the frame; the frame resumes after this instruction.
 op_RETURN_GENERATOR: {
   RCLAB_INST(1);
-  Generator<RC>* gen = make_gen(ts, frame->f_funcobj);
+  Generator<RC>* gen = make_gen(ts, as<Function>(frame->f_funcobj));  // a generator function's frame
   frame->stacktop = std::int32_t(sp - frame->localsplus);
   F* gen_frame = gen_iframe(gen);
   frame->instr_ptr = next_instr;  // frame->instr_ptr++
@@ -2513,36 +2504,32 @@ op_STORE_ATTR_INSTANCE_VALUE: {
   O* owner = sp[-1];
   RCLAB_DEOPT_IF(owner->type != Type::kInstance, STORE_ATTR);
   Instance<RC>* obj = as<Instance>(owner);
+  // 3.14t's form (_GUARD_TYPE_VERSION_AND_LOCK) first takes one try of the
+  // instance's PyMutex (LOCK_OBJECT: PyMutex_LockFast; held by another
+  // thread, the instruction deopts to the generic store, which waits in its
+  // critical section) and reads the version relaxed; it stores the value
+  // with release and unlocks before the owner and the old value are
+  // dropped, in that order (3.13 drops the old value first).
+  if constexpr (kTlbc) RCLAB_DEOPT_IF(!obj->mutex.try_lock_fast(), STORE_ATTR);
+  // no inline values: rclab never makes an instance dict
+  if (load_relaxed(obj->cls->version_tag) != read_u32(this_instr + 2) || obj->nvalues == 0) [[unlikely]] {
+    if constexpr (kTlbc) obj->mutex.unlock();
+    goto pred_STORE_ATTR;
+  }
+  O* v = sp[-2];
+  from_stack(ts, v);
+  O** slot = &obj->values()[this_instr[4]];
+  O* old = *slot;
   if constexpr (kTlbc) {
-    // 3.14t's (_GUARD_TYPE_VERSION_AND_LOCK): one try of the instance's
-    // PyMutex (LOCK_OBJECT: PyMutex_LockFast; held by another thread, the
-    // instruction deopts to the generic store, which waits in its critical
-    // section), the version read relaxed; the value stored with release and
-    // the lock released before the owner and the old value are dropped.
-    RCLAB_DEOPT_IF(!obj->mutex.try_lock_fast(), STORE_ATTR);
-    if (load_relaxed(obj->cls->version_tag) != read_u32(this_instr + 2) || obj->nvalues == 0) [[unlikely]] {
-      obj->mutex.unlock();
-      goto pred_STORE_ATTR;
-    }
-    O* v = sp[-2];
-    from_stack(ts, v);
-    O** slot = &obj->values()[this_instr[4]];
-    O* old = *slot;
     std::atomic_ref<O*>(*slot).store(v, std::memory_order_release);
     obj->mutex.unlock();
     decref_stack(ts, owner, t);
     if (old != nullptr) decref(ts, old, t);
-    sp -= 2;
-    RCLAB_DISPATCH();
+  } else {
+    *slot = v;
+    if (old != nullptr) decref(ts, old, t);
+    decref_stack(ts, owner, t);
   }
-  RCLAB_DEOPT_IF(obj->cls->version_tag != read_u32(this_instr + 2), STORE_ATTR);
-  RCLAB_DEOPT_IF(obj->nvalues == 0, STORE_ATTR);  // no inline values (rclab never makes an instance dict)
-  O* v = sp[-2];
-  from_stack(ts, v);
-  O** slot = &obj->values()[this_instr[4]];
-  O* old = std::exchange(*slot, v);
-  if (old != nullptr) decref(ts, old, t);
-  decref_stack(ts, owner, t);
   sp -= 2;
   RCLAB_DISPATCH();
 }
@@ -3019,7 +3006,7 @@ op_MAKE_CELL: {
 op_COPY_FREE_VARS: {
   RCLAB_INST(1);
   Code<RC>* co = frame->f_executable;
-  Tuple<RC>* closure = frame->f_funcobj->closure;
+  Tuple<RC>* closure = as<Function>(frame->f_funcobj)->closure;  // a code with free variables: a function's frame
   const int offset = co->nlocalsplus - int(oparg);
   for (int i = 0; i < int(oparg); ++i) {
     O* cell = closure->items()[i];

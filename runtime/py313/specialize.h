@@ -273,6 +273,19 @@ void specialize_store_subscr(Object<RC>* container, std::uint16_t* instr) {
   detail::fail(instr);
 }
 
+namespace detail {
+// get_init_for_simple_managed_python_class: a class's __init__ when its
+// instances have inline values and it is a Python function of
+// SIMPLE_FUNCTION kind (optimised; the loader refuses *args, **kwargs and
+// keyword-only parameters); else null.
+template <class Cfg>
+Function<typename Cfg::RC>* simple_init(Class<typename Cfg::RC>* c, Str<typename Cfg::RC>* init_name) {
+  Object<typename Cfg::RC>* init = type_lookup<Cfg>(c, init_name);
+  if (!c->has_dict || init == nullptr || init->type != Type::kFunction) return nullptr;
+  return (as<Function>(init)->code->flags & kCoOptimized) ? as<Function>(init) : nullptr;
+}
+}  // namespace detail
+
 // _Py_Specialize_Call: by what the callable is (specialize_py_call,
 // specialize_c_call, specialize_class_call, specialize_method_descriptor).
 // `nargs` counts self. Cache: [1..2] the function's version.
@@ -322,22 +335,18 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
       return detail::fail(instr);
     }
     case Type::kClass: {
-      // specialize_class_call on a heap class (tp_new is object's):
-      // get_init_for_simple_managed_python_class (inline values, a Python
-      // __init__ of SIMPLE_FUNCTION kind: optimised, and the loader refuses
-      // *args, **kwargs and keyword-only parameters), then its version
+      // specialize_class_call on a heap class (tp_new is object's): a
+      // simple __init__ (detail::simple_init), then the class's version
       // (type_get_version). With such an __init__ taking the arguments
       // given after self, CALL_ALLOC_AND_ENTER_INIT (the __init__ cached in
       // the class, as _spec_cache.init; the cache holds the class version);
       // with one taking another number, a failure; else the generic form.
       Class<RC>* c = as<Class>(callable);
-      Object<RC>* init = type_lookup<Cfg>(c, init_name);
-      const bool simple_init = c->has_dict && init != nullptr && init->type == Type::kFunction &&
-                               (as<Function>(init)->code->flags & kCoOptimized);
-      if (simple_init) c->spec_init = as<Function>(init);
+      Function<RC>* init = detail::simple_init<Cfg>(c, init_name);
+      if (init != nullptr) c->spec_init = init;
       const std::uint32_t version = type_version(v, c);
-      if (!simple_init) return detail::succeed(instr, CALL_NON_PY_GENERAL);
-      if (as<Function>(init)->code->argcount != nargs + 1) return detail::fail(instr);
+      if (init == nullptr) return detail::succeed(instr, CALL_NON_PY_GENERAL);
+      if (init->code->argcount != nargs + 1) return detail::fail(instr);
       write_u32(instr + 2, version);
       return detail::succeed(instr, CALL_ALLOC_AND_ENTER_INIT);
     }
@@ -401,19 +410,33 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
 // stores its byte offset from the object; the same guard). Anything else
 // fails: a module, a thread-local (their own tp_setattro), a class
 // attribute, `__slots__`.
+namespace detail {
+// The inline value's index STORE_ATTR_INSTANCE_VALUE would store `name` at
+// in `owner`, or -1: both specialisers' checks (under 3.14t's type lock for
+// specialize_store_attr_ft).
+template <class Cfg>
+int store_attr_index(Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name) {
+  using RC = typename Cfg::RC;
+  if (owner->type != Type::kInstance) return -1;
+  Instance<RC>* obj = as<Instance>(owner);
+  if (obj->nvalues == 0 || type_lookup<Cfg>(obj->cls, name) != nullptr) return -1;
+  const int index = shared_key_index(obj->cls, name);
+  return index < int(obj->nvalues) ? index : -1;
+}
+
+inline void succeed_store_attr(std::uint16_t* instr, std::uint32_t type_version, int index) {
+  write_u32(instr + 2, type_version);
+  instr[4] = std::uint16_t(index);
+  succeed(instr, STORE_ATTR_INSTANCE_VALUE);
+}
+}  // namespace detail
+
 template <class Cfg>
 void specialize_store_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name,
                            std::uint16_t* instr) {
-  using RC = typename Cfg::RC;
-  if (owner->type != Type::kInstance) return detail::fail(instr);
-  Instance<RC>* obj = as<Instance>(owner);
-  Class<RC>* cls = obj->cls;
-  if (obj->nvalues == 0 || type_lookup<Cfg>(cls, name) != nullptr) return detail::fail(instr);
-  const int index = shared_key_index(cls, name);
-  if (index < 0 || index >= int(obj->nvalues)) return detail::fail(instr);
-  write_u32(instr + 2, type_version(v, cls));
-  instr[4] = std::uint16_t(index);
-  detail::succeed(instr, STORE_ATTR_INSTANCE_VALUE);
+  const int index = detail::store_attr_index<Cfg>(owner, name);
+  if (index < 0) return detail::fail(instr);
+  detail::succeed_store_attr(instr, type_version(v, as<Instance>(owner)->cls), index);
 }
 
 // --- the free-threaded specialiser (py313-tlbc) ------------------------------
@@ -628,19 +651,12 @@ void specialize_load_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename 
 template <class Cfg>
 void specialize_store_attr_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::RC>* owner,
                               Str<typename Cfg::RC>* name, std::uint16_t* instr) {
-  using RC = typename Cfg::RC;
-  if (owner->type != Type::kInstance) return detail::fail(instr);
-  Instance<RC>* obj = as<Instance>(owner);
-  Class<RC>* cls = obj->cls;
-  if (obj->nvalues == 0) return detail::fail(instr);
   detail::TypeLock lock(ts.rt.gen.type_lock);
-  if (type_lookup<Cfg>(cls, name) != nullptr) return detail::fail(instr);
-  const int index = shared_key_index(cls, name);
-  if (index < 0 || index >= int(obj->nvalues)) return detail::fail(instr);
+  const int index = detail::store_attr_index<Cfg>(owner, name);
+  if (index < 0) return detail::fail(instr);
+  Class<typename Cfg::RC>* cls = as<Instance>(owner)->cls;
   if (cls->version_tag == 0) store_relaxed(cls->version_tag, detail::next_version_ft(v.next_type));
-  write_u32(instr + 2, cls->version_tag);
-  instr[4] = std::uint16_t(index);
-  detail::succeed(instr, STORE_ATTR_INSTANCE_VALUE);
+  detail::succeed_store_attr(instr, cls->version_tag, index);
 }
 
 }  // namespace rclab::runtime::py313
