@@ -704,6 +704,41 @@ TEST(Py313Tlbc, CountedOperationsPerIterationAreCPython313s) {
   }
 }
 
+// CALL_ALLOC_AND_ENTER_INIT on thread-local bytecode (3.14t's form): a
+// worker's copy specialises the class call (its __init__ immortal by then,
+// 3.13t's immortalisation having run at the first thread start), and the
+// class-call fixtures, init_raises's ValueError through the shim included,
+// count on a worker as they do on py313.
+TEST(Py313Tlbc, ClassCallsEnterInitOnAWorkersCopyAsOnPy313) {
+  WorkloadFileOptions options;
+  options.tools_dir = RCLAB_SOURCE_DIR "/tools";
+  options.cache = ::testing::TempDir() + "rclab-count-fixtures";
+  for (const char* file : {"class_with_init", "init_raises"}) {
+    std::string name;
+    ASSERT_EQ(load_workload_file(std::string(RCLAB_SOURCE_DIR "/tests/fixtures/calls/") + file + ".py", {"py313"},
+                                 options, name),
+              "")
+        << file;
+    {
+      LoadedTlbc l(name);
+      const auto workers = l.run_workers(2, 2, 200);
+      for (const auto& wk : workers) {
+        EXPECT_TRUE(l.specialised(wk.index).first.contains("CALL_ALLOC_AND_ENTER_INIT"))
+            << file << ": worker " << wk.index;
+        EXPECT_EQ(wk.results[0], wk.results[1]) << file;
+      }
+      const auto [objects, blocks] = l.live_after_shutdown();
+      EXPECT_EQ(objects, 0) << file;
+      EXPECT_EQ(blocks, 0) << file;
+    }
+    const RunRecord a = run_as<CountingTlbc>(name, 1000), b = run_as<CountingTlbc>(name, 3000);
+    const RunRecord ga = run("py313", name, 1000), gb = run("py313", name, 3000);
+    ASSERT_TRUE(a.clean() && b.clean() && ga.clean() && gb.clean()) << file;
+    EXPECT_EQ(b.increfs - a.increfs, gb.increfs - ga.increfs) << file;
+    EXPECT_EQ(b.decrefs - a.decrefs, gb.decrefs - ga.decrefs) << file;
+  }
+}
+
 // --- the loader --------------------------------------------------------------------
 
 TEST(Py313, EveryEmbeddedWorkloadIsAcceptedAndADamagedOneRefused) {

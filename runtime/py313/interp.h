@@ -130,6 +130,8 @@
 //   FOR_ITER_RANGE               the iterator uniquely referenced
 //   CALL_LIST_APPEND             one try of the list's PyMutex; held, deopt
 //   STORE_ATTR_INSTANCE_VALUE    one try of the instance's PyMutex; held, deopt
+//   CALL_ALLOC_AND_ENTER_INIT    class version relaxed, the cached __init__
+//                                (deferred) with acquire
 // and each takes exactly the references it takes under the GIL (a
 // try-incref counts as the incref it replaces). The base instructions are
 // 3.13t's, as py313-unspecialized runs them. STORE_ATTR's generic set_attr
@@ -362,6 +364,7 @@ struct Interp {
     c->nlocalsplus = 0;
     c->framesize = kFrameSpecialsOf<Cfg> + c->stacksize;
     c->firsttraceable = std::int32_t(c->ncode) + 1;
+    if constexpr (kTlbc) tlbc_init_code(ts, c);  // its frames start in a copy too (frame_push_trampoline)
     return c;
   }
 

@@ -469,6 +469,9 @@ void specialize_store_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typ
 //     (SPEC_FAIL_ATTR_DESCR_NOT_DEFERRED): the class holds it, and its count
 //     is never contended. rclab's py313t makes such objects immortal at the
 //     first thread start (refcount/ft313.h), so immortal counts as deferred;
+//   - CALL_ALLOC_AND_ENTER_INIT likewise only for an __init__ with deferred
+//     counting (_PyType_CacheInitForSpecialization), cached in the class
+//     under the type lock with a release store (else the generic form);
 //   - FOR_ITER's forms only on an iterator this thread alone references
 //     (_PyObject_IsUniquelyReferenced): 3.14t asks that of range iterators
 //     and generators, and iterates lists and tuples with no iterator object
@@ -562,22 +565,26 @@ void specialize_load_global_ft(ThreadState<Cfg>& ts, Versions& v, Dict<typename 
 }
 
 // _Py_Specialize_Call without a GIL: specialize_call's forms; a class's
-// version assigned under the type lock, as specialize_load_attr_ft's.
+// version assigned under the type lock, as specialize_load_attr_ft's. A
+// class with a simple Python __init__ is CALL_ALLOC_AND_ENTER_INIT's only
+// when the __init__ uses deferred counting (3.14t's
+// _PyType_CacheInitForSpecialization: the cached reference is borrowed),
+// cached under the type lock with release for the instruction's acquire
+// load; else the generic form.
 template <class Cfg>
 void specialize_call_ft(ThreadState<Cfg>& ts, Versions& v, Object<typename Cfg::RC>* callable, std::uint16_t* instr,
                         int nargs) {
   using RC = typename Cfg::RC;
   if (callable->type != Type::kClass) return specialize_call<Cfg>(v, ts.rt.intern_init, callable, instr, nargs);
   Class<RC>* c = as<Class>(callable);
-  const Object<RC>* init = type_lookup<Cfg>(c, ts.rt.intern_init);
-  {
-    detail::TypeLock lock(ts.rt.gen.type_lock);
-    if (c->version_tag == 0) store_relaxed(c->version_tag, detail::next_version_ft(v.next_type));
-  }
-  // 3.14t's CALL_ALLOC_AND_ENTER_INIT is not modelled on thread-local
-  // bytecode: a class with a Python __init__ fails and backs off.
-  if (init != nullptr && init->type == Type::kFunction) return detail::fail(instr);
-  detail::succeed(instr, CALL_NON_PY_GENERAL);
+  Function<RC>* init = detail::simple_init<Cfg>(c, ts.rt.intern_init);
+  detail::TypeLock lock(ts.rt.gen.type_lock);
+  if (c->version_tag == 0) store_relaxed(c->version_tag, detail::next_version_ft(v.next_type));
+  if (init == nullptr || !detail::has_deferred_refcount(&init->ob)) return detail::succeed(instr, CALL_NON_PY_GENERAL);
+  if (init->code->argcount != nargs + 1) return detail::fail(instr);
+  std::atomic_ref<Function<RC>*>(c->spec_init).store(init, std::memory_order_release);
+  write_u32(instr + 2, c->version_tag);
+  detail::succeed(instr, CALL_ALLOC_AND_ENTER_INIT);
 }
 
 // _Py_Specialize_ForIter without a GIL.
