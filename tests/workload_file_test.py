@@ -393,6 +393,18 @@ class WorkloadFile(unittest.TestCase):
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("ValueError left a Python function called from C", err)
 
+    def test_unpacking_identity_and_comprehensions_run_on_both_generations(self):
+        """tests/fixtures/opcodes/: tuple, list and range unpacking, `is None`
+        and `is not` branches, a list comprehension, on every py313 mechanism
+        (specialised, unspecialised, thread-local bytecode, deferred) and on
+        py36 under a GIL and without one, at 2 threads: right results and
+        nothing left (py313's counts are tests/py313_test.cpp's)."""
+        for name in ("unpack_and_identity", "comprehension"):
+            path = os.path.join(ROOT, "tests", "fixtures", "opcodes", name + ".py")
+            self.assert_runs_right(path, ("py313", "py313-nospec", "py313t", "py313t-tlbc", "py313t-buffered",
+                                          "py313t-pep683", "py314t-model", "gil", "nogil", "atomic"),
+                                   "--n", "3000")
+
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing
         left, under a GIL and free-threaded configuration of each generation."""

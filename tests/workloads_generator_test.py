@@ -49,8 +49,8 @@ class Generator(GeneratorCases, unittest.TestCase):
             # (source, the line that must be printed)
             ("N = 5\ndef work(n):\n    return n % 2\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: BINARY_MODULO at offset 4: opcode not in rclab's subset"),
-            ("N = 5\ndef work(n):\n    x = [i for i in range(n)]\n    return n\ndef expect(n):\n    return n\n",
-             "workloads/bad.py: work.<listcomp>: LIST_APPEND at offset 10: opcode not in rclab's subset"),
+            ("N = 5\ndef work(n):\n    x = {i for i in range(n)}\n    return n\ndef expect(n):\n    return n\n",
+             "workloads/bad.py: work.<setcomp>: SET_ADD at offset 10: opcode not in rclab's subset"),
             ("import os\n" + self.OK,
              "workloads/bad.py: <module>: IMPORT_NAME at offset 4: module 'os' not among the modules rclab "
              "builds (sys, math, threading, operator)"),

@@ -43,6 +43,19 @@
 //   COMPARE_OP                         PyObject_RichCompare's result, 2d, and
 //                                      with the bool flag 1d on that result
 //   POP_JUMP_IF_FALSE / _TRUE          0 (the bool is not decrefed at all)
+//   POP_JUMP_IF_NONE / _NOT_NONE       1d unless the value is None
+//   IS_OP                              2d; the bool uncounted
+//   JUMP_FORWARD                       0
+//   STORE_FAST_LOAD_FAST               1d (the old value, if any), 1i
+//   STORE_FAST_STORE_FAST              1d per old value
+//   LOAD_FAST_AND_CLEAR, LIST_APPEND   0 (moves)
+//   LIST_EXTEND                        1i per item, 1d the tuple
+//   UNPACK_SEQUENCE_TWO_TUPLE / _TUPLE / _LIST  1i per item, 1d the sequence
+//   UNPACK_SEQUENCE                    through an iterator: 1i per item, and
+//                                      on a tuple or list 1i and 2d more
+//                                      (the iterator's reference, dropped at
+//                                      exhaustion, and the iterator), 1d the
+//                                      sequence
 //   CALL_PY_EXACT_ARGS                 1i on the callee's code; callable,
 //                                      self and arguments move into the frame
 //   RETURN_VALUE                       frame clear: 1d per non-null local,
@@ -572,12 +585,22 @@ struct Interp {
   [[gnu::noinline]] static O* class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs, Tuple<RC>* kwnames);
   // object_new's instance of a heap class (its inline values empty).
   static Instance<RC>* instance_alloc(TS& ts, Class<RC>* cls);
+  // SETLOCAL: the new value stored, then the old one (if any) dropped.
+  [[gnu::always_inline]] static void set_local(TS& ts, F* frame, std::uint32_t i, O* v) {
+    if (O* old = std::exchange(frame->localsplus[i], v)) decref_stack(ts, old, ts.counters.rc);
+  }
   // PyObject_GetIter: a new reference.
   [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable);
   // Py_TYPE(iter)->tp_iternext: a new reference, or null at the end. The
   // dispatch is inline, one call to the type's own function, as 3.13's
   // indirect call through the type.
   [[gnu::always_inline]] static O* iter_next(TS& ts, O* iter);
+  // _PyEval_UnpackIterable without a starred target (UNPACK_SEQUENCE's
+  // generic form): the iterator made (get_iter), `n` items taken, written
+  // downwards from top[-1] (the first item ends on top of the stack), one
+  // more next to see it exhausted, the iterator dropped. A wrong length
+  // stops the run (ValueError is not raised here).
+  [[gnu::noinline]] static void unpack_iterable(TS& ts, O* seq, int n, O** top);
   // PyObject_GetItem: a dict's mapping slot (runtime/dict.h's
   // dict_subscript, out of line), or a list's or tuple's sequence_subscript:
   // a new reference.
@@ -1151,6 +1174,9 @@ template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::get_iter(TS& ts, O* iterable) {
   switch (iterable->type) {
     case Type::kGenerator:  // PyObject_SelfIter: Py_NewRef(self)
+    case Type::kListIter:   // an iterator: 3.13.1+'s compilers put a GET_ITER
+    case Type::kTupleIter:  // on a comprehension's iterator too
+    case Type::kRangeIter:
       incref(ts, iterable, ts.counters.rc);
       return iterable;
     case Type::kList: return seq_iter_new(ts, iterable, Type::kListIter);    // list_iter: 1i on the list
@@ -1169,6 +1195,23 @@ inline Object<typename Cfg::RC>* Interp<Cfg>::iter_next(TS& ts, O* iter) {
     case Type::kGenerator: return gen_iternext(ts, as<Generator>(iter));
     default: not_modelled("TypeError: not an iterator");
   }
+}
+
+template <SafeConfig Cfg>
+void Interp<Cfg>::unpack_iterable(TS& ts, O* seq, int n, O** top) {
+  O* it = get_iter(ts, seq);
+  for (int i = 0; i < n; ++i) {
+    O* w = iter_next(ts, it);
+    if (w == nullptr) [[unlikely]]
+      not_modelled("ValueError: not enough values to unpack");
+    to_stack(ts, w);  // a counted result becomes a stack reference
+    *--top = w;
+  }
+  if (O* w = iter_next(ts, it)) [[unlikely]] {
+    (void)w;
+    not_modelled("ValueError: too many values to unpack");
+  }
+  decref(ts, it, ts.counters.rc);
 }
 
 // ---------------------------------------------------------------------------
@@ -1596,6 +1639,14 @@ op_LOAD_FAST_CHECK: {  // a local the compiler cannot prove bound (after an exce
   *sp++ = v;
   RCLAB_DISPATCH();
 }
+// An inlined comprehension saves its loop variable's outer value (null if
+// unbound) on the stack, the local cleared without a count; a STORE_FAST
+// puts it back after the loop.
+op_LOAD_FAST_AND_CLEAR: {
+  RCLAB_INST(1);
+  *sp++ = std::exchange(frame->localsplus[oparg], nullptr);
+  RCLAB_DISPATCH();
+}
 op_LOAD_FAST_LOAD_FAST: {
   RCLAB_INST(1);
   O* v1 = frame->localsplus[oparg >> 4];
@@ -1625,9 +1676,28 @@ op_DELETE_FAST: {  // SETLOCAL(oparg, NULL): `del x`, and an except clause's `as
 }
 op_STORE_FAST: {
   RCLAB_INST(1);
-  O* old = frame->localsplus[oparg];
-  frame->localsplus[oparg] = *--sp;  // SETLOCAL
-  if (old != nullptr) decref_stack(ts, old, t);
+  set_local(ts, frame, oparg, *--sp);
+  RCLAB_DISPATCH();
+}
+// STORE_FAST then LOAD_FAST, in one instruction: the old value of the
+// first local dropped (SETLOCAL), the second's new reference pushed.
+op_STORE_FAST_LOAD_FAST: {
+  RCLAB_INST(1);
+  set_local(ts, frame, oparg >> 4, sp[-1]);
+  O* v = frame->localsplus[oparg & 15];
+  if (v == nullptr) [[unlikely]]
+    not_modelled("UnboundLocalError");
+  incref_stack(ts, v, t);
+  sp[-1] = v;
+  RCLAB_DISPATCH();
+}
+// Two STORE_FASTs (`a, b = ...` after UNPACK_SEQUENCE): the top into the
+// first local, the next into the second, each old value dropped.
+op_STORE_FAST_STORE_FAST: {
+  RCLAB_INST(1);
+  set_local(ts, frame, oparg >> 4, sp[-1]);
+  set_local(ts, frame, oparg & 15, sp[-2]);
+  sp -= 2;
   RCLAB_DISPATCH();
 }
 op_POP_TOP: {
@@ -1935,6 +2005,36 @@ op_JUMP_BACKWARD: {
   RCLAB_INST(2);
   RCLAB_CHECK_EVAL_BREAKER();
   next_instr -= oparg;
+  RCLAB_DISPATCH();
+}
+op_JUMP_FORWARD: {  // no eval-breaker check: only backward jumps poll it
+  RCLAB_INST(1);
+  next_instr += oparg;
+  RCLAB_DISPATCH();
+}
+// _IS_NONE then _POP_JUMP_IF_TRUE (or _FALSE): None is immortal and not
+// dropped; any other value is (1d).
+op_POP_JUMP_IF_NONE:
+op_POP_JUMP_IF_NOT_NONE: {
+  RCLAB_INST(2);
+  O* value = *--sp;
+  const bool is_none = value == ts.rt.none;
+  if (!is_none) decref_stack(ts, value, t);
+  const bool flag = is_none == (opcode == POP_JUMP_IF_NONE);
+  if constexpr (Cfg::Gen::kSpecializes) this_instr[1] = std::uint16_t(this_instr[1] << 1 | flag);  // branch history
+  next_instr += oparg * flag;
+  RCLAB_DISPATCH();
+}
+// `is` / `is not` (oparg 1): both operands dropped (2d), an immortal bool pushed.
+op_IS_OP: {
+  RCLAB_INST(1);
+  O* right = sp[-1];
+  O* left = sp[-2];
+  const bool res = (left == right) != (oparg != 0);
+  decref_stack(ts, left, t);
+  decref_stack(ts, right, t);
+  sp[-2] = res ? ts.rt.true_ : ts.rt.false_;
+  --sp;
   RCLAB_DISPATCH();
 }
 
@@ -2736,6 +2836,93 @@ op_GET_ITER: {
   to_stack(ts, iter);
   decref_stack(ts, iterable, t);
   sp[-1] = iter;
+  RCLAB_DISPATCH();
+}
+// A comprehension's item into the list it builds, oparg deep in the stack
+// (_PyList_AppendTakeRef: the stack's reference moves in; the list is the
+// comprehension's own, so no lock is taken, as in 3.13t).
+op_LIST_APPEND: {
+  RCLAB_INST(1);
+  O* v = *--sp;
+  List<RC>* list = as<List>(sp[-int(oparg)]);
+  from_stack(ts, v);
+  list_append_take_lock_held(ts, list, v);
+  RCLAB_DISPATCH();
+}
+// A list display of three or more constants (`[1, 2, 3]`: BUILD_LIST 0, then
+// the constant tuple): _PyList_Extend's list_extend_fast, the list grown
+// once and each item's new reference stored (1i each; in the list's
+// critical section under locked lists, as 3.13t's), then the tuple dropped
+// (1d). Only a tuple or list is extended from here.
+op_LIST_EXTEND: {
+  RCLAB_INST(1);
+  O* iterable = *--sp;
+  List<RC>* list = as<List>(sp[-int(oparg)]);
+  if (iterable->type != Type::kTuple && iterable->type != Type::kList) [[unlikely]]
+    not_modelled("LIST_EXTEND: rclab extends a list from a tuple or list only");
+  const bool tuple = iterable->type == Type::kTuple;
+  const std::int64_t n = tuple ? as<Tuple>(iterable)->size : as<List>(iterable)->size;
+  O** src = tuple ? as<Tuple>(iterable)->items() : as<List>(iterable)->items;
+  list_write<Cfg>(list, [&] {
+    const std::int64_t m = list->size;
+    list_resize(ts, list, m + n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      incref(ts, src[i], t);
+      runtime::detail::store<kLockedContainers<Cfg>>(list->items[m + i], src[i]);
+    }
+  });
+  decref_stack(ts, iterable, t);
+  RCLAB_DISPATCH();
+}
+// --- unpacking ------------------------------------------------------------------
+// `a, b = seq`: the items pushed, the first on top; the sequence dropped.
+// The generic form goes through an iterator (a tuple of 2: 3i 3d — the
+// iterator's reference to the tuple and the two items; the tuple dropped at
+// exhaustion, the iterator, then the stack's tuple); the specialised forms
+// read the tuple's or list's items directly (2i 1d for two).
+op_UNPACK_SEQUENCE: {
+  RCLAB_INST(2);
+pred_UNPACK_SEQUENCE:
+  RCLAB_SPECIALIZE(specialize_unpack_sequence(sp[-1], this_instr, int(oparg), /*lists=*/!kTlbc))
+  O* seq = sp[-1];
+  unpack_iterable(ts, seq, int(oparg), sp - 1 + oparg);
+  decref_stack(ts, seq, t);
+  sp += int(oparg) - 1;
+  RCLAB_DISPATCH();
+}
+op_UNPACK_SEQUENCE_TWO_TUPLE: {
+  RCLAB_INST(2);
+  O* seq = sp[-1];
+  RCLAB_DEOPT_IF(seq->type != Type::kTuple, UNPACK_SEQUENCE);
+  RCLAB_DEOPT_IF(as<Tuple>(seq)->size != 2, UNPACK_SEQUENCE);
+  O* val0 = as<Tuple>(seq)->items()[0];
+  O* val1 = as<Tuple>(seq)->items()[1];
+  incref_stack(ts, val0, t);
+  incref_stack(ts, val1, t);
+  decref_stack(ts, seq, t);
+  sp[-1] = val1;
+  sp[0] = val0;
+  ++sp;
+  RCLAB_DISPATCH();
+}
+// A tuple's or (with a GIL: the thread-local-bytecode specialiser leaves
+// lists to the generic form) a list's items, last first.
+op_UNPACK_SEQUENCE_TUPLE:
+op_UNPACK_SEQUENCE_LIST: {
+  RCLAB_INST(2);
+  O* seq = sp[-1];
+  const bool tuple = opcode == UNPACK_SEQUENCE_TUPLE;
+  RCLAB_DEOPT_IF(seq->type != (tuple ? Type::kTuple : Type::kList), UNPACK_SEQUENCE);
+  const std::int64_t size = tuple ? as<Tuple>(seq)->size : as<List>(seq)->size;
+  RCLAB_DEOPT_IF(size != std::int64_t(oparg), UNPACK_SEQUENCE);
+  O** items = tuple ? as<Tuple>(seq)->items() : as<List>(seq)->items;
+  O** values = sp - 1;
+  for (int i = int(oparg); --i >= 0;) {
+    incref_stack(ts, items[i], t);
+    *values++ = items[i];
+  }
+  decref_stack(ts, seq, t);
+  sp += int(oparg) - 1;
   RCLAB_DISPATCH();
 }
 op_FOR_ITER: {

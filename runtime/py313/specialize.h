@@ -47,6 +47,9 @@
 //   CALL_NON_PY_GENERAL             any other C callable, and a class
 //                                   without a Python __init__ (or one
 //                                   whose instances have no inline values)
+//   UNPACK_SEQUENCE_TWO_TUPLE / _TUPLE / _LIST  an exact tuple or list of
+//                                   the target's length (a list not on
+//                                   thread-local bytecode)
 //   FOR_ITER_LIST / _TUPLE / _RANGE by the iterator's type
 //   LOAD_ATTR_INSTANCE_VALUE        an inline value of a heap class's instance
 //   STORE_ATTR_INSTANCE_VALUE       the same, stored, its name already in the
@@ -285,6 +288,22 @@ Function<typename Cfg::RC>* simple_init(Class<typename Cfg::RC>* c, Str<typename
   return (as<Function>(init)->code->flags & kCoOptimized) ? as<Function>(init) : nullptr;
 }
 }  // namespace detail
+
+// _Py_Specialize_UnpackSequence: an exact tuple of the right size (two:
+// UNPACK_SEQUENCE_TWO_TUPLE), an exact list of the right size; a wrong size
+// or anything else fails. `lists` false on thread-local bytecode: 3.14t's
+// UNPACK_SEQUENCE_LIST reads the list in its critical section, which rclab
+// does not model, so a list stays with the generic form there.
+template <class RC>
+void specialize_unpack_sequence(Object<RC>* seq, std::uint16_t* instr, int oparg, bool lists) {
+  if (seq->type == Type::kTuple) {
+    if (as<Tuple>(seq)->size != oparg) return detail::fail(instr);
+    return detail::succeed(instr, oparg == 2 ? UNPACK_SEQUENCE_TWO_TUPLE : UNPACK_SEQUENCE_TUPLE);
+  }
+  if (lists && seq->type == Type::kList && as<List>(seq)->size == oparg)
+    return detail::succeed(instr, UNPACK_SEQUENCE_LIST);
+  detail::fail(instr);
+}
 
 // _Py_Specialize_Call: by what the callable is (specialize_py_call,
 // specialize_c_call, specialize_class_call, specialize_method_descriptor).

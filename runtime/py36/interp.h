@@ -46,6 +46,10 @@
 //   BUILD_MAP n, BUILD_CONST_KEY_MAP n      2i per pair (insertdict), 2d per pair popped
 //                                          (CONST_KEY_MAP: 1d each value, 1d the keys tuple)
 //   GET_ITER                                1i (the iterator takes its sequence), 1d (it)
+//   LIST_APPEND                             1i (PyList_Append), 1d (the popped item)
+//   UNPACK_SEQUENCE                         an exact tuple or list of its length: 1i per
+//                                          item, 1d (it); else through an iterator, as
+//                                          GET_ITER and FOR_ITER count
 //   FOR_ITER                                1i (the item); exhausted: 1d (the sequence,
 //                                          lists and tuples), 1d (the iterator)
 //   SETUP_LOOP, POP_BLOCK, jumps            0
@@ -588,6 +592,39 @@ struct Interp {
     return gen;
   }
 
+  // unpack_iterable (ceval.c) without a starred target: PyObject_GetIter
+  // (1i on a list or tuple), `n` items written downwards from top[-1] (the
+  // first ends on top), one more PyIter_Next to see it exhausted (which
+  // drops a list's or tuple's reference), the iterator dropped. A wrong
+  // length stops the run: py36 raises nothing.
+  [[gnu::noinline]] static void unpack_iterable(TS& ts, O* seq, int n, O** top) {
+    Tally& t = ts.counters.rc;
+    O* it;
+    switch (seq->type) {
+      case Type::kList: it = seq_iter_new(ts, seq, Type::kListIter); break;
+      case Type::kTuple: it = seq_iter_new(ts, seq, Type::kTupleIter); break;
+      case Type::kRange: it = range_iter_new(ts, as<Range>(seq)); break;
+      case Type::kGenerator:
+        incref(ts, seq, t);
+        it = seq;
+        break;
+      default: not_modelled("TypeError: rclab unpacks lists, tuples, ranges and generators only");
+    }
+    auto next = [&]() -> O* {
+      if (it->type == Type::kGenerator) return gen_iternext(ts, as<Generator>(it));  // a stack reference already
+      O* v = it->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(it)) : seq_iter_next(ts, as<SeqIter>(it));
+      if (v != nullptr) to_stack(ts, v);
+      return v;
+    };
+    for (int i = 0; i < n; ++i) {
+      O* w = next();
+      if (w == nullptr) not_modelled("ValueError: not enough values to unpack");
+      *--top = w;
+    }
+    if (next() != nullptr) not_modelled("ValueError: too many values to unpack");
+    decref(ts, it, t);
+  }
+
   // gen_iternext -> gen_send_ex(gen, NULL, 0, 0): after the first
   // resumption None is pushed as the yield's result (increfed); the
   // caller's frame becomes f_back (Py_XINCREF) for the run and is dropped
@@ -879,6 +916,36 @@ op_POP_TOP: {
   O* v = *--sp;
   decref_stack(ts, v, t);
   RCLAB_FAST_DISPATCH();
+}
+// A comprehension's item into its list, oparg deep (PyList_Append: 1i),
+// then the popped item dropped (1d).
+op_LIST_APPEND: {
+  O* v = *--sp;
+  list_append(ts, as<List>(sp[-int(oparg)]), v);
+  decref_stack(ts, v, t);
+  RCLAB_DISPATCH();
+}
+// `a, b = seq`: an exact tuple or list of the target's length pushes its
+// items last first (1i each) without an iterator; anything else goes
+// through one (unpack_iterable); then the sequence is dropped (1d).
+op_UNPACK_SEQUENCE: {
+  O* seq = *--sp;
+  O** items = nullptr;
+  if (seq->type == Type::kTuple && as<Tuple>(seq)->size == std::int64_t(oparg))
+    items = as<Tuple>(seq)->items();
+  else if (seq->type == Type::kList && as<List>(seq)->size == std::int64_t(oparg))
+    items = as<List>(seq)->items;
+  if (items != nullptr) {
+    for (std::uint32_t i = oparg; i-- > 0;) {
+      incref_stack(ts, items[i], t);
+      *sp++ = items[i];
+    }
+  } else {
+    unpack_iterable(ts, seq, int(oparg), sp + oparg);
+    sp += oparg;
+  }
+  decref_stack(ts, seq, t);
+  RCLAB_DISPATCH();
 }
 op_DUP_TOP: {  // augmented assignment to an attribute or subscript: 1i
   O* top = sp[-1];
