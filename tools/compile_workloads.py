@@ -89,6 +89,7 @@ from __future__ import print_function
 import argparse
 import glob
 import hashlib
+import inspect
 import json
 import marshal
 import os
@@ -109,7 +110,6 @@ WORKLOADS = os.path.join(ROOT, "workloads")
 RUNTIME = os.path.join(ROOT, "runtime")
 MANIFEST = "MANIFEST.json"
 DEFAULT_GENERATION = "py36"
-CO_OPTIMIZED = 0x0001  # inspect.CO_OPTIMIZED: a function's code (fast locals)
 # The interpreter each CPython version is compiled with, as the commands
 # say it (MANIFEST.json's "command"); any build of that major.minor is run.
 INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
@@ -355,7 +355,7 @@ def check_code(display, module_code, gen):
         # 3.12+ inlines a comprehension in a module or class body with
         # "hidden" fast locals (CO_FAST_HIDDEN) in a code object that
         # otherwise has none; the py313 loader refuses them, so refuse here.
-        if gen.has_caches and not code.co_flags & CO_OPTIMIZED and code.co_nlocals:
+        if gen.has_caches and not code.co_flags & inspect.CO_OPTIMIZED and code.co_nlocals:
             problems.append("%s: a comprehension outside a function (its hidden locals) not in rclab's subset"
                             % where)
         if gen.has_caches:
