@@ -428,7 +428,7 @@ struct Generator {
   Object<RC> ob;
   Str<RC>* name;
   Str<RC>* qualname;
-  void* frame = nullptr;          // py36: the Frame<RC> (owned), null once finished
+  void* frame = nullptr;          // py36: the Frame<RC> (owned), null once finished; py313: unused (iframe())
   Code<RC>* code = nullptr;       // py36's gi_code (owned); null for py313
   void (*clear_frame)(void* ts, Generator* g) = nullptr;
   std::int8_t frame_state = 0;    // py313's gi_frame_state

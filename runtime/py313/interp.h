@@ -1119,7 +1119,6 @@ Generator<typename Cfg::RC>* Interp<Cfg>::make_gen(TS& ts, Function<RC>* func) {
   auto* gen = ::new (alloc_block(ts, sizeof(Generator<RC>) + words * sizeof(void*))) Generator<RC>;
   init_object(ts, &gen->ob, Type::kGenerator);  // PyObject_GC_NewVar
   gen->frame_words = words;
-  gen->frame = gen->iframe();
   gen->frame_state = kFrameCleared;
   gen->clear_frame = &gen_dealloc_frame;
   incref(ts, &func->name->ob, t);
@@ -2890,28 +2889,16 @@ pred_UNPACK_SEQUENCE:
   sp += int(oparg) - 1;
   RCLAB_DISPATCH();
 }
-op_UNPACK_SEQUENCE_TWO_TUPLE: {
-  RCLAB_INST(2);
-  O* seq = sp[-1];
-  RCLAB_DEOPT_IF(seq->type != Type::kTuple, UNPACK_SEQUENCE);
-  RCLAB_DEOPT_IF(as<Tuple>(seq)->size != 2, UNPACK_SEQUENCE);
-  O* val0 = as<Tuple>(seq)->items()[0];
-  O* val1 = as<Tuple>(seq)->items()[1];
-  incref_stack(ts, val0, t);
-  incref_stack(ts, val1, t);
-  decref_stack(ts, seq, t);
-  sp[-1] = val1;
-  sp[0] = val0;
-  ++sp;
-  RCLAB_DISPATCH();
-}
 // A tuple's or (with a GIL: the thread-local-bytecode specialiser leaves
-// lists to the generic form) a list's items, last first.
+// lists to the generic form) a list's items, last first. _TWO_TUPLE is
+// _TUPLE with oparg 2 (3.13 writes it out for the stack effect; the counts
+// and the checks are the same).
+op_UNPACK_SEQUENCE_TWO_TUPLE:
 op_UNPACK_SEQUENCE_TUPLE:
 op_UNPACK_SEQUENCE_LIST: {
   RCLAB_INST(2);
   O* seq = sp[-1];
-  const bool tuple = opcode == UNPACK_SEQUENCE_TUPLE;
+  const bool tuple = opcode != UNPACK_SEQUENCE_LIST;
   RCLAB_DEOPT_IF(seq->type != (tuple ? Type::kTuple : Type::kList), UNPACK_SEQUENCE);
   const std::int64_t size = tuple ? as<Tuple>(seq)->size : as<List>(seq)->size;
   RCLAB_DEOPT_IF(size != std::int64_t(oparg), UNPACK_SEQUENCE);

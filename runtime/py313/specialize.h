@@ -420,15 +420,6 @@ void specialize_load_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<type
   detail::fail(instr);
 }
 
-// _Py_Specialize_StoreAttr for an instance of a heap class whose class has
-// no attribute of that name (analyze_descriptor: ABSENT), with inline
-// values, and the name already in the class's shared keys
-// (specialize_dict_access: SPEC_FAIL_ATTR_NOT_IN_KEYS otherwise, so an
-// attribute's first store on a class stays generic). Cache
-// (_PyAttrCache): [1..2] the type version, [3] the value's index (3.13
-// stores its byte offset from the object; the same guard). Anything else
-// fails: a module, a thread-local (their own tp_setattro), a class
-// attribute, `__slots__`.
 namespace detail {
 // The inline value's index STORE_ATTR_INSTANCE_VALUE would store `name` at
 // in `owner`, or -1: both specialisers' checks (under 3.14t's type lock for
@@ -450,6 +441,15 @@ inline void succeed_store_attr(std::uint16_t* instr, std::uint32_t type_version,
 }
 }  // namespace detail
 
+// _Py_Specialize_StoreAttr for an instance of a heap class whose class has
+// no attribute of that name (analyze_descriptor: ABSENT), with inline
+// values, and the name already in the class's shared keys
+// (specialize_dict_access: SPEC_FAIL_ATTR_NOT_IN_KEYS otherwise, so an
+// attribute's first store on a class stays generic). Cache
+// (_PyAttrCache): [1..2] the type version, [3] the value's index (3.13
+// stores its byte offset from the object; the same guard). Anything else
+// fails: a module, a thread-local (their own tp_setattro), a class
+// attribute, `__slots__`.
 template <class Cfg>
 void specialize_store_attr(Versions& v, Object<typename Cfg::RC>* owner, Str<typename Cfg::RC>* name,
                            std::uint16_t* instr) {

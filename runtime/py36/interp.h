@@ -592,37 +592,48 @@ struct Interp {
     return gen;
   }
 
+  // PyObject_GetIter: a new iterator over a list or tuple (1i on it), a
+  // range (no reference kept), or the generator itself (PyObject_SelfIter,
+  // 1i). GET_ITER and unpack_iterable share it.
+  [[gnu::noinline]] static O* get_iter(TS& ts, O* iterable) {
+    switch (iterable->type) {
+      case Type::kList: return seq_iter_new(ts, iterable, Type::kListIter);
+      case Type::kTuple: return seq_iter_new(ts, iterable, Type::kTupleIter);
+      case Type::kRange: return range_iter_new(ts, as<Range>(iterable));
+      case Type::kGenerator:
+        incref(ts, iterable, ts.counters.rc);
+        return iterable;
+      default: not_modelled("TypeError: rclab iterates lists, tuples, ranges and generators only");
+    }
+  }
+
+  // tp_iternext, as a stack reference, or null when exhausted. 3.6 makes
+  // an indirect call here whatever the iterator; rclab's one predicted
+  // branch sends generators out of line (their result is the frame's
+  // stack reference already). FOR_ITER and unpack_iterable share it.
+  [[gnu::always_inline]] static O* iter_next(TS& ts, O* iter) {
+    if (iter->type == Type::kGenerator) [[unlikely]]
+      return gen_iternext(ts, as<Generator>(iter));
+    O* v = iter->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(iter))
+                                          : seq_iter_next(ts, as<SeqIter>(iter));
+    if (v != nullptr) to_stack(ts, v);
+    return v;
+  }
+
   // unpack_iterable (ceval.c) without a starred target: PyObject_GetIter
   // (1i on a list or tuple), `n` items written downwards from top[-1] (the
   // first ends on top), one more PyIter_Next to see it exhausted (which
   // drops a list's or tuple's reference), the iterator dropped. A wrong
   // length stops the run: py36 raises nothing.
   [[gnu::noinline]] static void unpack_iterable(TS& ts, O* seq, int n, O** top) {
-    Tally& t = ts.counters.rc;
-    O* it;
-    switch (seq->type) {
-      case Type::kList: it = seq_iter_new(ts, seq, Type::kListIter); break;
-      case Type::kTuple: it = seq_iter_new(ts, seq, Type::kTupleIter); break;
-      case Type::kRange: it = range_iter_new(ts, as<Range>(seq)); break;
-      case Type::kGenerator:
-        incref(ts, seq, t);
-        it = seq;
-        break;
-      default: not_modelled("TypeError: rclab unpacks lists, tuples, ranges and generators only");
-    }
-    auto next = [&]() -> O* {
-      if (it->type == Type::kGenerator) return gen_iternext(ts, as<Generator>(it));  // a stack reference already
-      O* v = it->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(it)) : seq_iter_next(ts, as<SeqIter>(it));
-      if (v != nullptr) to_stack(ts, v);
-      return v;
-    };
+    O* it = get_iter(ts, seq);
     for (int i = 0; i < n; ++i) {
-      O* w = next();
+      O* w = iter_next(ts, it);
       if (w == nullptr) not_modelled("ValueError: not enough values to unpack");
       *--top = w;
     }
-    if (next() != nullptr) not_modelled("ValueError: too many values to unpack");
-    decref(ts, it, t);
+    if (iter_next(ts, it) != nullptr) not_modelled("ValueError: too many values to unpack");
+    decref(ts, it, ts.counters.rc);
   }
 
   // gen_iternext -> gen_send_ex(gen, NULL, 0, 0): after the first
@@ -1110,38 +1121,14 @@ op_BUILD_CONST_KEY_MAP: {
 }
 op_GET_ITER: {  // PyObject_GetIter
   O* iterable = sp[-1];
-  O* it;
-  switch (iterable->type) {
-    case Type::kList: it = seq_iter_new(ts, iterable, Type::kListIter); break;
-    case Type::kTuple: it = seq_iter_new(ts, iterable, Type::kTupleIter); break;
-    case Type::kRange: it = range_iter_new(ts, as<Range>(iterable)); break;
-    case Type::kGenerator:  // PyObject_SelfIter
-      incref(ts, iterable, t);
-      it = iterable;
-      break;
-    default: not_modelled("TypeError: rclab iterates lists, tuples, ranges and generators only");
-  }
+  O* it = get_iter(ts, iterable);
   decref_stack(ts, iterable, t);
   sp[-1] = it;
   RCLAB_DISPATCH();
 }
 op_FOR_ITER: {  // tp_iternext; at the end the iterator is popped and released
   O* iter = sp[-1];
-  if (iter->type == Type::kGenerator) [[unlikely]] {
-    O* next = gen_iternext(ts, as<Generator>(iter));  // a stack reference already (the frame's)
-    if (next != nullptr) {
-      *sp++ = next;
-      RCLAB_DISPATCH();
-    }
-    --sp;
-    decref_stack(ts, iter, t);
-    ip += oparg / 2;
-    RCLAB_DISPATCH();
-  }
-  O* next = iter->type == Type::kRangeIter ? range_iter_next(ts, as<RangeIter>(iter))
-                                           : seq_iter_next(ts, as<SeqIter>(iter));
-  if (next != nullptr) {
-    to_stack(ts, next);
+  if (O* next = iter_next(ts, iter)) {
     *sp++ = next;
     RCLAB_DISPATCH();
   }
