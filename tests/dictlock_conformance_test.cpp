@@ -687,5 +687,89 @@ TYPED_TEST(ListLockConformance, ReadersIterateWhileWritersAppendAndPop) {
   EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
 }
 
+// list.pop(0) on a list its owner alone has read moves the items with one
+// memmove (list_pop); once another thread has read it (its first read
+// takes the critical section and marks the list shared), slot by slot
+// with atomic stores. The owner pops from the front while, from a quarter
+// of the way on, a second thread iterates the list unlocked: every item it
+// gets is a live int, and under TSan the moves before the mark are ordered
+// before its reads.
+TYPED_TEST(ListLockConformance, OwnerPopsFromTheFrontWhileAnotherThreadStartsReading) {
+  using L = TypeParam;
+  using Cfg = DictCfg<L>;
+  using RC = typename Cfg::RC;
+  using TS = runtime::ThreadState<Cfg>;
+  constexpr int kRounds = 4000, kBase = 16;
+  runtime::Runtime<Cfg> rt;
+  const runtime::Counters main_before = rt.main.counters;
+  std::atomic<runtime::List<RC>*> list{nullptr};
+  std::atomic<bool> done{false};
+  std::atomic<int> not_an_int{0}, unshared_before_reading{0};
+  runtime::Counters owner_counters, reader_counters;
+  runtime::park(rt.main);
+  std::thread owner([&] {
+    TS ts(rt);
+    auto* l = runtime::list_new(ts, 0);
+    for (int i = 0; i < kBase; ++i) runtime::list_append_take(ts, l, runtime::int_from(ts, 1000 + i));
+    runtime::incref(ts, &l->ob);  // the test's reference, dropped by the main thread
+    for (int r = 0; r < kRounds; ++r) {
+      if (r == kRounds / 4) {
+        unshared_before_reading = !L::is_shared(runtime::list_lock_state<Cfg>(l));
+        list.store(l, std::memory_order_release);
+      }
+      runtime::list_append_take(ts, l, runtime::int_from(ts, 5000 + r));
+      runtime::decref(ts, runtime::list_pop(ts, l, 0));
+      runtime::poll_quiescent(ts);
+      runtime::poll_rc_safepoint(ts);
+      if (r >= kRounds / 4) std::this_thread::yield();  // let the reader in between the pops
+    }
+    while (!done.load(std::memory_order_acquire)) {
+      runtime::poll_quiescent(ts);
+      runtime::poll_rc_safepoint(ts);
+      std::this_thread::yield();
+    }
+    runtime::decref(ts, &l->ob);
+    ts.detach();
+    owner_counters = ts.counters;
+  });
+  std::thread reader([&] {
+    TS ts(rt);
+    runtime::List<RC>* l;
+    while ((l = list.load(std::memory_order_acquire)) == nullptr) std::this_thread::yield();
+    for (int round = 0; round < kRounds / 8; ++round) {
+      runtime::incref(ts, &l->ob);
+      auto* it = runtime::as<runtime::SeqIter>(runtime::seq_iter_new(ts, &l->ob, runtime::Type::kListIter));
+      runtime::decref(ts, &l->ob);
+      while (runtime::Object<RC>* o = runtime::seq_iter_next(ts, it)) {
+        if (o->type != runtime::Type::kInt) ++not_an_int;
+        runtime::decref(ts, o);
+      }
+      runtime::decref(ts, &it->ob);
+      runtime::poll_quiescent(ts);
+      runtime::poll_rc_safepoint(ts);
+    }
+    done.store(true, std::memory_order_release);
+    ts.detach();
+    reader_counters = ts.counters;
+  });
+  owner.join();
+  reader.join();
+  runtime::unpark(rt.main);
+  runtime::List<RC>* l = list.load();
+  EXPECT_EQ(unshared_before_reading.load(), 1) << "the owner's first pops were not on an unshared list";
+  EXPECT_TRUE(L::is_shared(runtime::list_lock_state<Cfg>(l))) << "the reader's first read did not mark the list";
+  EXPECT_GE(reader_counters.list_locked_reads, 1u);
+  EXPECT_EQ(not_an_int.load(), 0) << "the reader got a freed or foreign object";
+  EXPECT_EQ(l->size, kBase);
+  runtime::qsbr_drain(rt.main);
+  runtime::poll_rc_safepoint(rt.main);
+  runtime::decref(rt.main, &l->ob);
+  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
+  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
+  created += owner_counters.objects_created + reader_counters.objects_created;
+  destroyed += owner_counters.objects_destroyed + reader_counters.objects_destroyed;
+  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+}
+
 }  // namespace
 }  // namespace rclab::dictlock
