@@ -623,6 +623,22 @@ class ListLockConformance : public ::testing::Test {};
 using ListLockPolicies = tests::ToTypes<tests::Filter<LocksContainers, List>>;
 TYPED_TEST_SUITE(ListLockConformance, ListLockPolicies);
 
+// The end of a list case: QSBR's and the owner's deferred work done on
+// the main thread, the test's reference to the list dropped, and every
+// object any thread made freed exactly once.
+template <class Cfg>
+void expect_list_freed_and_nothing_left(runtime::Runtime<Cfg>& rt, runtime::List<typename Cfg::RC>* l,
+                                        const runtime::Counters& main_before,
+                                        const std::vector<runtime::Counters>& workers) {
+  runtime::qsbr_drain(rt.main);
+  runtime::poll_rc_safepoint(rt.main);
+  runtime::decref(rt.main, &l->ob);
+  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
+  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
+  for (const auto& c : workers) created += c.objects_created, destroyed += c.objects_destroyed;
+  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+}
+
 TYPED_TEST(ListLockConformance, ReadersIterateWhileWritersAppendAndPop) {
   using L = TypeParam;
   using Cfg = DictCfg<L>;
@@ -678,13 +694,7 @@ TYPED_TEST(ListLockConformance, ReadersIterateWhileWritersAppendAndPop) {
   EXPECT_EQ(not_an_int.load(), 0) << "a reader got a freed or foreign object";
   EXPECT_GE(got.load(), kReaders * kRounds * kBase) << "every iteration sees at least the base items";
   EXPECT_EQ(l->size, kBase);
-  runtime::qsbr_drain(rt.main);
-  runtime::poll_rc_safepoint(rt.main);
-  runtime::decref(rt.main, &l->ob);
-  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
-  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
-  for (const auto& c : counters) created += c.objects_created, destroyed += c.objects_destroyed;
-  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+  expect_list_freed_and_nothing_left(rt, l, main_before, counters);
 }
 
 // list.pop(0) on a list its owner alone has read moves the items with one
@@ -761,14 +771,7 @@ TYPED_TEST(ListLockConformance, OwnerPopsFromTheFrontWhileAnotherThreadStartsRea
   EXPECT_GE(reader_counters.list_locked_reads, 1u);
   EXPECT_EQ(not_an_int.load(), 0) << "the reader got a freed or foreign object";
   EXPECT_EQ(l->size, kBase);
-  runtime::qsbr_drain(rt.main);
-  runtime::poll_rc_safepoint(rt.main);
-  runtime::decref(rt.main, &l->ob);
-  std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
-  std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
-  created += owner_counters.objects_created + reader_counters.objects_created;
-  destroyed += owner_counters.objects_destroyed + reader_counters.objects_destroyed;
-  EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
+  expect_list_freed_and_nothing_left(rt, l, main_before, {owner_counters, reader_counters});
 }
 
 }  // namespace
