@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "build_info.h"
@@ -42,11 +43,11 @@ namespace {
 
 // The GNU build-id note of the main executable (the linker's sha1 of the
 // linked output, Debian's GCC asks for it by default), first 64 bits, or
-// "" if it has none. Read from the loaded program headers: no file read,
+// nothing if it has none. Read from the loaded program headers: no file read,
 // so a sanitizer build (a 140 MB binary, where hashing its bytes under
 // ThreadSanitizer took two seconds in every sweep child) pays nothing.
-std::string gnu_build_id() {
-  std::string id;
+std::optional<std::uint64_t> gnu_build_id() {
+  std::optional<std::uint64_t> id;
   dl_iterate_phdr(
       [](dl_phdr_info* info, std::size_t, void* out) -> int {
         // The first object is the main program; stop after it either way.
@@ -61,9 +62,9 @@ std::string gnu_build_id() {
             const unsigned char* desc = name + ((n->n_namesz + 3) & ~3u);
             if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0 &&
                 n->n_descsz >= 8) {
-              char hex[17];
-              for (int k = 0; k < 8; ++k) std::snprintf(hex + 2 * k, 3, "%02x", desc[k]);
-              *static_cast<std::string*>(out) = hex;
+              std::uint64_t v = 0;  // the first 8 bytes, in order: the same hex as the note's
+              for (int k = 0; k < 8; ++k) v = (v << 8) | desc[k];
+              *static_cast<std::optional<std::uint64_t>*>(out) = v;
               return 1;
             }
             p = desc + ((n->n_descsz + 3) & ~3u);
@@ -77,7 +78,7 @@ std::string gnu_build_id() {
 
 // FNV-1a over the executable's bytes, for a binary linked without a
 // build-id.
-std::string hash_of_executable() {
+std::optional<std::uint64_t> hash_of_executable() {
   std::ifstream in("/proc/self/exe", std::ios::binary);
   std::uint64_t h = 1469598103934665603ull;
   char buf[1 << 16];
@@ -86,10 +87,8 @@ std::string hash_of_executable() {
     any = true;
     for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ std::uint8_t(buf[i])) * 1099511628211ull;
   }
-  if (!any) return "unknown";
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-  return hex;
+  if (!any) return std::nullopt;
+  return h;
 }
 
 }  // namespace
@@ -98,8 +97,12 @@ std::string build_id() {
   // Any rebuild that changes the code changes the id, and a rebuild of the
   // same code keeps it (the linker hashes its output). Once per process.
   static const std::string id = [] {
-    std::string gnu = gnu_build_id();
-    return gnu.empty() ? hash_of_executable() : gnu;
+    std::optional<std::uint64_t> h = gnu_build_id();
+    if (!h) h = hash_of_executable();
+    if (!h) return std::string("unknown");
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)*h);
+    return std::string(hex);
   }();
   return id;
 }
