@@ -303,10 +303,8 @@ Object<typename Cfg::RC>* list_pop(ThreadState<Cfg>& ts, List<typename Cfg::RC>*
     // slot with atomic stores, since a reader may be loading a slot as it
     // moves (it re-checks its slot after the incref): 3.13t memmoves there
     // too, racing with such a reader (a torn or stale slot that the
-    // re-check catches on x86); the model does not race. A private list
-    // (ftscalingbench's object_cfunction pops index 0 of one) costs what
-    // 3.13t's does: a loop of atomic stores is not vectorised and took
-    // about 600 more instructions than 3.13t for 99 items.
+    // re-check catches on x86); the model does not race. The private case
+    // matters: a loop of atomic stores is not vectorised (design §7a).
     if (unlocked_readers)
       for (std::int64_t k = i; k < n - 1; ++k) detail::store<true>(l->items[k], l->items[k + 1]);
     else
