@@ -37,6 +37,7 @@
 #include "dictlock/critical_section.h"
 #include "dictlock/futex_mutex.h"
 #include "runtime/containers.h"
+#include "runtime/deferred_gc_ops.h"
 #include "runtime/floats.h"
 #include "runtime/generation.h"
 #include "runtime/ints.h"
@@ -61,6 +62,7 @@ enum BuiltinId : std::uint32_t {
   kBuiltinListAppend, kBuiltinListPop, kBuiltinQueuePut, kBuiltinQueueGet,
   kBuiltinRound, kBuiltinFloatRound, kBuiltinMathFloor, kBuiltinMathCos, kBuiltinIntFloor,
   kBuiltinThreadLocal, kBuiltinMethodCaller,
+  kBuiltinTuple, kBuiltinTupleNew, kBuiltinTypeNew,
   kBuiltinCount,
 };
 
@@ -88,6 +90,12 @@ struct BuiltinDef {
   bool static_type;    // a statically allocated type (range), immortal in 3.12+; Queue is a heap type
   bool varargs36;      // METH_VARARGS in 3.6: a call packs its arguments into a tuple first
   std::string_view module = {};  // a module-level function's module (runtime/modules.h); empty: builtins
+  // A type's `__new__` (typeobject.c's tp_new_wrapper, METH_VARARGS |
+  // METH_KEYWORDS in every version): a builtin function in the dict of the
+  // type named by self_type (kTuple: tuple.__new__; kClass: type.__new__,
+  // which the metatype lookup of a class's `__new__` finds first), bound to
+  // that type — not a method descriptor, so 3.13t does not defer it.
+  bool new_wrapper = false;
 };
 
 template <class Cfg>
@@ -240,6 +248,60 @@ BO<Cfg>* builtin_math_cos(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
   return float_from(ts, std::cos(x));
 }
 
+// tuple(iterable): not modelled (3.13 specialises it as CALL_TUPLE_1); the
+// type is here for tuple.__new__ and for `class P(tuple)`.
+template <class Cfg>
+BO<Cfg>* builtin_tuple(ThreadState<Cfg>&, BO<Cfg>*, BO<Cfg>**, int) {
+  not_modelled("tuple(iterable) is not modelled: only a subclass's tuple.__new__(cls, a_tuple)");
+}
+
+// tuple.__new__(cls, iterable) (tp_new_wrapper, then tuple_new and
+// tuple_subtype_new, Objects/typeobject.c and tupleobject.c): the arguments
+// as a tuple (3.6's cfunction call packs them, varargs36; 3.13's
+// builtin has no vectorcall, so _PyObject_MakeTpCall packs them here), the
+// rest after cls sliced into a new tuple (PyTuple_GetSlice: each increfed),
+// the iterable read borrowed (argument parsing), PySequence_Tuple's new
+// reference to it (an exact tuple is returned itself), the instance
+// allocated (PyType_GenericAlloc: the heap class increfed), each item
+// increfed into it, the temporary and the slice dropped.
+template <class Cfg>
+BO<Cfg>* builtin_tuple_new(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** stack, int nargs) {
+  using RC = typename Cfg::RC;
+  constexpr bool k36 = Cfg::Gen::kCApi == 306;
+  Tuple<RC>* packed = k36 ? nullptr : tuple_from_array(ts, stack, nargs);
+  BO<Cfg>** args = k36 ? stack : packed->items();
+  if (nargs != 2) not_modelled("tuple.__new__(cls, iterable) with other arguments is not modelled");
+  if (args[0]->type != Type::kClass || !as<Class>(args[0])->tuple_base)
+    not_modelled("TypeError: tuple.__new__(X): X is not a subtype of tuple");
+  Class<RC>* cls = as<Class>(args[0]);
+  Tuple<RC>* rest = tuple_from_array(ts, args + 1, 1);
+  BO<Cfg>* iterable = rest->items()[0];
+  if (iterable->type != Type::kTuple) not_modelled("tuple.__new__ of other than a tuple is not modelled");
+  incref(ts, iterable);  // PySequence_Tuple
+  Tuple<RC>* tmp = as<Tuple>(iterable);
+  const std::int64_t n = tmp->size;
+  auto* obj = static_cast<Tuple<RC>*>(alloc_block(ts, tuple_block_size<Cfg>(n + 1)));
+  init_object(ts, &obj->ob, Type::kTupleSub);
+  obj->size = n;
+  thread_incref(ts, &cls->ob, ts.counters.rc);  // _PyObject_Init's _Py_INCREF_TYPE
+  tuple_sub_class(obj) = &cls->ob;
+  for (std::int64_t i = 0; i < n; ++i) {
+    incref(ts, tmp->items()[i]);
+    obj->items()[i] = tmp->items()[i];
+  }
+  decref(ts, &tmp->ob);
+  decref(ts, &rest->ob);
+  if (packed != nullptr) decref(ts, &packed->ob);
+  return &obj->ob;
+}
+
+// type.__new__: found by the metatype lookup of a class's `__new__` and
+// counted there; calling it (type(name, bases, dict)) is not modelled.
+template <class Cfg>
+BO<Cfg>* builtin_type_new(ThreadState<Cfg>&, BO<Cfg>*, BO<Cfg>**, int) {
+  not_modelled("type.__new__ is not modelled");
+}
+
 // threading.local() (local_new, runtime/thread_local.h): no arguments
 // here (a local's args and kw serve subclasses' __init__, not modelled).
 template <class Cfg>
@@ -352,6 +414,9 @@ struct Builtins {
       // A type, called through type_call (3.13: a heap type, PyType_FromModuleAndSpec).
       {"local", &detail::builtin_thread_local<Cfg>, 0, true, Type::kCount, K::kGeneral, false, false, "threading"},
       {"methodcaller", &detail::builtin_methodcaller<Cfg>, -1, true, Type::kCount, K::kGeneral, false, false, "operator"},
+      {"tuple", &detail::builtin_tuple<Cfg>, -1, true, Type::kCount, K::kGeneral, true, false},
+      {"__new__", &detail::builtin_tuple_new<Cfg>, -1, false, Type::kTuple, K::kGeneral, false, true, {}, true},
+      {"__new__", &detail::builtin_type_new<Cfg>, -1, false, Type::kClass, K::kGeneral, false, true, {}, true},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {
@@ -360,6 +425,12 @@ struct Builtins {
     return kBuiltinCount;
   }
 };
+
+// Whether `o` is the builtin `which` (the type `tuple`, say).
+template <class RC>
+bool is_builtin(Object<RC>* o, std::uint32_t which) {
+  return o->type == Type::kBuiltin && as<Builtin>(o)->which == which;
+}
 
 // A Builtin object: `self` (may be null) is increfed.
 template <class Cfg>

@@ -113,11 +113,30 @@ Instance<typename Cfg::RC>* instance_new(ThreadState<Cfg>& ts, Class<typename Cf
   return obj;
 }
 
-// type_new for `class name(base)`: takes references to name, namespace and base.
+// PyStaticMethod_New: a new reference.
+template <class Cfg>
+Object<typename Cfg::RC>* staticmethod_new(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* callable) {
+  using RC = typename Cfg::RC;
+  auto* sm = static_cast<StaticMethod<RC>*>(alloc_block(ts, sizeof(StaticMethod<RC>)));
+  init_object(ts, &sm->ob, Type::kStaticMethod);
+  incref(ts, callable);
+  sm->callable = callable;
+  return &sm->ob;
+}
+
+// type_new for `class name(base)`: takes references to name, namespace and
+// base. `tuple_base`: the base named was the builtin tuple, whose dict is
+// not modelled: the class's base is then `object` (the rest of its MRO).
 template <class Cfg>
 Class<typename Cfg::RC>* class_new(ThreadState<Cfg>& ts, Str<typename Cfg::RC>* name, Dict<typename Cfg::RC>* ns,
-                                   Class<typename Cfg::RC>* base) {
+                                   Class<typename Cfg::RC>* base, bool tuple_base = false) {
   using RC = typename Cfg::RC;
+  // type_new_set_attrs: a plain function as `__new__` becomes a staticmethod.
+  if (Object<RC>* fn = dict_get<Cfg>(ns, ts.rt.intern_new); fn != nullptr && fn->type == Type::kFunction) {
+    Object<RC>* sm = staticmethod_new(ts, fn);
+    dict_set(ts, ns, ts.rt.intern_new, sm);
+    decref(ts, sm);
+  }
   auto* c = ::new (alloc_block(ts, sizeof(Class<RC>))) Class<RC>;  // default members: no version, no shared keys
   init_object(ts, &c->ob, Type::kClass);
   if constexpr (kHasDeferredGc<Cfg>) gc_defer(ts, &c->ob, true);  // 3.14t: type_new_alloc's unique id
@@ -127,13 +146,21 @@ Class<typename Cfg::RC>* class_new(ThreadState<Cfg>& ts, Str<typename Cfg::RC>* 
   c->dict = ns;
   if (base != nullptr) incref(ts, &base->ob);
   c->base = base;
+  c->tuple_base = tuple_base || (base != nullptr && base->tuple_base);
+  c->slot_new = dict_get<Cfg>(ns, ts.rt.intern_new) != nullptr || (base != nullptr && base->slot_new);
   // type_new's __slots__: `()` on object (or on a class without a
   // __dict__) leaves the instances without one; naming slots is not modelled.
   if (Object<RC>* slots = dict_get<Cfg>(ns, ts.rt.intern_slots)) {
     if (slots->type != Type::kTuple || as<Tuple>(slots)->size != 0)
       not_modelled("__slots__ naming attributes is not modelled: only __slots__ = ()");
-    c->has_dict = base != nullptr && base != ts.rt.object_class && base->has_dict;
+    c->has_dict = base != nullptr && base != ts.rt.object_class && base->has_dict && !tuple_base;
   }
+  // Calls run a class's __new__ with object_init after it (runtime/py36,
+  // py313: type_call); slot_tp_init after a __new__ is not modelled.
+  if (c->slot_new && type_lookup<Cfg>(c, ts.rt.intern_init) != nullptr)
+    not_modelled("a class defining both __new__ and __init__ is not modelled");
+  if (c->tuple_base && c->has_dict)
+    not_modelled("a subclass of tuple without `__slots__ = ()` is not modelled (its instances would have a __dict__)");
   return c;
 }
 

@@ -75,6 +75,15 @@ void drop_refs(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       for (std::int64_t i = 0; i < t->size; ++i) xdecref(ts, std::exchange(t->items()[i], nullptr));
       return;
     }
+    case Type::kTupleSub: {  // subtype_dealloc: tupledealloc's items, then the (heap) class
+      Tuple<RC>* t = as<Tuple>(o);
+      for (std::int64_t i = 0; i < t->size; ++i) xdecref(ts, std::exchange(t->items()[i], nullptr));
+      thread_decref(ts, std::exchange(tuple_sub_class(t), nullptr), ts.counters.rc);  // _Py_DECREF_TYPE
+      return;
+    }
+    case Type::kStaticMethod:  // sm_dealloc
+      decref(ts, std::exchange(as<StaticMethod>(o)->callable, nullptr));
+      return;
     case Type::kList: {  // list_dealloc: the items last to first
       List<RC>* l = as<List>(o);
       for (std::int64_t i = l->size; i-- > 0;) xdecref(ts, std::exchange(l->items[i], nullptr));
@@ -238,6 +247,8 @@ void free_storage(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* o) {
       size = tuple_block_size<Cfg>(n);
       break;
     }
+    case Type::kTupleSub: size = tuple_block_size<Cfg>(as<Tuple>(o)->size + 1); break;  // tp_free: no freelist
+    case Type::kStaticMethod: size = sizeof(StaticMethod<RC>); break;
     case Type::kList: {  // list_dealloc: the item array freed, the object kept when there is room
       List<RC>* l = as<List>(o);
       list_items_free(ts, l->items, l->allocated);

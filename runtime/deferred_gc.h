@@ -118,7 +118,7 @@ inline bool is_gc_type(Type t) {
     case Type::kListIter: case Type::kTupleIter: case Type::kCell: case Type::kClass: case Type::kInstance:
     case Type::kMethod: case Type::kBuiltin: case Type::kQueue: case Type::kLocal:
     case Type::kMethodCaller: case Type::kGenerator: case Type::kException: case Type::kTraceback:
-    case Type::kFrameObject:
+    case Type::kFrameObject: case Type::kStaticMethod: case Type::kTupleSub:
       return true;
     default:
       return false;

@@ -34,6 +34,8 @@ enum class Type : std::uint8_t {
   kException,     // an exception instance (PyBaseExceptionObject)
   kTraceback,     // a traceback entry (PyTracebackObject)
   kFrameObject,   // py313's PyFrameObject, made for a traceback (py36's frames are objects: kFrame)
+  kStaticMethod,  // a staticmethod (runtime/classes.h: type_new wraps a class's plain __new__ function in one)
+  kTupleSub,      // an instance of a heap class whose base is tuple (a namedtuple): a Tuple, then its class
   kCount,         // the number of types (the type table's size)
   kFreed = 0xdd,  // debug builds poison a deallocated object's tag with this
 };
@@ -96,6 +98,16 @@ struct Tuple {
   std::int64_t size;
   Object<RC>** items() { return reinterpret_cast<Object<RC>**>(this + 1); }
 };
+
+// An instance of a subclass of tuple (`class P(tuple): __slots__ = ()`,
+// what collections.namedtuple makes): a Tuple's layout — so the tuple
+// operations read it as one — with the (heap) class it holds a reference to
+// in one more slot after the items, as CPython's tuple subtypes keep their
+// extra fields past the items. Made by tuple.__new__ (runtime/classes.h).
+template <class RC>
+Object<RC>*& tuple_sub_class(Tuple<RC>* t) {
+  return t->items()[t->size];
+}
 
 // A dict: CPython's compact dict (3.6+, Objects/dictobject.c). The dict
 // object holds its size, its version tag and a pointer to a keys object;
@@ -338,6 +350,13 @@ struct Class {
   // (3.13: no Py_TPFLAGS_INLINE_VALUES or MANAGED_DICT), so an attribute
   // lookup finds the class's attribute without reading one.
   bool has_dict = true;
+  // A subclass of tuple (`class P(tuple)`, a namedtuple): its instances are
+  // kTupleSub objects, which only tuple.__new__ makes (runtime/classes.h).
+  bool tuple_base = false;
+  // tp_new is slot_tp_new: the class or a base defines `__new__` (held in
+  // its dict as a staticmethod). Calling it runs that `__new__` from C, and
+  // 3.13's specialiser leaves such a call generic.
+  bool slot_new = false;
   std::uint32_t version_tag = 0;
   std::uint32_t shared_keys_version = 0;
   std::uint32_t unique_id = 0;  // 3.14t's per-thread count slot (runtime/deferred_gc.h), or 0
@@ -371,6 +390,14 @@ struct Method {
   Object<RC> ob;
   Object<RC>* func;
   Object<RC>* self;
+};
+
+// A staticmethod (Objects/funcobject.c): the callable it wraps, an owned
+// reference. Its tp_descr_get hands out a new reference to that callable.
+template <class RC>
+struct StaticMethod {
+  Object<RC> ob;
+  Object<RC>* callable;
 };
 
 // A builtin callable (PyCFunctionObject): `which` indexes the runtime's

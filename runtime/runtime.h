@@ -136,10 +136,12 @@ class Runtime {
   Str<RC>* intern_name = nullptr;         // "__name__" (borrowed)
   Str<RC>* intern_dict = nullptr;         // "__dict__" (borrowed; threading.local compares names with it)
   Str<RC>* intern_slots = nullptr;        // "__slots__" (borrowed; class_new reads it)
+  Str<RC>* intern_new = nullptr;          // "__new__" (borrowed; class_new and a class call read it)
   Str<RC>* intern_enter = nullptr;        // "__enter__" and "__exit__" (borrowed; `with` looks them up)
   Str<RC>* intern_exit = nullptr;
-  // The method descriptors of the builtin types (list.append, ...), indexed
-  // by BuiltinId; null for module-level builtins. Shared by every thread.
+  // The method descriptors of the builtin types (list.append, ...), and the
+  // types' __new__ (tuple.__new__ bound to tuple, type.__new__), indexed by
+  // BuiltinId; null for module-level builtins. Shared by every thread.
   Builtin<RC>* method_descrs[kBuiltinCount] = {};
   // The builtin exception classes, in builtins, made by a generation that
   // raises (install_exception_classes); KeyError is the one C code raises.
@@ -373,16 +375,25 @@ Dict<typename Cfg::RC>* Runtime<Cfg>::module_dict(std::string_view name) {
 // builtin types' method descriptors. All are owned by the runtime.
 template <SafeConfig Cfg>
 void Runtime<Cfg>::install_builtins() {
+  Object<RC>* tuple_type = nullptr;
   for (std::uint32_t i = 0; i < kBuiltinCount; ++i) {
     const auto& def = Builtins<Cfg>::table[i];
-    Builtin<RC>* b = builtin_new(main, i, nullptr);
+    // A type's __new__ is bound to its type: tuple's to `tuple` (made
+    // before it in the table); `type` itself is not an object here.
+    const bool binds_tuple = def.new_wrapper && def.self_type == Type::kTuple;
+    if (binds_tuple && tuple_type == nullptr) fatal("install_builtins: tuple.__new__ before tuple");
+    Builtin<RC>* b = builtin_new(main, i, binds_tuple ? tuple_type : nullptr);
     // Static, like 3.6's builtin functions and method descriptors: immortal
     // where the policy has immortal objects. 3.12+ makes only static types
     // immortal (PEP 683): `len`, the method descriptors and the heap type
-    // Queue are counted there (kMortalBuiltins).
-    if (!Cfg::Gen::kMortalBuiltins || def.static_type) immortalize(main, &b->ob);
-    // 3.14t defers the rest: module-level C functions and method descriptors.
-    else if constexpr (kHasDeferredGc<Cfg>) gc_defer(main, &b->ob, false);
+    // Queue are counted there (kMortalBuiltins). A type's __new__ is counted
+    // in every version: it refers to its type, and the policies that make
+    // objects immortal take only leaves.
+    if ((!Cfg::Gen::kMortalBuiltins && !def.new_wrapper) || def.static_type) immortalize(main, &b->ob);
+    // 3.14t defers module-level C functions and method descriptors; a
+    // type's __new__ is neither (a PyCFunction made by add_tp_new_wrapper).
+    else if constexpr (kHasDeferredGc<Cfg>) if (!def.new_wrapper) gc_defer(main, &b->ob, false);
+    if (i == kBuiltinTuple) tuple_type = &b->ob;
     if (def.self_type == Type::kCount) {
       Str<RC>* name = intern(main, def.name);
       dict_set(main, def.module.empty() ? builtins : module_dict(def.module), name, &b->ob);
@@ -397,7 +408,7 @@ void Runtime<Cfg>::install_builtins() {
   // The names the runtime looks up itself, borrowed from the intern table.
   for (auto [field, text] : {std::pair{&intern_init, "__init__"}, {&intern_build_class, "__build_class__"},
                              {&intern_name, "__name__"}, {&intern_dict, "__dict__"}, {&intern_slots, "__slots__"},
-                             {&intern_enter, "__enter__"}, {&intern_exit, "__exit__"}}) {
+                             {&intern_new, "__new__"}, {&intern_enter, "__enter__"}, {&intern_exit, "__exit__"}}) {
     *field = intern(main, text);
     decref(main, &(*field)->ob);
   }
@@ -654,6 +665,7 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
     auto each_value = [](Dict<RC>* d, auto f) { dict_for_each<Cfg>(d, [&](Str<RC>*, O* v) { f(v); }); };
     // The code reachable from the module: its functions' and its classes'.
     auto code_of = [&](O* v) {
+      if (v->type == Type::kStaticMethod) v = as<StaticMethod>(v)->callable;  // a class's __new__
       if (v->type == Type::kFunction) constants(constants, as<Function>(v)->code);
     };
     each_value(globals, [&](O* v) {
@@ -677,6 +689,8 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
         }
       };
       auto value = [&](O* v) {
+        // A class's __new__: its staticmethod is not deferred, its function is.
+        if (v->type == Type::kStaticMethod) v = as<StaticMethod>(v)->callable;
         if (!mortal(v)) return;
         if (v->type == Type::kFunction && (v->flags & kDeferredFlag)) {
           immortalize(main, v);
@@ -702,8 +716,8 @@ std::size_t Runtime<Cfg>::immortalize_at_thread_start() {
         if (mortal(m)) immortalize(main, m);
         module_dict(as<Module>(m)->dict);
       });
-      for (Builtin<RC>* d : method_descrs)
-        if (d != nullptr) value(&d->ob);
+      for (Builtin<RC>* d : method_descrs)  // a type's __new__ is not deferred: it stays counted
+        if (d != nullptr && !Builtins<Cfg>::table[d->which].new_wrapper) value(&d->ob);
     }
     return immortals_.size() - before;
   }

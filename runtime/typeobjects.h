@@ -68,11 +68,13 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"_thread._local", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"operator.methodcaller", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"generator", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
-    // kExcClass, kException, kTraceback, kFrameObject.
+    // kExcClass, kException, kTraceback, kFrameObject, kStaticMethod, kTupleSub.
     {"type", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"BaseException", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"traceback", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"frame", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"staticmethod", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
+    {"tuple subclass", kTpReady, nullptr, nullptr, &dealloc<Cfg>},  // a heap class's: its name is the class's
 };
 
 }  // namespace rclab::runtime

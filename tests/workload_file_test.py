@@ -484,6 +484,28 @@ class WorkloadFile(unittest.TestCase):
                 self.assertEqual(len(err.splitlines()), 1, err)
                 self.assertTrue(err.startswith("rclab: not modelled: "), err)
 
+    def test_classes_with_a_new_the_model_does_not_run_are_refused_at_class_creation(self):
+        """A subclass of tuple whose instances would have a __dict__, and a
+        class defining __init__ beside __new__, compile and run on CPython;
+        the model refuses each when the class is made: one line, exit 2."""
+        new = "    def __new__(cls, x):\n        return _tuple_new(cls, (x,))\n"
+        cases = {
+            "no_slots.py": ("class P(tuple):\n" + new, "without `__slots__ = ()`"),
+            "new_and_init.py": ("class P(tuple):\n    __slots__ = ()\n" + new +
+                                "    def __init__(self, x):\n        pass\n", "both __new__ and __init__"),
+        }
+        for name, (body, phrase) in sorted(cases.items()):
+            path = self.write(name, "_tuple_new = tuple.__new__\n" + body + "N = 3\ndef work(n):\n"
+                              "    return P(n)[0]\ndef expect(n):\n    return n\n")
+            for config in ("gil", "py313", "py313t"):
+                with self.subTest(file=name, config=config):
+                    rc, out, err = self.rclab_run(config, path)
+                    self.assertEqual(rc, 2, err)
+                    self.assertEqual(out, "")
+                    self.assertEqual(len(err.splitlines()), 1, err)
+                    self.assertTrue(err.startswith("rclab: not modelled: "), err)
+                    self.assertIn(phrase, err)
+
     def test_a_sweep_resumes_only_on_the_same_bytes_and_runs_the_peer_too(self):
         path = self.write("mine.py", MINE)
         peers = self.write("peers.json", json.dumps({"peers": [{"name": "cpython-3.13", "python": PY313}]}))

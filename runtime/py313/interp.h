@@ -564,8 +564,15 @@ struct Interp {
   // 3.13t reads an entry inside its seqlock (out-of-line begin and end);
   // 3.13 compares it plainly (the GIL). A miss searches the MRO under the
   // type lock, assigning the class a version tag first, and fills the
-  // entry. Builtin types have their fixed versions.
-  [[gnu::noinline]] static O* type_lookup_ref(TS& ts, O* owner, Str<RC>* name);
+  // entry. Builtin types have their fixed versions. type_lookup_in names
+  // the type itself: a heap class, or (cls null) the builtin type `tp`.
+  [[gnu::always_inline]] static O* type_lookup_ref(TS& ts, O* owner, Str<RC>* name) {
+    Class<RC>* cls = owner->type == Type::kInstance ? as<Instance>(owner)->cls
+                     : owner->type == Type::kTupleSub ? as<Class>(tuple_sub_class(as<Tuple>(owner)))
+                                                      : nullptr;
+    return type_lookup_in(ts, cls, owner->type, name);
+  }
+  [[gnu::noinline]] static O* type_lookup_in(TS& ts, Class<RC>* cls, Type tp, Str<RC>* name);
   [[gnu::noinline]] static std::uint32_t seqlock_begin_read(std::uint32_t& sequence);
   [[gnu::noinline]] static bool seqlock_end_read(std::uint32_t& sequence, std::uint32_t previous);
   // _PyObject_TryGetInstanceAttribute (Objects/dictobject.c, out of line):
@@ -583,6 +590,14 @@ struct Interp {
   // CALL_KW on a class: `nargs` positional arguments, then the values of
   // `kwnames`. A new reference to the instance.
   [[gnu::noinline]] static O* class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs, Tuple<RC>* kwnames);
+  // type_call from _PyObject_MakeTpCall (kwdict null: no keywords): a new
+  // reference to what the class's __new__ returns, or to a new instance.
+  [[gnu::noinline]] static O* type_call(TS& ts, Class<RC>* cls, Tuple<RC>* argt, Dict<RC>* kwdict);
+  // _PyObject_Call_Prepend + _PyObject_FastCallDictTstate: func(first,
+  // *argt, **kwdict) from C; a new reference.
+  static O* call_prepend(TS& ts, Function<RC>* func, O* first, Tuple<RC>* argt, Dict<RC>* kwdict);
+  // type_getattro for `__new__` on a class or the builtin tuple: a new reference.
+  [[gnu::noinline]] static O* type_getattr(TS& ts, O* type, Str<RC>* name);
   // object_new's instance of a heap class (its inline values empty).
   static Instance<RC>* instance_alloc(TS& ts, Class<RC>* cls);
   // SETLOCAL: the new value stored, then the old one (if any) dropped.
@@ -676,13 +691,12 @@ bool Interp<Cfg>::seqlock_end_read(std::uint32_t& sequence, std::uint32_t previo
 }
 
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>* name) {
+Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_in(TS& ts, Class<RC>* cls, Type tp, Str<RC>* name) {
   using std::memory_order_acquire, std::memory_order_relaxed, std::memory_order_release;
   Tally& t = ts.counters.rc;
-  Class<RC>* cls = owner->type == Type::kInstance ? as<Instance>(owner)->cls : nullptr;
   auto tp_version = [&]() -> std::uint32_t {  // FT_ATOMIC_LOAD_UINT32_RELAXED(type->tp_version_tag)
     return cls != nullptr ? std::atomic_ref<std::uint32_t>(cls->version_tag).load(memory_order_relaxed)
-                          : builtin_type_version(owner->type);
+                          : builtin_type_version(tp);
   };
   const std::uint32_t h = (tp_version() ^ std::uint32_t(reinterpret_cast<std::uintptr_t>(name) >> 3)) &
                           std::uint32_t(kTypeCacheSize - 1);  // MCACHE_HASH_METHOD
@@ -725,8 +739,8 @@ Object<typename Cfg::RC>* Interp<Cfg>::type_lookup_ref(TS& ts, O* owner, Str<RC>
       }
       value = type_lookup<Cfg>(cls, name);  // find_name_in_mro
     } else {
-      version = builtin_type_version(owner->type);
-      const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
+      version = builtin_type_version(tp);
+      const std::uint32_t which = Builtins<Cfg>::find_method(tp, name->view());
       value = which == kBuiltinCount ? nullptr : &ts.rt.method_descrs[which]->ob;
     }
     // _PySeqLock_LockWrite (writers are serialised by the lock): the
@@ -853,6 +867,8 @@ Object<typename Cfg::RC>* Interp<Cfg>::get_attr(TS& ts, O* owner, Str<RC>* name)
     not_modelled("TypeError: attribute name must be a string");
   if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);  // module_getattro
   if (owner->type == Type::kLocal) return local_getattr(ts, as<ThreadLocal>(owner), name);  // local_getattro
+  if (owner->type == Type::kBuiltin && Builtins<Cfg>::table[as<Builtin>(owner)->which].is_type)
+    return type_getattr(ts, owner, name);  // type_getattro
   return generic_getattr(ts, owner, name);
 }
 
@@ -939,33 +955,30 @@ Instance<typename Cfg::RC>* Interp<Cfg>::instance_alloc(TS& ts, Class<RC>* cls) 
   return obj;
 }
 
-// _PyObject_MakeTpCall (a heap class has no vectorcall in 3.13): the
-// positional arguments as a tuple (none: the immortal empty one), the
-// keywords as a new dict (_PyStack_AsDict); type_call's object_new and
-// slot_tp_init: `__init__` looked up (a new reference, unbound),
-// _PyObject_Call_Prepend's stack with the instance first, which
-// _PyObject_FastCallDictTstate unpacks (_PyStack_UnpackDict: a new array
-// with every argument increfed, a new tuple of the names) for the
-// function's vectorcall, then frees (each dropped); None dropped, the
-// method, the tuple and the dict dropped.
+// _PyObject_Call_Prepend(func, first, argt, kwdict): a stack with `first`
+// before the tuple's items (nothing counted), which
+// _PyObject_FastCallDictTstate hands to the function's vectorcall as it is
+// without keywords; with them it unpacks it (_PyStack_UnpackDict: a new
+// array with every argument increfed, a new tuple of the names), then frees
+// it (each dropped).
 template <SafeConfig Cfg>
-Object<typename Cfg::RC>* Interp<Cfg>::class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs,
-                                                     Tuple<RC>* kwnames) {
+Object<typename Cfg::RC>* Interp<Cfg>::call_prepend(TS& ts, Function<RC>* func, O* first, Tuple<RC>* argt,
+                                                    Dict<RC>* kwdict) {
   Tally& t = ts.counters.rc;
-  const int nkw = int(kwnames->size);
-  Tuple<RC>* argt = tuple_from_array(ts, args, nargs);
-  Dict<RC>* kwdict = dict_new_presized(ts, nkw);
-  for (int i = 0; i < nkw; ++i) dict_set(ts, kwdict, as<Str>(kwnames->items()[i]), args[nargs + i]);
-  Instance<RC>* obj = instance_alloc(ts, cls);
-  O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
-  if (init == nullptr || init->type != Type::kFunction)
-    not_modelled("keyword arguments to a class without a Python __init__ are not modelled");
-  incref(ts, init, t);  // lookup_maybe_method
+  const int nargs = int(argt->size);
+  if (kwdict == nullptr) {
+    O* argv[8];
+    if (nargs + 1 > 8) not_modelled("py313: a call from C with more than 7 arguments is not modelled");
+    argv[0] = first;
+    for (int i = 0; i < nargs; ++i) argv[1 + i] = argt->items()[i];
+    return call_from_c(ts, func, nullptr, argv, 1 + nargs);
+  }
+  const int nkw = int(kwdict->used);
   const int n = 1 + nargs + nkw;
   auto** stack = static_cast<O**>(alloc_block(ts, std::size_t(n + 1) * sizeof(O*)));  // PyMem_Malloc, one spare first
   O** argv = stack + 1;
   Tuple<RC>* names = tuple_new(ts, nkw);
-  argv[0] = &obj->ob;
+  argv[0] = first;
   for (int i = 0; i < nargs; ++i) argv[1 + i] = argt->items()[i];
   for (int i = 0; i < 1 + nargs; ++i) incref(ts, argv[i], t);
   int k = 0;
@@ -976,21 +989,97 @@ Object<typename Cfg::RC>* Interp<Cfg>::class_call_kw(TS& ts, Class<RC>* cls, O**
     argv[1 + nargs + k] = value;
     ++k;
   });
-  O* res = call_from_c(ts, as<Function>(init), nullptr, argv, 1 + nargs, names);
+  O* res = call_from_c(ts, func, nullptr, argv, 1 + nargs, names);
   for (int i = 0; i < n; ++i) decref(ts, argv[i], t);  // _PyStack_UnpackDict_Free
   free_block(ts, stack, std::size_t(n + 1) * sizeof(O*));
   decref(ts, &names->ob, t);
+  return res;
+}
+
+// type_call on a heap class (kwdict null: no keywords). With a `__new__`
+// of its own, slot_tp_new: the function got from the class (type_getattr:
+// the staticmethod's function, a new reference), called with the class
+// prepended, dropped; type_call's tp_init is then object_init, which only
+// checks the arguments (class_new refuses a class defining __init__ beside
+// __new__). Otherwise object_new and slot_tp_init: `__init__` looked up
+// (lookup_maybe_method: a new reference, unbound), called with the
+// instance prepended, its None and the method dropped.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::type_call(TS& ts, Class<RC>* cls, Tuple<RC>* argt, Dict<RC>* kwdict) {
+  Tally& t = ts.counters.rc;
+  if (cls->slot_new) {  // no __init__ beside it (class_new refuses one)
+    O* func = type_getattr(ts, &cls->ob, ts.rt.intern_new);
+    if (func->type != Type::kFunction) not_modelled("a __new__ other than a Python function is not modelled");
+    O* res = call_prepend(ts, as<Function>(func), &cls->ob, argt, kwdict);
+    decref(ts, func, t);
+    return res;
+  }
+  if (cls->tuple_base) not_modelled("a subclass of tuple without a __new__ of its own is not modelled");
+  Instance<RC>* obj = instance_alloc(ts, cls);
+  O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
+  if (init == nullptr || init->type != Type::kFunction)
+    not_modelled("keyword arguments to a class without a Python __init__ are not modelled");
+  incref(ts, init, t);  // lookup_maybe_method
+  O* res = call_prepend(ts, as<Function>(init), &obj->ob, argt, kwdict);
   decref(ts, init, t);
   if (res != ts.rt.none) not_modelled("TypeError: __init__() should return None");
   decref(ts, res, t);
+  return &obj->ob;
+}
+
+// _PyObject_MakeTpCall (a heap class has no vectorcall in 3.13): the
+// positional arguments as a tuple (none: the immortal empty one), the
+// keywords as a new dict (_PyStack_AsDict); type_call; the tuple and the
+// dict dropped.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::class_call_kw(TS& ts, Class<RC>* cls, O** args, int nargs,
+                                                     Tuple<RC>* kwnames) {
+  Tally& t = ts.counters.rc;
+  const int nkw = int(kwnames->size);
+  Tuple<RC>* argt = tuple_from_array(ts, args, nargs);
+  Dict<RC>* kwdict = dict_new_presized(ts, nkw);
+  for (int i = 0; i < nkw; ++i) dict_set(ts, kwdict, as<Str>(kwnames->items()[i]), args[nargs + i]);
+  O* obj = type_call(ts, cls, argt, kwdict);
   decref(ts, &argt->ob, t);
   decref(ts, &kwdict->ob, t);
-  return &obj->ob;
+  return obj;
+}
+
+// type_getattro (_Py_type_getattro_impl) for `__new__` on a class or on the
+// builtin tuple: the name looked up on the metatype first (type.__new__, a
+// new reference; not a data descriptor, so dropped once the type's own is
+// found), then on the type itself (_PyType_LookupRef: a new reference); a
+// staticmethod's tp_descr_get gives a new reference to its function and
+// the staticmethod is dropped; a builtin function (tuple.__new__) is
+// returned as found.
+template <SafeConfig Cfg>
+Object<typename Cfg::RC>* Interp<Cfg>::type_getattr(TS& ts, O* type, Str<RC>* name) {
+  Tally& t = ts.counters.rc;
+  Class<RC>* cls = type->type == Type::kClass ? as<Class>(type) : nullptr;
+  if (cls == nullptr && (type->type != Type::kBuiltin || as<Builtin>(type)->which != kBuiltinTuple))
+    not_modelled("py313: attributes of builtin types other than tuple are not modelled");
+  if (name != ts.rt.intern_new) not_modelled("py313: type attributes other than __new__ are not modelled");
+  O* meta = type_lookup_in(ts, nullptr, Type::kClass, name);
+  O* attr = type_lookup_in(ts, cls, Type::kTuple, name);
+  if (attr == nullptr) [[unlikely]]
+    not_modelled("AttributeError: the type has no such attribute");
+  if (meta != nullptr) decref_stack(ts, meta, t);
+  if (attr->type != Type::kStaticMethod) return attr;
+  O* res = as<StaticMethod>(attr)->callable;
+  incref(ts, res, t);  // sm_descr_get
+  decref_stack(ts, attr, t);
+  return res;
 }
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::class_call(TS& ts, Class<RC>* cls, O** args, int nargs) {
   Tally& t = ts.counters.rc;
+  if (cls->slot_new || cls->tuple_base) {  // _PyObject_MakeTpCall's tuple, then type_call's slot_tp_new
+    Tuple<RC>* argt = tuple_from_array(ts, args, nargs);
+    O* obj = type_call(ts, cls, argt, nullptr);
+    decref(ts, &argt->ob, t);
+    return obj;
+  }
   Instance<RC>* obj = instance_alloc(ts, cls);
   // slot_tp_init: __init__(self, *args) called from C, its result (None) dropped.
   if (O* init = type_lookup<Cfg>(cls, ts.rt.intern_init)) {
@@ -1012,7 +1101,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::vectorcall(TS& ts, O* callable, O** args,
     case Type::kBuiltin: {
       Builtin<RC>* b = as<Builtin>(callable);
       const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
-      if (def.self_type != Type::kCount) {  // a method descriptor: self is the first argument
+      if (def.self_type != Type::kCount && !def.new_wrapper) {  // a method descriptor: self is the first argument
         if (nargs < 1 || args[0]->type != def.self_type) not_modelled("TypeError: a method descriptor called on the wrong type");
         if (def.nargs >= 0 && nargs - 1 != def.nargs) not_modelled("TypeError: wrong number of arguments to a builtin method");
         return def.fn(ts, args[0], args + 1, nargs - 1);
@@ -1093,18 +1182,17 @@ Object<typename Cfg::RC>* Interp<Cfg>::build_class(TS& ts, O*, O** args, int nar
     not_modelled("TypeError: __build_class__(func, name[, base]) is all rclab models");
   Function<RC>* body = as<Function>(args[0]);
   Str<RC>* name = as<Str>(args[1]);
-  Class<RC>* base = nullptr;
-  if (nargs == 3) {
-    if (args[2]->type != Type::kClass) not_modelled("TypeError: a base must be a class");
+  Class<RC>* base = ts.rt.object_class;
+  const bool tuple_base = nargs == 3 && is_builtin(args[2], kBuiltinTuple);
+  if (nargs == 3 && !tuple_base) {
+    if (args[2]->type != Type::kClass) not_modelled("TypeError: a base must be a class or tuple");
     base = as<Class>(args[2]);
-  } else {
-    base = ts.rt.object_class;
   }
   // type.__prepare__: a new namespace; the body runs with it as its locals.
   Dict<RC>* ns = dict_new(ts);
   O* cell = call_from_c(ts, body, &ns->ob, nullptr, 0);
   decref(ts, cell, t);  // the body returns None (no __class__ cell here)
-  Class<RC>* cls = class_new(ts, name, ns, base);
+  Class<RC>* cls = class_new(ts, name, ns, base, tuple_base);
   decref(ts, &ns->ob, t);
   return &cls->ob;
 }
@@ -1337,7 +1425,8 @@ template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* key) {
   if (container == nullptr || key == nullptr) [[unlikely]]
     fatal("SystemError: null argument to PyObject_GetItem");
-  if (container->type == Type::kList || container->type == Type::kTuple) return sequence_subscript(ts, container, key);
+  if (container->type == Type::kList || container->type == Type::kTuple || container->type == Type::kTupleSub)
+    return sequence_subscript(ts, container, key);
   if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
     not_modelled("TypeError: only str-keyed dicts, lists and tuples subscript here");
   O* v = runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
@@ -1360,7 +1449,7 @@ Object<typename Cfg::RC>* Interp<Cfg>::sequence_subscript(TS& ts, O* container, 
   incref(ts, key);
   std::int64_t i = int_value(as<Int>(key));
   decref(ts, key);
-  if (container->type == Type::kTuple) {
+  if (container->type == Type::kTuple || container->type == Type::kTupleSub) {  // a subclass's: tuplesubscript
     Tuple<RC>* tup = as<Tuple>(container);
     if (i < 0) i += tup->size;
     if (i < 0 || i >= tup->size) [[unlikely]]

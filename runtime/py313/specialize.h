@@ -361,6 +361,7 @@ void specialize_call(Versions& v, Str<typename Cfg::RC>* init_name, Object<typen
       // the class, as _spec_cache.init; the cache holds the class version);
       // with one taking another number, a failure; else the generic form.
       Class<RC>* c = as<Class>(callable);
+      if (c->slot_new || c->tuple_base) return detail::succeed(instr, CALL_NON_PY_GENERAL);  // tp_new is not object's
       Function<RC>* init = detail::simple_init<Cfg>(c, init_name);
       if (init != nullptr) c->spec_init = init;
       const std::uint32_t version = type_version(v, c);

@@ -268,15 +268,16 @@ struct Interp {
     if (nargs < 2 || nargs > 3 || args[0]->type != Type::kFunction || args[1]->type != Type::kStr)
       not_modelled("TypeError: __build_class__: only `class Name(base):` with at most one base is modelled");
     Class<RC>* base = ts.rt.object_class;
-    if (nargs == 3) {
-      if (args[2]->type != Type::kClass) not_modelled("TypeError: a base that is not a class");
+    const bool tuple_base = nargs == 3 && is_builtin(args[2], kBuiltinTuple);
+    if (nargs == 3 && !tuple_base) {
+      if (args[2]->type != Type::kClass) not_modelled("TypeError: a base that is not a class or tuple");
       base = as<Class>(args[2]);
     }
     Function<RC>* body = as<Function>(args[0]);
     Dict<RC>* ns = dict_new(ts);
     O* cell = eval_code_with_name(ts, body->code, body->globals, ns, nullptr, 0, body->closure);
     decref_stack(ts, cell, t);
-    Class<RC>* cls = class_new(ts, as<Str>(args[1]), ns, base);
+    Class<RC>* cls = class_new(ts, as<Str>(args[1]), ns, base, tuple_base);
     decref(ts, &ns->ob, t);
     return &cls->ob;
   }
@@ -333,9 +334,9 @@ struct Interp {
   // type's tp_call (type_call). A class is type_call's object_new and
   // slot_tp_init: the instance, then `__init__` looked up and bound
   // (lookup_method), called with the instance prepended
-  // (_PyObject_Call_Prepend -> _PyFunction_FastCallDict), its None dropped.
-  // Keywords (a class only) are first made a dict (_PyStack_AsDict), which
-  // _PyFunction_FastCallDict turns into a tuple of name, value pairs.
+  // (_PyObject_Call_Prepend -> _PyFunction_FastCallDict), its None dropped;
+  // or, for a class with a `__new__` of its own, slot_tp_new.
+  // Keywords (a class only) are first made a dict (_PyStack_AsDict).
   static O* object_fast_call(TS& ts, O* func, O** stack, int nargs, Tuple<RC>* kwnames = nullptr) {
     Dict<RC>* kwdict = nullptr;
     if (kwnames != nullptr) {
@@ -350,8 +351,11 @@ struct Interp {
       const BuiltinDef<Cfg>& def = Builtins<Cfg>::table[b->which];
       if (def.nargs >= 0 && nargs != def.nargs) not_modelled("TypeError: a type called with the wrong number of arguments");
       x = def.fn(ts, nullptr, args->items(), nargs);
+    } else if (func->type == Type::kClass && as<Class>(func)->slot_new) {
+      x = slot_tp_new(ts, as<Class>(func), args, kwdict);
     } else if (func->type == Type::kClass) {
       Class<RC>* cls = as<Class>(func);
+      if (cls->tuple_base) not_modelled("a subclass of tuple without a __new__ of its own is not modelled");
       Instance<RC>* obj = instance_new(ts, cls);
       O* init = type_lookup<Cfg>(cls, ts.rt.intern_init);
       if (init != nullptr) {
@@ -361,24 +365,7 @@ struct Interp {
         if (nargs + 1 > 8) not_modelled("TypeError: too many arguments to __init__");
         callargs[0] = &obj->ob;
         for (int i = 0; i < nargs; ++i) callargs[i + 1] = args->items()[i];
-        O* res;
-        if (kwdict == nullptr) {
-          res = fast_function(ts, init, callargs, nargs + 1);
-        } else {  // _PyFunction_FastCallDict: the dict's items as a tuple of pairs, each increfed
-          Tuple<RC>* kwtuple = tuple_new(ts, 2 * std::int64_t(kwdict->used));
-          std::int64_t k = 0;
-          dict_for_each<Cfg>(kwdict, [&](Str<RC>* key, O* value) {
-            incref(ts, &key->ob);
-            incref(ts, value);
-            kwtuple->items()[k++] = &key->ob;
-            kwtuple->items()[k++] = value;
-          });
-          Function<RC>* fn = as<Function>(init);
-          res = eval_code_with_name(ts, fn->code, fn->globals, nullptr, callargs, nargs + 1, fn->closure,
-                                    kwtuple->items(), kwtuple->items() + 1, int(k / 2), 2, fn->name, fn->qualname,
-                                    fn->defaults);
-          decref(ts, &kwtuple->ob);
-        }
+        O* res = function_call_dict(ts, init, callargs, nargs + 1, kwdict);
         decref(ts, meth);
         if (res->type != Type::kNone) not_modelled("TypeError: __init__() should return None");
         decref_stack(ts, res, ts.counters.rc);
@@ -397,6 +384,56 @@ struct Interp {
     if (kwdict != nullptr) decref(ts, &kwdict->ob);
     to_stack(ts, x);
     return check_function_result(ts, x);
+  }
+
+  // _PyFunction_FastCallDict: without keywords, fast_function's paths;
+  // with them, the dict's items as a tuple of pairs (each increfed) for
+  // _PyEval_EvalCodeWithName. A stack reference.
+  static O* function_call_dict(TS& ts, O* func, O** stack, int nargs, Dict<RC>* kwdict) {
+    if (kwdict == nullptr) return fast_function(ts, func, stack, nargs);
+    Tuple<RC>* kwtuple = tuple_new(ts, 2 * std::int64_t(kwdict->used));
+    std::int64_t k = 0;
+    dict_for_each<Cfg>(kwdict, [&](Str<RC>* key, O* value) {
+      incref(ts, &key->ob);
+      incref(ts, value);
+      kwtuple->items()[k++] = &key->ob;
+      kwtuple->items()[k++] = value;
+    });
+    Function<RC>* fn = as<Function>(func);
+    O* res = eval_code_with_name(ts, fn->code, fn->globals, nullptr, stack, nargs, fn->closure, kwtuple->items(),
+                                 kwtuple->items() + 1, int(k / 2), 2, fn->name, fn->qualname, fn->defaults);
+    decref(ts, &kwtuple->ob);
+    return res;
+  }
+
+  // slot_tp_new (3.6): `__new__` got from the class (type_getattro: its
+  // lookups borrow; the staticmethod increfed around sm_descr_get, which
+  // increfs its function), a new tuple of the class and the arguments
+  // (each increfed), PyObject_Call (function_call: _PyFunction_FastCallDict
+  // on the tuple's items), the tuple and the function dropped. type_call's
+  // tp_init is then object_init, which only checks the arguments (class_new
+  // refuses a class defining __init__ beside __new__). A new reference.
+  static O* slot_tp_new(TS& ts, Class<RC>* cls, Tuple<RC>* args, Dict<RC>* kwdict) {
+    O* sm = type_lookup<Cfg>(cls, ts.rt.intern_new);
+    if (sm->type != Type::kStaticMethod || as<StaticMethod>(sm)->callable->type != Type::kFunction)
+      not_modelled("a __new__ other than a Python function is not modelled");
+    incref(ts, sm);
+    O* func = as<StaticMethod>(sm)->callable;
+    incref(ts, func);
+    decref(ts, sm);
+    const std::int64_t n = args->size;
+    Tuple<RC>* newargs = tuple_new(ts, n + 1);
+    incref(ts, &cls->ob);
+    newargs->items()[0] = &cls->ob;
+    for (std::int64_t i = 0; i < n; ++i) {
+      incref(ts, args->items()[i]);
+      newargs->items()[i + 1] = args->items()[i];
+    }
+    O* x = function_call_dict(ts, func, newargs->items(), int(n + 1), kwdict);
+    from_stack(ts, x);  // PyObject_Call's result is a heap reference
+    decref(ts, &newargs->ob);
+    decref(ts, func);
+    return x;
   }
 
   // methodcaller_call (its tp_call, from object_fast_call's tuple): the
@@ -511,7 +548,7 @@ struct Interp {
     if (container->type == Type::kList) {
       n = as<List>(container)->size;
       items = as<List>(container)->items;
-    } else if (container->type == Type::kTuple) {
+    } else if (container->type == Type::kTuple || container->type == Type::kTupleSub) {  // a subclass's: tuple's sq_item
       n = as<Tuple>(container)->size;
       items = as<Tuple>(container)->items();
     } else {
@@ -556,6 +593,12 @@ struct Interp {
   // around PyCFunction_NewEx, which increfs the object).
   static O* getattr(TS& ts, O* owner, Str<RC>* name) {
     if (owner->type == Type::kInstance) return instance_getattr(ts, as<Instance>(owner), name);
+    if (is_builtin(owner, kBuiltinTuple)) {  // type_getattro: tuple.__new__, found borrowed and increfed
+      if (name != ts.rt.intern_new) not_modelled("AttributeError: of tuple's attributes only __new__ is modelled");
+      O* res = &ts.rt.method_descrs[kBuiltinTupleNew]->ob;
+      incref(ts, res);
+      return res;
+    }
     if (owner->type == Type::kModule) return module_getattr(ts, as<Module>(owner), name);
     if (owner->type == Type::kLocal) return local_getattr(ts, as<ThreadLocal>(owner), name);
     const std::uint32_t which = Builtins<Cfg>::find_method(owner->type, name->view());
