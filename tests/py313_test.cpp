@@ -241,6 +241,7 @@ TEST(Py313, ExceptionPathsCountAsCPython313s) {
 }
 
 // Every ftscalingbench port (workloads/ftscalingbench/), per iteration.
+// instantiate_namedtuple's class has a __new__ (slot_tp_new, tuple.__new__).
 // pymethod and instantiate_dataclass store attributes:
 // STORE_ATTR_INSTANCE_VALUE moves the value's stack reference into the
 // instance, where the generic STORE_ATTR increfs it in, drops the stack's,
@@ -253,6 +254,7 @@ TEST(Py313, FtscalingbenchPortsCountAsCPython313s) {
   } kCases[] = {
       {"cmodule_function", 8, 12},    {"context_manager", 14, 18},      {"create_dict", 3, 6},
       {"create_pyobject", 3, 6},      {"generator", 13, 27},            {"instantiate_dataclass", 11, 15},
+      {"instantiate_namedtuple", 16, 23},
       {"load_string_const", 3, 5},    {"load_tuple_const", 3, 5},       {"method_caller", 6, 7},
       {"module_function", 7, 10},     {"mult_constant", 2, 4},          {"object_cfunction", 8, 10},
       {"object_lookup_special", 5.5, 9}, {"pyfunction", 4, 6},          {"pymethod", 8, 10},
