@@ -386,10 +386,8 @@ void Runtime<Cfg>::install_builtins() {
     // Static, like 3.6's builtin functions and method descriptors: immortal
     // where the policy has immortal objects. 3.12+ makes only static types
     // immortal (PEP 683): `len`, the method descriptors and the heap type
-    // Queue are counted there (kMortalBuiltins). A type's __new__ is counted
-    // in every version: it refers to its type, and the policies that make
-    // objects immortal take only leaves.
-    if ((!Cfg::Gen::kMortalBuiltins && !def.new_wrapper) || def.static_type) immortalize(main, &b->ob);
+    // Queue are counted there (kMortalBuiltins).
+    if (!Cfg::Gen::kMortalBuiltins || def.static_type) immortalize(main, &b->ob);
     // 3.14t defers module-level C functions and method descriptors; a
     // type's __new__ is neither (a PyCFunction made by add_tp_new_wrapper).
     else if constexpr (kHasDeferredGc<Cfg>) if (!def.new_wrapper) gc_defer(main, &b->ob, false);
@@ -604,15 +602,18 @@ Tuple<typename Cfg::RC>* Runtime<Cfg>::new_tuple(TS& ts, std::initializer_list<O
 template <SafeConfig Cfg>
 void Runtime<Cfg>::immortalize(TS&, O* o) {
   if constexpr (refcount::CanImmortalize<RC>) {
-    // A leaf refers to nothing (an exception class and the __init__ shim's
-    // code only to other immortals), so freeing it last (shutdown) is
-    // always safe.
+    // A leaf refers to nothing (an exception class, a builtin bound to an
+    // immortal — tuple.__new__ to the static type tuple — and the __init__
+    // shim's code only to other immortals), so freeing it last (shutdown)
+    // is always safe.
     // Containers may be immortal only when everything created at set-up is
     // (kImmortalizeShared): then every reference they hold is to an immortal
     // object freed after them, in reverse creation order.
     const bool leaf = o->type == Type::kNone || o->type == Type::kBool || o->type == Type::kNotImplemented ||
                       o->type == Type::kInt || o->type == Type::kFloat ||
-                      o->type == Type::kStr || (o->type == Type::kBuiltin && as<Builtin>(o)->self == nullptr) ||
+                      o->type == Type::kStr ||
+                      (o->type == Type::kBuiltin &&
+                       (as<Builtin>(o)->self == nullptr || RC::is_immortal(as<Builtin>(o)->self->rc))) ||
                       (o->type == Type::kTuple && as<Tuple>(o)->size == 0) ||
                       o->type == Type::kExcClass ||  // refers only to immortals: its interned name, its base
                       (init_cleanup != nullptr && o == &init_cleanup->ob);  // the empty tuple, "__init__"
