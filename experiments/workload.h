@@ -60,13 +60,15 @@ void check_workload(const EmbeddedWorkload& w) {
 }
 
 namespace detail {
-// The module's top-level functions, and its classes' methods, are deferred.
+// The module's top-level functions, and its classes' methods (a `__new__`
+// inside the staticmethod the class statement wrapped it in), are deferred.
 template <runtime::SafeConfig Cfg>
 void defer_module_functions(runtime::Runtime<Cfg>& rt) {
   using namespace runtime;
   // 3.14t's deferral (refcount/ft314.h) happens at creation, with its bias.
   if constexpr (kHasDeferredGc<Cfg>) return;
   auto defer = [](Object<typename Cfg::RC>* v) {
+    if (v->type == Type::kStaticMethod) v = as<StaticMethod>(v)->callable;
     if (v->type == Type::kFunction && !(as<Function>(v)->code->flags & kCoNested)) v->flags |= kDeferredFlag;
   };
   auto each_value = [](Dict<typename Cfg::RC>* d, auto f) {

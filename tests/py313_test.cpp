@@ -277,6 +277,48 @@ TEST(Py313, ClassCallsEnteringInitCountAsCPython313s) {
   expect_file_counts_as_cpython313(dir + "init_raises.py", 10, 14);
 }
 
+// 3.13t's immortalisation at the first thread start (refcount/ft313.h) on
+// the named-tuple port: the class and its __new__ function, which the class
+// statement wrapped in a staticmethod (experiments/workload.h defers it
+// through it), become immortal; the staticmethod,
+// tuple.__new__ (the module's _tuple_new) and type.__new__ stay counted, as
+// real 3.13.15t keeps them (sys.getrefcount after a thread start: 3 each,
+// the class and the function immortal).
+TEST(Py313, ThreadStartImmortalisesANamedTuplesNewButNotItsWrappers) {
+  using Cfg = runtime::Config<refcount::Ft313<refcount::Immortal<refcount::Biased>>, runtime::NoGil, obmalloc::MiHeaps,
+                              freelists::DataStack, runtime::ExplicitTState, dictlock::Ft313, runtime::Py313<false>,
+                              freelists::objects::PerThread<>>;
+  using namespace runtime;
+  using RC = Cfg::RC;
+  WorkloadFileOptions options;
+  options.tools_dir = RCLAB_SOURCE_DIR "/tools";
+  options.cache = ::testing::TempDir() + "rclab-count-fixtures";
+  std::string name;
+  ASSERT_EQ(load_workload_file(RCLAB_SOURCE_DIR "/workloads/ftscalingbench/instantiate_namedtuple.py", {"py313"},
+                               options, name),
+            "");
+  Runtime<Cfg> rt;
+  install_workload(rt, *find_workload(name));
+  auto lookup = [&](Dict<RC>* d, const char* key) {
+    Str<RC>* s = rt.intern(rt.main, key);
+    decref(rt.main, &s->ob);
+    Object<RC>* v = Runtime<Cfg>::dict_get(d, s);
+    EXPECT_NE(v, nullptr) << key;
+    return v;
+  };
+  Object<RC>* cls = lookup(rt.globals, "MyNamedTuple");
+  ASSERT_EQ(cls->type, Type::kClass);
+  Object<RC>* sm = lookup(as<Class>(cls)->dict, "__new__");
+  ASSERT_EQ(sm->type, Type::kStaticMethod);
+  Object<RC>* fn = as<StaticMethod>(sm)->callable;
+  Object<RC>* tuple_new = lookup(rt.globals, "_tuple_new");
+  Object<RC>* type_new = &rt.method_descrs[kBuiltinTypeNew]->ob;
+  // install_workload ran the thread-start immortalisation (the workers start next).
+  EXPECT_TRUE(RC::is_immortal(cls->rc));
+  EXPECT_TRUE(RC::is_immortal(fn->rc)) << "the function inside the staticmethod is deferred in 3.13t";
+  for (Object<RC>* o : {sm, tuple_new, type_new}) EXPECT_FALSE(RC::is_immortal(o->rc)) << int(o->type);
+}
+
 // Unpacking, identity tests and a list comprehension (tests/fixtures/
 // opcodes/), per iteration. unpack_and_identity: its tuple and list targets
 // specialise (UNPACK_SEQUENCE_TWO_TUPLE, _TUPLE, _LIST: 1i per mortal item,
