@@ -2,9 +2,12 @@
 // types: PyNumber_Add, PyNumber_Subtract and PyNumber_Multiply (with
 // sequence repetition) and PyNumber_TrueDivide through binary_op1, and
 // PyObject_RichCompare through do_richcompare, each out of line and
-// dispatching through the type objects' slots as 3.6 does; and the
-// recursion guard (Py_EnterRecursiveCall / Py_LeaveRecursiveCall).
+// dispatching through the type objects' slots as 3.6 does, with
+// PyObject_RichCompareBool and PyObject_Hash over them; and the recursion
+// guard (Py_EnterRecursiveCall / Py_LeaveRecursiveCall).
 #pragma once
+
+#include <string>
 
 #include "common/fatal.h"
 #include "runtime/ints.h"
@@ -165,6 +168,35 @@ template <class Cfg>
     incref(ts, res);
   }
   return res;
+}
+
+// PyObject_RichCompareBool: identity answers == and != without a call;
+// otherwise the comparison's new bool, its truth read, the bool dropped
+// (3.6's bools are counted, immortal from 3.12).
+template <class Cfg>
+bool rich_compare_bool(ThreadState<Cfg>& ts, Object<typename Cfg::RC>* v, Object<typename Cfg::RC>* w, int op) {
+  if (v == w) {
+    if (op == kEq) return true;
+    if (op == kNe) return false;
+  }
+  Object<typename Cfg::RC>* r = rich_compare(ts, v, w, op);
+  const bool b = r == ts.rt.true_;
+  decref(ts, r);
+  return b;
+}
+
+// PyObject_Hash: the type's tp_hash; one line and exit 2 for a type without
+// one (CPython's TypeError for list and dict; a hash rclab does not model
+// for the rest).
+template <class Cfg>
+[[gnu::noinline]] std::uint64_t object_hash(const Object<typename Cfg::RC>* o) {
+  const auto hash = Types<Cfg>::tp_hash[std::size_t(o->type)];
+  if (hash == nullptr) [[unlikely]] {
+    const std::string what = std::string("TypeError: unhashable type (or a hash rclab does not model): '") +
+                             type_of<Cfg>(o)->tp_name + "'";
+    not_modelled(what.c_str());
+  }
+  return hash(o);
 }
 
 }  // namespace rclab::runtime

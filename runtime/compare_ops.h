@@ -1,7 +1,7 @@
 // str's and tuple's tp_richcompare (PyUnicode_RichCompare,
 // tuplerichcompare): what a comparison of an int with a str or tuple
 // constant reaches (ftscalingbench's load_string_const, load_tuple_const),
-// through do_richcompare (runtime/abstract.h). Each returns a new reference
+// through do_richcompare (runtime/abstract.h); and str's tp_hash. Each returns a new reference
 // to True or False, or nullptr for NotImplemented — whose count
 // do_richcompare settles. Out of line, as in CPython.
 #pragma once
@@ -13,6 +13,13 @@
 #include "runtime/thread_state.h"
 
 namespace rclab::runtime {
+
+// unicode_hash (tp_hash): the hash rclab caches in every str when it makes
+// it, as CPython caches it after the first use.
+template <class Cfg>
+std::uint64_t str_hash(const Object<typename Cfg::RC>* o) {
+  return as<Str>(o)->hash;
+}
 
 // PyUnicode_RichCompare: NotImplemented unless both are strs; the same
 // object answers without looking; == and != compare the text

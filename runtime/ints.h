@@ -166,6 +166,18 @@ inline int long_compare(const Int<RC>* a, const Int<RC>* b) {
   return sign < 0 ? -1 : sign > 0 ? 1 : 0;
 }
 
+// long_hash (tp_hash): the value modulo 2**61 - 1 (_PyHASH_MODULUS), with
+// the sign; -1 becomes -2. No reference is taken.
+template <class Cfg>
+[[gnu::noinline]] std::uint64_t long_hash(const Object<typename Cfg::RC>* o) {
+  constexpr std::uint64_t kModulus = (std::uint64_t(1) << 61) - 1;
+  const std::int64_t v = int_value(as<Int>(o));
+  const std::uint64_t magnitude = v < 0 ? 0 - std::uint64_t(v) : std::uint64_t(v);
+  std::int64_t h = std::int64_t(magnitude % kModulus);
+  if (v < 0) h = -h;
+  return std::uint64_t(h == -1 ? -2 : h);
+}
+
 // long_richcompare: a new reference to True or False (nullptr for
 // NotImplemented).
 template <class Cfg>

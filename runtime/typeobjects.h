@@ -1,7 +1,10 @@
 // The type objects themselves (runtime/types.h declares the table): int's
 // and float's number methods and rich comparisons, list's repeat, the frame's
-// deallocator, and the generic deallocator (runtime/dealloc.h) for the rest.
+// deallocator, and the generic deallocator (runtime/dealloc.h) for the rest;
+// and the types' hashes, in their own table.
 #pragma once
+
+#include <array>
 
 #include "runtime/compare_ops.h"
 #include "runtime/containers.h"
@@ -76,5 +79,22 @@ const TypeObject<Cfg> Types<Cfg>::table[std::size_t(Type::kCount)] = {
     {"staticmethod", kTpReady, nullptr, nullptr, &dealloc<Cfg>},
     {"tuple subclass", kTpReady, nullptr, nullptr, &dealloc<Cfg>},  // a heap class's: its name is the class's
 };
+
+// The hashes a dict key needs: int's, str's, and the address for the types
+// CPython hashes by identity (None, code, function, class, builtin, module,
+// exception class); null for the rest (runtime/types.h: hashfunc).
+template <class Cfg>
+constexpr std::array<typename TypeObject<Cfg>::hashfunc, std::size_t(Type::kCount)> make_tp_hash() {
+  std::array<typename TypeObject<Cfg>::hashfunc, std::size_t(Type::kCount)> h{};
+  for (Type t : {Type::kNone, Type::kCode, Type::kFunction, Type::kClass, Type::kBuiltin, Type::kModule,
+                 Type::kExcClass})
+    h[std::size_t(t)] = &pointer_hash<Cfg>;
+  h[std::size_t(Type::kInt)] = &long_hash<Cfg>;
+  h[std::size_t(Type::kStr)] = &str_hash<Cfg>;
+  return h;
+}
+template <class Cfg>
+const std::array<typename TypeObject<Cfg>::hashfunc, std::size_t(Type::kCount)> Types<Cfg>::tp_hash =
+    make_tp_hash<Cfg>();
 
 }  // namespace rclab::runtime

@@ -6,6 +6,7 @@
 // as in 3.6. Only the slots fib reaches are filled; the others are null.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -43,6 +44,11 @@ struct TypeObject {
     binaryfunc nb_true_divide;
   };
   using repeatfunc = O* (*)(TS&, O*, std::int64_t);
+  // tp_hash: a dict key's hash (Py_hash_t: never -1). Null where CPython's
+  // type is unhashable (list, dict) or rclab does not model its hash
+  // (tuple, float, an instance whose class might define __hash__). Kept in
+  // Types::tp_hash beside the table, not here (below).
+  using hashfunc = std::uint64_t (*)(const O*);
   const char* tp_name;
   std::uint64_t tp_flags;
   const NumberMethods* tp_as_number;
@@ -51,11 +57,27 @@ struct TypeObject {
   repeatfunc sq_repeat = nullptr;  // tp_as_sequence->sq_repeat: list's, for `list * n`
 };
 
+// _Py_HashPointer (object's default tp_hash: type, function, code, module,
+// builtin functions): the address rotated right by 4, its low bits being
+// alignment; -1 is reserved for errors. 3.12+ hashes None to a constant
+// instead (None's probe sequence differs, not the work done).
+template <class Cfg>
+std::uint64_t pointer_hash(const Object<typename Cfg::RC>* o) {
+  const auto y = std::uint64_t(reinterpret_cast<std::uintptr_t>(o));
+  const std::uint64_t h = (y >> 4) | (y << 60);
+  return h == ~std::uint64_t(0) ? ~std::uint64_t(1) : h;
+}
+
 // The table of type objects, indexed by Type; defined in runtime/typeobjects.h
 // once every slot function is declared.
 template <class Cfg>
 struct Types {
   static const TypeObject<Cfg> table[std::size_t(Type::kCount)];
+  // Each type's tp_hash, indexed by Type as the table is. A field of
+  // TypeObject would take it from 48 bytes to 56, a stride no single lea
+  // scales by: every Py_TYPE (type_of) on the hot paths would pay one more
+  // instruction for a slot only dict keys read.
+  static const std::array<typename TypeObject<Cfg>::hashfunc, std::size_t(Type::kCount)> tp_hash;
 };
 
 // Py_TYPE(o).
