@@ -1,5 +1,5 @@
 // Dicts (Objects/dictobject.c): CPython's compact dict, as much of it as
-// namespaces and the workloads' dicts need (str keys, no deletions). Free
+// namespaces and the workloads' dicts need (no deletions). Free
 // functions over the object layout (runtime/object.h: Dict, DictKeys);
 // Runtime's dict members forward here.
 //
@@ -13,14 +13,18 @@
 //
 // What differs by generation (Cfg::Gen::kDict, runtime/generation.h):
 //   3.6   entries {hash, key, value}; every read calls through the keys'
-//         dk_lookup (lookdict_unicode_nodummy: str keys, no deletions),
-//         which returns an index and the value's address; _PyDict_LoadGlobal
+//         dk_lookup (lookdict_unicode_nodummy: str keys, no deletions; the
+//         first key of another type switches it to lookdict, which compares
+//         keys whose hashes match), which returns an index and the value's
+//         address; _PyDict_LoadGlobal
 //         calls it for globals, then builtins; insertdict looks up with the
 //         empty slot's position; GROWTH_RATE used*2 + size/2.
-//   3.13  unicode entries {key, value} (the hash is read from the str);
-//         _Py_dict_lookup dispatches on dk_kind to the out-of-line
-//         unicodekeys_lookup_unicode (do_lookup, unrolled twice), and the
-//         value is loaded by index; _Py_dict_lookup_threadsafe is
+//   3.13  unicode entries {key, value} (the hash is read from the str)
+//         until a key of another type is stored: the table is then resized
+//         into a general one, entries {hash, key, value}; _Py_dict_lookup
+//         dispatches on dk_kind and the key's type to the out-of-line
+//         unicodekeys_lookup_unicode (do_lookup, unrolled twice) or the
+//         generic lookups, and the value is loaded by index; _Py_dict_lookup_threadsafe is
 //         _Py_dict_lookup + Py_XNewRef with a GIL, and 3.13t's lock-free
 //         read under `ft313` (below); the first insertion goes through
 //         insert_to_emptydict; GROWTH_RATE used*3; keys versions (dk_version)
@@ -78,11 +82,17 @@
 // its entries and is retired while the dict is shared); the only store it
 // adds is the version's reset, atomic there (keys_version_reset).
 //
-// Not modelled: non-str keys (DICT_KEYS_GENERAL), split tables (a dict
+// Keys of other types than str: those whose type has a hash here (int, and
+// the types hashed by address: runtime/typeobjects.h); a stored key whose
+// hash matches is compared with PyObject_RichCompareBool under a reference
+// (3.13t: try-increfed, then the keys re-checked).
+//
+// Not modelled: INCREF_KEYS_FT (3.13t's reference to a unicode table
+// around a lookup of a key that is not a str), split tables (a dict
 // whose values are an instance's; a class's split keys are, below: its
 // instances' inline values are indexed by them), deletions and dummies,
-// dict watchers, the dict and dict-keys freelists (every block comes from
-// the configuration's allocator).
+// dict watchers. (The dict and dict-keys freelists are the configuration's
+// object freelists: freelists/objects.h.)
 #pragma once
 
 #include <atomic>
@@ -97,6 +107,7 @@
 
 #include "common/fatal.h"
 #include "freelists/objects.h"
+#include "runtime/abstract.h"
 #include "runtime/counters.h"
 #include "runtime/deferred_gc.h"
 #include "runtime/object.h"
@@ -128,10 +139,15 @@ constexpr bool try_incref_reads() {
 template <class Cfg>
 inline constexpr bool kDict36 = Cfg::Gen::kDict == DictFlavor::k36;
 
-// The entry layout of a configuration's dicts.
+// The size of a keys object's entries: 3.6's always carry the hash; 3.13's
+// do only in a general table (dk_kind: unicode and split tables keep str
+// keys and read the hash from the str).
 template <class Cfg>
-using DictEntryOf = std::conditional_t<kDict36<Cfg>, DictKeyEntry<typename Cfg::RC>,
-                                       DictUnicodeEntry<typename Cfg::RC>>;
+constexpr std::size_t entry_size(std::uint8_t kind) {
+  using RC = typename Cfg::RC;
+  if (kDict36<Cfg> || kind == kDictKeysGeneral) return sizeof(DictKeyEntry<RC>);
+  return sizeof(DictUnicodeEntry<RC>);
+}
 
 // Whether unlocked readers may load what a writer stores: its stores are
 // then release, and every reader's loads acquire (plain moves on x86).
@@ -175,9 +191,9 @@ inline constexpr std::uint8_t kDictLogMinSize = 3;
 static_assert((std::uint64_t(1) << kDictLogMinSize) == freelists::objects::kDictKeysSlots);
 
 template <class Cfg>
-constexpr std::size_t keys_block_size(std::uint8_t log2_size) {
+constexpr std::size_t keys_block_size(std::uint8_t log2_size, std::uint8_t kind = kDictKeysUnicode) {
   return sizeof(DictKeys) + (std::size_t(1) << index_log2_bytes(log2_size)) +
-         sizeof(DictEntryOf<Cfg>) * std::size_t(usable_fraction(std::int64_t(1) << log2_size));
+         entry_size<Cfg>(kind) * std::size_t(usable_fraction(std::int64_t(1) << log2_size));
 }
 
 // _DK_ENTRIES: the entries follow the index table.
@@ -220,12 +236,62 @@ template <class RC>
 }
 
 // _PyObject_HashFast: an exact str's cached hash (rclab computes every
-// str's hash when it makes it).
+// str's hash when it makes it), else PyObject_Hash.
+template <class Cfg>
+[[gnu::always_inline]] inline std::uint64_t hash_fast(const Object<typename Cfg::RC>* key) {
+  if (key->type != Type::kStr) [[unlikely]]
+    return object_hash<Cfg>(key);
+  return as<Str>(key)->hash;
+}
+
+// An entry's key as an object (null: not yet written), and its hash: the
+// entry's own, or the str's (unicode_get_hash) in 3.13's unicode entries.
 template <class RC>
-[[gnu::always_inline]] inline std::uint64_t hash_fast(const Str<RC>* key) {
-  if (key->ob.type != Type::kStr || key->hash == ~std::uint64_t(0)) [[unlikely]]
-    not_modelled("dict: only str keys with a cached hash are modelled");
-  return key->hash;
+[[gnu::always_inline]] inline Object<RC>* entry_key(const DictKeyEntry<RC>& e) {
+  return e.key;
+}
+template <class RC>
+[[gnu::always_inline]] inline Object<RC>* entry_key(const DictUnicodeEntry<RC>& e) {
+  return reinterpret_cast<Object<RC>*>(e.key);  // a Str begins with its Object
+}
+template <class RC>
+[[gnu::always_inline]] inline std::uint64_t entry_hash(const DictKeyEntry<RC>& e) {
+  return e.hash;
+}
+template <class RC>
+[[gnu::always_inline]] inline std::uint64_t entry_hash(const DictUnicodeEntry<RC>& e) {
+  return e.key->hash;
+}
+
+// f(entries) with the entries typed by the keys object's layout (3.13
+// dispatches on dk_kind as DK_ENTRIES / DK_UNICODE_ENTRIES do).
+template <class Cfg, class F>
+[[gnu::always_inline]] inline decltype(auto) with_entries(const DictKeys* dk, F&& f) {
+  using RC = typename Cfg::RC;
+  if constexpr (kDict36<Cfg>) {
+    return f(dk_entries<DictKeyEntry<RC>>(dk));
+  } else {
+    if (dk->kind == kDictKeysGeneral) return f(dk_entries<DictKeyEntry<RC>>(dk));
+    return f(dk_entries<DictUnicodeEntry<RC>>(dk));
+  }
+}
+
+// The comparison of a stored key whose hash equals the looked-up key's
+// (compare_generic, compare_unicode_generic, 3.6's lookdict): a reference
+// to the stored key around PyObject_RichCompareBool. CPython re-checks
+// afterwards that the comparison did not change the dict (and restarts);
+// the comparisons rclab models (int's, str's, identity) run no Python
+// code, so the check is left out. `ts` is null for a borrowed lookup
+// (dict_find), which only namespaces take: their keys are strs.
+template <class Cfg>
+[[gnu::noinline]] bool keys_equal(ThreadState<Cfg>* ts, Object<typename Cfg::RC>* startkey,
+                                  const Object<typename Cfg::RC>* key) {
+  if (ts == nullptr) [[unlikely]]
+    not_modelled("dict: a borrowed lookup in a dict with keys of other types than str");
+  incref(*ts, startkey);
+  const bool eq = rich_compare_bool(*ts, startkey, const_cast<Object<typename Cfg::RC>*>(key), kEq);
+  decref(*ts, startkey);
+  return eq;
 }
 
 // do_lookup (always inline, the loop unrolled by hand twice, as 3.13's):
@@ -283,48 +349,142 @@ template <bool kShared, class RC>
   });
 }
 
-// _Py_dict_lookup: the keys object and its kind; an exact str key goes to
-// unicodekeys_lookup_unicode; on a hit the value is loaded by index. The
-// locked (or GIL-protected) lookup; kShared for `optimistic`'s unlocked one.
-template <bool kShared, class RC>
-[[gnu::noinline]] std::int64_t dict_lookup(Dict<RC>* d, const Str<RC>* key, std::uint64_t hash, Object<RC>** value) {
+// unicodekeys_lookup_generic (out of line): a key that is not a str in a
+// unicode table; compare_unicode_generic compares each stored str whose
+// hash matches (no identity test: a str is never the key).
+template <bool kShared, class Cfg>
+[[gnu::noinline]] std::int64_t unicodekeys_lookup_generic(ThreadState<Cfg>* ts, const DictKeys* dk,
+                                                          const Object<typename Cfg::RC>* key, std::uint64_t hash) {
+  using RC = typename Cfg::RC;
+  const DictUnicodeEntry<RC>* ep0 = detail::dk_entries<DictUnicodeEntry<RC>>(dk);
+  return detail::do_lookup<kShared>(dk, hash, [&](std::int64_t ix) -> int {
+    Str<RC>* k = detail::load<kShared>(ep0[ix].key);
+    return k->hash == hash && detail::keys_equal(ts, &k->ob, key);
+  });
+}
+
+// dictkeys_generic_lookup (out of line): any key in a general table;
+// compare_generic: identity, else the stored hash, then a comparison.
+template <bool kShared, class Cfg>
+[[gnu::noinline]] std::int64_t dictkeys_generic_lookup(ThreadState<Cfg>* ts, const DictKeys* dk,
+                                                       const Object<typename Cfg::RC>* key, std::uint64_t hash) {
+  using RC = typename Cfg::RC;
+  const DictKeyEntry<RC>* ep0 = detail::dk_entries<DictKeyEntry<RC>>(dk);
+  return detail::do_lookup<kShared>(dk, hash, [&](std::int64_t ix) -> int {
+    Object<RC>* k = detail::load<kShared>(ep0[ix].key);
+    if (k == key) return 1;
+    return detail::load<kShared>(ep0[ix].hash) == hash && detail::keys_equal(ts, k, key);
+  });
+}
+
+// _Py_dict_lookup: the keys object and its kind; an exact str key in a
+// unicode table goes to unicodekeys_lookup_unicode, any other key to the
+// generic lookups; on a hit the value is loaded by index. The locked (or
+// GIL-protected) lookup; kShared for `optimistic`'s unlocked one. `ts`
+// counts the generic lookups' comparisons (null: a borrowed str lookup).
+template <bool kShared, class Cfg>
+[[gnu::noinline]] std::int64_t dict_lookup(ThreadState<Cfg>* ts, Dict<typename Cfg::RC>* d,
+                                           const Object<typename Cfg::RC>* key, std::uint64_t hash,
+                                           Object<typename Cfg::RC>** value) {
+  using RC = typename Cfg::RC;
   const DictKeys* dk = detail::load<kShared>(d->keys);
   const std::uint8_t kind = dk->kind;
-  if (kind == kDictKeysGeneral || key->ob.type != Type::kStr) [[unlikely]]
-    not_modelled("dict: only str keys in unicode tables are modelled");
-  const std::int64_t ix = unicodekeys_lookup_unicode<kShared>(dk, key, hash);
-  if (ix >= 0) {
-    if (kind == kDictKeysSplit) [[unlikely]]
-      *value = d->values[ix];
+  std::int64_t ix;
+  if (kind != kDictKeysGeneral) [[likely]] {
+    if (key->type == Type::kStr) [[likely]]
+      ix = unicodekeys_lookup_unicode<kShared>(dk, as<Str>(key), hash);
     else
-      *value = detail::load<kShared>(dk_unicode_entries<RC>(dk)[ix].value);
+      ix = unicodekeys_lookup_generic<kShared>(ts, dk, key, hash);
+    if (ix >= 0) {
+      if (kind == kDictKeysSplit) [[unlikely]]
+        *value = d->values[ix];
+      else
+        *value = detail::load<kShared>(dk_unicode_entries<RC>(dk)[ix].value);
+    } else {
+      *value = nullptr;
+    }
   } else {
-    *value = nullptr;
+    ix = dictkeys_generic_lookup<kShared>(ts, dk, key, hash);
+    *value = ix >= 0 ? detail::load<kShared>(detail::dk_entries<DictKeyEntry<RC>>(dk)[ix].value) : nullptr;
   }
   return ix;
 }
 
 // --- 3.6's lookup -----------------------------------------------------------
 
+// A keys object's dk_lookup. `ts` counts lookdict's comparisons (null: a
+// borrowed str lookup, dict_find).
 template <class Cfg>
-using LookupFn36 = std::int64_t (*)(Dict<typename Cfg::RC>* mp, const Str<typename Cfg::RC>* key, std::uint64_t hash,
+using LookupFn36 = std::int64_t (*)(ThreadState<Cfg>* ts, Dict<typename Cfg::RC>* mp,
+                                    const Object<typename Cfg::RC>* key, std::uint64_t hash,
                                     Object<typename Cfg::RC>*** value_addr, std::int64_t* hashpos);
 
-// lookdict_unicode_nodummy (_Py_HOT_FUNCTION), reached through dk_lookup:
-// the home slot first, then the probe loop; an index and the value's
-// address, or kDkixEmpty with the empty slot's position (insertdict's
-// hashpos). kShared: acquire loads (an unlocked `optimistic` reader).
+namespace detail {
+// dk_lookup is read by every reader and, once, switched by one (a lookup
+// with a key that is not a str): relaxed atomics, plain moves on x86.
+template <class Cfg>
+[[gnu::always_inline]] inline LookupFn36<Cfg> dk_lookup(const DictKeys* dk) {
+  return reinterpret_cast<LookupFn36<Cfg>>(
+      std::atomic_ref<void (*)()>(const_cast<DictKeys*>(dk)->lookup).load(std::memory_order_relaxed));
+}
+template <class Cfg>
+[[gnu::always_inline]] inline void set_dk_lookup(DictKeys* dk, LookupFn36<Cfg> f) {
+  std::atomic_ref<void (*)()>(dk->lookup).store(reinterpret_cast<void (*)()>(f), std::memory_order_relaxed);
+}
+}  // namespace detail
+
+// lookdict (_Py_HOT_FUNCTION), once the keys hold or were asked for a key
+// that is not a str: the same probe, each entry's key compared by identity,
+// then, when its hash matches, by PyObject_RichCompareBool (keys_equal).
 template <bool kShared, class Cfg>
-[[gnu::noinline, gnu::hot]] std::int64_t lookdict_unicode_nodummy(Dict<typename Cfg::RC>* mp,
-                                                                 const Str<typename Cfg::RC>* key, std::uint64_t hash,
-                                                                 Object<typename Cfg::RC>*** value_addr,
-                                                                 std::int64_t* hashpos) {
+[[gnu::noinline, gnu::hot]] std::int64_t lookdict(ThreadState<Cfg>* ts, Dict<typename Cfg::RC>* mp,
+                                                 const Object<typename Cfg::RC>* key, std::uint64_t hash,
+                                                 Object<typename Cfg::RC>*** value_addr, std::int64_t* hashpos) {
   using E = DictKeyEntry<typename Cfg::RC>;
   const DictKeys* dk = detail::load<kShared>(mp->keys);
   const std::uint64_t mask = (std::uint64_t(1) << dk->log2_size) - 1;
   E* ep0 = detail::dk_entries<E>(dk);
-  if (key->ob.type != Type::kStr) [[unlikely]]
-    not_modelled("dict: only str keys are modelled (3.6 would switch to lookdict)");
+  std::uint64_t i = hash & mask;
+  for (std::uint64_t perturb = hash;;) {
+    const std::int64_t ix = detail::dictkeys_get_index<kShared>(dk, i);
+    if (ix == kDkixEmpty) {
+      if (hashpos != nullptr) *hashpos = std::int64_t(i);
+      *value_addr = nullptr;
+      return kDkixEmpty;
+    }
+    E* ep = &ep0[ix];
+    auto* k = detail::load<kShared>(ep->key);
+    if (k == key || (detail::load<kShared>(ep->hash) == hash && detail::keys_equal(ts, k, key))) {
+      if (hashpos != nullptr) *hashpos = std::int64_t(i);
+      *value_addr = &ep->value;
+      return ix;
+    }
+    perturb >>= 5;
+    i = mask & ((i << 2) + i + perturb + 1);
+  }
+}
+
+// lookdict_unicode_nodummy (_Py_HOT_FUNCTION), reached through dk_lookup:
+// the home slot first, then the probe loop; an index and the value's
+// address, or kDkixEmpty with the empty slot's position (insertdict's
+// hashpos). kShared: acquire loads (an unlocked `optimistic` reader). A
+// key that is not a str switches the keys to lookdict for good (3.6's
+// shared empty keys, lookdict_split there, call lookdict without
+// switching: they are never written).
+template <bool kShared, class Cfg>
+[[gnu::noinline, gnu::hot]] std::int64_t lookdict_unicode_nodummy(ThreadState<Cfg>* ts, Dict<typename Cfg::RC>* mp,
+                                                                 const Object<typename Cfg::RC>* key,
+                                                                 std::uint64_t hash,
+                                                                 Object<typename Cfg::RC>*** value_addr,
+                                                                 std::int64_t* hashpos) {
+  using E = DictKeyEntry<typename Cfg::RC>;
+  DictKeys* dk = detail::load<kShared>(mp->keys);
+  if (key->type != Type::kStr) [[unlikely]] {
+    if (dk->refcnt != detail::kImmortalKeys) detail::set_dk_lookup<Cfg>(dk, &lookdict<kShared, Cfg>);
+    return lookdict<kShared, Cfg>(ts, mp, key, hash, value_addr, hashpos);
+  }
+  const std::uint64_t mask = (std::uint64_t(1) << dk->log2_size) - 1;
+  E* ep0 = detail::dk_entries<E>(dk);
   std::uint64_t i = hash & mask;
   for (std::uint64_t perturb = hash;;) {
     const std::int64_t ix = detail::dictkeys_get_index<kShared>(dk, i);
@@ -335,7 +495,8 @@ template <bool kShared, class Cfg>
     }
     E* ep = &ep0[ix];
     const auto* k = detail::load<kShared>(ep->key);
-    if (k == key || (detail::load<kShared>(ep->hash) == hash && detail::unicode_eq(k, key))) {
+    if (k == key ||
+        (detail::load<kShared>(ep->hash) == hash && detail::unicode_eq(as<Str>(k), as<Str>(key)))) {
       if (hashpos != nullptr) *hashpos = std::int64_t(i);
       *value_addr = &ep->value;
       return ix;
@@ -346,10 +507,6 @@ template <bool kShared, class Cfg>
 }
 
 namespace detail {
-template <class Cfg>
-[[gnu::always_inline]] inline LookupFn36<Cfg> dk_lookup(const DictKeys* dk) {
-  return reinterpret_cast<LookupFn36<Cfg>>(dk->lookup);
-}
 
 // The keys' lookup function: 3.6's dk_lookup, none for 3.13.
 template <class Cfg>
@@ -376,35 +533,38 @@ template <class Cfg>
 }
 
 // One bare read of `key`'s value in `d` (borrowed, or nullptr): the lookup a
-// dict lock's read() runs.
+// dict lock's read() runs. `ts` counts a generic lookup's comparisons
+// (null: a borrowed str lookup).
 template <bool kShared, class Cfg>
-[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_find_value(Dict<typename Cfg::RC>* d,
-                                                                        const Str<typename Cfg::RC>* key,
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_find_value(ThreadState<Cfg>* ts,
+                                                                        Dict<typename Cfg::RC>* d,
+                                                                        const Object<typename Cfg::RC>* key,
                                                                         std::uint64_t hash, std::int64_t* ix_out) {
   using O = Object<typename Cfg::RC>;
   if constexpr (kDict36<Cfg>) {
     O** addr;
-    const std::int64_t ix = dk_lookup<Cfg>(load<kShared>(d->keys))(d, key, hash, &addr, nullptr);
+    const std::int64_t ix = dk_lookup<Cfg>(load<kShared>(d->keys))(ts, d, key, hash, &addr, nullptr);
     *ix_out = ix;
     return ix >= 0 ? load<kShared>(*addr) : nullptr;
   } else {
     O* v;
-    *ix_out = dict_lookup<kShared>(d, key, hash, &v);
+    *ix_out = dict_lookup<kShared>(ts, d, key, hash, &v);
     return v;
   }
 }
-// A lookup over one given keys object, whether or not it is still the
-// dict's: the value, borrowed, or nullptr. Acquire loads. For tests that
-// force a reader's stale view.
+// A lookup of a str over one given keys object, whether or not it is still
+// the dict's: the value, borrowed, or nullptr. Acquire loads. For tests
+// that force a reader's stale view.
 template <class Cfg>
 Object<typename Cfg::RC>* keys_find(const DictKeys* dk, const Str<typename Cfg::RC>* key) {
-  using E = DictEntryOf<Cfg>;
-  const E* ep0 = dk_entries<E>(dk);
-  const std::int64_t ix = do_lookup<true>(dk, key->hash, [&](std::int64_t i) -> int {
-    const auto* k = load<true>(ep0[i].key);
-    return k == key || (k->hash == key->hash && unicode_eq(k, key));
+  using O = Object<typename Cfg::RC>;
+  return with_entries<Cfg>(dk, [&](const auto* ep0) -> O* {
+    const std::int64_t ix = do_lookup<true>(dk, key->hash, [&](std::int64_t i) -> int {
+      const O* k = reinterpret_cast<const O*>(load<true>(ep0[i].key));
+      return k == &key->ob || (k->type == Type::kStr && as<Str>(k)->hash == key->hash && unicode_eq(as<Str>(k), key));
+    });
+    return ix >= 0 ? load<true>(ep0[ix].value) : nullptr;
   });
-  return ix >= 0 ? load<true>(ep0[ix].value) : nullptr;
 }
 }  // namespace detail
 
@@ -438,26 +598,29 @@ inline typename Cfg::DictLock::State& dict_lock_state(Dict<typename Cfg::RC>* d)
 }
 
 namespace detail {
-// new_keys_object: indices all empty, entries zeroed.
+// new_keys_object: indices all empty, entries zeroed; 3.13's kind by
+// `unicode` (3.6's keys have one layout and start with the str lookup).
 template <class Cfg>
-DictKeys* new_keys_object(ThreadState<Cfg>& ts, std::uint8_t log2_size) {
-  using E = DictEntryOf<Cfg>;
+DictKeys* new_keys_object(ThreadState<Cfg>& ts, std::uint8_t log2_size, bool unicode = true) {
+  const std::uint8_t kind = kDict36<Cfg> || unicode ? kDictKeysUnicode : kDictKeysGeneral;
   const std::int64_t usable = usable_fraction(std::int64_t(1) << log2_size);
   const std::uint8_t log2_bytes = index_log2_bytes(log2_size);
-  // 3.13 keeps only the smallest all-str keys objects (PyDict_LOG_MINSIZE)
-  // on the dict-keys freelist; every keys object here is all-str.
-  void* kept = log2_size == kDictLogMinSize ? pop_object_block(ts, freelists::objects::kDictKeys) : nullptr;
-  auto* dk = static_cast<DictKeys*>(kept != nullptr ? kept : alloc_block(ts, keys_block_size<Cfg>(log2_size)));
+  // The dict-keys freelist keeps only the smallest keys objects
+  // (PyDict_LOG_MINSIZE), and in 3.13 only unicode ones.
+  void* kept = log2_size == kDictLogMinSize && kind == kDictKeysUnicode
+                   ? pop_object_block(ts, freelists::objects::kDictKeys)
+                   : nullptr;
+  auto* dk = static_cast<DictKeys*>(kept != nullptr ? kept : alloc_block(ts, keys_block_size<Cfg>(log2_size, kind)));
   dk->refcnt = 1;
   dk->log2_size = log2_size;
   dk->log2_index_bytes = log2_bytes;
-  dk->kind = kDictKeysUnicode;
+  dk->kind = kind;
   dk->version = 0;
   dk->usable = usable;
   dk->nentries = 0;
   dk->lookup = lookup_fn<Cfg>();
   std::memset(dk->indices(), 0xff, std::size_t(1) << log2_bytes);
-  std::memset(static_cast<void*>(dk_entries<E>(dk)), 0, sizeof(E) * std::size_t(usable));
+  std::memset(dk->indices() + (std::size_t(1) << log2_bytes), 0, entry_size<Cfg>(kind) * std::size_t(usable));
   return dk;
 }
 
@@ -468,8 +631,10 @@ DictKeys* new_keys_object(ThreadState<Cfg>& ts, std::uint8_t log2_size) {
 // _PyMem_FreeDelayed bypasses the freelist.
 template <class Cfg>
 void free_keys_block(ThreadState<Cfg>& ts, DictKeys* dk) {
-  if (dk->log2_size == kDictLogMinSize && keep_object_block(ts, freelists::objects::kDictKeys, dk)) return;
-  free_block(ts, dk, keys_block_size<Cfg>(dk->log2_size));
+  if (dk->log2_size == kDictLogMinSize && dk->kind == kDictKeysUnicode &&
+      keep_object_block(ts, freelists::objects::kDictKeys, dk))
+    return;
+  free_block(ts, dk, keys_block_size<Cfg>(dk->log2_size, dk->kind));
 }
 
 // The dict's version tag's next value (_PyDict_NotifyEvent, no watchers:
@@ -551,7 +716,7 @@ void free_keys_object(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, DictKeys*
   if (dk == empty_keys_of<Cfg>()) return;
   if constexpr (kUsesQsbr<Cfg>) {
     if (dict_read_unlocked<Cfg>(d)) {
-      Qsbr::retire(ts.qsbr, dk, keys_block_size<Cfg>(dk->log2_size));
+      Qsbr::retire(ts.qsbr, dk, keys_block_size<Cfg>(dk->log2_size, dk->kind));
       return;
     }
   }
@@ -613,42 +778,52 @@ template <class Cfg>
     return find_empty_slot_outlined<Cfg>(dk, hash);
 }
 
-// build_indices_unicode / build_indices (3.6): a new, private keys object's
-// index table for its first n entries.
+// build_indices_unicode / build_indices_generic (3.6: build_indices): a
+// new, private keys object's index table for its first n entries.
 template <class Cfg>
 void build_indices(DictKeys* dk, std::int64_t n) {
-  using E = DictEntryOf<Cfg>;
   const std::uint64_t mask = (std::uint64_t(1) << dk->log2_size) - 1;
-  const E* ep = dk_entries<E>(dk);
-  for (std::int64_t ix = 0; ix != n; ++ix, ++ep) {
-    std::uint64_t hash;
-    if constexpr (kDict36<Cfg>)
-      hash = ep->hash;
-    else
-      hash = ep->key->hash;  // unicode_get_hash
-    std::uint64_t i = hash & mask;
-    for (std::uint64_t perturb = hash; dictkeys_get_index<false>(dk, i) != kDkixEmpty;) {
-      perturb >>= 5;
-      i = mask & (i * 5 + perturb + 1);
+  with_entries<Cfg>(dk, [&](const auto* ep) {
+    for (std::int64_t ix = 0; ix != n; ++ix, ++ep) {
+      const std::uint64_t hash = entry_hash(*ep);
+      std::uint64_t i = hash & mask;
+      for (std::uint64_t perturb = hash; dictkeys_get_index<false>(dk, i) != kDkixEmpty;) {
+        perturb >>= 5;
+        i = mask & (i * 5 + perturb + 1);
+      }
+      dictkeys_set_index<false>(dk, i, ix);
     }
-    dictkeys_set_index<false>(dk, i, ix);
-  }
+  });
 }
 
 // dictresize (out of line): a new keys object of 1 << log2_newsize slots,
-// the entries copied (a memcpy: nothing is ever deleted), the indices
-// rebuilt; published with a release store (set_keys), then the old keys
-// freed or retired. Inside the dict's write.
+// the entries copied (a memcpy: nothing is ever deleted; 3.13's unicode
+// entries each given their str's hash when the table becomes general,
+// `unicode` false), the indices rebuilt; published with a release store
+// (set_keys), then the old keys freed or retired. 3.6 carries lookdict
+// over. Inside the dict's write.
 template <class Cfg>
-[[gnu::noinline]] void dictresize(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, std::uint8_t log2_newsize) {
-  using E = DictEntryOf<Cfg>;
+[[gnu::noinline]] void dictresize(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, std::uint8_t log2_newsize,
+                                  bool unicode) {
+  using RC = typename Cfg::RC;
   DictKeys* oldkeys = d->keys;
-  DictKeys* newkeys = new_keys_object(ts, log2_newsize);
+  if (oldkeys->kind == kDictKeysGeneral) unicode = false;
+  DictKeys* newkeys = new_keys_object(ts, log2_newsize, unicode);
   const std::int64_t numentries = std::int64_t(d->used);
   if (oldkeys->nentries != numentries) [[unlikely]]
     not_modelled("dict: entries without a value (deletions are not modelled)");
-  std::memcpy(static_cast<void*>(dk_entries<E>(newkeys)), dk_entries<E>(oldkeys), std::size_t(numentries) * sizeof(E));
+  if (newkeys->kind == oldkeys->kind || kDict36<Cfg>) {
+    std::memcpy(newkeys->indices() + (std::size_t(1) << newkeys->log2_index_bytes),
+                oldkeys->indices() + (std::size_t(1) << oldkeys->log2_index_bytes),
+                std::size_t(numentries) * entry_size<Cfg>(newkeys->kind));
+  } else {  // combined unicode -> generic
+    const DictUnicodeEntry<RC>* from = dk_entries<DictUnicodeEntry<RC>>(oldkeys);
+    DictKeyEntry<RC>* to = dk_entries<DictKeyEntry<RC>>(newkeys);
+    for (std::int64_t i = 0; i < numentries; ++i) to[i] = {from[i].key->hash, &from[i].key->ob, from[i].value};
+  }
   build_indices<Cfg>(newkeys, numentries);
+  if constexpr (kDict36<Cfg>)
+    if (dk_lookup<Cfg>(oldkeys) == &lookdict<kSharedFields<Cfg>, Cfg>) newkeys->lookup = oldkeys->lookup;
   store<kSharedFields<Cfg>>(d->keys, newkeys);  // set_keys
   free_keys_object(ts, d, oldkeys);
   newkeys->usable -= numentries;
@@ -657,11 +832,13 @@ template <class Cfg>
 
 // insertion_resize: GROWTH_RATE — 3.13's used*3, 3.6's used*2 + size/2.
 template <class Cfg>
-[[gnu::always_inline]] inline void insertion_resize(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
+[[gnu::always_inline]] inline void insertion_resize(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                    bool unicode = true) {
   if constexpr (kDict36<Cfg>)
-    dictresize(ts, d, calculate_log2_keysize(std::int64_t(d->used * 2 + ((std::uint64_t(1) << d->keys->log2_size) >> 1))));
+    dictresize(ts, d, calculate_log2_keysize(std::int64_t(d->used * 2 + ((std::uint64_t(1) << d->keys->log2_size) >> 1))),
+               unicode);
   else
-    dictresize(ts, d, calculate_log2_keysize(std::int64_t(d->used * 3)));
+    dictresize(ts, d, calculate_log2_keysize(std::int64_t(d->used * 3)), unicode);
 }
 
 // --- 3.13's stores ---
@@ -686,18 +863,27 @@ template <class Cfg>
 // before the index slot that names it (release stores).
 template <class Cfg>
 [[gnu::always_inline]] inline void insert_combined_dict_body(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                             std::uint64_t hash, Str<typename Cfg::RC>* key,
+                                                             std::uint64_t hash, Object<typename Cfg::RC>* key,
                                                              Object<typename Cfg::RC>* value) {
   constexpr bool kShared = kSharedFields<Cfg>;
-  using E = DictUnicodeEntry<typename Cfg::RC>;
+  using RC = typename Cfg::RC;
+  if (d->keys->kind != kDictKeysGeneral && key->type != Type::kStr) [[unlikely]]
+    insertion_resize(ts, d, false);  // the table becomes general
   if (d->keys->usable <= 0) insertion_resize(ts, d);
   const std::uint64_t new_version = dict_notify_event(ts, d);
   DictKeys* dk = d->keys;
   keys_version_reset<Cfg>(dk);
   const std::uint64_t hashpos = find_empty_slot<Cfg>(dk, hash);
-  E* ep = &dk_entries<E>(dk)[dk->nentries];
-  store<kShared>(ep->key, key);
-  store<kShared>(ep->value, value);
+  if (dk->kind != kDictKeysGeneral) [[likely]] {
+    DictUnicodeEntry<RC>* ep = &dk_entries<DictUnicodeEntry<RC>>(dk)[dk->nentries];
+    store<kShared>(ep->key, as<Str>(key));
+    store<kShared>(ep->value, value);
+  } else {
+    DictKeyEntry<RC>* ep = &dk_entries<DictKeyEntry<RC>>(dk)[dk->nentries];
+    store<kShared>(ep->key, key);
+    store<kShared>(ep->hash, hash);
+    store<kShared>(ep->value, value);
+  }
   dictkeys_set_index<kShared>(dk, hashpos, dk->nentries);
   d->version_tag = new_version;
   dk->usable -= 1;
@@ -705,13 +891,13 @@ template <class Cfg>
 }
 template <class Cfg>
 [[gnu::noinline]] void insert_combined_dict_outlined(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                     std::uint64_t hash, Str<typename Cfg::RC>* key,
+                                                     std::uint64_t hash, Object<typename Cfg::RC>* key,
                                                      Object<typename Cfg::RC>* value) {
   insert_combined_dict_body(ts, d, hash, key, value);
 }
 template <class Cfg>
 [[gnu::always_inline]] inline void insert_combined_dict(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                        std::uint64_t hash, Str<typename Cfg::RC>* key,
+                                                        std::uint64_t hash, Object<typename Cfg::RC>* key,
                                                         Object<typename Cfg::RC>* value) {
   if constexpr (kFreeThreadedBuild<Cfg>)
     insert_combined_dict_outlined(ts, d, hash, key, value);
@@ -720,18 +906,19 @@ template <class Cfg>
 }
 
 // insertdict (3.13, out of line): consumes the references to key and
-// value. The locked _Py_dict_lookup finds the key; absent, a new entry;
-// present, the value replaced and the old one released, the key's new
-// reference dropped.
+// value. The locked _Py_dict_lookup finds the key; absent, a new entry
+// (insert_combined_dict makes a unicode table general for a key that is
+// not a str); present, the value replaced and the old one released, the
+// key's new reference dropped.
 template <class Cfg>
-[[gnu::noinline]] void insertdict(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+[[gnu::noinline]] void insertdict(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Object<typename Cfg::RC>* key,
                                   std::uint64_t hash, Object<typename Cfg::RC>* value) {
   using RC = typename Cfg::RC;
-  maintain_tracking<Cfg>(d, &key->ob, value);
+  maintain_tracking<Cfg>(d, key, value);
   if (d->values != nullptr) [[unlikely]]
     not_modelled("dict: split tables are not modelled");
   Object<RC>* old_value = nullptr;
-  const std::int64_t ix = dict_lookup<false>(d, key, hash, &old_value);  // writers are excluded: plain loads
+  const std::int64_t ix = dict_lookup<false>(&ts, d, key, hash, &old_value);  // writers are excluded: plain loads
   if (old_value == nullptr) {
     insert_combined_dict(ts, d, hash, key, value);
     d->used += 1;  // STORE_USED
@@ -739,11 +926,14 @@ template <class Cfg>
   }
   if (old_value != value) {
     const std::uint64_t new_version = dict_notify_event(ts, d);
-    store<kSharedFields<Cfg>>(dk_unicode_entries<RC>(d->keys)[ix].value, value);
+    if (d->keys->kind != kDictKeysGeneral) [[likely]]
+      store<kSharedFields<Cfg>>(dk_unicode_entries<RC>(d->keys)[ix].value, value);
+    else
+      store<kSharedFields<Cfg>>(dk_entries<DictKeyEntry<RC>>(d->keys)[ix].value, value);
     d->version_tag = new_version;
   }
   release_replaced(ts, d, old_value);
-  decref(ts, &key->ob);
+  decref(ts, key);
 }
 
 // insert_to_emptydict (3.13, out of line in both builds): the first key of
@@ -752,17 +942,25 @@ template <class Cfg>
 // whole new one.
 template <class Cfg>
 [[gnu::noinline]] void insert_to_emptydict(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                       Str<typename Cfg::RC>* key, std::uint64_t hash,
-                                                       Object<typename Cfg::RC>* value) {
-  using E = DictUnicodeEntry<typename Cfg::RC>;
-  DictKeys* newkeys = new_keys_object(ts, kDictLogMinSize);
+                                           Object<typename Cfg::RC>* key, std::uint64_t hash,
+                                           Object<typename Cfg::RC>* value) {
+  using RC = typename Cfg::RC;
+  const bool unicode = key->type == Type::kStr;
+  DictKeys* newkeys = new_keys_object(ts, kDictLogMinSize, unicode);
   const std::uint64_t new_version = dict_notify_event(ts, d);
-  maintain_tracking<Cfg>(d, &key->ob, value);
+  maintain_tracking<Cfg>(d, key, value);
   const std::uint64_t hashpos = hash & 7;
   dictkeys_set_index<false>(newkeys, hashpos, 0);
-  E* ep = dk_entries<E>(newkeys);
-  ep->key = key;
-  ep->value = value;
+  if (unicode) {
+    DictUnicodeEntry<RC>* ep = dk_entries<DictUnicodeEntry<RC>>(newkeys);
+    ep->key = as<Str>(key);
+    ep->value = value;
+  } else {
+    DictKeyEntry<RC>* ep = dk_entries<DictKeyEntry<RC>>(newkeys);
+    ep->key = key;
+    ep->hash = hash;
+    ep->value = value;
+  }
   d->used += 1;
   d->version_tag = new_version;
   newkeys->usable -= 1;
@@ -774,22 +972,25 @@ template <class Cfg>
 
 // insertdict (3.6): increfs key and value; one dk_lookup gives the entry
 // or the empty slot's position; a new key resizes first when nothing is
-// usable, then fills the next entry (before its index slot).
+// usable (find_empty_slot then switches the new keys to lookdict for a key
+// that is not a str), then fills the next entry (before its index slot).
 template <class Cfg>
-void insertdict36(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key, std::uint64_t hash,
-                  Object<typename Cfg::RC>* value) {
+void insertdict36(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Object<typename Cfg::RC>* key,
+                  std::uint64_t hash, Object<typename Cfg::RC>* value) {
   using RC = typename Cfg::RC;
   using E = DictKeyEntry<RC>;
   constexpr bool kShared = kSharedFields<Cfg>;
-  incref(ts, &key->ob);
+  incref(ts, key);
   incref(ts, value);
   Object<RC>** value_addr;
   std::int64_t hashpos;
-  const std::int64_t ix = dk_lookup<Cfg>(d->keys)(d, key, hash, &value_addr, &hashpos);
-  maintain_tracking<Cfg>(d, &key->ob, value);
+  const std::int64_t ix = dk_lookup<Cfg>(d->keys)(&ts, d, key, hash, &value_addr, &hashpos);
+  maintain_tracking<Cfg>(d, key, value);
   if (ix == kDkixEmpty) {
     if (d->keys->usable <= 0) {
       insertion_resize(ts, d);
+      if (key->type != Type::kStr) [[unlikely]]
+        set_dk_lookup<Cfg>(d->keys, &lookdict<kShared, Cfg>);
       hashpos = std::int64_t(find_empty_slot<Cfg>(d->keys, hash));
     }
     DictKeys* dk = d->keys;
@@ -808,7 +1009,7 @@ void insertdict36(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename 
   store<kShared>(*value_addr, value);
   d->version_tag = dict_notify_event(ts, d);
   release_replaced(ts, d, old_value);
-  decref(ts, &key->ob);
+  decref(ts, key);
 }
 
 // A writer other than the dict's owner marks it shared (`ft313`; 3.13.15
@@ -849,14 +1050,17 @@ Dict<typename Cfg::RC>* dict_new(ThreadState<Cfg>& ts) {
 
 // dict_new_presized (_PyDict_NewPresized, BUILD_MAP and BUILD_CONST_KEY_MAP):
 // room for n entries without a resize; the empty keys up to 5 (3.13; 3.6
-// sizes every presized dict).
+// sizes every presized dict); 3.13's table general unless every key to
+// come is a str (`unicode`, _PyDict_FromItems).
 template <class Cfg>
-Dict<typename Cfg::RC>* dict_new_presized(ThreadState<Cfg>& ts, std::int64_t n) {
+Dict<typename Cfg::RC>* dict_new_presized(ThreadState<Cfg>& ts, std::int64_t n, bool unicode = true) {
   Dict<typename Cfg::RC>* d = dict_new(ts);
   if (!detail::kDict36<Cfg> && n <= detail::usable_fraction(8)) return d;
-  d->keys = detail::new_keys_object(ts, n > detail::usable_fraction(std::int64_t(1) << 17)
-                                            ? std::uint8_t(17)
-                                            : detail::estimate_log2_keysize(n));
+  d->keys = detail::new_keys_object(ts,
+                                    n > detail::usable_fraction(std::int64_t(1) << 17)
+                                        ? std::uint8_t(17)
+                                        : detail::estimate_log2_keysize(n),
+                                    unicode);
   return d;
 }
 
@@ -867,7 +1071,7 @@ template <class Cfg>
 [[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_find(Dict<typename Cfg::RC>* d,
                                                                  const Str<typename Cfg::RC>* key) {
   std::int64_t ix;
-  return detail::dict_find_value<detail::kSharedFields<Cfg>, Cfg>(d, key, detail::hash_fast(key), &ix);
+  return detail::dict_find_value<detail::kSharedFields<Cfg>, Cfg>(nullptr, d, &key->ob, key->hash, &ix);
 }
 
 // A borrowed reference, or nullptr: only where the value cannot be freed
@@ -973,14 +1177,15 @@ template <class Cfg>
 // function; this path is cold).
 template <class Cfg>
 [[gnu::noinline]] std::int64_t dict_lookup_locked(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                  const Str<typename Cfg::RC>* key, std::uint64_t hash,
+                                                  const Object<typename Cfg::RC>* key, std::uint64_t hash,
                                                   Object<typename Cfg::RC>** value) {
   using L = typename Cfg::DictLock;
   using O = Object<typename Cfg::RC>;
   ++ts.counters.dict_locked_reads;
   std::int64_t ix = kDkixEmpty;
   *value = L::read(  // the policy's own read is this locked lookup (dictlock/ft313.h)
-      dict_lock_state<Cfg>(d), [d, key, hash, &ix] { return detail::dict_find_value<false, Cfg>(d, key, hash, &ix); },
+      dict_lock_state<Cfg>(d),
+      [&ts, d, key, hash, &ix] { return detail::dict_find_value<false, Cfg>(&ts, d, key, hash, &ix); },
       [&](O* v) {
         if (v != nullptr) incref_with_lock(ts, v, ts.counters.rc);
       });
@@ -996,6 +1201,73 @@ template <class Cfg>
   });
 }
 
+// The generic half of 3.13t's _Py_dict_lookup_threadsafe: a key that is
+// not a str, or a general table. compare_unicode_generic_threadsafe
+// try-increfs every stored str it probes, then compares when the hash
+// matches; compare_generic_threadsafe tests identity, then the stored hash,
+// then try-increfs and compares; both re-check the keys object and the
+// entry's key after the comparison. The value is taken as for str keys
+// (_Py_TryXGetRef, then the keys re-checked); any failure reads inside the
+// critical section (read_failed). Out of line.
+template <class Cfg>
+[[gnu::noinline]] std::int64_t dict_lookup_threadsafe_generic(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                              const DictKeys* dk, const Object<typename Cfg::RC>* key,
+                                                              std::uint64_t hash, Object<typename Cfg::RC>** value) {
+  using RC = typename Cfg::RC;
+  using O = Object<RC>;
+  // A reference to the stored key, compared, dropped; kDkixKeyChanged when
+  // the try fails or the dict moved meanwhile.
+  auto compare = [&](O* const* kslot, O* startkey) -> int {
+    if (!detail::try_incref_compare_outlined(ts, kslot, startkey)) return int(kDkixKeyChanged);
+    const bool eq = rich_compare_bool(ts, startkey, const_cast<O*>(key), kEq);
+    decref(ts, startkey, ts.counters.rc);
+    if (dk != detail::load<true>(d->keys) || startkey != detail::load<true>(*kslot)) return int(kDkixKeyChanged);
+    return eq;
+  };
+  std::int64_t ix;
+  O* const* slot;
+  if (dk->kind == kDictKeysGeneral) {
+    DictKeyEntry<RC>* ep0 = detail::dk_entries<DictKeyEntry<RC>>(dk);
+    ix = detail::do_lookup<true>(dk, hash, [&](std::int64_t i) -> int {
+      O* startkey = detail::load<true>(ep0[i].key);
+      if (startkey == key) return 1;
+      if (detail::load<true>(ep0[i].hash) != hash) return 0;
+      if (startkey == nullptr) return int(kDkixKeyChanged);
+      return compare(&ep0[i].key, startkey);
+    });
+    slot = ix >= 0 ? &ep0[ix].value : nullptr;
+  } else {
+    if (dk->kind == kDictKeysSplit) [[unlikely]]
+      not_modelled("dict: a key that is not a str in a class's shared keys");
+    DictUnicodeEntry<RC>* ep0 = dk_unicode_entries<RC>(dk);
+    ix = detail::do_lookup<true>(dk, hash, [&](std::int64_t i) -> int {
+      Str<RC>* startkey = detail::load<true>(ep0[i].key);
+      if (startkey == nullptr) return 0;
+      O* const* kslot = reinterpret_cast<O* const*>(&ep0[i].key);
+      if (startkey->hash == hash) return compare(kslot, &startkey->ob);
+      if (!detail::try_incref_compare_outlined(ts, kslot, &startkey->ob)) return int(kDkixKeyChanged);
+      decref(ts, &startkey->ob, ts.counters.rc);
+      return 0;
+    });
+    slot = ix >= 0 ? &ep0[ix].value : nullptr;
+  }
+  if (ix == kDkixKeyChanged) [[unlikely]]
+    return dict_lookup_locked(ts, d, key, hash, value);
+  if (ix < 0) {
+    *value = nullptr;
+    return ix;
+  }
+  O* v = detail::load<true>(*slot);
+  if (v == nullptr || !detail::try_incref_compare_outlined(ts, slot, v)) [[unlikely]]
+    return dict_lookup_locked(ts, d, key, hash, value);
+  if (dk != detail::load<true>(d->keys)) [[unlikely]] {
+    decref(ts, v, ts.counters.rc);
+    return dict_lookup_locked(ts, d, key, hash, value);
+  }
+  *value = v;
+  return ix;
+}
+
 // _Py_dict_lookup_threadsafe: an index, and a new stack reference to the
 // value in *value (nullptr when absent). 3.13t's under `ft313`; otherwise
 // 3.13's (_Py_dict_lookup, then Py_XNewRef), through the dict lock, which
@@ -1003,7 +1275,7 @@ template <class Cfg>
 // after validation for unlocked readers). Out of line, as both builds'.
 template <class Cfg>
 [[gnu::noinline]] std::int64_t dict_lookup_threadsafe(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                      const Str<typename Cfg::RC>* key, std::uint64_t hash,
+                                                      const Object<typename Cfg::RC>* key, std::uint64_t hash,
                                                       Object<typename Cfg::RC>** value) {
   using L = typename Cfg::DictLock;
   using RC = typename Cfg::RC;
@@ -1014,9 +1286,9 @@ template <class Cfg>
       dict_mark_shared<Cfg>(d);  // ensure_shared_on_read
     const DictKeys* dk = detail::load<true>(d->keys);
     const std::uint8_t kind = dk->kind;
-    if (kind == kDictKeysGeneral || key->ob.type != Type::kStr) [[unlikely]]
-      not_modelled("dict: only str keys in unicode tables are modelled");
-    const std::int64_t ix = unicodekeys_lookup_unicode_threadsafe(ts, dk, key, hash);
+    if (kind == kDictKeysGeneral || key->type != Type::kStr) [[unlikely]]
+      return dict_lookup_threadsafe_generic(ts, d, dk, key, hash, value);
+    const std::int64_t ix = unicodekeys_lookup_unicode_threadsafe(ts, dk, as<Str>(key), hash);
     if (ix == kDkixKeyChanged) [[unlikely]]
       return dict_lookup_locked(ts, d, key, hash, value);
     if (ix < 0) {
@@ -1040,9 +1312,9 @@ template <class Cfg>
     std::int64_t ix = kDkixEmpty;
     *value = L::read(
         dict_lock_state<Cfg>(d),
-        [d, key, hash, &ix]() __attribute__((always_inline)) {
+        [&ts, d, key, hash, &ix]() __attribute__((always_inline)) {
           O* v;
-          ix = dict_lookup<kShared>(d, key, hash, &v);
+          ix = dict_lookup<kShared>(&ts, d, key, hash, &v);
           return v;
         },
         [&](O* v) __attribute__((always_inline)) {
@@ -1058,16 +1330,16 @@ namespace detail {
 // Py_INCREF). Inline.
 template <class Cfg>
 [[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_read36(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                                   const Str<typename Cfg::RC>* key, std::uint64_t hash,
-                                                                   Tally& t) {
+                                                                   const Object<typename Cfg::RC>* key,
+                                                                   std::uint64_t hash, Tally& t) {
   using L = typename Cfg::DictLock;
   using O = Object<typename Cfg::RC>;
   constexpr bool kShared = kSharedFields<Cfg>;
   return L::read(
       dict_lock_state<Cfg>(d),
-      [d, key, hash]() __attribute__((always_inline)) {
+      [&ts, d, key, hash]() __attribute__((always_inline)) {
         std::int64_t ix;
-        return dict_find_value<kShared, Cfg>(d, key, hash, &ix);
+        return dict_find_value<kShared, Cfg>(&ts, d, key, hash, &ix);
       },
       [&](O* v) __attribute__((always_inline)) {
         if (v != nullptr) incref_stack(ts, v, t);
@@ -1081,7 +1353,7 @@ template <class Cfg>
 template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* dict_get_item_ref_known_hash(ThreadState<Cfg>& ts,
                                                                          Dict<typename Cfg::RC>* d,
-                                                                         const Str<typename Cfg::RC>* key,
+                                                                         const Object<typename Cfg::RC>* key,
                                                                          std::uint64_t hash) {
   using L = typename Cfg::DictLock;
   using O = Object<typename Cfg::RC>;
@@ -1093,9 +1365,9 @@ template <class Cfg>
     constexpr bool kShared = detail::kSharedFields<Cfg>;
     return L::read(
         dict_lock_state<Cfg>(d),
-        [d, key, hash]() __attribute__((always_inline)) {
+        [&ts, d, key, hash]() __attribute__((always_inline)) {
           O* v;
-          dict_lookup<kShared>(d, key, hash, &v);
+          dict_lookup<kShared>(&ts, d, key, hash, &v);
           return v;
         },
         [&](O* v) __attribute__((always_inline)) {
@@ -1104,14 +1376,20 @@ template <class Cfg>
   }
 }
 
-// PyDict_GetItemRef (3.13, out of line): the exact-dict check, the str's
-// hash, then _PyDict_GetItemRef_KnownHash.
+// PyDict_GetItemRef (3.13, out of line): the exact-dict check, the key's
+// hash (_PyObject_HashFast), then _PyDict_GetItemRef_KnownHash.
 template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* dict_get_item_ref(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                              const Str<typename Cfg::RC>* key) {
+                                                              const Object<typename Cfg::RC>* key) {
   if (d->ob.type != Type::kDict) [[unlikely]]
     fatal("SystemError: PyDict_GetItemRef on a non-dict");
-  return dict_get_item_ref_known_hash(ts, d, key, detail::hash_fast(key));
+  return dict_get_item_ref_known_hash(ts, d, key, detail::hash_fast<Cfg>(key));
+}
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_get_item_ref(ThreadState<Cfg>& ts,
+                                                                         Dict<typename Cfg::RC>* d,
+                                                                         const Str<typename Cfg::RC>* key) {
+  return dict_get_item_ref(ts, d, &key->ob);
 }
 
 // One read of `key` with a new stack reference to its value (incref_stack),
@@ -1119,22 +1397,27 @@ template <class Cfg>
 // `t` is unused), 3.6's PyDict_GetItem + Py_INCREF inline (tallied in t).
 template <class Cfg>
 [[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_load(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                                  const Str<typename Cfg::RC>* key, Tally& t) {
+                                                                  const Object<typename Cfg::RC>* key, Tally& t) {
   if constexpr (detail::kDict36<Cfg>) {
-    return detail::dict_read36(ts, d, key, detail::hash_fast(key), t);
+    return detail::dict_read36(ts, d, key, detail::hash_fast<Cfg>(key), t);
   } else {
     (void)t;
     return dict_get_item_ref(ts, d, key);
   }
 }
+template <class Cfg>
+[[gnu::always_inline]] inline Object<typename Cfg::RC>* dict_load(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                                  const Str<typename Cfg::RC>* key, Tally& t) {
+  return dict_load(ts, d, &key->ob, t);
+}
 
-// dict_subscript (mp_subscript, 3.13): the str's hash, one
+// dict_subscript (mp_subscript, 3.13): the key's hash, one
 // _Py_dict_lookup_threadsafe. A new stack reference, or null when the key
 // is absent: the caller raises the KeyError (runtime/py313/interp.h).
 template <class Cfg>
 [[gnu::noinline]] Object<typename Cfg::RC>* dict_subscript(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
-                                                           const Str<typename Cfg::RC>* key) {
-  const std::uint64_t hash = detail::hash_fast(key);
+                                                           const Object<typename Cfg::RC>* key) {
+  const std::uint64_t hash = detail::hash_fast<Cfg>(key);
   Object<typename Cfg::RC>* v;
   const std::int64_t ix = dict_lookup_threadsafe(ts, d, key, hash, &v);
   if (ix == kDkixEmpty || v == nullptr) [[unlikely]]
@@ -1151,15 +1434,15 @@ template <class Cfg>
                                                              Dict<typename Cfg::RC>* builtins,
                                                              const Str<typename Cfg::RC>* key) {
   using O = Object<typename Cfg::RC>;
-  const std::uint64_t hash = detail::hash_fast(key);
+  const std::uint64_t hash = detail::hash_fast<Cfg>(&key->ob);
   if constexpr (detail::kDict36<Cfg>) {
-    if (O* v = detail::dict_read36(ts, globals, key, hash, ts.counters.rc)) return v;
-    return detail::dict_read36(ts, builtins, key, hash, ts.counters.rc);
+    if (O* v = detail::dict_read36(ts, globals, &key->ob, hash, ts.counters.rc)) return v;
+    return detail::dict_read36(ts, builtins, &key->ob, hash, ts.counters.rc);
   } else {
     O* v;
-    const std::int64_t ix = dict_lookup_threadsafe(ts, globals, key, hash, &v);
+    const std::int64_t ix = dict_lookup_threadsafe(ts, globals, &key->ob, hash, &v);
     if (ix != kDkixEmpty && v != nullptr) return v;
-    dict_lookup_threadsafe(ts, builtins, key, hash, &v);
+    dict_lookup_threadsafe(ts, builtins, &key->ob, hash, &v);
     return v;
   }
 }
@@ -1245,64 +1528,82 @@ std::int64_t insert_split_key(ThreadState<Cfg>& ts, DictKeys* dk, Str<typename C
 // section), setitem_take2_lock_held: the hash, then insert_to_emptydict on
 // the empty keys, else insertdict.
 template <class Cfg>
-[[gnu::noinline]] void dict_set_take2(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+[[gnu::noinline]] void dict_set_take2(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Object<typename Cfg::RC>* key,
                                       Object<typename Cfg::RC>* value) {
   using L = typename Cfg::DictLock;
   static_assert(!detail::kDict36<Cfg>, "3.6 has no _PyDict_SetItem_Take2");
   L::write(dict_lock_state<Cfg>(d), [&] {
     detail::mark_shared_on_foreign_write(ts, d);
-    const std::uint64_t hash = detail::hash_fast(key);
+    const std::uint64_t hash = detail::hash_fast<Cfg>(key);
     if (d->keys == detail::empty_keys_of<Cfg>())
       detail::insert_to_emptydict(ts, d, key, hash, value);
     else
       detail::insertdict(ts, d, key, hash, value);
   });
 }
+template <class Cfg>
+[[gnu::always_inline]] inline void dict_set_take2(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                                  Str<typename Cfg::RC>* key, Object<typename Cfg::RC>* value) {
+  dict_set_take2(ts, d, &key->ob, value);
+}
 
 // PyDict_SetItem (out of line): new references to key and value. 3.13:
 // Py_NewRef both, then _PyDict_SetItem_Take2; 3.6: the hash, then
 // insertdict (which increfs) inside the dict's write.
 template <class Cfg>
-[[gnu::noinline]] void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Str<typename Cfg::RC>* key,
+[[gnu::noinline]] void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d, Object<typename Cfg::RC>* key,
                                 Object<typename Cfg::RC>* value) {
   using L = typename Cfg::DictLock;
   if (d->ob.type != Type::kDict) [[unlikely]]
     fatal("SystemError: PyDict_SetItem on a non-dict");
   if constexpr (detail::kDict36<Cfg>) {
-    const std::uint64_t hash = detail::hash_fast(key);
+    const std::uint64_t hash = detail::hash_fast<Cfg>(key);
     L::write(dict_lock_state<Cfg>(d), [&] {
       detail::mark_shared_on_foreign_write(ts, d);
       detail::insertdict36(ts, d, key, hash, value);
     });
   } else {
-    incref(ts, &key->ob);
+    incref(ts, key);
     incref(ts, value);
     dict_set_take2(ts, d, key, value);
   }
 }
+template <class Cfg>
+[[gnu::always_inline]] inline void dict_set(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d,
+                                            Str<typename Cfg::RC>* key, Object<typename Cfg::RC>* value) {
+  dict_set(ts, d, &key->ob, value);
+}
 
-// Every entry, in insertion order, as f(key, value), unlocked: set-up,
-// teardown and tests only (no other thread may write the dict meanwhile).
+// Every entry of a dict whose keys are all strs (a namespace, a keyword
+// dict), in insertion order, as f(key, value), unlocked: set-up, teardown
+// and tests only (no other thread may write the dict meanwhile).
 template <class Cfg, class F>
 void dict_for_each(Dict<typename Cfg::RC>* d, F&& f) {
-  using E = detail::DictEntryOf<Cfg>;
   const DictKeys* dk = d->keys;
-  const E* ep = detail::dk_entries<E>(dk);
-  for (std::int64_t i = 0; i < dk->nentries; ++i)
-    if (ep[i].key != nullptr && ep[i].value != nullptr) f(ep[i].key, ep[i].value);
+  detail::with_entries<Cfg>(dk, [&](const auto* ep) {
+    for (std::int64_t i = 0; i < dk->nentries; ++i) {
+      Object<typename Cfg::RC>* k = detail::entry_key(ep[i]);
+      if (k == nullptr || ep[i].value == nullptr) continue;
+      if (k->type != Type::kStr) fatal("dict_for_each: a key that is not a str");
+      f(as<Str>(k), ep[i].value);
+    }
+  });
 }
 
 // The dict's deallocation: drop_refs releases every key and value (the
 // entries emptied), free_storage frees the keys object (runtime/dealloc.h).
 template <class Cfg>
 void dict_drop_refs(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
-  using E = detail::DictEntryOf<Cfg>;
   DictKeys* dk = d->keys;
-  E* ep = detail::dk_entries<E>(dk);
-  for (std::int64_t i = 0; i < dk->nentries; ++i) {
-    if (ep[i].key != nullptr) decref(ts, &std::exchange(ep[i].key, nullptr)->ob);
-    if (ep[i].value != nullptr) decref(ts, std::exchange(ep[i].value, nullptr));
-  }
+  detail::with_entries<Cfg>(dk, [&](auto* ep) {
+    for (std::int64_t i = 0; i < dk->nentries; ++i) {
+      if (Object<typename Cfg::RC>* k = detail::entry_key(ep[i])) {
+        ep[i].key = nullptr;
+        decref(ts, k);
+      }
+      if (ep[i].value != nullptr) decref(ts, std::exchange(ep[i].value, nullptr));
+    }
+  });
   d->used = 0;
 }
 template <class Cfg>
@@ -1321,7 +1622,6 @@ void dict_free_keys(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
 template <class Cfg>
 void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
   using L = typename Cfg::DictLock;
-  using E = detail::DictEntryOf<Cfg>;
   DictKeys* old = nullptr;
   L::write(dict_lock_state<Cfg>(d), [&] {
     old = d->keys;
@@ -1330,11 +1630,12 @@ void dict_clear(ThreadState<Cfg>& ts, Dict<typename Cfg::RC>* d) {
     d->version_tag = detail::dict_notify_event(ts, d);
   });
   if (old == detail::empty_keys_of<Cfg>()) return;
-  E* ep = detail::dk_entries<E>(old);
-  for (std::int64_t i = 0; i < old->nentries; ++i) {
-    if (ep[i].key != nullptr) decref(ts, &ep[i].key->ob);
-    if (ep[i].value != nullptr) decref(ts, ep[i].value);
-  }
+  detail::with_entries<Cfg>(old, [&](const auto* ep) {
+    for (std::int64_t i = 0; i < old->nentries; ++i) {
+      if (Object<typename Cfg::RC>* k = detail::entry_key(ep[i])) decref(ts, k);
+      if (ep[i].value != nullptr) decref(ts, ep[i].value);
+    }
+  });
   detail::free_keys_block(ts, old);
 }
 

@@ -114,10 +114,11 @@ Object<RC>*& tuple_sub_class(Tuple<RC>* t) {
 // the keys object (PyDictKeysObject) is one block: the header below, then
 // the index table (1 << log2_size slots, each an int8/16/32/64 as the size
 // needs, holding an entry's index, kDkixEmpty or kDkixDummy), then the
-// entries in insertion order. Keys and values are owned references; only
-// Str keys are modelled. runtime/dict.h has the operations; which entry
-// layout a configuration uses (3.6's with the hash, 3.13's unicode entries
-// without it) is its generation's (runtime/generation.h: kDict).
+// entries in insertion order. Keys and values are owned references.
+// runtime/dict.h has the operations; which entry layout a keys object uses
+// is its generation's (runtime/generation.h: kDict): 3.6's always has the
+// hash; 3.13's keeps str keys in unicode entries without it until a key of
+// another type arrives (DICT_KEYS_GENERAL: entries with the hash).
 enum DictKeysKind : std::uint8_t { kDictKeysGeneral = 0, kDictKeysUnicode = 1, kDictKeysSplit = 2 };
 // An index slot's and a lookup's special values (DKIX_*).
 inline constexpr std::int64_t kDkixEmpty = -1, kDkixDummy = -2, kDkixError = -3, kDkixKeyChanged = -4;
@@ -126,7 +127,7 @@ struct DictKeys {
   std::int64_t refcnt;             // dk_refcnt: 1, or immortal for the shared empty keys
   std::uint8_t log2_size;          // dk_log2_size: log2 of the index table's slots
   std::uint8_t log2_index_bytes;   // dk_log2_index_bytes: log2 of its bytes (slot width 1, 2, 4 or 8)
-  std::uint8_t kind;               // dk_kind: kDictKeysUnicode here (str keys only)
+  std::uint8_t kind;               // dk_kind: 3.13's entry layout (unicode, general, split); 3.6: unicode
   // dk_version (3.11+): 0 until the specialiser asks for one
   // (runtime/py313/specialize.h), then a number no other keys state had;
   // back to 0 when a key is added (a new keys object starts at 0). An
@@ -136,7 +137,8 @@ struct DictKeys {
   std::int64_t usable;             // dk_usable: entries still free before a resize
   std::int64_t nentries;           // dk_nentries: entries used
   // 3.6's dk_lookup: the lookup function every read calls through
-  // (lookdict_unicode_nodummy here: str keys, no deletions). Null under
+  // (lookdict_unicode_nodummy while every key is a str, lookdict once a
+  // key of another type was looked up or stored; no deletions). Null under
   // 3.13, whose readers dispatch on `kind`. 3.13's header has no such word:
   // its indices start 8 bytes earlier.
   void (*lookup)();
@@ -150,11 +152,11 @@ struct DictUnicodeEntry {
   Str<RC>* key;  // nullptr: not yet written
   Object<RC>* value;
 };
-// 3.6's PyDictKeyEntry (3.13's DICT_KEYS_GENERAL entries).
+// 3.6's PyDictKeyEntry (3.13's DICT_KEYS_GENERAL entries): any hashable key.
 template <class RC>
 struct DictKeyEntry {
   std::uint64_t hash;
-  Str<RC>* key;
+  Object<RC>* key;
   Object<RC>* value;
 };
 
@@ -584,6 +586,11 @@ template <template <class> class T, class RC>
 T<RC>* as(Object<RC>* o) {
   static_assert(std::is_standard_layout_v<T<RC>>);
   return reinterpret_cast<T<RC>*>(o);
+}
+template <template <class> class T, class RC>
+const T<RC>* as(const Object<RC>* o) {
+  static_assert(std::is_standard_layout_v<T<RC>>);
+  return reinterpret_cast<const T<RC>*>(o);
 }
 
 template <template <class> class T, class RC>

@@ -487,10 +487,13 @@ TYPED_TEST(DictLockConformanceUnlockedReaders, ATableOutgrownDuringAnUnlockedLoo
 // inserts them over time (so the table grows twice under the readers) and
 // replaces their values with new objects, dropping its own reference so the
 // dict's is the last. Readers load every key through dict_load (the
-// interpreter's LOAD_GLOBAL read), check the value belongs to that key and
-// never goes back, and drop their reference.
-TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
-  using L = TypeParam;
+// interpreter's LOAD_GLOBAL and BINARY_SUBSCR read), check the value
+// belongs to that key and never goes back, and drop their reference. With
+// kIntKeys the keys are ints (a general table; 3.6's lookdict) and the
+// readers look them up by equal ints that are other objects, so that every
+// hit compares the stored key under a reference (3.13t: try-increfed).
+template <class L, bool kIntKeys>
+void concurrent_readers_and_writers() {
   on_each_dict<L>([]<class Cfg>() {
     using RC = typename Cfg::RC;
     using TS = runtime::ThreadState<Cfg>;
@@ -501,13 +504,22 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
     const runtime::Counters main_before = rt.main.counters;
 
     auto* d = rt.new_dict(rt.main);
-    std::vector<runtime::Str<RC>*> keys;
-    for (int i = 0; i < kKeys; ++i) keys.push_back(rt.new_str(rt.main, "key" + std::to_string(i)));
+    std::vector<runtime::Object<RC>*> keys, lookup_keys;  // stored, and looked up by
+    for (int i = 0; i < kKeys; ++i) {
+      if constexpr (kIntKeys) {
+        keys.push_back(runtime::int_from(rt.main, 1'000'000 + i));  // not a cached small int
+        lookup_keys.push_back(runtime::int_from(rt.main, 1'000'000 + i));
+      } else {
+        keys.push_back(&rt.new_str(rt.main, "key" + std::to_string(i))->ob);
+        lookup_keys.push_back(keys.back());
+        runtime::incref(rt.main, keys.back());
+      }
+    }
     auto encode = [](std::int64_t seq, int key) { return (seq << 8) | key; };  // seq >= 2: never a cached small int
     std::vector<std::int64_t> last_written(kKeys, 0);  // each entry written by its key's writer only
     for (int i = 0; i < 8; ++i) {  // the first keys, before the threads
       auto* v = runtime::int_from(rt.main, encode(2, i));
-      rt.dict_set(rt.main, d, keys[i], v);
+      runtime::dict_set(rt.main, d, keys[i], v);
       runtime::decref(rt.main, v);
       last_written[i] = 2;
     }
@@ -558,7 +570,7 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
           for (int j = 0; j < 2 * kKeys; ++j) {
             const int i = j % 2 == 0 ? j / 2 : (j / 2) % kWriters;  // every other read: a hot key
             Cfg::Gil::take(rt.gil_shared, ts.gil);
-            runtime::Object<RC>* o = runtime::dict_load(ts, d, keys[i], t);
+            runtime::Object<RC>* o = runtime::dict_load(ts, d, lookup_keys[i], t);
             if (o == nullptr) {
               if (seen[i] != 0) ++vanished;
             } else if (o->type != runtime::Type::kInt) {
@@ -587,10 +599,19 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
     EXPECT_EQ(not_an_int.load(), 0);
     EXPECT_EQ(d->used, std::uint64_t(kKeys));
     EXPECT_GE(std::uint64_t(1) << d->keys->log2_size, 128u) << "the keys grew under the readers";
+    runtime::Tally t;
     for (int i = 0; i < kKeys; ++i) {  // no lost writes: each key holds its writer's last value
-      auto* o = rt.dict_get(d, keys[i]);
+      auto* o = runtime::dict_load(rt.main, d, lookup_keys[i], t);
       ASSERT_NE(o, nullptr) << i;
       EXPECT_EQ(runtime::int_value(runtime::as<runtime::Int>(o)), encode(last_written[i], i)) << i;
+      runtime::decref_stack(rt.main, o, t);
+    }
+    if constexpr (kIntKeys) {  // 3.13's table became general; 3.6's keys switched to lookdict
+      if constexpr (runtime::detail::kDict36<Cfg>)
+        EXPECT_EQ(runtime::detail::dk_lookup<Cfg>(d->keys),
+                  (&runtime::lookdict<runtime::detail::kSharedFields<Cfg>, Cfg>));
+      else
+        EXPECT_EQ(d->keys->kind, runtime::kDictKeysGeneral);
     }
 
     if constexpr (runtime::kUsesQsbr<Cfg>) {
@@ -602,13 +623,22 @@ TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
     runtime::poll_rc_safepoint(rt.main);
     rt.dict_clear(rt.main, d);
     runtime::decref(rt.main, &d->ob);
-    for (auto* k : keys) runtime::decref(rt.main, &k->ob);
+    for (auto* k : keys) runtime::decref(rt.main, k);
+    for (auto* k : lookup_keys) runtime::decref(rt.main, k);
     std::uint64_t created = rt.main.counters.objects_created - main_before.objects_created;
     std::uint64_t destroyed = rt.main.counters.objects_destroyed - main_before.objects_destroyed;
     for (const auto& c : worker_counters) created += c.objects_created, destroyed += c.objects_destroyed;
     EXPECT_EQ(created, destroyed) << "objects leaked or freed twice";
     EXPECT_GT(created, std::uint64_t(kWriters) * kRounds) << "the writers made new values";
   });
+}
+
+TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnARealDict) {
+  concurrent_readers_and_writers<TypeParam, false>();
+}
+
+TYPED_TEST(DictLockConformance, ConcurrentReadersAndWritersOnADictKeyedByInts) {
+  concurrent_readers_and_writers<TypeParam, true>();
 }
 
 // Lists under a lock that locks them (`ft313`: kLocksContainers): writers

@@ -277,6 +277,16 @@ TEST(Py313, ClassCallsEnteringInitCountAsCPython313s) {
   expect_file_counts_as_cpython313(dir + "init_raises.py", 10, 14);
 }
 
+// Dicts keyed by ints (tests/fixtures/dicts/int_keys.py), per iteration:
+// a private dict whose first key is an int (a general table from
+// insert_to_emptydict), a second int key and a str key stored into it, a
+// read by an equal int that is another object (compare_generic: 1i and 1d
+// the stored key around the comparison), a read by the str, and a read of
+// a shared module-level table with int and str keys: as 3.13.15's.
+TEST(Py313, IntKeyedDictsCountAsCPython313s) {
+  expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/int_keys.py", 16, 24);
+}
+
 // 3.13t's immortalisation at the first thread start (refcount/ft313.h) on
 // the named-tuple port: the class and its __new__ function, which the class
 // statement wrapped in a staticmethod (experiments/workload.h defers it

@@ -405,6 +405,26 @@ class WorkloadFile(unittest.TestCase):
                                           "py313t-pep683", "py314t-model", "gil", "nogil", "atomic"),
                                    "--n", "3000")
 
+    def test_dicts_keyed_by_ints_run_under_every_dict_lock(self):
+        """tests/fixtures/dicts/int_keys.py: dicts keyed by ints, private and
+        shared, under a configuration of each dict lock of each generation
+        (none, optimistic, recursive; 3.13t's ft313 and the seqlock; 3.14t's
+        deferred objects): right results, nothing left (the counts are
+        tests/py313_test.cpp's and tests/workload_test.cpp's). A list as a key
+        stops in one line: CPython's TypeError."""
+        path = os.path.join(ROOT, "tests", "fixtures", "dicts", "int_keys.py")
+        self.assert_runs_right(path, ("gil", "optimistic-gil", "nogil", "gilectomy-2016-10", "py313",
+                                      "py313t", "py313t-seqlock", "py313t-gilectomy", "py314t-model"),
+                               "--n", "3000")
+        bad = self.write("list_key.py", "N = 3\ndef work(n):\n    d = {}\n    d[[n]] = 1\n    return n\n"
+                                        "def expect(n):\n    return n\n")
+        for config in ("gil", "py313t"):
+            with self.subTest(config=config):
+                rc, out, err = self.rclab_run(config, bad)
+                self.assertEqual((rc, out), (2, ""), err)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertIn("unhashable type", err)
+
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
         """workloads/ftscalingbench/: every port, right results and nothing
         left, under a GIL and free-threaded configuration of each generation."""

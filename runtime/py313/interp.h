@@ -1427,9 +1427,9 @@ Object<typename Cfg::RC>* Interp<Cfg>::object_get_item(TS& ts, O* container, O* 
     fatal("SystemError: null argument to PyObject_GetItem");
   if (container->type == Type::kList || container->type == Type::kTuple || container->type == Type::kTupleSub)
     return sequence_subscript(ts, container, key);
-  if (container->type != Type::kDict || key->type != Type::kStr) [[unlikely]]
-    not_modelled("TypeError: only str-keyed dicts, lists and tuples subscript here");
-  O* v = runtime::dict_subscript(ts, as<Dict>(container), as<Str>(key));  // tp_as_mapping->mp_subscript
+  if (container->type != Type::kDict) [[unlikely]]
+    not_modelled("TypeError: only dicts, lists and tuples subscript here");
+  O* v = runtime::dict_subscript(ts, as<Dict>(container), key);  // tp_as_mapping->mp_subscript
   if (v == nullptr) [[unlikely]]
     raise_key_error(ts, key);
   return v;
@@ -1488,20 +1488,16 @@ template <SafeConfig Cfg>
 void Interp<Cfg>::dict_ass_sub(TS& ts, O* container, O* key, O* value) {
   if (value == nullptr) [[unlikely]]
     not_modelled("py313: deleting a key is not modelled");
-  if (key->type != Type::kStr) [[unlikely]]
-    not_modelled("TypeError: only str keys are modelled");
-  dict_set(ts, as<Dict>(container), as<Str>(key), value);  // PyDict_SetItem
+  dict_set(ts, as<Dict>(container), key, value);  // PyDict_SetItem
 }
 
 template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::dict_from_items(TS& ts, O* const* keys, int key_step, O* const* values,
                                                        int value_step, int n) {
-  Dict<RC>* d = dict_new_presized(ts, n);  // dict_new_presized: room for n without a resize
-  for (int i = 0; i < n; ++i) {
-    O* k = keys[i * key_step];
-    if (k->type != Type::kStr) not_modelled("TypeError: only str keys are modelled");
-    dict_set(ts, d, as<Str>(k), values[i * value_step]);  // insertdict's 2i
-  }
+  bool unicode = true;  // every key a str: the presized table is a unicode one
+  for (int i = 0; i < n && unicode; ++i) unicode = keys[i * key_step]->type == Type::kStr;
+  Dict<RC>* d = dict_new_presized(ts, n, unicode);  // dict_new_presized: room for n without a resize
+  for (int i = 0; i < n; ++i) dict_set(ts, d, keys[i * key_step], values[i * value_step]);  // insertdict's 2i
   return &d->ob;
 }
 
@@ -3112,9 +3108,7 @@ op_BINARY_SUBSCR_DICT: {
   O* sub = sp[-1];
   O* d = sp[-2];
   RCLAB_DEOPT_IF(d->type != Type::kDict, BINARY_SUBSCR);
-  if (sub->type != Type::kStr) [[unlikely]]
-    not_modelled("TypeError: only str keys are modelled");
-  O* res = dict_load(ts, as<Dict>(d), as<Str>(sub), ts.counters.rc);  // PyDict_GetItemRef (out of line)
+  O* res = dict_load(ts, as<Dict>(d), sub, ts.counters.rc);  // PyDict_GetItemRef (out of line)
   if (res == nullptr) [[unlikely]]
     raise_key_error(ts, sub);  // _PyErr_SetKeyError, before the inputs go
   decref_stack(ts, d, t);
@@ -3182,11 +3176,9 @@ op_STORE_SUBSCR_DICT: {
   O* d = sp[-2];
   O* v = sp[-3];
   RCLAB_DEOPT_IF(d->type != Type::kDict, STORE_SUBSCR);
-  if (sub->type != Type::kStr) [[unlikely]]
-    not_modelled("TypeError: only str keys are modelled");
   from_stack(ts, sub);
   from_stack(ts, v);
-  dict_set_take2(ts, as<Dict>(d), as<Str>(sub), v);  // key and value move in
+  dict_set_take2(ts, as<Dict>(d), sub, v);  // key and value move in
   decref_stack(ts, d, t);
   sp -= 3;
   RCLAB_DISPATCH();

@@ -530,12 +530,11 @@ struct Interp {
       type_of<Cfg>(&f->ob)->tp_dealloc(ts, &f->ob);
   }
 
-  // PyObject_GetItem: a dict's value for a str key (dict_subscript), a list's
+  // PyObject_GetItem: a dict's value for a key (dict_subscript), a list's
   // or tuple's item for an int index; a new (stack) reference.
   static O* subscript(TS& ts, O* container, O* sub) {
     if (container->type == Type::kDict) {
-      if (sub->type != Type::kStr) not_modelled("KeyError: rclab's dicts take str keys only");
-      O* v = dict_load(ts, as<Dict>(container), as<Str>(sub), ts.counters.rc);
+      O* v = dict_load(ts, as<Dict>(container), sub, ts.counters.rc);
       if (v == nullptr) not_modelled("KeyError");
       return v;
     }
@@ -1084,9 +1083,8 @@ op_STORE_SUBSCR: {
   O* container = sp[-2];
   O* v = sp[-3];
   sp -= 3;
-  if (container->type != Type::kDict || sub->type != Type::kStr)
-    not_modelled("STORE_SUBSCR: rclab stores into dicts with str keys only");
-  dict_set(ts, as<Dict>(container), as<Str>(sub), v);  // PyObject_SetItem -> dict_ass_sub
+  if (container->type != Type::kDict) not_modelled("STORE_SUBSCR: rclab stores into dicts only");
+  dict_set(ts, as<Dict>(container), sub, v);  // PyObject_SetItem -> dict_ass_sub
   decref_stack(ts, v, t);
   decref_stack(ts, container, t);
   decref_stack(ts, sub, t);
@@ -1140,8 +1138,7 @@ op_BUILD_MAP: {  // _PyDict_NewPresized, PyDict_SetItem per pair, then the pairs
   for (std::uint32_t i = oparg; i > 0; --i) {
     O* key = sp[-2 * std::int64_t(i)];
     O* value = sp[-2 * std::int64_t(i) + 1];
-    if (key->type != Type::kStr) not_modelled("BUILD_MAP: rclab's dicts take str keys only");
-    dict_set(ts, d, as<Str>(key), value);
+    dict_set(ts, d, key, value);
   }
   for (std::uint32_t i = 2 * oparg; i > 0; --i) decref_stack(ts, *--sp, t);
   *sp++ = &d->ob;
@@ -1154,8 +1151,7 @@ op_BUILD_CONST_KEY_MAP: {
   Dict<RC>* d = dict_new_presized(ts, std::int64_t(oparg));  // _PyDict_NewPresized
   for (std::uint32_t i = 0; i < oparg; ++i) {
     O* key = as<Tuple>(keys)->items()[i];
-    if (key->type != Type::kStr) not_modelled("BUILD_CONST_KEY_MAP: rclab's dicts take str keys only");
-    dict_set(ts, d, as<Str>(key), sp[-std::int64_t(oparg) + i]);
+    dict_set(ts, d, key, sp[-std::int64_t(oparg) + i]);
   }
   decref_stack(ts, keys, t);
   for (std::uint32_t i = oparg; i > 0; --i) decref_stack(ts, *--sp, t);
