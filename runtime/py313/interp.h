@@ -1056,7 +1056,7 @@ template <SafeConfig Cfg>
 Object<typename Cfg::RC>* Interp<Cfg>::type_getattr(TS& ts, O* type, Str<RC>* name) {
   Tally& t = ts.counters.rc;
   Class<RC>* cls = type->type == Type::kClass ? as<Class>(type) : nullptr;
-  if (cls == nullptr && (type->type != Type::kBuiltin || as<Builtin>(type)->which != kBuiltinTuple))
+  if (cls == nullptr && !is_builtin(type, kBuiltinTuple))
     not_modelled("py313: attributes of builtin types other than tuple are not modelled");
   if (name != ts.rt.intern_new) not_modelled("py313: type attributes other than __new__ are not modelled");
   O* meta = type_lookup_in(ts, nullptr, Type::kClass, name);
@@ -2320,7 +2320,7 @@ op_CALL_LEN: {
   RCLAB_INST(4);
   RCLAB_CALL_OPERANDS();
   RCLAB_DEOPT_IF(total != 1, CALL);
-  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinLen, CALL);
+  RCLAB_DEOPT_IF(!is_builtin(callable, kBuiltinLen), CALL);
   O* arg = args[0];
   O* res = Builtins<Cfg>::table[kBuiltinLen].fn(ts, nullptr, args, 1);  // PyObject_Length, PyLong_FromSsize_t
   to_stack(ts, res);
@@ -2372,7 +2372,7 @@ op_CALL_LIST_APPEND: {
   O* arg = sp[-1];
   O* self = sp[-2];
   O* callable = sp[-3];
-  RCLAB_DEOPT_IF(callable->type != Type::kBuiltin || as<Builtin>(callable)->which != kBuiltinListAppend, CALL);
+  RCLAB_DEOPT_IF(!is_builtin(callable, kBuiltinListAppend), CALL);
   RCLAB_DEOPT_IF(self == nullptr, CALL);
   RCLAB_DEOPT_IF(self->type != Type::kList, CALL);
   if constexpr (kTlbc) {
