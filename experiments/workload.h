@@ -62,6 +62,12 @@ void check_workload(const EmbeddedWorkload& w) {
 namespace detail {
 // The module's top-level functions, and its classes' methods (a `__new__`
 // inside the staticmethod the class statement wrapped it in), are deferred.
+// 3.13t decides this in func_new, for every function that is not nested;
+// here it is decided once the module has run, because under nogil-3.9's
+// deferral (refcount/deferred.h) a deferred object's stack references are
+// uncounted and only the module keeps it alive — a function deferred at
+// creation and dropped before it was stored would never be freed (that
+// policy has no collector; 3.14t's, which has one, defers at creation).
 template <runtime::SafeConfig Cfg>
 void defer_module_functions(runtime::Runtime<Cfg>& rt) {
   using namespace runtime;
