@@ -277,14 +277,17 @@ TEST(Py313, ClassCallsEnteringInitCountAsCPython313s) {
   expect_file_counts_as_cpython313(dir + "init_raises.py", 10, 14);
 }
 
-// Dicts keyed by ints (tests/fixtures/dicts/int_keys.py), per iteration:
-// a private dict whose first key is an int (a general table from
+// Dicts keyed by ints (tests/fixtures/dicts/), per iteration, as 3.13.15's.
+// int_keys: a private dict whose first key is an int (a general table from
 // insert_to_emptydict), a second int key and a str key stored into it, a
 // read by an equal int that is another object (compare_generic: 1i and 1d
 // the stored key around the comparison), a read by the str, and a read of
-// a shared module-level table with int and str keys: as 3.13.15's.
+// a shared module-level table with int and str keys. counter: four
+// `counts[k] += 1` (COPY 2 twice, BINARY_SUBSCR_DICT, SWAP, STORE_SUBSCR_DICT
+// replacing an existing key's value in a general table).
 TEST(Py313, IntKeyedDictsCountAsCPython313s) {
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/int_keys.py", 16, 24);
+  expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/counter.py", 26, 32);
 }
 
 // 3.13t's immortalisation at the first thread start (refcount/ft313.h) on

@@ -406,16 +406,17 @@ class WorkloadFile(unittest.TestCase):
                                    "--n", "3000")
 
     def test_dicts_keyed_by_ints_run_under_every_dict_lock(self):
-        """tests/fixtures/dicts/int_keys.py: dicts keyed by ints, private and
-        shared, under a configuration of each dict lock of each generation
-        (none, optimistic, recursive; 3.13t's ft313 and the seqlock; 3.14t's
-        deferred objects): right results, nothing left (the counts are
+        """tests/fixtures/dicts/: dicts keyed by ints, private and shared, and
+        updated in place (`counts[k] += 1`), under a configuration of each
+        dict lock of each generation (none, optimistic, recursive; 3.13t's
+        ft313 and the seqlock; 3.14t's deferred objects): right results, nothing left (the counts are
         tests/py313_test.cpp's and tests/workload_test.cpp's). A list as a key
         stops in one line: CPython's TypeError."""
-        path = os.path.join(ROOT, "tests", "fixtures", "dicts", "int_keys.py")
-        self.assert_runs_right(path, ("gil", "optimistic-gil", "nogil", "gilectomy-2016-10", "py313",
-                                      "py313t", "py313t-seqlock", "py313t-gilectomy", "py314t-model"),
-                               "--n", "3000")
+        for name in ("int_keys", "counter"):
+            path = os.path.join(ROOT, "tests", "fixtures", "dicts", name + ".py")
+            self.assert_runs_right(path, ("gil", "optimistic-gil", "nogil", "gilectomy-2016-10", "py313",
+                                          "py313t", "py313t-seqlock", "py313t-gilectomy", "py314t-model"),
+                                   "--n", "3000")
         bad = self.write("list_key.py", "N = 3\ndef work(n):\n    d = {}\n    d[[n]] = 1\n    return n\n"
                                         "def expect(n):\n    return n\n")
         for config in ("gil", "py313t"):

@@ -25,7 +25,8 @@
 //                                          globals, code
 // The workloads' opcodes (workloads/README.md), the same way:
 //   POP_TOP, STORE_FAST (of a bound local)  1d
-//   DUP_TOP                                 1i (ROT_TWO: none)
+//   DUP_TOP                                 1i (ROT_TWO, ROT_THREE: none)
+//   DUP_TOP_TWO                             2i (`d[k] += v`: the dict and the key)
 //   STORE_GLOBAL, STORE_NAME, STORE_SUBSCR  insertdict's 2i (key, value), then 1d for the
 //                                          popped value (and the container and key for
 //                                          STORE_SUBSCR); replacing: +1d old value, +1d key
@@ -1008,6 +1009,23 @@ op_DUP_TOP: {  // augmented assignment to an attribute or subscript: 1i
 }
 op_ROT_TWO: {  // no count moves
   std::swap(sp[-1], sp[-2]);
+  RCLAB_FAST_DISPATCH();
+}
+op_DUP_TOP_TWO: {  // augmented assignment to a subscript: the container and the key, 2i
+  O* top = sp[-1];
+  O* second = sp[-2];
+  incref_stack(ts, top, t);
+  incref_stack(ts, second, t);
+  sp[0] = second;
+  sp[1] = top;
+  sp += 2;
+  RCLAB_FAST_DISPATCH();
+}
+op_ROT_THREE: {  // the new value under the container and key STORE_SUBSCR pops; no count moves
+  O* top = sp[-1];
+  sp[-1] = sp[-2];
+  sp[-2] = sp[-3];
+  sp[-3] = top;
   RCLAB_FAST_DISPATCH();
 }
 op_STORE_FAST: {  // SETLOCAL: the old value released after the store
