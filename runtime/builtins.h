@@ -1,5 +1,6 @@
 // Builtin callables (PyCFunction objects and the types the workloads call):
-// range, len, Queue, round, list.append, list.pop([i]), Queue.put, Queue.get,
+// range, len, Queue, round, id, list.append, list.pop([i]), dict.get,
+// Queue.put, Queue.get,
 // float.__round__, int.__floor__, and the C functions and types of the
 // modules rclab builds (math.floor, math.cos, threading.local,
 // operator.methodcaller: runtime/modules.h) — and the thread-safe
@@ -63,6 +64,7 @@ enum BuiltinId : std::uint32_t {
   kBuiltinRound, kBuiltinFloatRound, kBuiltinMathFloor, kBuiltinMathCos, kBuiltinIntFloor,
   kBuiltinThreadLocal, kBuiltinMethodCaller,
   kBuiltinTuple, kBuiltinTupleNew, kBuiltinTypeNew,
+  kBuiltinId, kBuiltinDictGet,
   kBuiltinCount,
 };
 
@@ -73,7 +75,8 @@ enum BuiltinId : std::uint32_t {
 // METH_FASTCALL|METH_KEYWORDS, list.pop METH_FASTCALL; Queue.get
 // (METH_METHOD, as _queue.SimpleQueue.get) and the rest are general calls;
 // round is METH_FASTCALL|METH_KEYWORDS (CALL_BUILTIN_FAST_WITH_KEYWORDS),
-// math.floor and math.cos METH_O (CALL_BUILTIN_O).
+// math.floor, math.cos and id METH_O (CALL_BUILTIN_O), dict.get
+// METH_FASTCALL (CALL_METHOD_DESCRIPTOR_FAST).
 enum class CallKind : std::uint8_t {
   kGeneral, kBuiltinClass, kLen, kListAppend, kMethodFastKeywords, kMethodFast, kBuiltinFastKeywords, kBuiltinO
 };
@@ -248,6 +251,48 @@ BO<Cfg>* builtin_math_cos(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
   return float_from(ts, std::cos(x));
 }
 
+// id(x) (builtin_id, METH_O): PyLong_FromVoidPtr, a new int of the
+// object's address (3.13's PySys_Audit returns at once: no hook is set).
+template <class Cfg>
+BO<Cfg>* builtin_id(ThreadState<Cfg>& ts, BO<Cfg>*, BO<Cfg>** args, int) {
+  return int_from(ts, std::int64_t(reinterpret_cast<std::uintptr_t>(args[0])));
+}
+
+// dict.get(key[, default]): a new reference to the value, else to the
+// default (None). 3.13's dict_get (clinic, METH_FASTCALL) runs dict_get_impl
+// in the dict's critical section — under 3.13t's object locks every get
+// takes the dict's PyMutex, where `d[key]` reads lock-free — then the
+// key's hash and _Py_dict_lookup_threadsafe, else Py_NewRef(default).
+// Inside the section rclab reads with the locked lookup and a plain incref:
+// 3.13t's lock-free read there cannot fail (the section excludes every
+// writer), and its nested section (ensure_shared_on_read) is the outer
+// one's. 3.6's dict_get (METH_VARARGS): the hash, dk_lookup through the
+// dict lock, Py_INCREF of the value or the default.
+template <class Cfg>
+BO<Cfg>* builtin_dict_get(ThreadState<Cfg>& ts, BO<Cfg>* self, BO<Cfg>** args, int nargs) {
+  using L = typename Cfg::DictLock;
+  if (nargs < 1 || nargs > 2) not_modelled("TypeError: get expected 1 or 2 arguments");
+  Dict<typename Cfg::RC>* d = as<Dict>(self);
+  BO<Cfg>* key = args[0];
+  BO<Cfg>* v;
+  if constexpr (try_incref_reads<L>()) {
+    const std::uint64_t hash = hash_fast<Cfg>(key);
+    auto& state = dict_lock_state<Cfg>(d);
+    dictlock::Section cs(state.mutex);
+    if (!owned_by_this_thread(ts, &d->ob) && !L::is_shared(state)) L::set_shared(state);  // ensure_shared_on_read
+    dict_lookup<false>(&ts, d, key, hash, &v);
+    if (v != nullptr) incref(ts, v);
+  } else {
+    v = dict_load(ts, d, key, ts.counters.rc);  // a stack reference
+    if (v != nullptr) from_stack(ts, v);        // counted, deferred or not
+  }
+  if (v == nullptr) {
+    v = nargs == 2 ? args[1] : ts.rt.none;
+    incref(ts, v);
+  }
+  return v;
+}
+
 // tuple(iterable): not modelled (3.13 specialises it as CALL_TUPLE_1); the
 // type is here for tuple.__new__ and for `class P(tuple)`.
 template <class Cfg>
@@ -417,6 +462,8 @@ struct Builtins {
       {"tuple", &detail::builtin_tuple<Cfg>, -1, true, Type::kCount, K::kGeneral, true, false},
       {"__new__", &detail::builtin_tuple_new<Cfg>, -1, false, Type::kTuple, K::kGeneral, false, true, {}, true},
       {"__new__", &detail::builtin_type_new<Cfg>, -1, false, Type::kClass, K::kGeneral, false, true, {}, true},
+      {"id", &detail::builtin_id<Cfg>, 1, false, Type::kCount, K::kBuiltinO, false, false},
+      {"get", &detail::builtin_dict_get<Cfg>, -1, false, Type::kDict, K::kMethodFast, false, true},
   };
   // The method of `type` named `name`, or kBuiltinCount.
   static std::uint32_t find_method(Type type, std::string_view name) {

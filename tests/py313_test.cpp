@@ -284,10 +284,14 @@ TEST(Py313, ClassCallsEnteringInitCountAsCPython313s) {
 // the stored key around the comparison), a read by the str, and a read of
 // a shared module-level table with int and str keys. counter: four
 // `counts[k] += 1` (COPY 2 twice, BINARY_SUBSCR_DICT, SWAP, STORE_SUBSCR_DICT
-// replacing an existing key's value in a general table).
+// replacing an existing key's value in a general table). get_and_id: id()
+// (CALL_BUILTIN_O: a new int), dict.get hit and missed
+// (CALL_METHOD_DESCRIPTOR_FAST) on a private memo keyed by it and a shared
+// table.
 TEST(Py313, IntKeyedDictsCountAsCPython313s) {
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/int_keys.py", 16, 24);
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/counter.py", 26, 32);
+  expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/get_and_id.py", 26, 33);
 }
 
 // 3.13t's immortalisation at the first thread start (refcount/ft313.h) on

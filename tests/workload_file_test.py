@@ -406,13 +406,14 @@ class WorkloadFile(unittest.TestCase):
                                    "--n", "3000")
 
     def test_dicts_keyed_by_ints_run_under_every_dict_lock(self):
-        """tests/fixtures/dicts/: dicts keyed by ints, private and shared, and
-        updated in place (`counts[k] += 1`), under a configuration of each
+        """tests/fixtures/dicts/: dicts keyed by ints, private and shared,
+        updated in place (`counts[k] += 1`), keyed by id() and read with
+        get(), under a configuration of each
         dict lock of each generation (none, optimistic, recursive; 3.13t's
         ft313 and the seqlock; 3.14t's deferred objects): right results, nothing left (the counts are
         tests/py313_test.cpp's and tests/workload_test.cpp's). A list as a key
         stops in one line: CPython's TypeError."""
-        for name in ("int_keys", "counter"):
+        for name in ("int_keys", "counter", "get_and_id"):
             path = os.path.join(ROOT, "tests", "fixtures", "dicts", name + ".py")
             self.assert_runs_right(path, ("gil", "optimistic-gil", "nogil", "gilectomy-2016-10", "py313",
                                           "py313t", "py313t-seqlock", "py313t-gilectomy", "py314t-model"),

@@ -152,6 +152,14 @@ TEST(Workloads, IntKeyedDictsCountAsCPython36s) {
        "STORE_FAST i 1d; LOAD_GLOBAL KEYS 1i, GET_ITER 1i 1d; per key x4: FOR_ITER 1i, STORE_FAST k 1d, LOAD_FAST "
        "counts, k 2i, DUP_TOP_TWO 2i, BINARY_SUBSCR (identity) 1i 2d, LOAD_CONST 1 1i, INPLACE_ADD 2d, ROT_THREE, "
        "STORE_SUBSCR (insertdict replacing: 2i, the old value and the key 2d; pops 3d); exhausted 2d"},
+      {"get_and_id", 56, 73,
+       "STORE_FAST i 1d; BUILD_MAP 0, STORE_FAST memo 1d + the old dict's 2d; id(obj): LOAD_GLOBAL, LOAD_FAST 2i, "
+       "METH_O, pops 2d, STORE_FAST d 1d (the old id dies); each d.get(...): the owner 1i, LOAD_ATTR 3i 3d (name, "
+       "descriptor, the bound method's self), the arguments 1i each, METH_VARARGS' tuple 1i per item and 1d per "
+       "item + 1d, the value or default 1i, pops 1d per argument + 1d, the bound method's dealloc 1d (self); "
+       "memo.get(d, NIL) a miss, STORE_FAST y 1d; `if y is NIL`: 3i 3d; memo[d] = i 5i 3d; "
+       "total += memo.get(d) + TABLE.get(1000) (the module's 1000 compared: 2i 2d) + TABLE.get('two', 0): "
+       "26i 35d; `if memo.get(i) is None: total += 1`: 11i 14d"},
   };
   WorkloadFileOptions options;
   options.tools_dir = RCLAB_SOURCE_DIR "/tools";

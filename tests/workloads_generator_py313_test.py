@@ -99,7 +99,7 @@ class Generator313(GeneratorCases, unittest.TestCase):
             ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
              "def expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 10: name 'E' is neither the module's nor the "
-             "host's (Queue, len, object, range, round, tuple)"),
+             "host's (Queue, id, len, object, range, round, tuple)"),
             # `raise` runs; `assert` loads AssertionError with its own opcode
             ("N = 5\ndef work(n):\n    assert n >= 0\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_ASSERTION_ERROR at offset 14: opcode not in rclab's subset"),
@@ -131,7 +131,7 @@ class Generator313(GeneratorCases, unittest.TestCase):
              "rclab's values"),
             ("N = 5\ndef work(n):\n    return sum(n)\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 2: name 'sum' is neither the module's nor the "
-             "host's (Queue, len, object, range, round, tuple)"),
+             "host's (Queue, id, len, object, range, round, tuple)"),
             ("def work(n):\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: <module>: no N (the default argument of work)"),
             ("N = 5\ndef work(n):\n    return n\n",

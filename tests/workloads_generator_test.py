@@ -63,19 +63,19 @@ class Generator(GeneratorCases, unittest.TestCase):
              "workloads/bad.py: work: RAISE_VARARGS at offset 2: opcode not in rclab's subset"),
             ("N = 5\ndef work(n):\n    raise KeyError\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 0: name 'KeyError' is neither the module's nor the "
-             "host's (Queue, len, object, range, round, tuple)"),
+             "host's (Queue, id, len, object, range, round, tuple)"),
             # an except clause compiles, but only with a builtin exception's name
             ("N = 5\ndef work(n):\n    try:\n        return n\n    except E:\n        return 0\n"
              "def expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 8: name 'E' is neither the module's nor the "
-             "host's (Queue, len, object, range, round, tuple)"),
+             "host's (Queue, id, len, object, range, round, tuple)"),
             ("N = 5\ndef work(n):\n    return n in (1, 2)\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: COMPARE_OP at offset 4: comparison 'in' not in rclab's subset"),
             ("N = 5\ndef work(n):\n    x = b'z'\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_CONST at offset 0: constant b'z' of type bytes not in rclab's values"),
             ("N = 5\ndef work(n):\n    return sum(n)\ndef expect(n):\n    return n\n",
              "workloads/bad.py: work: LOAD_GLOBAL at offset 0: name 'sum' is neither the module's nor the "
-             "host's (Queue, len, object, range, round, tuple)"),
+             "host's (Queue, id, len, object, range, round, tuple)"),
             ("def work(n):\n    return n\ndef expect(n):\n    return n\n",
              "workloads/bad.py: <module>: no N (the default argument of work)"),
             ("N = 5\ndef work(n):\n    return n\n",

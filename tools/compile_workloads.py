@@ -114,7 +114,7 @@ DEFAULT_GENERATION = "py36"
 # say it (MANIFEST.json's "command"); any build of that major.minor is run.
 INTERPRETERS = {"3.6": "$(pyenv prefix 3.6.15)/bin/python3.6",
                 "3.13": "$(pyenv prefix 3.13.0)/bin/python3.13"}
-HOST_NAMES = frozenset(["range", "object", "len", "Queue", "round", "tuple",
+HOST_NAMES = frozenset(["range", "object", "len", "Queue", "round", "tuple", "id",
                         "__name__"])          # a class body reads __name__ for __module__
 INT64 = (-((1 << 63) - 1), (1 << 63) - 1)   # runtime/marshal_reader.h: |x| <= INT64_MAX
 
