@@ -528,6 +528,18 @@ void concurrent_readers_and_writers() {
     std::atomic<int> wrong_key{0}, backwards{0}, vanished{0}, not_an_int{0};
     runtime::park(rt.main);  // blocked in the joins, as the driver's: QSBR does not wait for it
     std::barrier start(kWriters + kReaders);
+    // Every 100 rounds all threads meet, report a quiescent state, and meet
+    // again: whatever a writer retired before the first meeting is then
+    // reclaimable at its next processing, however the threads are
+    // scheduled (a reader attached but never run would otherwise hold
+    // every goal back, as it did with two such tests on two busy cores).
+    std::barrier meet(kWriters + kReaders);
+    auto checkpoint = [&](TS& ts, int round) {
+      if (round % 100 != 99) return;
+      meet.arrive_and_wait();
+      runtime::poll_quiescent(ts);
+      meet.arrive_and_wait();
+    };
     std::vector<std::thread> threads;
     // Writer w owns the keys i with i % kWriters == w; key w is its hot key,
     // rewritten between any two other writes and read as often by the
@@ -556,6 +568,7 @@ void concurrent_readers_and_writers() {
             write(w);
             runtime::poll_quiescent(ts);
           }
+          checkpoint(ts, round);
         }
         ts.detach();
         worker_counters[w] = ts.counters;
@@ -585,6 +598,7 @@ void concurrent_readers_and_writers() {
             Cfg::Gil::drop(rt.gil_shared, ts.gil);
             runtime::poll_quiescent(ts);  // as the eval loop's breaker check: QSBR reclaims while readers run
           }
+          checkpoint(ts, round);
         }
         ts.counters.rc += t;
         ts.detach();
