@@ -822,8 +822,10 @@ template <class Cfg>
     for (std::int64_t i = 0; i < numentries; ++i) to[i] = {from[i].key->hash, &from[i].key->ob, from[i].value};
   }
   build_indices<Cfg>(newkeys, numentries);
-  if constexpr (kDict36<Cfg>)
-    if (dk_lookup<Cfg>(oldkeys) == &lookdict<kSharedFields<Cfg>, Cfg>) newkeys->lookup = oldkeys->lookup;
+  if constexpr (kDict36<Cfg>) {  // the new keys are private: a plain store; the old ones' is read atomically
+    constexpr LookupFn36<Cfg> kLookdict = &lookdict<kSharedFields<Cfg>, Cfg>;
+    if (dk_lookup<Cfg>(oldkeys) == kLookdict) newkeys->lookup = reinterpret_cast<void (*)()>(kLookdict);
+  }
   store<kSharedFields<Cfg>>(d->keys, newkeys);  // set_keys
   free_keys_object(ts, d, oldkeys);
   newkeys->usable -= numentries;
