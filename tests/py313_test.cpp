@@ -292,6 +292,10 @@ TEST(Py313, IntKeyedDictsCountAsCPython313s) {
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/int_keys.py", 16, 24);
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/counter.py", 26, 32);
   expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/tests/fixtures/dicts/get_and_id.py", 26, 33);
+  // workloads/cache/: eight reads of a shared cache keyed by ints per
+  // iteration, by subscript and by get().
+  expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/workloads/cache/cache_subscript.py", 42, 52);
+  expect_file_counts_as_cpython313(RCLAB_SOURCE_DIR "/workloads/cache/cache_get.py", 50, 60);
 }
 
 // 3.13t's immortalisation at the first thread start (refcount/ft313.h) on

@@ -428,10 +428,12 @@ class WorkloadFile(unittest.TestCase):
                 self.assertIn("unhashable type", err)
 
     def test_the_ftscalingbench_ports_run_on_both_generations(self):
-        """workloads/ftscalingbench/: every port, right results and nothing
-        left, under a GIL and free-threaded configuration of each generation."""
+        """workloads/ftscalingbench/ and workloads/cache/: every file, right
+        results and nothing left, under a GIL and free-threaded configuration
+        of each generation."""
         ports = sorted(glob.glob(os.path.join(ROOT, "workloads", "ftscalingbench", "*.py")))
         self.assertGreaterEqual(len(ports), 4)
+        ports += sorted(glob.glob(os.path.join(ROOT, "workloads", "cache", "*.py")))
         for path in ports:
             self.assert_runs_right(path, ("gil", "nogil", "py313", "py313t"), "--n", "3000")
 
